@@ -1,0 +1,177 @@
+import { KernelError } from './kernel-error.js';
+import type { KernelFs } from './machine.js';
+
+/** One entry of an in-memory kernel filesystem tree. */
+export type TreeEntry =
+  | { type: 'file'; data: string | Uint8Array }
+  | { type: 'dir'; children: Map<string, TreeEntry> }
+  | { type: 'link'; target: string };
+
+const MAX_LINK_HOPS = 40;
+
+function splitPath(path: string): string[] {
+  return path.split('/').filter((p) => p !== '' && p !== '.');
+}
+
+/**
+ * An in-memory tree of files, directories and relative symbolic links, with paths relative
+ * to the machine root. Synthetic machines, gathered archives and the simulator all hold their
+ * sysfs/procfs this way. Reads follow links as the kernel's VFS would.
+ */
+export class FileTree {
+  readonly root: TreeEntry & { type: 'dir' } = { type: 'dir', children: new Map() };
+
+  /** Adds or replaces a file, creating parent directories. */
+  file(path: string, data: string | Uint8Array): this {
+    const parts = splitPath(path);
+    const name = parts.pop();
+    if (name === undefined) throw new Error(`FileTree.file: empty path`);
+    this.dirOf(parts).children.set(name, { type: 'file', data });
+    return this;
+  }
+
+  link(path: string, target: string): this {
+    const parts = splitPath(path);
+    const name = parts.pop();
+    if (name === undefined) throw new Error(`FileTree.link: empty path`);
+    this.dirOf(parts).children.set(name, { type: 'link', target });
+    return this;
+  }
+
+  dir(path: string): this {
+    this.dirOf(splitPath(path));
+    return this;
+  }
+
+  remove(path: string): boolean {
+    const parts = splitPath(path);
+    const name = parts.pop();
+    if (name === undefined) return false;
+    const parent = this.lookup(parts, true);
+    return parent?.type === 'dir' ? parent.children.delete(name) : false;
+  }
+
+  private dirOf(parts: string[]): TreeEntry & { type: 'dir' } {
+    let node = this.root;
+    for (const part of parts) {
+      let next = node.children.get(part);
+      if (next === undefined) {
+        next = { type: 'dir', children: new Map() };
+        node.children.set(part, next);
+      }
+      if (next.type !== 'dir') throw new Error(`FileTree: ${parts.join('/')} crosses a non-directory at ${part}`);
+      node = next;
+    }
+    return node;
+  }
+
+  /**
+   * Walks `parts` from the root, following links in every component, and in the last one
+   * only when `followLast`. Returns undefined when something is missing.
+   */
+  lookup(parts: readonly string[], followLast = true): TreeEntry | undefined {
+    let hops = 0;
+    const stack = [...parts].reverse();
+    const trail: (TreeEntry & { type: 'dir' })[] = [];
+    let node: TreeEntry = this.root;
+    while (stack.length > 0) {
+      const part = stack.pop()!;
+      if (part === '..') {
+        node = trail.pop() ?? this.root;
+        continue;
+      }
+      if (node.type !== 'dir') return undefined;
+      const next: TreeEntry | undefined = node.children.get(part);
+      if (next === undefined) return undefined;
+      if (next.type === 'link' && (stack.length > 0 || followLast)) {
+        if (++hops > MAX_LINK_HOPS) return undefined;
+        const target = splitPath(next.target);
+        if (next.target.startsWith('/')) {
+          trail.length = 0;
+          node = this.root;
+        }
+        for (let i = target.length - 1; i >= 0; i--) stack.push(target[i]!);
+        continue;
+      }
+      trail.push(node);
+      node = next;
+    }
+    return node;
+  }
+
+  get(path: string, followLast = true): TreeEntry | undefined {
+    return this.lookup(splitPath(path), followLast);
+  }
+
+  /** Every path below the root with its entry, depth first, links not followed. */
+  *walk(prefix = ''): Generator<[string, TreeEntry]> {
+    const start = prefix === '' ? this.root : this.get(prefix, false);
+    if (start === undefined) return;
+    const visit = function* (path: string, entry: TreeEntry): Generator<[string, TreeEntry]> {
+      yield [path, entry];
+      if (entry.type === 'dir') {
+        for (const [name, child] of [...entry.children].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+          yield* visit(path === '' ? name : `${path}/${name}`, child);
+        }
+      }
+    };
+    yield* visit(prefix, start);
+  }
+}
+
+const decoder = new TextDecoder();
+
+/** A read-only KernelFs over a FileTree: writes are refused as on a read-only mount. */
+export class TreeFs implements KernelFs {
+  constructor(readonly tree: FileTree) {}
+
+  protected entry(op: string, path: string): TreeEntry {
+    const entry = this.tree.get(path);
+    if (entry === undefined) throw new KernelError('ENOENT', op, path);
+    return entry;
+  }
+
+  read(path: string): string {
+    const entry = this.entry('read', path);
+    if (entry.type !== 'file') throw new KernelError('EISDIR', 'read', path);
+    return typeof entry.data === 'string' ? entry.data : decoder.decode(entry.data);
+  }
+
+  readBytes(path: string): Uint8Array {
+    const entry = this.entry('read', path);
+    if (entry.type !== 'file') throw new KernelError('EISDIR', 'read', path);
+    return typeof entry.data === 'string' ? new TextEncoder().encode(entry.data) : entry.data;
+  }
+
+  write(path: string, _value: string): void {
+    this.entry('write', path);
+    throw new KernelError('EROFS', 'write', path, 'this machine is read-only');
+  }
+
+  mkdir(path: string): void {
+    throw new KernelError('EROFS', 'mkdir', path, 'this machine is read-only');
+  }
+
+  rmdir(path: string): void {
+    throw new KernelError('EROFS', 'rmdir', path, 'this machine is read-only');
+  }
+
+  list(path: string): string[] {
+    const entry = this.entry('list', path);
+    if (entry.type !== 'dir') throw new KernelError('ENOTDIR', 'list', path);
+    return [...entry.children.keys()].sort();
+  }
+
+  exists(path: string): boolean {
+    return this.tree.get(path) !== undefined;
+  }
+
+  readlink(path: string): string | null {
+    const entry = this.tree.get(path, false);
+    return entry?.type === 'link' ? entry.target : null;
+  }
+
+  isDirectory(path: string): boolean {
+    return this.tree.get(path)?.type === 'dir';
+  }
+}

@@ -1,0 +1,58 @@
+import type { Errno } from './kernel-error.js';
+
+/**
+ * The seam between parker's engine and a machine. Paths are relative to the machine root and
+ * keep their top directory: "sys/devices/system/cpu/online", "proc/iomem". Every call is
+ * synchronous because kernel files are: a write to a sysfs file returns once the kernel is
+ * done (or has refused with an errno).
+ */
+export interface KernelFs {
+  /** The file's text (sysfs files end in a newline; callers trim). Throws KernelError. */
+  read(path: string): string;
+  /** The file's bytes (PCI config space). Throws KernelError. */
+  readBytes(path: string): Uint8Array;
+  /** Writes one value, as `echo VALUE > path` would. Throws KernelError with the kernel's errno. */
+  write(path: string, value: string): void;
+  mkdir(path: string): void;
+  rmdir(path: string): void;
+  /** Entry names of a directory, sorted. Throws KernelError (ENOENT, ENOTDIR). */
+  list(path: string): string[];
+  /** Whether the path exists (a dangling link does not). */
+  exists(path: string): boolean;
+  /** The target of a symbolic link as stored ("../../../bus/pci/drivers/nvme"), or null. */
+  readlink(path: string): string | null;
+  /** Whether the path is a directory (following links). */
+  isDirectory(path: string): boolean;
+}
+
+/** Where a machine's description came from; every output names it. */
+export type MachineKind = 'sim' | 'host' | 'root' | 'archive' | 'synthetic' | 'lab';
+
+export interface KexecLoad {
+  image: string;
+  initrd?: string;
+  cmdline: string;
+  /** Physical window the image must land in (kexec-tools --mem-min/--mem-max). */
+  window?: { start: number; end: number };
+}
+
+export interface Kexec {
+  load(request: KexecLoad): Promise<void>;
+  unload(): Promise<void>;
+  loaded(): boolean;
+}
+
+export interface Machine {
+  readonly kind: MachineKind;
+  /** One line that says which machine this is ("simulated default server", "host /"). */
+  readonly description: string;
+  readonly fs: KernelFs;
+  /** Absent on machines that cannot load kernels (snapshots, synthetic descriptions). */
+  readonly kexec?: Kexec;
+  /** Lines an application kernel printed, where the machine can tell. */
+  console?(partition: string): string[];
+  /** Architecture when known ("x86_64"); snapshots record it. */
+  readonly arch?: string;
+}
+
+export type { Errno };

@@ -1,0 +1,40 @@
+import { parseError } from './parker-error.js';
+
+/**
+ * CPU lists as the kernel prints them: "0-3,8,10-11". The empty string is the empty list
+ * (an empty node's cpulist reads as a bare newline). Results are sorted and unique.
+ */
+export function parseCpuList(text: string): number[] {
+  const s = text.trim();
+  if (s === '') return [];
+  const out = new Set<number>();
+  for (const part of s.split(',')) {
+    const m = /^(\d+)(?:-(\d+))?(?::(\d+)\/(\d+))?$/.exec(part.trim());
+    if (!m) throw parseError('CPU list', text, 'expected numbers and ranges such as "0-3,8,10-11"');
+    const first = Number(m[1]);
+    const last = m[2] === undefined ? first : Number(m[2]);
+    if (last < first) throw parseError('CPU list', text, `range "${part}" runs backwards`);
+    // The kernel also accepts "0-15:2/4" (used / group size); honour it when reading user input.
+    const used = m[3] === undefined ? 1 : Number(m[3]);
+    const group = m[4] === undefined ? 1 : Number(m[4]);
+    if (group === 0 || used > group) throw parseError('CPU list', text, `bad stride in "${part}"`);
+    for (let base = first; base <= last; base += group) {
+      for (let i = base; i < base + used && i <= last; i++) out.add(i);
+    }
+    if (out.size > 1 << 20) throw parseError('CPU list', text, 'more than 1048576 CPUs');
+  }
+  return [...out].sort((a, b) => a - b);
+}
+
+/** The kernel's own formatting (bitmap_print_to_pagebuf with list=true). */
+export function formatCpuList(cpus: Iterable<number>): string {
+  const sorted = [...new Set(cpus)].sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
+    parts.push(i === j ? `${sorted[i]}` : `${sorted[i]}-${sorted[j]}`);
+    i = j + 1;
+  }
+  return parts.join(',');
+}

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+// Two cores on the development and CI machines: keep parallelism modest.
+export default defineConfig({
+  test: {
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    exclude: ['test/lab/**', 'test/browser/**', 'node_modules/**'],
+    pool: 'forks',
+    maxWorkers: 2,
+    testTimeout: 20_000,
+  },
+});
