@@ -1,5 +1,8 @@
 import { parseError } from './parker-error.js';
 
+/** Far above any kernel's NR_CPUS (8192); keeps a typo like "0-99999999999" from eating memory. */
+export const MAX_CPUS = 1 << 20;
+
 /**
  * CPU lists as the kernel prints them: "0-3,8,10-11". The empty string is the empty list
  * (an empty node's cpulist reads as a bare newline). Results are sorted and unique.
@@ -9,19 +12,19 @@ export function parseCpuList(text: string): number[] {
   if (s === '') return [];
   const out = new Set<number>();
   for (const part of s.split(',')) {
-    const m = /^(\d+)(?:-(\d+))?(?::(\d+)\/(\d+))?$/.exec(part.trim());
+    // The kernel also accepts "0-15:2/4" (used / group size) after a range; honour it when reading user input.
+    const m = /^(\d+)(?:-(\d+)(?::(\d+)\/(\d+))?)?$/.exec(part.trim());
     if (!m) throw parseError('CPU list', text, 'expected numbers and ranges such as "0-3,8,10-11"');
     const first = Number(m[1]);
     const last = m[2] === undefined ? first : Number(m[2]);
+    if (last >= MAX_CPUS) throw parseError('CPU list', text, `CPU numbers must be below ${MAX_CPUS}`);
     if (last < first) throw parseError('CPU list', text, `range "${part}" runs backwards`);
-    // The kernel also accepts "0-15:2/4" (used / group size); honour it when reading user input.
     const used = m[3] === undefined ? 1 : Number(m[3]);
     const group = m[4] === undefined ? 1 : Number(m[4]);
     if (group === 0 || used > group) throw parseError('CPU list', text, `bad stride in "${part}"`);
     for (let base = first; base <= last; base += group) {
       for (let i = base; i < base + used && i <= last; i++) out.add(i);
     }
-    if (out.size > 1 << 20) throw parseError('CPU list', text, 'more than 1048576 CPUs');
   }
   return [...out].sort((a, b) => a - b);
 }
@@ -29,6 +32,9 @@ export function parseCpuList(text: string): number[] {
 /** The kernel's own formatting (bitmap_print_to_pagebuf with list=true). */
 export function formatCpuList(cpus: Iterable<number>): string {
   const sorted = [...new Set(cpus)].sort((a, b) => a - b);
+  for (const cpu of sorted) {
+    if (!Number.isInteger(cpu) || cpu < 0) throw parseError('CPU number', String(cpu), 'expected a whole number >= 0');
+  }
   const parts: string[] = [];
   for (let i = 0; i < sorted.length; ) {
     let j = i;

@@ -41,7 +41,9 @@ export function parseSizeAtBase(text: string, parseSize: (s: string) => number):
   const m = /^\s*([^@\s]+)@(0x[0-9a-fA-F]+|\d+)\s*$/.exec(text);
   if (!m) throw parseError('memory range', text, 'expected SIZE@BASE such as "4G@0x100000000"');
   const size = parseSize(m[1]!);
-  const start = Number(BigInt(m[2]!));
+  const base = BigInt(m[2]!);
   if (size === 0) throw parseError('memory range', text, 'size must be above zero');
+  if (base + BigInt(size) - 1n > BigInt(Number.MAX_SAFE_INTEGER)) throw parseError('memory range', text, 'range ends beyond 2^53');
+  const start = Number(base);
   return { start, end: start + size - 1 };
 }

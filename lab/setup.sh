@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# Prepares the QEMU lab on a Debian 12 host (run as root; no KVM needed):
+#   - host tools: qemu-system-x86, busybox-static, kexec-tools, cpio (apt-get);
+#   - the pinned Debian kernel, downloaded and unpacked (never installed);
+#   - a small busybox initramfs whose /init runs one command from the 9p shares;
+#   - the host's node binary for the guest.
+# Everything lands in $PARKER_LAB_DIR (default /var/tmp/parker-lab). A second run with
+# nothing changed only checks and takes a few seconds.
+#
+# Usage: lab/setup.sh [--force]     (--force rebuilds the initramfs and the share)
+# Env:   PARKER_LAB_DIR, PARKER_LAB_KERNEL_PKG, PARKER_LAB_KERNEL_VERSION
+set -euo pipefail
+
+LAB_DIR=${PARKER_LAB_DIR:-/var/tmp/parker-lab}
+KERNEL_PKG=${PARKER_LAB_KERNEL_PKG:-linux-image-6.1.0-56-amd64}
+KERNEL_VERSION=${PARKER_LAB_KERNEL_VERSION:-6.1.192-2}
+HOST_PACKAGES=(qemu-system-x86 busybox-static kexec-tools cpio)
+# Drivers for the lab's devices and for the 9p shares; their dependencies come along.
+MODULES=(nvme virtio_pci virtio_net e1000 9p 9pnet_virtio)
+FORCE=0
+[ "${1:-}" = --force ] && FORCE=1
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SHARE=$LAB_DIR/share          # the guest mounts this at /mnt/lab
+START=$EPOCHREALTIME
+
+say() { echo "[lab setup] $*" >&2; }
+since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1fs", b - a }'; }
+die() { say "error: $*"; exit 1; }
+
+[ "$(id -u)" = 0 ] || die "run as root (apt-get and the initramfs need it)"
+command -v node >/dev/null || die "node is not on PATH; the guest runs the host's node"
+
+install_host_packages() {
+  local missing=() p t
+  for p in "${HOST_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  if [ ${#missing[@]} = 0 ]; then say "host packages present"; return; fi
+  t=$EPOCHREALTIME
+  apt-get update -q
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+  say "installed ${missing[*]} in $(since "$t")"
+}
+
+kernel_deb() { echo "$LAB_DIR/debs/${KERNEL_PKG}_${KERNEL_VERSION}_amd64.deb"; }
+
+download_kernel() {
+  local deb t
+  deb=$(kernel_deb)
+  if [ -f "$deb" ]; then say "kernel package cached: $deb"; return; fi
+  t=$EPOCHREALTIME
+  mkdir -p "$LAB_DIR/debs"
+  (cd "$LAB_DIR/debs" && apt-get download "$KERNEL_PKG=$KERNEL_VERSION") ||
+    die "cannot download $KERNEL_PKG=$KERNEL_VERSION; if the mirror dropped it, pick a current one with
+  apt-cache depends linux-image-amd64; apt-cache policy linux-image-6.1.0-NN-amd64
+and set PARKER_LAB_KERNEL_PKG and PARKER_LAB_KERNEL_VERSION"
+  say "downloaded $KERNEL_PKG $KERNEL_VERSION in $(since "$t")"
+}
+
+# Everything the initramfs is made from; when it changes, the image is rebuilt.
+recipe_key() {
+  local node_bin
+  node_bin=$(readlink -f "$(command -v node)")
+  {
+    echo "$KERNEL_PKG $KERNEL_VERSION ${MODULES[*]}"
+    cat "${BASH_SOURCE[0]}" "$HERE/init.sh"
+    node --version
+    stat -c '%s %Y' "$node_bin" /bin/busybox "$(command -v kexec)"
+  } | sha256sum | cut -d' ' -f1
+}
+
+# copy_with_libs ROOT BINARY: the binary's shared libraries (and the loader) into ROOT at
+# the paths the binary asks for, so it runs there unchanged.
+copy_libs() {
+  local root=$1 bin=$2 lib
+  ldd "$bin" | awk '/=>/ { print $3 } /^\t\/.*ld-linux/ { print $1 }' | while read -r lib; do
+    [ -n "$lib" ] || continue
+    mkdir -p "$root$(dirname "$lib")"
+    cp -Ln "$lib" "$root$lib"
+  done
+}
+
+# copy_module_closure KROOT KVER NAME ROOT: module NAME and everything it depends on.
+copy_module_closure() {
+  local kroot=$1 kver=$2 name=$3 root=$4 dep line file
+  dep=$kroot/lib/modules/$kver/modules.dep
+  line=$(grep -E "/${name}\.ko(\.[a-z]+)?:" "$dep") || die "module $name is not in $KERNEL_PKG"
+  for file in ${line%%:*} ${line#*:}; do
+    [ -f "$root/lib/modules/$kver/$file" ] && continue
+    mkdir -p "$root/lib/modules/$kver/$(dirname "$file")"
+    cp "$kroot/lib/modules/$kver/$file" "$root/lib/modules/$kver/$file"
+    # modules.dep may list only direct dependencies: follow each one.
+    name=$(basename "$file"); name=${name%%.ko*}
+    copy_module_closure "$kroot" "$kver" "$name" "$root"
+  done
+}
+
+build_image() {
+  local work t kroot kver rootfs
+  t=$EPOCHREALTIME
+  work=$(mktemp -d "$LAB_DIR/build.XXXXXX")
+  trap 'rm -rf "$work"' EXIT
+  kroot=$work/kernel
+  dpkg-deb -x "$(kernel_deb)" "$kroot"
+  kver=$(ls "$kroot/lib/modules")
+  say "unpacked kernel $kver in $(since "$t")"
+
+  # The .deb ships no modules.dep (the package's postinst makes it); busybox depmod does.
+  t=$EPOCHREALTIME
+  busybox depmod -b "$kroot" "$kver"
+  say "depmod in $(since "$t")"
+
+  t=$EPOCHREALTIME
+  rootfs=$work/rootfs
+  mkdir -p "$rootfs"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,mnt/lab,mnt/project,etc}
+  cp /bin/busybox "$rootfs/bin/busybox"
+  ln -s busybox "$rootfs/bin/sh"
+  cp -L "$(command -v kexec)" "$rootfs/sbin/kexec"
+  copy_libs "$rootfs" "$(command -v kexec)"
+  # node itself stays on the share (99 MB); its libraries and the loader live here so it
+  # runs as an ordinary executable (true process.execPath, `#!/usr/bin/env node` works).
+  copy_libs "$rootfs" "$(readlink -f "$(command -v node)")"
+  ln -s /mnt/lab/node/bin/node "$rootfs/usr/bin/node"
+  local m
+  for m in "${MODULES[@]}"; do copy_module_closure "$kroot" "$kver" "$m" "$rootfs"; done
+  busybox depmod -b "$rootfs" "$kver"
+  sed "s/@MODULES@/${MODULES[*]}/" "$HERE/init.sh" > "$rootfs/init"
+  chmod 755 "$rootfs/init"
+
+  mkdir -p "$SHARE/boot" "$SHARE/node/bin" "$SHARE/runs"
+  (cd "$rootfs" && find . | cpio -o -H newc --quiet | gzip -1) > "$SHARE/boot/initrd.img.tmp"
+  mv "$SHARE/boot/initrd.img.tmp" "$SHARE/boot/initrd.img"
+  cp "$kroot/boot/vmlinuz-$kver" "$SHARE/boot/vmlinuz"
+  echo "$kver" > "$SHARE/boot/kernel-release"
+  cp -L "$(command -v node)" "$SHARE/node/bin/node.tmp"
+  mv "$SHARE/node/bin/node.tmp" "$SHARE/node/bin/node"
+  say "initramfs $(du -h "$SHARE/boot/initrd.img" | cut -f1) ($(find "$rootfs/lib/modules" -name '*.ko*' | wc -l) modules) in $(since "$t")"
+  rm -rf "$work"
+  trap - EXIT
+}
+
+mkdir -p "$LAB_DIR"
+install_host_packages
+download_kernel
+KEY=$(recipe_key)
+if [ "$FORCE" = 0 ] && [ -f "$SHARE/boot/initrd.img" ] && [ "$(cat "$LAB_DIR/recipe-key" 2>/dev/null)" = "$KEY" ]; then
+  say "initramfs up to date ($(cat "$SHARE/boot/kernel-release"))"
+else
+  build_image
+  echo "$KEY" > "$LAB_DIR/recipe-key"
+fi
+say "ready in $(since "$START"): $LAB_DIR ($(qemu-system-x86_64 --version | head -1))"

@@ -1,0 +1,27 @@
+import { ParkerError } from '../units/parker-error.js';
+import { KernelError } from '../machines/kernel-error.js';
+
+/** Exit statuses, documented in docs/cli.md. Stable: scripts branch on them. */
+export const EXIT = {
+  ok: 0,
+  /** The spec has errors (validate, plan). */
+  invalid: 1,
+  /** Bad flags or arguments. */
+  usage: 2,
+  /** The machine refused an operation (a kernel errno), or a file could not be read. */
+  machine: 3,
+  /** Anything else: a bug. */
+  internal: 70,
+} as const;
+
+const USAGE_CODES = new Set(['E_USAGE', 'E_PARSE', 'E_SYNTHETIC', 'E_MACHINE']);
+
+export function exitCodeFor(error: unknown): number {
+  if (error instanceof ParkerError) {
+    if (USAGE_CODES.has(error.code)) return EXIT.usage;
+    if (error.code === 'E_INVALID') return EXIT.invalid;
+    return EXIT.machine;
+  }
+  if (error instanceof KernelError) return EXIT.machine;
+  return EXIT.internal;
+}

@@ -1,0 +1,58 @@
+import * as fs from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import pc from 'picocolors';
+import { ParkerError } from '../units/parker-error.js';
+import { KernelError } from '../machines/kernel-error.js';
+import { EXIT, exitCodeFor } from './exit-codes.js';
+import type { CommandContext } from './command-context.js';
+import { discoverCommand } from './discover-command.js';
+import { gatherCommand } from './gather-command.js';
+
+function packageVersion(): string {
+  const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export function buildProgram(ctx: CommandContext): Command {
+  const program = new Command('parker')
+    .description('partition one Linux server into several independent kernels')
+    .version(ctx.version)
+    .showHelpAfterError()
+    .configureOutput({ writeOut: ctx.out, writeErr: ctx.err })
+    .exitOverride();
+  for (const make of [discoverCommand, gatherCommand]) {
+    program.addCommand(make(ctx).exitOverride().configureOutput({ writeOut: ctx.out, writeErr: ctx.err }));
+  }
+  return program;
+}
+
+/** Prints a user error without a stack trace: code, what went wrong, what to do next. */
+export function describeError(error: unknown): string {
+  if (error instanceof ParkerError) {
+    return `${pc.red('error')} ${error.code}: ${error.message}\n${error.hint ? `  ${pc.dim('fix:')} ${error.hint}\n` : ''}`;
+  }
+  if (error instanceof KernelError) {
+    return `${pc.red('error')} E_KERNEL: the machine refused: ${error.message}\n`;
+  }
+  return `${pc.red('internal error')} ${(error as Error)?.stack ?? String(error)}\n`;
+}
+
+export async function main(argv: string[], ctx?: Partial<CommandContext>): Promise<number> {
+  const context: CommandContext = {
+    out: (t) => process.stdout.write(t),
+    err: (t) => process.stderr.write(t),
+    version: packageVersion(),
+    now: () => new Date(),
+    ...ctx,
+  };
+  try {
+    await buildProgram(context).parseAsync(argv);
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    context.err(describeError(error));
+    return exitCodeFor(error);
+  }
+}

@@ -1,0 +1,53 @@
+import * as fs from 'node:fs';
+import { ParkerError } from '../units/parker-error.js';
+import { DirectoryFs } from '../machines/directory-fs.js';
+import { TreeFs } from '../machines/file-tree.js';
+import type { Machine } from '../machines/machine.js';
+import { readOnlyMachine } from '../machines/read-only-machine.js';
+import { openSnapshot } from '../topology/snapshot.js';
+import { parseSyntheticDescription } from '../topology/synthetic-description.js';
+import { buildSyntheticTree } from '../topology/synthetic-tree.js';
+import { hostMachine, hostRunsParker } from '../machines/host/host-machine.js';
+import { simMachine } from '../machines/sim/sim-machine.js';
+import type { MachineFlags } from './machine-flags.js';
+
+const MACHINE_NAMES = ['sim', 'host'] as const;
+
+/** The one place that turns the machine flags into a Machine (docs/cli.md, "Choosing a machine"). */
+export function openMachine(flags: MachineFlags): Machine {
+  const given = (['machine', 'root', 'synthetic', 'from'] as const).filter((k) => flags[k] !== undefined);
+  if (given.length > 1) {
+    throw new ParkerError(
+      'E_USAGE',
+      `choose one machine: ${given.map((k) => `--${k}`).join(' and ')} were both given`,
+      'keep one of --machine, --root, --synthetic, --from',
+    );
+  }
+  if (flags.root !== undefined) {
+    if (!fs.existsSync(flags.root) || !fs.statSync(flags.root).isDirectory()) {
+      throw new ParkerError('E_MACHINE', `--root ${flags.root}: no such directory`, 'pass a directory that holds sys/ and proc/');
+    }
+    const dir = new DirectoryFs(flags.root);
+    if (!dir.isDirectory('sys')) {
+      throw new ParkerError('E_MACHINE', `--root ${flags.root} has no sys/ directory`, 'pass the directory that holds the copied sys/ and proc/');
+    }
+    return readOnlyMachine(dir, 'root', `sysfs tree ${dir.root}`);
+  }
+  if (flags.synthetic !== undefined) {
+    const description = parseSyntheticDescription(flags.synthetic);
+    return readOnlyMachine(new TreeFs(buildSyntheticTree(description)), 'synthetic', `synthetic "${flags.synthetic}"`, 'x86_64');
+  }
+  if (flags.from !== undefined) {
+    let bytes: Uint8Array;
+    try {
+      bytes = fs.readFileSync(flags.from);
+    } catch (e) {
+      throw new ParkerError('E_MACHINE', `--from ${flags.from}: ${(e as NodeJS.ErrnoException).code ?? 'unreadable'}`, 'pass a file written by `parker gather -o FILE`');
+    }
+    return openSnapshot(bytes, flags.from).machine;
+  }
+  const name = flags.machine ?? (hostRunsParker() ? 'host' : 'sim');
+  if (name === 'host') return hostMachine();
+  if (name === 'sim') return simMachine();
+  throw new ParkerError('E_USAGE', `unknown machine "${name}"`, `use one of: ${MACHINE_NAMES.join(', ')}`);
+}

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { FileTree, TreeFs } from './file-tree.js';
+import { KernelError } from './kernel-error.js';
+
+function pciTree(): FileTree {
+  return new FileTree()
+    .file('sys/devices/pci0000:00/0000:00:01.0/vendor', '0x8086\n')
+    .file('sys/devices/pci0000:00/0000:00:01.0/0000:01:00.0/vendor', '0x144d\n')
+    .link('sys/bus/pci/devices/0000:01:00.0', '../../../devices/pci0000:00/0000:00:01.0/0000:01:00.0')
+    .link('sys/devices/pci0000:00/0000:00:01.0/0000:01:00.0/driver', '../../../../bus/pci/drivers/nvme')
+    .dir('sys/bus/pci/drivers/nvme')
+    .link('sys/dangling', 'nowhere');
+}
+
+describe('FileTree and TreeFs', () => {
+  it('reads through relative links in the middle of a path', () => {
+    const fs = new TreeFs(pciTree());
+    expect(fs.read('sys/bus/pci/devices/0000:01:00.0/vendor')).toBe('0x144d\n');
+    expect(fs.readlink('sys/bus/pci/devices/0000:01:00.0/driver')).toBe('../../../../bus/pci/drivers/nvme');
+    expect(fs.isDirectory('sys/bus/pci/devices/0000:01:00.0/driver')).toBe(true);
+  });
+
+  it('lists sorted names, links included, and follows a link to a directory', () => {
+    const fs = new TreeFs(pciTree());
+    expect(fs.list('sys/devices/pci0000:00/0000:00:01.0')).toEqual(['0000:01:00.0', 'vendor']);
+    expect(fs.list('sys/bus/pci/devices/0000:01:00.0')).toEqual(['driver', 'vendor']);
+  });
+
+  it('treats a dangling link as absent, but still reports its target', () => {
+    const fs = new TreeFs(pciTree());
+    expect(fs.exists('sys/dangling')).toBe(false);
+    expect(fs.readlink('sys/dangling')).toBe('nowhere');
+    expect(fs.readlink('sys/bus')).toBeNull();
+  });
+
+  it('refuses with the errno a kernel would give', () => {
+    const fs = new TreeFs(pciTree());
+    const errno = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return e instanceof KernelError ? e.errno : 'not a KernelError';
+      }
+      return 'no error';
+    };
+    expect(errno(() => fs.read('sys/missing'))).toBe('ENOENT');
+    expect(errno(() => fs.read('sys/bus'))).toBe('EISDIR');
+    expect(errno(() => fs.list('sys/devices/pci0000:00/0000:00:01.0/vendor'))).toBe('ENOTDIR');
+    expect(errno(() => fs.write('sys/devices/pci0000:00/0000:00:01.0/vendor', '1'))).toBe('EROFS');
+    expect(errno(() => fs.mkdir('sys/fs/parker/a'))).toBe('EROFS');
+  });
+
+  it('walks every entry in sorted order without following links', () => {
+    const paths = [...new FileTree().file('b/x', '1').file('a', '2').link('b/l', '../a').walk()].map(([p, e]) => `${p}:${e.type}`);
+    expect(paths).toEqual([':dir', 'a:file', 'b:dir', 'b/l:link', 'b/x:file']);
+  });
+
+  it('stops on link loops instead of hanging', () => {
+    const tree = new FileTree().link('a', 'b').link('b', 'a');
+    expect(new TreeFs(tree).exists('a/x')).toBe(false);
+  });
+});

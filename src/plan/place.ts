@@ -1,0 +1,128 @@
+import type { Diagnostic } from '../spec/diagnostic.js';
+import type { LayoutSpec } from '../spec/spec-schema.js';
+import type { Topology } from '../topology/model.js';
+import { parseSize } from '../units/size.js';
+import { CpuIndex, FreeCpus } from './cpu-index.js';
+import { parseCpuListInOrder } from './ordered-cpu-list.js';
+import { placeBootCount, placeCountedCpus, type CpuStrategy } from './place-cpus.js';
+import { assignDevices } from './place-devices.js';
+import { PlacementScorer } from './placement-score.js';
+import type { KernelPlacement, Placement } from './resolved-layout.js';
+
+export interface PlaceOptions {
+  /** topology (default): docs/placement.md; first-fit: the naive baseline it is compared with. */
+  strategy?: CpuStrategy;
+  /** PCI address -> what of the boot kernel it backs (root filesystem, swap, default route): selectors never pick these. */
+  bootDependencies?: ReadonlyMap<string, string>;
+}
+
+export interface PlaceResult {
+  placement: Placement;
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * Chooses every kernel's CPUs, memory node and devices (docs/placement.md). Pure and
+ * deterministic. User mistakes that make placement impossible become diagnostics with a
+ * path into the spec; the kernel concerned then gets no CPUs. Conflicts placement can live
+ * with (a CPU named twice, CPU 0 given away) are left to the validation rules.
+ */
+export function place(spec: LayoutSpec, topology: Topology, options: PlaceOptions = {}): PlaceResult {
+  const strategy = options.strategy ?? 'topology';
+  const diagnostics: Diagnostic[] = [];
+  const index = new CpuIndex(topology);
+  const free = new FreeCpus(index);
+  const scorer = new PlacementScorer(topology);
+
+  // 1. Lists written by the user, kept in their order.
+  const kernelCpus: number[][] = spec.kernels.map((kernel, i) =>
+    typeof kernel.cpus === 'string' ? explicitCpus(kernel.cpus, ['kernels', i, 'cpus'], kernel.name, diagnostics) : [],
+  );
+  const bootSpec = spec.boot.cpus;
+  let bootCpus: number[] | null = typeof bootSpec === 'string' ? explicitCpus(bootSpec, ['boot', 'cpus'], 'boot', diagnostics) : null;
+  for (const cpus of kernelCpus) free.take(cpus);
+  if (bootCpus) free.take(bootCpus);
+
+  // 2. The boot kernel's count, from CPU 0's core; CPU 0's core stays with the boot kernel anyway.
+  if (bootSpec !== undefined && typeof bootSpec !== 'string') {
+    const outcome = placeBootCount(bootSpec.count, free, topology);
+    diagnostics.push(...outcome.diagnostics);
+    bootCpus = outcome.cpus;
+  }
+  const zeroCore = index.coreOfCpu(0);
+  free.take(zeroCore === null ? [0] : index.cores[zeroCore]!.cpus);
+
+  // 3. Count-based kernels, in spec order, among what is left.
+  spec.kernels.forEach((kernel, i) => {
+    if (typeof kernel.cpus === 'string') return;
+    const outcome = placeCountedCpus({ name: kernel.name, index: i }, kernel.cpus, free, strategy);
+    diagnostics.push(...outcome.diagnostics);
+    kernelCpus[i] = outcome.cpus;
+  });
+
+  // 4. Without its own CPUs, the boot kernel keeps every CPU no kernel took.
+  if (bootCpus === null) {
+    const taken = new Set(kernelCpus.flat());
+    bootCpus = topology.cpu.map((c) => c.id).filter((cpu) => !taken.has(cpu));
+  }
+
+  const memoryNodes = kernelCpus.map((cpus) => (cpus[0] === undefined ? null : scorer.nodeOf(cpus[0])));
+  const devices = assignDevices(spec, topology, {
+    memoryNodes,
+    localityAware: strategy === 'topology',
+    ...(options.bootDependencies ? { bootDependencies: options.bootDependencies } : {}),
+  });
+  diagnostics.push(...devices.diagnostics);
+
+  const kernels = spec.kernels.map((kernel, i): KernelPlacement => {
+    const cpus = kernelCpus[i]!;
+    const kernelDevices = devices.kernels[i]!;
+    const memoryNode = memoryNodes[i]!;
+    return {
+      name: kernel.name,
+      index: i,
+      cpus,
+      memoryBytes: memorySize(kernel.memory, ['kernels', i, 'memory'], kernel.name, diagnostics),
+      memoryNode,
+      devices: kernelDevices,
+      quality: scorer.quality(cpus, kernelDevices, memoryNode),
+    };
+  });
+
+  return {
+    placement: { boot: { cpus: bootCpus, devices: devices.boot }, kernels, score: scorer.layoutScore(kernels) },
+    diagnostics,
+  };
+}
+
+function explicitCpus(text: string, path: (string | number)[], kernel: string, diagnostics: Diagnostic[]): number[] {
+  try {
+    return parseCpuListInOrder(text);
+  } catch (error) {
+    diagnostics.push({
+      severity: 'error',
+      rule: 'cpu-list',
+      message: error instanceof Error ? error.message : `invalid CPU list ${JSON.stringify(text)}`,
+      fix: 'write CPUs as a kernel cpulist such as "8-15,136-143" (the first CPU decides the memory node), or give a count: { count: 16 }',
+      path,
+      kernels: [kernel],
+    });
+    return [];
+  }
+}
+
+function memorySize(text: string, path: (string | number)[], kernel: string, diagnostics: Diagnostic[]): number {
+  try {
+    return parseSize(text);
+  } catch (error) {
+    diagnostics.push({
+      severity: 'error',
+      rule: 'memory-size',
+      message: error instanceof Error ? error.message : `invalid memory size ${JSON.stringify(text)}`,
+      fix: 'write whole GiB such as "16G"',
+      path,
+      kernels: [kernel],
+    });
+    return 0;
+  }
+}

@@ -1,0 +1,123 @@
+import * as fs from 'node:fs';
+import { LineCounter, parseDocument, visit, type Alias, type Document, type YAMLError } from 'yaml';
+import { ParkerError } from '../units/parker-error.js';
+import { sortDiagnostics } from './diagnostic.js';
+import type { LocatedDiagnostic } from './format-diagnostic.js';
+import { schemaDiagnostics } from './schema-issues.js';
+import { positionOf, sourceLocator, type Locate } from './source-map.js';
+import { specDiagnostics } from './spec-checks.js';
+import { layoutSchema, type LayoutSpec } from './spec-schema.js';
+
+export { parseDuration } from './duration.js';
+export { formatDiagnostic, locateDiagnostic, type LocatedDiagnostic } from './format-diagnostic.js';
+export type { Locate, SourceLocation, SourcePosition } from './source-map.js';
+
+export interface LoadedSpec {
+  /**
+   * The typed spec, defaults filled in; null when the YAML or the schema check failed, except
+   * for unknown keys: those are reported and left out.
+   */
+  spec: LayoutSpec | null;
+  /** YAML syntax errors in file order, else schema or spec findings in sortDiagnostics order. */
+  diagnostics: LocatedDiagnostic[];
+  /** Where a spec path is written in the file (nearest existing ancestor when it is not). */
+  locate: Locate;
+}
+
+/**
+ * Reads a layout from YAML text: syntax, then the schema, then the checks that need no
+ * machine. Pure; `file` only names the text in locations. A spec with findings of its own
+ * (memory not in whole GiB, ...) is still returned: hasErrors(diagnostics) says whether to go on.
+ */
+export function loadSpec(text: string, file: string): LoadedSpec {
+  const lineCounter = new LineCounter();
+  // merge: `<<: *common` lets kernels share settings, as in Kubernetes manifests.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true });
+  const locate = sourceLocator(doc, lineCounter, file);
+  const syntax = [
+    ...doc.errors.map((e) => yamlDiagnostic(e, 'error', lineCounter)),
+    ...doc.warnings.map((w) => yamlDiagnostic(w, 'warning', lineCounter)),
+  ];
+  if (doc.errors.length > 0) return { spec: null, diagnostics: syntax, locate };
+  const unresolved = unresolvedAlias(doc);
+  if (unresolved) {
+    const message = `the alias *${unresolved.source} has no anchor &${unresolved.source} before it`;
+    const at = positionOf(lineCounter, unresolved.range?.[0] ?? 0);
+    return { spec: null, diagnostics: [...syntax, { severity: 'error', rule: 'yaml-syntax', message, fix: YAML_FIXES.BAD_ALIAS, at }], locate };
+  }
+
+  let input: unknown;
+  try {
+    input = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    // Only an alias expanding past the limit gets here ("billion laughs").
+    const message = `the YAML cannot be read: ${(error as Error).message}`;
+    return { spec: null, diagnostics: [...syntax, { severity: 'error', rule: 'yaml-syntax', message, fix: 'use fewer aliases (*name)', at: { line: 1, col: 1 } }], locate };
+  }
+  const parsed = layoutSchema.safeParse(input);
+  if (parsed.success) return { spec: parsed.data, diagnostics: [...syntax, ...sortDiagnostics(specDiagnostics(parsed.data))], locate };
+  const schemaFindings = schemaDiagnostics(parsed.error.issues, input);
+  // Unknown keys are errors, but the rest of the file can still be judged: drop them and go
+  // on, so one run shows every problem (the errors still stop plan and apply).
+  const recovered = parsed.error.issues.every((issue) => issue.code === 'unrecognized_keys') ? layoutSchema.safeParse(withoutKeys(input, parsed.error.issues)) : undefined;
+  if (!recovered?.success) return { spec: null, diagnostics: [...syntax, ...sortDiagnostics(schemaFindings)], locate };
+  return { spec: recovered.data, diagnostics: [...syntax, ...sortDiagnostics([...schemaFindings, ...specDiagnostics(recovered.data)])], locate };
+}
+
+/** A copy of the input without the keys the issues name. */
+function withoutKeys(input: unknown, issues: readonly { path: PropertyKey[]; keys?: string[] }[]): unknown {
+  const copy = structuredClone(input);
+  for (const issue of issues) {
+    let target: unknown = copy;
+    for (const segment of issue.path) target = (target as Record<PropertyKey, unknown> | undefined)?.[segment];
+    if (typeof target !== 'object' || target === null) continue;
+    for (const key of issue.keys ?? []) delete (target as Record<string, unknown>)[key];
+  }
+  return copy;
+}
+
+/** The one side effect of loading: reading the file. */
+export function loadSpecFile(path: string): LoadedSpec {
+  let text: string;
+  try {
+    text = fs.readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
+    throw new ParkerError('E_SPEC_READ', `cannot read the layout file "${path}": ${reason}`, 'give the path of a layout YAML file, such as examples/default.yaml', { cause: error });
+  }
+  return loadSpec(text, path);
+}
+
+const YAML_FIXES: Partial<Record<YAMLError['code'], string>> = {
+  DUPLICATE_KEY: 'remove one of the two entries with this key',
+  TAB_AS_INDENT: 'indent with spaces, not tabs',
+  BAD_INDENT: 'line up this entry with the other keys of its mapping',
+  MULTIPLE_DOCS: 'keep one layout per file: remove the second `---` and what follows',
+  BAD_ALIAS: 'define the anchor (&name) before using the alias (*name)',
+  MISSING_CHAR: 'close the bracket or quote that is open here',
+  BLOCK_AS_IMPLICIT_KEY: 'add the missing `:` after the key on the line above',
+  MULTILINE_IMPLICIT_KEY: 'add the missing `:` after the key, or quote the text',
+};
+
+function unresolvedAlias(doc: Document): Alias | undefined {
+  let found: Alias | undefined;
+  visit(doc, {
+    Alias(_, alias) {
+      if (alias.resolve(doc) !== undefined) return undefined;
+      found = alias;
+      return visit.BREAK;
+    },
+  });
+  return found;
+}
+
+function yamlDiagnostic(error: YAMLError, severity: 'error' | 'warning', lineCounter: LineCounter): LocatedDiagnostic {
+  return {
+    severity,
+    rule: 'yaml-syntax',
+    message: error.message,
+    fix: YAML_FIXES[error.code] ?? 'correct the YAML syntax at this position',
+    at: positionOf(lineCounter, error.pos[0]),
+  };
+}

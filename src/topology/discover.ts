@@ -1,0 +1,66 @@
+import type { Machine } from '../machines/machine.js';
+import { discoverCaches } from './discover-caches.js';
+import { discoverCma } from './discover-cma.js';
+import { discoverCpus, discoverCpuSets } from './discover-cpus.js';
+import { parseIomem } from './discover-iomem.js';
+import { discoverMemoryBlocks } from './discover-memory.js';
+import { discoverNodes, memTotalBytes } from './discover-nodes.js';
+import { discoverKernel, discoverParker } from './discover-parker.js';
+import { discoverPci } from './discover-pci.js';
+import { groupCores, groupPackages } from './group-cpus.js';
+import { KernelFiles } from './kernel-files.js';
+import { TOPOLOGY_SCHEMA, type NumaNode, type Topology } from './model.js';
+import type { PciIds } from './pci-ids.js';
+
+export interface DiscoverOptions {
+  /** Vendor and device names; default: the pci.ids database (see pci-ids.ts). */
+  pciIds?: PciIds;
+}
+
+/**
+ * Describes a machine from its kernel files alone (read through `machine.fs`, never
+ * written). Missing files are unknown facts (null), never errors, so the same code reads
+ * a full host, a non-root view, an old kernel and a partial archive. The same tree always
+ * gives the same reads in the same order and the same answer, which `parker gather` relies
+ * on to record exactly what is needed.
+ */
+export function discover(machine: Machine, options: DiscoverOptions = {}): Topology {
+  const files = new KernelFiles(machine.fs);
+  const cpuSets = discoverCpuSets(files);
+  const { nodes, numa, nodeOfCpu } = discoverNodes(files, cpuSets.sets.online);
+  const cpu = discoverCpus(files, cpuSets, nodeOfCpu, numa);
+  const { caches, llcOf } = discoverCaches(
+    files,
+    cpu.filter((c) => c.online && cpuSets.withDir.has(c.id)).map((c) => c.id),
+  );
+  for (const c of cpu) c.llc = llcOf.get(c.id) ?? null;
+
+  const blocks = discoverMemoryBlocks(
+    files,
+    numa ? nodes.map((n) => n.id) : null,
+  );
+  const ram = parseIomem(files.text('proc/iomem'));
+  return {
+    schema: TOPOLOGY_SCHEMA,
+    machine: { kind: machine.kind, description: machine.description, arch: machine.arch ?? null },
+    kernel: discoverKernel(files),
+    cpus: cpuSets.sets,
+    cpu,
+    packages: groupPackages(cpu),
+    cores: groupCores(cpu),
+    caches,
+    nodes,
+    memory: { ...blocks, ...ram, totalBytes: totalMemory(files, nodes) },
+    pci: discoverPci(files, options.pciIds),
+    cma: discoverCma(files),
+    parker: discoverParker(files),
+  };
+}
+
+/** The nodes' MemTotal summed when every node knows it, else /proc/meminfo's MemTotal. */
+function totalMemory(files: KernelFiles, nodes: readonly NumaNode[]): number | null {
+  if (nodes.length > 0 && nodes.every((n) => n.memoryBytes !== null)) {
+    return nodes.reduce((sum, n) => sum + n.memoryBytes!, 0);
+  }
+  return memTotalBytes(files.text('proc/meminfo'));
+}

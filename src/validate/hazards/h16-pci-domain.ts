@@ -1,0 +1,38 @@
+import type { Diagnostic } from '../../spec/diagnostic.js';
+import { parsePciAddress } from '../../units/pci-address.js';
+import { deviceOrigin, quoted } from '../layout-lookup.js';
+import type { Rule } from '../rule.js';
+
+/** H16: the control structure carries bus<<8|devfn only, so a partition's devices must be on PCI domain 0. */
+export const pciDomainRule: Rule = {
+  id: 'pci-domain',
+  hazard: 'H16',
+  description: 'every device of an application kernel is on PCI domain 0000',
+  check(ctx) {
+    const out: Diagnostic[] = [];
+    for (const kernel of ctx.placement.kernels) {
+      for (const address of kernel.devices) {
+        const domain = domainOf(address);
+        if (domain === null || domain === 0) continue;
+        out.push({
+          severity: 'error',
+          rule: 'pci-domain',
+          hazard: 'H16',
+          message: `kernel ${quoted(kernel.name)} takes ${address} on PCI domain ${address.split(':')[0]}; Parker names devices by bus and function only, on domain 0000`,
+          fix: `choose a device on domain 0000 (for a device behind Intel VMD, turn VMD off in the firmware so it appears on domain 0000)`,
+          path: deviceOrigin(ctx.spec.kernels[kernel.index], kernel.index, address).path,
+          kernels: [kernel.name],
+        });
+      }
+    }
+    return out;
+  },
+};
+
+function domainOf(address: string): number | null {
+  try {
+    return parsePciAddress(address).domain;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,55 @@
+import type { Diagnostic } from '../../spec/diagnostic.js';
+import { formatCpuList, parseCpuList } from '../../units/cpulist.js';
+import { BOOT, kernelPath, quoted } from '../layout-lookup.js';
+import type { Rule } from '../rule.js';
+
+/** H21: CPU 0 cannot be offlined on x86 and belongs to the boot kernel. */
+export const bootCpuRule: Rule = {
+  id: 'cpu-zero',
+  hazard: 'H21',
+  description: 'CPU 0 stays with the boot kernel',
+  check(ctx) {
+    const out: Diagnostic[] = [];
+    for (const kernel of ctx.placement.kernels) {
+      if (!kernel.cpus.includes(0)) continue;
+      const spec = ctx.spec.kernels[kernel.index];
+      const rest = kernel.cpus.filter((c) => c !== 0);
+      const fix =
+        spec !== undefined && typeof spec.cpus === 'string'
+          ? rest.length > 0
+            ? `cpus: "${formatCpuList(rest)}" (without CPU 0)`
+            : 'choose a CPU other than 0'
+          : 'leave CPU 0 to the boot kernel: name it in boot.cpus or lower the count';
+      out.push({
+        severity: 'error',
+        rule: 'cpu-zero',
+        hazard: 'H21',
+        message: `kernel ${quoted(kernel.name)} takes CPU 0, which cannot be offlined on x86 and stays with the boot kernel`,
+        fix,
+        path: kernelPath(kernel, 'cpus'),
+        kernels: [kernel.name],
+      });
+    }
+    if (typeof ctx.spec.boot.cpus === 'string' && !safeList(ctx.spec.boot.cpus).includes(0)) {
+      out.push({
+        severity: 'error',
+        rule: 'cpu-zero',
+        hazard: 'H21',
+        message: `boot.cpus "${ctx.spec.boot.cpus}" leaves out CPU 0, which the boot kernel always keeps`,
+        fix: `boot.cpus: "${formatCpuList([0, ...safeList(ctx.spec.boot.cpus)])}"`,
+        path: ['boot', 'cpus'],
+        kernels: [BOOT],
+      });
+    }
+    return out;
+  },
+};
+
+/** An unreadable list is cpu-exists' finding. */
+function safeList(text: string): number[] {
+  try {
+    return parseCpuList(text);
+  } catch {
+    return [0];
+  }
+}

@@ -1,0 +1,46 @@
+import type { KernelPlacement } from '../../plan/resolved-layout.js';
+import { BOOT, cpuOwners } from '../layout-lookup.js';
+import type { RuleContext } from '../rule.js';
+
+/**
+ * Who runs on each CPU: an application kernel's name, or BOOT. CPUs nobody keeps are absent.
+ * A CPU claimed twice is cpu-overlap's finding; here the first claim counts.
+ */
+export function cpuOwnerNames(ctx: RuleContext): Map<number, string> {
+  const owners = new Map<number, string>();
+  for (const cpu of ctx.placement.boot.cpus) owners.set(cpu, BOOT);
+  for (const [cpu, kernel] of cpuOwners(ctx.placement.kernels)) if (!owners.has(cpu)) owners.set(cpu, kernel.name);
+  return owners;
+}
+
+/** Index into topology.caches of each CPU's last-level cache. */
+export function llcOfCpu(ctx: RuleContext): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const cpu of ctx.topology.cpu) if (cpu.llc !== null) out.set(cpu.id, cpu.llc);
+  return out;
+}
+
+/** The last-level caches a kernel uses, ascending. */
+export function llcsOf(ctx: RuleContext, kernel: KernelPlacement): number[] {
+  const llc = llcOfCpu(ctx);
+  return [...new Set(kernel.cpus.map((c) => llc.get(c)).filter((i): i is number => i !== undefined))].sort((a, b) => a - b);
+}
+
+/** The other kernels (BOOT first, then by name) running on CPUs of the kernel's last-level caches. */
+export function llcNeighbours(ctx: RuleContext, kernel: KernelPlacement): string[] {
+  const owners = cpuOwnerNames(ctx);
+  const others = new Set<string>();
+  for (const index of llcsOf(ctx, kernel)) {
+    for (const cpu of ctx.topology.caches[index]?.cpus ?? []) {
+      const owner = owners.get(cpu);
+      if (owner !== undefined && owner !== kernel.name) others.add(owner);
+    }
+  }
+  return [...others].sort((a, b) => (a === BOOT ? -1 : b === BOOT ? 1 : a.localeCompare(b)));
+}
+
+/** CPUs in a kernel's last-level cache (the first one's), the unit an LLC-aligned placement counts in. */
+export function llcSize(ctx: RuleContext, kernel: KernelPlacement): number | null {
+  const first = llcsOf(ctx, kernel)[0];
+  return first === undefined ? null : (ctx.topology.caches[first]?.cpus.length ?? null);
+}

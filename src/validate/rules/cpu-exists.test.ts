@@ -1,0 +1,39 @@
+import { describe, expect, test } from 'vitest';
+import { kernelSpec, layoutSpec, ruleContext } from '../../../test/fixtures/rule-context.js';
+import { cpuExistsRule } from './cpu-exists.js';
+
+describe('cpu-exists', () => {
+  test('fires for CPUs the machine does not have, in a kernel and in boot.cpus', () => {
+    const spec = layoutSpec([kernelSpec('a', { cpus: '1,9-10' })], { cpus: '0,12' });
+    expect(cpuExistsRule.check(ruleContext(spec))).toEqual([
+      {
+        severity: 'error',
+        rule: 'cpu-exists',
+        message: 'kernel "a" names CPUs 9-10, which the machine does not have (its CPUs are 0-7)',
+        fix: 'choose CPUs within 0-7',
+        path: ['kernels', 0, 'cpus'],
+        kernels: ['a'],
+      },
+      {
+        severity: 'error',
+        rule: 'cpu-exists',
+        message: 'the boot kernel names CPU 12, which the machine does not have (its CPUs are 0-7)',
+        fix: 'choose CPUs within 0-7',
+        path: ['boot', 'cpus'],
+        kernels: ['boot'],
+      },
+    ]);
+  });
+
+  test('fires for a list it cannot read, quoting it', () => {
+    const spec = layoutSpec([kernelSpec('a', { cpus: '3-1' })]);
+    const [d] = cpuExistsRule.check(ruleContext(spec));
+    expect(d?.message).toBe('kernel "a": invalid CPU list "3-1": range "3-1" runs backwards');
+    expect(d?.fix).toBe('write the CPUs as a list such as "1-3,5" within 0-7');
+  });
+
+  test('quiet when every CPU exists; counts are not its concern', () => {
+    const spec = layoutSpec([kernelSpec('a', { cpus: '1-3,5-7' }), kernelSpec('b', { cpus: { count: 64, placement: 'packed', granularity: 'core' } })], { cpus: '0,4' });
+    expect(cpuExistsRule.check(ruleContext(spec))).toEqual([]);
+  });
+});

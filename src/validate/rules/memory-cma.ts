@@ -1,0 +1,152 @@
+import type { KernelPlacement } from '../../plan/resolved-layout.js';
+import type { Diagnostic } from '../../spec/diagnostic.js';
+import type { NumaNode } from '../../topology/model.js';
+import { ParkerError } from '../../units/parker-error.js';
+import { formatSize, formatSizeHuman } from '../../units/size.js';
+import { BOOT, kernelPath, listWords, quoted } from '../layout-lookup.js';
+import { cmdlineValue, formatParkerCma, parseParkerCma, roundUpToGiB } from '../parker-cma.js';
+import type { Rule, RuleContext } from '../rule.js';
+
+interface NodeDemand {
+  node: NumaNode;
+  /** Sum of the kernels' memory, each rounded up to whole GiB as Parker allocates it. */
+  bytes: number;
+  kernels: KernelPlacement[];
+}
+
+/**
+ * Each kernel's memory comes from the CMA pool of its memory node (the node of its first CPU),
+ * in 1 GiB units. The pools are the boot kernel's `parker_cma=`: without one Parker has no
+ * memory at all, which is a boot-kernel change (reboot with the value this layout needs).
+ */
+export const memoryCmaRule: Rule = {
+  id: 'memory-cma',
+  hazard: 'H25',
+  description: "the kernels' memory fits the CMA pool of each node it comes from",
+  check(ctx) {
+    const out: Diagnostic[] = [];
+    const demands = demandByNode(ctx, out);
+    if (demands.length === 0) return out;
+    const planned = ctx.boot.changes.find((p) => p.key === 'parker_cma' && p.value !== null)?.value ?? null;
+    const current = ctx.boot.current === null ? null : cmdlineValue(ctx.boot.current, 'parker_cma');
+    const withMemory = ctx.topology.nodes.filter((n) => n.hasMemory).map((n) => n.id);
+    const plannedPools = planned === null ? null : readPools(planned, withMemory);
+    // The value to suggest: the planned change when it suffices, else the pools grown to fit.
+    const needed = (pools: ReadonlyMap<number, number>) =>
+      planned !== null && plannedPools !== null && fits(demands, plannedPools) ? planned : formatParkerCma(grownPools(plannedPools ?? pools, demands));
+
+    if (current === null) {
+      const value = needed(new Map());
+      const why = ctx.boot.current === null ? "the boot kernel's command line is unknown" : "the boot kernel's command line has no parker_cma=, so Parker has no memory pools";
+      out.push({
+        severity: 'warning',
+        rule: 'memory-cma',
+        hazard: 'H25',
+        message: `${why}: this layout needs parker_cma=${value} (a boot-kernel change: the boot kernel must be rebooted with it)`,
+        fix: `add parker_cma=${value} to the boot kernel's command line and reboot it`,
+        kernels: [BOOT],
+      });
+      if (planned !== null && plannedPools !== null) out.push(...checkPools(demands, plannedPools, `the planned parker_cma=${planned}`, value));
+      return out;
+    }
+    let pools: Map<number, number>;
+    try {
+      pools = parseParkerCma(current, withMemory);
+    } catch (e) {
+      if (!(e instanceof ParkerError)) throw e;
+      const value = needed(new Map());
+      out.push({ severity: 'error', rule: 'memory-cma', hazard: 'H25', message: `the boot kernel's ${e.message}`, fix: `boot the boot kernel with parker_cma=${value}`, kernels: [BOOT] });
+      return out;
+    }
+    out.push(...checkPools(demands, pools, `parker_cma=${current}`, needed(pools)));
+    return out;
+  },
+};
+
+/** Memory asked of each node with memory, in node order; memoryless and overfull nodes are reported here and left out. */
+function demandByNode(ctx: RuleContext, out: Diagnostic[]): NodeDemand[] {
+  const nodes = new Map(ctx.topology.nodes.map((n) => [n.id, n]));
+  const demands = new Map<number, NodeDemand>();
+  for (const kernel of ctx.placement.kernels) {
+    // An unknown or missing node is node-exists' finding; no memory is memory-whole-gib's.
+    const node = kernel.memoryNode === null ? undefined : nodes.get(kernel.memoryNode);
+    if (node === undefined || kernel.memoryBytes <= 0) continue;
+    if (!node.hasMemory) {
+      const candidates = ctx.topology.nodes.filter((n) => n.hasMemory && n.hasCpu).map((n) => n.id);
+      out.push({
+        severity: 'error',
+        rule: 'memory-cma',
+        hazard: 'H25',
+        message: `kernel ${quoted(kernel.name)} would take its memory from NUMA node ${node.id}, the node of its first CPU ${kernel.cpus[0]}, which has no memory`,
+        fix: `put a CPU of a node with memory (${candidates.join(', ')}) first in its CPU list: Parker allocates memory on the first CPU's node`,
+        path: kernelPath(kernel, 'cpus'),
+        kernels: [kernel.name],
+      });
+      continue;
+    }
+    const demand = demands.get(node.id) ?? { node, bytes: 0, kernels: [] };
+    demand.bytes += roundUpToGiB(kernel.memoryBytes);
+    demand.kernels.push(kernel);
+    demands.set(node.id, demand);
+  }
+  const fitting: NodeDemand[] = [];
+  for (const demand of [...demands.values()].sort((a, b) => a.node.id - b.node.id)) {
+    const capacity = demand.node.memoryBytes;
+    if (capacity === null || demand.bytes <= capacity) {
+      fitting.push(demand);
+      continue;
+    }
+    // A single kernel larger than its node is H25 limits' finding; here only the sum.
+    if (demand.kernels.some((k) => k.memoryBytes > capacity)) continue;
+    out.push({
+      severity: 'error',
+      rule: 'memory-cma',
+      hazard: 'H25',
+      message: `kernels ${listWords(demand.kernels.map((k) => quoted(k.name)))} take ${formatSize(demand.bytes)} from NUMA node ${demand.node.id}, which has ${formatSizeHuman(capacity)} of memory`,
+      fix: `shrink their memory, or start some of them on another node's CPUs`,
+      path: kernelPath(demand.kernels[demand.kernels.length - 1]!, 'memory'),
+      kernels: demand.kernels.map((k) => k.name),
+    });
+  }
+  return fitting;
+}
+
+function readPools(value: string, withMemory: number[]): Map<number, number> | null {
+  try {
+    return parseParkerCma(value, withMemory);
+  } catch (e) {
+    if (e instanceof ParkerError) return null;
+    throw e;
+  }
+}
+
+function fits(demands: NodeDemand[], pools: ReadonlyMap<number, number>): boolean {
+  return demands.every((d) => d.bytes <= (pools.get(d.node.id) ?? 0));
+}
+
+/** The pools grown to hold every demand: what `parker_cma=` should say. */
+function grownPools(pools: ReadonlyMap<number, number>, demands: NodeDemand[]): Map<number, number> {
+  const grown = new Map(pools);
+  for (const d of demands) grown.set(d.node.id, Math.max(grown.get(d.node.id) ?? 0, d.bytes));
+  return grown;
+}
+
+function checkPools(demands: NodeDemand[], pools: ReadonlyMap<number, number>, source: string, needed: string): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const demand of demands) {
+    if (fits([demand], pools)) continue;
+    const pool = pools.get(demand.node.id);
+    const takers = `${demand.kernels.length > 1 ? 'kernels' : 'kernel'} ${listWords(demand.kernels.map((k) => quoted(k.name)))}`;
+    const have = pool === undefined ? `but ${source} gives node ${demand.node.id} no pool` : `but ${source} makes node ${demand.node.id}'s pool ${formatSize(pool)}`;
+    out.push({
+      severity: 'error',
+      rule: 'memory-cma',
+      hazard: 'H25',
+      message: `${takers} need${demand.kernels.length > 1 ? '' : 's'} ${formatSize(demand.bytes)} from the CMA pool of NUMA node ${demand.node.id}, ${have}`,
+      fix: `boot the boot kernel with parker_cma=${needed}, or start some of them on another node's CPUs`,
+      path: kernelPath(demand.kernels[demand.kernels.length - 1]!, 'memory'),
+      kernels: [BOOT, ...demand.kernels.map((k) => k.name)],
+    });
+  }
+  return out;
+}
