@@ -5,6 +5,7 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     exclude: ['test/lab/**', 'test/browser/**', 'node_modules/**'],
+    setupFiles: ['test/setup-state-dir.ts'],
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 20_000,

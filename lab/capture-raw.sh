@@ -13,22 +13,28 @@ OUT=$(cd "$OUT" && pwd)
 
 # copy_file PATH (relative to /): a file the kernel lets us read; dropped when it refuses.
 copy_file() {
-  mkdir -p "$OUT/${1%/*}"
   cat "/$1" > "$OUT/$1" 2> /dev/null || rm -f "$OUT/$1"
 }
 
 copy_link() {
-  mkdir -p "$OUT/${1%/*}"
   ln -s "$(readlink "/$1")" "$OUT/$1"
 }
 
-# copy_tree DIR: readable files and links under DIR, without the entries discovery never
-# reads (uevent, power, subsystem, and the cpufreq/cpuidle/microcode/hotplug trees).
+# walk DIR FIND-ACTIONS...: find under DIR, without the entries discovery never reads
+# (uevent, power, subsystem, and the cpufreq/cpuidle/microcode/hotplug trees).
+walk() {
+  dir=$1
+  shift
+  find "$dir" \( -name uevent -o -name power -o -name subsystem -o -name cpufreq \
+    -o -name cpuidle -o -name microcode -o -name hotplug \) -prune -o "$@"
+}
+
+# copy_tree DIR: its readable files and its links. Each command is a fork and exec, slow
+# under TCG, so the directories are made in one go.
 copy_tree() {
   [ -d "/$1" ] || return 0
-  find "/$1" \( -name uevent -o -name power -o -name subsystem -o -name cpufreq \
-      -o -name cpuidle -o -name microcode -o -name hotplug \) -prune \
-    -o -type l -print -o -type f -perm -0400 -print |
+  walk "/$1" -type d -print | sed "s|^|$OUT|" | xargs mkdir -p
+  walk "/$1" -type l -print -o -type f -perm -0400 -print |
     while IFS= read -r path; do
       if [ -L "$path" ]; then copy_link "${path#/}"; else copy_file "${path#/}"; fi
     done
@@ -39,6 +45,7 @@ PCI_ATTRIBUTES="vendor device class numa_node enable config local_cpus local_cpu
 copy_pci_device() {
   real=$(readlink -f "/sys/bus/pci/devices/$1")
   rel=${real#/}
+  mkdir -p "$OUT/$rel"
   copy_link "sys/bus/pci/devices/$1"
   for attr in $PCI_ATTRIBUTES; do
     [ -f "$real/$attr" ] && copy_file "$rel/$attr"
@@ -51,6 +58,7 @@ copy_pci_device() {
   done
 }
 
+mkdir -p "$OUT/sys/bus/pci/devices" "$OUT/proc/sys/kernel"
 copy_tree sys/devices/system/cpu
 copy_tree sys/devices/system/node
 copy_tree sys/devices/system/memory

@@ -3,9 +3,10 @@
 #   test/fixtures/qemu-q35-2node.tar.gz   a `parker gather` archive of the VM (root-relative
 #                                         sys/... and proc/... paths, links kept)
 #   test/fixtures/qemu-q35-2node.md       what the VM was and the facts tests can assert
-# Uses `parker gather` from dist/ (build first); with --raw, or while dist/ has no gather
-# command, copies the files with lab/capture-raw.sh instead (the archive then has no
-# parker-gather.json).
+# One boot runs lab/fixture-guest.sh: lab/capture-raw.sh copies sysfs/procfs (the notes are
+# read from that full copy, not from parker), then `parker gather` from dist/ (build first).
+# With --raw, or while dist/ has no gather command, the archive is the raw copy instead
+# (then without parker-gather.json).
 #
 # Usage: lab/fixture.sh [--raw]
 set -euo pipefail
@@ -18,17 +19,15 @@ NOTES=$PROJECT/test/fixtures/$NAME.md
 MODE=gather
 if [ "${1:-}" = --raw ] || ! grep -qs "'gather'" "$PROJECT"/dist/cli/*.js; then MODE=raw; fi
 
-RUN=fixture-$MODE
+RUN=fixture
 DIR=$LAB_DIR/share/runs/$RUN
+"$PROJECT/lab/run.sh" --run "$RUN" lab/fixture-guest.sh "$MODE"
+TREE=$(mktemp -d)
+trap 'rm -rf "$TREE"' EXIT
+tar -xzf "$DIR/tree.tar.gz" -C "$TREE"
 if [ "$MODE" = gather ]; then
-  "$PROJECT/lab/run.sh" --run "$RUN" bin/parker.js gather -o "$NAME.tar.gz" --machine host
-  cp "$DIR/$NAME.tar.gz" "$ARCHIVE"
-  TREE=$(mktemp -d)
-  trap 'rm -rf "$TREE"' EXIT
-  tar -xzf "$ARCHIVE" -C "$TREE"
+  cp "$DIR/gather.tar.gz" "$ARCHIVE"
 else
-  "$PROJECT/lab/run.sh" --run "$RUN" lab/capture-raw.sh tree
-  TREE=$DIR/tree
   tar -C "$TREE" --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -cf - sys proc | gzip -9n > "$ARCHIVE"
 fi
 echo "lab/fixture.sh: wrote $ARCHIVE ($(wc -c < "$ARCHIVE") bytes, $MODE)" >&2
@@ -42,7 +41,14 @@ node_of() { local n; n=$(ls -d "$1"/node[0-9]* 2> /dev/null | head -1); echo "${
 {
   echo "# Fixture $NAME: the default lab VM"
   echo
-  echo "Made by \`lab/fixture.sh\` ($MODE) on $(date -u +%Y-%m-%d). Regenerate with the same command."
+  if [ "$MODE" = gather ]; then
+    echo "The archive is \`parker gather -o FILE --machine host\` run inside the VM: only the files discovery"
+    echo "reads. The tables below come from a full copy of the same boot (lab/capture-raw.sh)."
+  else
+    echo "The archive is a raw copy of the VM's sysfs/procfs (lab/capture-raw.sh), without parker-gather.json."
+  fi
+  echo
+  echo "Made by \`lab/fixture.sh\` on $(date -u +%Y-%m-%d); regenerate with the same command."
   echo
   echo "- QEMU: $(qemu-system-x86_64 --version | head -1) (TCG, no KVM)"
   echo "- Kernel: $(val "$TREE/proc/sys/kernel/osrelease") (Debian package $(ls "$LAB_DIR/debs" | sed 's/_amd64.deb//; s/_/ /'))"

@@ -11,6 +11,7 @@ export PATH=/sbin:/bin:/usr/sbin:/usr/bin HOME=/tmp
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs dev /dev
+hostname parker-lab
 
 uptime_s() { cut -d' ' -f1 /proc/uptime; }
 fail() { echo "LAB_ERROR $*"; sync; poweroff -f; }

@@ -38,6 +38,8 @@ command -v qemu-system-x86_64 >/dev/null && [ -f "$SHARE/boot/initrd.img" ] ||
 
 DIR=$SHARE/runs/$RUN
 rm -rf "$DIR"
+# Keep the 20 most recent runs.
+ls -1t "$SHARE/runs" | tail -n +20 | while read -r old; do rm -rf "${SHARE:?}/runs/$old"; done
 mkdir -p "$DIR"
 printf '%s\n' "$@" > "$DIR/argv"
 
@@ -46,6 +48,7 @@ printf '%s\n' "$@" > "$DIR/argv"
 # behind a PCIe expander bridge on node 1, two NICs on the root bus.
 # vendor=GenuineIntel: TCG's "max" CPU says AMD without TOPOEXT, and Linux then sees no
 # SMT siblings. With a pxb-pcie present, every other device needs an explicit bus=pcie.0.
+# nokaslr: with KASLR the kernel image lands on either node, and the nodes' MemTotal moves.
 QEMU_ARGS=(
   -machine q35 -accel tcg -cpu max,vendor=GenuineIntel
   -smp 8,sockets=2,cores=2,threads=2
@@ -70,7 +73,7 @@ QEMU_ARGS=(
   -fsdev local,id=projectfs,path="$PROJECT",security_model=none,readonly=on
   -device virtio-9p-pci,fsdev=projectfs,mount_tag=project,bus=pcie.0
   -kernel "$SHARE/boot/vmlinuz" -initrd "$SHARE/boot/initrd.img"
-  -append "console=ttyS0 panic=-1 intel_iommu=on memhp_default_state=online_movable parker.lab.run=$RUN${APPEND:+ $APPEND}"
+  -append "console=ttyS0 panic=-1 nokaslr intel_iommu=on memhp_default_state=online_movable parker.lab.run=$RUN${APPEND:+ $APPEND}"
   -display none -monitor none -serial "file:$DIR/console.log" -no-reboot
 )
 # The command as a reader would type it: one option a line, values with spaces quoted.

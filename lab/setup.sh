@@ -81,18 +81,17 @@ copy_libs() {
   done
 }
 
-# copy_module_closure KROOT KVER NAME ROOT: module NAME and everything it depends on.
+# copy_module_closure KROOT KVER NAME ROOT: module NAME and every module it depends on, as
+# named in the depends= field of each module's .modinfo section.
 copy_module_closure() {
-  local kroot=$1 kver=$2 name=$3 root=$4 dep line file
-  dep=$kroot/lib/modules/$kver/modules.dep
-  line=$(grep -E "/${name}\.ko(\.[a-z]+)?:" "$dep") || die "module $name is not in $KERNEL_PKG"
-  for file in ${line%%:*} ${line#*:}; do
-    [ -f "$root/lib/modules/$kver/$file" ] && continue
-    mkdir -p "$root/lib/modules/$kver/$(dirname "$file")"
-    cp "$kroot/lib/modules/$kver/$file" "$root/lib/modules/$kver/$file"
-    # modules.dep may list only direct dependencies: follow each one.
-    name=$(basename "$file"); name=${name%%.ko*}
-    copy_module_closure "$kroot" "$kver" "$name" "$root"
+  local kroot=$1 kver=$2 name=$3 root=$4 file dep
+  file=$(awk -v n="$name" '$1 == n { print $2; exit }' "$kroot/module-files")
+  [ -n "$file" ] || die "module $name is not in $KERNEL_PKG"
+  [ -f "$root/$file" ] && return 0
+  mkdir -p "$root/$(dirname "$file")"
+  cp "$kroot/$file" "$root/$file"
+  for dep in $(tr '\0' '\n' < "$kroot/$file" | sed -n 's/^depends=//p' | tr ',' ' '); do
+    copy_module_closure "$kroot" "$kver" "${dep//-/_}" "$root"
   done
 }
 
@@ -106,10 +105,9 @@ build_image() {
   kver=$(ls "$kroot/lib/modules")
   say "unpacked kernel $kver in $(since "$t")"
 
-  # The .deb ships no modules.dep (the package's postinst makes it); busybox depmod does.
-  t=$EPOCHREALTIME
-  busybox depmod -b "$kroot" "$kver"
-  say "depmod in $(since "$t")"
+  # Module name (dashes and underscores are the same to the kernel) -> file.
+  (cd "$kroot" && find lib/modules -name '*.ko*') |
+    awk '{ n = $0; sub(/.*\//, "", n); sub(/\.ko.*/, "", n); gsub(/-/, "_", n); print n, $0 }' > "$kroot/module-files"
 
   t=$EPOCHREALTIME
   rootfs=$work/rootfs
@@ -123,7 +121,8 @@ build_image() {
   copy_libs "$rootfs" "$(readlink -f "$(command -v node)")"
   ln -s /mnt/lab/node/bin/node "$rootfs/usr/bin/node"
   local m
-  for m in "${MODULES[@]}"; do copy_module_closure "$kroot" "$kver" "$m" "$rootfs"; done
+  for m in "${MODULES[@]}"; do copy_module_closure "$kroot" "$kver" "${m//-/_}" "$rootfs"; done
+  # The .deb ships no modules.dep (dpkg's postinst makes it); the guest's modprobe needs one.
   busybox depmod -b "$rootfs" "$kver"
   sed "s/@MODULES@/${MODULES[*]}/" "$HERE/init.sh" > "$rootfs/init"
   chmod 755 "$rootfs/init"

@@ -4,4 +4,10 @@ export interface CommandContext {
   err(text: string): void;
   version: string;
   now(): Date;
+  /** Sets the exit status without stopping (for findings that are not errors of parker itself). */
+  setExitCode(code: number): void;
+  /** Whether stdout is a terminal (live progress, colours). */
+  isTTY: boolean;
+  /** Asks the user a yes/no question on the terminal; false when there is no terminal. */
+  confirm(question: string): Promise<boolean>;
 }

@@ -10,6 +10,10 @@ export const EXIT = {
   usage: 2,
   /** The machine refused an operation (a kernel errno), or a file could not be read. */
   machine: 3,
+  /** validate: warnings but no errors. */
+  warnings: 4,
+  /** apply, start: a step failed and was rolled back (the machine is as it was). */
+  rolledBack: 5,
   /** Anything else: a bug. */
   internal: 70,
 } as const;

@@ -10,6 +10,7 @@ export interface MachineFlags {
   root?: string;
   synthetic?: string;
   from?: string;
+  stateDir?: string;
 }
 
 export const MACHINE_FLAGS = [
@@ -23,6 +24,10 @@ export const MACHINE_FLAGS = [
     description: 'a made-up machine, e.g. "pack:2 numa:2 l3:4 core:8 pu:2 mem:64G" (docs/synthetic.md)',
   },
   { flags: '--from <archive>', description: 'a snapshot written by `parker gather -o FILE`' },
+  {
+    flags: '--state-dir <dir>',
+    description: 'where the simulated machine, the journal and the lock live (default: $PARKER_STATE_DIR or $XDG_STATE_HOME/parker)',
+  },
 ] as const;
 
 export function machineOptions(): Option[] {

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as readline from 'node:readline/promises';
 import { Command, CommanderError } from 'commander';
 import pc from 'picocolors';
 import { ParkerError } from '../units/parker-error.js';
@@ -7,6 +8,8 @@ import { EXIT, exitCodeFor } from './exit-codes.js';
 import type { CommandContext } from './command-context.js';
 import { discoverCommand } from './discover-command.js';
 import { gatherCommand } from './gather-command.js';
+import { schemaCommand } from './schema-command.js';
+import { validateCommand } from './validate-command.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -20,7 +23,7 @@ export function buildProgram(ctx: CommandContext): Command {
     .showHelpAfterError()
     .configureOutput({ writeOut: ctx.out, writeErr: ctx.err })
     .exitOverride();
-  for (const make of [discoverCommand, gatherCommand]) {
+  for (const make of [discoverCommand, gatherCommand, validateCommand, schemaCommand]) {
     program.addCommand(make(ctx).exitOverride().configureOutput({ writeOut: ctx.out, writeErr: ctx.err }));
   }
   return program;
@@ -37,17 +40,32 @@ export function describeError(error: unknown): string {
   return `${pc.red('internal error')} ${(error as Error)?.stack ?? String(error)}\n`;
 }
 
+async function askOnTerminal(question: string): Promise<boolean> {
+  if (!process.stdin.isTTY) return false;
+  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await rl.question(`${question} [y/N] `);
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    rl.close();
+  }
+}
+
 export async function main(argv: string[], ctx?: Partial<CommandContext>): Promise<number> {
+  let exitCode: number = EXIT.ok;
   const context: CommandContext = {
     out: (t) => process.stdout.write(t),
     err: (t) => process.stderr.write(t),
     version: packageVersion(),
     now: () => new Date(),
+    setExitCode: (code) => (exitCode = code),
+    isTTY: Boolean(process.stdout.isTTY),
+    confirm: askOnTerminal,
     ...ctx,
   };
   try {
     await buildProgram(context).parseAsync(argv);
-    return EXIT.ok;
+    return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;

@@ -8,7 +8,8 @@ import { openSnapshot } from '../topology/snapshot.js';
 import { parseSyntheticDescription } from '../topology/synthetic-description.js';
 import { buildSyntheticTree } from '../topology/synthetic-tree.js';
 import { hostMachine, hostRunsParker } from '../machines/host/host-machine.js';
-import { simMachine } from '../machines/sim/sim-machine.js';
+import { openSimMachine } from '../machines/sim/sim-machine.js';
+import { defaultStateDir } from '../machines/sim/sim-store.js';
 import type { MachineFlags } from './machine-flags.js';
 
 const MACHINE_NAMES = ['sim', 'host'] as const;
@@ -48,6 +49,6 @@ export function openMachine(flags: MachineFlags): Machine {
   }
   const name = flags.machine ?? (hostRunsParker() ? 'host' : 'sim');
   if (name === 'host') return hostMachine();
-  if (name === 'sim') return simMachine();
+  if (name === 'sim') return openSimMachine(flags.stateDir ?? defaultStateDir());
   throw new ParkerError('E_USAGE', `unknown machine "${name}"`, `use one of: ${MACHINE_NAMES.join(', ')}`);
 }

@@ -60,3 +60,12 @@ describe('FileTree and TreeFs', () => {
     expect(new TreeFs(tree).exists('a/x')).toBe(false);
   });
 });
+
+describe('FileTree.realpath', () => {
+  it('resolves links anywhere in the path', () => {
+    const tree = pciTree();
+    expect(tree.realpath('sys/bus/pci/devices/0000:01:00.0/driver')).toBe('sys/bus/pci/drivers/nvme');
+    expect(tree.realpath('sys/bus/pci/devices/0000:01:00.0/vendor')).toBe('sys/devices/pci0000:00/0000:00:01.0/0000:01:00.0/vendor');
+    expect(tree.realpath('sys/missing')).toBeUndefined();
+  });
+});

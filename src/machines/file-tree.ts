@@ -99,6 +99,41 @@ export class FileTree {
     return node;
   }
 
+  /** The path with every link resolved ("sys/bus/pci/devices/X/driver" -> "sys/bus/pci/drivers/nvme"), or undefined. */
+  realpath(path: string): string | undefined {
+    let hops = 0;
+    const stack = splitPath(path).reverse();
+    const resolved: string[] = [];
+    let node: TreeEntry = this.root;
+    const trail: TreeEntry[] = [];
+    while (stack.length > 0) {
+      const part = stack.pop()!;
+      if (part === '..') {
+        resolved.pop();
+        node = (trail.pop() as TreeEntry | undefined) ?? this.root;
+        continue;
+      }
+      if (node.type !== 'dir') return undefined;
+      const next: TreeEntry | undefined = node.children.get(part);
+      if (next === undefined) return undefined;
+      if (next.type === 'link') {
+        if (++hops > MAX_LINK_HOPS) return undefined;
+        if (next.target.startsWith('/')) {
+          resolved.length = 0;
+          trail.length = 0;
+          node = this.root;
+        }
+        const target = splitPath(next.target);
+        for (let i = target.length - 1; i >= 0; i--) stack.push(target[i]!);
+        continue;
+      }
+      trail.push(node);
+      resolved.push(part);
+      node = next;
+    }
+    return resolved.join('/');
+  }
+
   get(path: string, followLast = true): TreeEntry | undefined {
     return this.lookup(splitPath(path), followLast);
   }

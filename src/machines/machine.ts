@@ -53,6 +53,25 @@ export interface Machine {
   console?(partition: string): string[];
   /** Architecture when known ("x86_64"); snapshots record it. */
   readonly arch?: string;
+  /**
+   * Runs a kernel's stop command on the boot kernel (Parker has no stop file: the command asks
+   * the application kernel to power off). Absent on machines that cannot run anything.
+   */
+  run?(partition: string, argv: string[], timeoutMs: number): Promise<RunResult>;
+  /** The machine's clock: real time on a host, simulated time in the simulator. */
+  readonly clock?: MachineClock;
+}
+
+export interface RunResult {
+  code: number;
+  output: string;
+}
+
+export interface MachineClock {
+  /** Milliseconds since an arbitrary start. */
+  now(): number;
+  /** Lets `ms` pass (the simulator advances its clock instead of sleeping). */
+  sleep(ms: number): Promise<void>;
 }
 
 export type { Errno };

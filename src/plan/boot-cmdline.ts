@@ -56,6 +56,22 @@ export function buildBootCmdline(spec: LayoutSpec, placement: Placement, topolog
     return false;
   });
   const required = [...kept, ...user];
+  const userCma = lookup(user, 'parker_cma');
+  if (userCma !== undefined) {
+    try {
+      parseParkerCma(userCma.value ?? '', nodesWithMemory);
+    } catch (e) {
+      if (!(e instanceof ParkerError)) throw e;
+      diagnostics.push({
+        severity: 'error',
+        rule: 'cmdline-syntax',
+        message: `boot.cmdline has an ${e.message}`,
+        fix: e.hint ?? 'write parker_cma=NID:SIZE[,NID:SIZE...]',
+        path: ['boot', 'cmdline'],
+        kernels: ['boot'],
+      });
+    }
+  }
   const currentItems = kernelItems(parseCmdline(current ?? ''));
   const changes: CmdlineParam[] = [];
   for (const param of required) {
@@ -80,7 +96,14 @@ function neededChange(param: CmdlineParam, current: readonly CmdlineItem[], node
  * partitions may use are never shrunk.
  */
 function parkerCmaChange(param: CmdlineParam, current: readonly CmdlineItem[], nodes: readonly number[]): CmdlineParam | null {
-  const needed = parseParkerCma(param.value!, nodes);
+  let needed: Map<number, number>;
+  try {
+    needed = parseParkerCma(param.value!, nodes);
+  } catch (e) {
+    // A malformed value from boot.cmdline: reported as cmdline-syntax; still a change to make.
+    if (!(e instanceof ParkerError)) throw e;
+    return param;
+  }
   const have = lookup(current, 'parker_cma')?.value;
   let pools = new Map<number, number>();
   if (have !== undefined && have !== null) {

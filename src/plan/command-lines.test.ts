@@ -119,12 +119,24 @@ describe('buildCommandLines: conflicts', () => {
     ]);
   });
 
-  it('leaves a hazardous override in the line for the hazard rule and drops exact duplicates', () => {
-    const spec = layoutSpec([kernelSpec('a', { cpus: '1', cmdline: 'mce=ignore_ce panic=10 panic=0 -- panic=1' })]);
+  it('appends user parameters as written, leaving a hazardous override to the hazard rule', () => {
+    const spec = layoutSpec([kernelSpec('a', { cpus: '1', cmdline: 'mce=ignore_ce panic=10 -- panic=1' })]);
     const { cmdlines, diagnostics } = build(spec);
-    // The second panic=0 is kept: it undoes panic=10.
-    expect(cmdlines[0]!.text).toBe(`${HEAD} console=ttyS1,115200 ${HAZARDS} panic=10 panic=0 -- panic=1`);
+    expect(cmdlines[0]!.text).toBe(`${HEAD} console=ttyS1,115200 ${HAZARDS} mce=ignore_ce panic=10 -- panic=1`);
     expect(diagnostics).toEqual([]);
+  });
+
+  it('takes a profile value the user repeats without a warning', () => {
+    const spec = layoutSpec([kernelSpec('rt', { cpus: '1-2', profile: 'latency', cmdline: 'skew_tick=1' })]);
+    const { cmdlines, diagnostics } = build(spec);
+    expect(cmdlines[0]!.text).toBe(`${HEAD} console=ttyS1,115200 ${HAZARDS} nohz_full=1 rcu_nocbs=1 irqaffinity=0 skew_tick=1`);
+    expect(cmdlines[0]!.params.at(-1)).toEqual({ key: 'skew_tick', value: '1', source: 'user' });
+    expect(diagnostics).toEqual([]);
+  });
+
+  it('does not take an earlyprintk port for the console, but keeps other kernels off it', () => {
+    const spec = layoutSpec([kernelSpec('a', { cpus: '1', cmdline: 'earlyprintk=serial,ttyS1' }), kernelSpec('b', { cpus: '2' })]);
+    expect(build(spec).cmdlines.map((c) => c.console)).toEqual(['ttyS2', 'ttyS3']);
   });
 
   it('reports an unclosed quote', () => {
@@ -165,6 +177,21 @@ describe('buildCommandLines: boot kernel', () => {
     expect(boot.required.map((p) => `${p.key}=${p.value}:${p.source}`)).toEqual(['parker_cma=0:2G,1:4G:parker', 'iommu=pt:hazard', 'irqaffinity=0:user', 'audit=0:user']);
     expect(boot.changes).toEqual([{ key: 'irqaffinity', value: '0', source: 'user' }]);
     expect(diagnostics.map((d) => [d.severity, d.rule, d.hazard, d.path])).toEqual([['warning', 'cmdline-conflict', 'H12', ['boot', 'cmdline']]]);
+  });
+
+  it('reports a malformed parker_cma in boot.cmdline and keeps it as the change', () => {
+    const { boot, diagnostics } = build(layoutSpec(spec.kernels, { cmdline: 'parker_cma=lots' }), 'iommu=pt irqaffinity=0,4');
+    expect(boot.changes).toEqual([{ key: 'parker_cma', value: 'lots', source: 'user' }]);
+    expect(diagnostics).toEqual([
+      {
+        severity: 'error',
+        rule: 'cmdline-syntax',
+        message: 'boot.cmdline has an invalid parker_cma value "lots": "lots" is not a size such as 16G',
+        fix: 'write parker_cma=NID:SIZE[,NID:SIZE...] such as parker_cma=0:16G,1:16G, or one SIZE split over all nodes',
+        path: ['boot', 'cmdline'],
+        kernels: ['boot'],
+      },
+    ]);
   });
 
   it('requires only boot.cmdline when there are no application kernels', () => {

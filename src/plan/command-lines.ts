@@ -2,12 +2,12 @@ import type { Diagnostic } from '../spec/diagnostic.js';
 import type { KernelSpec, LayoutSpec } from '../spec/spec-schema.js';
 import type { Topology } from '../topology/model.js';
 import { buildBootCmdline, effectiveBootItems } from './boot-cmdline.js';
-import { END_OF_KERNEL_PARAMS, hasUnbalancedQuote, lookup, parseCmdline, renderCmdline, renderItem, sameKey } from './cmdline-params.js';
+import { END_OF_KERNEL_PARAMS, hasUnbalancedQuote, parseCmdline, renderCmdline, renderItem, sameKey } from './cmdline-params.js';
 import type { CmdlineItem } from './cmdline-params.js';
 import { hazardParams } from './hazard-params.js';
 import { profileParams } from './profiles.js';
 import type { BootCmdline, CmdlineParam, KernelCmdline, Placement } from './resolved-layout.js';
-import { CONSOLE_BAUD, serialPortNumber, serialPortsOf } from './serial-ports.js';
+import { CONSOLE_BAUD, serialPortsOf } from './serial-ports.js';
 
 /** Placeholders in `text`, filled in at apply time. */
 export const CONTROL_STRUCTURE_PLACEHOLDER = '<control_structure>';
@@ -28,10 +28,10 @@ export interface CommandLines {
  * parameters, then the user's `cmdline`. And the boot kernel's needed parameters.
  *
  * Conflicts reported here: the user writing parker= or memmap= (error), a second serial
- * console (warning), replacing a profile parameter (warning: the user's value is used). A user
- * value that undoes a hazard parameter is left in the line and reported by that hazard's rule,
- * which knows whether the value is harmful, so each problem is reported once. A user parameter
- * identical to the value already in force is dropped. Pure.
+ * console (warning), replacing a profile parameter (warning: the user's value is used instead).
+ * The user's parameters are otherwise appended as written: a value that undoes a hazard
+ * parameter stays in the line and is reported by that hazard's rule, which knows whether the
+ * value is harmful, so each problem is reported once. Pure.
  */
 export function buildCommandLines(spec: LayoutSpec, placement: Placement, topology: Topology): CommandLines {
   const diagnostics: Diagnostic[] = [];
@@ -55,19 +55,20 @@ interface ConsoleChoice {
 /**
  * One serial port per kernel, never shared (H17). The spec's `console` first; else a port the
  * user's cmdline names; else the lowest ttyS1, ttyS2, ... that neither the boot kernel nor any
- * other kernel uses. ttyS0 stays the boot kernel's even when its command line names no console.
+ * other kernel uses (earlyprintk= and earlycon= ports count as used). ttyS0 stays the boot
+ * kernel's even when its command line names no console.
  */
 function assignConsoles(spec: LayoutSpec, bootItems: readonly CmdlineItem[]): ConsoleChoice[] {
-  const userPorts = spec.kernels.map((k) => serialPortsOf(parseCmdline(k.cmdline)));
+  const userItems = spec.kernels.map((k) => parseCmdline(k.cmdline));
   const taken = new Set<string>(['ttyS0', ...serialPortsOf(bootItems)]);
   spec.kernels.forEach((k, i) => {
     if (k.console !== undefined) taken.add(k.console);
-    for (const port of userPorts[i]!) taken.add(port);
+    for (const port of serialPortsOf(userItems[i]!)) taken.add(port);
   });
   let next = 1;
   return spec.kernels.map((k, i) => {
     if (k.console !== undefined) return { port: k.console, generate: true };
-    const named = userPorts[i]![0];
+    const named = serialPortsOf(userItems[i]!.filter((p) => sameKey(p.key, 'console')))[0];
     if (named !== undefined) return { port: named, generate: false };
     while (taken.has(`ttyS${next}`)) next++;
     const port = `ttyS${next}`;
@@ -105,9 +106,6 @@ function kernelCmdline(kernel: KernelSpec, index: number, console: ConsoleChoice
       params.push(param);
       continue;
     }
-    // Identical to the value already in force: adds nothing.
-    const inForce = lookup(params, item.key);
-    if (inForce !== undefined && inForce.value === item.value) continue;
     if (PARKER_KEYS.some((k) => sameKey(k, item.key))) {
       out.push({
         severity: 'error',
@@ -128,9 +126,8 @@ function kernelCmdline(kernel: KernelSpec, index: number, console: ConsoleChoice
       });
     } else {
       const profile = params.findIndex((p) => p.source === 'profile' && sameKey(p.key, item.key));
-      if (profile >= 0) {
-        const replaced = params[profile]!;
-        params.splice(profile, 1);
+      const replaced = profile >= 0 ? params.splice(profile, 1)[0] : undefined;
+      if (replaced !== undefined && replaced.value !== item.value) {
         out.push({
           severity: 'warning',
           rule: 'cmdline-conflict',
@@ -152,5 +149,5 @@ function serialPortOf(item: CmdlineItem): string | null {
 
 function isOtherSerialConsole(item: CmdlineItem, port: string): boolean {
   const named = serialPortOf(item);
-  return named !== null && named !== port && serialPortNumber(named) !== null;
+  return named !== null && named !== port;
 }

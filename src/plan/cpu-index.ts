@@ -40,7 +40,10 @@ export class CpuIndex {
   private readonly llcOf: Int32Array;
 
   constructor(readonly topology: Topology) {
-    this.cpuLimit = 1 + Math.max(-1, ...topology.cpu.map((c) => c.id), ...topology.cores.flatMap((c) => c.cpus));
+    let highest = -1;
+    for (const cpu of topology.cpu) highest = Math.max(highest, cpu.id);
+    for (const core of topology.cores) for (const cpu of core.cpus) highest = Math.max(highest, cpu);
+    this.cpuLimit = highest + 1;
     this.coreOf = new Int32Array(this.cpuLimit).fill(-1);
     this.nodeOf = new Int32Array(this.cpuLimit).fill(-1);
     this.llcOf = new Int32Array(this.cpuLimit).fill(-1);
@@ -49,39 +52,31 @@ export class CpuIndex {
       if (cpu.llc !== null) this.llcOf[cpu.id] = cpu.llc;
     }
 
-    const groupKeys = new Map<string, LlcGroup>();
-    const slots: { cpus: number[]; node: number; cache: number | null }[] = [];
+    const slots: { cpus: number[]; node: number; cache: number | null; key: number }[] = [];
+    // One key per (node, cache); CPUs without a cache share the key after the last cache.
+    const noCache = topology.caches.length;
     for (const core of topology.cores) {
-      const cpus = [...core.cpus].sort((a, b) => a - b);
+      const cpus = core.cpus.length < 2 ? core.cpus : [...core.cpus].sort((a, b) => a - b);
       const first = cpus[0];
       if (first === undefined) continue;
       const node = core.node ?? this.nodeOfCpu(first);
       if (node === null) continue;
-      slots.push({ cpus, node, cache: this.llcOfCpu(first) });
+      const cache = this.llcOfCpu(first);
+      slots.push({ cpus, node, cache, key: node * (noCache + 1) + (cache ?? noCache) });
     }
     slots.sort((a, b) => a.node - b.node || a.cpus[0]! - b.cpus[0]!);
-    // Groups are numbered by node, then by their first CPU.
-    const firstCpuOfGroup = new Map<string, number>();
+    // Groups are numbered by node, then by their first CPU: the order slots are now in.
+    const groupOfKey = new Map<number, LlcGroup>();
     for (const slot of slots) {
-      const key = `${slot.node}/${slot.cache ?? 'none'}`;
-      if (!firstCpuOfGroup.has(key)) firstCpuOfGroup.set(key, slot.cpus[0]!);
-    }
-    const orderedKeys = [...firstCpuOfGroup.keys()].sort((a, b) => {
-      const [na] = a.split('/');
-      const [nb] = b.split('/');
-      return Number(na) - Number(nb) || firstCpuOfGroup.get(a)! - firstCpuOfGroup.get(b)!;
-    });
-    for (const key of orderedKeys) {
-      const [nodeText, cacheText] = key.split('/');
-      const group: LlcGroup = { index: this.groups.length, node: Number(nodeText), cache: cacheText === 'none' ? null : Number(cacheText), cores: [], size: 0 };
-      this.groups.push(group);
-      groupKeys.set(key, group);
-      const list = this.groupsOfNode.get(group.node) ?? [];
-      list.push(group.index);
-      this.groupsOfNode.set(group.node, list);
-    }
-    for (const slot of slots) {
-      const group = groupKeys.get(`${slot.node}/${slot.cache ?? 'none'}`)!;
+      let group = groupOfKey.get(slot.key);
+      if (group === undefined) {
+        group = { index: this.groups.length, node: slot.node, cache: slot.cache, cores: [], size: 0 };
+        groupOfKey.set(slot.key, group);
+        this.groups.push(group);
+        const list = this.groupsOfNode.get(group.node) ?? [];
+        list.push(group.index);
+        this.groupsOfNode.set(group.node, list);
+      }
       const core: CoreSlot = { index: this.cores.length, cpus: slot.cpus, node: slot.node, group: group.index };
       this.cores.push(core);
       group.cores.push(core.index);

@@ -60,17 +60,20 @@ function createSteps(list: StepList, action: StepAction, layout: ResolvedLayout,
   for (const device of kernel.devices) {
     list.add(action, kernel.name, { kind: 'write', path: `${dir}/bind`, value: device }, `detach ${device} from the boot kernel and hand it over`, { kind: 'write', path: `${dir}/unbind`, value: device });
   }
-  startSteps(list, action, layout, kernel, spec, cmdline.text);
+  startSteps(list, action, kernel, spec, cmdline.text);
 }
 
-function startSteps(list: StepList, action: StepAction, layout: ResolvedLayout, kernel: KernelPlacement, spec: KernelSpec, cmdline: string): void {
+function startSteps(list: StepList, action: StepAction, kernel: KernelPlacement, spec: KernelSpec, cmdline: string): void {
   const dir = `${PARKER_ROOT}/${kernel.name}`;
   const load: StepOp = { kind: 'kexec-load', partition: kernel.name, image: spec.image, cmdline, ...(spec.initrd ? { initrd: spec.initrd } : {}) };
   list.add(action, kernel.name, load, 'load its image inside its memory (one kexec image at a time)', { kind: 'kexec-unload' });
-  const [stop] = stopOps(kernel.name, spec);
-  list.add(action, kernel.name, { kind: 'write', path: `${dir}/online`, value: '1' }, 'start it: the boot kernel jumps into the loaded image', stop!);
-  list.add(action, kernel.name, { kind: 'wait', path: `${dir}/online`, value: '1', timeoutMs: parseDuration(spec.bootTimeout) }, 'it sets online at the end of its PCI init', null);
-  void layout;
+  // Undo runs in reverse: the wait's undo asks the kernel to stop, then the start's undo waits
+  // for online to drop, so that the partition can be removed after.
+  const stop = stopOps(kernel.name, spec);
+  const waitOffline = stop.at(-1)!;
+  const askToStop = stop.length > 1 ? stop[0]! : null;
+  list.add(action, kernel.name, { kind: 'write', path: `${dir}/online`, value: '1' }, 'start it: the boot kernel jumps into the loaded image', waitOffline);
+  list.add(action, kernel.name, { kind: 'wait', path: `${dir}/online`, value: '1', timeoutMs: parseDuration(spec.bootTimeout) }, 'it sets online at the end of its PCI init', askToStop);
 }
 
 function deleteSteps(list: StepList, action: StepAction, have: ObservedPartition, spec: KernelSpec | undefined): void {
@@ -123,7 +126,7 @@ export function diffLayout(layout: ResolvedLayout, observed: Observed): Plan {
       createSteps(list, 'change', layout, kernel);
     } else if (!have.online) {
       kernels.push({ kernel: kernel.name, action: 'start', reasons: ['not online'] });
-      startSteps(list, 'change', layout, kernel, spec, layout.cmdlines.find((c) => c.name === kernel.name)!.text);
+      startSteps(list, 'change', kernel, spec, layout.cmdlines.find((c) => c.name === kernel.name)!.text);
     } else {
       kernels.push({ kernel: kernel.name, action: 'unchanged', reasons: [] });
     }

@@ -29,7 +29,7 @@ interface Who {
  * back ordered: first a CPU of the node the memory should come from, then the rest ascending.
  * On failure the list is empty and a diagnostic says why and what to change.
  */
-export function placeCountedCpus(who: Who, request: CountRequest, free: FreeCpus, strategy: CpuStrategy): CpuOutcome {
+export function placeCountedCpus(who: Who, request: CountRequest, free: FreeCpus, strategy: CpuStrategy, deviceNodes: ReadonlySet<number> | null = null): CpuOutcome {
   const index = free.index;
   const path = ['kernels', who.index, 'cpus'];
   const fail = (d: Omit<Diagnostic, 'severity' | 'kernels'>): CpuOutcome => ({ cpus: [], diagnostics: [{ severity: 'error', kernels: [who.name], ...d }] });
@@ -66,20 +66,34 @@ export function placeCountedCpus(who: Who, request: CountRequest, free: FreeCpus
     });
   }
 
-  const allowedSet = new Set(allowed);
-  const candidates: GroupCapacity[] = index.groups
-    .filter((g) => allowedSet.has(g.node))
-    .map((g) => ({ group: g.index, node: g.node, capacity: free.capacity(g.index, request.granularity) }));
-  const available = candidates.reduce((sum, c) => sum + c.capacity, 0);
+  // Only groups with room: late in a large layout most are full.
+  const candidates: GroupCapacity[] = [];
+  let available = 0;
+  for (const node of allowed) {
+    for (const group of index.groupsOfNode.get(node)!) {
+      const capacity = free.capacity(group, request.granularity);
+      if (capacity === 0) continue;
+      candidates.push({ group, node, capacity });
+      available += capacity;
+    }
+  }
   if (available < request.count) return fail(capacityDiagnostic(who, request, free, allowed, available, unit));
 
   if (strategy === 'first-fit') return { cpus: firstFitCpus(free, request.count), diagnostics: [] };
 
+  // Local devices: a packed kernel goes where its devices are, when those nodes can hold it.
+  const serving = request.nodes === undefined && deviceNodes !== null && deviceNodes.size > 0 ? deviceNodes : null;
+  let usable = candidates;
+  if (serving && request.placement === 'packed') {
+    const near = candidates.filter((c) => serving.has(c.node));
+    if (near.reduce((sum, c) => sum + c.capacity, 0) >= request.count) usable = near;
+  }
+
   const rank = request.placement === 'nodes' || request.nodes !== undefined ? (node: number) => allowed.indexOf(node) : () => 0;
   const takes: GroupTake[] | null =
     request.placement === 'spread'
-      ? spreadOverNodes(candidates, request.count, unit, request.nodes ?? allowed.filter((node) => candidates.some((c) => c.node === node && c.capacity > 0)))
-      : packIntoGroups(candidates, request.count, rank);
+      ? spreadOverNodes(usable, request.count, unit, request.nodes ?? [...new Set(usable.map((c) => c.node))])
+      : packIntoGroups(usable, request.count, rank);
   const chosen: number[] = [];
   for (const take of takes ?? []) chosen.push(...free.takeFromGroup(take.group, take.amount, request.granularity));
   // Cores of unequal sizes can leave a group short of an exact amount: top up from the other allowed groups.
@@ -91,7 +105,10 @@ export function placeCountedCpus(who: Who, request: CountRequest, free: FreeCpus
     free.release(chosen);
     return fail(capacityDiagnostic(who, request, free, allowed, chosen.length, unit));
   }
-  const firstNode = request.placement === 'nodes' ? allowed.find((node) => chosen.some((cpu) => index.nodeOfCpu(cpu) === node)) : nodeWithMost(chosen, index, rank);
+  const firstNode =
+    request.placement === 'nodes'
+      ? allowed.find((node) => chosen.some((cpu) => index.nodeOfCpu(cpu) === node))
+      : (nodeWithMost(serving ? chosen.filter((cpu) => serving.has(index.nodeOfCpu(cpu)!)) : [], index, rank) ?? nodeWithMost(chosen, index, rank));
   return { cpus: orderForNode(chosen, firstNode ?? null, index), diagnostics: [] };
 }
 

@@ -16,12 +16,10 @@ const CLASS_MATCH: Record<DeviceClass, (code: number | null) => boolean> = {
 };
 
 export interface DeviceOptions {
-  /** Memory node of each kernel (index as in spec.kernels); selectors with local: true use it. */
-  memoryNodes: readonly (number | null)[];
   /** false for the first-fit baseline: selectors ignore `local`. */
   localityAware: boolean;
   /** PCI address -> what of the boot kernel it backs: selectors never pick these. */
-  bootDependencies?: ReadonlyMap<string, string>;
+  bootDependencies?: ReadonlyMap<string, string> | undefined;
 }
 
 export interface DeviceAssignment {
@@ -33,91 +31,154 @@ export interface DeviceAssignment {
 }
 
 /**
- * Explicit addresses first (every kernel's, so selectors never take a device someone named),
- * then selectors in spec order. A selector takes devices that are not bridges, on PCI domain 0,
- * not known to lack MSI and MSI-X, not kept by the boot kernel, not taken, of its class and,
- * when local, on the kernel's memory node. It never takes a device whose IOMMU group has a
- * function elsewhere, takes whole groups first, and goes by lowest address.
+ * The machine's PCI functions as kernels get them. Explicit addresses are reserved first
+ * (every kernel's, so selectors never take a device someone named); then each kernel's
+ * selectors run, in spec order, once its memory node is known. A selector takes devices that
+ * are not bridges, on PCI domain 0, not known to lack MSI and MSI-X, not kept by the boot
+ * kernel, not taken, of its class and, when local, on the kernel's memory node. It never takes
+ * a device whose IOMMU group has a function elsewhere, takes whole groups first, and goes by
+ * lowest address.
  */
-export function assignDevices(spec: LayoutSpec, topology: Topology, options: DeviceOptions): DeviceAssignment {
-  const diagnostics: Diagnostic[] = [];
-  const kernels: string[][] = spec.kernels.map(() => []);
-  /** Address -> kernel index that has it. */
-  const owner = new Map<string, number>();
+export class DevicePool {
+  private readonly diagnostics: Diagnostic[] = [];
+  private readonly kernels: string[][];
+  /** Address -> index of the kernel that has it. */
+  private readonly owner = new Map<string, number>();
+  private readonly bootKept: Set<string>;
+  private readonly groups: GroupIndex;
 
-  const bootKept = new Set<string>(options.bootDependencies?.keys() ?? []);
-  for (const [j, text] of spec.boot.devices.entries()) {
-    const address = normalizeOr(text, diagnostics, ['boot', 'devices', j], 'boot');
-    if (address !== null) bootKept.add(address);
+  constructor(
+    private readonly spec: LayoutSpec,
+    private readonly topology: Topology,
+    private readonly options: DeviceOptions,
+  ) {
+    this.kernels = spec.kernels.map(() => []);
+    this.groups = new GroupIndex(topology.pci);
+    this.bootKept = new Set<string>(options.bootDependencies?.keys() ?? []);
+    for (const [j, text] of spec.boot.devices.entries()) {
+      const address = this.normalize(text, ['boot', 'devices', j], 'boot');
+      if (address !== null) this.bootKept.add(address);
+    }
+    spec.kernels.forEach((kernel, i) => {
+      kernel.devices.forEach((request, j) => {
+        const text = typeof request === 'string' ? request : 'address' in request ? request.address : null;
+        if (text === null) return;
+        const address = this.normalize(text, ['kernels', i, 'devices', j], kernel.name);
+        if (address === null) return;
+        this.kernels[i]!.push(address);
+        if (!this.owner.has(address)) this.owner.set(address, i);
+      });
+    });
   }
 
-  spec.kernels.forEach((kernel, i) => {
-    kernel.devices.forEach((request, j) => {
-      const text = typeof request === 'string' ? request : 'address' in request ? request.address : null;
-      if (text === null) return;
-      const address = normalizeOr(text, diagnostics, ['kernels', i, 'devices', j], kernel.name);
-      if (address === null) return;
-      kernels[i]!.push(address);
-      if (!owner.has(address)) owner.set(address, i);
-    });
-  });
+  /**
+   * Nodes on which kernel `i`'s local selectors could all be met now, or null when it has none
+   * (or locality is ignored): placement puts such a kernel's memory on one of them.
+   */
+  nodesServing(i: number): Set<number> | null {
+    const selectors = this.selectorsOf(i).filter(({ request }) => request.local && this.options.localityAware);
+    if (selectors.length === 0) return null;
+    const nodes = new Set<number>();
+    const candidateNodes = new Set(this.topology.pci.map((d) => d.node).filter((n): n is number => n !== null));
+    for (const node of candidateNodes) {
+      const owner = new TentativeOwners(this.owner);
+      if (selectors.every(({ request }) => this.pick(i, request, node, owner).length === request.count)) nodes.add(node);
+    }
+    return nodes;
+  }
 
-  const groups = new GroupIndex(topology.pci);
-  spec.kernels.forEach((kernel, i) => {
-    kernel.devices.forEach((request, j) => {
-      if (!isSelector(request)) return;
-      const memoryNode = options.memoryNodes[i] ?? null;
-      const local = request.local && options.localityAware;
-      const eligible = (d: PciDevice) =>
-        !d.bridge &&
-        d.address.startsWith('0000:') &&
-        !(d.msi === false && d.msix === false) &&
-        !bootKept.has(d.address) &&
-        !owner.has(d.address) &&
-        CLASS_MATCH[request.class](d.classCode) &&
-        groups.freeFor(d, i, owner, bootKept);
-      const candidates = topology.pci.filter((d) => eligible(d) && (!local || (memoryNode !== null && d.node === memoryNode)));
-      const picked = pickWholeGroupsFirst(candidates, request.count, groups);
-      for (const address of picked) {
-        owner.set(address, i);
-        kernels[i]!.push(address);
-      }
+  /** Runs kernel `i`'s selectors for its memory node (null: unknown). */
+  assign(i: number, memoryNode: number | null): void {
+    const kernel = this.spec.kernels[i]!;
+    for (const { request, j } of this.selectorsOf(i)) {
+      const local = request.local && this.options.localityAware;
+      const picked = this.pick(i, request, memoryNode, this.owner);
+      this.kernels[i]!.push(...picked);
       if (picked.length < request.count) {
-        const elsewhere = local ? topology.pci.filter((d) => eligible(d) && d.node !== memoryNode).length : 0;
-        diagnostics.push(selectorDiagnostic(kernel.name, ['kernels', i, 'devices', j], request, picked, memoryNode, local, elsewhere));
+        const elsewhere = local ? this.topology.pci.filter((d) => this.eligible(d, i, request, this.owner) && d.node !== memoryNode).length : 0;
+        this.diagnostics.push(selectorDiagnostic(kernel.name, ['kernels', i, 'devices', j], request, picked, memoryNode, local, elsewhere));
       }
-    });
-  });
+    }
+  }
 
-  const taken = new Set(owner.keys());
-  const boot = [...new Set([...topology.pci.map((d) => d.address).filter((a) => !taken.has(a)), ...[...bootKept].filter((a) => !taken.has(a))])];
-  return {
-    kernels: kernels.map((list) => [...new Set(list)].sort(comparePciAddresses)),
-    boot: boot.sort(comparePciAddresses),
-    diagnostics,
-  };
+  result(): DeviceAssignment {
+    const taken = new Set(this.owner.keys());
+    const kept = [...this.topology.pci.map((d) => d.address), ...this.bootKept].filter((a) => !taken.has(a));
+    return {
+      kernels: this.kernels.map((list) => [...new Set(list)].sort(comparePciAddresses)),
+      boot: [...new Set(kept)].sort(comparePciAddresses),
+      diagnostics: this.diagnostics,
+    };
+  }
+
+  private selectorsOf(i: number): { request: Selector; j: number }[] {
+    return this.spec.kernels[i]!.devices.flatMap((request, j) => (isSelector(request) ? [{ request, j }] : []));
+  }
+
+  /** Picks for one selector and records the picks in `owner`. */
+  private pick(i: number, request: Selector, memoryNode: number | null, owner: Owners): string[] {
+    const local = request.local && this.options.localityAware;
+    const candidates = this.topology.pci.filter((d) => this.eligible(d, i, request, owner) && (!local || (memoryNode !== null && d.node === memoryNode)));
+    const picked = pickWholeGroupsFirst(candidates, request.count, this.groups);
+    for (const address of picked) owner.set(address, i);
+    return picked;
+  }
+
+  private eligible(d: PciDevice, i: number, request: Selector, owner: Owners): boolean {
+    return (
+      !d.bridge &&
+      d.address.startsWith('0000:') &&
+      !(d.msi === false && d.msix === false) &&
+      !this.bootKept.has(d.address) &&
+      !owner.has(d.address) &&
+      CLASS_MATCH[request.class](d.classCode) &&
+      this.groups.freeFor(d, i, owner, this.bootKept)
+    );
+  }
+
+  private normalize(text: string, path: (string | number)[], kernel: string): string | null {
+    try {
+      return normalizePciAddress(text);
+    } catch (error) {
+      this.diagnostics.push({
+        severity: 'error',
+        rule: 'device-address',
+        message: error instanceof Error ? error.message : `invalid PCI address ${JSON.stringify(text)}`,
+        fix: 'write the address as lspci -D prints it, DDDD:BB:DD.F such as "0000:41:00.0"',
+        path,
+        kernels: [kernel],
+      });
+      return null;
+    }
+  }
 }
 
 type Selector = Extract<DeviceRequest, { class: string }>;
 
-function isSelector(request: DeviceRequest): request is Selector {
-  return typeof request !== 'string' && 'class' in request;
+/** Address -> index of the kernel that has it. */
+interface Owners {
+  has(address: string): boolean;
+  get(address: string): number | undefined;
+  set(address: string, kernel: number): unknown;
 }
 
-function normalizeOr(text: string, diagnostics: Diagnostic[], path: (string | number)[], kernel: string): string | null {
-  try {
-    return normalizePciAddress(text);
-  } catch (error) {
-    diagnostics.push({
-      severity: 'error',
-      rule: 'device-address',
-      message: error instanceof Error ? error.message : `invalid PCI address ${JSON.stringify(text)}`,
-      fix: 'write the address as lspci -D prints it, DDDD:BB:DD.F such as "0000:41:00.0"',
-      path,
-      kernels: [kernel],
-    });
-    return null;
+/** The owners as they would be after some trial picks, without copying the real ones. */
+class TentativeOwners implements Owners {
+  private readonly added = new Map<string, number>();
+  constructor(private readonly base: ReadonlyMap<string, number>) {}
+  has(address: string): boolean {
+    return this.added.has(address) || this.base.has(address);
   }
+  get(address: string): number | undefined {
+    return this.added.get(address) ?? this.base.get(address);
+  }
+  set(address: string, kernel: number): void {
+    this.added.set(address, kernel);
+  }
+}
+
+function isSelector(request: DeviceRequest): request is Selector {
+  return typeof request !== 'string' && 'class' in request;
 }
 
 /** Devices (not bridges) by IOMMU group; a device without a group is a group of its own. */
@@ -138,7 +199,7 @@ class GroupIndex {
   }
 
   /** No function of the device's group belongs to another kernel or is kept by the boot kernel. */
-  freeFor(d: PciDevice, kernel: number, owner: ReadonlyMap<string, number>, bootKept: ReadonlySet<string>): boolean {
+  freeFor(d: PciDevice, kernel: number, owner: Owners, bootKept: ReadonlySet<string>): boolean {
     return this.of(d).every((m) => m === d || (!bootKept.has(m.address) && (owner.get(m.address) ?? kernel) === kernel));
   }
 }

@@ -5,7 +5,7 @@ import { parseSize } from '../units/size.js';
 import { CpuIndex, FreeCpus } from './cpu-index.js';
 import { parseCpuListInOrder } from './ordered-cpu-list.js';
 import { placeBootCount, placeCountedCpus, type CpuStrategy } from './place-cpus.js';
-import { assignDevices } from './place-devices.js';
+import { DevicePool } from './place-devices.js';
 import { PlacementScorer } from './placement-score.js';
 import type { KernelPlacement, Placement } from './resolved-layout.js';
 
@@ -52,12 +52,20 @@ export function place(spec: LayoutSpec, topology: Topology, options: PlaceOption
   const zeroCore = index.coreOfCpu(0);
   free.take(zeroCore === null ? [0] : index.cores[zeroCore]!.cpus);
 
-  // 3. Count-based kernels, in spec order, among what is left.
+  // 3. Count-based kernels, in spec order, among what is left; each kernel's device selectors
+  // run once its memory node is known, and a kernel asking for local devices goes where they are.
+  const pool = new DevicePool(spec, topology, { localityAware: strategy === 'topology', bootDependencies: options.bootDependencies });
+  const memoryNodes: (number | null)[] = [];
   spec.kernels.forEach((kernel, i) => {
-    if (typeof kernel.cpus === 'string') return;
-    const outcome = placeCountedCpus({ name: kernel.name, index: i }, kernel.cpus, free, strategy);
-    diagnostics.push(...outcome.diagnostics);
-    kernelCpus[i] = outcome.cpus;
+    if (typeof kernel.cpus !== 'string') {
+      const outcome = placeCountedCpus({ name: kernel.name, index: i }, kernel.cpus, free, strategy, pool.nodesServing(i));
+      diagnostics.push(...outcome.diagnostics);
+      kernelCpus[i] = outcome.cpus;
+    }
+    const first = kernelCpus[i]![0];
+    const memoryNode = first === undefined ? null : scorer.nodeOf(first);
+    memoryNodes.push(memoryNode);
+    pool.assign(i, memoryNode);
   });
 
   // 4. Without its own CPUs, the boot kernel keeps every CPU no kernel took.
@@ -65,19 +73,13 @@ export function place(spec: LayoutSpec, topology: Topology, options: PlaceOption
     const taken = new Set(kernelCpus.flat());
     bootCpus = topology.cpu.map((c) => c.id).filter((cpu) => !taken.has(cpu));
   }
-
-  const memoryNodes = kernelCpus.map((cpus) => (cpus[0] === undefined ? null : scorer.nodeOf(cpus[0])));
-  const devices = assignDevices(spec, topology, {
-    memoryNodes,
-    localityAware: strategy === 'topology',
-    ...(options.bootDependencies ? { bootDependencies: options.bootDependencies } : {}),
-  });
+  const devices = pool.result();
   diagnostics.push(...devices.diagnostics);
 
   const kernels = spec.kernels.map((kernel, i): KernelPlacement => {
     const cpus = kernelCpus[i]!;
     const kernelDevices = devices.kernels[i]!;
-    const memoryNode = memoryNodes[i]!;
+    const memoryNode = memoryNodes[i] ?? null;
     return {
       name: kernel.name,
       index: i,

@@ -11,52 +11,63 @@ export const SCORE_WEIGHTS = { node: 100, llc: 10, splitCore: 50, remoteDevice: 
 
 /** Quality and score of placements on one topology; builds its lookups once. */
 export class PlacementScorer {
-  private readonly cpuNode = new Map<number, number>();
-  private readonly cpuLlc = new Map<number, number>();
-  private readonly coreOfCpu = new Map<number, readonly number[]>();
+  /** By CPU id: node, LLC (index into caches) and core (index into cores); -1 when unknown. */
+  private readonly cpuNode: Int32Array;
+  private readonly cpuLlc: Int32Array;
+  private readonly cpuCore: Int32Array;
+  private readonly cores: readonly (readonly number[])[];
   private readonly deviceNode = new Map<string, number | null>();
   /** CPUs per node and per LLC, largest first: the fewest nodes/LLCs that hold N CPUs. */
   private readonly nodeSizes: number[];
   private readonly llcSizes: number[];
 
   constructor(topology: Topology) {
+    let limit = 0;
+    for (const cpu of topology.cpu) limit = Math.max(limit, cpu.id + 1);
+    for (const core of topology.cores) for (const cpu of core.cpus) limit = Math.max(limit, cpu + 1);
+    this.cpuNode = new Int32Array(limit).fill(-1);
+    this.cpuLlc = new Int32Array(limit).fill(-1);
+    this.cpuCore = new Int32Array(limit).fill(-1);
+    this.cores = topology.cores.map((c) => c.cpus);
     const perNode = new Map<number, number>();
     const perLlc = new Map<number, number>();
     for (const cpu of topology.cpu) {
       if (cpu.node !== null) {
-        this.cpuNode.set(cpu.id, cpu.node);
+        this.cpuNode[cpu.id] = cpu.node;
         perNode.set(cpu.node, (perNode.get(cpu.node) ?? 0) + 1);
       }
       if (cpu.llc !== null) {
-        this.cpuLlc.set(cpu.id, cpu.llc);
+        this.cpuLlc[cpu.id] = cpu.llc;
         perLlc.set(cpu.llc, (perLlc.get(cpu.llc) ?? 0) + 1);
       }
     }
-    for (const core of topology.cores) for (const cpu of core.cpus) this.coreOfCpu.set(cpu, core.cpus);
+    topology.cores.forEach((core, i) => {
+      for (const cpu of core.cpus) this.cpuCore[cpu] = i;
+    });
     for (const device of topology.pci) this.deviceNode.set(device.address, device.node);
     this.nodeSizes = [...perNode.values()].sort((a, b) => b - a);
     this.llcSizes = [...perLlc.values()].sort((a, b) => b - a);
   }
 
   nodeOf(cpu: number): number | null {
-    return this.cpuNode.get(cpu) ?? null;
+    return lookup(this.cpuNode, cpu);
   }
 
   quality(cpus: readonly number[], devices: readonly string[], memoryNode: number | null): PlacementQuality {
     const mine = new Set(cpus);
     const nodes = new Set<number>();
     const llcs = new Set<number>();
-    const seenCores = new Set<readonly number[]>();
+    const seenCores = new Set<number>();
     let splitCores = 0;
     for (const cpu of mine) {
-      const node = this.cpuNode.get(cpu);
-      if (node !== undefined) nodes.add(node);
-      const llc = this.cpuLlc.get(cpu);
-      if (llc !== undefined) llcs.add(llc);
-      const core = this.coreOfCpu.get(cpu);
-      if (core === undefined || seenCores.has(core)) continue;
+      const node = lookup(this.cpuNode, cpu);
+      if (node !== null) nodes.add(node);
+      const llc = lookup(this.cpuLlc, cpu);
+      if (llc !== null) llcs.add(llc);
+      const core = lookup(this.cpuCore, cpu);
+      if (core === null || seenCores.has(core)) continue;
       seenCores.add(core);
-      if (core.some((sibling) => !mine.has(sibling))) splitCores++;
+      if (this.cores[core]!.some((sibling) => !mine.has(sibling))) splitCores++;
     }
     const remoteDevices =
       memoryNode === null
@@ -92,6 +103,11 @@ export class PlacementScorer {
   layoutScore(kernels: readonly Pick<KernelPlacement, 'cpus' | 'quality'>[]): number {
     return kernels.reduce((sum, kernel) => sum + this.kernelScore(kernel), 0);
   }
+}
+
+function lookup(table: Int32Array, cpu: number): number | null {
+  const value = cpu >= 0 && cpu < table.length ? table[cpu]! : -1;
+  return value < 0 ? null : value;
 }
 
 function fewestHolding(sizesLargestFirst: readonly number[], count: number): number {

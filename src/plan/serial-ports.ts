@@ -13,13 +13,14 @@ export function serialPortNumber(port: string): number | null {
 }
 
 /**
- * Serial ports a command line drives: `console=ttySn[,...]`, `earlyprintk=serial[,ttySn|,0xIO]`
- * or `earlyprintk=ttySn`, and `earlycon=uart[8250],io,0xIO`. Sorted, unique.
+ * Serial ports a command line drives: `console=ttySn[,...]` or `console=uart[8250],io,0xIO`,
+ * `earlyprintk=serial[,ttySn|,0xIO]` or `earlyprintk=ttySn`, and `earlycon=uart[8250],io,0xIO`.
+ * Sorted, unique.
  */
 export function serialPortsOf(params: readonly CmdlineItem[]): string[] {
   const ports = new Set<string>();
   for (const p of lookupAll(params, 'console')) {
-    const port = /^(ttyS\d+)/.exec(p.value ?? '')?.[1];
+    const port = /^(ttyS\d+)/.exec(p.value ?? '')?.[1] ?? uartPort(p.value ?? '');
     if (port) ports.add(port);
   }
   for (const p of lookupAll(params, 'earlyprintk')) {
@@ -29,9 +30,7 @@ export function serialPortsOf(params: readonly CmdlineItem[]): string[] {
     else if (options[0] === 'serial') ports.add('ttyS0');
   }
   for (const p of lookupAll(params, 'earlycon')) {
-    const options = (p.value ?? '').split(',');
-    if (!/^uart(8250)?$/.test(options[0] ?? '') || options[1] !== 'io') continue;
-    const port = portOfOption(options[2] ?? '');
+    const port = uartPort(p.value ?? '');
     if (port) ports.add(port);
   }
   return [...ports].sort((a, b) => (serialPortNumber(a) ?? 0) - (serialPortNumber(b) ?? 0));
@@ -41,4 +40,11 @@ function portOfOption(option: string): string | null {
   if (/^ttyS\d+$/.test(option)) return option;
   if (/^0x[0-9a-fA-F]+$/.test(option)) return LEGACY_IO_PORTS[Number(option)] ?? null;
   return null;
+}
+
+/** "uart8250,io,0x2f8,115200" -> "ttyS1": the legacy port an I/O-port UART console names. */
+function uartPort(value: string): string | null {
+  const options = value.split(',');
+  if (!/^uart(8250)?$/.test(options[0] ?? '') || options[1] !== 'io') return null;
+  return portOfOption(options[2] ?? '');
 }

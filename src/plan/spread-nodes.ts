@@ -8,7 +8,9 @@ import { packIntoGroups, type GroupCapacity, type GroupTake } from './pack-llcs.
  */
 export function spreadOverNodes(candidates: readonly GroupCapacity[], count: number, unit: number, nodes: readonly number[]): GroupTake[] | null {
   const units = Math.ceil(count / unit);
-  const room = nodes.map((node) => Math.floor(candidates.filter((c) => c.node === node).reduce((sum, c) => sum + c.capacity, 0) / unit));
+  const byNode = new Map<number, GroupCapacity[]>(nodes.map((node) => [node, []]));
+  for (const c of candidates) byNode.get(c.node)?.push(c);
+  const room = nodes.map((node) => Math.floor(byNode.get(node)!.reduce((sum, c) => sum + c.capacity, 0) / unit));
   const shares = nodes.map((_, i) => Math.min(room[i]!, Math.floor(units / nodes.length) + (i < units % nodes.length ? 1 : 0)));
   let left = units - shares.reduce((a, b) => a + b, 0);
   while (left > 0) {
@@ -28,7 +30,7 @@ export function spreadOverNodes(candidates: readonly GroupCapacity[], count: num
     const amount = Math.min(shares[i]! * unit, remaining);
     if (amount === 0) return;
     remaining -= amount;
-    takes.push(...(packIntoGroups(candidates.filter((c) => c.node === node), amount) ?? []));
+    takes.push(...(packIntoGroups(byNode.get(node)!, amount) ?? []));
   });
   return takes;
 }

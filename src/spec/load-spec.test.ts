@@ -226,6 +226,24 @@ describe('schema errors, located', () => {
     ]);
   });
 
+  test('values of the wrong type say how to write the right one', () => {
+    const text = GOOD.replace('count: 16,', 'count: "16",').replace('      command: [ssh, web, poweroff]', '      command: ssh web poweroff').replace('name: lab', 'name: 42');
+    expect(lines(loadSpec(text, 'lab.yaml'))).toEqual([
+      'lab.yaml:14:13 error bad-value: kernels[1].cpus.count must be a whole number, not "16"\n  fix: write a whole number without quotes (number of CPUs (hardware threads))',
+      'lab.yaml:20:7 error bad-value: kernels[1].stop.command must be a list, not "ssh web poweroff"\n' +
+        '  fix: write a list under `command:`, one entry per line starting with "- ", or [a, b] (argv run on the boot kernel to ask this kernel to power off)',
+      'lab.yaml:4:3 error bad-value: metadata.name must be a string, not the number 42\n  fix: quote it: `name: "42"`',
+    ]);
+    expect(lines(loadSpec(GOOD.replace(/kernels:[^]*/, 'kernels: { name: db }\n'), 'lab.yaml'))).toEqual([
+      'lab.yaml:8:1 error bad-value: kernels must be a list, not a mapping\n  fix: write a list under `kernels:`, one entry per line starting with "- ", or [a, b]',
+    ]);
+  });
+
+  test('a one-line file without a newline is located on line 1', () => {
+    const text = '{ apiVersion: parker/v1alpha1, kind: Layout, metadata: { name: a }, kernels: [], colour: red }';
+    expect(lines(loadSpec(text, 'x.yaml'))).toEqual(['x.yaml:1:82 error unknown-key: unknown key "colour" in the layout\n  fix: remove it; the layout accepts: apiVersion, kind, metadata, boot, kernels']);
+  });
+
   test('a document that is not a mapping', () => {
     expect(lines(loadSpec('- a\n- b\n', 'x.yaml'))).toEqual([
       'x.yaml:1:1 error schema: the layout must be a mapping, not a list\n  fix: start from examples/default.yaml: apiVersion, kind, metadata and kernels at the top level',
@@ -274,11 +292,30 @@ describe('YAML syntax errors', () => {
 });
 
 describe('YAML conveniences', () => {
+  const text = `apiVersion: parker/v1alpha1
+kind: Layout
+metadata: { name: lab }
+kernels:
+  - &common
+    name: a
+    cpus: { count: 8 }
+    memory: 8G
+    image: /boot/vmlinuz-parker
+  - <<: *common
+    name: b
+    memory: 4G
+`;
+
   test('anchors and merge keys share settings between kernels', () => {
-    const text = GOOD.replace('  - name: db\n', '  - &common\n    name: db\n').replace('  - name: web\n', '  - <<: *common\n    name: web\n');
     const result = loadSpec(text, 'lab.yaml');
     expect(result.diagnostics).toEqual([]);
-    expect(result.spec?.kernels[1]?.memory).toBe('8G');
+    expect(result.spec?.kernels[1]).toMatchObject({ name: 'b', cpus: { count: 8 }, memory: '4G', image: '/boot/vmlinuz-parker' });
+  });
+
+  test("a kernel's own key is located where it is written; a merged one at the kernel", () => {
+    const { locate } = loadSpec(text, 'lab.yaml');
+    expect(locate(['kernels', 1, 'memory'])).toEqual({ file: 'lab.yaml', line: 12, col: 5 });
+    expect(locate(['kernels', 1, 'image'])).toEqual({ file: 'lab.yaml', line: 10, col: 5 });
   });
 });
 
@@ -331,14 +368,12 @@ describe('checks that need no machine', () => {
     ]);
   });
 
-  test('placement: nodes needs nodes; nodes without it is ignored', () => {
+  test('placement: nodes needs nodes; the other placements may narrow to nodes', () => {
     expect(lines(rules(GOOD.replace('placement: spread', 'placement: nodes')))).toEqual([
       'lab.yaml:14:24 error placement-nodes: `placement: nodes` needs the list of NUMA nodes to place on\n  fix: add `nodes: [1]` (the node numbers) next to `placement: nodes`',
     ]);
-    expect(lines(rules(GOOD.replace('placement: spread', 'placement: spread, nodes: [2]')))).toEqual([
-      'lab.yaml:14:43 warning placement-nodes: `nodes` is ignored with `placement: spread`\n  fix: write `placement: nodes` to place on these nodes, or remove `nodes`',
-    ]);
     expect(rules(GOOD.replace('placement: spread', 'placement: nodes, nodes: [2, 3]')).diagnostics).toEqual([]);
+    expect(rules(GOOD.replace('placement: spread', 'placement: spread, nodes: [2, 3]')).diagnostics).toEqual([]);
   });
 
   test('the same device twice in one kernel, in two spellings', () => {

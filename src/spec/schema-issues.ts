@@ -17,11 +17,11 @@ export function schemaDiagnostics(issues: readonly z.core.$ZodIssue[], input: un
 function issueDiagnostics(issue: z.core.$ZodIssue, prefix: Path, input: unknown): Diagnostic[] {
   const path = [...prefix, ...issue.path.filter((p): p is string | number => typeof p !== 'symbol')];
   const where = pathText(path);
-  const at = (d: Omit<Diagnostic, 'severity' | 'path' | 'kernels'>, where = path): Diagnostic => ({
+  const at = (d: Omit<Diagnostic, 'severity' | 'path' | 'kernels'>, target = path): Diagnostic => ({
     severity: 'error',
     ...d,
-    path: where,
-    ...kernelsOf(where, input),
+    path: target,
+    ...kernelsOf(target, input),
   });
 
   if (issue.code === 'unrecognized_keys') {
@@ -67,7 +67,7 @@ function issueDiagnostics(issue: z.core.$ZodIssue, prefix: Path, input: unknown)
         at({
           rule: 'bad-value',
           message: `${where} must be ${expectedText(issue.expected)}, not ${describeValue(value)}`,
-          fix: key === 'memory' && typeof value === 'number' ? `add the unit: \`memory: ${value}G\`` : schema?.description,
+          fix: key === 'memory' && typeof value === 'number' ? `add the unit: \`memory: ${value}G\`` : typeFix(issue.expected, key, value, schema?.description),
         }),
       ];
     case 'invalid_value': {
@@ -147,6 +147,26 @@ function acceptedForms(path: Path): { what: string; fix: string } | undefined {
     };
   }
   return undefined;
+}
+
+/** How to write a value of the expected type, with what the key is for. */
+function typeFix(expected: string, key: string, value: unknown, description: string | undefined): string {
+  const what = description ? ` (${description})` : '';
+  switch (expected) {
+    case 'array':
+      return `write a list under \`${key}:\`, one entry per line starting with "- ", or [a, b]${what}`;
+    case 'object':
+      return `write a mapping under \`${key}:\`: indented "key: value" lines, or { key: value }${what}`;
+    case 'string':
+      return `quote it: \`${key}: "${String(value)}"\`${what}`;
+    case 'number':
+    case 'int':
+      return `write a whole number without quotes${what}`;
+    case 'boolean':
+      return `write true or false${what}`;
+    default:
+      return description ?? `write ${expectedText(expected)}`;
+  }
 }
 
 /** A value to write instead, for the patterns people get wrong most. */

@@ -47,32 +47,19 @@ function cpuListDiagnostics(text: string, path: (string | number)[], kernels: st
   return [];
 }
 
+/** `nodes` also narrows `packed` and `spread` (the placer honours it); only `placement: nodes` needs it. */
 function placementDiagnostics(cpus: Exclude<KernelSpec['cpus'], string>, path: (string | number)[], kernels: string[]): Diagnostic[] {
-  if (cpus.placement === 'nodes' && cpus.nodes === undefined) {
-    return [
-      {
-        severity: 'error',
-        rule: 'placement-nodes',
-        message: '`placement: nodes` needs the list of NUMA nodes to place on',
-        fix: 'add `nodes: [1]` (the node numbers) next to `placement: nodes`',
-        path: [...path, 'placement'],
-        kernels,
-      },
-    ];
-  }
-  if (cpus.placement !== 'nodes' && cpus.nodes !== undefined) {
-    return [
-      {
-        severity: 'warning',
-        rule: 'placement-nodes',
-        message: `\`nodes\` is ignored with \`placement: ${cpus.placement}\``,
-        fix: 'write `placement: nodes` to place on these nodes, or remove `nodes`',
-        path: [...path, 'nodes'],
-        kernels,
-      },
-    ];
-  }
-  return [];
+  if (cpus.placement !== 'nodes' || cpus.nodes !== undefined) return [];
+  return [
+    {
+      severity: 'error',
+      rule: 'placement-nodes',
+      message: '`placement: nodes` needs the list of NUMA nodes to place on',
+      fix: 'add `nodes: [1]` (the node numbers) next to `placement: nodes`',
+      path: [...path, 'placement'],
+      kernels,
+    },
+  ];
 }
 
 function memoryDiagnostics(text: string, path: (string | number)[], kernels: string[]): Diagnostic[] {

@@ -28,7 +28,8 @@ export function discoverBootDependencies(fs: KernelFs): Map<string, string> {
     if (device !== null) note(blockPci(fs, device, 0), mount.mountpoint === '/' ? 'root filesystem /' : `filesystem ${mount.mountpoint}`);
   }
   for (const swap of readSwaps(fs)) {
-    const device = swap.type === 'partition' ? blockDeviceOf(fs, swap.filename) : containingMount(mounts, swap.filename);
+    const source = swap.type === 'partition' ? swap.filename : containingMount(mounts, swap.filename);
+    const device = source === null ? null : blockDeviceOf(fs, source);
     if (device !== null) note(blockPci(fs, device, 0), `swap ${swap.filename}`);
   }
   for (const iface of defaultRouteInterfaces(fs)) note(netPci(fs, iface, 0), `default route via ${iface}`);
@@ -102,27 +103,23 @@ function containingMount(mounts: Mount[], file: string): string | null {
  * The kernel's name for a block device path ("/dev/nvme0n1p2" -> "nvme0n1p2"), through the
  * /dev links when the machine shows them, device-mapper names, and root= for "/dev/root".
  */
-function blockDeviceOf(fs: KernelFs, source: string, depth = 0): string | null {
-  if (depth > MAX_DEPTH || !source.startsWith('/dev/')) return null;
+function blockDeviceOf(fs: KernelFs, source: string, fromCmdline = false): string | null {
+  if (!source.startsWith('/dev/')) return null;
   const rest = source.slice('/dev/'.length);
-  if (rest === 'root') {
+  if (rest === 'root' && !fromCmdline) {
     const root = rootFromCmdline(fs);
-    return root === null ? null : blockDeviceOf(fs, root, depth + 1);
+    return root === null ? null : blockDeviceOf(fs, root, true);
   }
   const link = fs.readlink(`dev/${rest}`);
   if (link !== null) {
-    const name = link.split('/').filter((p) => p !== '' && p !== '..' && p !== '.').pop();
-    return name === undefined ? null : exists(fs, name) ? name : blockDeviceOf(fs, `/dev/${name}`, depth + 1);
+    // /dev/mapper/NAME -> ../dm-0, /dev/disk/by-uuid/U -> ../../nvme0n1p2: the name is the last component.
+    return link.split('/').filter((p) => p !== '' && p !== '..' && p !== '.').pop() ?? null;
   }
   if (rest.startsWith('mapper/')) return dmByName(fs, rest.slice('mapper/'.length));
   if (!rest.includes('/')) return rest;
   // LVM's /dev/VG/LV without /dev on the machine: device-mapper calls it VG-LV, doubling dashes.
   const [vg, lv] = rest.split('/');
   return vg !== undefined && lv !== undefined ? dmByName(fs, `${vg.replace(/-/g, '--')}-${lv.replace(/-/g, '--')}`) : null;
-}
-
-function exists(fs: KernelFs, block: string): boolean {
-  return fs.exists(`sys/class/block/${block}`);
 }
 
 /** root=/dev/X, root=UUID=..., PARTUUID= or LABEL= from the command line, as a /dev path. */

@@ -54,7 +54,7 @@ export function discoverCaches(files: KernelFiles, onlineCpus: readonly number[]
     }
   }
 
-  found.sort((a, b) => a.level - b.level || a.cpus[0]! - b.cpus[0]! || a.type.localeCompare(b.type) || a.index - b.index);
+  found.sort((a, b) => a.level - b.level || a.cpus[0]! - b.cpus[0]! || compareText(a.type, b.type) || a.index - b.index);
   const caches = found.map(({ index: _index, ...cache }) => cache);
   const llcOf = new Map<number, number>();
   const levelOf = new Map<number, number>();
@@ -67,4 +67,8 @@ export function discoverCaches(files: KernelFiles, onlineCpus: readonly number[]
     }
   });
   return { caches, llcOf };
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -29,16 +29,11 @@ export function discover(machine: Machine, options: DiscoverOptions = {}): Topol
   const cpuSets = discoverCpuSets(files);
   const { nodes, numa, nodeOfCpu } = discoverNodes(files, cpuSets.sets.online);
   const cpu = discoverCpus(files, cpuSets, nodeOfCpu, numa);
-  const { caches, llcOf } = discoverCaches(
-    files,
-    cpu.filter((c) => c.online && cpuSets.withDir.has(c.id)).map((c) => c.id),
-  );
+  const onlineWithDir = cpu.filter((c) => c.online && cpuSets.withDir.has(c.id)).map((c) => c.id);
+  const { caches, llcOf } = discoverCaches(files, onlineWithDir);
   for (const c of cpu) c.llc = llcOf.get(c.id) ?? null;
 
-  const blocks = discoverMemoryBlocks(
-    files,
-    numa ? nodes.map((n) => n.id) : null,
-  );
+  const blocks = discoverMemoryBlocks(files, numa ? nodes.map((n) => n.id) : null);
   const ram = parseIomem(files.text('proc/iomem'));
   return {
     schema: TOPOLOGY_SCHEMA,

@@ -115,13 +115,13 @@ function buildTree(topology: Topology): HwlocObject {
 
   const objects: HwlocObject[] = [];
   for (const pkg of topology.packages) {
-    objects.push(object('Package', pkg.id, onlineOf(pkg.cpus), RANK.Package));
-    // hwloc shows dies only where a package has several.
-    if (pkg.dies.length > 1) {
-      for (const die of pkg.dies) {
-        const cpus = topology.cpu.filter((c) => c.package === pkg.id && c.die === die).map((c) => c.id);
-        objects.push(object('Die', die, onlineOf(cpus), RANK.Die));
-      }
+    const packageCpus = onlineOf(pkg.cpus);
+    objects.push(object('Package', pkg.id, packageCpus, RANK.Package));
+    for (const die of pkg.dies) {
+      const cpus = onlineOf(topology.cpu.filter((c) => c.package === pkg.id && c.die === die).map((c) => c.id));
+      // As hwloc: no Die that is the whole package, nor one of a single CPU (what kernels
+      // without die support report).
+      if (cpus.length > 1 && cpus.length < packageCpus.length) objects.push(object('Die', die, cpus, RANK.Die));
     }
   }
   for (const cache of topology.caches) {
@@ -269,8 +269,8 @@ function computeNodesets(obj: HwlocObject, inherited: ReadonlySet<number>): Set<
 
 /** hwloc expects siblings in order of their first CPU; an empty cpuset goes last. */
 function sortChildren(obj: HwlocObject): void {
-  const first = (o: HwlocObject) => (o.cpus.size === 0 ? Infinity : Math.min(...o.cpus));
-  obj.children.sort((a, b) => first(a) - first(b));
+  const first = new Map(obj.children.map((o) => [o, o.cpus.size === 0 ? Infinity : Math.min(...o.cpus)]));
+  obj.children.sort((a, b) => first.get(a)! - first.get(b)!);
   obj.memory.sort((a, b) => a.id - b.id);
   for (const child of obj.children) sortChildren(child);
 }
@@ -303,14 +303,18 @@ function attachPci(root: HwlocObject, topology: Topology): void {
     const attrs: [string, string][] = [];
     const children = (below.get(device.address) ?? []).map((child) => toIo(child, depth + 1));
     const bridge = device.bridge;
-    if (bridge) attrs.push(['bridge_type', '1-1'], ['depth', String(depth)]);
-    attrs.push(['pci_busid', `${hex(a.domain, 4)}:${hex(a.bus, 2)}:${hex(a.device, 2)}.${hex(a.fn, 1)}`]);
-    attrs.push(['pci_type', pciType(device)]);
-    const children0 = below.get(device.address);
-    if (bridge && children0 !== undefined && children0.length > 0) {
-      const secondary = Math.min(...children0.map((c) => busOf(c).bus));
-      attrs.push(['bridge_pci', `${hex(a.domain, 4)}:[${hex(secondary, 2)}-${hex(subordinate(device), 2)}]`]);
+    if (bridge) {
+      attrs.push(['bridge_type', '1-1'], ['depth', String(depth)]);
+      // The bus range behind a bridge is known only from the devices found there.
+      const downstream = below.get(device.address) ?? [];
+      if (downstream.length > 0) {
+        const secondary = Math.min(...downstream.map((c) => busOf(c).bus));
+        attrs.push(['bridge_pci', `${hex(a.domain, 4)}:[${hex(secondary, 2)}-${hex(subordinate(device), 2)}]`]);
+      }
     }
+    attrs.push(['pci_busid', `${hex(a.domain, 4)}:${hex(a.bus, 2)}:${hex(a.device, 2)}.${hex(a.fn, 1)}`]);
+    // A link speed of 0 is hwloc's "unknown".
+    attrs.push(['pci_type', pciType(device)], ['pci_link_speed', '0.000000']);
     return { type: bridge ? 'Bridge' : 'PCIDev', attrs, children };
   };
 
@@ -328,23 +332,19 @@ function attachPci(root: HwlocObject, topology: Topology): void {
       attrs: [['bridge_type', '0-1'], ['depth', '0'], ['bridge_pci', `${key.slice(0, -3)}:[${hex(a.bus, 2)}-${hex(last, 2)}]`]],
       children: members.map((device) => toIo(device, 1)),
     };
-    localObject(root, members.find((d) => d.node !== null)?.node ?? null).io.push(hostBridge);
+    localObject(root, topology, members.find((d) => d.node !== null)?.node ?? null).io.push(hostBridge);
   }
 }
 
-/** The object a node is attached to, when the node has CPUs; the Machine otherwise. */
-function localObject(root: HwlocObject, node: number | null): HwlocObject {
-  if (node === null) return root;
-  const search = (obj: HwlocObject): HwlocObject | null => {
-    if (obj.memory.some((n) => n.id === node)) return obj;
-    for (const child of obj.children) {
-      const found = search(child);
-      if (found) return found;
-    }
-    return null;
-  };
-  const found = search(root);
-  return found === null || found.cpus.size === 0 ? root : found;
+/**
+ * Where hwloc puts I/O local to a node: the highest object, the Machine included, whose
+ * cpuset is the node's CPUs (a device's local_cpus). Devices without a node, or on a node
+ * without CPUs, go under the Machine.
+ */
+function localObject(root: HwlocObject, topology: Topology, node: number | null): HwlocObject {
+  const cpus = new Set(topology.nodes.find((n) => n.id === node)?.cpus.filter((cpu) => root.cpus.has(cpu)) ?? []);
+  if (cpus.size === 0 || equal(root.cpus, cpus)) return root;
+  return highestWithCpuset(root, cpus) ?? root;
 }
 
 /**

@@ -110,11 +110,9 @@ export class KernelFiles {
 
   /** Numbers N of the entries named PREFIX<N> in a directory ("cpu12", "node3"), ascending. */
   numbered(path: string, prefix: string): number[] {
-    const pattern = new RegExp(`^${prefix}(\\d+)$`);
     const ids: number[] = [];
     for (const name of this.list(path)) {
-      const m = pattern.exec(name);
-      if (m) ids.push(Number(m[1]));
+      if (name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length))) ids.push(Number(name.slice(prefix.length)));
     }
     return ids.sort((a, b) => a - b);
   }
@@ -140,7 +138,7 @@ export class KernelFiles {
 }
 
 function badFile(path: string, text: string, expected: string): ParkerError {
-  const error = parseError(`kernel file ${path}`, text, `expected ${expected}`);
+  const error = parseError(`value in ${path}`, text, `expected ${expected}`);
   return new ParkerError(
     error.code,
     error.message,

@@ -103,14 +103,15 @@ export function syntheticLayout(d: SyntheticDescription): SyntheticLayout {
     distances: nodeDistances(d, nodes),
     blocks: memoryBlocks(nodes, d.blockSize),
     cma: cmaAreas(d.cmdline, nodes),
-    pci: pciDevices(d, counts.cpuNodes),
+    pci: pciDevices(d, counts.cpuNodes, counts.nodes),
   };
 }
 
 function layOutCpus(d: SyntheticDescription, counts: SyntheticLayout['counts']) {
   const { pack, die, numa, l3, l2, core, pu } = d.levels;
-  const l2PerL3 = l2 ?? 1;
-  const coresPerL3 = l2PerL3 * core;
+  // Without an l2 level every core has its own L2; with one, `core` cores share each L2.
+  const coresPerL2 = l2 === null ? 1 : core;
+  const coresPerL3 = (l2 ?? 1) * core;
   const coresPerNode = l3 * coresPerL3;
   const coresPerDie = numa * coresPerNode;
   const { cores: totalCores, coresPerPackage } = counts;
@@ -121,7 +122,7 @@ function layOutCpus(d: SyntheticDescription, counts: SyntheticLayout['counts']) 
   const cpus: SyntheticCpu[] = new Array<SyntheticCpu>(counts.cpus);
   const groups: SyntheticLayout['groups'] = {
     core: Array.from({ length: totalCores }, () => []),
-    l2: Array.from({ length: totalCores / core }, () => []),
+    l2: Array.from({ length: totalCores / coresPerL2 }, () => []),
     l3: Array.from({ length: totalCores / coresPerL3 }, () => []),
     die: Array.from({ length: pack * die }, () => []),
     package: Array.from({ length: pack }, () => []),
@@ -144,7 +145,7 @@ function layOutCpus(d: SyntheticDescription, counts: SyntheticLayout['counts']) 
         die: dieInPackage,
         dieIndex: p * die + dieInPackage,
         l3: Math.floor(g / coresPerL3),
-        l2: Math.floor(g / core),
+        l2: Math.floor(g / coresPerL2),
         core: g,
         coreId: inPackage,
         thread: t,
@@ -322,8 +323,13 @@ export function nodeRootBus(node: number, cpuNodes: number): number {
   return node * Math.max(1, Math.floor(256 / cpuNodes));
 }
 
-function pciDevices(d: SyntheticDescription, cpuNodes: number): SyntheticPciDevice[] {
-  const explicit = d.pciDevices.map((dev) => ({ ...dev, address: formatPciAddress(parsePciAddress(dev.address)) }));
+function pciDevices(d: SyntheticDescription, cpuNodes: number, nodes: number): SyntheticPciDevice[] {
+  const canonical = (address: string) => formatPciAddress(parsePciAddress(address));
+  const explicit = d.pciDevices.map((dev) => ({
+    ...dev,
+    address: canonical(dev.address),
+    parent: dev.parent === null ? null : canonical(dev.parent),
+  }));
   let group = explicit.reduce((m, dev) => Math.max(m, dev.iommuGroup + 1), 0);
   const generated: SyntheticPciDevice[] = [];
   for (let node = 0; node < cpuNodes; node++) {
@@ -347,6 +353,9 @@ function pciDevices(d: SyntheticDescription, cpuNodes: number): SyntheticPciDevi
     seen.set(dev.address, dev);
   }
   for (const dev of all) {
+    if (dev.node !== null && (dev.node < 0 || dev.node >= nodes)) {
+      throw new ParkerError('E_SYNTHETIC', `PCI function ${dev.address} (${dev.label}) is on node ${dev.node}, which does not exist`, `use a node from 0 to ${nodes - 1}, or null for none`);
+    }
     if (dev.parent === null) continue;
     const parent = seen.get(dev.parent);
     const bus = parsePciAddress(dev.address).bus;

@@ -77,10 +77,10 @@ export function syntheticMachine(input: string | SyntheticDescription): Machine 
   return readOnlyMachine(new TreeFs(buildSyntheticTree(d)), 'synthetic', `synthetic "${text}"`, 'x86_64');
 }
 
-/** Lists and masks of CPU sets, memoized: many CPUs print the same set. */
+/** Lists and masks of CPU sets, memoized: many CPUs print the same set, often from different arrays. */
 class CpuSetText {
-  private readonly lists = new Map<number[], string>();
-  private readonly masks = new Map<number[], string>();
+  private readonly lists = new WeakMap<number[], string>();
+  private readonly masks = new Map<string, string>();
   constructor(private readonly nrCpus: number) {}
   list(cpus: number[]): string {
     let s = this.lists.get(cpus);
@@ -88,8 +88,9 @@ class CpuSetText {
     return s;
   }
   mask(cpus: number[]): string {
-    let s = this.masks.get(cpus);
-    if (s === undefined) this.masks.set(cpus, (s = formatCpuMask(cpus, this.nrCpus)));
+    const key = this.list(cpus);
+    let s = this.masks.get(key);
+    if (s === undefined) this.masks.set(key, (s = formatCpuMask(cpus, this.nrCpus)));
     return s;
   }
 }
@@ -127,7 +128,7 @@ function writeCpus(tree: FileTree, layout: SyntheticLayout): void {
   put(smt, 'control', smtOn ? 'on' : 'notsupported');
   put(smt, 'active', smtOn ? 1 : 0);
 
-  const coresPerL2 = layout.description.levels.core;
+  const { pu } = layout.description.levels;
   for (const cpu of cpus) {
     const name = `cpu${cpu.id}`;
     const dir = sub(root, name);
@@ -162,7 +163,7 @@ function writeCpus(tree: FileTree, layout: SyntheticLayout): void {
     const ids = [cpu.core, cpu.core, cpu.l2, cpu.l3];
     CACHES.forEach((shape, i) => {
       const index = sub(cache, `index${i}`);
-      const coresSharing = shape.level === 3 ? groups.l3[cpu.l3]!.length / layout.description.levels.pu : shape.level === 2 ? coresPerL2 : 1;
+      const coresSharing = shape.level === 1 ? 1 : sharing[i]!.length / pu;
       const kb = shape.kbPerCore * coresSharing;
       put(index, 'level', shape.level);
       put(index, 'type', shape.type);
@@ -491,7 +492,6 @@ const HEX4 = (n: number) => hex(n, 4).toUpperCase();
 
 function writePci(tree: FileTree, layout: SyntheticLayout): void {
   const { pci, nodes, counts } = layout;
-  if (pci.length === 0) return;
   const text = new CpuSetText(counts.cpus);
   const allCpus = layout.cpus.map((c) => c.id);
   const byAddress = new Map(pci.map((dev) => [dev.address, dev]));

@@ -1,6 +1,7 @@
+import { execFileSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Topology } from '../../src/topology/model.js';
-import { assertLabReady, explainRun, labKernelRelease, runInVm, type VmRun } from './vm.js';
+import { assertLabReady, explainRun, labKernelRelease, PROJECT_ROOT, runInVm, type VmRun } from './vm.js';
 
 // The default lab machine of lab/run.sh, as QEMU builds it and Linux 6.1 reports it
 // (test/fixtures/qemu-q35-2node.md has the same facts read straight from sysfs).
@@ -9,6 +10,7 @@ const packageOf = (cpu: number) => (cpu < 4 ? 0 : 1);
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
 const BLOCK = 128 * MiB;
+const FIXTURE = 'test/fixtures/qemu-q35-2node.tar.gz';
 const NVME = '0000:81:00.0';
 const NVME_PORT = '0000:80:00.0';
 /** Enumeration order under intel-iommu; the ICH9 functions 00:1f.* share a group. */
@@ -147,5 +149,18 @@ describe('parker discover inside the q35 2-node lab VM', () => {
 
   it('puts every PCI device in its IOMMU group', () => {
     expect(Object.fromEntries(topology.pci.map((d) => [d.address, d.iommuGroup]))).toEqual(IOMMU_GROUPS);
+  });
+
+  it(`is the machine ${FIXTURE} recorded (else rerun lab/fixture.sh)`, () => {
+    const json = execFileSync(process.execPath, ['bin/parker.js', 'discover', '--from', FIXTURE, '-o', 'json'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
+    // Only what differs by design: the machine kind, the run name on the kernel command
+    // line, and PCI names (the guest has no pci.ids database).
+    const comparable = (t: Topology) => ({
+      ...t,
+      machine: null,
+      kernel: { ...t.kernel, cmdline: t.kernel.cmdline?.replace(/ parker\.lab\.run=\S+/, '') },
+      pci: t.pci.map((d) => ({ ...d, vendorName: null, deviceName: null })),
+    });
+    expect(comparable(topology)).toEqual(comparable(JSON.parse(json) as Topology));
   });
 });

@@ -1,9 +1,224 @@
-import { TreeFs } from '../file-tree.js';
-import type { Machine } from '../machine.js';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ParkerError } from '../../units/parker-error.js';
+import { FileTree, TreeFs } from '../file-tree.js';
+import type { Kexec, KexecLoad, Machine, MachineClock, RunResult } from '../machine.js';
 import { readOnlyMachine } from '../read-only-machine.js';
-import { buildDefaultServerTree } from '../../topology/default-server.js';
+import { DirectoryFs } from '../directory-fs.js';
+import { discover } from '../../topology/discover.js';
+import { buildDefaultServerTree, DEFAULT_SERVER_CMDLINE } from '../../topology/default-server.js';
+import { parseSyntheticDescription } from '../../topology/synthetic-description.js';
+import { buildSyntheticTree } from '../../topology/synthetic-tree.js';
+import { gatherSnapshot, openSnapshot } from '../../topology/snapshot.js';
+import { SimKernel } from './sim-kernel.js';
+import { SimFs, applyOp } from './sim-fs.js';
+import { SimStore, type SimLogEntry, type SimMeta } from './sim-store.js';
+import type { SimSource } from './sim-state.js';
+import { cmaPoolsFor, syncCmaFiles } from './cma-pools.js';
+import { loadImage, readImage, unloadImage } from './kexec.js';
+import { inject, powerOff, type Injection } from './app-kernel.js';
+import { makeTestBzImage } from './bzimage.js';
 
-/** The built-in simulated server. */
-export function simMachine(): Machine {
-  return readOnlyMachine(new TreeFs(buildDefaultServerTree()), 'sim', 'simulated default server', 'x86_64');
+/** The image and initrd every new simulated machine has in its own /boot. */
+export const SIM_IMAGE = '/boot/vmlinuz-parker';
+export const SIM_INITRD = '/boot/initrd.img-parker';
+
+export interface SimCreateOptions {
+  source: SimSource;
+  /** Replaces the boot kernel's command line (for example to set parker_cma=). */
+  cmdline?: string;
+  now: Date;
+}
+
+/** A simulated Parker machine: a Machine plus the controls only a simulator has. */
+export interface SimMachine extends Machine {
+  readonly kind: 'sim';
+  readonly kernel: SimKernel;
+  readonly store: SimStore | null;
+  readonly meta: SimMeta;
+  powerOff(partition: string): void;
+  inject(partition: string, what: Injection): void;
+  close(): void;
+}
+
+function describeSource(source: SimSource): string {
+  switch (source.kind) {
+    case 'default':
+      return 'simulated default server';
+    case 'synthetic':
+      return `simulated synthetic "${source.description}"`;
+    case 'archive':
+      return `simulated snapshot ${path.basename(source.path)}`;
+    case 'root':
+      return `simulated copy of ${source.path}`;
+  }
+}
+
+function replaceCmdline(tree: FileTree, cmdline: string): void {
+  tree.file('proc/cmdline', `${cmdline}\n`);
+  const cma = tree.get('sys/kernel/mm/cma');
+  if (cma?.type === 'dir') for (const name of [...cma.children.keys()]) if (name.startsWith('parker')) cma.children.delete(name);
+}
+
+/** The hardware tree a machine starts from, before any change. */
+function baseTree(meta: SimMeta, store: SimStore | null, archive: Uint8Array | null): FileTree {
+  switch (meta.source.kind) {
+    case 'default':
+      return buildDefaultServerTree({ cmdline: meta.cmdline });
+    case 'synthetic':
+      return buildSyntheticTree({ ...parseSyntheticDescription(meta.source.description), cmdline: meta.cmdline });
+    case 'archive':
+    case 'root': {
+      const bytes = archive ?? (store ? fs.readFileSync(store.sourceArchive) : null);
+      if (!bytes) throw new ParkerError('E_SIM_STATE', 'the simulated machine lost its source snapshot', 'run `parker sim reset`');
+      const tree = (openSnapshot(bytes, meta.source.path).machine.fs as TreeFs).tree;
+      replaceCmdline(tree, meta.cmdline);
+      return tree;
+    }
+  }
+}
+
+function buildKernel(meta: SimMeta, tree: FileTree): SimKernel {
+  const hardware = discover(readOnlyMachine(new TreeFs(tree), 'sim', describeSource(meta.source), 'x86_64'));
+  const kernel = new SimKernel(tree, hardware, meta.cmdline);
+  for (const pool of cmaPoolsFor(meta.cmdline, hardware)) {
+    kernel.pools.set(pool.node, pool);
+    syncCmaFiles(kernel, pool, 0, 0);
+  }
+  // A Parker boot kernel with pools mounts its control filesystem; without parker_cma= Parker is off.
+  if (kernel.pools.size > 0) tree.dir('sys/fs/parker');
+  kernel.put('sys/kernel/kexec_loaded', 0);
+  kernel.syncCpuFiles();
+  return kernel;
+}
+
+function replay(kernel: SimKernel, entry: SimLogEntry): void {
+  try {
+    switch (entry.op) {
+      case 'kexec':
+        kernel.kexec = entry.image;
+        kernel.put('sys/kernel/kexec_loaded', 1);
+        return;
+      case 'kexec-unload':
+        return unloadImage(kernel);
+      case 'sleep':
+        kernel.clock += entry.ms;
+        return;
+      case 'poweroff': {
+        const p = kernel.partitions.get(entry.partition);
+        return p ? powerOff(kernel, p) : undefined;
+      }
+      case 'inject': {
+        const p = kernel.partitions.get(entry.partition);
+        return p ? inject(kernel, p, entry.what) : undefined;
+      }
+      default:
+        return applyOp(kernel, entry);
+    }
+  } catch {
+    // It failed the first time too: a refused change changes nothing (or only what it did then).
+  }
+}
+
+function assemble(meta: SimMeta, kernel: SimKernel, store: SimStore | null): SimMachine {
+  const log = (entry: SimLogEntry) => store?.append(entry);
+  const partition = (name: string) => {
+    const p = kernel.partitions.get(name);
+    if (!p) throw new ParkerError('E_NOT_FOUND', `no partition named ${name} on the simulated machine`, 'see `parker status` for the partitions there');
+    return p;
+  };
+  const kexec: Kexec = {
+    async load(request: KexecLoad) {
+      loadImage(kernel, request, readImage(store?.filesDir ?? null, request.image));
+      log({ op: 'kexec', image: kernel.kexec! });
+    },
+    async unload() {
+      log({ op: 'kexec-unload' });
+      unloadImage(kernel);
+    },
+    loaded: () => kernel.kexec !== null,
+  };
+  const clock: MachineClock = {
+    now: () => kernel.clock,
+    async sleep(ms: number) {
+      log({ op: 'sleep', ms });
+      kernel.clock += ms;
+    },
+  };
+  return {
+    kind: 'sim',
+    description: describeSource(meta.source),
+    arch: 'x86_64',
+    fs: new SimFs(kernel, log),
+    kexec,
+    clock,
+    kernel,
+    store,
+    meta,
+    console: (name) => [...(kernel.partitions.get(name)?.console ?? [])],
+    async run(name: string, argv: string[]): Promise<RunResult> {
+      // The simulator cannot run the command; it delivers what the command is for.
+      const p = partition(name);
+      log({ op: 'poweroff', partition: name });
+      powerOff(kernel, p);
+      return { code: 0, output: `simulated: ${argv.join(' ')} reached ${name}` };
+    },
+    powerOff(name: string) {
+      const p = partition(name);
+      log({ op: 'poweroff', partition: name });
+      powerOff(kernel, p);
+    },
+    inject(name: string, what: Injection) {
+      const p = partition(name);
+      if (!p.online) throw new ParkerError('E_NOT_RUNNING', `${name} is not running`, `start it first: parker start ${name}`);
+      log({ op: 'inject', partition: name, what });
+      inject(kernel, p, what);
+    },
+    close: () => store?.close(),
+  };
+}
+
+/** A simulated machine that lives only in memory (tests, benchmarks). */
+export function memorySimMachine(source: SimSource = { kind: 'default' }, cmdline = DEFAULT_SERVER_CMDLINE, archive: Uint8Array | null = null): SimMachine {
+  const meta: SimMeta = { format: 'parker.sim/v1', source, cmdline, createdAt: new Date(0).toISOString() };
+  return assemble(meta, buildKernel(meta, baseTree(meta, null, archive)), null);
+}
+
+/** The default boot command line of a source: the one it was gathered or described with. */
+function sourceCmdline(source: SimSource, archive: Uint8Array | null): string {
+  if (source.kind === 'synthetic') return parseSyntheticDescription(source.description).cmdline;
+  if (archive) {
+    const fs = openSnapshot(archive, 'source').machine.fs;
+    return fs.exists('proc/cmdline') ? fs.read('proc/cmdline').trim() : '';
+  }
+  return DEFAULT_SERVER_CMDLINE;
+}
+
+/** `parker sim create`: a new simulated machine in the state directory, replacing any old one. */
+export function createSimMachine(stateDir: string, options: SimCreateOptions): SimMachine {
+  let archive: Uint8Array | null = null;
+  if (options.source.kind === 'archive') archive = fs.readFileSync(options.source.path);
+  if (options.source.kind === 'root') {
+    const root = readOnlyMachine(new DirectoryFs(options.source.path), 'root', options.source.path);
+    archive = gatherSnapshot(root, { hostname: null, parkerVersion: 'sim', now: options.now }).bytes;
+  }
+  const meta: SimMeta = { format: 'parker.sim/v1', source: options.source, cmdline: options.cmdline ?? sourceCmdline(options.source, archive), createdAt: options.now.toISOString() };
+  const kernel = buildKernel(meta, baseTree(meta, null, archive));
+  const store = new SimStore(stateDir);
+  store.create(meta);
+  if (archive) fs.writeFileSync(store.sourceArchive, archive);
+  fs.mkdirSync(path.join(store.filesDir, 'boot'), { recursive: true });
+  fs.writeFileSync(path.join(store.filesDir, SIM_IMAGE), makeTestBzImage());
+  fs.writeFileSync(path.join(store.filesDir, SIM_INITRD), new TextEncoder().encode('parker test initrd\n'));
+  return assemble(meta, kernel, store);
+}
+
+/** The simulated machine in the state directory, created as the default server when there is none. */
+export function openSimMachine(stateDir: string, now: () => Date = () => new Date()): SimMachine {
+  const store = new SimStore(stateDir);
+  if (!store.exists()) return createSimMachine(stateDir, { source: { kind: 'default' }, now: now() });
+  const meta = store.readMeta();
+  const kernel = buildKernel(meta, baseTree(meta, store, null));
+  for (const entry of store.entries()) replay(kernel, entry);
+  return assemble(meta, kernel, store);
 }

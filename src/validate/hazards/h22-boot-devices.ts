@@ -1,5 +1,5 @@
 import type { Diagnostic } from '../../spec/diagnostic.js';
-import { deviceOrigin, quoted } from '../layout-lookup.js';
+import { BOOT, deviceOrigin, quoted } from '../layout-lookup.js';
 import type { Rule } from '../rule.js';
 
 /**
@@ -17,7 +17,7 @@ export const bootDevicesRule: Rule = {
         const backs = ctx.bootDependencies.get(address);
         if (backs === undefined) continue;
         const origin = deviceOrigin(ctx.spec.kernels[kernel.index], kernel.index, address);
-        const base = { rule: 'boot-device', hazard: 'H22', path: origin.path, kernels: ['boot', kernel.name] };
+        const base = { rule: 'boot-device', hazard: 'H22', path: origin.path, kernels: [BOOT, kernel.name] };
         if (origin.force) {
           out.push({
             ...base,

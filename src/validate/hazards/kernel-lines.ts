@@ -51,6 +51,11 @@ export function kernelLabel(line: Pick<KernelLine, 'name' | 'index'>): string {
   return line.index === null ? 'the boot kernel' : `kernel ${quoted(line.name)}`;
 }
 
+/** A kernel named as in cpuOwnerNames: BOOT or an application kernel's name. */
+export function ownerLabel(name: string): string {
+  return name === BOOT ? 'the boot kernel' : `kernel ${quoted(name)}`;
+}
+
 /** The spec's cmdline of that kernel: where a user's parameter is removed. */
 export function cmdlinePath(line: Pick<KernelLine, 'index'>): SpecPath {
   return line.index === null ? ['boot', 'cmdline'] : ['kernels', line.index, 'cmdline'];
@@ -76,10 +81,6 @@ export function removalFix(line: KernelLine, param: LineParam): string {
 export function paramPath(line: KernelLine, param: LineParam | undefined): SpecPath | undefined {
   if (param?.fromSpec) return cmdlinePath(line);
   return line.index === null ? undefined : cmdlinePath(line);
-}
-
-export function kernelsInvolved(...lines: Pick<KernelLine, 'name'>[]): string[] {
-  return [...new Set(lines.map((l) => l.name))];
 }
 
 export interface AgreementCheck {

@@ -44,3 +44,14 @@ export function llcSize(ctx: RuleContext, kernel: KernelPlacement): number | nul
   const first = llcsOf(ctx, kernel)[0];
   return first === undefined ? null : (ctx.topology.caches[first]?.cpus.length ?? null);
 }
+
+/** How many last-level caches the machine has. */
+export function llcCount(ctx: RuleContext): number {
+  return new Set(ctx.topology.cpu.map((c) => c.llc).filter((i) => i !== null)).size;
+}
+
+/** The placement change that stops a kernel sharing its last-level cache, or why there is none. */
+export function llcAlignedFix(ctx: RuleContext, size: number | null): string {
+  if (size === null || llcCount(ctx) < 2) return 'nothing in the placement avoids it on this machine, which has one last-level cache';
+  return `place it on whole last-level caches that no other kernel uses: a CPU count that is a multiple of ${size} with placement: packed, or a list of whole L3s`;
+}

@@ -1,7 +1,7 @@
 import type { Diagnostic } from '../../spec/diagnostic.js';
 import type { Core } from '../../topology/model.js';
 import { formatCpuList } from '../../units/cpulist.js';
-import { cpuOwners, quoted } from '../layout-lookup.js';
+import { BOOT, cpuOwners, quoted } from '../layout-lookup.js';
 import type { Rule } from '../rule.js';
 
 /**
@@ -29,7 +29,7 @@ export const bootWholeCoreRule: Rule = {
           ? 'the boot kernel keeps no CPU: it needs at least one whole core to run and to start the other kernels'
           : `the boot kernel keeps CPUs ${formatCpuList(boot)} but no whole core: it needs every thread of at least one core`,
       fix: `leave CPUs ${formatCpuList(target.cpus)} (one whole core) to the boot kernel${holders.length > 0 ? `: take ${holders.map(([name, cpus]) => `CPU${cpus.length > 1 ? 's' : ''} ${formatCpuList(cpus)} out of kernel ${quoted(name)}`).join(', ')}` : ''}`,
-      kernels: ['boot', ...holders.map(([name]) => name)],
+      kernels: [BOOT, ...holders.map(([name]) => name)],
     };
     if (ctx.spec.boot.cpus !== undefined) d.path = ['boot', 'cpus'];
     else if (holders.length > 0) {

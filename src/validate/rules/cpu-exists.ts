@@ -27,16 +27,17 @@ function possibleCpus(topology: Topology): Set<number> {
 
 function checkList(text: string, possible: Set<number>, path: SpecPath, kernel: string): Diagnostic[] {
   const who = kernel === BOOT ? 'the boot kernel' : `kernel ${quoted(kernel)}`;
-  const machine = formatCpuList(possible);
   let cpus: number[];
   try {
     cpus = parseCpuList(text);
   } catch (e) {
-    if (!(e instanceof ParkerError)) throw e;
-    return [{ severity: 'error', rule: 'cpu-exists', message: `${who}: ${e.message}`, fix: `write the CPUs as a list such as "1-3,5" within ${machine}`, path, kernels: [kernel] }];
+    // An unreadable list is placement's finding ("cpu-list").
+    if (e instanceof ParkerError) return [];
+    throw e;
   }
   const missing = cpus.filter((c) => !possible.has(c));
   if (missing.length === 0) return [];
+  const machine = formatCpuList(possible);
   return [
     {
       severity: 'error',

@@ -28,12 +28,9 @@ export const deviceExistsRule: Rule = {
 function checkAddress(text: string, known: Set<string>, endpoints: PciDevice[], path: SpecPath, kernel: string): Diagnostic[] {
   const who = kernel === BOOT ? 'boot.devices' : `kernel ${quoted(kernel)}`;
   const address = normalizeOrNull(text);
-  if (address !== null && known.has(address)) return [];
-  const message =
-    address === null
-      ? `${who} names "${text}", which is not a PCI address (device numbers run 00-1f)`
-      : `${who} names PCI device ${address}, which the machine does not have`;
-  return [{ severity: 'error', rule: 'device-exists', message, fix: suggestion(endpoints), path, kernels: [kernel] }];
+  // An unreadable address is placement's finding ("device-address").
+  if (address === null || known.has(address)) return [];
+  return [{ severity: 'error', rule: 'device-exists', message: `${who} names PCI device ${address}, which the machine does not have`, fix: suggestion(endpoints), path, kernels: [kernel] }];
 }
 
 function suggestion(endpoints: PciDevice[]): string {

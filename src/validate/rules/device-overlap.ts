@@ -3,7 +3,10 @@ import type { Diagnostic } from '../../spec/diagnostic.js';
 import { BOOT, deviceOrigin, normalizeOrNull, quoted } from '../layout-lookup.js';
 import type { Rule } from '../rule.js';
 
-/** No PCI device goes to two kernels, nor to a kernel while boot.devices keeps it. One finding per device. */
+/**
+ * No PCI device goes to two kernels, nor to a kernel while boot.devices keeps it. (One kernel
+ * naming a device twice is the loader's "duplicate-device".)
+ */
 export const deviceOverlapRule: Rule = {
   id: 'device-overlap',
   description: 'no PCI device is given to two kernels',

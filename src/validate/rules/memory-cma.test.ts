@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { kernelSpec, layoutSpec, param, ruleContext, smallTopology } from '../../../test/fixtures/rule-context.js';
+import { hazardContext } from '../../../test/fixtures/hazard-context.js';
 import { memoryCmaRule } from './memory-cma.js';
 
 // Small machine: node 0 = CPUs 0,1,4,5 and node 1 = CPUs 2,3,6,7, 16 GiB each. A kernel's
@@ -15,7 +16,7 @@ describe('memory-cma', () => {
         severity: 'error',
         rule: 'memory-cma',
         hazard: 'H25',
-        message: 'kernels "a" and "b" need 9G from the CMA pool of NUMA node 0, but parker_cma=0:8G,1:8G makes node 0\'s pool 8G',
+        message: 'kernels "a" and "b" need 9G from the CMA pool of NUMA node 0, but the boot kernel\'s parker_cma=0:8G,1:8G makes node 0\'s pool 8G',
         fix: "boot the boot kernel with parker_cma=0:9G,1:8G, or start some of them on another node's CPUs",
         path: ['kernels', 2, 'memory'],
         kernels: ['boot', 'a', 'b'],
@@ -26,7 +27,7 @@ describe('memory-cma', () => {
   test('fires when parker_cma= gives the node no pool; fractions count as whole GiB', () => {
     const spec = layoutSpec([onNode1('c', '1536M')]);
     const [d] = memoryCmaRule.check(ruleContext(spec, { bootCmdline: 'parker_cma=0:8G' }));
-    expect(d?.message).toBe('kernel "c" needs 2G from the CMA pool of NUMA node 1, but parker_cma=0:8G gives node 1 no pool');
+    expect(d?.message).toBe("kernel \"c\" needs 2G from the CMA pool of NUMA node 1, but the boot kernel's parker_cma=0:8G gives node 1 no pool");
     expect(d?.fix).toBe("boot the boot kernel with parker_cma=0:8G,1:2G, or start some of them on another node's CPUs");
   });
 
@@ -70,11 +71,28 @@ describe('memory-cma', () => {
         severity: 'error',
         rule: 'memory-cma',
         hazard: 'H25',
-        message: 'the boot kernel\'s invalid parker_cma value "0:lots": expected SIZE or NID:SIZE[,NID:SIZE...], such as "0:16G,1:16G"',
+        message: 'the boot kernel\'s command line: invalid parker_cma value "0:lots": "lots" is not a size such as 16G',
         fix: 'boot the boot kernel with parker_cma=0:2G',
         kernels: ['boot'],
       },
     ]);
+  });
+
+  test("judges boot.cmdline's parker_cma= when the spec sets one, and points there", () => {
+    const spec = layoutSpec([onNode0('a', '6G')], { cmdline: 'parker_cma=0:4G,1:4G' });
+    expect(memoryCmaRule.check(ruleContext(spec, { bootCmdline: 'parker_cma=0:32G,1:32G' }))).toEqual([
+      {
+        severity: 'error',
+        rule: 'memory-cma',
+        hazard: 'H25',
+        message: "kernel \"a\" needs 6G from the CMA pool of NUMA node 0, but boot.cmdline's parker_cma=0:4G,1:4G makes node 0's pool 4G",
+        fix: "write parker_cma=0:6G,1:4G in boot.cmdline, or start some of them on another node's CPUs",
+        path: ['boot', 'cmdline'],
+        kernels: ['boot', 'a'],
+      },
+    ]);
+    const enough = layoutSpec([onNode0('a', '6G')], { cmdline: 'quiet parker_cma=0:6G' });
+    expect(memoryCmaRule.check(ruleContext(enough, { bootCmdline: 'ro' }))).toEqual([]);
   });
 
   test('fires when the first CPU is on a node without memory', () => {
@@ -106,5 +124,22 @@ describe('memory-cma', () => {
     const huge = layoutSpec([onNode0('a', '20G')]);
     expect(memoryCmaRule.check(ruleContext(huge, { bootCmdline: 'parker_cma=0:8G' }))).toEqual([]);
     expect(memoryCmaRule.check(ruleContext(layoutSpec([]), { bootCmdline: 'ro' }))).toEqual([]);
+  });
+});
+
+describe('memory-cma with the generated boot command line', () => {
+  test('its value is the one BootCmdline.changes carries', () => {
+    const spec = layoutSpec([onNode0('a', '1536M'), onNode1('c', '2G')]);
+    const ctx = hazardContext(spec, { bootCmdline: 'ro quiet' });
+    const change = ctx.boot.changes.find((p) => p.key === 'parker_cma');
+    expect(change?.value).toBe('0:2G,1:2G');
+    expect(memoryCmaRule.check(ctx).map((d) => d.fix)).toEqual(["add parker_cma=0:2G,1:2G to the boot kernel's command line and reboot it"]);
+  });
+
+  test('a running pool too small: the fix is the grown value the plan reboots with', () => {
+    const spec = layoutSpec([onNode0('a', '12G')]);
+    const ctx = hazardContext(spec, { bootCmdline: 'ro parker_cma=0:8G,1:8G' });
+    expect(ctx.boot.changes.find((p) => p.key === 'parker_cma')?.value).toBe('0:12G,1:8G');
+    expect(memoryCmaRule.check(ctx).map((d) => [d.severity, d.fix])).toEqual([['error', "boot the boot kernel with parker_cma=0:12G,1:8G, or start some of them on another node's CPUs"]]);
   });
 });

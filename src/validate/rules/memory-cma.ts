@@ -1,10 +1,11 @@
+import { formatParkerCma, parseParkerCma, roundUpToGiB } from '../../plan/cma-sizing.js';
+import { lookupValue, parseCmdline } from '../../plan/cmdline-params.js';
 import type { KernelPlacement } from '../../plan/resolved-layout.js';
 import type { Diagnostic } from '../../spec/diagnostic.js';
 import type { NumaNode } from '../../topology/model.js';
 import { ParkerError } from '../../units/parker-error.js';
 import { formatSize, formatSizeHuman } from '../../units/size.js';
-import { BOOT, kernelPath, listWords, quoted } from '../layout-lookup.js';
-import { cmdlineValue, formatParkerCma, parseParkerCma, roundUpToGiB } from '../parker-cma.js';
+import { BOOT, kernelPath, listWords, quoted, type SpecPath } from '../layout-lookup.js';
 import type { Rule, RuleContext } from '../rule.js';
 
 interface NodeDemand {
@@ -14,10 +15,20 @@ interface NodeDemand {
   kernels: KernelPlacement[];
 }
 
+/** The `parker_cma=` the layout will run with, and where it comes from. */
+interface PoolSource {
+  value: string;
+  /** How messages name it. */
+  label: string;
+  /** Where its fix goes: boot.cmdline when the user wrote it there. */
+  path?: SpecPath;
+}
+
 /**
  * Each kernel's memory comes from the CMA pool of its memory node (the node of its first CPU),
- * in 1 GiB units. The pools are the boot kernel's `parker_cma=`: without one Parker has no
- * memory at all, which is a boot-kernel change (reboot with the value this layout needs).
+ * in 1 GiB units. The pools are the boot kernel's `parker_cma=`: the one in boot.cmdline when
+ * the spec sets it, else the running one. Without one Parker has no memory at all, which is a
+ * boot-kernel change (reboot with the value this layout needs, as BootCmdline.changes says).
  */
 export const memoryCmaRule: Rule = {
   id: 'memory-cma',
@@ -27,16 +38,17 @@ export const memoryCmaRule: Rule = {
     const out: Diagnostic[] = [];
     const demands = demandByNode(ctx, out);
     if (demands.length === 0) return out;
-    const planned = ctx.boot.changes.find((p) => p.key === 'parker_cma' && p.value !== null)?.value ?? null;
-    const current = ctx.boot.current === null ? null : cmdlineValue(ctx.boot.current, 'parker_cma');
     const withMemory = ctx.topology.nodes.filter((n) => n.hasMemory).map((n) => n.id);
-    const plannedPools = planned === null ? null : readPools(planned, withMemory);
-    // The value to suggest: the planned change when it suffices, else the pools grown to fit.
-    const needed = (pools: ReadonlyMap<number, number>) =>
-      planned !== null && plannedPools !== null && fits(demands, plannedPools) ? planned : formatParkerCma(grownPools(plannedPools ?? pools, demands));
+    const user = parkerCma(ctx.spec.boot.cmdline);
+    const current = ctx.boot.current === null ? undefined : parkerCma(ctx.boot.current);
+    const planned = ctx.boot.changes.find((p) => p.key === 'parker_cma' && p.value !== null)?.value ?? undefined;
+    const plannedPools = planned === undefined ? null : readPools(planned, withMemory);
+    // What to suggest: the planned change when it suffices, else the given pools grown to fit.
+    const needed = (pools: ReadonlyMap<number, number> | null) =>
+      planned !== undefined && plannedPools !== null && fits(demands, plannedPools) ? planned : formatParkerCma(grownPools(pools ?? plannedPools ?? new Map(), demands));
 
-    if (current === null) {
-      const value = needed(new Map());
+    if (current === undefined && user === undefined) {
+      const value = needed(null);
       const why = ctx.boot.current === null ? "the boot kernel's command line is unknown" : "the boot kernel's command line has no parker_cma=, so Parker has no memory pools";
       out.push({
         severity: 'warning',
@@ -46,29 +58,42 @@ export const memoryCmaRule: Rule = {
         fix: `add parker_cma=${value} to the boot kernel's command line and reboot it`,
         kernels: [BOOT],
       });
-      if (planned !== null && plannedPools !== null) out.push(...checkPools(demands, plannedPools, `the planned parker_cma=${planned}`, value));
+      if (planned !== undefined && plannedPools !== null) out.push(...checkPools(demands, plannedPools, { value: planned, label: `the planned parker_cma=${planned}` }, value));
       return out;
     }
+    const source: PoolSource =
+      user !== undefined ? { value: user, label: `boot.cmdline's parker_cma=${user}`, path: ['boot', 'cmdline'] } : { value: current!, label: `the boot kernel's parker_cma=${current}` };
     let pools: Map<number, number>;
     try {
-      pools = parseParkerCma(current, withMemory);
+      pools = parseParkerCma(source.value, withMemory);
     } catch (e) {
       if (!(e instanceof ParkerError)) throw e;
-      const value = needed(new Map());
-      out.push({ severity: 'error', rule: 'memory-cma', hazard: 'H25', message: `the boot kernel's ${e.message}`, fix: `boot the boot kernel with parker_cma=${value}`, kernels: [BOOT] });
+      const value = needed(null);
+      const d: Diagnostic = { severity: 'error', rule: 'memory-cma', hazard: 'H25', message: `${source.path ? 'boot.cmdline' : "the boot kernel's command line"}: ${e.message}`, fix: fixFor(source, value), kernels: [BOOT] };
+      if (source.path) d.path = source.path;
+      out.push(d);
       return out;
     }
-    out.push(...checkPools(demands, pools, `parker_cma=${current}`, needed(pools)));
+    out.push(...checkPools(demands, pools, source, source.path ? formatParkerCma(grownPools(pools, demands)) : needed(pools)));
     return out;
   },
 };
+
+/** The value of the last parker_cma= before "--", or undefined. */
+function parkerCma(cmdline: string): string | undefined {
+  return lookupValue(parseCmdline(cmdline), 'parker_cma') ?? undefined;
+}
+
+function fixFor(source: PoolSource, value: string): string {
+  return source.path ? `write parker_cma=${value} in boot.cmdline` : `boot the boot kernel with parker_cma=${value}`;
+}
 
 /** Memory asked of each node with memory, in node order; memoryless and overfull nodes are reported here and left out. */
 function demandByNode(ctx: RuleContext, out: Diagnostic[]): NodeDemand[] {
   const nodes = new Map(ctx.topology.nodes.map((n) => [n.id, n]));
   const demands = new Map<number, NodeDemand>();
   for (const kernel of ctx.placement.kernels) {
-    // An unknown or missing node is node-exists' finding; no memory is memory-whole-gib's.
+    // An unknown or missing node is node-exists' finding; no memory is the loader's ("memory-size").
     const node = kernel.memoryNode === null ? undefined : nodes.get(kernel.memoryNode);
     if (node === undefined || kernel.memoryBytes <= 0) continue;
     if (!node.hasMemory) {
@@ -124,27 +149,27 @@ function fits(demands: NodeDemand[], pools: ReadonlyMap<number, number>): boolea
   return demands.every((d) => d.bytes <= (pools.get(d.node.id) ?? 0));
 }
 
-/** The pools grown to hold every demand: what `parker_cma=` should say. */
+/** The pools grown to hold every demand, never shrunk: what `parker_cma=` should say. */
 function grownPools(pools: ReadonlyMap<number, number>, demands: NodeDemand[]): Map<number, number> {
   const grown = new Map(pools);
   for (const d of demands) grown.set(d.node.id, Math.max(grown.get(d.node.id) ?? 0, d.bytes));
   return grown;
 }
 
-function checkPools(demands: NodeDemand[], pools: ReadonlyMap<number, number>, source: string, needed: string): Diagnostic[] {
+function checkPools(demands: NodeDemand[], pools: ReadonlyMap<number, number>, source: PoolSource, needed: string): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const demand of demands) {
     if (fits([demand], pools)) continue;
     const pool = pools.get(demand.node.id);
     const takers = `${demand.kernels.length > 1 ? 'kernels' : 'kernel'} ${listWords(demand.kernels.map((k) => quoted(k.name)))}`;
-    const have = pool === undefined ? `but ${source} gives node ${demand.node.id} no pool` : `but ${source} makes node ${demand.node.id}'s pool ${formatSize(pool)}`;
+    const have = pool === undefined ? `but ${source.label} gives node ${demand.node.id} no pool` : `but ${source.label} makes node ${demand.node.id}'s pool ${formatSize(pool)}`;
     out.push({
       severity: 'error',
       rule: 'memory-cma',
       hazard: 'H25',
       message: `${takers} need${demand.kernels.length > 1 ? '' : 's'} ${formatSize(demand.bytes)} from the CMA pool of NUMA node ${demand.node.id}, ${have}`,
-      fix: `boot the boot kernel with parker_cma=${needed}, or start some of them on another node's CPUs`,
-      path: kernelPath(demand.kernels[demand.kernels.length - 1]!, 'memory'),
+      fix: `${fixFor(source, needed)}, or start some of them on another node's CPUs`,
+      path: source.path ?? kernelPath(demand.kernels[demand.kernels.length - 1]!, 'memory'),
       kernels: [BOOT, ...demand.kernels.map((k) => k.name)],
     });
   }

@@ -3,30 +3,17 @@ import { kernelPath, quoted } from '../layout-lookup.js';
 import type { Rule } from '../rule.js';
 
 /**
- * NUMA nodes a count selection is pinned to exist and have CPUs, and every kernel's memory
- * node (the node of its first CPU, where Parker takes its memory) is a node of the machine.
+ * Every kernel's memory node (the node of its first CPU, where Parker takes its memory) is a
+ * known node of the machine. Nodes named in `cpus.nodes` are placement's finding
+ * ("cpu-nodes-unknown"): a count cannot be placed on them.
  */
 export const nodeExistsRule: Rule = {
   id: 'node-exists',
-  description: 'NUMA nodes named in the spec, and each kernel memory node, exist on the machine',
+  description: "each kernel's memory node is a known NUMA node of the machine",
   check(ctx) {
-    const nodes = new Map(ctx.topology.nodes.map((n) => [n.id, n]));
-    const withCpus = ctx.topology.nodes.filter((n) => n.hasCpu && n.cpus.length > 0).map((n) => n.id);
+    const nodes = new Set(ctx.topology.nodes.map((n) => n.id));
+    const cpus = new Set(ctx.topology.cpu.map((c) => c.id));
     const out: Diagnostic[] = [];
-    ctx.spec.kernels.forEach((kernel, index) => {
-      if (typeof kernel.cpus === 'string') return;
-      (kernel.cpus.nodes ?? []).forEach((id, j) => {
-        const node = nodes.get(id);
-        const path = ['kernels', index, 'cpus', 'nodes', j];
-        const fix = `choose among the nodes with CPUs: ${withCpus.join(', ')}`;
-        if (node === undefined) {
-          out.push({ severity: 'error', rule: 'node-exists', message: `kernel ${quoted(kernel.name)} asks for NUMA node ${id}, which the machine does not have`, fix, path, kernels: [kernel.name] });
-        } else if (!node.hasCpu || node.cpus.length === 0) {
-          out.push({ severity: 'error', rule: 'node-exists', message: `kernel ${quoted(kernel.name)} asks for CPUs on NUMA node ${id}, which has memory but no CPUs`, fix, path, kernels: [kernel.name] });
-        }
-      });
-    });
-    const cpus = new Map(ctx.topology.cpu.map((c) => [c.id, c]));
     for (const kernel of ctx.placement.kernels) {
       const first = kernel.cpus[0];
       // A CPU the machine lacks is cpu-exists' finding.

@@ -1,0 +1,103 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Step } from '../plan/step.js';
+
+/**
+ * The apply journal: append-only JSON lines, each fsync'd before the operation it announces
+ * runs, so that after a crash `parker recover` knows what was done, what was in flight and
+ * what to undo. One transaction per apply (or start, stop, destroy).
+ */
+export type JournalRecord =
+  | { type: 'begin'; txn: string; at: string; command: string; machine: string; steps: Step[] }
+  | { type: 'intent'; txn: string; step: number }
+  | { type: 'done'; txn: string; step: number; ms: number }
+  | { type: 'failed'; txn: string; step: number; error: string }
+  | { type: 'undo-intent'; txn: string; step: number }
+  | { type: 'undone'; txn: string; step: number }
+  | { type: 'undo-failed'; txn: string; step: number; error: string }
+  | { type: 'end'; txn: string; outcome: 'applied' | 'rolled-back' | 'recovered' };
+
+export interface Transaction {
+  txn: string;
+  begin: Extract<JournalRecord, { type: 'begin' }>;
+  records: JournalRecord[];
+  ended: boolean;
+}
+
+export class Journal {
+  readonly file: string;
+
+  constructor(stateDir: string) {
+    this.file = path.join(stateDir, 'journal.jsonl');
+  }
+
+  append(record: JournalRecord): void {
+    fs.mkdirSync(path.dirname(this.file), { recursive: true });
+    const fd = fs.openSync(this.file, 'a');
+    try {
+      fs.writeSync(fd, JSON.stringify(record) + '\n');
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  /** Every record; a torn last line (the process died while writing it) is dropped. */
+  records(): JournalRecord[] {
+    let text: string;
+    try {
+      text = fs.readFileSync(this.file, 'utf8');
+    } catch {
+      return [];
+    }
+    const out: JournalRecord[] = [];
+    const lines = text.split('\n');
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i]!;
+      if (line === '') continue;
+      try {
+        out.push(JSON.parse(line) as JournalRecord);
+      } catch (e) {
+        if (i >= lines.length - 2) break;
+        throw new Error(`journal ${this.file} line ${i + 1} is corrupt: ${(e as Error).message}`);
+      }
+    }
+    return out;
+  }
+
+  transactions(): Transaction[] {
+    const byTxn = new Map<string, Transaction>();
+    for (const record of this.records()) {
+      if (record.type === 'begin') byTxn.set(record.txn, { txn: record.txn, begin: record, records: [], ended: false });
+      const t = byTxn.get(record.txn);
+      if (!t) continue;
+      t.records.push(record);
+      if (record.type === 'end') t.ended = true;
+    }
+    return [...byTxn.values()];
+  }
+
+  /** The transaction a crash left open, if any. */
+  unfinished(): Transaction | undefined {
+    return this.transactions().find((t) => !t.ended);
+  }
+}
+
+/** Steps whose operation completed, in the order they ran, minus those already undone. */
+export function completedSteps(t: Transaction): number[] {
+  const done: number[] = [];
+  const undone = new Set<number>();
+  for (const r of t.records) {
+    if (r.type === 'done') done.push(r.step);
+    if (r.type === 'undone') undone.add(r.step);
+  }
+  return done.filter((s) => !undone.has(s));
+}
+
+/** The step announced but never finished: it may or may not have taken effect. */
+export function inFlightStep(t: Transaction): number | null {
+  const settled = new Set(t.records.filter((r) => r.type === 'done' || r.type === 'failed').map((r) => r.step));
+  const intents = t.records.filter((r): r is Extract<JournalRecord, { type: 'intent' }> => r.type === 'intent');
+  const last = intents.at(-1);
+  return last && !settled.has(last.step) ? last.step : null;
+}

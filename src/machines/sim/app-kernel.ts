@@ -1,0 +1,205 @@
+import { formatCpuList } from '../../units/cpulist.js';
+import { parseSize } from '../../units/size.js';
+import { formatSizeHuman } from '../../units/size.js';
+import type { PhysRange } from '../../units/phys-range.js';
+import type { SimKernel } from './sim-kernel.js';
+import type { LoadedImage, SimPartition } from './sim-state.js';
+import { unloadImage } from './kexec.js';
+import { resetMachine } from './machine-reset.js';
+
+/**
+ * The boot model of a simulated application kernel (docs/simulator.md). Writing `online`
+ * checks what a real Parker kernel needs and then:
+ * - comes online after a simulated boot time of BOOT_BASE_MS + per-CPU, per-GiB and
+ *   per-device costs, and prints a boot log of its real resources;
+ * - or never comes online (the boot kernel busy-waits with no timeout: the write fails
+ *   with ETIMEDOUT after the hang is noted, the partition is "hung");
+ * - or tramples memory it does not own, and the whole simulated machine crashes.
+ */
+export const BOOT_MODEL = { baseMs: 1200, perCpuMs: 4, perGiBMs: 25, perDeviceMs: 150 } as const;
+
+export function bootDurationMs(p: SimPartition): number {
+  const gib = p.memory ? (p.memory.end - p.memory.start + 1) / 2 ** 30 : 0;
+  return BOOT_MODEL.baseMs + BOOT_MODEL.perCpuMs * p.cpus.length + BOOT_MODEL.perGiBMs * gib + BOOT_MODEL.perDeviceMs * p.devices.length;
+}
+
+/** key -> values (a key may repeat: memmap=exactmap memmap=4G@0x...). */
+export function cmdlineValues(cmdline: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const word of cmdline.match(/(?:[^\s"]+|"[^"]*")+/g) ?? []) {
+    const eq = word.indexOf('=');
+    const key = eq === -1 ? word : word.slice(0, eq);
+    const value = eq === -1 ? '' : word.slice(eq + 1).replace(/^"|"$/g, '');
+    out.set(key, [...(out.get(key) ?? []), value]);
+  }
+  return out;
+}
+
+function memmapRanges(values: string[]): PhysRange[] | 'invalid' {
+  const ranges: PhysRange[] = [];
+  for (const v of values) {
+    if (v === 'exactmap') continue;
+    const m = /^([^@$#!]+)@(0x[0-9a-fA-F]+|\d+)$/.exec(v);
+    if (!m) return 'invalid';
+    const start = Number(BigInt(m[2]!));
+    ranges.push({ start, end: start + parseSize(m[1]!) - 1 });
+  }
+  return ranges;
+}
+
+const inside = (r: PhysRange, outer: PhysRange) => outer.start <= r.start && r.end <= outer.end;
+const hex = (n: number) => `0x${n.toString(16).padStart(16, '0')}`;
+
+type Outcome = { kind: 'online'; memory: PhysRange[] } | { kind: 'hang'; reason: string } | { kind: 'crash'; reason: string };
+
+function judgeBoot(k: SimKernel, p: SimPartition): Outcome {
+  const image = k.kexec!;
+  const params = cmdlineValues(image.cmdline);
+  const memory = p.memory!;
+  if (!inside(image.placedAt, memory)) {
+    return { kind: 'crash', reason: `${p.name}'s image was loaded at ${hex(image.placedAt.start)}, outside its memory; it decompressed over memory it does not own` };
+  }
+  const memmap = params.get('memmap');
+  if (!memmap?.includes('exactmap')) {
+    return { kind: 'crash', reason: `${p.name} booted without memmap=exactmap, took the whole machine's e820 map and used memory it does not own` };
+  }
+  const ranges = memmapRanges(memmap);
+  if (ranges === 'invalid' || ranges.length === 0) return { kind: 'hang', reason: `${p.name} found no usable memmap= range and stopped before the console came up` };
+  const outside = ranges.find((r) => !inside(r, memory));
+  if (outside) return { kind: 'crash', reason: `${p.name}'s memmap= covers ${hex(outside.start)}-${hex(outside.end)}, outside its memory, and it used memory it does not own` };
+  const parker = params.get('parker')?.at(-1);
+  if (parker === undefined || Number(parker) !== p.controlStructure) {
+    return { kind: 'hang', reason: `${p.name} could not find its control structure (parker=${parker ?? 'missing'}, expected 0x${p.controlStructure.toString(16)}) and never set online` };
+  }
+  for (const address of p.devices) {
+    const device = k.hardware.pci.find((d) => d.address === address);
+    if (device && device.msi === false && device.msix === false) {
+      return { kind: 'hang', reason: `${p.name} waits forever in PCI init: ${address} has neither MSI nor MSI-X and partitions have no IOAPIC` };
+    }
+  }
+  const bootNo5lvl = cmdlineValues(k.cmdline).has('no5lvl');
+  if (params.has('no5lvl') !== bootNo5lvl) return { kind: 'hang', reason: `${p.name} uses a different paging depth (no5lvl) from the boot kernel: the start trampoline faults (H20)` };
+  return { kind: 'online', memory: ranges };
+}
+
+function bootLog(k: SimKernel, p: SimPartition, memory: PhysRange[], image: LoadedImage): string[] {
+  const t0 = bootDurationMs(p) / 1000;
+  const stamp = (fraction: number) => `[${(t0 * fraction).toFixed(6).padStart(12)}]`;
+  const lines = [
+    `${stamp(0)} Linux version ${image.version ?? 'unknown'} (parker application kernel) #1 SMP PREEMPT_DYNAMIC`,
+    `${stamp(0)} Command line: ${image.cmdline}`,
+    `${stamp(0)} parker: partition ${p.id} "${p.name}", control structure at 0x${p.controlStructure.toString(16)}`,
+    `${stamp(0)} BIOS-provided physical RAM map:`,
+    ...memory.map((r) => `${stamp(0)} user: [mem ${hex(r.start)}-${hex(r.end)}] usable`),
+    `${stamp(0.01)} ACPI: disabled (Parker partition)`,
+    `${stamp(0.02)} x2apic: enabled by parker, ${p.cpus.length} APIC ids`,
+    `${stamp(0.05)} Memory: ${formatSizeHuman(memory.reduce((n, r) => n + r.end - r.start + 1, 0))} available`,
+    `${stamp(0.1)} smp: Bringing up secondary CPUs ...`,
+    `${stamp(0.4)} smp: Brought up 1 node, ${p.cpus.length} CPUs (boot kernel CPUs ${formatCpuList(p.cpus)})`,
+  ];
+  p.devices.forEach((address, i) => {
+    const d = k.hardware.pci.find((x) => x.address === address);
+    const name = d?.driver ?? 'pci';
+    const what = [d?.vendorName, d?.deviceName].filter(Boolean).join(' ') || d?.className || 'device';
+    lines.push(`${stamp(0.6 + (0.3 * i) / Math.max(1, p.devices.length))} ${name} ${address}: ${what}, MSI-X enabled`);
+  });
+  lines.push(`${stamp(0.95)} parker: PCI init done, setting online`, `${stamp(1)} Run /sbin/init as init process`);
+  return lines;
+}
+
+/** Hazards whose consequences show when a kernel starts (H02 split-lock, H03 WBINVD, H10 panic). */
+function bootHazards(k: SimKernel, p: SimPartition, cmdline: string): void {
+  const mine = cmdlineValues(cmdline);
+  const boot = cmdlineValues(k.cmdline);
+  const slBoot = boot.get('split_lock_detect')?.at(-1) ?? 'warn';
+  const slMine = mine.get('split_lock_detect')?.at(-1) ?? 'warn';
+  if (slBoot !== slMine) {
+    k.event('warning', `split_lock_detect=${slMine} in ${p.name} but ${slBoot} in the boot kernel: cores disagree on bus-lock handling`, { hazard: 'H02', kernel: p.name });
+  }
+  if (mine.get('mem_encrypt')?.at(-1) === 'on') {
+    k.event('warning', `${p.name} enables memory encryption, which issues WBINVD and flushes caches shared with other kernels`, { hazard: 'H03', kernel: p.name });
+  }
+  const panic = Number(mine.get('panic')?.at(-1) ?? '0');
+  if (panic !== 0 || mine.has('crashkernel')) {
+    k.event('warning', `${p.name} reboots on panic (panic=${panic}${mine.has('crashkernel') ? ', crashkernel=' : ''}): a panic there resets the whole machine`, { hazard: 'H10', kernel: p.name });
+  }
+}
+
+export function startPartition(k: SimKernel, p: SimPartition, path: string): void {
+  if (p.cpus.length === 0) k.fail('EINVAL', 'write', path, `${p.name} has no CPUs`);
+  if (!p.memory) k.fail('EINVAL', 'write', path, `${p.name} has no memory`);
+  if (!k.kexec) k.fail('EINVAL', 'write', path, 'no kexec image is loaded');
+  const outcome = judgeBoot(k, p);
+  const image = k.kexec;
+  // The image now belongs to the partition: the next start needs a new load.
+  unloadImage(k);
+  p.cmdline = image.cmdline;
+  if (outcome.kind === 'crash') {
+    k.clock += 50;
+    k.crash = { at: k.clock, reason: outcome.reason };
+    k.event('error', `machine crashed: ${outcome.reason}`, { kernel: p.name });
+    k.fail('EIO', 'write', path, outcome.reason);
+  }
+  k.clock += bootDurationMs(p);
+  if (outcome.kind === 'hang') {
+    p.status = 'hung';
+    p.console = [`[    0.000000] Linux version ${image.version ?? 'unknown'} (parker application kernel)`, `[    0.000000] Command line: ${image.cmdline}`];
+    k.event('error', outcome.reason, { kernel: p.name });
+    k.fail('ETIMEDOUT', 'write', path, `${outcome.reason}; the boot kernel is still waiting for it`);
+  }
+  p.console = bootLog(k, p, outcome.memory, image);
+  p.online = true;
+  p.status = 'online';
+  p.onlineAt = k.clock;
+  k.event('info', `${p.name} is online (${p.cpus.length} CPUs, ${p.devices.length} devices) after ${(bootDurationMs(p) / 1000).toFixed(2)} s`, { kernel: p.name });
+  bootHazards(k, p, image.cmdline);
+}
+
+/** The kernel received its stop command: it writes online=0 and powers off. */
+export function powerOff(k: SimKernel, p: SimPartition): void {
+  if (!p.online) return;
+  k.clock += 800;
+  p.console.push(`[${(k.clock / 1000).toFixed(6).padStart(12)}] reboot: Power down`);
+  p.online = false;
+  p.status = 'stopped';
+  k.put(`sys/fs/parker/${p.name}/online`, 0);
+  k.event('info', `${p.name} powered off`, { kernel: p.name });
+}
+
+export type Injection = 'panic' | 'reboot' | 'split-lock' | 'wbinvd';
+export const INJECTIONS: readonly Injection[] = ['panic', 'reboot', 'split-lock', 'wbinvd'];
+
+/** `parker sim inject`: make a running kernel do something that has machine-wide consequences. */
+export function inject(k: SimKernel, p: SimPartition, what: Injection): void {
+  const params = cmdlineValues(p.cmdline ?? '');
+  const stamp = `[${(k.clock / 1000).toFixed(6).padStart(12)}]`;
+  if (what === 'panic') {
+    p.console.push(`${stamp} Kernel panic - not syncing: injected by parker sim`);
+    const panic = Number(params.get('panic')?.at(-1) ?? '0');
+    if (panic === 0) {
+      p.status = 'halted';
+      k.event('error', `${p.name} panicked and halted (panic=0): the other kernels run on`, { kernel: p.name, hazard: 'H10' });
+      return;
+    }
+    return resetMachine(k, `${p.name} panicked with panic=${panic} and rebooted: every reset method resets the whole machine`, 'H10');
+  }
+  if (what === 'reboot') {
+    p.console.push(`${stamp} reboot: Restarting system`);
+    return resetMachine(k, `${p.name} rebooted: every reset method resets the whole machine`, 'H10');
+  }
+  if (what === 'split-lock') {
+    const mine = params.get('split_lock_detect')?.at(-1) ?? 'warn';
+    if (mine === 'off') k.event('warning', `a bus lock in ${p.name} (split_lock_detect=off) stalled every CPU of the machine`, { kernel: p.name, hazard: 'H02' });
+    else k.event('info', `${p.name} caught a split lock (split_lock_detect=${mine})`, { kernel: p.name, hazard: 'H02' });
+    p.console.push(`${stamp} x86/split lock detection: #AC: task took a split_lock trap`);
+    return;
+  }
+  const sharing = [...k.partitions.values()].filter((o) => o !== p && o.online && sharesLlc(k, o, p)).map((o) => o.name);
+  k.event('warning', `${p.name} issued WBINVD: shared caches flushed; latency spike in ${['the boot kernel', ...sharing].join(', ')}`, { kernel: p.name, hazard: 'H03' });
+}
+
+function sharesLlc(k: SimKernel, a: SimPartition, b: SimPartition): boolean {
+  const llc = (cpu: number) => k.hardware.cpu.find((c) => c.id === cpu)?.llc;
+  const mine = new Set(a.cpus.map(llc));
+  return b.cpus.some((c) => mine.has(llc(c)));
+}

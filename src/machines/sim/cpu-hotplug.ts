@@ -1,0 +1,41 @@
+import type { SimKernel } from './sim-kernel.js';
+
+const cpuDir = (cpu: number) => `sys/devices/system/cpu/cpu${cpu}`;
+
+/**
+ * cpuN/online. CPU 0 has no such file on x86. Offlining removes the CPU's topology/ and
+ * cache/ directories as Linux does; onlining restores them. A CPU a partition owns is never
+ * put back online in the boot kernel (the RFC's own guard is broken; the simulator keeps the
+ * rule the guard was meant to keep, and refuses with EBUSY).
+ */
+export function setCpuOnline(k: SimKernel, cpu: number, online: boolean, path: string): void {
+  if (!k.hardware.cpus.possible.includes(cpu) || cpu === 0) k.fail('ENOENT', 'write', path);
+  if (online === k.online.has(cpu)) return;
+  if (online) {
+    const owner = k.ownerOfCpu(cpu);
+    if (owner) k.fail('EBUSY', 'write', path, `CPU ${cpu} belongs to partition ${owner.name}`);
+    onlineCpu(k, cpu);
+  } else {
+    offlineCpu(k, cpu);
+  }
+  k.syncCpuFiles();
+}
+
+export function offlineCpu(k: SimKernel, cpu: number): void {
+  if (!k.online.has(cpu)) return;
+  const dir = cpuDir(cpu);
+  k.offlineCpuDirs.set(cpu, { topology: k.detach(dir, 'topology'), cache: k.detach(dir, 'cache') });
+  k.online.delete(cpu);
+  k.put(`${dir}/online`, 0);
+}
+
+export function onlineCpu(k: SimKernel, cpu: number): void {
+  if (k.online.has(cpu)) return;
+  const dir = cpuDir(cpu);
+  const stash = k.offlineCpuDirs.get(cpu);
+  if (stash?.topology) k.attach(dir, 'topology', stash.topology);
+  if (stash?.cache) k.attach(dir, 'cache', stash.cache);
+  k.offlineCpuDirs.delete(cpu);
+  k.online.add(cpu);
+  k.put(`${dir}/online`, 1);
+}

@@ -1,0 +1,73 @@
+import * as posix from 'node:path/posix';
+import type { SimKernel } from './sim-kernel.js';
+
+/**
+ * Boot-kernel PCI driver binding: drivers/NAME/unbind and bind, devices/X/driver_override,
+ * bus/pci/drivers_probe, devices/X/enable. A bound device is enabled by its driver; an
+ * unbound one reads enable 0. Devices a partition holds are invisible to the boot kernel's
+ * drivers: probing them is refused with EBUSY.
+ */
+export function unbindDriver(k: SimKernel, address: string): void {
+  const dir = k.deviceDir(address);
+  if (!dir) return;
+  k.tree.remove(`${dir}/driver`);
+  k.put(`${dir}/enable`, 0);
+}
+
+export function bindDriver(k: SimKernel, address: string, driver: string, path: string): void {
+  const dir = k.deviceDir(address);
+  if (!dir) k.fail('ENODEV', 'write', path, `no PCI device ${address}`);
+  const owner = k.ownerOfDevice(address);
+  if (owner) k.fail('EBUSY', 'write', path, `${address} belongs to partition ${owner.name}`);
+  if (k.tree.get(`${dir}/driver`)) k.fail('EBUSY', 'write', path, `${address} already has a driver`);
+  const driverDir = `sys/bus/pci/drivers/${driver}`;
+  k.tree.dir(driverDir);
+  k.link(`${dir}/driver`, driverDir);
+  k.put(`${dir}/enable`, 1);
+}
+
+/** What the boot kernel binds when it probes a device: its override, else its usual driver. */
+export function probeDevice(k: SimKernel, address: string, path: string): void {
+  const dir = k.deviceDir(address);
+  if (!dir) k.fail('ENODEV', 'write', path, `no PCI device ${address}`);
+  if (k.tree.get(`${dir}/driver`)) return;
+  const override = k.text(`${dir}/driver_override`);
+  const driver = override && override !== '(null)' ? override : k.defaultDriver.get(address);
+  if (driver) bindDriver(k, address, driver, path);
+}
+
+/** Routes a write under sys/bus/pci; returns false when the path is not a PCI control file. */
+export function writePci(k: SimKernel, realPath: string, value: string, path: string): boolean {
+  const v = value.trim();
+  if (realPath === 'sys/bus/pci/drivers_probe') {
+    probeDevice(k, v, path);
+    return true;
+  }
+  const driverOp = /^sys\/bus\/pci\/drivers\/([^/]+)\/(bind|unbind)$/.exec(realPath);
+  if (driverOp) {
+    const dir = k.deviceDir(v);
+    if (!dir) k.fail('ENODEV', 'write', path, `no PCI device ${v}`);
+    const current = k.tree.realpath(`${dir}/driver`);
+    if (driverOp[2] === 'unbind') {
+      if (current !== `sys/bus/pci/drivers/${driverOp[1]}`) k.fail('ENODEV', 'write', path, `${v} is not bound to ${driverOp[1]}`);
+      unbindDriver(k, v);
+    } else {
+      bindDriver(k, v, driverOp[1]!, path);
+    }
+    return true;
+  }
+  const name = posix.basename(realPath);
+  const deviceDir = posix.dirname(realPath);
+  const address = posix.basename(deviceDir);
+  if (k.deviceDir(address) !== deviceDir) return false;
+  if (name === 'driver_override') {
+    k.put(realPath, v === '' ? '(null)' : v);
+    return true;
+  }
+  if (name === 'enable') {
+    if (v !== '0' && v !== '1') k.fail('EINVAL', 'write', path, 'write 0 or 1');
+    k.put(realPath, v);
+    return true;
+  }
+  return false;
+}

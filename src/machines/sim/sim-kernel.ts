@@ -1,0 +1,131 @@
+import * as posix from 'node:path/posix';
+import { formatCpuList } from '../../units/cpulist.js';
+import { formatCpuMask } from '../../units/cpumask.js';
+import type { PhysRange } from '../../units/phys-range.js';
+import type { Topology } from '../../topology/model.js';
+import type { FileTree, TreeEntry } from '../file-tree.js';
+import { KernelError, type Errno } from '../kernel-error.js';
+import type { LoadedImage, SimEvent, SimPartition } from './sim-state.js';
+
+/** A CMA pool of one node: a fixed range and the ranges handed out of it. */
+export interface CmaPool {
+  node: number;
+  name: string;
+  range: PhysRange;
+  /** Allocated ranges, sorted by start. */
+  used: PhysRange[];
+}
+
+export interface Crash {
+  at: number;
+  reason: string;
+}
+
+/**
+ * The simulated boot kernel: the live sysfs tree and the state behind it. Subsystems
+ * (cpu-hotplug.ts, memory-hotplug.ts, pci-binding.ts, parker-fs.ts, kexec.ts, app-kernel.ts)
+ * change both together, so what tools read is always what the state says.
+ */
+export class SimKernel {
+  readonly partitions = new Map<string, SimPartition>();
+  readonly pools = new Map<number, CmaPool>();
+  /** Topology and cache directories of offline CPUs: the kernel removes them, we keep them to restore. */
+  readonly offlineCpuDirs = new Map<number, { topology?: TreeEntry; cache?: TreeEntry }>();
+  readonly online: Set<number>;
+  /** The driver each device binds to when probed, from the machine as it was made. */
+  readonly defaultDriver = new Map<string, string>();
+  readonly events: SimEvent[] = [];
+  kexec: LoadedImage | null = null;
+  crash: Crash | null = null;
+  /** Simulated time in ms since the machine was created. */
+  clock = 0;
+
+  constructor(
+    readonly tree: FileTree,
+    /** The hardware as it was made, every CPU online: the simulator's own knowledge. */
+    readonly hardware: Topology,
+    readonly cmdline: string,
+  ) {
+    this.online = new Set(hardware.cpus.online);
+    for (const device of hardware.pci) if (device.driver) this.defaultDriver.set(device.address, device.driver);
+  }
+
+  fail(errno: Errno, op: string, path: string, detail?: string): never {
+    throw new KernelError(errno, op, path, detail);
+  }
+
+  /** Refuses everything once the machine has crashed, as a dead machine would. */
+  checkAlive(op: string, path: string): void {
+    if (this.crash) this.fail('EIO', op, path, `the simulated machine crashed: ${this.crash.reason}; run \`parker sim reset\``);
+  }
+
+  event(severity: SimEvent['severity'], message: string, extra: { hazard?: string; kernel?: string } = {}): void {
+    this.events.push({ at: this.clock, severity, message, ...extra });
+  }
+
+  // ---- tree helpers: sysfs attributes end in a newline
+
+  put(path: string, value: string | number): void {
+    this.tree.file(path, `${value}\n`);
+  }
+
+  text(path: string): string | null {
+    const entry = this.tree.get(path);
+    if (entry?.type !== 'file') return null;
+    return (typeof entry.data === 'string' ? entry.data : new TextDecoder().decode(entry.data)).trim();
+  }
+
+  /** Canonical directory of a PCI device, or null when it does not exist. */
+  deviceDir(address: string): string | null {
+    return this.tree.realpath(`sys/bus/pci/devices/${address}`) ?? null;
+  }
+
+  /** The child entry `name` of a directory, detached from the tree (for stashing). */
+  detach(dir: string, name: string): TreeEntry | undefined {
+    const parent = this.tree.get(dir);
+    if (parent?.type !== 'dir') return undefined;
+    const entry = parent.children.get(name);
+    parent.children.delete(name);
+    return entry;
+  }
+
+  attach(dir: string, name: string, entry: TreeEntry): void {
+    this.tree.dir(dir);
+    const parent = this.tree.get(dir);
+    if (parent?.type === 'dir') parent.children.set(name, entry);
+  }
+
+  link(path: string, target: string): void {
+    this.tree.link(path, posix.relative(posix.dirname(path), target));
+  }
+
+  /** Rewrites the CPU masks and lists that follow the online set. */
+  syncCpuFiles(): void {
+    const all = this.hardware.cpus.possible;
+    const offline = all.filter((c) => !this.online.has(c));
+    this.put('sys/devices/system/cpu/online', formatCpuList(this.online));
+    this.put('sys/devices/system/cpu/offline', formatCpuList(offline));
+    for (const node of this.hardware.nodes) {
+      const dir = `sys/devices/system/node/node${node.id}`;
+      if (!this.tree.get(dir)) continue;
+      const cpus = node.cpus.filter((c) => this.online.has(c));
+      this.put(`${dir}/cpulist`, formatCpuList(cpus));
+      this.put(`${dir}/cpumap`, formatCpuMask(cpus, all.length));
+    }
+  }
+
+  /** Which partition owns a CPU, if any. */
+  ownerOfCpu(cpu: number): SimPartition | undefined {
+    for (const p of this.partitions.values()) if (p.cpus.includes(cpu)) return p;
+    return undefined;
+  }
+
+  ownerOfDevice(address: string): SimPartition | undefined {
+    for (const p of this.partitions.values()) if (p.devices.includes(address)) return p;
+    return undefined;
+  }
+
+  nodeOfCpu(cpu: number): number | null {
+    return this.hardware.cpu.find((c) => c.id === cpu)?.node ?? null;
+  }
+}

@@ -1,0 +1,45 @@
+import { sortDiagnostics, type Diagnostic } from '../spec/diagnostic.js';
+import type { LayoutSpec } from '../spec/spec-schema.js';
+import type { Topology } from '../topology/model.js';
+import { validateLayout } from '../validate/validate.js';
+import { buildCommandLines } from './command-lines.js';
+import { place } from './place.js';
+import type { ResolvedLayout } from './resolved-layout.js';
+
+export interface LayoutInputs {
+  spec: LayoutSpec;
+  topology: Topology;
+  /** .config text per kernel name, read by the caller (validation itself reads no files). */
+  configs?: ReadonlyMap<string, string>;
+  /** PCI address -> what of the boot kernel it backs (root filesystem, swap, default route). */
+  bootDependencies?: ReadonlyMap<string, string>;
+}
+
+export interface PreparedLayout {
+  /** Null when placement failed: nothing further can be judged. */
+  resolved: ResolvedLayout | null;
+  diagnostics: Diagnostic[];
+}
+
+/** Places, generates command lines and validates: everything `validate` and `plan` share. Pure. */
+export function prepareLayout(inputs: LayoutInputs): PreparedLayout {
+  const { spec, topology } = inputs;
+  const placed = place(spec, topology);
+  if (placed.diagnostics.some((d) => d.severity === 'error')) {
+    return { resolved: null, diagnostics: sortDiagnostics(placed.diagnostics) };
+  }
+  const lines = buildCommandLines(spec, placed.placement, topology);
+  const ruleDiagnostics = validateLayout({
+    spec,
+    topology,
+    placement: placed.placement,
+    cmdlines: lines.cmdlines,
+    boot: lines.boot,
+    configs: inputs.configs ?? new Map(),
+    bootDependencies: inputs.bootDependencies ?? new Map(),
+  });
+  return {
+    resolved: { spec, placement: placed.placement, cmdlines: lines.cmdlines, boot: lines.boot },
+    diagnostics: sortDiagnostics([...placed.diagnostics, ...lines.diagnostics, ...ruleDiagnostics]),
+  };
+}

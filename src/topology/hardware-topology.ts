@@ -1,0 +1,29 @@
+import type { Topology } from './model.js';
+
+/**
+ * A live topology with the structure of the hardware filled in. Linux removes the topology
+ * and cache files of offline CPUs, and partitions keep their CPUs offline in the boot kernel,
+ * so on a Parker machine the structure (packages, cores, caches, each CPU's node) must come
+ * from a discovery made while every CPU was online. The live state (online CPUs, drivers,
+ * memory blocks, pools, partitions, command line) always comes from now.
+ */
+export function withHardware(live: Topology, hardware: Topology | null): Topology {
+  if (hardware === null || !missesStructure(live)) return live;
+  const online = new Set(live.cpus.online);
+  return {
+    ...hardware,
+    machine: live.machine,
+    kernel: live.kernel,
+    cpus: live.cpus,
+    cpu: hardware.cpu.map((c) => ({ ...c, online: online.has(c.id) })),
+    memory: live.memory,
+    pci: live.pci,
+    cma: live.cma,
+    parker: live.parker,
+  };
+}
+
+/** Whether some possible CPU has no known package (offline, its files gone). */
+export function missesStructure(t: Topology): boolean {
+  return t.cpu.some((c) => c.package === null);
+}
