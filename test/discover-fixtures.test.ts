@@ -7,6 +7,7 @@ import { readOnlyMachine } from '../src/machines/read-only-machine.js';
 import { discover } from '../src/topology/discover.js';
 import type { Cache, Core, Cpu, MemoryBlock, PciDevice } from '../src/topology/model.js';
 import { parsePciIds } from '../src/topology/pci-ids.js';
+import { gatherSnapshot, openSnapshot } from '../src/topology/snapshot.js';
 import { ParkerError } from '../src/units/parker-error.js';
 import { arm64Clusters } from './fixtures/arm64-clusters.js';
 import { laptop1NodeSmt } from './fixtures/laptop-1node-smt.js';
@@ -744,4 +745,16 @@ describe('discover: damaged and empty trees', () => {
     expect(() => run(machine)).toThrow(ParkerError);
     expect(() => run(machine)).toThrow('invalid value in sys/devices/system/cpu/cpu2/topology/core_id "two": expected a decimal number');
   });
+});
+
+describe('discover: a gathered snapshot holds everything discovery reads', () => {
+  const fixtures = { laptop1NodeSmt, twoSocketRoundRobin, offlineCpus, memoryOnlyNode, arm64Clusters };
+  for (const [name, make] of Object.entries(fixtures)) {
+    it(`${name} discovers the same from its snapshot`, () => {
+      const snapshot = gatherSnapshot(make(), { hostname: 'fixture', parkerVersion: '0.0.0', now: new Date(0) });
+      const again = discover(openSnapshot(snapshot.bytes, `${name}.tar.gz`).machine);
+      expect({ ...again, machine: null }).toEqual({ ...snapshot.topology, machine: null });
+      expect(again.cpu.length).toBeGreaterThan(0);
+    });
+  }
 });

@@ -10,6 +10,12 @@ import { discoverCommand } from './discover-command.js';
 import { gatherCommand } from './gather-command.js';
 import { schemaCommand } from './schema-command.js';
 import { validateCommand } from './validate-command.js';
+import { planCommand } from './plan-command.js';
+import { applyCommand } from './apply-command.js';
+import { statusCommand } from './status-command.js';
+import { consoleCommand } from './console-command.js';
+import { simCommand } from './sim-command.js';
+import { destroyCommand, recoverCommand, startCommand, stopCommand } from './lifecycle-commands.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -23,7 +29,21 @@ export function buildProgram(ctx: CommandContext): Command {
     .showHelpAfterError()
     .configureOutput({ writeOut: ctx.out, writeErr: ctx.err })
     .exitOverride();
-  for (const make of [discoverCommand, gatherCommand, validateCommand, schemaCommand]) {
+  for (const make of [
+    discoverCommand,
+    gatherCommand,
+    validateCommand,
+    planCommand,
+    applyCommand,
+    statusCommand,
+    startCommand,
+    stopCommand,
+    consoleCommand,
+    destroyCommand,
+    recoverCommand,
+    simCommand,
+    schemaCommand,
+  ]) {
     program.addCommand(make(ctx).exitOverride().configureOutput({ writeOut: ctx.out, writeErr: ctx.err }));
   }
   return program;

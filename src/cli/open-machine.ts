@@ -15,7 +15,7 @@ import type { MachineFlags } from './machine-flags.js';
 const MACHINE_NAMES = ['sim', 'host'] as const;
 
 /** The one place that turns the machine flags into a Machine (docs/cli.md, "Choosing a machine"). */
-export function openMachine(flags: MachineFlags): Machine {
+export function openMachine(flags: MachineFlags, options: { writable?: boolean } = {}): Machine {
   const given = (['machine', 'root', 'synthetic', 'from'] as const).filter((k) => flags[k] !== undefined);
   if (given.length > 1) {
     throw new ParkerError(
@@ -48,7 +48,7 @@ export function openMachine(flags: MachineFlags): Machine {
     return openSnapshot(bytes, flags.from).machine;
   }
   const name = flags.machine ?? (hostRunsParker() ? 'host' : 'sim');
-  if (name === 'host') return hostMachine();
+  if (name === 'host') return hostMachine('/', options.writable ?? false);
   if (name === 'sim') return openSimMachine(flags.stateDir ?? defaultStateDir());
   throw new ParkerError('E_USAGE', `unknown machine "${name}"`, `use one of: ${MACHINE_NAMES.join(', ')}`);
 }

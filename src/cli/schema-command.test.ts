@@ -6,7 +6,15 @@ import { schemaCommand } from './schema-command.js';
 function run(args: string[]): { out: string; err: string } {
   let out = '';
   let err = '';
-  const ctx: CommandContext = { out: (t) => (out += t), err: (t) => (err += t), version: '0.0.0', now: () => new Date(0) };
+  const ctx: CommandContext = {
+    out: (t) => (out += t),
+    err: (t) => (err += t),
+    version: '0.0.0',
+    now: () => new Date(0),
+    setExitCode: () => undefined,
+    isTTY: false,
+    confirm: async () => false,
+  };
   const command = schemaCommand(ctx)
     .exitOverride()
     .configureOutput({ writeOut: ctx.out, writeErr: ctx.err });

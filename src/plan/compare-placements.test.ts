@@ -1,16 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { buildLayout } from '../../test/fixtures/layout-builders.js';
 import { buildTopology, DEFAULT_SERVER_SHAPE, type TopologyShape } from '../../test/fixtures/topology-builders.js';
-import { compareWithFirstFit } from './compare-placements.js';
+import { defaultServerMachine } from '../topology/default-server.js';
+import { discover } from '../topology/discover.js';
+import type { Topology } from '../topology/model.js';
+import { twoSocketRoundRobin } from '../../test/fixtures/two-socket-roundrobin.js';
+import { compareWithFirstFit, firstFitScore } from './compare-placements.js';
 import { place } from './place.js';
 
-/** A db / web / batch layout sized to the machine: a quarter, an eighth and three sixteenths of its CPUs. */
-function defaultLayout(cpus: number) {
+/** A db / web / batch layout sized to the machine: a quarter, an eighth and three sixteenths of its cores. */
+function defaultLayout(topology: Topology) {
+  const threads = Math.max(...topology.cores.map((c) => c.cpus.length));
+  const cores = topology.cores.length;
+  const count = (share: number) => Math.max(1, Math.floor(cores * share)) * threads;
   return buildLayout({
     kernels: [
-      { name: 'db', cpus: { count: cpus / 4 }, memory: '32G', devices: [{ class: 'nvme' }] },
-      { name: 'web', cpus: { count: cpus / 8 }, memory: '8G', devices: [{ class: 'net' }] },
-      { name: 'batch', cpus: { count: (cpus * 3) / 16 }, memory: '16G' },
+      { name: 'db', cpus: { count: count(1 / 4) }, memory: '32G', devices: [{ class: 'nvme' }] },
+      { name: 'web', cpus: { count: count(1 / 8) }, memory: '8G', devices: [{ class: 'net' }] },
+      { name: 'batch', cpus: { count: count(3 / 16) }, memory: '16G' },
     ],
   });
 }
@@ -46,7 +53,22 @@ describe('placement against the first-fit baseline', () => {
     ['eight small nodes, no SMT', { placed: 0, firstFit: 230 }],
   ])('%s', (name, expected) => {
     const topology = buildTopology(SHAPES[name]!);
-    const spec = defaultLayout(topology.cpu.length);
+    const spec = defaultLayout(topology);
+    const scores = compareWithFirstFit(spec, topology);
+    expect(scores).toEqual(expected);
+    expect(scores.placed).toBeLessThan(scores.firstFit);
+    expect(firstFitScore(spec, topology)).toBe(expected.firstFit);
+    expect(place(spec, topology).diagnostics).toEqual([]);
+  });
+});
+
+describe('placement against the first-fit baseline on discovered machines', () => {
+  it.each([
+    ['the synthetic default server', () => discover(defaultServerMachine()), { placed: 0, firstFit: 7740 }],
+    ['two sockets numbered round-robin', () => discover(twoSocketRoundRobin()), { placed: 0, firstFit: 660 }],
+  ])('%s', (_name, machine, expected) => {
+    const topology = machine();
+    const spec = defaultLayout(topology);
     const scores = compareWithFirstFit(spec, topology);
     expect(scores).toEqual(expected);
     expect(scores.placed).toBeLessThan(scores.firstFit);

@@ -13,6 +13,11 @@ export interface PlacementComparison {
 export function compareWithFirstFit(spec: LayoutSpec, topology: Topology, options: Omit<PlaceOptions, 'strategy'> = {}): PlacementComparison {
   return {
     placed: place(spec, topology, { ...options, strategy: 'topology' }).placement.score,
-    firstFit: place(spec, topology, { ...options, strategy: 'first-fit' }).placement.score,
+    firstFit: firstFitScore(spec, topology, options),
   };
+}
+
+/** The first-fit baseline's score alone, for callers that already placed the layout. */
+export function firstFitScore(spec: LayoutSpec, topology: Topology, options: Omit<PlaceOptions, 'strategy'> = {}): number {
+  return place(spec, topology, { ...options, strategy: 'first-fit' }).placement.score;
 }

@@ -83,12 +83,19 @@ function deleteSteps(list: StepList, action: StepAction, have: ObservedPartition
   list.add(action, have.name, { kind: 'rmdir', path: `${PARKER_ROOT}/${have.name}` }, 'return its CPUs, memory and devices to the boot kernel', null);
 }
 
+/** The steps that ask a running kernel to power off and wait for it (`parker stop`). */
+export function stopPlan(name: string, spec: KernelSpec | undefined): Plan {
+  const list = new StepList();
+  for (const op of stopOps(name, spec)) list.add('change', name, op, op.kind === 'run' ? 'ask it to power off (Parker has no stop file)' : 'it clears online when it powers off', null);
+  return { schema: 'parker.plan/v1', kernels: [{ kernel: name, action: 'change', reasons: ['stop'] }], bootChanges: [], steps: list.steps };
+}
+
 /**
  * Desired layout against observed partitions -> ordered steps. Deletions first (they free
  * CPUs, memory and devices), then replacements, then creations in start order. A partition
  * that already matches and is online gives no steps.
  */
-export function diffLayout(layout: ResolvedLayout, observed: Observed): Plan {
+export function diffLayout(layout: ResolvedLayout, observed: Observed, known: readonly KernelSpec[] = []): Plan {
   const list = new StepList();
   const kernels: KernelChange[] = [];
   const haveByName = new Map(observed.partitions.map((p) => [p.name, p]));
@@ -97,7 +104,8 @@ export function diffLayout(layout: ResolvedLayout, observed: Observed): Plan {
   for (const have of [...observed.partitions].sort((a, b) => a.name.localeCompare(b.name))) {
     if (wanted.has(have.name)) continue;
     kernels.push({ kernel: have.name, action: 'delete', reasons: ['not in the layout'] });
-    deleteSteps(list, 'delete', have, undefined);
+    // A kernel applied earlier still has its stop command there.
+    deleteSteps(list, 'delete', have, known.find((k) => k.name === have.name));
   }
 
   const inStartOrder = [...layout.placement.kernels].sort((a, b) => {

@@ -42,8 +42,7 @@ export function placeCountedCpus(who: Who, request: CountRequest, free: FreeCpus
       path: [...path, 'placement'],
     });
   }
-  const allowed = request.nodes ?? index.nodes;
-  for (const [i, node] of allowed.entries()) {
+  for (const [i, node] of (request.nodes ?? []).entries()) {
     if (!index.groupsOfNode.has(node)) {
       return fail({
         rule: 'cpu-nodes-unknown',
@@ -53,6 +52,8 @@ export function placeCountedCpus(who: Who, request: CountRequest, free: FreeCpus
       });
     }
   }
+
+  const allowed = [...new Set(request.nodes ?? index.nodes)];
 
   const unit = request.granularity === 'core' ? index.threadsPerCore : 1;
   if (request.count % unit !== 0) {

@@ -127,6 +127,11 @@ describe('spread and nodes', () => {
     expect([...placement.kernels[0]!.cpus].sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 9, 10, 11, 12, 13]);
   });
 
+  it('nodes: a node listed twice counts once', () => {
+    expect(cpusOf([{ name: 'n', cpus: { count: 8, placement: 'nodes', nodes: [1, 1] } }])).toEqual([[4, 5, 6, 7, 12, 13, 14, 15]]);
+    expect(placeOn([{ name: 'n', cpus: { count: 10, placement: 'nodes', nodes: [1, 1] } }]).diagnostics.map((d) => d.rule)).toEqual(['cpu-capacity']);
+  });
+
   it('nodes: names no nodes', () => {
     expect(placeOn([{ name: 'n', cpus: { count: 4, placement: 'nodes' } }]).diagnostics).toEqual([
       {

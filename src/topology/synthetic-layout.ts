@@ -365,3 +365,19 @@ function pciDevices(d: SyntheticDescription, cpuNodes: number, nodes: number): S
   }
   return all;
 }
+
+export interface SyntheticCacheShape {
+  level: number;
+  type: 'Data' | 'Instruction' | 'Unified';
+  kbPerCore: number;
+  ways: number;
+}
+
+/** Per-core shares of each cache; shared caches grow with the cores that share them. */
+export const SYNTHETIC_CACHES: readonly SyntheticCacheShape[] = [
+  { level: 1, type: 'Data', kbPerCore: 48, ways: 12 },
+  { level: 1, type: 'Instruction', kbPerCore: 32, ways: 8 },
+  { level: 2, type: 'Unified', kbPerCore: 2048, ways: 16 },
+  { level: 3, type: 'Unified', kbPerCore: 4096, ways: 16 },
+];
+export const CACHE_LINE_SIZE = 64;

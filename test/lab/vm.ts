@@ -54,6 +54,8 @@ export interface VmRun {
 }
 
 export interface VmOptions {
+  /** A topology lab/run.sh knows; default q35-2node. */
+  topology?: string;
   timeoutSeconds?: number;
   /** Extra kernel command-line arguments. */
   append?: string;
@@ -77,12 +79,14 @@ function parseGuestTimes(text: string): Record<string, number> {
 }
 
 /**
- * Boots the default lab VM (lab/run.sh), runs `entry` (a path in the project; *.sh with
- * busybox sh, anything else with node) with `args` inside it, and returns what came back
- * through the share. Never rejects for a failing guest: callers assert on the result.
+ * Boots a lab VM (lab/run.sh; default topology q35-2node), runs `entry` (a path in the
+ * project; *.sh with busybox sh, anything else with node) with `args` inside it, and returns
+ * what came back through the share. Never rejects for a failing guest: callers assert on
+ * the result.
  */
 export function runInVm(name: string, entry: string, args: readonly string[], options: VmOptions = {}): Promise<VmRun> {
   const runnerArgs = ['--run', name, '--timeout', String(options.timeoutSeconds ?? 300)];
+  if (options.topology !== undefined) runnerArgs.push('--topology', options.topology);
   if (options.append !== undefined) runnerArgs.push('--append', options.append);
   const child = spawn(path.join(PROJECT_ROOT, 'lab/run.sh'), [...runnerArgs, entry, ...args], {
     cwd: PROJECT_ROOT,

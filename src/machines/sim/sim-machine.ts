@@ -21,7 +21,7 @@ import { makeTestBzImage } from './bzimage.js';
 
 /** The image and initrd every new simulated machine has in its own /boot. */
 export const SIM_IMAGE = '/boot/vmlinuz-parker';
-export const SIM_INITRD = '/boot/initrd.img-parker';
+export const SIM_INITRD = '/boot/initrd-parker.img';
 
 export interface SimCreateOptions {
   source: SimSource;

@@ -1,0 +1,33 @@
+import { Command, Option } from 'commander';
+import { ParkerError } from '../units/parker-error.js';
+import { machineOptions, type MachineFlags } from './machine-flags.js';
+import { openMachine } from './open-machine.js';
+import type { CommandContext } from './command-context.js';
+
+export function consoleCommand(ctx: CommandContext): Command {
+  const command = new Command('console')
+    .description("print an application kernel's console")
+    .argument('<name>', 'kernel name')
+    .addOption(new Option('-f, --follow', 'keep printing new lines until the kernel stops or Ctrl-C'))
+    .addOption(new Option('--poll <ms>', 'how often --follow looks for new lines').default('500').hideHelp());
+  for (const option of machineOptions()) command.addOption(option);
+  return command.action(async (name: string, opts: MachineFlags & { follow?: boolean; poll: string }) => {
+    const read = () => {
+      const machine = openMachine(opts);
+      if (!machine.console) throw new ParkerError('E_NO_CONSOLE', `${machine.description} cannot show consoles`, 'read the kernel console on its serial port');
+      const online = machine.fs.exists(`sys/fs/parker/${name}/online`) ? machine.fs.read(`sys/fs/parker/${name}/online`).trim() === '1' : false;
+      (machine as { close?: () => void }).close?.();
+      return { lines: machine.console(name), exists: machine.fs.isDirectory(`sys/fs/parker/${name}`), online };
+    };
+    let seen = 0;
+    let state = read();
+    if (!state.exists) throw new ParkerError('E_NOT_FOUND', `no partition named ${name}`, 'see parker status');
+    for (;;) {
+      for (const line of state.lines.slice(seen)) ctx.out(line + '\n');
+      seen = state.lines.length;
+      if (!opts.follow || !state.exists || !state.online) return;
+      await new Promise((resolve) => setTimeout(resolve, Number(opts.poll)));
+      state = read();
+    }
+  });
+}
