@@ -70,7 +70,7 @@ recipe_key() {
   } | sha256sum | cut -d' ' -f1
 }
 
-# copy_with_libs ROOT BINARY: the binary's shared libraries (and the loader) into ROOT at
+# copy_libs ROOT BINARY: the binary's shared libraries (and the loader) into ROOT at
 # the paths the binary asks for, so it runs there unchanged.
 copy_libs() {
   local root=$1 bin=$2 lib
@@ -81,17 +81,17 @@ copy_libs() {
   done
 }
 
-# copy_module_closure KROOT KVER NAME ROOT: module NAME and every module it depends on, as
+# copy_module_closure KROOT NAME ROOT: module NAME and every module it depends on, as
 # named in the depends= field of each module's .modinfo section.
 copy_module_closure() {
-  local kroot=$1 kver=$2 name=$3 root=$4 file dep
+  local kroot=$1 name=$2 root=$3 file dep
   file=$(awk -v n="$name" '$1 == n { print $2; exit }' "$kroot/module-files")
   [ -n "$file" ] || die "module $name is not in $KERNEL_PKG"
   [ -f "$root/$file" ] && return 0
   mkdir -p "$root/$(dirname "$file")"
   cp "$kroot/$file" "$root/$file"
   for dep in $(tr '\0' '\n' < "$kroot/$file" | sed -n 's/^depends=//p' | tr ',' ' '); do
-    copy_module_closure "$kroot" "$kver" "${dep//-/_}" "$root"
+    copy_module_closure "$kroot" "${dep//-/_}" "$root"
   done
 }
 
@@ -121,7 +121,7 @@ build_image() {
   copy_libs "$rootfs" "$(readlink -f "$(command -v node)")"
   ln -s /mnt/lab/node/bin/node "$rootfs/usr/bin/node"
   local m
-  for m in "${MODULES[@]}"; do copy_module_closure "$kroot" "$kver" "${m//-/_}" "$rootfs"; done
+  for m in "${MODULES[@]}"; do copy_module_closure "$kroot" "${m//-/_}" "$rootfs"; done
   # The .deb ships no modules.dep (dpkg's postinst makes it); the guest's modprobe needs one.
   busybox depmod -b "$rootfs" "$kver"
   sed "s/@MODULES@/${MODULES[*]}/" "$HERE/init.sh" > "$rootfs/init"

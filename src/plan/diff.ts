@@ -56,7 +56,7 @@ function createSteps(list: StepList, action: StepAction, layout: ResolvedLayout,
   list.add(action, kernel.name, { kind: 'mkdir', path: dir }, 'create the partition', { kind: 'rmdir', path: dir });
   // The kernel offlines CPUs still online in the boot kernel when they are written here.
   list.add(action, kernel.name, { kind: 'write', path: `${dir}/cpus`, value: formatCpuList(kernel.cpus) }, `give it ${kernel.cpus.length} CPUs; the boot kernel offlines them`, null);
-  list.add(action, kernel.name, { kind: 'write', path: `${dir}/memory`, value: formatSize(kernel.memoryBytes) }, `carve ${formatSize(kernel.memoryBytes)} from the CMA pool of node ${kernel.memoryNode ?? '?'} (node of CPU ${kernel.cpus[0]})`, null);
+  list.add(action, kernel.name, { kind: 'write', path: `${dir}/memory`, value: formatSize(kernel.memoryBytes) }, `carve ${formatSize(kernel.memoryBytes)} from the CMA pool of node ${kernel.memoryNode ?? '?'} (node of CPU ${Math.min(...kernel.cpus)}, its lowest)`, null);
   for (const device of kernel.devices) {
     list.add(action, kernel.name, { kind: 'write', path: `${dir}/bind`, value: device }, `detach ${device} from the boot kernel and hand it over`, { kind: 'write', path: `${dir}/unbind`, value: device });
   }

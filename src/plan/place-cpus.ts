@@ -128,12 +128,13 @@ function nodeWithMost(cpus: readonly number[], index: CpuIndex, rank: (node: num
   return best;
 }
 
-/** The lowest CPU on `node` first (Parker takes memory from the first CPU's node), then the rest ascending. */
-export function orderForNode(cpus: readonly number[], node: number | null, index: CpuIndex): number[] {
-  const sorted = [...cpus].sort((a, b) => a - b);
-  const first = node === null ? undefined : sorted.find((cpu) => index.nodeOfCpu(cpu) === node);
-  if (first === undefined) return sorted;
-  return [first, ...sorted.filter((cpu) => cpu !== first)];
+/**
+ * CPUs in ascending order: the Parker `cpus` file is a CPU mask, so the memory node is the node
+ * of the lowest-numbered CPU whatever order a list is written in. `node` is the node the
+ * placement meant; callers choose CPUs so that the lowest one is there when they can.
+ */
+export function orderForNode(cpus: readonly number[], _node: number | null, _index: CpuIndex): number[] {
+  return [...cpus].sort((a, b) => a - b);
 }
 
 function capacityDiagnostic(who: Who, request: CountRequest, free: FreeCpus, allowed: readonly number[], available: number, unit: number): Omit<Diagnostic, 'severity' | 'kernels'> {

@@ -110,9 +110,9 @@ describe('spread and nodes', () => {
     expect(placement.score).toBe(100);
   });
 
-  it('spread over listed nodes gives the larger share to the first listed, which holds the memory', () => {
+  it('spread over listed nodes: memory from the node of the lowest CPU (the kernel keeps a CPU mask)', () => {
     const { placement } = placeOn([{ name: 's', cpus: { count: 6, placement: 'spread', nodes: [1, 0] } }]);
-    expect(placement.kernels[0]).toMatchObject({ cpus: [4, 1, 5, 9, 12, 13], memoryNode: 1, quality: { nodes: [0, 1], llcs: [0, 2] } });
+    expect(placement.kernels[0]).toMatchObject({ cpus: [1, 4, 5, 9, 12, 13], memoryNode: 0, quality: { nodes: [0, 1], llcs: [0, 2] } });
   });
 
   it('nodes: only on the listed nodes, first CPU on the first listed node', () => {
@@ -292,7 +292,7 @@ describe('the boot kernel', () => {
 
   it('without CPUs of its own keeps every CPU no kernel took, CPU 0 included', () => {
     const { placement } = placeOn([{ name: 'a', cpus: { count: 12 } }]);
-    expect(placement.kernels[0]!.cpus).toEqual([4, 2, 3, 5, 6, 7, 10, 11, 12, 13, 14, 15]);
+    expect(placement.kernels[0]!.cpus).toEqual([2, 3, 4, 5, 6, 7, 10, 11, 12, 13, 14, 15]);
     expect(placement.boot.cpus).toEqual([0, 1, 8, 9]);
   });
 });
@@ -363,9 +363,9 @@ describe('devices', () => {
     expect(placement.kernels[0]).toMatchObject({ cpus: [4, 5, 12, 13], memoryNode: 1, devices: ['0000:44:00.0'], quality: { remoteDevices: [] } });
   });
 
-  it('a spread kernel asking for a local device takes its memory from a node that has one', () => {
+  it('a spread kernel takes its memory from the node of its lowest CPU', () => {
     const { placement } = placeOn([{ name: 'a', cpus: { count: 8, placement: 'spread' }, devices: [{ class: 'net' }] }]);
-    expect(placement.kernels[0]).toMatchObject({ cpus: [4, 2, 3, 5, 10, 11, 12, 13], memoryNode: 1, devices: ['0000:44:00.0'] });
+    expect(placement.kernels[0]).toMatchObject({ cpus: [2, 3, 4, 5, 10, 11, 12, 13], memoryNode: 0 });
   });
 
   it('selectors skip devices the boot kernel depends on when told which', () => {

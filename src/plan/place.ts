@@ -62,8 +62,10 @@ export function place(spec: LayoutSpec, topology: Topology, options: PlaceOption
       diagnostics.push(...outcome.diagnostics);
       kernelCpus[i] = outcome.cpus;
     }
-    const first = kernelCpus[i]![0];
-    const memoryNode = first === undefined ? null : scorer.nodeOf(first);
+    // The kernel keeps `cpus` as a CPU mask: the "first CPU" whose node gives the memory is the
+    // lowest-numbered one, whatever order the list was written in.
+    const cpus = kernelCpus[i]!;
+    const memoryNode = cpus.length === 0 ? null : scorer.nodeOf(Math.min(...cpus));
     memoryNodes.push(memoryNode);
     pool.assign(i, memoryNode);
   });

@@ -24,7 +24,7 @@ export interface PreparedLayout {
 /** Places, generates command lines and validates: everything `validate` and `plan` share. Pure. */
 export function prepareLayout(inputs: LayoutInputs): PreparedLayout {
   const { spec, topology } = inputs;
-  const placed = place(spec, topology);
+  const placed = place(spec, topology, { bootDependencies: inputs.bootDependencies ?? new Map() });
   if (placed.diagnostics.some((d) => d.severity === 'error')) {
     return { resolved: null, diagnostics: sortDiagnostics(placed.diagnostics) };
   }

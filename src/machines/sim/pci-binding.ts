@@ -10,6 +10,8 @@ import type { SimKernel } from './sim-kernel.js';
 export function unbindDriver(k: SimKernel, address: string): void {
   const dir = k.deviceDir(address);
   if (!dir) return;
+  const driver = k.tree.realpath(`${dir}/driver`);
+  if (driver) k.tree.remove(`${driver}/${address}`);
   k.tree.remove(`${dir}/driver`);
   k.put(`${dir}/enable`, 0);
 }
@@ -20,10 +22,37 @@ export function bindDriver(k: SimKernel, address: string, driver: string, path: 
   const owner = k.ownerOfDevice(address);
   if (owner) k.fail('EBUSY', 'write', path, `${address} belongs to partition ${owner.name}`);
   if (k.tree.get(`${dir}/driver`)) k.fail('EBUSY', 'write', path, `${address} already has a driver`);
-  const driverDir = `sys/bus/pci/drivers/${driver}`;
-  k.tree.dir(driverDir);
+  const driverDir = addDriverDir(k, driver);
   k.link(`${dir}/driver`, driverDir);
+  k.link(`${driverDir}/${address}`, dir);
   k.put(`${dir}/enable`, 1);
+}
+
+/** A driver's directory with the control files the kernel gives every PCI driver. */
+function addDriverDir(k: SimKernel, driver: string): string {
+  const dir = `sys/bus/pci/drivers/${driver}`;
+  for (const file of ['bind', 'unbind', 'new_id', 'remove_id']) if (!k.tree.get(`${dir}/${file}`)) k.put(`${dir}/${file}`, '');
+  return dir;
+}
+
+/**
+ * The write-only control files a kernel always has, which a gathered snapshot does not
+ * record (discovery never reads them): bus/pci/drivers_probe, each driver's bind/unbind and
+ * each device's driver_override.
+ */
+export function addPciControlFiles(k: SimKernel): void {
+  if (!k.tree.get('sys/bus/pci')) return;
+  if (!k.tree.get('sys/bus/pci/drivers_probe')) k.put('sys/bus/pci/drivers_probe', '');
+  const drivers = k.tree.get('sys/bus/pci/drivers');
+  if (drivers?.type === 'dir') for (const name of drivers.children.keys()) addDriverDir(k, name);
+  for (const device of k.hardware.pci) {
+    const dir = k.deviceDir(device.address);
+    if (!dir) continue;
+    if (!k.tree.get(`${dir}/driver_override`)) k.put(`${dir}/driver_override`, '(null)');
+    if (!device.driver || !k.tree.get(`${dir}/driver`, false)) continue;
+    const driverDir = addDriverDir(k, device.driver);
+    if (!k.tree.get(`${driverDir}/${device.address}`, false)) k.link(`${driverDir}/${device.address}`, dir);
+  }
 }
 
 /** What the boot kernel binds when it probes a device: its override, else its usual driver. */

@@ -18,6 +18,7 @@ import { cmaPoolsFor, syncCmaFiles } from './cma-pools.js';
 import { loadImage, readImage, unloadImage } from './kexec.js';
 import { inject, powerOff, type Injection } from './app-kernel.js';
 import { makeTestBzImage } from './bzimage.js';
+import { addPciControlFiles } from './pci-binding.js';
 
 /** The image and initrd every new simulated machine has in its own /boot. */
 export const SIM_IMAGE = '/boot/vmlinuz-parker';
@@ -88,6 +89,7 @@ function buildKernel(meta: SimMeta, tree: FileTree): SimKernel {
   // A Parker boot kernel with pools mounts its control filesystem; without parker_cma= Parker is off.
   if (kernel.pools.size > 0) tree.dir('sys/fs/parker');
   kernel.put('sys/kernel/kexec_loaded', 0);
+  addPciControlFiles(kernel);
   kernel.syncCpuFiles();
   return kernel;
 }
@@ -122,7 +124,9 @@ function replay(kernel: SimKernel, entry: SimLogEntry): void {
 
 function assemble(meta: SimMeta, kernel: SimKernel, store: SimStore | null): SimMachine {
   const log = (entry: SimLogEntry) => store?.append(entry);
+  // A crashed machine runs nothing: every control fails as its files do.
   const partition = (name: string) => {
+    kernel.checkAlive('run', name);
     const p = kernel.partitions.get(name);
     if (!p) throw new ParkerError('E_NOT_FOUND', `no partition named ${name} on the simulated machine`, 'see `parker status` for the partitions there');
     return p;
@@ -133,6 +137,7 @@ function assemble(meta: SimMeta, kernel: SimKernel, store: SimStore | null): Sim
       log({ op: 'kexec', image: kernel.kexec! });
     },
     async unload() {
+      kernel.checkAlive('kexec', 'unload');
       log({ op: 'kexec-unload' });
       unloadImage(kernel);
     },
@@ -178,9 +183,12 @@ function assemble(meta: SimMeta, kernel: SimKernel, store: SimStore | null): Sim
   };
 }
 
-/** A simulated machine that lives only in memory (tests, benchmarks). */
-export function memorySimMachine(source: SimSource = { kind: 'default' }, cmdline = DEFAULT_SERVER_CMDLINE, archive: Uint8Array | null = null): SimMachine {
-  const meta: SimMeta = { format: 'parker.sim/v1', source, cmdline, createdAt: new Date(0).toISOString() };
+/**
+ * A simulated machine that lives only in memory (tests, benchmarks). Without `cmdline` it
+ * boots with the source's own command line, as `parker sim create` does.
+ */
+export function memorySimMachine(source: SimSource = { kind: 'default' }, cmdline?: string, archive: Uint8Array | null = null): SimMachine {
+  const meta: SimMeta = { format: 'parker.sim/v1', source, cmdline: cmdline ?? sourceCmdline(source, archive), createdAt: new Date(0).toISOString() };
   return assemble(meta, buildKernel(meta, baseTree(meta, null, archive)), null);
 }
 

@@ -4,10 +4,11 @@ import { quoted } from '../layout-lookup.js';
 import type { Rule } from '../rule.js';
 
 /**
- * H24: Parker takes all of a partition's memory from the NUMA node of its first CPU. A kernel
- * whose CPUs span nodes reaches that memory remotely from the others (warning), and when most
- * of its CPUs are on another node, the first CPU is probably the wrong one. Whether that node's
- * CMA pool is large enough is memory-cma's finding.
+ * H24: Parker takes all of a partition's memory from the NUMA node of its first CPU, and it
+ * keeps `cpus` as a CPU mask, so "first" is the lowest-numbered CPU whatever order the list was
+ * written in. A kernel whose CPUs span nodes reaches that memory remotely from the others
+ * (warning), and when most of its CPUs are on another node, that node is probably the one
+ * meant. Whether that node's CMA pool is large enough is memory-cma's finding.
  */
 export const memoryNodeRule: Rule = {
   id: 'memory-node',
@@ -17,7 +18,7 @@ export const memoryNodeRule: Rule = {
     const out: Diagnostic[] = [];
     const nodeOf = new Map(ctx.topology.cpu.map((c) => [c.id, c.node]));
     for (const kernel of ctx.placement.kernels) {
-      const first = kernel.cpus[0];
+      const first = kernel.cpus.length === 0 ? undefined : Math.min(...kernel.cpus);
       const memoryNode = kernel.memoryNode ?? (first === undefined ? null : (nodeOf.get(first) ?? null));
       if (memoryNode === null) continue;
       const byNode = new Map<number, number[]>();
@@ -35,9 +36,9 @@ export const memoryNodeRule: Rule = {
         severity: 'warning',
         rule: 'memory-node',
         hazard: 'H24',
-        message: `kernel ${quoted(kernel.name)} has CPUs on NUMA nodes ${nodes.join(', ')}, but all its memory comes from node ${memoryNode} (the node of its first CPU, ${first}): CPU${remote.length > 1 ? 's' : ''} ${formatCpuList(remote)} reach it remotely`,
+        message: `kernel ${quoted(kernel.name)} has CPUs on NUMA nodes ${nodes.join(', ')}, but all its memory comes from node ${memoryNode} (the node of its lowest-numbered CPU, ${first}): CPU${remote.length > 1 ? 's' : ''} ${formatCpuList(remote)} reach it remotely`,
         fix: reorder
-          ? `make a CPU of node ${busiest}, where most of its CPUs are, its first CPU (for example ${busiestCpus[0]}), or keep it on one node with placement: nodes`
+          ? `keep it on node ${busiest}, where most of its CPUs are (placement: nodes, nodes: [${busiest}]), or make its lowest-numbered CPU one of node ${busiest} (such as ${busiestCpus[0]})`
           : `keep it on one node: a CPU count with placement: nodes, nodes: [${memoryNode}], or CPUs of node ${memoryNode} only`,
         path: ['kernels', kernel.index, 'cpus'],
         kernels: [kernel.name],

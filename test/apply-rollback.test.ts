@@ -1,0 +1,79 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import fc from 'fast-check';
+import { executePlan } from '../src/apply/execute.js';
+import { Journal } from '../src/apply/journal.js';
+import { faultyMachine } from './fixtures/faulty-machine.js';
+import { observedState, orphans } from './fixtures/sim-observed-state.js';
+import { journalProblems } from './fixtures/journal-consistency.js';
+import { createSmallSim, layoutArb, mutationsOf, planOn } from './fixtures/small-sim.js';
+
+const stateDirs: string[] = [];
+function smallSim() {
+  const sim = createSmallSim();
+  stateDirs.push(sim.stateDir);
+  return sim;
+}
+afterAll(() => {
+  for (const dir of stateDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('a refused write rolls the whole apply back', () => {
+  test('for random valid layouts and a fault at any mutation, the machine is observed exactly as before', async () => {
+    await fc.assert(
+      fc.asyncProperty(layoutArb, fc.nat(), async (spec, pick) => {
+        const { machine, stateDir } = smallSim();
+        const plan = planOn(machine, spec);
+        fc.pre(plan !== null);
+        const before = observedState(machine);
+        const total = mutationsOf(plan!.steps);
+        const at = 1 + (pick % total);
+        const faulty = faultyMachine(machine, { kind: 'refuse', at });
+        const journal = new Journal(stateDir);
+
+        const result = await executePlan(faulty, plan!.steps, journal, { command: 'apply random' });
+
+        expect(faulty.fired).toBe(true);
+        expect(result.outcome).toBe('rolled-back');
+        expect(result.failure?.error).toContain('EIO (injected fault)');
+        expect(result.failure?.undoErrors).toEqual([]);
+        expect(observedState(machine)).toEqual(before);
+        expect(orphans(machine)).toEqual([]);
+        const records = journal.records();
+        expect(journalProblems(records, { closed: true })).toEqual([]);
+        // Exactly the completed steps that have an undo were undone.
+        const done = records.filter((r) => r.type === 'done').map((r) => r.step);
+        const undone = records.filter((r) => r.type === 'undone').map((r) => r.step);
+        expect(undone).toEqual(done.filter((id) => plan!.steps[id - 1]!.undo !== null).reverse());
+        expect(records.at(-1)).toEqual({ type: 'end', txn: result.txn, outcome: 'rolled-back' });
+        machine.close();
+      }),
+      { numRuns: 30 },
+    );
+  });
+});
+
+describe('applying the same layout twice', () => {
+  test('the second plan has no steps and the first apply left nothing undone', async () => {
+    await fc.assert(
+      fc.asyncProperty(layoutArb, async (spec) => {
+        const { machine, stateDir } = smallSim();
+        const first = planOn(machine, spec);
+        fc.pre(first !== null);
+        const journal = new Journal(path.join(stateDir, 'j'));
+        const result = await executePlan(machine, first!.steps, journal, { command: 'apply random' });
+        expect(result.failure).toBeNull();
+        expect(result.outcome).toBe('applied');
+        expect(orphans(machine)).toEqual([]);
+
+        const second = planOn(machine, spec);
+        expect(second).not.toBeNull();
+        expect(second!.steps).toEqual([]);
+        expect(second!.kernels.map((k) => k.action)).toEqual(spec.kernels.map(() => 'unchanged'));
+        machine.close();
+      }),
+      { numRuns: 30 },
+    );
+  });
+});
