@@ -46,15 +46,22 @@ install_host_packages() {
 kernel_deb() { echo "$LAB_DIR/debs/${KERNEL_PKG}_${KERNEL_VERSION}_amd64.deb"; }
 
 download_kernel() {
-  local deb t
+  local deb t current
   deb=$(kernel_deb)
   if [ -f "$deb" ]; then say "kernel package cached: $deb"; return; fi
   t=$EPOCHREALTIME
   mkdir -p "$LAB_DIR/debs"
-  (cd "$LAB_DIR/debs" && apt-get download "$KERNEL_PKG=$KERNEL_VERSION") ||
-    die "cannot download $KERNEL_PKG=$KERNEL_VERSION; if the mirror dropped it, pick a current one with
-  apt-cache depends linux-image-amd64; apt-cache policy linux-image-6.1.0-NN-amd64
-and set PARKER_LAB_KERNEL_PKG and PARKER_LAB_KERNEL_VERSION"
+  if ! (cd "$LAB_DIR/debs" && apt-get download "$KERNEL_PKG=$KERNEL_VERSION"); then
+    # Debian keeps only the current kernel of a release in its archive: when the pinned one is
+    # gone, take the one linux-image-amd64 points at now (the lab's facts do not depend on it).
+    current=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+    [ -n "$current" ] || die "cannot download $KERNEL_PKG=$KERNEL_VERSION and no current linux-image-amd64 was found; set PARKER_LAB_KERNEL_PKG and PARKER_LAB_KERNEL_VERSION"
+    KERNEL_PKG=$current
+    KERNEL_VERSION=$(apt-cache policy "$current" | awk '/Candidate:/ {print $2}')
+    say "pinned kernel not in the archive any more; using $KERNEL_PKG $KERNEL_VERSION"
+    deb=$(kernel_deb)
+    [ -f "$deb" ] || (cd "$LAB_DIR/debs" && apt-get download "$KERNEL_PKG=$KERNEL_VERSION") || die "cannot download $KERNEL_PKG=$KERNEL_VERSION"
+  fi
   say "downloaded $KERNEL_PKG $KERNEL_VERSION in $(since "$t")"
 }
 

@@ -7,7 +7,7 @@ import { Journal } from '../src/apply/journal.js';
 import { faultyMachine } from './fixtures/faulty-machine.js';
 import { observedState, orphans } from './fixtures/sim-observed-state.js';
 import { journalProblems } from './fixtures/journal-consistency.js';
-import { createSmallSim, layoutArb, mutationsOf, planOn } from './fixtures/small-sim.js';
+import { createSmallSim, freshSmallSimPlanner, layoutArb, mutationsOf, planOn } from './fixtures/small-sim.js';
 
 const stateDirs: string[] = [];
 function smallSim() {
@@ -21,12 +21,13 @@ afterAll(() => {
 
 describe('a refused write rolls the whole apply back', () => {
   test('for random valid layouts and a fault at any mutation, the machine is observed exactly as before', async () => {
+    const fresh = freshSmallSimPlanner();
     await fc.assert(
       fc.asyncProperty(layoutArb, fc.nat(), async (spec, pick) => {
-        const { machine, stateDir } = smallSim();
-        const plan = planOn(machine, spec);
+        const plan = fresh.plan(spec);
         fc.pre(plan !== null);
-        const before = observedState(machine);
+        const { machine, stateDir } = smallSim();
+        const before = fresh.before;
         const total = mutationsOf(plan!.steps);
         const at = 1 + (pick % total);
         const faulty = faultyMachine(machine, { kind: 'refuse', at });
@@ -56,11 +57,12 @@ describe('a refused write rolls the whole apply back', () => {
 
 describe('applying the same layout twice', () => {
   test('the second plan has no steps and the first apply left nothing undone', async () => {
+    const fresh = freshSmallSimPlanner();
     await fc.assert(
       fc.asyncProperty(layoutArb, async (spec) => {
-        const { machine, stateDir } = smallSim();
-        const first = planOn(machine, spec);
+        const first = fresh.plan(spec);
         fc.pre(first !== null);
+        const { machine, stateDir } = smallSim();
         const journal = new Journal(path.join(stateDir, 'j'));
         const result = await executePlan(machine, first!.steps, journal, { command: 'apply random' });
         expect(result.failure).toBeNull();

@@ -82,30 +82,38 @@ export async function runOp(machine: Machine, op: StepOp): Promise<void> {
     }
     case 'kexec-unload':
       return machine.kexec?.unload();
-    case 'wait': {
-      const deadline = clock.now() + op.timeoutMs;
-      for (;;) {
-        let value: string | null = null;
-        try {
-          value = machine.fs.read(op.path).trim();
-        } catch (e) {
-          // The partition directory may be gone already: that is "not online".
-          if (!isKernelError(e, 'ENOENT')) throw e;
-          value = '0';
-        }
-        if (value === op.value) return;
-        if (clock.now() >= deadline) {
-          throw new ParkerError('E_TIMEOUT', `${op.path} still reads ${value} after ${op.timeoutMs / 1000} s (waiting for ${op.value})`, 'see the kernel console: parker console NAME');
-        }
-        await clock.sleep(Math.min(250, op.timeoutMs));
-      }
-    }
+    case 'wait':
+      return waitFor(machine, op.path, op.value, op.timeoutMs);
     case 'run': {
       if (!machine.run) throw new ParkerError('E_APPLY', `${machine.description} cannot run stop commands`, 'stop the kernel by hand');
+      const t0 = clock.now();
       const result = await machine.run(op.partition, op.argv, op.timeoutMs);
       if (result.code !== 0) throw new ParkerError('E_STOP', `stop command for ${op.partition} exited ${result.code}: ${result.output.trim()}`, 'check the stop command in the layout');
-      return;
+      // A stop is done when the kernel has powered off: only then can its partition go. Being
+      // complete on its own, it is also the whole undo of a start, even when the wait for
+      // online never ran (a crash between the two).
+      return waitFor(machine, `${PARKER_ROOT}/${op.partition}/online`, '0', Math.max(0, op.timeoutMs - (clock.now() - t0)));
     }
+  }
+}
+
+/** Polls a file until it reads `value`; a missing partition directory reads as "0" (not online). */
+async function waitFor(machine: Machine, path: string, value: string, timeoutMs: number): Promise<void> {
+  const clock = machine.clock ?? realClock;
+  const deadline = clock.now() + timeoutMs;
+  for (;;) {
+    let now: string;
+    try {
+      now = machine.fs.read(path).trim();
+    } catch (e) {
+      if (!isKernelError(e, 'ENOENT')) throw e;
+      now = '0';
+    }
+    if (now === value) return;
+    if (clock.now() >= deadline) {
+      throw new ParkerError('E_TIMEOUT', `${path} still reads ${now} after ${timeoutMs / 1000} s (waiting for ${value})`, 'see the kernel console: parker console NAME');
+    }
+    await clock.sleep(Math.max(1, Math.min(250, timeoutMs)));
   }
 }
 

@@ -15,6 +15,7 @@ import { applyCommand } from './apply-command.js';
 import { statusCommand } from './status-command.js';
 import { consoleCommand } from './console-command.js';
 import { simCommand } from './sim-command.js';
+import { demoCommand } from './demo-command.js';
 import { destroyCommand, recoverCommand, startCommand, stopCommand } from './lifecycle-commands.js';
 
 function packageVersion(): string {
@@ -46,6 +47,16 @@ export function buildProgram(ctx: CommandContext): Command {
   ]) {
     program.addCommand(make(ctx).exitOverride().configureOutput({ writeOut: ctx.out, writeErr: ctx.err }));
   }
+  // The demo runs the other commands exactly as a user would type them.
+  program.addCommand(
+    demoCommand(ctx, async (args, capture) => {
+      let out = '';
+      // Each command keeps its own exit status: pass everything but the parent's setExitCode.
+      const { setExitCode: _parent, ...inherited } = ctx;
+      const code = await main(['node', 'parker', ...args], capture ? { ...inherited, out: (t) => (out += t) } : inherited);
+      return { code, out };
+    }),
+  );
   return program;
 }
 

@@ -67,13 +67,12 @@ function startSteps(list: StepList, action: StepAction, kernel: KernelPlacement,
   const dir = `${PARKER_ROOT}/${kernel.name}`;
   const load: StepOp = { kind: 'kexec-load', partition: kernel.name, image: spec.image, cmdline, ...(spec.initrd ? { initrd: spec.initrd } : {}) };
   list.add(action, kernel.name, load, 'load its image inside its memory (one kexec image at a time)', { kind: 'kexec-unload' });
-  // Undo runs in reverse: the wait's undo asks the kernel to stop, then the start's undo waits
-  // for online to drop, so that the partition can be removed after.
-  const stop = stopOps(kernel.name, spec);
-  const waitOffline = stop.at(-1)!;
-  const askToStop = stop.length > 1 ? stop[0]! : null;
-  list.add(action, kernel.name, { kind: 'write', path: `${dir}/online`, value: '1' }, 'start it: the boot kernel jumps into the loaded image', waitOffline);
-  list.add(action, kernel.name, { kind: 'wait', path: `${dir}/online`, value: '1', timeoutMs: parseDuration(spec.bootTimeout) }, 'it sets online at the end of its PCI init', askToStop);
+  // The start's undo is the whole stop (the stop command runs until online drops, so that the
+  // partition can be removed after): a crash between the start and its wait must not leave a
+  // running kernel that nobody asks to power off. Without a stop command, all there is to do is wait.
+  const stop = stopOps(kernel.name, spec)[0]!;
+  list.add(action, kernel.name, { kind: 'write', path: `${dir}/online`, value: '1' }, 'start it: the boot kernel jumps into the loaded image', stop);
+  list.add(action, kernel.name, { kind: 'wait', path: `${dir}/online`, value: '1', timeoutMs: parseDuration(spec.bootTimeout) }, 'it sets online at the end of its PCI init', null);
 }
 
 function deleteSteps(list: StepList, action: StepAction, have: ObservedPartition, spec: KernelSpec | undefined): void {

@@ -79,7 +79,34 @@ export function defaultServerDescription(options: { cmdline?: string } = {}): Sy
 }
 
 export function buildDefaultServerTree(options: { cmdline?: string } = {}): FileTree {
-  return buildSyntheticTree(defaultServerDescription(options));
+  return addBootDevices(buildSyntheticTree(defaultServerDescription(options)));
+}
+
+/**
+ * What the boot kernel of the default server runs on: its root filesystem on the boot NVMe
+ * (0000:01:00.0) and its default route over the first NIC (0000:00:02.0), as /proc and sysfs
+ * show them. Validation refuses to hand these over (H22) unless forced.
+ */
+function addBootDevices(tree: FileTree): FileTree {
+  const nvme = 'devices/pci0000:00/0000:00:01.0/0000:01:00.0/nvme/nvme0/nvme0n1';
+  tree
+    .file('proc/mounts', '/dev/nvme0n1p2 / ext4 rw,relatime 0 0\n/dev/nvme0n1p1 /boot/efi vfat rw,relatime 0 0\nproc /proc proc rw,nosuid,nodev,noexec,relatime 0 0\nsysfs /sys sysfs rw,nosuid,nodev,noexec,relatime 0 0\n')
+    .file('proc/swaps', 'Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n')
+    .file(
+      'proc/net/route',
+      'Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n' +
+        'eth0\t00000000\t0100A8C0\t0003\t0\t0\t0\t00000000\t0\t0\t0\n' +
+        'eth0\t0000A8C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n',
+    )
+    .file(`sys/${nvme}/nvme0n1p1/partition`, '1\n')
+    .file(`sys/${nvme}/nvme0n1p2/partition`, '2\n')
+    .link('sys/class/block/nvme0n1', `../../${nvme}`)
+    .link('sys/class/block/nvme0n1p1', `../../${nvme}/nvme0n1p1`)
+    .link('sys/class/block/nvme0n1p2', `../../${nvme}/nvme0n1p2`)
+    .dir('sys/devices/pci0000:00/0000:00:02.0/net/eth0')
+    .link('sys/devices/pci0000:00/0000:00:02.0/net/eth0/device', '../../../0000:00:02.0')
+    .link('sys/class/net/eth0', '../../devices/pci0000:00/0000:00:02.0/net/eth0');
+  return tree;
 }
 
 export function defaultServerMachine(options: { cmdline?: string } = {}): Machine {

@@ -194,12 +194,18 @@ export function inject(k: SimKernel, p: SimPartition, what: Injection): void {
     p.console.push(`${stamp} x86/split lock detection: #AC: task took a split_lock trap`);
     return;
   }
-  const sharing = [...k.partitions.values()].filter((o) => o !== p && o.online && sharesLlc(k, o, p)).map((o) => o.name);
-  k.event('warning', `${p.name} issued WBINVD: shared caches flushed; latency spike in ${['the boot kernel', ...sharing].join(', ')}`, { kernel: p.name, hazard: 'H03' });
+  // The flush reaches the kernels with CPUs under the same last-level caches.
+  const sharing = [...k.partitions.values()].filter((o) => o !== p && o.online && sharesLlc(k, o.cpus, p.cpus)).map((o) => o.name);
+  if (sharesLlc(k, [...k.online], p.cpus)) sharing.unshift('the boot kernel');
+  const victims = sharing.length > 0 ? `latency spike in ${sharing.join(', ')}` : 'no other kernel shares its last-level caches';
+  k.event('warning', `${p.name} issued WBINVD: shared caches flushed; ${victims}`, { kernel: p.name, hazard: 'H03' });
 }
 
-function sharesLlc(k: SimKernel, a: SimPartition, b: SimPartition): boolean {
-  const llc = (cpu: number) => k.hardware.cpu.find((c) => c.id === cpu)?.llc;
-  const mine = new Set(a.cpus.map(llc));
-  return b.cpus.some((c) => mine.has(llc(c)));
+function sharesLlc(k: SimKernel, a: readonly number[], b: readonly number[]): boolean {
+  const llc = new Map(k.hardware.cpu.map((c) => [c.id, c.llc]));
+  const mine = new Set(a.map((c) => llc.get(c) ?? null).filter((id) => id !== null));
+  return b.some((c) => {
+    const id = llc.get(c) ?? null;
+    return id !== null && mine.has(id);
+  });
 }

@@ -1,6 +1,6 @@
 import type { SimKernel } from './sim-kernel.js';
-import { onlineCpu } from './cpu-hotplug.js';
-import { probeDevice } from './pci-binding.js';
+import { offlineCpu, onlineCpu } from './cpu-hotplug.js';
+import { probeDevice, unbindDriver } from './pci-binding.js';
 import { syncCmaFiles } from './cma-pools.js';
 import { unloadImage } from './kexec.js';
 
@@ -8,19 +8,40 @@ import { unloadImage } from './kexec.js';
 const RESET_MS = 90_000;
 
 /**
- * A reset of the whole machine (H10): every application kernel is gone, the boot kernel boots
- * again with every CPU, its pools empty and every device back with its driver.
+ * A reset of the whole machine (H10): every application kernel is gone and the boot kernel
+ * boots again, so everything it changed at run time is as it booted: its CPUs, memory blocks,
+ * PCI drivers, empty pools with fresh counters, no kexec image.
  */
 export function resetMachine(k: SimKernel, reason: string, hazard?: string): void {
   for (const p of [...k.partitions.values()]) {
     k.partitions.delete(p.name);
     k.tree.remove(`sys/fs/parker/${p.name}`);
-    for (const device of p.devices) probeDevice(k, device, 'reset');
   }
-  for (const cpu of k.hardware.cpus.possible) if (cpu !== 0) onlineCpu(k, cpu);
+  const bootOnline = new Set(k.hardware.cpus.online);
+  for (const cpu of k.hardware.cpus.possible) {
+    if (cpu === 0) continue;
+    if (bootOnline.has(cpu)) onlineCpu(k, cpu);
+    else offlineCpu(k, cpu);
+  }
   k.syncCpuFiles();
+  for (const block of k.hardware.memory.blocks) {
+    const dir = `sys/devices/system/memory/memory${block.index}`;
+    if (!k.tree.get(dir)) continue;
+    if (block.state !== null) k.put(`${dir}/state`, block.state);
+    if (block.online !== null) k.put(`${dir}/online`, block.online ? 1 : 0);
+    k.put(`${dir}/valid_zones`, block.zones.length > 0 ? block.zones.join(' ') : 'none');
+  }
+  for (const device of k.hardware.pci) {
+    const dir = k.deviceDir(device.address);
+    if (!dir) continue;
+    k.put(`${dir}/driver_override`, '(null)');
+    if (k.tree.realpath(`${dir}/driver`) !== (device.driver ? `sys/bus/pci/drivers/${device.driver}` : undefined)) unbindDriver(k, device.address);
+    probeDevice(k, device.address, 'reset');
+  }
   for (const pool of k.pools.values()) {
     pool.used = [];
+    const counters = `sys/kernel/mm/cma/${pool.name}`;
+    for (const file of ['alloc_pages_success', 'alloc_pages_fail', 'release_pages_success']) k.put(`${counters}/${file}`, 0);
     syncCmaFiles(k, pool, 0, 0);
   }
   unloadImage(k);

@@ -1,0 +1,212 @@
+// What the three benchmarks share: statistics, a description of the machine they ran on, the
+// benchmark layout, CPU-profile summaries, and writing the figures into RESULTS.md.
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { stringify } from 'yaml';
+
+/** The machine the plan and sim benchmarks partition: 4096 CPUs, 16 nodes, 16G of CMA per node. */
+export const BENCH_CMDLINE = 'BOOT_IMAGE=/boot/vmlinuz-6.1.0-parker root=/dev/nvme0n1p2 ro console=ttyS0,115200 iommu=pt parker_cma=256G';
+export const BENCH_MACHINE = 'pack:8 numa:2 l3:4 core:32 pu:2 mem:64G';
+export const BENCH_MACHINE_WITH_CMDLINE = `${BENCH_MACHINE} cmdline:"${BENCH_CMDLINE}"`;
+export const BENCH_KERNELS = 255;
+export const BENCH_CPUS_PER_KERNEL = 16;
+
+/**
+ * 255 application kernels of 16 CPUs (8 whole cores) and 1G each: 4080 CPUs, leaving the boot
+ * kernel the 16 CPUs placement does not take (CPU 0's cores).
+ */
+export function benchLayout(image = '/boot/vmlinuz-parker') {
+  return {
+    apiVersion: 'parker/v1alpha1',
+    kind: 'Layout',
+    metadata: { name: 'bench-255' },
+    kernels: Array.from({ length: BENCH_KERNELS }, (_, i) => ({
+      name: `k${String(i + 1).padStart(3, '0')}`,
+      cpus: { count: BENCH_CPUS_PER_KERNEL },
+      memory: '1G',
+      image,
+    })),
+  };
+}
+
+export function benchLayoutYaml(image) {
+  return stringify(benchLayout(image));
+}
+
+/** `--runs N` from argv, else the default. */
+export function runsFromArgs(fallback) {
+  const i = process.argv.indexOf('--runs');
+  if (i < 0) return fallback;
+  const n = Number(process.argv[i + 1]);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--runs needs a whole number of at least 1, got ${JSON.stringify(process.argv[i + 1])}`);
+  return n;
+}
+
+export const hasFlag = (flag) => process.argv.includes(flag);
+
+export function median(values) {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+export function summary(values) {
+  return { median: median(values), min: Math.min(...values), max: Math.max(...values), runs: values.length };
+}
+
+export const ms = (value) => (Number.isFinite(value) ? `${value.toFixed(value < 10 ? 2 : 1)} ms` : 'n/a');
+export const mib = (kb) => (Number.isFinite(kb) ? `${(kb / 1024).toFixed(1)} MiB` : 'n/a');
+
+/** Milliseconds a synchronous or async function takes, and its result. */
+export async function timed(fn) {
+  const t0 = process.hrtime.bigint();
+  const value = await fn();
+  return { ms: Number(process.hrtime.bigint() - t0) / 1e6, value };
+}
+
+export function timedSync(fn) {
+  const t0 = process.hrtime.bigint();
+  const value = fn();
+  return { ms: Number(process.hrtime.bigint() - t0) / 1e6, value };
+}
+
+function cpuModel() {
+  try {
+    const line = fs.readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('model name'));
+    return line ? line.slice(line.indexOf(':') + 1).trim() : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+function commandOutput(file, args) {
+  try {
+    return execFileSync(file, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return null;
+  }
+}
+
+/** Where and when the figures were taken; the load average says how busy the shared machine was. */
+export function machineInfo() {
+  return {
+    date: new Date().toISOString(),
+    cpus: os.availableParallelism(),
+    cpuModel: cpuModel(),
+    memory: `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    kernel: `${os.type()} ${os.release()}`,
+    node: process.version,
+    loadAverage: os.loadavg().map((l) => l.toFixed(2)).join(' '),
+  };
+}
+
+export function machineLines(info, extra = {}) {
+  const rows = {
+    Date: info.date,
+    CPUs: `${info.cpus} (nproc), ${info.cpuModel}`,
+    Memory: info.memory,
+    Kernel: info.kernel,
+    Node: info.node,
+    ...extra,
+    'Load average at start': `${info.loadAverage} (the machine is shared: other work runs beside the benchmark)`,
+  };
+  return Object.entries(rows).map(([k, v]) => `- ${k}: ${v}`);
+}
+
+/** A markdown table from a header row and rows of cells. */
+export function table(header, rows) {
+  const line = (cells) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+const START = '<!-- bench:results:start -->';
+const END = '<!-- bench:results:end -->';
+
+/**
+ * Puts the generated figures between the markers of RESULTS.md, keeping what is written
+ * around them (the analysis); creates the file with a title when it is missing.
+ */
+export function writeResults(file, title, body) {
+  const block = `${START}\n${body.trim()}\n${END}`;
+  let text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : `# ${title}\n\n${START}\n${END}\n`;
+  const start = text.indexOf(START);
+  const end = text.indexOf(END);
+  text = start >= 0 && end > start ? text.slice(0, start) + block + text.slice(end + END.length) : `${text.trimEnd()}\n\n${block}\n`;
+  fs.writeFileSync(file, text);
+}
+
+/** A directory for scratch files: on tmpfs when /dev/shm exists, so the disk does not time itself. */
+export function scratchDir(prefix) {
+  const base = fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
+  return fs.mkdtempSync(path.join(base, prefix));
+}
+
+const FS_TYPES = { 0xef53: 'ext4', 0x01021994: 'tmpfs', 0x58465342: 'xfs', 0x9123683e: 'btrfs', 0x794c7630: 'overlayfs' };
+
+/** "ext4", "tmpfs", ... of the filesystem holding a path. */
+export function filesystemType(dir) {
+  try {
+    const type = fs.statfsSync(dir).type;
+    return FS_TYPES[type] ?? `0x${type.toString(16)}`;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/**
+ * The functions a V8 CPU profile spent most time in: self time (the function's own code)
+ * and inclusive time (with what it calls), for "where does the time go".
+ */
+export function summarizeProfile(file, top = 15) {
+  const profile = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const sampled = new Map();
+  let total = 0;
+  profile.samples.forEach((id, i) => {
+    const dt = profile.timeDeltas[i] ?? 0;
+    sampled.set(id, (sampled.get(id) ?? 0) + dt);
+    total += dt;
+  });
+  const name = (n) => {
+    const url = n.callFrame.url.replace(/^file:\/\//, '').replace(/^.*\/(dist|node_modules)\//, '$1/');
+    return `${n.callFrame.functionName || '(anonymous)'} ${url ? `${url}:${n.callFrame.lineNumber + 1}` : ''}`.trim();
+  };
+  const self = new Map();
+  const inclusive = new Map();
+  for (const [id, t] of sampled) {
+    const key = name(byId.get(id));
+    self.set(key, (self.get(key) ?? 0) + t);
+    const seen = new Set();
+    for (let cur = id; cur !== undefined; cur = parent.get(cur)) {
+      const k = name(byId.get(cur));
+      if (seen.has(k)) continue;
+      seen.add(k);
+      inclusive.set(k, (inclusive.get(k) ?? 0) + t);
+    }
+  }
+  const rows = (m) =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([k, t]) => [`\`${k}\``, ms(t / 1000), `${((100 * t) / total).toFixed(1)}%`]);
+  return { totalMs: total / 1000, self: rows(self), inclusive: rows(inclusive) };
+}
+
+export function profileTables(summaryOfProfile) {
+  return [
+    `Sampled ${ms(summaryOfProfile.totalMs)}.`,
+    '',
+    'Self time:',
+    '',
+    table(['function', 'time', 'share'], summaryOfProfile.self),
+    '',
+    'Inclusive time:',
+    '',
+    table(['function', 'time', 'share'], summaryOfProfile.inclusive),
+  ].join('\n');
+}

@@ -1,0 +1,48 @@
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, Option } from 'commander';
+import pc from 'picocolors';
+import type { CommandContext } from './command-context.js';
+
+/** examples/default.yaml of this installation, wherever parker runs from. */
+export function defaultExample(): string {
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../examples/default.yaml');
+}
+
+/**
+ * `npm start`: the tour in one go, on the simulated server. Each stage runs the same command a
+ * user would type, so what the demo shows is what the commands do.
+ */
+/** Runs one parker command line; with `capture`, returns its output instead of printing it. */
+export type Runner = (args: string[], capture?: boolean) => Promise<{ code: number; out: string }>;
+
+export function demoCommand(ctx: CommandContext, run: Runner): Command {
+  return new Command('demo')
+    .description('create the simulated server, validate and apply the default layout, show status and a console')
+    .addOption(new Option('--state-dir <dir>', 'state directory (default: $PARKER_STATE_DIR or $XDG_STATE_HOME/parker)'))
+    .action(async (opts: { stateDir?: string }) => {
+      const layout = path.relative(process.cwd(), defaultExample()) || defaultExample();
+      const state = opts.stateDir ? ['--state-dir', opts.stateDir] : [];
+      const stage = async (title: string, args: string[], okCodes = [0]) => {
+        ctx.out(`\n${pc.bold(pc.cyan(`$ parker ${args.join(' ')}`))}  ${pc.dim(`# ${title}`)}\n`);
+        const { code } = await run([...args, ...state]);
+        if (!okCodes.includes(code)) throw new Error(`parker ${args.join(' ')} exited ${code}`);
+      };
+      const started = Date.now();
+      await stage('a fresh simulated 256-CPU server, 4 NUMA nodes, booted with parker_cma=', ['sim', 'create']);
+      await stage('every problem with file:line:col and the fix (exit 4: warnings only)', ['validate', layout], [0, 4]);
+      await stage('plan and apply: one line per step, rolled back on failure', ['apply', layout]);
+      await stage('what runs now', ['status']);
+      ctx.out(`\n${pc.bold(pc.cyan('$ parker console db'))}  ${pc.dim('# the first lines of its boot log')}\n`);
+      const console = await run(['console', 'db', ...state], true);
+      ctx.out(console.out.split('\n').slice(0, 12).join('\n') + `\n${pc.dim('...')}\n`);
+      ctx.out(
+        `\n${pc.bold('Demo done')} in ${((Date.now() - started) / 1000).toFixed(1)} s. Try next:\n` +
+          `  node bin/parker.js discover                  the machine, as lstopo and numactl -H would show it\n` +
+          `  node bin/parker.js plan ${layout}   placement, command lines and steps\n` +
+          `  node bin/parker.js validate examples/wrong.yaml   hazards H01-H25 caught before anything runs\n` +
+          `  node bin/parker.js sim inject web reboot     H10: one kernel's reboot resets the whole machine\n` +
+          `  node bin/parker.js destroy --all             give everything back to the boot kernel\n`,
+      );
+    });
+}
