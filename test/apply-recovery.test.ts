@@ -55,7 +55,7 @@ describe('recovery after the process was killed mid-apply', () => {
         expect(orphans(reopened)).toEqual([]);
         reopened.close();
       }),
-      { numRuns: 30 },
+      { numRuns: 300 },
     );
   });
 

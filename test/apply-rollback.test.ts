@@ -50,7 +50,7 @@ describe('a refused write rolls the whole apply back', () => {
         expect(records.at(-1)).toEqual({ type: 'end', txn: result.txn, outcome: 'rolled-back' });
         machine.close();
       }),
-      { numRuns: 30 },
+      { numRuns: 300 },
     );
   });
 });
@@ -75,7 +75,7 @@ describe('applying the same layout twice', () => {
         expect(second!.kernels.map((k) => k.action)).toEqual(spec.kernels.map(() => 'unchanged'));
         machine.close();
       }),
-      { numRuns: 30 },
+      { numRuns: 300 },
     );
   });
 });

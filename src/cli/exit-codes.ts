@@ -18,12 +18,15 @@ export const EXIT = {
   internal: 70,
 } as const;
 
-const USAGE_CODES = new Set(['E_USAGE', 'E_PARSE', 'E_SYNTHETIC', 'E_MACHINE']);
+/** Codes that mean the command line named something wrong (docs/errors.md). */
+const USAGE_CODES = new Set(['E_USAGE', 'E_PARSE', 'E_SYNTHETIC', 'E_MACHINE', 'E_NOT_FOUND', 'E_NO_LAYOUT', 'E_NOT_RUNNING', 'E_CONFIRM']);
+/** Codes that mean the layout cannot be applied as it stands. */
+const INVALID_CODES = new Set(['E_INVALID', 'E_BOOT_CHANGES']);
 
 export function exitCodeFor(error: unknown): number {
   if (error instanceof ParkerError) {
     if (USAGE_CODES.has(error.code)) return EXIT.usage;
-    if (error.code === 'E_INVALID') return EXIT.invalid;
+    if (INVALID_CODES.has(error.code)) return EXIT.invalid;
     return EXIT.machine;
   }
   if (error instanceof KernelError) return EXIT.machine;

@@ -34,8 +34,10 @@ export function cmaPoolsFor(cmdline: string, hardware: Topology): CmaPool[] {
   try {
     if (value.includes(':')) {
       for (const part of value.split(',')) {
-        const [nid, size] = part.split(':');
-        sizes.set(Number(nid), parseSize(size!));
+        // A malformed entry makes the whole value malformed: the kernel reserves nothing.
+        const m = /^(\d+):(.+)$/.exec(part);
+        if (!m) return [];
+        sizes.set(Number(m[1]), parseSize(m[2]!));
       }
     } else {
       const nodes = [...ranges.keys()];
