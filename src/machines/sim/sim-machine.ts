@@ -133,7 +133,9 @@ function assemble(meta: SimMeta, kernel: SimKernel, store: SimStore | null): Sim
   };
   const kexec: Kexec = {
     async load(request: KexecLoad) {
-      loadImage(kernel, request, readImage(store?.filesDir ?? null, request.image));
+      // In memory there is no state directory: its /boot holds just the test image.
+      const image = store ? readImage(store.filesDir, request.image) : request.image === SIM_IMAGE ? makeTestBzImage() : readImage(null, request.image);
+      loadImage(kernel, request, image);
       log({ op: 'kexec', image: kernel.kexec! });
     },
     async unload() {

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { memorySimMachine } from '../machines/sim/sim-machine.js';
+import { discover } from '../topology/discover.js';
+import { readPartitions } from '../topology/partitions.js';
+import { loadSpec } from '../spec/load-spec.js';
+import { prepareLayout } from './prepare-layout.js';
+import { diffLayout, stopPlan } from './diff.js';
+import { executePlan } from '../apply/execute.js';
+import { Journal } from '../apply/journal.js';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+function layout(kernels: string): ReturnType<typeof prepareLayout> {
+  const text = `apiVersion: parker/v1alpha1\nkind: Layout\nmetadata: { name: t }\nkernels:\n${kernels}`;
+  const { spec } = loadSpec(text, 't.yaml');
+  return prepareLayout({ spec: spec!, topology: discover(memorySimMachine()) });
+}
+
+const a = `  - { name: a, cpus: "32-39,160-167", memory: 4G, image: /boot/vmlinuz-parker, stop: { command: [poweroff-a] } }\n`;
+const b = `  - { name: b, cpus: { count: 16, placement: nodes, nodes: [2] }, memory: 2G, image: /boot/vmlinuz-parker }\n`;
+
+async function applyTo(machine: ReturnType<typeof memorySimMachine>, kernels: string): Promise<void> {
+  const prepared = layout(kernels);
+  const plan = diffLayout(prepared.resolved!, { topology: discover(machine), partitions: readPartitions(machine.fs) });
+  const journal = new Journal(fs.mkdtempSync(path.join(os.tmpdir(), 'parker-diff-')));
+  const result = await executePlan(machine, plan.steps, journal, { command: 'test' });
+  expect(result.failure?.error ?? null).toBeNull();
+}
+
+describe('diffLayout', () => {
+  it('creates each kernel with the exact files and values, each step with its undo', () => {
+    const prepared = layout(a);
+    const plan = diffLayout(prepared.resolved!, { topology: discover(memorySimMachine()), partitions: [] });
+    expect(plan.kernels).toEqual([{ kernel: 'a', action: 'create', reasons: ['16 CPUs, 4G, 0 devices'] }]);
+    expect(plan.steps.map((s) => [s.summary, s.undo?.kind ?? null])).toEqual([
+      ['mkdir sys/fs/parker/a', 'rmdir'],
+      ['write sys/fs/parker/a/cpus = 32-39,160-167', null],
+      ['write sys/fs/parker/a/memory = 4G', null],
+      ['kexec load /boot/vmlinuz-parker for a', 'kexec-unload'],
+      ['write sys/fs/parker/a/online = 1', 'run'],
+      ['wait until sys/fs/parker/a/online = 1 (at most 120 s)', null],
+    ]);
+  });
+
+  it('gives the same bytes for the same inputs', () => {
+    const one = JSON.stringify(diffLayout(layout(a + b).resolved!, { topology: discover(memorySimMachine()), partitions: [] }));
+    const two = JSON.stringify(diffLayout(layout(a + b).resolved!, { topology: discover(memorySimMachine()), partitions: [] }));
+    expect(one).toBe(two);
+  });
+
+  it('has no steps for a machine that already matches, and deletes, replaces or starts what differs', async () => {
+    const machine = memorySimMachine();
+    await applyTo(machine, a + b);
+    const observed = () => ({ topology: discover(machine), partitions: readPartitions(machine.fs) });
+    expect(diffLayout(layout(a + b).resolved!, observed()).steps).toEqual([]);
+
+    // b is no longer wanted; a gets other CPUs: delete b (no stop command known: wait), replace a.
+    const moved = `  - { name: a, cpus: "40-47,168-175", memory: 4G, image: /boot/vmlinuz-parker, stop: { command: [poweroff-a] } }\n`;
+    const plan = diffLayout(layout(moved).resolved!, observed(), layout(a + b).resolved!.spec.kernels);
+    expect(plan.kernels).toEqual([
+      { kernel: 'b', action: 'delete', reasons: ['not in the layout'] },
+      { kernel: 'a', action: 'replace', reasons: ['cpus 32-39,160-167 -> 40-47,168-175'] },
+    ]);
+    expect(plan.steps.slice(0, 2).map((s) => s.summary)).toEqual(['wait until sys/fs/parker/b/online = 0 (at most 300 s)', 'rmdir sys/fs/parker/b']);
+    expect(plan.steps[2]!.summary).toBe('run poweroff-a');
+
+    // A stopped kernel is started again, not recreated.
+    machine.powerOff('a');
+    const restart = diffLayout(layout(a + b).resolved!, observed());
+    expect(restart.kernels.find((k) => k.kernel === 'a')).toEqual({ kernel: 'a', action: 'start', reasons: ['not online'] });
+    expect(restart.steps.map((s) => s.summary)).toEqual([
+      'kexec load /boot/vmlinuz-parker for a',
+      'write sys/fs/parker/a/online = 1',
+      'wait until sys/fs/parker/a/online = 1 (at most 120 s)',
+    ]);
+  });
+
+  it('stops a kernel with its stop command, then waits for online to drop', () => {
+    const plan = stopPlan('a', layout(a).resolved!.spec.kernels[0]);
+    expect(plan.steps.map((s) => s.summary)).toEqual(['run poweroff-a', 'wait until sys/fs/parker/a/online = 0 (at most 60 s)']);
+  });
+});

@@ -1,0 +1,48 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Topology } from '../src/topology/model.js';
+import { runCli } from './run-cli.js';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'parker-hwloc-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+function lstopo(xmlFile: string): string {
+  try {
+    return execFileSync('lstopo', ['-i', xmlFile, '--of', 'xml', '-'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new Error('lstopo is not installed: apt-get install hwloc-nox (CI installs it)');
+    throw e;
+  }
+}
+
+/** os_index of every object of a type, in document order, as lstopo wrote them back. */
+function osIndexes(xml: string, type: string): number[] {
+  return [...xml.matchAll(new RegExp(`<object type="${type}"[^>]*os_index="(\\d+)"`, 'g'))].map((m) => Number(m[1])).sort((a, b) => a - b);
+}
+
+const count = (xml: string, type: string) => [...xml.matchAll(new RegExp(`<object type="${type}"`, 'g'))].length;
+
+describe('parker discover -o hwloc, read by the real lstopo', () => {
+  const machines: [string, string[]][] = [
+    ['the simulated default server', ['--machine', 'sim']],
+    ['the QEMU snapshot', ['--from', 'test/fixtures/qemu-q35-2node.tar.gz']],
+    ['a synthetic machine with dies and a memory-only node', ['--synthetic', 'pack:2 die:2 numa:1 l3:1 core:3 pu:2 mem:4G memnodes:1 memnode-mem:8G']],
+  ];
+  for (const [name, flags] of machines) {
+    it(`reports the same packages, NUMA nodes, L3s, cores and PUs for ${name}`, async () => {
+      const t = JSON.parse((await runCli('discover', ...flags, '-o', 'json')).stdout) as Topology;
+      const xml = (await runCli('discover', ...flags, '-o', 'hwloc')).stdout;
+      const file = path.join(tmp, `${name.replace(/\W+/g, '-')}.xml`);
+      fs.writeFileSync(file, xml);
+      const back = lstopo(file);
+      expect(osIndexes(back, 'Package')).toEqual(t.packages.map((p) => p.id).sort((a, b) => a - b));
+      expect(osIndexes(back, 'NUMANode')).toEqual(t.nodes.map((n) => n.id).sort((a, b) => a - b));
+      expect(osIndexes(back, 'PU')).toEqual(t.cpus.online);
+      expect(count(back, 'Core')).toBe(t.cores.length);
+      expect(count(back, 'L3Cache')).toBe(t.caches.filter((c) => c.level === 3).length);
+    });
+  }
+});
