@@ -13,12 +13,14 @@ export const bootCpuRule: Rule = {
     for (const kernel of ctx.placement.kernels) {
       if (!kernel.cpus.includes(0)) continue;
       const spec = ctx.spec.kernels[kernel.index];
-      const rest = kernel.cpus.filter((c) => c !== 0);
+      // Without CPU 0's whole core: its thread siblings stay with the boot kernel too (H01).
+      const zeroCore = new Set(ctx.topology.cpu.find((c) => c.id === 0)?.threadSiblings ?? [0]);
+      const rest = kernel.cpus.filter((c) => !zeroCore.has(c));
       const fix =
         spec !== undefined && typeof spec.cpus === 'string'
           ? rest.length > 0
-            ? `cpus: "${formatCpuList(rest)}" (without CPU 0)`
-            : 'choose a CPU other than 0'
+            ? `cpus: "${formatCpuList(rest)}" (without CPU 0${zeroCore.size > 1 ? ' and its thread siblings' : ''})`
+            : "choose CPUs outside CPU 0's core"
           : 'leave CPU 0 to the boot kernel: name it in boot.cpus or lower the count';
       out.push({
         severity: 'error',
