@@ -142,7 +142,7 @@ export interface PciDevice {
   msi: boolean | null;
   msix: boolean | null;
   sriov: { totalVfs: number; numVfs: number } | null;
-  /** A bridge or PCIe port (class 0x0604 / 0x0600-06ff or a bridge header). */
+  /** A function that forwards to another bus: bridge header (type 1/2), class 0x0604/0x0609, or a PCIe port or bridge. */
   bridge: boolean;
   /** The upstream bridge's address, or null for a device on a root bus. */
   parent: string | null;
