@@ -97,16 +97,9 @@ export function simCommand(ctx: CommandContext): Command {
         const store = new SimStore(dir);
         const meta = store.exists() ? store.readMeta() : null;
         const source = meta?.source ?? { kind: 'default' };
-        const archive = (source.kind === 'archive' || source.kind === 'root') && meta ? fs.readFileSync(store.sourceArchive) : null;
-        if (archive) {
-          // Keep the machine's own copy: the original file may be gone.
-          const tmp = `${store.dir}.source.tar.gz`;
-          fs.writeFileSync(tmp, archive);
-          createSimMachine(dir, { source: { kind: 'archive', path: tmp }, cmdline: meta!.cmdline, now: ctx.now() }).close();
-          fs.rmSync(tmp);
-        } else {
-          createSimMachine(dir, { source, now: ctx.now(), ...(meta ? { cmdline: meta.cmdline } : {}) }).close();
-        }
+        // The machine's own copy of its snapshot: the original file may be gone.
+        const archive = (source.kind === 'archive' || source.kind === 'root') && meta ? fs.readFileSync(store.sourceArchive) : undefined;
+        createSimMachine(dir, { source, now: ctx.now(), ...(meta ? { cmdline: meta.cmdline } : {}), ...(archive ? { archive } : {}) }).close();
         forgetApplied(dir);
         const data = showData(dir);
         printData(opts.output, data, () => renderShow(data), ctx.out);

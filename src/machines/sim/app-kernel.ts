@@ -155,11 +155,17 @@ export function startPartition(k: SimKernel, p: SimPartition, path: string): voi
   bootHazards(k, p, image.cmdline);
 }
 
+/** A console timestamp: the kernel's own uptime, as dmesg prints it. */
+function uptimeStamp(k: SimKernel, p: SimPartition): string {
+  const startedAt = (p.onlineAt ?? k.clock) - bootDurationMs(p);
+  return `[${((k.clock - startedAt) / 1000).toFixed(6).padStart(12)}]`;
+}
+
 /** The kernel received its stop command: it writes online=0 and powers off. */
 export function powerOff(k: SimKernel, p: SimPartition): void {
   if (!p.online) return;
   k.clock += 800;
-  p.console.push(`[${(k.clock / 1000).toFixed(6).padStart(12)}] reboot: Power down`);
+  p.console.push(`${uptimeStamp(k, p)} reboot: Power down`);
   p.online = false;
   p.status = 'stopped';
   k.put(`sys/fs/parker/${p.name}/online`, 0);
@@ -172,7 +178,7 @@ export const INJECTIONS: readonly Injection[] = ['panic', 'reboot', 'split-lock'
 /** `parker sim inject`: make a running kernel do something that has machine-wide consequences. */
 export function inject(k: SimKernel, p: SimPartition, what: Injection): void {
   const params = cmdlineValues(p.cmdline ?? '');
-  const stamp = `[${(k.clock / 1000).toFixed(6).padStart(12)}]`;
+  const stamp = uptimeStamp(k, p);
   if (what === 'panic') {
     p.console.push(`${stamp} Kernel panic - not syncing: injected by parker sim`);
     const panic = Number(params.get('panic')?.at(-1) ?? '0');

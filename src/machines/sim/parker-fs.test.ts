@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isKernelError, type Errno } from '../kernel-error.js';
 import type { KernelFs } from '../machine.js';
 import { memorySimMachine } from './sim-machine.js';
+import { gatherSnapshot } from '../../topology/snapshot.js';
 
 // The control filesystem as parker-kernel-interface.md describes it, driven only through
 // machine.fs as a tool would drive /sys/fs/parker.
@@ -37,6 +38,19 @@ describe('the control filesystem', () => {
     expect(off.fs.exists('sys/kernel/mm/cma/parker0')).toBe(false);
     expect(errnoOf(() => off.fs.mkdir(`${P}/db`))).toBe('ENOENT');
     expect(memorySimMachine().fs.list(P)).toEqual([]);
+  });
+
+  it('starts empty on a machine made from a snapshot of a Parker host that had partitions', () => {
+    const host = memorySimMachine();
+    partition(host.fs, 'db', '8-15', '4G');
+    const bytes = gatherSnapshot(host, { hostname: null, parkerVersion: 'test', now: new Date(0) }).bytes;
+    const copy = memorySimMachine({ kind: 'archive', path: 'parker-host.tar.gz' }, undefined, bytes);
+    expect(copy.fs.list(P)).toEqual([]);
+    expect(copy.fs.read('sys/kernel/mm/cma/parker0/available_pages').trim()).toBe(String(POOL_PAGES));
+    // The CPUs the snapshot shows offline stay offline, now without an owner.
+    expect(read(copy.fs, `${CPU}/offline`)).toBe('8-15');
+    copy.fs.write(`${CPU}/cpu8/online`, '1');
+    expect(read(copy.fs, `${CPU}/offline`)).toBe('9-15');
   });
 
   it('makes a partition with every file of the interface on mkdir at the root', () => {

@@ -98,7 +98,7 @@ export class SimFs implements KernelFs {
   }
 
   readlink(path: string): string | null {
-    return this.view.readlink(path);
+    return this.kernel.crash ? null : this.view.readlink(path);
   }
 
   isDirectory(path: string): boolean {

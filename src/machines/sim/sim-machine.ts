@@ -29,6 +29,8 @@ export interface SimCreateOptions {
   /** Replaces the boot kernel's command line (for example to set parker_cma=). */
   cmdline?: string;
   now: Date;
+  /** The snapshot bytes of an archive or root source, when already at hand (`sim reset`). */
+  archive?: Uint8Array;
 }
 
 /** A simulated Parker machine: a Machine plus the controls only a simulator has. */
@@ -57,6 +59,8 @@ function describeSource(source: SimSource): string {
 
 function replaceCmdline(tree: FileTree, cmdline: string): void {
   tree.file('proc/cmdline', `${cmdline}\n`);
+  // Partitions of a gathered Parker host are not carried over: the simulated boot kernel has none.
+  tree.remove('sys/fs/parker');
   const cma = tree.get('sys/kernel/mm/cma');
   if (cma?.type === 'dir') for (const name of [...cma.children.keys()]) if (name.startsWith('parker')) cma.children.delete(name);
 }
@@ -206,9 +210,9 @@ function sourceCmdline(source: SimSource, archive: Uint8Array | null): string {
 
 /** `parker sim create`: a new simulated machine in the state directory, replacing any old one. */
 export function createSimMachine(stateDir: string, options: SimCreateOptions): SimMachine {
-  let archive: Uint8Array | null = null;
-  if (options.source.kind === 'archive') archive = fs.readFileSync(options.source.path);
-  if (options.source.kind === 'root') {
+  let archive: Uint8Array | null = options.archive ?? null;
+  if (archive === null && options.source.kind === 'archive') archive = fs.readFileSync(options.source.path);
+  if (archive === null && options.source.kind === 'root') {
     const root = readOnlyMachine(new DirectoryFs(options.source.path), 'root', options.source.path);
     archive = gatherSnapshot(root, { hostname: null, parkerVersion: 'sim', now: options.now }).bytes;
   }

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import type { KernelFs } from '../machine.js';
+import { memorySimMachine } from './sim-machine.js';
+
+// parker_cma= on the boot command line makes one CMA pool per node, as the boot kernel does;
+// observed through sys/kernel/mm/cma and the memory a partition gets.
+
+const BOOT = 'BOOT_IMAGE=/boot/vmlinuz-6.1.0-parker root=/dev/nvme0n1p2 ro';
+const GiB = 2 ** 30;
+const pages = (gib: number) => String((gib * GiB) / 4096);
+
+function pools(fs: KernelFs): string[] {
+  if (!fs.exists('sys/kernel/mm/cma')) return [];
+  return fs
+    .list('sys/kernel/mm/cma')
+    .filter((name) => name.startsWith('parker'))
+    .map((name) => `${name} ${fs.read(`sys/kernel/mm/cma/${name}/total_pages`).trim()}`);
+}
+
+/** Where a partition on `cpus` gets `size` from. */
+function allocate(fs: KernelFs, cpus: string, size: string): string {
+  const name = `p${cpus.replace(/\W/g, '_')}`;
+  fs.mkdir(`sys/fs/parker/${name}`);
+  fs.write(`sys/fs/parker/${name}/cpus`, cpus);
+  fs.write(`sys/fs/parker/${name}/memory`, size);
+  return fs.read(`sys/fs/parker/${name}/memory`).trim();
+}
+
+describe('parker_cma=', () => {
+  it('NID:SIZE,... makes one pool per listed node at the top of its memory, 1 GiB aligned', () => {
+    const { fs } = memorySimMachine({ kind: 'default' }, `${BOOT} parker_cma=0:4G,1:8G`);
+    expect(pools(fs)).toEqual([`parker0 ${pages(4)}`, `parker1 ${pages(8)}`]);
+    // Node 0 ends at 66 GiB (its memory flows around the PCI hole), node 1 at 130 GiB.
+    expect(allocate(fs, '8', '4G')).toBe('4G@0xf80000000');
+    expect(allocate(fs, '40', '1G')).toBe('1G@0x1e80000000');
+  });
+
+  it('a bare SIZE is split evenly over the nodes, each rounded up to whole GiB', () => {
+    expect(pools(memorySimMachine({ kind: 'default' }, `${BOOT} parker_cma=16G`).fs)).toEqual([0, 1, 2, 3].map((n) => `parker${n} ${pages(4)}`));
+    expect(pools(memorySimMachine({ kind: 'default' }, `${BOOT} parker_cma=6G`).fs)).toEqual([0, 1, 2, 3].map((n) => `parker${n} ${pages(2)}`));
+  });
+
+  it('rounds a node size up to 1 GiB', () => {
+    const { fs } = memorySimMachine({ kind: 'default' }, `${BOOT} parker_cma=2:1500M`);
+    expect(pools(fs)).toEqual([`parker2 ${pages(2)}`]);
+  });
+
+  it('the last parker_cma= counts', () => {
+    const { fs } = memorySimMachine({ kind: 'default' }, `${BOOT} parker_cma=0:8G parker_cma=3:2G`);
+    expect(pools(fs)).toEqual([`parker3 ${pages(2)}`]);
+  });
+
+  it('leaves out a node that does not exist or whose memory is too small', () => {
+    expect(pools(memorySimMachine({ kind: 'default' }, `${BOOT} parker_cma=0:4G,9:4G`).fs)).toEqual([`parker0 ${pages(4)}`]);
+    expect(pools(memorySimMachine({ kind: 'default' }, `${BOOT} parker_cma=0:100G,1:1G`).fs)).toEqual([`parker1 ${pages(1)}`]);
+  });
+
+  it('a malformed value reserves nothing, so Parker is off', () => {
+    for (const value of ['lots', '0:4G,x:4G', '0:', '4Q']) {
+      const { fs } = memorySimMachine({ kind: 'default' }, `${BOOT} parker_cma=${value}`);
+      expect({ value, pools: pools(fs), parker: fs.exists('sys/fs/parker') }).toEqual({ value, pools: [], parker: false });
+    }
+  });
+
+  it('a synthetic machine boots with its own command line unless told otherwise', () => {
+    const m = memorySimMachine({ kind: 'synthetic', description: 'pack:1 numa:2 core:4 mem:8G cmdline:"ro parker_cma=1:2G"' });
+    expect(m.meta.cmdline).toBe('ro parker_cma=1:2G');
+    expect(pools(m.fs)).toEqual([`parker1 ${pages(2)}`]);
+  });
+
+  it('a node without a pool gives ENOMEM', () => {
+    const { fs } = memorySimMachine({ kind: 'default' }, `${BOOT} parker_cma=1:4G`);
+    fs.mkdir('sys/fs/parker/db');
+    fs.write('sys/fs/parker/db/cpus', '8-15');
+    expect(() => fs.write('sys/fs/parker/db/memory', '1G')).toThrow('ENOMEM');
+    expect(fs.read('sys/fs/parker/db/memory').trim()).toBe('');
+  });
+});
+
+describe('CMA counters', () => {
+  it('follow allocations and releases', () => {
+    const { fs } = memorySimMachine({ kind: 'default' }, `${BOOT} parker_cma=0:8G`);
+    const counters = () =>
+      ['total_pages', 'available_pages', 'alloc_pages_success', 'release_pages_success', 'alloc_pages_fail'].map((f) => fs.read(`sys/kernel/mm/cma/parker0/${f}`).trim());
+    expect(counters()).toEqual([pages(8), pages(8), '0', '0', '0']);
+    fs.mkdir('sys/fs/parker/a');
+    fs.write('sys/fs/parker/a/cpus', '8');
+    fs.write('sys/fs/parker/a/memory', '3G');
+    expect(counters()).toEqual([pages(8), pages(5), pages(3), '0', '0']);
+    fs.write('sys/fs/parker/a/memory', '2G');
+    expect(counters()).toEqual([pages(8), pages(6), pages(5), pages(3), '0']);
+    expect(() => fs.write('sys/fs/parker/a/memory', '9G')).toThrow('ENOMEM');
+    expect(counters()).toEqual([pages(8), pages(8), pages(5), pages(5), pages(9)]);
+    fs.write('sys/fs/parker/a/memory', '8G');
+    fs.rmdir('sys/fs/parker/a');
+    expect(counters()).toEqual([pages(8), pages(8), pages(13), pages(13), pages(9)]);
+  });
+});
