@@ -2,4 +2,10 @@
 // Runs the compiled CLI: no TypeScript loader at start-up.
 import { main } from '../dist/cli/main.js';
 
+// `parker discover -o json | head` closes the pipe early: that is not an error.
+process.stdout.on('error', (error) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
+
 process.exitCode = await main(process.argv);

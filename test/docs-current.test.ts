@@ -4,7 +4,7 @@ import { buildProgram } from '../src/cli/main.js';
 import { MACHINE_FLAGS } from '../src/cli/machine-flags.js';
 
 const cliDoc = fs.readFileSync('docs/cli.md', 'utf8');
-const program = buildProgram({ out: () => undefined, err: () => undefined, version: '0', now: () => new Date(0), setExitCode: () => undefined, isTTY: false, confirm: async () => false });
+const program = await buildProgram({ out: () => undefined, err: () => undefined, version: '0', now: () => new Date(0), setExitCode: () => undefined, isTTY: false, confirm: async () => false });
 
 describe('docs/cli.md is current', () => {
   it('documents every command', () => {

@@ -6,57 +6,60 @@ import { ParkerError } from '../units/parker-error.js';
 import { KernelError } from '../machines/kernel-error.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import type { CommandContext } from './command-context.js';
-import { discoverCommand } from './discover-command.js';
-import { gatherCommand } from './gather-command.js';
-import { schemaCommand } from './schema-command.js';
-import { validateCommand } from './validate-command.js';
-import { planCommand } from './plan-command.js';
-import { applyCommand } from './apply-command.js';
-import { statusCommand } from './status-command.js';
-import { consoleCommand } from './console-command.js';
-import { simCommand } from './sim-command.js';
-import { demoCommand } from './demo-command.js';
-import { destroyCommand, recoverCommand, startCommand, stopCommand } from './lifecycle-commands.js';
+
+type CommandFactory = (ctx: CommandContext) => Command;
+
+/**
+ * Every command, loaded only when it runs: start-up time counts (a status check should not
+ * pay for the layout schema), and in the QEMU lab every module costs seconds.
+ */
+const COMMANDS: Record<string, () => Promise<CommandFactory>> = {
+  discover: async () => (await import('./discover-command.js')).discoverCommand,
+  gather: async () => (await import('./gather-command.js')).gatherCommand,
+  validate: async () => (await import('./validate-command.js')).validateCommand,
+  plan: async () => (await import('./plan-command.js')).planCommand,
+  apply: async () => (await import('./apply-command.js')).applyCommand,
+  status: async () => (await import('./status-command.js')).statusCommand,
+  start: async () => (await import('./lifecycle-commands.js')).startCommand,
+  stop: async () => (await import('./lifecycle-commands.js')).stopCommand,
+  console: async () => (await import('./console-command.js')).consoleCommand,
+  destroy: async () => (await import('./lifecycle-commands.js')).destroyCommand,
+  recover: async () => (await import('./lifecycle-commands.js')).recoverCommand,
+  sim: async () => (await import('./sim-command.js')).simCommand,
+  schema: async () => (await import('./schema-command.js')).schemaCommand,
+  demo: async () => {
+    const { demoCommand } = await import('./demo-command.js');
+    // The demo runs the other commands exactly as a user would type them.
+    return (ctx) =>
+      demoCommand(ctx, async (args, capture) => {
+        let out = '';
+        // Each command keeps its own exit status: pass everything but the parent's setExitCode.
+        const { setExitCode: _parent, ...inherited } = ctx;
+        const code = await main(['node', 'parker', ...args], capture ? { ...inherited, out: (t) => (out += t) } : inherited);
+        return { code, out };
+      });
+  },
+};
+
+export const COMMAND_NAMES = Object.keys(COMMANDS);
 
 function packageVersion(): string {
   const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
 }
 
-export function buildProgram(ctx: CommandContext): Command {
+/** The program with the named commands (all of them by default, for help). */
+export async function buildProgram(ctx: CommandContext, names: readonly string[] = COMMAND_NAMES): Promise<Command> {
   const program = new Command('parker')
     .description('partition one Linux server into several independent kernels')
     .version(ctx.version)
     .showHelpAfterError()
     .configureOutput({ writeOut: ctx.out, writeErr: ctx.err })
     .exitOverride();
-  for (const make of [
-    discoverCommand,
-    gatherCommand,
-    validateCommand,
-    planCommand,
-    applyCommand,
-    statusCommand,
-    startCommand,
-    stopCommand,
-    consoleCommand,
-    destroyCommand,
-    recoverCommand,
-    simCommand,
-    schemaCommand,
-  ]) {
+  for (const name of names) {
+    const make = await COMMANDS[name]!();
     program.addCommand(make(ctx).exitOverride().configureOutput({ writeOut: ctx.out, writeErr: ctx.err }));
   }
-  // The demo runs the other commands exactly as a user would type them.
-  program.addCommand(
-    demoCommand(ctx, async (args, capture) => {
-      let out = '';
-      // Each command keeps its own exit status: pass everything but the parent's setExitCode.
-      const { setExitCode: _parent, ...inherited } = ctx;
-      const code = await main(['node', 'parker', ...args], capture ? { ...inherited, out: (t) => (out += t) } : inherited);
-      return { code, out };
-    }),
-  );
   return program;
 }
 
@@ -95,7 +98,9 @@ export async function main(argv: string[], ctx?: Partial<CommandContext>): Promi
     ...ctx,
   };
   try {
-    await buildProgram(context).parseAsync(argv);
+    // Only the command that runs is loaded; help and mistakes get them all.
+    const named = argv[2] !== undefined && argv[2] in COMMANDS ? [argv[2]] : COMMAND_NAMES;
+    await (await buildProgram(context, named)).parseAsync(argv);
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {

@@ -20,7 +20,9 @@ function countBy<T>(items: T[], key: (t: T) => string): string {
 function deviceName(d: PciDevice): string {
   const ids = d.vendor === null ? '' : `${d.vendor.toString(16).padStart(4, '0')}:${(d.device ?? 0).toString(16).padStart(4, '0')}`;
   const name = [d.vendorName, d.deviceName].filter(Boolean).join(' ');
-  return name ? `${ids} ${name}` : ids;
+  // pci.ids names can be long; the JSON keeps them whole.
+  const short = name.length > 48 ? `${name.slice(0, 47)}…` : name;
+  return short ? `${ids} ${short}` : ids;
 }
 
 /** The readable summary of `parker discover`: what hwloc's lstopo and numactl -H tell, in one page. */
