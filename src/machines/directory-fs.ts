@@ -45,8 +45,9 @@ export class DirectoryFs implements KernelFs {
   write(path: string, value: string): void {
     if (!this.writable) throw new KernelError('EROFS', 'write', path, 'this machine is opened read-only');
     try {
-      // One write call, as `echo > file` does: sysfs acts on the whole buffer at once.
-      const fd = fs.openSync(this.resolve(path), 'w');
+      // One write call, as `echo > file` does: sysfs acts on the whole buffer at once. No
+      // O_CREAT: kernel files are never created by writing (sysfs would answer EACCES).
+      const fd = fs.openSync(this.resolve(path), fs.constants.O_WRONLY | fs.constants.O_TRUNC);
       try {
         fs.writeSync(fd, value);
       } finally {

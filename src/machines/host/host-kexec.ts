@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { KernelError } from '../kernel-error.js';
+import { KernelError, type Errno } from '../kernel-error.js';
 import type { Kexec, KexecLoad, KernelFs, RunResult } from '../machine.js';
 
 const exec = promisify(execFile);
@@ -17,6 +17,23 @@ export function kexecArgs(request: KexecLoad): string[] {
   return args;
 }
 
+/**
+ * What kexec-tools prints for the refusals callers tell apart (it exits non-zero for all of them),
+ * from both paths: kexec_file_load (-s) and kexec_load with a window.
+ */
+const KEXEC_REFUSALS: ReadonlyArray<readonly [RegExp, Errno]> = [
+  [/No such file or directory/, 'ENOENT'],
+  [/Cannot determine the file type|Exec format error/, 'ENOEXEC'],
+  // kexec_load: no room for a segment (the kernel's init_size) between --mem-min and --mem-max.
+  [/Could not find a free area of memory|Cannot allocate memory/, 'ENOMEM'],
+  [/Operation not permitted/, 'EPERM'],
+];
+
+/** The errno a failed kexec stands for, read from its output; EINVAL when it says nothing known. */
+export function kexecErrno(output: string): Errno {
+  return KEXEC_REFUSALS.find(([pattern]) => pattern.test(output))?.[1] ?? 'EINVAL';
+}
+
 export function hostKexec(fs: KernelFs, binary = 'kexec'): Kexec {
   return {
     async load(request) {
@@ -24,7 +41,9 @@ export function hostKexec(fs: KernelFs, binary = 'kexec'): Kexec {
         await exec(binary, kexecArgs(request), { timeout: 120_000 });
       } catch (e) {
         const err = e as NodeJS.ErrnoException & { stderr?: string };
-        throw new KernelError(err.code === 'ENOENT' ? 'ENOENT' : 'EINVAL', 'kexec', request.image, (err.stderr ?? err.message).trim() || 'kexec failed');
+        const output = (err.stderr ?? err.message).trim();
+        // code 'ENOENT': kexec itself is missing; a number: kexec ran and refused.
+        throw new KernelError(err.code === 'ENOENT' ? 'ENOENT' : kexecErrno(output), 'kexec', request.image, output || 'kexec failed');
       }
     },
     async unload() {

@@ -41,6 +41,14 @@ describe('memory blocks', () => {
     expect(block(fs, 7)).toEqual(['online', '1', 'Movable']);
   });
 
+  it('at the edge of ZONE_MOVABLE offer Normal first, as Linux does: a plain online lands in Normal', () => {
+    const { fs } = memorySimMachine({ kind: 'synthetic', description: MACHINE });
+    fs.write(`${MEM}/memory9/state`, 'offline');
+    expect(block(fs, 9)).toEqual(['offline', '0', 'Normal Movable']);
+    fs.write(`${MEM}/memory9/state`, 'online');
+    expect(block(fs, 9)).toEqual(['online', '1', 'Normal']);
+  });
+
   it('refuse to offline a block in a kernel zone (EBUSY): Normal, DMA32 or spanning zones', () => {
     const { fs } = memorySimMachine({ kind: 'synthetic', description: MACHINE });
     for (const n of [0, 1, 4]) expect(errnoOf(() => fs.write(`${MEM}/memory${n}/state`, 'offline'))).toBe('EBUSY');

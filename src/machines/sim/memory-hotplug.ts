@@ -7,6 +7,18 @@ import { rangesOverlap } from '../../units/phys-range.js';
  * kernel pages and refuses with EBUSY, as does a block inside a CMA pool. An offline block
  * can come back in its zone, or `online_movable` when Movable is one of its valid zones.
  */
+/**
+ * Whether online Movable blocks of the node lie both below and above a block: then the block
+ * sits inside ZONE_MOVABLE and a plain `online` puts it back there. At the zone's edge the
+ * zone shrinks when the block goes offline, and Linux offers Normal first (seen in the QEMU lab).
+ */
+function insideMovable(k: SimKernel, index: number, node: number | null): boolean {
+  const movable = (b: { index: number; node: number | null }) =>
+    b.node === node && k.text(`sys/devices/system/memory/memory${b.index}/state`) === 'online' && k.text(`sys/devices/system/memory/memory${b.index}/valid_zones`) === 'Movable';
+  const blocks = k.hardware.memory.blocks;
+  return blocks.some((b) => b.index < index && movable(b)) && blocks.some((b) => b.index > index && movable(b));
+}
+
 export function writeMemoryBlock(k: SimKernel, index: number, file: 'state' | 'online', value: string, path: string): void {
   const dir = `sys/devices/system/memory/memory${index}`;
   const block = k.hardware.memory.blocks.find((b) => b.index === index);
@@ -24,7 +36,7 @@ export function writeMemoryBlock(k: SimKernel, index: number, file: 'state' | 'o
     if ([...k.pools.values()].some((p) => rangesOverlap(p.range, block.range))) k.fail('EBUSY', 'write', path, `memory${index} is part of a CMA pool`);
     k.put(`${dir}/state`, 'offline');
     k.put(`${dir}/online`, 0);
-    k.put(`${dir}/valid_zones`, zone === 'Movable' ? 'Movable Normal' : `${zone} Movable`);
+    k.put(`${dir}/valid_zones`, zone === 'Movable' && insideMovable(k, index, block.node) ? 'Movable Normal' : `Normal Movable`);
     return;
   }
   if (!['online', 'online_movable', 'online_kernel'].includes(want)) k.fail('EINVAL', 'write', path, 'write online, offline, online_movable or online_kernel');
