@@ -1,19 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { formatCpuList, MAX_CPUS, parseCpuList } from './cpulist.js';
-import { ParkerError } from './parker-error.js';
+import { expectParseError } from '../../test/fixtures/expect-parse-error.js';
 
-function expectParseError(run: () => unknown, input: string): void {
-  let caught: unknown;
-  try {
-    run();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(ParkerError);
-  expect((caught as ParkerError).code).toBe('E_PARSE');
-  expect((caught as ParkerError).message).toContain(JSON.stringify(input));
-}
 
 const cpuSets = fc.uniqueArray(fc.integer({ min: 0, max: 4095 }), { maxLength: 64 });
 

@@ -2,19 +2,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { formatCpuMask, parseCpuMask } from './cpumask.js';
 import { MAX_CPUS } from './cpulist.js';
-import { ParkerError } from './parker-error.js';
+import { expectParseError } from '../../test/fixtures/expect-parse-error.js';
 
-function expectParseError(run: () => unknown, input: string): void {
-  let caught: unknown;
-  try {
-    run();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(ParkerError);
-  expect((caught as ParkerError).code).toBe('E_PARSE');
-  expect((caught as ParkerError).message).toContain(JSON.stringify(input));
-}
 
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 

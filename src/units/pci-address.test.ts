@@ -1,19 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { comparePciAddresses, formatPciAddress, normalizePciAddress, parsePciAddress } from './pci-address.js';
-import { ParkerError } from './parker-error.js';
+import { expectParseError } from '../../test/fixtures/expect-parse-error.js';
 
-function expectParseError(run: () => unknown, input: string): void {
-  let caught: unknown;
-  try {
-    run();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(ParkerError);
-  expect((caught as ParkerError).code).toBe('E_PARSE');
-  expect((caught as ParkerError).message).toContain(JSON.stringify(input));
-}
 
 const addresses = fc.record({
   domain: fc.integer({ min: 0, max: 0xffff }),

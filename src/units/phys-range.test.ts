@@ -2,19 +2,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { formatPhysRange, parsePhysRange, parseSizeAtBase, rangeSize, rangesOverlap } from './phys-range.js';
 import { parseSize } from './size.js';
-import { ParkerError } from './parker-error.js';
+import { expectParseError } from '../../test/fixtures/expect-parse-error.js';
 
-function expectParseError(run: () => unknown, input: string): void {
-  let caught: unknown;
-  try {
-    run();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(ParkerError);
-  expect((caught as ParkerError).code).toBe('E_PARSE');
-  expect((caught as ParkerError).message).toContain(JSON.stringify(input));
-}
 
 const ranges = fc
   .tuple(fc.maxSafeNat(), fc.maxSafeNat())
