@@ -1,9 +1,9 @@
 // What the three benchmarks share: statistics, a description of the machine they ran on, the
 // benchmark layout, CPU-profile summaries, and writing the figures into RESULTS.md.
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 
 /** The machine the plan and sim benchmarks partition: 4096 CPUs, 16 nodes, 16G of CMA per node. */
@@ -15,7 +15,7 @@ export const BENCH_CPUS_PER_KERNEL = 16;
 
 /**
  * 255 application kernels of 16 CPUs (8 whole cores) and 1G each: 4080 CPUs, leaving the boot
- * kernel the 16 CPUs placement does not take (CPU 0's cores).
+ * kernel the 16 CPUs placement leaves, CPU 0 among them.
  */
 export function benchLayout(image = '/boot/vmlinuz-parker') {
   return {
@@ -79,14 +79,6 @@ function cpuModel() {
     return line ? line.slice(line.indexOf(':') + 1).trim() : 'unknown';
   } catch {
     return 'unknown';
-  }
-}
-
-function commandOutput(file, args) {
-  try {
-    return execFileSync(file, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {
-    return null;
   }
 }
 
@@ -156,41 +148,43 @@ export function filesystemType(dir) {
   }
 }
 
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
 /**
  * The functions a V8 CPU profile spent most time in: self time (the function's own code)
- * and inclusive time (with what it calls), for "where does the time go".
+ * and inclusive time (with what it calls), for "where does the time go". Samples whose stack
+ * passes through a frame matching `exclude` (the profiler's own calls) are left out, and so
+ * are rows for frames matching `hide` (the benchmark's own wrappers).
  */
-export function summarizeProfile(file, top = 15) {
+export function summarizeProfile(file, { top = 15, exclude = /node:inspector/, hide = /^\(root\)|bench\// } = {}) {
   const profile = JSON.parse(fs.readFileSync(file, 'utf8'));
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-  const sampled = new Map();
-  let total = 0;
-  profile.samples.forEach((id, i) => {
-    const dt = profile.timeDeltas[i] ?? 0;
-    sampled.set(id, (sampled.get(id) ?? 0) + dt);
-    total += dt;
-  });
   const name = (n) => {
-    const url = n.callFrame.url.replace(/^file:\/\//, '').replace(/^.*\/(dist|node_modules)\//, '$1/');
-    return `${n.callFrame.functionName || '(anonymous)'} ${url ? `${url}:${n.callFrame.lineNumber + 1}` : ''}`.trim();
+    const url = n.callFrame.url.replace(/^file:\/\//, '');
+    const where = url.startsWith('/') ? path.relative(REPO, url) : url;
+    return `${n.callFrame.functionName || '(anonymous)'} ${where ? `${where}:${n.callFrame.lineNumber + 1}` : ''}`.trim();
+  };
+  const stackOf = (id) => {
+    const names = [];
+    for (let cur = id; cur !== undefined; cur = parent.get(cur)) names.push(name(byId.get(cur)));
+    return names;
   };
   const self = new Map();
   const inclusive = new Map();
-  for (const [id, t] of sampled) {
-    const key = name(byId.get(id));
-    self.set(key, (self.get(key) ?? 0) + t);
-    const seen = new Set();
-    for (let cur = id; cur !== undefined; cur = parent.get(cur)) {
-      const k = name(byId.get(cur));
-      if (seen.has(k)) continue;
-      seen.add(k);
-      inclusive.set(k, (inclusive.get(k) ?? 0) + t);
-    }
-  }
+  let total = 0;
+  profile.samples.forEach((id, i) => {
+    const dt = profile.timeDeltas[i] ?? 0;
+    const stack = stackOf(id);
+    if (stack.some((frame) => exclude.test(frame))) return;
+    total += dt;
+    self.set(stack[0], (self.get(stack[0]) ?? 0) + dt);
+    for (const frame of new Set(stack)) inclusive.set(frame, (inclusive.get(frame) ?? 0) + dt);
+  });
   const rows = (m) =>
     [...m]
+      .filter(([k]) => !hide.test(k))
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)
       .map(([k, t]) => [`\`${k}\``, ms(t / 1000), `${((100 * t) / total).toFixed(1)}%`]);

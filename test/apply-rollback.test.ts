@@ -50,7 +50,45 @@ describe('a refused write rolls the whole apply back', () => {
         expect(records.at(-1)).toEqual({ type: 'end', txn: result.txn, outcome: 'rolled-back' });
         machine.close();
       }),
-      { numRuns: 300 },
+      { numRuns: 25 },
+    );
+  });
+});
+
+describe('a refused write while changing an applied layout into another', () => {
+  test('rolls back all it can and says what it could not: deleted and replaced kernels stay stopped or gone', async () => {
+    const fresh = freshSmallSimPlanner();
+    await fc.assert(
+      fc.asyncProperty(layoutArb, layoutArb, fc.nat(), async (first, second, pick) => {
+        const firstPlan = fresh.plan(first);
+        fc.pre(firstPlan !== null);
+        const { machine, stateDir } = smallSim();
+        const journal = new Journal(stateDir);
+        expect((await executePlan(machine, firstPlan!.steps, journal, { command: 'apply first' })).outcome).toBe('applied');
+        const plan = planOn(machine, second);
+        fc.pre(plan !== null && plan.steps.length > 0);
+        const before = observedState(machine);
+        const at = 1 + (pick % mutationsOf(plan!.steps));
+
+        const result = await executePlan(faultyMachine(machine, { kind: 'refuse', at }), plan!.steps, journal, { command: 'apply second' });
+
+        expect(result.outcome).toBe('rolled-back');
+        const failure = result.failure!;
+        expect(failure.undoErrors).toEqual([]);
+        const ran = plan!.steps.filter((s) => s.id < failure.step.id);
+        expect(failure.notUndone).toEqual(ran.filter((s) => s.undo === null && (s.op.kind === 'run' || s.op.kind === 'rmdir')).map((s) => s.summary));
+        const after = observedState(machine);
+        if (failure.notUndone.length === 0) expect(after).toEqual(before);
+        // Kernels the second layout leaves alone are untouched; the ones it creates are gone again.
+        const untouched = plan!.kernels.filter((k) => k.action === 'unchanged').map((k) => k.kernel);
+        const created = plan!.kernels.filter((k) => k.action === 'create').map((k) => k.kernel);
+        expect(after.partitions.filter((p) => untouched.includes(p.name))).toEqual(before.partitions.filter((p) => untouched.includes(p.name)));
+        expect(after.partitions.filter((p) => created.includes(p.name))).toEqual([]);
+        expect(orphans(machine)).toEqual([]);
+        expect(journalProblems(journal.records(), { closed: true })).toEqual([]);
+        machine.close();
+      }),
+      { numRuns: 12 },
     );
   });
 });
@@ -75,7 +113,7 @@ describe('applying the same layout twice', () => {
         expect(second!.kernels.map((k) => k.action)).toEqual(spec.kernels.map(() => 'unchanged'));
         machine.close();
       }),
-      { numRuns: 300 },
+      { numRuns: 25 },
     );
   });
 });

@@ -35,21 +35,23 @@ const tools = {
 
 /**
  * Runs one tool as a whole process, its output in a file. Wall time from spawn to exit;
- * peak memory (maximum RSS, KB) from GNU time when it is installed.
+ * peak memory (maximum RSS, KB) and CPU time (user + system) from GNU time when it is
+ * installed: on a shared machine CPU time varies less than wall time.
  */
 function runOnce(tool, root, scratch) {
   const { file, args, env } = tools[tool](root);
   const out = path.join(scratch, `${tool}.out`);
   const memFile = path.join(scratch, `${tool}.maxrss`);
   const withTime = fs.existsSync(TIME);
-  const [cmd, argv] = withTime ? [TIME, ['-f', '%M', '-o', memFile, file, ...args]] : [file, args];
+  const [cmd, argv] = withTime ? [TIME, ['-f', '%M %U %S', '-o', memFile, file, ...args]] : [file, args];
   const fd = fs.openSync(out, 'w');
   try {
     const { ms: wall, value: result } = timedSync(() => spawnSync(cmd, argv, { env, stdio: ['ignore', fd, 'pipe'], maxBuffer: 64 * 2 ** 20 }));
     if (result.error) throw result.error;
     if (result.status !== 0) throw new Error(`${tool} exited ${result.status}: ${result.stderr.toString().slice(0, 2000)}`);
-    const maxRssKb = withTime ? Number(fs.readFileSync(memFile, 'utf8').trim().split('\n').pop()) : NaN;
-    return { wall, maxRssKb, out };
+    // GNU time's last line is ours; a line before it would be a note about the child's exit.
+    const [maxRssKb, user, system] = withTime ? fs.readFileSync(memFile, 'utf8').trim().split('\n').pop().split(' ').map(Number) : [NaN, NaN, NaN];
+    return { wall, maxRssKb, cpuMs: (user + system) * 1000, out };
   } finally {
     fs.closeSync(fd);
   }
@@ -92,12 +94,21 @@ function profileParker(root, scratch) {
   const result = spawnSync(file, ['--cpu-prof', '--cpu-prof-dir', dir, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   if (result.status !== 0) throw new Error(`parker under --cpu-prof exited ${result.status}: ${result.stderr}`);
   const [profile] = fs.readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
-  return summarizeProfile(path.join(dir, profile), 20);
+  return summarizeProfile(path.join(dir, profile), { top: 20 });
 }
 
 const info = machineInfo();
 const version = lstopoVersion();
 const scratch = scratchDir('parker-bench-discover-');
+// The tree takes over a gigabyte of tmpfs: an interrupted run still removes it. Signals are
+// handled between runs (see settle), and a child killed by the same Ctrl-C ends the run.
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    fs.rmSync(scratch, { recursive: true, force: true });
+    process.exit(130);
+  });
+}
+const settle = () => new Promise((resolve) => setImmediate(resolve));
 try {
   const root = path.join(scratch, 'tree');
   const tree = timedSync(() => buildSyntheticTree(parseSyntheticDescription(DESCRIPTION)));
@@ -114,17 +125,21 @@ try {
     // ABBA order, so neither tool always runs right after the other.
     const order = i % 2 === 0 ? ['parker', 'lstopo'] : ['lstopo', 'parker'];
     for (const tool of order) {
+      await settle();
       const r = runOnce(tool, root, scratch);
       samples[tool].push(r);
-      console.log(`run ${i + 1}/${runs} ${tool.padEnd(6)} ${ms(r.wall).padStart(10)} ${mib(r.maxRssKb).padStart(10)}`);
+      console.log(`run ${i + 1}/${runs} ${tool.padEnd(6)} ${ms(r.wall).padStart(10)} cpu ${ms(r.cpuMs).padStart(10)} ${mib(r.maxRssKb).padStart(10)}`);
     }
   }
 
   const wall = { parker: summary(samples.parker.map((r) => r.wall)), lstopo: summary(samples.lstopo.map((r) => r.wall)) };
   const rss = { parker: summary(samples.parker.map((r) => r.maxRssKb)), lstopo: summary(samples.lstopo.map((r) => r.maxRssKb)) };
+  const cpu = { parker: summary(samples.parker.map((r) => r.cpuMs)), lstopo: summary(samples.lstopo.map((r) => r.cpuMs)) };
   const ratio = wall.parker.median / wall.lstopo.median;
   const verdict = ratio <= 1 ? 'met' : 'missed';
-  const memoryNote = fs.existsSync(TIME) ? 'maximum resident set size from GNU time (`/usr/bin/time -f %M`)' : 'not measured: /usr/bin/time is missing (Debian package `time`)';
+  const memoryNote = fs.existsSync(TIME)
+    ? 'maximum resident set size from GNU time (`/usr/bin/time -f "%M %U %S"`), which also gives the CPU time (user + system, 10 ms resolution)'
+    : 'not measured: /usr/bin/time is missing (Debian package `time`)';
 
   const body = [
     '## Machine',
@@ -141,11 +156,11 @@ try {
     '## Figures',
     '',
     table(
-      ['', 'median wall', 'min', 'max', 'median peak memory', 'max peak memory'],
-      ['parker', 'lstopo'].map((t) => [t, ms(wall[t].median), ms(wall[t].min), ms(wall[t].max), mib(rss[t].median), mib(rss[t].max)]),
+      ['', 'median wall', 'min', 'max', 'median CPU (user + sys)', 'median peak memory', 'max peak memory'],
+      ['parker', 'lstopo'].map((t) => [t, ms(wall[t].median), ms(wall[t].min), ms(wall[t].max), ms(cpu[t].median), mib(rss[t].median), mib(rss[t].max)]),
     ),
     '',
-    `Ratio parker / lstopo (median wall): **${ratio.toFixed(2)}**. Target (parker no slower than lstopo): **${verdict}**.`,
+    `Ratio parker / lstopo (median wall): **${ratio.toFixed(2)}** (median CPU time: ${(cpu.parker.median / cpu.lstopo.median).toFixed(2)}). Target (parker no slower than lstopo): **${verdict}**.`,
   ];
   if (hasFlag('--profile')) {
     body.push('', '## Profile of one parker run (`node --cpu-prof`)', '', profileTables(profileParker(root, scratch)));

@@ -29,6 +29,11 @@ export interface ApplyFailure {
   /** The last console lines of the kernel the failed step was starting, when the machine can tell. */
   consoleTail: string[];
   undoErrors: string[];
+  /**
+   * Completed steps no undo exists for: a kernel stopped or a partition removed stays so
+   * (the machine is then not as it was). Summaries, in the order they ran.
+   */
+  notUndone: string[];
 }
 
 export interface ApplyResult {
@@ -117,6 +122,15 @@ async function waitFor(machine: Machine, path: string, value: string, timeoutMs:
   }
 }
 
+/**
+ * A step that changed the machine in a way no undo reverses: a stop command or a partition
+ * removed. (The other steps without an undo are covered by an earlier step's: the rmdir that
+ * undoes a mkdir gives back the CPUs and memory written after it; a wait changes nothing.)
+ */
+function irreversible(step: Step): boolean {
+  return step.undo === null && (step.op.kind === 'run' || step.op.kind === 'rmdir');
+}
+
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /** Undoes completed steps in reverse order, journaling each; returns what could not be undone. */
@@ -169,7 +183,8 @@ export async function executePlan(machine: Machine, steps: Step[], journal: Jour
       const consoleTail = step.kernel !== 'boot' && machine.console ? machine.console(step.kernel).slice(-12) : [];
       const undoErrors = await undoSteps(machine, journal, txn, completed, options.onEvent, wall);
       journal.append({ type: 'end', txn, outcome: 'rolled-back' });
-      return { txn, outcome: 'rolled-back', stepsRun: completed.length, failure: { step, error, consoleTail, undoErrors } };
+      const notUndone = completed.filter(irreversible).map((s) => s.summary);
+      return { txn, outcome: 'rolled-back', stepsRun: completed.length, failure: { step, error, consoleTail, undoErrors, notUndone } };
     }
     const ms = wall() - t0;
     journal.append({ type: 'done', txn, step: step.id, ms });

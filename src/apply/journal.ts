@@ -24,6 +24,21 @@ export interface Transaction {
   ended: boolean;
 }
 
+/**
+ * A record cut short by a crash never happened (records() skips it); it is cut off before the
+ * next append, which would otherwise continue it and leave a corrupt line in the middle.
+ */
+function dropTornTail(fd: number): void {
+  const size = fs.fstatSync(fd).size;
+  if (size === 0) return;
+  const last = Buffer.alloc(1);
+  fs.readSync(fd, last, 0, 1, size - 1);
+  if (last[0] === 0x0a) return;
+  const text = Buffer.alloc(size);
+  fs.readSync(fd, text, 0, size, 0);
+  fs.ftruncateSync(fd, text.lastIndexOf(0x0a) + 1);
+}
+
 export class Journal {
   readonly file: string;
 
@@ -33,8 +48,9 @@ export class Journal {
 
   append(record: JournalRecord): void {
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    const fd = fs.openSync(this.file, 'a');
+    const fd = fs.openSync(this.file, 'a+');
     try {
+      dropTornTail(fd);
       fs.writeSync(fd, JSON.stringify(record) + '\n');
       fs.fsyncSync(fd);
     } finally {
@@ -99,5 +115,12 @@ export function inFlightStep(t: Transaction): number | null {
   const settled = new Set(t.records.filter((r) => r.type === 'done' || r.type === 'failed').map((r) => r.step));
   const intents = t.records.filter((r): r is Extract<JournalRecord, { type: 'intent' }> => r.type === 'intent');
   const last = intents.at(-1);
+  return last && !settled.has(last.step) ? last.step : null;
+}
+
+/** The step whose undo was announced but never settled: a crash came while it ran. */
+export function undoInFlightStep(t: Transaction): number | null {
+  const settled = new Set(t.records.filter((r) => r.type === 'undone' || r.type === 'undo-failed').map((r) => r.step));
+  const last = t.records.filter((r) => r.type === 'undo-intent').at(-1);
   return last && !settled.has(last.step) ? last.step : null;
 }

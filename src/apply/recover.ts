@@ -1,9 +1,10 @@
+import { ParkerError } from '../units/parker-error.js';
 import { isKernelError } from '../machines/kernel-error.js';
 import type { Machine } from '../machines/machine.js';
 import type { Step, StepOp } from '../plan/step.js';
 import { parseCpuList } from '../units/cpulist.js';
 import { PARKER_ROOT, readPartitions } from '../topology/partitions.js';
-import { completedSteps, inFlightStep, type Journal, type Transaction } from './journal.js';
+import { completedSteps, inFlightStep, undoInFlightStep, type Journal, type Transaction } from './journal.js';
 import { undoSteps, type ApplyEvent } from './execute.js';
 
 export interface RecoveryResult {
@@ -52,8 +53,10 @@ export function tookEffect(machine: Machine, op: StepOp): boolean {
     case 'kexec-unload':
       return !(machine.kexec?.loaded() ?? false);
     case 'wait':
+      return read(machine, op.path) === op.value;
     case 'run':
-      return false;
+      // A stop command has done its work once the kernel is not online (or its partition is gone).
+      return read(machine, `${PARKER_ROOT}/${op.partition}/online`) !== '1';
   }
 }
 
@@ -99,6 +102,9 @@ function fixOrphanDevices(machine: Machine, t: Transaction): string[] {
 export async function recover(machine: Machine, journal: Journal, onEvent?: (e: ApplyEvent) => void): Promise<RecoveryResult> {
   const t = journal.unfinished();
   if (!t) return { txn: null, command: null, undone: 0, inFlightTookEffect: null, orphansFixed: [], errors: [] };
+  if (t.begin.machine !== machine.description) {
+    throw new ParkerError('E_JOURNAL', `the journal's unfinished "${t.begin.command}" (${t.txn}) ran on ${t.begin.machine}, not ${machine.description}`, 'recover it on that machine (the same --machine and --state-dir)');
+  }
   const byId = new Map(t.begin.steps.map((s) => [s.id, s]));
   const toUndo: Step[] = completedSteps(t).map((id) => byId.get(id)!);
   const inFlight = inFlightStep(t);
@@ -108,9 +114,14 @@ export async function recover(machine: Machine, journal: Journal, onEvent?: (e: 
     inFlightTookEffect = tookEffect(machine, step.op);
     if (inFlightTookEffect) toUndo.push(step);
   }
-  // An undo already under way when the crash came is finished too (undo ops are idempotent here).
-  const errors = await undoSteps(machine, journal, t.txn, toUndo, onEvent);
+  // An undo whose effect is already there is not run again: the one running when a rollback
+  // was cut short, or all of them when the machine was reset since (a second rmdir or unbind
+  // would fail on what is already gone).
+  const pending = toUndo.filter((s) => s.undo !== null && !tookEffect(machine, s.undo));
+  const undoing = undoInFlightStep(t);
+  if (undoing !== null && !pending.some((s) => s.id === undoing)) journal.append({ type: 'undone', txn: t.txn, step: undoing });
+  const errors = await undoSteps(machine, journal, t.txn, pending, onEvent);
   const orphansFixed = [...fixOrphanCpus(machine, t), ...fixOrphanDevices(machine, t)];
   journal.append({ type: 'end', txn: t.txn, outcome: 'recovered' });
-  return { txn: t.txn, command: t.begin.command, undone: toUndo.filter((s) => s.undo).length, inFlightTookEffect, orphansFixed, errors };
+  return { txn: t.txn, command: t.begin.command, undone: pending.length, inFlightTookEffect, orphansFixed, errors };
 }

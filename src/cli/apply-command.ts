@@ -6,7 +6,8 @@ import { openMachine } from './open-machine.js';
 import { outputOption } from './output-format.js';
 import { planData, planLayout, renderPlanReport } from './plan-command.js';
 import { saveApplied } from './applied-layout.js';
-import { confirmHost, reportResult, runTransaction, stateDirOf } from './transaction.js';
+import { confirmHost, recoverFirst, reportResult, runTransaction, stateDirOf } from './transaction.js';
+import { Journal } from '../apply/journal.js';
 import { EXIT } from './exit-codes.js';
 import type { CommandContext } from './command-context.js';
 
@@ -32,6 +33,14 @@ export function applyCommand(ctx: CommandContext): Command {
   for (const option of machineOptions()) command.addOption(option);
   return command.action(async (file: string, opts: ApplyFlags) => {
     let machine: Machine = openMachine(opts);
+    const stateDir = stateDirOf(opts);
+    if (opts.dryRun) {
+      if (new Journal(stateDir).unfinished()) ctx.err('note: an unfinished apply will be rolled back first (parker recover); the plan below does not account for it\n');
+    } else {
+      await recoverFirst(ctx, machine, stateDir, opts.output, async () =>
+        (await confirmHost(ctx, machine, opts.yes, 'recover an unfinished apply')) ? openMachine(opts, { writable: true }) : null,
+      );
+    }
     const planned = planLayout(file, machine);
     const text = opts.output === 'table';
     if (text) ctx.out(renderPlanReport(machine, planned));
@@ -49,7 +58,6 @@ export function applyCommand(ctx: CommandContext): Command {
         machine.kind === 'sim' ? `recreate the simulated machine with it: parker sim create --cmdline "... ${blocking.join(' ')}"` : 'add it to the boot kernel command line and reboot it',
       );
     }
-    const stateDir = stateDirOf(opts);
     const applied = () => saveApplied(stateDir, { format: 'parker.applied/v1', file, machine: machine.description, appliedAt: ctx.now().toISOString(), layout: planned.input.prepared!.resolved! });
     if (opts.dryRun || plan.steps.length === 0) {
       // A machine that already matches has this layout applied: start, stop and status use it.

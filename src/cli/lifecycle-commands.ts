@@ -13,7 +13,7 @@ import { openMachine } from './open-machine.js';
 import { outputOption } from './output-format.js';
 import { loadApplied } from './applied-layout.js';
 import { machineTopology } from './layout-input.js';
-import { confirmHost, describeRecovery, reportResult, runTransaction, stateDirOf } from './transaction.js';
+import { confirmHost, describeRecovery, recoverFirst, reportResult, runTransaction, stateDirOf } from './transaction.js';
 import { renderSteps } from './render-plan.js';
 import type { CommandContext } from './command-context.js';
 
@@ -34,6 +34,11 @@ function partitionNamed(machine: Machine, name: string): ObservedPartition | und
   return readPartitions(machine.fs).find((p) => p.name === name);
 }
 
+/** What a crash left open is rolled back before the command looks at the machine. */
+function recoverBefore(ctx: CommandContext, machine: Machine, opts: Flags): Promise<void> {
+  return recoverFirst(ctx, machine, stateDirOf(opts), opts.output, async () => ((await confirmHost(ctx, machine, opts.yes, 'recover an unfinished apply')) ? openMachine(opts, { writable: true }) : null));
+}
+
 /** Runs a lifecycle plan (start, stop, destroy) the way apply runs a layout's. */
 async function runPlan(ctx: CommandContext, machine: Machine, opts: Flags, what: string, plan: Plan): Promise<void> {
   if (plan.steps.length === 0) {
@@ -52,6 +57,7 @@ export function startCommand(ctx: CommandContext): Command {
   return withMachineOptions(new Command('start').description('start an application kernel of the applied layout (creating its partition if needed)').argument('<name>', 'kernel name')).action(
     async (name: string, opts: Flags) => {
       const machine = openMachine(opts);
+      await recoverBefore(ctx, machine, opts);
       const layout = appliedLayout(stateDirOf(opts), machine);
       const kernel = layout.placement.kernels.find((k) => k.name === name);
       if (!kernel) throw new ParkerError('E_NOT_FOUND', `the applied layout has no kernel named ${name}`, `one of: ${layout.placement.kernels.map((k) => k.name).join(', ')}`);
@@ -67,6 +73,7 @@ export function stopCommand(ctx: CommandContext): Command {
   return withMachineOptions(new Command('stop').description('ask an application kernel to power off (its partition stays, ready to start again)').argument('<name>', 'kernel name')).action(
     async (name: string, opts: Flags) => {
       const machine = openMachine(opts);
+      await recoverBefore(ctx, machine, opts);
       const have = partitionNamed(machine, name);
       if (!have) throw new ParkerError('E_NOT_FOUND', `no partition named ${name} on ${machine.description}`, 'see parker status');
       if (!have.online) {
@@ -85,6 +92,7 @@ export function destroyCommand(ctx: CommandContext): Command {
   ).action(async (name: string | undefined, opts: Flags) => {
     if (!name === !opts.all) throw new ParkerError('E_USAGE', 'name one partition or give --all', 'parker destroy NAME, or parker destroy --all');
     const machine = openMachine(opts);
+    await recoverBefore(ctx, machine, opts);
     const partitions = readPartitions(machine.fs).filter((p) => opts.all || p.name === name);
     if (name && partitions.length === 0) throw new ParkerError('E_NOT_FOUND', `no partition named ${name} on ${machine.description}`, 'see parker status');
     const applied = loadApplied(stateDirOf(opts), machine.description);

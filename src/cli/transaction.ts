@@ -25,8 +25,28 @@ export function describeRecovery(r: RecoveryResult): string {
 }
 
 /**
+ * Recovers what an earlier crash left open, before anything is planned: a plan made against a
+ * half-applied machine would be wrong once the recovery rolls it back. On a real host this
+ * changes the machine, so it needs the same confirmation as the command itself.
+ */
+export async function recoverFirst(ctx: CommandContext, machine: Machine, stateDir: string, output: string, confirmed: () => Promise<Machine | null>): Promise<void> {
+  const open = new Journal(stateDir).unfinished();
+  if (!open) return;
+  const write = output === 'table' ? ctx.out : ctx.err;
+  const target = machine.kind === 'host' ? await confirmed() : machine;
+  if (!target) throw new ParkerError('E_CONFIRM', `an unfinished "${open.begin.command}" must be recovered first`, 'run parker recover');
+  const lock = new ApplyLock(stateDir);
+  lock.acquire('recover');
+  try {
+    write(describeRecovery(await recover(target, new Journal(stateDir))) + '\n');
+  } finally {
+    lock.release();
+  }
+}
+
+/**
  * Runs steps as one transaction under the lock, recovering first whatever an earlier crash
- * left open. Progress goes to stderr under -o json/yaml, so stdout stays machine-readable.
+ * left open (callers plan after recoverFirst; this catches a crash in between). Progress goes to stderr under -o json/yaml, so stdout stays machine-readable.
  */
 export async function runTransaction(ctx: CommandContext, machine: Machine, stateDir: string, command: string, steps: Step[], output: string): Promise<ApplyResult | null> {
   const lock = new ApplyLock(stateDir);
@@ -55,7 +75,9 @@ export function reportResult(ctx: CommandContext, result: ApplyResult, output: s
   }
   const f = result.failure!;
   write(`${pc.red('failed')} at step ${f.step.id} (${f.step.kernel}: ${f.step.summary}): ${f.error}\n`);
-  write(`rolled back the ${result.stepsRun} steps before it: the machine is as it was\n`);
+  if (f.notUndone.length === 0 && f.undoErrors.length === 0) write(`rolled back the ${result.stepsRun} steps before it: the machine is as it was\n`);
+  else write(`rolled back what could be undone of the ${result.stepsRun} steps before it\n`);
+  for (const s of f.notUndone) write(pc.yellow(`done and not undoable (a stopped or removed kernel is not brought back): ${s}\n`));
   for (const e of f.undoErrors) write(pc.red(`could not undo: ${e}\n`));
   if (f.consoleTail.length) write(`last console lines of ${f.step.kernel}:\n${f.consoleTail.map((l) => `  ${l}`).join('\n')}\n`);
   ctx.setExitCode(EXIT.rolledBack);

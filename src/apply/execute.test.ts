@@ -1,0 +1,152 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { KernelError } from '../machines/kernel-error.js';
+import type { KernelFs, Machine, RunResult } from '../machines/machine.js';
+import type { Step, StepOp } from '../plan/step.js';
+import { describeOp } from '../plan/step.js';
+import { executePlan, runOp } from './execute.js';
+import { Journal } from './journal.js';
+
+/**
+ * A machine of plain files and a simulated clock: enough to drive the executor. `run` plays
+ * a stop command; `powersOffAfterMs` says when the kernel clears online (null: never).
+ */
+function fakeMachine(files: Record<string, string>, options: { powersOffAfterMs?: number | null; runCode?: number } = {}) {
+  const tree = new Map(Object.entries(files));
+  let now = 0;
+  let offAt: number | null = null;
+  const runs: string[][] = [];
+  const refresh = () => {
+    if (offAt !== null && now >= offAt) for (const key of tree.keys()) if (key.endsWith('/online')) tree.set(key, '0\n');
+  };
+  const fs: KernelFs = {
+    read(p) {
+      refresh();
+      const v = tree.get(p);
+      if (v === undefined) throw new KernelError('ENOENT', 'read', p);
+      return v;
+    },
+    readBytes: () => new Uint8Array(),
+    write(p, v) {
+      if (!tree.has(p)) throw new KernelError('ENOENT', 'write', p);
+      tree.set(p, `${v}\n`);
+    },
+    mkdir(p) {
+      tree.set(p, 'dir');
+    },
+    rmdir(p) {
+      if (!tree.delete(p)) throw new KernelError('ENOENT', 'rmdir', p);
+    },
+    list: () => [],
+    exists: (p) => tree.has(p),
+    readlink: () => null,
+    isDirectory: (p) => tree.get(p) === 'dir',
+  };
+  const machine: Machine = {
+    kind: 'sim',
+    description: 'fake machine',
+    fs,
+    clock: {
+      now: () => now,
+      sleep: async (ms) => {
+        now += ms;
+      },
+    },
+    async run(_partition: string, argv: string[]): Promise<RunResult> {
+      runs.push(argv);
+      if (options.powersOffAfterMs !== null) offAt = now + (options.powersOffAfterMs ?? 0);
+      return { code: options.runCode ?? 0, output: options.runCode ? 'ssh: connect refused' : '' };
+    },
+  };
+  return { machine, runs, tree, now: () => now };
+}
+
+const stop: StepOp = { kind: 'run', partition: 'db', argv: ['ssh', 'db', 'poweroff'], timeoutMs: 5000 };
+
+describe('runOp', () => {
+  test('a stop command returns once the kernel has cleared online', async () => {
+    const fake = fakeMachine({ 'sys/fs/parker/db/online': '1\n' }, { powersOffAfterMs: 1200 });
+    await runOp(fake.machine, stop);
+    expect(fake.runs).toEqual([['ssh', 'db', 'poweroff']]);
+    expect(fake.tree.get('sys/fs/parker/db/online')).toBe('0\n');
+    expect(fake.now()).toBe(1250);
+  });
+
+  test('a stop command whose kernel never powers off times out after its timeout', async () => {
+    const fake = fakeMachine({ 'sys/fs/parker/db/online': '1\n' }, { powersOffAfterMs: null });
+    await expect(runOp(fake.machine, stop)).rejects.toThrow('sys/fs/parker/db/online still reads 1 after 5 s (waiting for 0)');
+    expect(fake.now()).toBe(5000);
+  });
+
+  test('a stop command that fails is reported with its output, without waiting', async () => {
+    const fake = fakeMachine({ 'sys/fs/parker/db/online': '1\n' }, { runCode: 255 });
+    await expect(runOp(fake.machine, stop)).rejects.toThrow('stop command for db exited 255: ssh: connect refused');
+    expect(fake.now()).toBe(0);
+  });
+
+  test('a wait reads a missing partition as not online', async () => {
+    const fake = fakeMachine({});
+    await runOp(fake.machine, { kind: 'wait', path: 'sys/fs/parker/gone/online', value: '0', timeoutMs: 1000 });
+    expect(fake.now()).toBe(0);
+  });
+
+  test('a machine that cannot run commands says so', async () => {
+    const { run: _run, ...noRun } = fakeMachine({}).machine;
+    await expect(runOp(noRun, stop)).rejects.toThrow('fake machine cannot run stop commands');
+  });
+});
+
+describe('executePlan', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parker-execute-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const step = (id: number, op: StepOp, undo: StepOp | null): Step => ({ id, action: 'create', kernel: 'db', op, why: 'test', undo, summary: describeOp(op) });
+
+  test('on a failure, undoes the completed steps in reverse and journals every outcome', async () => {
+    const fake = fakeMachine({ 'sys/fs/parker/db/online': '0\n' }, { powersOffAfterMs: 0 });
+    const steps = [
+      step(1, { kind: 'mkdir', path: 'sys/fs/parker/a' }, { kind: 'rmdir', path: 'sys/fs/parker/a' }),
+      step(2, { kind: 'write', path: 'sys/fs/parker/db/online', value: '1' }, stop),
+      step(3, { kind: 'write', path: 'sys/fs/parker/missing', value: '1' }, null),
+    ];
+    const journal = new Journal(dir);
+    const events: string[] = [];
+    const result = await executePlan(fake.machine, steps, journal, { command: 'apply t', onEvent: (e) => events.push(`${e.type} ${e.step.id}`) });
+
+    expect(result.outcome).toBe('rolled-back');
+    expect(result.stepsRun).toBe(2);
+    expect(result.failure).toMatchObject({ error: 'write sys/fs/parker/missing: ENOENT', undoErrors: [], notUndone: [] });
+    expect(events).toEqual(['step-start 1', 'step-done 1', 'step-start 2', 'step-done 2', 'step-start 3', 'step-failed 3', 'undo-start 2', 'undo-done 2', 'undo-start 1', 'undo-done 1']);
+    expect(journal.records().map((r) => `${r.type}${'step' in r ? ` ${r.step}` : ''}`)).toEqual([
+      'begin',
+      'intent 1',
+      'done 1',
+      'intent 2',
+      'done 2',
+      'intent 3',
+      'failed 3',
+      'undo-intent 2',
+      'undone 2',
+      'undo-intent 1',
+      'undone 1',
+      'end',
+    ]);
+    expect(fake.tree.has('sys/fs/parker/a')).toBe(false);
+    expect(fake.runs).toEqual([['ssh', 'db', 'poweroff']]);
+  });
+
+  test('a kernel that does not come up is reported with the last 12 lines of its console', async () => {
+    const fake = fakeMachine({ 'sys/fs/parker/db/online': '0\n' });
+    const console = Array.from({ length: 20 }, (_, i) => `[${i}] line ${i}`);
+    const machine: Machine = { ...fake.machine, console: (name) => (name === 'db' ? console : []) };
+    const start = step(1, { kind: 'wait', path: 'sys/fs/parker/db/online', value: '1', timeoutMs: 1000 }, null);
+    const result = await executePlan(machine, [start], new Journal(dir), { command: 'start db' });
+    expect(result.failure?.error).toBe('sys/fs/parker/db/online still reads 0 after 1 s (waiting for 1)');
+    expect(result.failure?.consoleTail).toEqual(console.slice(8));
+  });
+});

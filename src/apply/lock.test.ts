@@ -1,0 +1,99 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { ParkerError } from '../units/parker-error.js';
+import { ApplyLock, type LockHolder } from './lock.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parker-lock-'));
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+/** A pid that certainly belonged to a process that has exited. */
+function deadPid(): number {
+  const child = spawnSync(process.execPath, ['-e', '']);
+  return child.pid!;
+}
+
+function writeHolder(holder: LockHolder): void {
+  fs.writeFileSync(path.join(dir, 'lock'), JSON.stringify(holder) + '\n');
+}
+
+function caught(run: () => void): ParkerError {
+  try {
+    run();
+  } catch (e) {
+    if (e instanceof ParkerError) return e;
+    throw e;
+  }
+  throw new Error('expected a ParkerError');
+}
+
+describe('ApplyLock', () => {
+  test('the holder is written in the lock file and removed on release', () => {
+    const lock = new ApplyLock(dir);
+    lock.acquire('apply layout.yaml');
+    expect(lock.holder()).toEqual({ pid: process.pid, hostname: os.hostname(), command: 'apply layout.yaml', since: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
+    lock.release();
+    expect(fs.existsSync(path.join(dir, 'lock'))).toBe(false);
+    expect(lock.holder()).toBeNull();
+  });
+
+  test('a second acquire while the first holds the lock names the holder', () => {
+    const first = new ApplyLock(dir);
+    first.acquire('apply first.yaml');
+    const error = caught(() => new ApplyLock(dir).acquire('apply second.yaml'));
+    expect(error.code).toBe('E_LOCKED');
+    expect(error.message).toContain(`pid ${process.pid} on ${os.hostname()}, running "apply first.yaml" since `);
+    expect(error.message).toContain(path.join(dir, 'lock'));
+    // The refused one did not take the lock away.
+    expect(first.holder()?.command).toBe('apply first.yaml');
+    first.release();
+    new ApplyLock(dir).acquire('apply second.yaml');
+  });
+
+  test('a lock left by a dead process on this host is taken over', () => {
+    writeHolder({ pid: deadPid(), hostname: os.hostname(), command: 'apply crashed.yaml', since: '2026-01-01T00:00:00.000Z' });
+    const lock = new ApplyLock(dir);
+    lock.acquire('recover');
+    expect(lock.holder()).toMatchObject({ pid: process.pid, command: 'recover' });
+    lock.release();
+  });
+
+  test('a lock held on another host is never taken over, even with a pid that is dead here', () => {
+    writeHolder({ pid: deadPid(), hostname: `not-${os.hostname()}`, command: 'apply elsewhere.yaml', since: '2026-01-01T00:00:00.000Z' });
+    const error = caught(() => new ApplyLock(dir).acquire('apply here.yaml'));
+    expect(error.code).toBe('E_LOCKED');
+    expect(error.message).toContain(`on not-${os.hostname()}, running "apply elsewhere.yaml"`);
+    expect(error.hint).toContain('remove the lock file by hand');
+  });
+
+  test('an unreadable lock file (torn by a crash while it was written) counts as stale', () => {
+    fs.writeFileSync(path.join(dir, 'lock'), '{"pid": 12');
+    const lock = new ApplyLock(dir);
+    lock.acquire('apply layout.yaml');
+    expect(lock.holder()?.pid).toBe(process.pid);
+    lock.release();
+  });
+
+  test('taking, refusing and taking over leave no file but the lock behind', () => {
+    writeHolder({ pid: deadPid(), hostname: os.hostname(), command: 'apply crashed.yaml', since: '2026-01-01T00:00:00.000Z' });
+    const lock = new ApplyLock(dir);
+    lock.acquire('apply a.yaml');
+    expect(() => new ApplyLock(dir).acquire('apply b.yaml')).toThrow('running "apply a.yaml"');
+    expect(fs.readdirSync(dir)).toEqual(['lock']);
+    lock.release();
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
+  test('release without holding leaves another holder alone', () => {
+    const holder = new ApplyLock(dir);
+    holder.acquire('apply first.yaml');
+    new ApplyLock(dir).release();
+    expect(holder.holder()?.command).toBe('apply first.yaml');
+    holder.release();
+  });
+});
