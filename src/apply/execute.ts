@@ -163,6 +163,15 @@ export async function undoSteps(machine: Machine, journal: Journal, txn: string,
  * failure is reported with the kernel's console tail.
  */
 export async function executePlan(machine: Machine, steps: Step[], journal: Journal, options: ExecuteOptions): Promise<ApplyResult> {
+  try {
+    return await runSteps(machine, steps, journal, options);
+  } finally {
+    // The end record closes the journal's file; a step that throws past the rollback does not.
+    journal.close();
+  }
+}
+
+async function runSteps(machine: Machine, steps: Step[], journal: Journal, options: ExecuteOptions): Promise<ApplyResult> {
   const txn = newTxnId();
   const wall = options.wallClock ?? Date.now;
   journal.append({ type: 'begin', txn, at: new Date().toISOString(), command: options.command, machine: machine.description, steps });

@@ -3,9 +3,10 @@ import * as path from 'node:path';
 import type { Step } from '../plan/step.js';
 
 /**
- * The apply journal: append-only JSON lines, each fsync'd before the operation it announces
- * runs, so that after a crash `parker recover` knows what was done, what was in flight and
- * what to undo. One transaction per apply (or start, stop, destroy).
+ * The apply journal: append-only JSON lines, so that after a crash `parker recover` knows what
+ * was done, what was in flight and what to undo. One transaction per apply (or start, stop,
+ * destroy). Records that announce something (begin, intent, undo-intent) are fsync'd before
+ * it runs, and end is fsync'd so a finished apply stays finished; see DURABLE.
  */
 export type JournalRecord =
   | { type: 'begin'; txn: string; at: string; command: string; machine: string; steps: Step[] }
@@ -39,23 +40,54 @@ function dropTornTail(fd: number): void {
   fs.ftruncateSync(fd, text.lastIndexOf(0x0a) + 1);
 }
 
+/**
+ * The records fsync'd as they are written. The others (done, failed, undone, undo-failed)
+ * are not: the next fsync'd record flushes them with it, so a crash can lose only those
+ * written since the last one. Recovery does not need them: a lost done or failed leaves its
+ * step in flight, and recover asks the kernel's files whether it took effect (tookEffect);
+ * a lost undone or undo-failed leaves its undo in flight, and recover judges that from the
+ * kernel's files too.
+ */
+const DURABLE: ReadonlySet<JournalRecord['type']> = new Set(['begin', 'intent', 'undo-intent', 'end']);
+
 export class Journal {
   readonly file: string;
+  /** Open from the first append of a transaction to its end: one open per transaction, not per record. */
+  private fd: number | null = null;
 
   constructor(stateDir: string) {
     this.file = path.join(stateDir, 'journal.jsonl');
   }
 
   append(record: JournalRecord): void {
-    fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    const fd = fs.openSync(this.file, 'a+');
+    const fd = this.open();
     try {
+      // Checked on every append, not only on opening: a fstat (and a one-byte read), and the
+      // file may have been written by another writer since.
       dropTornTail(fd);
       fs.writeSync(fd, JSON.stringify(record) + '\n');
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
+      if (DURABLE.has(record.type)) fs.fsyncSync(fd);
+    } catch (e) {
+      this.close();
+      throw e;
     }
+    if (record.type === 'end') this.close();
+  }
+
+  /** Lets the file go; the next append opens it again. */
+  close(): void {
+    if (this.fd === null) return;
+    const fd = this.fd;
+    this.fd = null;
+    fs.closeSync(fd);
+  }
+
+  private open(): number {
+    if (this.fd === null) {
+      fs.mkdirSync(path.dirname(this.file), { recursive: true });
+      this.fd = fs.openSync(this.file, 'a+');
+    }
+    return this.fd;
   }
 
   /** Every record; a torn last line (the process died while writing it) is dropped. */

@@ -69,7 +69,7 @@ export function sameKey(a: string, b: string): boolean {
 }
 
 export function normalizeKey(key: string): string {
-  return key.replaceAll('-', '_');
+  return key.includes('-') ? key.replaceAll('-', '_') : key;
 }
 
 /** The kernel's own parameters: the items before "--". */
@@ -80,7 +80,13 @@ export function kernelItems<T extends CmdlineItem>(params: readonly T[]): T[] {
 
 /** Every occurrence of `key`, in order (some parameters, such as mce= and rdt=, act on each one). */
 export function lookupAll<T extends CmdlineItem>(params: readonly T[], key: string): T[] {
-  return kernelItems(params).filter((p) => sameKey(p.key, key));
+  const wanted = normalizeKey(key);
+  const out: T[] = [];
+  for (const p of params) {
+    if (p.key === END_OF_KERNEL_PARAMS && p.value === null) break; // as kernelItems
+    if (normalizeKey(p.key) === wanted) out.push(p);
+  }
+  return out;
 }
 
 /** The last occurrence of `key`: the one that wins for parameters that set a single value. */

@@ -99,13 +99,16 @@ export class SimKernel {
     this.tree.link(path, posix.relative(posix.dirname(path), target));
   }
 
-  /** Rewrites the CPU masks and lists that follow the online set. */
-  syncCpuFiles(): void {
+  /**
+   * Rewrites the CPU masks and lists that follow the online set: the machine's, and those of
+   * the nodes holding a CPU of `changed` (every node when it is not given).
+   */
+  syncCpuFiles(changed?: Iterable<number>): void {
     const all = this.hardware.cpus.possible;
     const offline = all.filter((c) => !this.online.has(c));
     this.put('sys/devices/system/cpu/online', formatCpuList(this.online));
     this.put('sys/devices/system/cpu/offline', formatCpuList(offline));
-    for (const node of this.hardware.nodes) {
+    for (const node of changed === undefined ? this.hardware.nodes : this.nodesOf(changed)) {
       const dir = `sys/devices/system/node/node${node.id}`;
       if (!this.tree.get(dir)) continue;
       const cpus = node.cpus.filter((c) => this.online.has(c));
@@ -114,10 +117,43 @@ export class SimKernel {
     }
   }
 
+  /** The hardware's nodes that hold any of these CPUs, in the hardware's order. */
+  private nodesOf(cpus: Iterable<number>): Topology['nodes'] {
+    this.nodeIndexOfCpu ??= new Map(this.hardware.nodes.flatMap((node, i) => node.cpus.map((cpu) => [cpu, i] as const)).reverse());
+    const wanted = new Set<number>();
+    for (const cpu of cpus) {
+      const i = this.nodeIndexOfCpu.get(cpu);
+      if (i !== undefined) wanted.add(i);
+    }
+    return this.hardware.nodes.filter((_, i) => wanted.has(i));
+  }
+
+  private nodeIndexOfCpu: Map<number, number> | undefined;
+
+  /** Whether the hardware has this CPU (cpus.possible). */
+  isPossibleCpu(cpu: number): boolean {
+    this.possibleCpus ??= new Set(this.hardware.cpus.possible);
+    return this.possibleCpus.has(cpu);
+  }
+
+  private possibleCpus: ReadonlySet<number> | undefined;
+
   /** Which partition owns a CPU, if any. */
   ownerOfCpu(cpu: number): SimPartition | undefined {
-    for (const p of this.partitions.values()) if (p.cpus.includes(cpu)) return p;
-    return undefined;
+    return this.ownersOfCpus([cpu]).get(cpu);
+  }
+
+  /**
+   * The partition owning each of these CPUs, for those a partition owns (the first partition
+   * when several list one). One pass over the partitions however many CPUs are asked about.
+   */
+  ownersOfCpus(cpus: Iterable<number>): Map<number, SimPartition> {
+    const wanted = new Set(cpus);
+    const owners = new Map<number, SimPartition>();
+    for (const p of this.partitions.values()) {
+      for (const cpu of p.cpus) if (wanted.has(cpu) && !owners.has(cpu)) owners.set(cpu, p);
+    }
+    return owners;
   }
 
   ownerOfDevice(address: string): SimPartition | undefined {
@@ -126,6 +162,9 @@ export class SimKernel {
   }
 
   nodeOfCpu(cpu: number): number | null {
-    return this.hardware.cpu.find((c) => c.id === cpu)?.node ?? null;
+    this.cpuById ??= new Map([...this.hardware.cpu].reverse().map((c) => [c.id, c]));
+    return this.cpuById.get(cpu)?.node ?? null;
   }
+
+  private cpuById: Map<number, Topology['cpu'][number]> | undefined;
 }

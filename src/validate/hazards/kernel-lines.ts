@@ -1,6 +1,7 @@
 import { effectiveBootItems } from '../../plan/boot-cmdline.js';
 import { describeSetting, kernelItems, lookup, parseCmdline, renderItem } from '../../plan/cmdline-params.js';
 import type { CmdlineItem } from '../../plan/cmdline-params.js';
+import type { KernelCmdline } from '../../plan/resolved-layout.js';
 import type { Diagnostic, Severity } from '../../spec/diagnostic.js';
 import { BOOT, quoted, type SpecPath } from '../layout-lookup.js';
 import type { RuleContext } from '../rule.js';
@@ -34,8 +35,11 @@ export function bootLine(ctx: RuleContext): KernelLine {
 /** Application kernels' lines in spec order; kernels without a generated line are left out. */
 export function applicationLines(ctx: RuleContext): KernelLine[] {
   const out: KernelLine[] = [];
+  // By name once, not a search per kernel; the first line of a name counts, as before.
+  const byName = new Map<string, KernelCmdline>();
+  for (const c of ctx.cmdlines) if (!byName.has(c.name)) byName.set(c.name, c);
   ctx.spec.kernels.forEach((kernel, index) => {
-    const line = ctx.cmdlines.find((c) => c.name === kernel.name);
+    const line = byName.get(kernel.name);
     if (line === undefined) return;
     out.push({ name: kernel.name, index, params: kernelItems(line.params).map((p) => ({ key: p.key, value: p.value, fromSpec: p.source === 'user' })) });
   });
@@ -101,10 +105,11 @@ export interface AgreementCheck {
 export function checkAgreement(ctx: RuleContext, check: AgreementCheck): Diagnostic[] {
   const out: Diagnostic[] = [];
   const boot = bootLine(ctx);
+  const lines = applicationLines(ctx);
   for (const key of check.keys) {
     const bootSetting = describeSetting(boot.params, key);
     if (check.onlyWhenBootSets && lookup(boot.params, key) === undefined) continue;
-    for (const line of applicationLines(ctx)) {
+    for (const line of lines) {
       const setting = describeSetting(line.params, key);
       if (setting === bootSetting) continue;
       const mine = lookup(line.params, key);

@@ -1,22 +1,36 @@
 import type { KernelPlacement } from '../../plan/resolved-layout.js';
+import type { Topology } from '../../topology/model.js';
 import { BOOT, cpuOwners } from '../layout-lookup.js';
 import type { RuleContext } from '../rule.js';
+
+// Rules ask these for every kernel; each answer depends only on the whole placement or the
+// whole machine, so it is worked out once per context (or topology) and kept while that lives.
+// Rule contexts are not changed once built.
+const ownerNamesByContext = new WeakMap<RuleContext, Map<number, string>>();
+const llcByTopology = new WeakMap<Topology, Map<number, number>>();
+const llcCountByTopology = new WeakMap<Topology, number>();
 
 /**
  * Who runs on each CPU: an application kernel's name, or BOOT. CPUs nobody keeps are absent.
  * A CPU claimed twice is cpu-overlap's finding; here the first claim counts.
  */
-export function cpuOwnerNames(ctx: RuleContext): Map<number, string> {
+export function cpuOwnerNames(ctx: RuleContext): ReadonlyMap<number, string> {
+  const known = ownerNamesByContext.get(ctx);
+  if (known) return known;
   const owners = new Map<number, string>();
   for (const cpu of ctx.placement.boot.cpus) owners.set(cpu, BOOT);
   for (const [cpu, kernel] of cpuOwners(ctx.placement.kernels)) if (!owners.has(cpu)) owners.set(cpu, kernel.name);
+  ownerNamesByContext.set(ctx, owners);
   return owners;
 }
 
 /** Index into topology.caches of each CPU's last-level cache. */
-export function llcOfCpu(ctx: RuleContext): Map<number, number> {
+export function llcOfCpu(ctx: RuleContext): ReadonlyMap<number, number> {
+  const known = llcByTopology.get(ctx.topology);
+  if (known) return known;
   const out = new Map<number, number>();
   for (const cpu of ctx.topology.cpu) if (cpu.llc !== null) out.set(cpu.id, cpu.llc);
+  llcByTopology.set(ctx.topology, out);
   return out;
 }
 
@@ -47,7 +61,11 @@ export function llcSize(ctx: RuleContext, kernel: KernelPlacement): number | nul
 
 /** How many last-level caches the machine has. */
 export function llcCount(ctx: RuleContext): number {
-  return new Set(ctx.topology.cpu.map((c) => c.llc).filter((i) => i !== null)).size;
+  const known = llcCountByTopology.get(ctx.topology);
+  if (known !== undefined) return known;
+  const count = new Set(ctx.topology.cpu.map((c) => c.llc).filter((i) => i !== null)).size;
+  llcCountByTopology.set(ctx.topology, count);
+  return count;
 }
 
 /** The placement change that stops a kernel sharing its last-level cache, or why there is none. */
