@@ -9,7 +9,8 @@ export function consoleCommand(ctx: CommandContext): Command {
     .description("print an application kernel's console")
     .argument('<name>', 'kernel name')
     .addOption(new Option('-f, --follow', 'keep printing new lines until the kernel stops or Ctrl-C'))
-    .addOption(new Option('--poll <ms>', 'how often --follow looks for new lines').default('500').hideHelp());
+    .addOption(new Option('--poll <ms>', 'how often --follow looks for new lines').default('500').hideHelp())
+    .addHelpText('after', '\nExit status: 0, or 2 no such partition, 3 the machine cannot show consoles.');
   for (const option of machineOptions()) command.addOption(option);
   return command.action(async (name: string, opts: MachineFlags & { follow?: boolean; poll: string }) => {
     const read = () => {

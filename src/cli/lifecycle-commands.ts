@@ -17,6 +17,8 @@ import { confirmHost, describeRecovery, recoverFirst, reportResult, runTransacti
 import { renderSteps } from './render-plan.js';
 import type { CommandContext } from './command-context.js';
 
+const LIFECYCLE_EXIT = '\nExit status: 0 done (or nothing to do), 2 usage or unknown name, 3 the machine refused,\n5 a step failed and the steps before it were undone.';
+
 type Flags = MachineFlags & { output: string; yes?: boolean; all?: boolean };
 
 function withMachineOptions(command: Command): Command {
@@ -54,7 +56,9 @@ async function runPlan(ctx: CommandContext, machine: Machine, opts: Flags, what:
 }
 
 export function startCommand(ctx: CommandContext): Command {
-  return withMachineOptions(new Command('start').description('start an application kernel of the applied layout (creating its partition if needed)').argument('<name>', 'kernel name')).action(
+  return withMachineOptions(
+    new Command('start').description('start an application kernel of the applied layout (creating its partition if needed)').argument('<name>', 'kernel name').addHelpText('after', LIFECYCLE_EXIT),
+  ).action(
     async (name: string, opts: Flags) => {
       const machine = openMachine(opts);
       await recoverBefore(ctx, machine, opts);
@@ -70,7 +74,9 @@ export function startCommand(ctx: CommandContext): Command {
 }
 
 export function stopCommand(ctx: CommandContext): Command {
-  return withMachineOptions(new Command('stop').description('ask an application kernel to power off (its partition stays, ready to start again)').argument('<name>', 'kernel name')).action(
+  return withMachineOptions(
+    new Command('stop').description('ask an application kernel to power off (its partition stays, ready to start again)').argument('<name>', 'kernel name').addHelpText('after', LIFECYCLE_EXIT),
+  ).action(
     async (name: string, opts: Flags) => {
       const machine = openMachine(opts);
       await recoverBefore(ctx, machine, opts);
@@ -88,7 +94,11 @@ export function stopCommand(ctx: CommandContext): Command {
 
 export function destroyCommand(ctx: CommandContext): Command {
   return withMachineOptions(
-    new Command('destroy').description('stop an application kernel if it runs and remove its partition, giving CPUs, memory and devices back').argument('[name]', 'kernel name').addOption(new Option('--all', 'destroy every partition')),
+    new Command('destroy')
+      .description('stop an application kernel if it runs and remove its partition, giving CPUs, memory and devices back')
+      .argument('[name]', 'kernel name')
+      .addOption(new Option('--all', 'destroy every partition'))
+      .addHelpText('after', LIFECYCLE_EXIT),
   ).action(async (name: string | undefined, opts: Flags) => {
     if (!name === !opts.all) throw new ParkerError('E_USAGE', 'name one partition or give --all', 'parker destroy NAME, or parker destroy --all');
     const machine = openMachine(opts);
@@ -103,7 +113,9 @@ export function destroyCommand(ctx: CommandContext): Command {
 }
 
 export function recoverCommand(ctx: CommandContext): Command {
-  const command = new Command('recover').description('finish what a crashed apply left: roll back its steps and sweep orphans (apply does this first by itself)');
+  const command = new Command('recover')
+    .description('finish what a crashed apply left: roll back its steps and sweep orphans (apply does this first by itself)')
+    .addHelpText('after', '\nExit status: 0 recovered (or nothing to recover), 3 the machine refused or the journal belongs to another machine.');
   for (const option of machineOptions()) command.addOption(option);
   return command.action(async (opts: MachineFlags) => {
     const stateDir = stateDirOf(opts);

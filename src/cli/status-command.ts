@@ -88,7 +88,10 @@ export function renderStatus(data: ReturnType<typeof statusData>): string {
 }
 
 export function statusCommand(ctx: CommandContext): Command {
-  const command = new Command('status').description('show the partitions, their state and the machine events').addOption(outputOption());
+  const command = new Command('status')
+    .description('show the partitions, their state and the machine events')
+    .addOption(outputOption())
+    .addHelpText('after', '\nExit status: 0, or 2 usage, 3 the machine cannot be read.');
   for (const option of machineOptions()) command.addOption(option);
   return command.action((opts: MachineFlags & { output: string }) => {
     const machine = openMachine(opts);

@@ -14,7 +14,7 @@ export type StepOp =
   | { kind: 'kexec-unload' }
   /** Wait until `path` reads `value`, at most `timeoutMs`. */
   | { kind: 'wait'; path: string; value: string; timeoutMs: number }
-  /** Run the kernel's stop command on the boot kernel (asks it to power off). */
+  /** Run the kernel's stop command on the boot kernel and wait until it has powered off (online reads 0). */
   | { kind: 'run'; partition: string; argv: string[]; timeoutMs: number };
 
 export interface Step {

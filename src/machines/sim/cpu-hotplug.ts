@@ -9,7 +9,7 @@ const cpuDir = (cpu: number) => `sys/devices/system/cpu/cpu${cpu}`;
  * rule the guard was meant to keep, and refuses with EBUSY).
  */
 export function setCpuOnline(k: SimKernel, cpu: number, online: boolean, path: string): void {
-  if (!k.hardware.cpus.possible.includes(cpu) || cpu === 0) k.fail('ENOENT', 'write', path);
+  if (!k.isPossibleCpu(cpu) || cpu === 0) k.fail('ENOENT', 'write', path);
   if (online === k.online.has(cpu)) return;
   if (online) {
     const owner = k.ownerOfCpu(cpu);
@@ -18,7 +18,7 @@ export function setCpuOnline(k: SimKernel, cpu: number, online: boolean, path: s
   } else {
     offlineCpu(k, cpu);
   }
-  k.syncCpuFiles();
+  k.syncCpuFiles([cpu]);
 }
 
 export function offlineCpu(k: SimKernel, cpu: number): void {

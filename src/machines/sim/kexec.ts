@@ -26,7 +26,7 @@ export function readImage(filesDir: string | null, imagePath: string): Uint8Arra
 
 /** kexec_file_load: one global image. Refuses what kexec refuses, with its errno. */
 export function loadImage(k: SimKernel, request: KexecLoad, image: Uint8Array | null): void {
-  const where = `kexec ${request.image}`;
+  const where = request.image;
   k.checkAlive('kexec', where);
   if (image === null) k.fail('ENOENT', 'kexec', where, 'no such image');
   let header;

@@ -85,7 +85,7 @@ export function rmdirParker(k: SimKernel, path: string): void {
 export function tearDown(k: SimKernel, p: SimPartition): void {
   k.partitions.delete(p.name);
   for (const cpu of p.cpus) onlineCpu(k, cpu);
-  k.syncCpuFiles();
+  k.syncCpuFiles(p.cpus);
   freeMemory(k, p);
   for (const device of p.devices) probeDevice(k, device, `${PARKER_ROOT}/${p.name}`);
 }
@@ -138,9 +138,10 @@ function writeCpus(k: SimKernel, p: SimPartition, value: string, path: string): 
     k.fail('EINVAL', 'write', path, `not a CPU list: ${JSON.stringify(value)}`);
   }
   if (cpus.length > MAX_CPUS) k.fail('EINVAL', 'write', path, `more than ${MAX_CPUS} CPUs`);
+  const owners = k.ownersOfCpus(cpus);
   for (const cpu of cpus) {
-    if (!k.hardware.cpus.possible.includes(cpu)) k.fail('EINVAL', 'write', path, `CPU ${cpu} does not exist`);
-    const owner = k.ownerOfCpu(cpu);
+    if (!k.isPossibleCpu(cpu)) k.fail('EINVAL', 'write', path, `CPU ${cpu} does not exist`);
+    const owner = owners.get(cpu);
     if (owner && owner !== p) k.fail('EINVAL', 'write', path, `CPU ${cpu} belongs to partition ${owner.name}`);
     if (cpu === 0) k.fail('EBUSY', 'write', path, 'CPU 0 is the boot CPU and cannot be offlined');
   }
@@ -148,8 +149,9 @@ function writeCpus(k: SimKernel, p: SimPartition, value: string, path: string): 
   for (const cpu of p.cpus) if (!kept.has(cpu)) onlineCpu(k, cpu);
   // CPUs still online in the boot kernel are offlined automatically.
   for (const cpu of cpus) offlineCpu(k, cpu);
+  const changed = [...p.cpus, ...cpus];
   p.cpus = cpus;
-  k.syncCpuFiles();
+  k.syncCpuFiles(changed);
   sync(k, p);
 }
 

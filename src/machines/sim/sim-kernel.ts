@@ -21,6 +21,14 @@ export interface Crash {
   reason: string;
 }
 
+interface HardwareIndex {
+  possible: ReadonlySet<number>;
+  /** Indexes into hardware.nodes of the nodes listing each CPU. */
+  nodesOfCpu: ReadonlyMap<number, readonly number[]>;
+  /** Each CPU's node as hardware.cpu gives it (the first entry of an id). */
+  nodeOfCpu: ReadonlyMap<number, number | null>;
+}
+
 /**
  * The simulated boot kernel: the live sysfs tree and the state behind it. Subsystems
  * (cpu-hotplug.ts, memory-hotplug.ts, pci-binding.ts, parker-fs.ts, kexec.ts, app-kernel.ts)
@@ -39,6 +47,7 @@ export class SimKernel {
   crash: Crash | null = null;
   /** Simulated time in ms since the machine was created. */
   clock = 0;
+  private hardwareIndex: HardwareIndex | null = null;
 
   constructor(
     readonly tree: FileTree,
@@ -105,8 +114,11 @@ export class SimKernel {
    */
   syncCpuFiles(changed?: Iterable<number>): void {
     const all = this.hardware.cpus.possible;
+    // Split from the possible CPUs, which are in order: cheaper to format than the online set,
+    // whose order is that of the hotplug events.
+    const online = all.filter((c) => this.online.has(c));
     const offline = all.filter((c) => !this.online.has(c));
-    this.put('sys/devices/system/cpu/online', formatCpuList(this.online));
+    this.put('sys/devices/system/cpu/online', formatCpuList(online));
     this.put('sys/devices/system/cpu/offline', formatCpuList(offline));
     for (const node of changed === undefined ? this.hardware.nodes : this.nodesOf(changed)) {
       const dir = `sys/devices/system/node/node${node.id}`;
@@ -119,24 +131,15 @@ export class SimKernel {
 
   /** The hardware's nodes that hold any of these CPUs, in the hardware's order. */
   private nodesOf(cpus: Iterable<number>): Topology['nodes'] {
-    this.nodeIndexOfCpu ??= new Map(this.hardware.nodes.flatMap((node, i) => node.cpus.map((cpu) => [cpu, i] as const)).reverse());
     const wanted = new Set<number>();
-    for (const cpu of cpus) {
-      const i = this.nodeIndexOfCpu.get(cpu);
-      if (i !== undefined) wanted.add(i);
-    }
+    for (const cpu of cpus) for (const i of this.index().nodesOfCpu.get(cpu) ?? []) wanted.add(i);
     return this.hardware.nodes.filter((_, i) => wanted.has(i));
   }
 
-  private nodeIndexOfCpu: Map<number, number> | undefined;
-
   /** Whether the hardware has this CPU (cpus.possible). */
   isPossibleCpu(cpu: number): boolean {
-    this.possibleCpus ??= new Set(this.hardware.cpus.possible);
-    return this.possibleCpus.has(cpu);
+    return this.index().possible.has(cpu);
   }
-
-  private possibleCpus: ReadonlySet<number> | undefined;
 
   /** Which partition owns a CPU, if any. */
   ownerOfCpu(cpu: number): SimPartition | undefined {
@@ -162,9 +165,19 @@ export class SimKernel {
   }
 
   nodeOfCpu(cpu: number): number | null {
-    this.cpuById ??= new Map([...this.hardware.cpu].reverse().map((c) => [c.id, c]));
-    return this.cpuById.get(cpu)?.node ?? null;
+    return this.index().nodeOfCpu.get(cpu) ?? null;
   }
 
-  private cpuById: Map<number, Topology['cpu'][number]> | undefined;
+  /** Look-ups into the hardware, which never changes: made on first use. */
+  private index(): HardwareIndex {
+    if (this.hardwareIndex) return this.hardwareIndex;
+    const nodesOfCpu = new Map<number, number[]>();
+    this.hardware.nodes.forEach((node, i) => {
+      for (const cpu of node.cpus) nodesOfCpu.set(cpu, [...(nodesOfCpu.get(cpu) ?? []), i]);
+    });
+    const nodeOfCpu = new Map<number, number | null>();
+    for (const c of this.hardware.cpu) if (!nodeOfCpu.has(c.id)) nodeOfCpu.set(c.id, c.node);
+    this.hardwareIndex = { possible: new Set(this.hardware.cpus.possible), nodesOfCpu, nodeOfCpu };
+    return this.hardwareIndex;
+  }
 }
