@@ -170,7 +170,7 @@ async function parent() {
       row('  plan: load, discover, place, rules, diff', 'planMs'),
       row('    of which discovery', 'discoverMs'),
       row('  execute: the steps, with the journal', 'executeMs'),
-      row(`    of which journal appends (${first.journalAppends}, each fsync'd)`, 'journalMs'),
+      row(`    of which journal appends (${first.journalAppends}, begin, intent, undo-intent and end fsync'd)`, 'journalMs'),
       row('  peak memory (maximum RSS of the process)', 'maxRssKb', mib),
     );
   }
@@ -199,7 +199,7 @@ async function parent() {
       ['  peak memory once it is built', mib(setupRss.median), mib(setupRss.min), mib(setupRss.max)],
     ]),
     '',
-    `One journal append (open, write, fsync, close), median: ${locations.map((l) => `${ms(summary(samples.get(l.label).map((r) => r.journalMs / r.journalAppends)).median)} on ${l.name}`).join(', ')}. fsync on a shared virtual disk swings by 10x with the other work on the machine, so the disk figures move with it.`,
+    `One journal append (write, fsync for announcing records), median: ${locations.map((l) => `${ms(summary(samples.get(l.label).map((r) => r.journalMs / r.journalAppends)).median)} on ${l.name}`).join(', ')}. fsync on a shared virtual disk swings by 10x with the other work on the machine, so the disk figures move with it.`,
     '',
     `Target (apply in ${TARGET_MS / 1000} s or less): ${verdicts.map((v) => `**${v.split(' ')[0]}** ${v.slice(v.indexOf(' ') + 1)}`).join('; ')}.`,
   ];

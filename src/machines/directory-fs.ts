@@ -19,6 +19,8 @@ export class DirectoryFs implements KernelFs {
   }
 
   resolve(path: string): string {
+    // Discovery reads tens of thousands of plain relative paths: joined without resolving.
+    if (isPlainRelative(path)) return (this.root === '/' ? '' : this.root) + '/' + path;
     const full = nodePath.resolve(this.root, path.replace(/^\/+/, ''));
     if (full !== this.root && !full.startsWith(this.root === '/' ? '/' : this.root + nodePath.sep)) {
       throw new KernelError('EACCES', 'resolve', path, 'outside the machine root');
@@ -107,4 +109,11 @@ export class DirectoryFs implements KernelFs {
       return false;
     }
   }
+}
+
+/** Non-empty names joined by single slashes, none of them "." or "..": nothing to resolve. */
+function isPlainRelative(path: string): boolean {
+  if (path === '') return false;
+  for (const part of path.split('/')) if (part === '' || part === '.' || part === '..') return false;
+  return true;
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { FileTree, TreeFs } from './file-tree.js';
 import { KernelError } from './kernel-error.js';
 
@@ -58,6 +59,34 @@ describe('FileTree and TreeFs', () => {
   it('stops on link loops instead of hanging', () => {
     const tree = new FileTree().link('a', 'b').link('b', 'a');
     expect(new TreeFs(tree).exists('a/x')).toBe(false);
+  });
+});
+
+describe('FileTree.get', () => {
+  it('finds what lookup finds, for paths with links, "..", ".", and doubled or trailing slashes', () => {
+    const tree = pciTree().link('sys/up', '..').link('sys/abs', '/sys/bus').file('sys/bus/pci/drivers/nvme/bind', '');
+    // Paths of the tree (through links too), with "..", ".", empty parts and links put in.
+    const known = [...tree.walk()].map(([p]) => p).concat(['sys/bus/pci/devices/0000:01:00.0/driver/bind', 'sys/abs/pci/drivers', 'sys/up/sys/bus']);
+    const extra = ['..', '.', '', 'up', 'abs', 'missing', 'vendor'];
+    const paths = fc.tuple(fc.constantFrom(...known), fc.array(fc.tuple(fc.nat(8), fc.constantFrom(...extra)), { maxLength: 3 })).map(([base, inserts]) => {
+      const parts = base.split('/');
+      for (const [at, part] of inserts) parts.splice(at % (parts.length + 1), 0, part);
+      return parts.join('/');
+    });
+    fc.assert(
+      fc.property(paths, fc.boolean(), (path, followLast) => {
+        const reference = tree.lookup(path.split('/').filter((p) => p !== '' && p !== '.'), followLast);
+        expect(tree.get(path, followLast)).toBe(reference);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('follows a last link only when asked', () => {
+    const tree = pciTree();
+    expect(tree.get('sys/bus/pci/devices/0000:01:00.0/driver', false)).toEqual({ type: 'link', target: '../../../../bus/pci/drivers/nvme' });
+    expect(tree.get('sys/bus/pci/devices/0000:01:00.0/driver')?.type).toBe('dir');
+    expect(tree.get('sys/bus/pci/devices/0000:01:00.0/driver/', false)?.type).toBe('link');
   });
 });
 

@@ -10,7 +10,10 @@ export type TreeEntry =
 const MAX_LINK_HOPS = 40;
 
 function splitPath(path: string): string[] {
-  return path.split('/').filter((p) => p !== '' && p !== '.');
+  const parts = path.split('/');
+  // Most paths are plain ("sys/devices/system/cpu/online"): no second list for them.
+  for (const p of parts) if (p === '' || p === '.') return parts.filter((q) => q !== '' && q !== '.');
+  return parts;
 }
 
 /**
@@ -71,11 +74,14 @@ export class FileTree {
    */
   lookup(parts: readonly string[], followLast = true): TreeEntry | undefined {
     let hops = 0;
-    const stack = [...parts].reverse();
+    // The parts still to walk: those of links followed (last first), then parts[ahead...].
+    // Walking `parts` by index leaves a path without links uncopied.
+    const fromLinks: string[] = [];
+    let ahead = 0;
     const trail: (TreeEntry & { type: 'dir' })[] = [];
     let node: TreeEntry = this.root;
-    while (stack.length > 0) {
-      const part = stack.pop()!;
+    while (fromLinks.length > 0 || ahead < parts.length) {
+      const part = fromLinks.length > 0 ? fromLinks.pop()! : parts[ahead++]!;
       if (part === '..') {
         node = trail.pop() ?? this.root;
         continue;
@@ -83,14 +89,14 @@ export class FileTree {
       if (node.type !== 'dir') return undefined;
       const next: TreeEntry | undefined = node.children.get(part);
       if (next === undefined) return undefined;
-      if (next.type === 'link' && (stack.length > 0 || followLast)) {
+      if (next.type === 'link' && (fromLinks.length > 0 || ahead < parts.length || followLast)) {
         if (++hops > MAX_LINK_HOPS) return undefined;
         const target = splitPath(next.target);
         if (next.target.startsWith('/')) {
           trail.length = 0;
           node = this.root;
         }
-        for (let i = target.length - 1; i >= 0; i--) stack.push(target[i]!);
+        for (let i = target.length - 1; i >= 0; i--) fromLinks.push(target[i]!);
         continue;
       }
       trail.push(node);
@@ -135,7 +141,23 @@ export class FileTree {
   }
 
   get(path: string, followLast = true): TreeEntry | undefined {
-    return this.lookup(splitPath(path), followLast);
+    // Reads come by the ten thousand and most paths hold no link to follow and no "..": walk
+    // those straight from the text. Any other goes to lookup, which decides as before.
+    let node: TreeEntry = this.root;
+    for (let start = 0; start <= path.length; ) {
+      const slash = path.indexOf('/', start);
+      const end = slash < 0 ? path.length : slash;
+      const part = path.slice(start, end);
+      start = end + 1;
+      if (part === '' || part === '.') continue;
+      if (part === '..') return this.lookup(splitPath(path), followLast);
+      if (node.type !== 'dir') return undefined;
+      const next: TreeEntry | undefined = node.children.get(part);
+      if (next === undefined) return undefined;
+      if (next.type === 'link' && (start <= path.length || followLast)) return this.lookup(splitPath(path), followLast);
+      node = next;
+    }
+    return node;
   }
 
   /** Every path below the root with its entry, depth first, links not followed. */

@@ -74,7 +74,7 @@ export function normalizeKey(key: string): string {
 
 /** The kernel's own parameters: the items before "--". */
 export function kernelItems<T extends CmdlineItem>(params: readonly T[]): T[] {
-  const end = params.findIndex((p) => p.key === END_OF_KERNEL_PARAMS && p.value === null);
+  const end = params.findIndex(isEndOfKernelParams);
   return end < 0 ? [...params] : params.slice(0, end);
 }
 
@@ -83,16 +83,33 @@ export function lookupAll<T extends CmdlineItem>(params: readonly T[], key: stri
   const wanted = normalizeKey(key);
   const out: T[] = [];
   for (const p of params) {
-    if (p.key === END_OF_KERNEL_PARAMS && p.value === null) break; // as kernelItems
-    if (normalizeKey(p.key) === wanted) out.push(p);
+    if (isEndOfKernelParams(p)) break;
+    if (hasKey(p, wanted)) out.push(p);
   }
   return out;
 }
 
 /** The last occurrence of `key`: the one that wins for parameters that set a single value. */
 export function lookup<T extends CmdlineItem>(params: readonly T[], key: string): T | undefined {
-  const all = lookupAll(params, key);
-  return all[all.length - 1];
+  // Rules look up many keys on many lines: one pass, no list built.
+  const wanted = normalizeKey(key);
+  let found: T | undefined;
+  for (const p of params) {
+    if (isEndOfKernelParams(p)) break;
+    if (hasKey(p, wanted)) found = p;
+  }
+  return found;
+}
+
+/** The "--" that ends the kernel's parameters, as kernelItems finds it. */
+function isEndOfKernelParams(item: CmdlineItem): boolean {
+  return item.key === END_OF_KERNEL_PARAMS && item.value === null;
+}
+
+/** Whether an item's key is `normalized` (a key already through normalizeKey). */
+function hasKey(item: CmdlineItem, normalized: string): boolean {
+  // Normalizing keeps the length: most keys differ in it and need no normalizing.
+  return item.key.length === normalized.length && normalizeKey(item.key) === normalized;
 }
 
 /** The value of the last `key=`, null for a bare flag, undefined when absent. */

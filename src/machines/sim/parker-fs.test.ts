@@ -120,6 +120,16 @@ describe('cpus', () => {
     expect(fs.list(`${CPU}/cpu8`)).toEqual(['cache', 'node0', 'online', 'topology']);
   });
 
+  it('a second write on another node gives the first node its CPUs back and takes the second one\'s', () => {
+    const { fs } = memorySimMachine();
+    partition(fs, 'db', '8-15');
+    fs.write(`${P}/db/cpus`, '40-47');
+    expect(read(fs, 'sys/devices/system/node/node0/cpulist')).toBe('0-31,128-159');
+    expect(read(fs, 'sys/devices/system/node/node1/cpulist')).toBe('32-39,48-63,160-191');
+    expect(read(fs, 'sys/devices/system/node/node0/cpumap')).toBe('00000000,00000000,00000000,ffffffff,00000000,00000000,00000000,ffffffff');
+    expect(read(fs, 'sys/devices/system/node/node1/cpumap')).toBe('00000000,00000000,ffffffff,00000000,00000000,00000000,ffff00ff,00000000');
+  });
+
   it('refuses a CPU of another partition (EINVAL), CPU 0, unknown CPUs and garbage, changing nothing', () => {
     const { fs } = memorySimMachine();
     partition(fs, 'a', '8-15');

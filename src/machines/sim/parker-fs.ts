@@ -22,6 +22,8 @@ const READ_ONLY = new Set(['id', 'control_structure', 'devices']);
 
 /** Splits "sys/fs/parker/NAME/FILE" into its parts; null when outside the control filesystem. */
 export function parkerPath(path: string): { name?: string; file?: string; rest: string[] } | null {
+  // Every read of the simulated machine asks: most paths are plainly elsewhere.
+  if (!path.includes('parker')) return null;
   const parts = path.split('/').filter(Boolean);
   if (parts.slice(0, 3).join('/') !== PARKER_ROOT) return null;
   const [name, file, ...rest] = parts.slice(3);

@@ -19,21 +19,43 @@ export interface LineParam extends CmdlineItem {
 
 export interface KernelLine {
   /** BOOT or the application kernel's name. */
-  name: string;
+  readonly name: string;
   /** Index in spec.kernels; null for the boot kernel. */
-  index: number | null;
+  readonly index: number | null;
   /** Parameters before any "--". */
-  params: LineParam[];
+  readonly params: readonly LineParam[];
+}
+
+// Most hazard rules read every kernel's line: they are made once per rule context (which is
+// not changed once built) and shared, hence readonly.
+const bootLines = new WeakMap<RuleContext, KernelLine>();
+const appLines = new WeakMap<RuleContext, readonly KernelLine[]>();
+const everyLine = new WeakMap<RuleContext, readonly KernelLine[]>();
+
+function remembered<T>(cache: WeakMap<RuleContext, T>, ctx: RuleContext, make: (ctx: RuleContext) => T): T {
+  const known = cache.get(ctx);
+  if (known !== undefined) return known;
+  const made = make(ctx);
+  cache.set(ctx, made);
+  return made;
 }
 
 export function bootLine(ctx: RuleContext): KernelLine {
+  return remembered(bootLines, ctx, makeBootLine);
+}
+
+function makeBootLine(ctx: RuleContext): KernelLine {
   const current = kernelItems(parseCmdline(ctx.boot.current ?? '')).length;
   const params = effectiveBootItems(ctx.boot.current, ctx.spec.boot.cmdline).map((p, i) => ({ ...p, fromSpec: i >= current }));
   return { name: BOOT, index: null, params };
 }
 
 /** Application kernels' lines in spec order; kernels without a generated line are left out. */
-export function applicationLines(ctx: RuleContext): KernelLine[] {
+export function applicationLines(ctx: RuleContext): readonly KernelLine[] {
+  return remembered(appLines, ctx, makeApplicationLines);
+}
+
+function makeApplicationLines(ctx: RuleContext): KernelLine[] {
   const out: KernelLine[] = [];
   // By name once, not a search per kernel; the first line of a name counts, as before.
   const byName = new Map<string, KernelCmdline>();
@@ -46,8 +68,8 @@ export function applicationLines(ctx: RuleContext): KernelLine[] {
   return out;
 }
 
-export function allLines(ctx: RuleContext): KernelLine[] {
-  return [bootLine(ctx), ...applicationLines(ctx)];
+export function allLines(ctx: RuleContext): readonly KernelLine[] {
+  return remembered(everyLine, ctx, (c) => [bootLine(c), ...applicationLines(c)]);
 }
 
 /** "kernel "db"" or "the boot kernel". */

@@ -9,6 +9,7 @@ import type { RuleContext } from '../rule.js';
 const ownerNamesByContext = new WeakMap<RuleContext, Map<number, string>>();
 const llcByTopology = new WeakMap<Topology, Map<number, number>>();
 const llcCountByTopology = new WeakMap<Topology, number>();
+const ownersByCache = new WeakMap<RuleContext, Map<number, ReadonlySet<string>>>();
 
 /**
  * Who runs on each CPU: an application kernel's name, or BOOT. CPUs nobody keeps are absent.
@@ -42,15 +43,27 @@ export function llcsOf(ctx: RuleContext, kernel: KernelPlacement): number[] {
 
 /** The other kernels (BOOT first, then by name) running on CPUs of the kernel's last-level caches. */
 export function llcNeighbours(ctx: RuleContext, kernel: KernelPlacement): string[] {
-  const owners = cpuOwnerNames(ctx);
   const others = new Set<string>();
   for (const index of llcsOf(ctx, kernel)) {
-    for (const cpu of ctx.topology.caches[index]?.cpus ?? []) {
-      const owner = owners.get(cpu);
-      if (owner !== undefined && owner !== kernel.name) others.add(owner);
-    }
+    for (const owner of llcOwners(ctx, index)) if (owner !== kernel.name) others.add(owner);
   }
   return [...others].sort((a, b) => (a === BOOT ? -1 : b === BOOT ? 1 : a.localeCompare(b)));
+}
+
+/** The kernels running on CPUs of a cache (topology.caches index), as cpuOwnerNames names them. */
+function llcOwners(ctx: RuleContext, index: number): ReadonlySet<string> {
+  let byCache = ownersByCache.get(ctx);
+  if (!byCache) ownersByCache.set(ctx, (byCache = new Map()));
+  const known = byCache.get(index);
+  if (known) return known;
+  const owners = cpuOwnerNames(ctx);
+  const names = new Set<string>();
+  for (const cpu of ctx.topology.caches[index]?.cpus ?? []) {
+    const owner = owners.get(cpu);
+    if (owner !== undefined) names.add(owner);
+  }
+  byCache.set(index, names);
+  return names;
 }
 
 /** CPUs in a kernel's last-level cache (the first one's), the unit an LLC-aligned placement counts in. */
