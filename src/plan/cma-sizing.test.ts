@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cmaNeeds, formatParkerCma, parkerCmaParameter, parseParkerCma } from './cma-sizing.js';
+import { cmaNeeds, formatParkerCma } from './cma-sizing.js';
+import { parkerCmaParameter, parseParkerCma } from '../units/parker-cma.js';
 import type { KernelPlacement, Placement } from './resolved-layout.js';
 
 const GIB = 2 ** 30;

@@ -1,7 +1,7 @@
 import { ParkerError } from '../units/parker-error.js';
 import { comparePciAddresses, formatPciAddress, parsePciAddress } from '../units/pci-address.js';
 import type { PhysRange } from '../units/phys-range.js';
-import { parseSize } from '../units/size.js';
+import { parkerCmaParameter, parseParkerCma } from '../units/parker-cma.js';
 import {
   checkSyntheticDescription,
   formatSyntheticDescription,
@@ -258,21 +258,11 @@ function memoryBlocks(nodes: SyntheticNode[], blockSize: number): SyntheticBlock
  * kernel, a malformed value reserves nothing and an area that does not fit is left out.
  */
 export function cmaAreas(cmdline: string, nodes: SyntheticNode[]): SyntheticCmaArea[] {
-  const values = cmdline.split(/\s+/).filter((w) => w.startsWith('parker_cma=')).map((w) => w.slice('parker_cma='.length));
-  const value = values.at(-1);
-  if (value === undefined) return [];
-  const sizes = new Map<number, number>();
+  const value = parkerCmaParameter(cmdline);
+  if (value === null) return [];
+  let sizes: Map<number, number>;
   try {
-    if (value.includes(':')) {
-      for (const part of value.split(',')) {
-        const m = /^(\d+):(.+)$/.exec(part);
-        if (!m) return [];
-        sizes.set(Number(m[1]), parseSize(m[2]!));
-      }
-    } else {
-      const total = parseSize(value);
-      for (const node of nodes) sizes.set(node.id, total / nodes.length);
-    }
+    sizes = parseParkerCma(value, nodes.map((n) => n.id));
   } catch {
     return [];
   }

@@ -1,4 +1,5 @@
-import { formatSize, parseSize } from '../../units/size.js';
+import { formatSize } from '../../units/size.js';
+import { parkerCmaParameter, parseParkerCma } from '../../units/parker-cma.js';
 import type { PhysRange } from '../../units/phys-range.js';
 import type { Topology } from '../../topology/model.js';
 import type { CmaPool, SimKernel } from './sim-kernel.js';
@@ -27,23 +28,14 @@ function nodeRanges(hardware: Topology): Map<number, PhysRange[]> {
  * and Parker is disabled.
  */
 export function cmaPoolsFor(cmdline: string, hardware: Topology): CmaPool[] {
-  const value = cmdline.split(/\s+/).filter((w) => w.startsWith('parker_cma=')).at(-1)?.slice('parker_cma='.length);
+  const value = parkerCmaParameter(cmdline);
   if (!value) return [];
   const ranges = nodeRanges(hardware);
-  const sizes = new Map<number, number>();
+  let sizes: Map<number, number>;
   try {
-    if (value.includes(':')) {
-      for (const part of value.split(',')) {
-        // A malformed entry makes the whole value malformed: the kernel reserves nothing.
-        const m = /^(\d+):(.+)$/.exec(part);
-        if (!m) return [];
-        sizes.set(Number(m[1]), parseSize(m[2]!));
-      }
-    } else {
-      const nodes = [...ranges.keys()];
-      for (const nid of nodes) sizes.set(nid, parseSize(value) / nodes.length);
-    }
+    sizes = parseParkerCma(value, [...ranges.keys()]);
   } catch {
+    // A malformed value reserves nothing, as in the kernel: Parker stays disabled.
     return [];
   }
   const pools: CmaPool[] = [];

@@ -1,4 +1,5 @@
-import { formatParkerCma, parseParkerCma, roundUpToGiB } from '../../plan/cma-sizing.js';
+import { formatParkerCma } from '../../plan/cma-sizing.js';
+import { parseParkerCma, roundUpToGiB } from '../../units/parker-cma.js';
 import { lookupValue, parseCmdline } from '../../plan/cmdline-params.js';
 import type { KernelPlacement } from '../../plan/resolved-layout.js';
 import type { Diagnostic } from '../../spec/diagnostic.js';
