@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
-import pc from 'picocolors';
+import { pc } from './colors.js';
 import type { CommandContext } from './command-context.js';
 
 /** examples/default.yaml of this installation, wherever parker runs from. */

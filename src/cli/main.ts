@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as readline from 'node:readline/promises';
 import { Command, CommanderError } from 'commander';
-import pc from 'picocolors';
+import { pc } from './colors.js';
 import { ParkerError } from '../units/parker-error.js';
 import { KernelError } from '../machines/kernel-error.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';

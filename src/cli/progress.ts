@@ -1,4 +1,4 @@
-import pc from 'picocolors';
+import { pc } from './colors.js';
 import type { ApplyEvent } from '../apply/execute.js';
 import { describeOp } from '../plan/step.js';
 

@@ -1,5 +1,5 @@
 import Table from 'cli-table3';
-import pc from 'picocolors';
+import { pc } from './colors.js';
 import { formatCpuList } from '../units/cpulist.js';
 import { formatSize } from '../units/size.js';
 import type { Plan } from '../plan/plan-types.js';

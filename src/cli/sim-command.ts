@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { Command, Option } from 'commander';
-import pc from 'picocolors';
+import { pc } from './colors.js';
 import { ParkerError } from '../units/parker-error.js';
 import { createSimMachine, openSimMachine, SIM_IMAGE } from '../machines/sim/sim-machine.js';
 import { SimStore } from '../machines/sim/sim-store.js';

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import Table from 'cli-table3';
-import pc from 'picocolors';
+import { pc } from './colors.js';
 import { formatCpuList } from '../units/cpulist.js';
 import { formatSize } from '../units/size.js';
 import { readPartitions } from '../topology/partitions.js';

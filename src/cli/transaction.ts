@@ -1,4 +1,4 @@
-import pc from 'picocolors';
+import { pc } from './colors.js';
 import { ParkerError } from '../units/parker-error.js';
 import { Journal } from '../apply/journal.js';
 import { ApplyLock } from '../apply/lock.js';

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import pc from 'picocolors';
+import { pc } from './colors.js';
 import { formatDiagnostic, locateDiagnostic, type LocatedDiagnostic } from '../spec/format-diagnostic.js';
 import type { Locate } from '../spec/source-map.js';
 import { machineOptions, type MachineFlags } from './machine-flags.js';
