@@ -68,7 +68,7 @@ export function renderTopology(t: Topology): string {
 
   const m = t.memory;
   const blocks = m.blocks.length
-    ? `${m.blocks.length} blocks of ${m.blockSizeBytes === null ? '?' : formatSizeHuman(m.blockSizeBytes)} (${countBy(m.blocks, (b) => b.state ?? 'unknown')}; zones: ${countBy(m.blocks, (b) => b.zones.join('/') || 'unknown')})`
+    ? `${m.blocks.length} blocks of ${m.blockSizeBytes === null ? '?' : formatSizeHuman(m.blockSizeBytes)} (${countBy(m.blocks, (b) => b.state ?? 'unknown')}; zones: ${countBy(m.blocks, (b) => b.zones.join('/') || (b.state === 'online' ? 'spanning zones' : 'unknown'))})`
     : 'no memory block files';
   lines.push(`${pc.bold('Memory')}   ${m.totalBytes === null ? '?' : formatSizeHuman(m.totalBytes)} in ${blocks}`);
   if (m.reserved.length) lines.push(`         ${m.reserved.length} reserved ranges in /proc/iomem`);
