@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isKernelError, type Errno } from '../kernel-error.js';
+import { errnoOf } from '../errno-of.js';
 import { parseSize } from '../../units/size.js';
 import { parseSizeAtBase, type PhysRange } from '../../units/phys-range.js';
 import { defaultServerDescription } from '../../topology/default-server.js';
@@ -24,15 +24,6 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 const IMAGE = path.join(dir, 'vmlinuz');
 fs.writeFileSync(IMAGE, makeTestBzImage());
 
-function errnoOf(action: () => void): Errno | 'no error' {
-  try {
-    action();
-  } catch (e) {
-    if (isKernelError(e)) return e.errno;
-    throw e;
-  }
-  return 'no error';
-}
 
 interface Prepared {
   name: string;

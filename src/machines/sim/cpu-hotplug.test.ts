@@ -1,20 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { isKernelError, type Errno } from '../kernel-error.js';
+import { errnoOf } from '../errno-of.js';
 import { memorySimMachine } from './sim-machine.js';
 
 // cpuN/online in the boot kernel, and the rule that a partition's CPU never comes back.
 
 const CPU = 'sys/devices/system/cpu';
 
-function errnoOf(action: () => void): Errno | 'no error' {
-  try {
-    action();
-  } catch (e) {
-    if (isKernelError(e)) return e.errno;
-    throw e;
-  }
-  return 'no error';
-}
 
 describe('cpuN/online', () => {
   it('offlines and onlines a CPU, removing and restoring its topology and cache directories', () => {

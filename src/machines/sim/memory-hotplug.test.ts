@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isKernelError, type Errno } from '../kernel-error.js';
+import { errnoOf } from '../errno-of.js';
 import type { KernelFs } from '../machine.js';
 import { memorySimMachine } from './sim-machine.js';
 
@@ -10,15 +10,6 @@ import { memorySimMachine } from './sim-machine.js';
 const MEM = 'sys/devices/system/memory';
 const MACHINE = 'pack:1 core:4 mem:4G block:1G memnodes:1 memnode-mem:4G';
 
-function errnoOf(action: () => void): Errno | 'no error' {
-  try {
-    action();
-  } catch (e) {
-    if (isKernelError(e)) return e.errno;
-    throw e;
-  }
-  return 'no error';
-}
 
 const block = (fs: KernelFs, n: number) => ['state', 'online', 'valid_zones'].map((f) => fs.read(`${MEM}/memory${n}/${f}`).trim());
 

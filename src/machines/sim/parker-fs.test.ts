@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isKernelError, type Errno } from '../kernel-error.js';
+import { errnoOf } from '../errno-of.js';
 import type { KernelFs } from '../machine.js';
 import { memorySimMachine } from './sim-machine.js';
 import { gatherSnapshot } from '../../topology/snapshot.js';
@@ -13,15 +13,6 @@ const GiB = 2 ** 30;
 /** available_pages of a pool when nothing is allocated: 48 GiB of 4 KiB pages. */
 const POOL_PAGES = (48 * GiB) / 4096;
 
-function errnoOf(action: () => void): Errno | 'no error' {
-  try {
-    action();
-  } catch (e) {
-    if (isKernelError(e)) return e.errno;
-    throw e;
-  }
-  return 'no error';
-}
 
 const read = (fs: KernelFs, path: string) => fs.read(path).trim();
 

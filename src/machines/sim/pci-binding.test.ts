@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isKernelError, type Errno } from '../kernel-error.js';
+import { errnoOf } from '../errno-of.js';
 import { memorySimMachine } from './sim-machine.js';
 import { defaultServerMachine } from '../../topology/default-server.js';
 import { gatherSnapshot } from '../../topology/snapshot.js';
@@ -9,15 +9,6 @@ import { gatherSnapshot } from '../../topology/snapshot.js';
 const NVME = '0000:80:01.0';
 const DEV = `sys/bus/pci/devices/${NVME}`;
 
-function errnoOf(action: () => void): Errno | 'no error' {
-  try {
-    action();
-  } catch (e) {
-    if (isKernelError(e)) return e.errno;
-    throw e;
-  }
-  return 'no error';
-}
 
 describe('PCI driver binding in the boot kernel', () => {
   it('drivers/NAME/unbind detaches the device and disables it; drivers/NAME/bind attaches it again', () => {
