@@ -81,3 +81,17 @@ describe('diffLayout', () => {
     expect(plan.steps.map((s) => s.summary)).toEqual(['run poweroff-a', 'wait until sys/fs/parker/a/online = 0 (at most 60 s)']);
   });
 });
+
+describe('diffLayout: the boot kernel side', () => {
+  it('brings back online the CPUs the boot kernel keeps, and probes the devices it keeps, when nothing owns them', () => {
+    const machine = memorySimMachine();
+    machine.fs.write('sys/devices/system/cpu/cpu5/online', '0');
+    machine.fs.write('sys/bus/pci/devices/0000:00:02.0/driver/unbind', '0000:00:02.0');
+    const text = `apiVersion: parker/v1alpha1\nkind: Layout\nmetadata: { name: t }\nboot: { cpus: "0-7,128-135", devices: ["0000:00:02.0"] }\nkernels: []\n`;
+    const { spec } = loadSpec(text, 't.yaml');
+    const prepared = prepareLayout({ spec: spec!, topology: discover(machine) });
+    const plan = diffLayout(prepared.resolved!, { topology: discover(machine), partitions: readPartitions(machine.fs) });
+    expect(plan.kernels).toEqual([{ kernel: 'boot', action: 'change', reasons: ['CPUs 5 offline -> online', 'devices 0000:00:02.0 without a driver -> probed'] }]);
+    expect(plan.steps.map((s) => s.summary)).toEqual(['write sys/devices/system/cpu/cpu5/online = 1', 'write sys/bus/pci/drivers_probe = 0000:00:02.0']);
+  });
+});

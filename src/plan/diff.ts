@@ -1,4 +1,5 @@
 import { formatCpuList } from '../units/cpulist.js';
+import { comparePciAddresses, normalizePciAddress } from '../units/pci-address.js';
 import { formatSize } from '../units/size.js';
 import type { KernelSpec } from '../spec/spec-schema.js';
 import { parseDuration } from '../spec/duration.js';
@@ -82,6 +83,31 @@ function deleteSteps(list: StepList, action: StepAction, have: ObservedPartition
   list.add(action, have.name, { kind: 'rmdir', path: `${PARKER_ROOT}/${have.name}` }, 'return its CPUs, memory and devices to the boot kernel', null);
 }
 
+/**
+ * The boot kernel's side: CPUs it keeps that are offline and that no partition owns come back
+ * online, and devices the spec says it keeps that have no driver and no partition are probed.
+ * CPUs and devices a partition holds come back through that partition's rmdir instead.
+ */
+function bootSteps(list: StepList, kernels: KernelChange[], layout: ResolvedLayout, observed: Observed): void {
+  const owned = new Set(observed.partitions.flatMap((p) => p.cpus));
+  const held = new Set(observed.partitions.flatMap((p) => p.devices));
+  const onlineNow = new Set(observed.topology.cpus.online);
+  const hotpluggable = new Set(observed.topology.cpu.filter((c) => c.hotpluggable).map((c) => c.id));
+  const cpus = layout.placement.boot.cpus.filter((cpu) => !onlineNow.has(cpu) && !owned.has(cpu) && hotpluggable.has(cpu)).sort((a, b) => a - b);
+  const driverless = new Set(observed.topology.pci.filter((d) => d.driver === null).map((d) => d.address));
+  const devices = layout.spec.boot.devices.map(normalizePciAddress).filter((d) => driverless.has(d) && !held.has(d)).sort(comparePciAddresses);
+  if (cpus.length === 0 && devices.length === 0) return;
+  const reasons = [...(cpus.length ? [`CPUs ${formatCpuList(cpus)} offline -> online`] : []), ...(devices.length ? [`devices ${devices.join(',')} without a driver -> probed`] : [])];
+  kernels.push({ kernel: 'boot', action: 'change', reasons });
+  for (const cpu of cpus) {
+    const path = `sys/devices/system/cpu/cpu${cpu}/online`;
+    list.add('change', 'boot', { kind: 'write', path, value: '1' }, `the boot kernel keeps CPU ${cpu}`, { kind: 'write', path, value: '0' });
+  }
+  for (const device of devices) {
+    list.add('change', 'boot', { kind: 'write', path: 'sys/bus/pci/drivers_probe', value: device }, `the boot kernel keeps ${device}: bind its driver`, null);
+  }
+}
+
 /** The steps that ask a running kernel to power off and wait for it (`parker stop`). */
 export function stopPlan(name: string, spec: KernelSpec | undefined): Plan {
   const list = new StepList();
@@ -99,6 +125,7 @@ export function diffLayout(layout: ResolvedLayout, observed: Observed, known: re
   const kernels: KernelChange[] = [];
   const haveByName = new Map(observed.partitions.map((p) => [p.name, p]));
   const wanted = new Set(layout.placement.kernels.map((k) => k.name));
+  bootSteps(list, kernels, layout, observed);
 
   for (const have of [...observed.partitions].sort((a, b) => a.name.localeCompare(b.name))) {
     if (wanted.has(have.name)) continue;
