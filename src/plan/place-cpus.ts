@@ -106,35 +106,8 @@ export function placeCountedCpus(who: Who, request: CountRequest, free: FreeCpus
     free.release(chosen);
     return fail(capacityDiagnostic(who, request, free, allowed, chosen.length, unit));
   }
-  const firstNode =
-    request.placement === 'nodes'
-      ? allowed.find((node) => chosen.some((cpu) => index.nodeOfCpu(cpu) === node))
-      : (nodeWithMost(serving ? chosen.filter((cpu) => serving.has(index.nodeOfCpu(cpu)!)) : [], index, rank) ?? nodeWithMost(chosen, index, rank));
-  return { cpus: orderForNode(chosen, firstNode ?? null, index), diagnostics: [] };
-}
-
-/** The node holding most of the CPUs; ties go to the preferred rank, then the lowest id. */
-function nodeWithMost(cpus: readonly number[], index: CpuIndex, rank: (node: number) => number): number | null {
-  const counts = new Map<number, number>();
-  for (const cpu of cpus) {
-    const node = index.nodeOfCpu(cpu);
-    if (node !== null) counts.set(node, (counts.get(node) ?? 0) + 1);
-  }
-  let best: number | null = null;
-  for (const [node, n] of counts) {
-    const bestN = best === null ? -1 : counts.get(best)!;
-    if (best === null || n > bestN || (n === bestN && (rank(node) < rank(best) || (rank(node) === rank(best) && node < best)))) best = node;
-  }
-  return best;
-}
-
-/**
- * CPUs in ascending order: the Parker `cpus` file is a CPU mask, so the memory node is the node
- * of the lowest-numbered CPU whatever order a list is written in. `node` is the node the
- * placement meant; callers choose CPUs so that the lowest one is there when they can.
- */
-export function orderForNode(cpus: readonly number[], _node: number | null, _index: CpuIndex): number[] {
-  return [...cpus].sort((a, b) => a - b);
+  // Ascending: the kernel keeps a CPU mask, and its lowest CPU decides the memory node.
+  return { cpus: [...chosen].sort((a, b) => a - b), diagnostics: [] };
 }
 
 function capacityDiagnostic(who: Who, request: CountRequest, free: FreeCpus, allowed: readonly number[], available: number, unit: number): Omit<Diagnostic, 'severity' | 'kernels'> {

@@ -202,15 +202,15 @@ describe('capacity', () => {
 });
 
 describe('explicit CPU lists', () => {
-  it('keep the order written: the first CPU decides the memory node', () => {
+  it('take the CPUs written; the lowest decides the memory node (the kernel keeps a CPU mask)', () => {
     const { placement, diagnostics } = placeOn([
       { name: 'x', cpus: '12-13,4-5' },
       { name: 'y', cpus: '9,1' },
     ]);
     expect(diagnostics).toEqual([]);
     expect(placement.kernels.map((k) => [k.cpus, k.memoryNode])).toEqual([
-      [[12, 13, 4, 5], 1],
-      [[9, 1], 0],
+      [[4, 5, 12, 13], 1],
+      [[1, 9], 0],
     ]);
   });
 
@@ -229,7 +229,7 @@ describe('explicit CPU lists', () => {
         severity: 'error',
         rule: 'cpu-list',
         message: 'invalid CPU list "5-3": range "5-3" runs backwards',
-        fix: 'write CPUs as a kernel cpulist such as "8-15,136-143" (the first CPU decides the memory node), or give a count: { count: 16 }',
+        fix: 'write CPUs as a kernel cpulist such as "8-15,136-143" (the lowest CPU decides the memory node), or give a count: { count: 16 }',
         path: ['kernels', 0, 'cpus'],
         kernels: ['x'],
       },

@@ -3,7 +3,7 @@ import type { LayoutSpec } from '../spec/spec-schema.js';
 import type { Topology } from '../topology/model.js';
 import { parseSize } from '../units/size.js';
 import { CpuIndex, FreeCpus } from './cpu-index.js';
-import { parseCpuListInOrder } from './ordered-cpu-list.js';
+import { parseCpuList } from '../units/cpulist.js';
 import { placeBootCount, placeCountedCpus, type CpuStrategy } from './place-cpus.js';
 import { DevicePool } from './place-devices.js';
 import { PlacementScorer } from './placement-score.js';
@@ -101,13 +101,13 @@ export function place(spec: LayoutSpec, topology: Topology, options: PlaceOption
 
 function explicitCpus(text: string, path: (string | number)[], kernel: string, diagnostics: Diagnostic[]): number[] {
   try {
-    return parseCpuListInOrder(text);
+    return parseCpuList(text);
   } catch (error) {
     diagnostics.push({
       severity: 'error',
       rule: 'cpu-list',
       message: error instanceof Error ? error.message : `invalid CPU list ${JSON.stringify(text)}`,
-      fix: 'write CPUs as a kernel cpulist such as "8-15,136-143" (the first CPU decides the memory node), or give a count: { count: 16 }',
+      fix: 'write CPUs as a kernel cpulist such as "8-15,136-143" (the lowest CPU decides the memory node), or give a count: { count: 16 }',
       path,
       kernels: [kernel],
     });
