@@ -2,11 +2,12 @@ import { Command, Option } from 'commander';
 import { ParkerError } from '../units/parker-error.js';
 import type { Machine } from '../machines/machine.js';
 import { machineOptions, type MachineFlags } from './machine-flags.js';
-import { openMachine } from './open-machine.js';
+import { openMachine, requireChangeable } from './open-machine.js';
 import { outputOption } from './output-format.js';
 import { planData, planLayout, renderPlanReport } from './plan-command.js';
 import { saveApplied } from './applied-layout.js';
-import { confirmHost, recoverFirst, reportResult, runTransaction, stateDirOf } from './transaction.js';
+import { confirmHost, recoverFirst, reportResult, runTransaction } from './transaction.js';
+import { stateDirOf } from './state-dir.js';
 import { Journal } from '../apply/journal.js';
 import { EXIT } from './exit-codes.js';
 import type { CommandContext } from './command-context.js';
@@ -33,6 +34,7 @@ export function applyCommand(ctx: CommandContext): Command {
   for (const option of machineOptions()) command.addOption(option);
   return command.action(async (file: string, opts: ApplyFlags) => {
     let machine: Machine = openMachine(opts);
+    if (!opts.dryRun) requireChangeable(machine, 'apply');
     const stateDir = stateDirOf(opts);
     if (opts.dryRun) {
       if (new Journal(stateDir).unfinished()) ctx.err('note: an unfinished apply will be rolled back first (parker recover); the plan below does not account for it\n');
@@ -41,7 +43,7 @@ export function applyCommand(ctx: CommandContext): Command {
         (await confirmHost(ctx, machine, opts.yes, 'recover an unfinished apply')) ? openMachine(opts, { writable: true }) : null,
       );
     }
-    const planned = planLayout(file, machine);
+    const planned = planLayout(file, machine, stateDir);
     const text = opts.output === 'table';
     if (text) ctx.out(renderPlanReport(machine, planned));
     const plan = planned.plan;

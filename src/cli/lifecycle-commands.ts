@@ -9,11 +9,12 @@ import { Journal } from '../apply/journal.js';
 import { ApplyLock } from '../apply/lock.js';
 import { recover } from '../apply/recover.js';
 import { machineOptions, type MachineFlags } from './machine-flags.js';
-import { openMachine } from './open-machine.js';
+import { openMachine, requireChangeable } from './open-machine.js';
 import { outputOption } from './output-format.js';
 import { loadApplied } from './applied-layout.js';
 import { machineTopology } from './layout-input.js';
-import { confirmHost, describeRecovery, recoverFirst, reportResult, runTransaction, stateDirOf } from './transaction.js';
+import { confirmHost, describeRecovery, recoverFirst, reportResult, runTransaction } from './transaction.js';
+import { stateDirOf } from './state-dir.js';
 import { renderSteps } from './render-plan.js';
 import type { CommandContext } from './command-context.js';
 
@@ -37,7 +38,8 @@ function partitionNamed(machine: Machine, name: string): ObservedPartition | und
 }
 
 /** What a crash left open is rolled back before the command looks at the machine. */
-function recoverBefore(ctx: CommandContext, machine: Machine, opts: Flags): Promise<void> {
+function recoverBefore(ctx: CommandContext, machine: Machine, opts: Flags, command: string): Promise<void> {
+  requireChangeable(machine, command);
   return recoverFirst(ctx, machine, stateDirOf(opts), opts.output, async () => ((await confirmHost(ctx, machine, opts.yes, 'recover an unfinished apply')) ? openMachine(opts, { writable: true }) : null));
 }
 
@@ -61,7 +63,7 @@ export function startCommand(ctx: CommandContext): Command {
   ).action(
     async (name: string, opts: Flags) => {
       const machine = openMachine(opts);
-      await recoverBefore(ctx, machine, opts);
+      await recoverBefore(ctx, machine, opts, 'start');
       const layout = appliedLayout(stateDirOf(opts), machine);
       const kernel = layout.placement.kernels.find((k) => k.name === name);
       if (!kernel) throw new ParkerError('E_NOT_FOUND', `the applied layout has no kernel named ${name}`, `one of: ${layout.placement.kernels.map((k) => k.name).join(', ')}`);
@@ -79,7 +81,7 @@ export function stopCommand(ctx: CommandContext): Command {
   ).action(
     async (name: string, opts: Flags) => {
       const machine = openMachine(opts);
-      await recoverBefore(ctx, machine, opts);
+      await recoverBefore(ctx, machine, opts, 'stop');
       const have = partitionNamed(machine, name);
       if (!have) throw new ParkerError('E_NOT_FOUND', `no partition named ${name} on ${machine.description}`, 'see parker status');
       if (!have.online) {
@@ -102,12 +104,12 @@ export function destroyCommand(ctx: CommandContext): Command {
   ).action(async (name: string | undefined, opts: Flags) => {
     if (!name === !opts.all) throw new ParkerError('E_USAGE', 'name one partition or give --all', 'parker destroy NAME, or parker destroy --all');
     const machine = openMachine(opts);
-    await recoverBefore(ctx, machine, opts);
+    await recoverBefore(ctx, machine, opts, 'destroy');
     const partitions = readPartitions(machine.fs).filter((p) => opts.all || p.name === name);
     if (name && partitions.length === 0) throw new ParkerError('E_NOT_FOUND', `no partition named ${name} on ${machine.description}`, 'see parker status');
     const applied = loadApplied(stateDirOf(opts), machine.description);
     const empty = { spec: { apiVersion: 'parker/v1alpha1', kind: 'Layout', metadata: { name: 'empty' }, boot: { devices: [], cmdline: '' }, kernels: [] }, placement: { boot: { cpus: [], devices: [] }, kernels: [], score: 0 }, cmdlines: [], boot: { current: null, required: [], changes: [] } } as ResolvedLayout;
-    const plan = diffLayout(empty, { topology: machineTopology(machine), partitions }, applied?.layout.spec.kernels ?? []);
+    const plan = diffLayout(empty, { topology: machineTopology(machine), partitions }, applied?.layout.spec.kernels ?? [], 'destroy requested');
     await runPlan(ctx, machine, opts, name ? `destroy ${name}` : 'destroy --all', plan);
   });
 }
@@ -120,6 +122,7 @@ export function recoverCommand(ctx: CommandContext): Command {
   return command.action(async (opts: MachineFlags) => {
     const stateDir = stateDirOf(opts);
     let machine = openMachine(opts);
+    requireChangeable(machine, 'recover');
     if (machine.kind === 'host') machine = openMachine(opts, { writable: true });
     const lock = new ApplyLock(stateDir);
     lock.acquire('recover');

@@ -56,10 +56,18 @@ export async function buildProgram(ctx: CommandContext, names: readonly string[]
     .showHelpAfterError()
     .configureOutput({ writeOut: ctx.out, writeErr: ctx.err })
     .exitOverride();
-  for (const name of names) {
-    const make = await COMMANDS[name]!();
-    program.addCommand(make(ctx).exitOverride().configureOutput({ writeOut: ctx.out, writeErr: ctx.err }));
-  }
+  for (const name of names) program.addCommand((await COMMANDS[name]!())(ctx));
+  // Every command and subcommand: usage mistakes are ParkerError-shaped (code and fix) and
+  // come back to main() instead of exiting the process.
+  const wire = (command: Command, path: string) => {
+    command.exitOverride().configureOutput({
+      writeOut: ctx.out,
+      writeErr: ctx.err,
+      outputError: (text, write) => write(`${pc.red('error')} E_USAGE: ${text.replace(/^error: /, '').trimEnd()}\n  ${pc.dim('fix:')} see ${path} --help\n`),
+    });
+    for (const sub of command.commands) wire(sub, `${path} ${sub.name()}`);
+  };
+  wire(program, 'parker');
   return program;
 }
 

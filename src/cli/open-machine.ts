@@ -9,7 +9,7 @@ import { parseSyntheticDescription } from '../topology/synthetic-description.js'
 import { buildSyntheticTree } from '../topology/synthetic-tree.js';
 import { hostMachine, hostRunsParker } from '../machines/host/host-machine.js';
 import { openSimMachine } from '../machines/sim/sim-machine.js';
-import { defaultStateDir } from '../machines/sim/sim-store.js';
+import { stateDirOf } from './state-dir.js';
 import type { MachineFlags } from './machine-flags.js';
 
 const MACHINE_NAMES = ['sim', 'host'] as const;
@@ -49,6 +49,17 @@ export function openMachine(flags: MachineFlags, options: { writable?: boolean }
   }
   const name = flags.machine ?? (hostRunsParker() ? 'host' : 'sim');
   if (name === 'host') return hostMachine('/', options.writable ?? false);
-  if (name === 'sim') return openSimMachine(flags.stateDir ?? defaultStateDir());
+  if (name === 'sim') return openSimMachine(stateDirOf(flags));
   throw new ParkerError('E_USAGE', `unknown machine "${name}"`, `use one of: ${MACHINE_NAMES.join(', ')}`);
+}
+
+/** Commands that change a machine refuse the ones that can only be described, before anything runs. */
+export function requireChangeable(machine: Machine, command: string): void {
+  if (machine.kind === 'root' || machine.kind === 'synthetic' || machine.kind === 'archive') {
+    throw new ParkerError(
+      'E_USAGE',
+      `${command} changes a machine, and ${machine.description} can only be described`,
+      'use parker plan to see what would happen, or make a simulated machine of it: parker sim create --synthetic/--from/--root, then run the command with --machine sim',
+    );
+  }
 }

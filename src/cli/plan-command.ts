@@ -12,6 +12,8 @@ import { allDiagnostics, readLayout, type LayoutInput } from './layout-input.js'
 import { diagnosticsData, renderDiagnostics, summaryLine } from './validate-command.js';
 import { renderBootChanges, renderCmdlines, renderPlacement, renderSteps } from './render-plan.js';
 import { EXIT } from './exit-codes.js';
+import { loadApplied } from './applied-layout.js';
+import { stateDirOf } from './state-dir.js';
 import type { CommandContext } from './command-context.js';
 
 export interface PlannedLayout {
@@ -21,11 +23,13 @@ export interface PlannedLayout {
 }
 
 /** Reads, checks and plans a layout against a machine; the plan is null when there are errors. */
-export function planLayout(file: string, machine: Machine): PlannedLayout {
+export function planLayout(file: string, machine: Machine, stateDir: string): PlannedLayout {
   const input = readLayout(file, machine);
   const resolved = input.prepared?.resolved;
   if (!resolved || !input.spec || hasErrors(allDiagnostics(input))) return { input, plan: null, firstFit: null };
-  const plan = diffLayout(resolved, { topology: input.topology, partitions: readPartitions(machine.fs) });
+  // Kernels of the layout applied before keep their stop commands when this one removes them.
+  const earlier = loadApplied(stateDir, machine.description)?.layout.spec.kernels ?? [];
+  const plan = diffLayout(resolved, { topology: input.topology, partitions: readPartitions(machine.fs) }, earlier);
   return { input, plan, firstFit: compareWithFirstFit(input.spec, input.topology).firstFit };
 }
 
@@ -68,7 +72,7 @@ export function planCommand(ctx: CommandContext): Command {
   for (const option of machineOptions()) command.addOption(option);
   return command.action((file: string, opts: MachineFlags & { output: string }) => {
     const machine = openMachine(opts);
-    const planned = planLayout(file, machine);
+    const planned = planLayout(file, machine, stateDirOf(opts));
     printData(opts.output, planData(machine, planned), () => renderPlanReport(machine, planned), ctx.out);
     if (!planned.plan) ctx.setExitCode(EXIT.invalid);
   });

@@ -56,7 +56,7 @@ export function renderSteps(plan: Plan): string {
   const counts = (action: string) => plan.kernels.filter((k) => k.action === action).length;
   if (plan.steps.length === 0) return `${pc.bold('Plan')}: no changes. The machine already matches the layout.`;
   const lines = [
-    `${pc.bold('Plan')}: ${counts('create')} to create, ${counts('replace') + counts('start')} to change, ${counts('delete')} to delete, ${counts('unchanged')} unchanged`,
+    `${pc.bold('Plan')}: ${counts('create')} to create, ${counts('replace') + counts('start') + counts('change')} to change, ${counts('delete')} to delete, ${counts('unchanged')} unchanged`,
   ];
   for (const k of plan.kernels) {
     lines.push(`  ${SYMBOL[k.action]} ${pc.bold(k.kernel)} ${pc.dim(`${k.action}${k.reasons.length ? `: ${k.reasons.join('; ')}` : ''}`)}`);

@@ -11,7 +11,7 @@ import { makeTestBzImage } from '../machines/sim/bzimage.js';
 import { parseSyntheticDescription } from '../topology/synthetic-description.js';
 import { forgetApplied } from './applied-layout.js';
 import { outputOption, printData } from './output-format.js';
-import { stateDirOf } from './transaction.js';
+import { stateDirOf } from './state-dir.js';
 import type { CommandContext } from './command-context.js';
 
 type SimFlags = { stateDir?: string; synthetic?: string; from?: string; root?: string; cmdline?: string; output: string };
@@ -136,7 +136,11 @@ export function simCommand(ctx: CommandContext): Command {
       .requiredOption('-o, --output <file>', 'where to write it')
       .addOption(new Option('--kernel-version <text>', 'version string inside it').default('6.1.0-parker'))
       .action((opts: { output: string; kernelVersion: string }) => {
-        fs.writeFileSync(opts.output, makeTestBzImage({ version: opts.kernelVersion }));
+        try {
+          fs.writeFileSync(opts.output, makeTestBzImage({ version: opts.kernelVersion }));
+        } catch (e) {
+          throw new ParkerError('E_IO', `cannot write ${opts.output}: ${(e as NodeJS.ErrnoException).code}`, 'choose a writable path for -o');
+        }
         ctx.err(`wrote ${opts.output}\n`);
       }),
   );

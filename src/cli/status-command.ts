@@ -12,7 +12,7 @@ import { machineOptions, type MachineFlags } from './machine-flags.js';
 import { openMachine } from './open-machine.js';
 import { outputOption, printData } from './output-format.js';
 import { loadApplied } from './applied-layout.js';
-import { stateDirOf } from './transaction.js';
+import { stateDirOf } from './state-dir.js';
 import type { CommandContext } from './command-context.js';
 
 export function isSim(machine: Machine): machine is SimMachine {

@@ -6,14 +6,9 @@ import { executePlan, type ApplyResult } from '../apply/execute.js';
 import { recover, type RecoveryResult } from '../apply/recover.js';
 import type { Machine } from '../machines/machine.js';
 import type { Step } from '../plan/step.js';
-import { defaultStateDir } from '../machines/sim/sim-store.js';
 import { progressPrinter } from './progress.js';
 import { EXIT } from './exit-codes.js';
 import type { CommandContext } from './command-context.js';
-
-export function stateDirOf(flags: { stateDir?: string }): string {
-  return flags.stateDir ?? defaultStateDir();
-}
 
 export function describeRecovery(r: RecoveryResult): string {
   if (r.txn === null) return 'nothing to recover: the journal has no unfinished transaction';

@@ -120,7 +120,7 @@ export function stopPlan(name: string, spec: KernelSpec | undefined): Plan {
  * CPUs, memory and devices), then replacements, then creations in start order. A partition
  * that already matches and is online gives no steps.
  */
-export function diffLayout(layout: ResolvedLayout, observed: Observed, known: readonly KernelSpec[] = []): Plan {
+export function diffLayout(layout: ResolvedLayout, observed: Observed, known: readonly KernelSpec[] = [], deleteReason = 'not in the layout'): Plan {
   const list = new StepList();
   const kernels: KernelChange[] = [];
   const haveByName = new Map(observed.partitions.map((p) => [p.name, p]));
@@ -129,7 +129,7 @@ export function diffLayout(layout: ResolvedLayout, observed: Observed, known: re
 
   for (const have of [...observed.partitions].sort((a, b) => a.name.localeCompare(b.name))) {
     if (wanted.has(have.name)) continue;
-    kernels.push({ kernel: have.name, action: 'delete', reasons: ['not in the layout'] });
+    kernels.push({ kernel: have.name, action: 'delete', reasons: [deleteReason] });
     // A kernel applied earlier still has its stop command there.
     deleteSteps(list, 'delete', have, known.find((k) => k.name === have.name));
   }
@@ -154,7 +154,8 @@ export function diffLayout(layout: ResolvedLayout, observed: Observed, known: re
     const have = haveByName.get(kernel.name);
     const spec = layout.spec.kernels[kernel.index]!;
     if (!have) {
-      kernels.push({ kernel: kernel.name, action: 'create', reasons: [`${kernel.cpus.length} CPUs, ${formatSize(kernel.memoryBytes)}, ${kernel.devices.length} devices`] });
+      const devices = kernel.devices.length === 1 ? '1 device' : `${kernel.devices.length} devices`;
+      kernels.push({ kernel: kernel.name, action: 'create', reasons: [`${kernel.cpus.length} CPUs, ${formatSize(kernel.memoryBytes)}, ${devices}`] });
       createSteps(list, 'create', layout, kernel);
     } else if (replaced.has(kernel.name)) {
       createSteps(list, 'change', layout, kernel);

@@ -97,7 +97,7 @@ describe('a kernel with what it needs', () => {
       '[    1.407900] parker: PCI init done, setting online',
       '[    1.482000] Run /sbin/init as init process',
     ]);
-    expect(m.kernel.events.map((e) => [e.at, e.severity, e.message])).toEqual([[1482, 'info', 'db is online (8 CPUs, 1 devices) after 1.48 s']]);
+    expect(m.kernel.events.map((e) => [e.at, e.severity, e.message])).toEqual([[1482, 'info', 'db is online (8 CPUs, 1 device) after 1.48 s']]);
   });
 
   it('starts on any write to online; a running kernel refuses another start (EBUSY)', async () => {

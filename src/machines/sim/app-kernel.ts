@@ -151,7 +151,7 @@ export function startPartition(k: SimKernel, p: SimPartition, path: string): voi
   p.online = true;
   p.status = 'online';
   p.onlineAt = k.clock;
-  k.event('info', `${p.name} is online (${p.cpus.length} CPUs, ${p.devices.length} devices) after ${(bootDurationMs(p) / 1000).toFixed(2)} s`, { kernel: p.name });
+  k.event('info', `${p.name} is online (${p.cpus.length} CPUs, ${p.devices.length} device${p.devices.length === 1 ? '' : 's'}) after ${(bootDurationMs(p) / 1000).toFixed(2)} s`, { kernel: p.name });
   bootHazards(k, p, image.cmdline);
 }
 

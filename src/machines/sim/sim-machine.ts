@@ -211,7 +211,16 @@ function sourceCmdline(source: SimSource, archive: Uint8Array | null): string {
 /** `parker sim create`: a new simulated machine in the state directory, replacing any old one. */
 export function createSimMachine(stateDir: string, options: SimCreateOptions): SimMachine {
   let archive: Uint8Array | null = options.archive ?? null;
-  if (archive === null && options.source.kind === 'archive') archive = fs.readFileSync(options.source.path);
+  if (archive === null && options.source.kind === 'archive') {
+    try {
+      archive = fs.readFileSync(options.source.path);
+    } catch (e) {
+      throw new ParkerError('E_MACHINE', `--from ${options.source.path}: ${(e as NodeJS.ErrnoException).code ?? 'unreadable'}`, 'pass a file written by `parker gather -o FILE`');
+    }
+  }
+  if (options.source.kind === 'root' && !(fs.existsSync(options.source.path) && fs.statSync(options.source.path).isDirectory() && fs.existsSync(`${options.source.path}/sys`))) {
+    throw new ParkerError('E_MACHINE', `--root ${options.source.path}: no directory holding sys/`, 'pass a directory that holds the copied sys/ and proc/');
+  }
   if (archive === null && options.source.kind === 'root') {
     const root = readOnlyMachine(new DirectoryFs(options.source.path), 'root', options.source.path);
     archive = gatherSnapshot(root, { hostname: null, parkerVersion: 'sim', now: options.now }).bytes;
@@ -230,7 +239,13 @@ export function createSimMachine(stateDir: string, options: SimCreateOptions): S
 /** The simulated machine in the state directory, created as the default server when there is none. */
 export function openSimMachine(stateDir: string, now: () => Date = () => new Date()): SimMachine {
   const store = new SimStore(stateDir);
-  if (!store.exists()) return createSimMachine(stateDir, { source: { kind: 'default' }, now: now() });
+  if (!store.exists()) {
+    // Only an empty place becomes a new machine: never replace files parker did not write.
+    if (fs.existsSync(store.dir)) {
+      throw new ParkerError('E_SIM_STATE', `${store.dir} exists but holds no simulated machine (no machine.json)`, `create one there on purpose with parker sim create --state-dir ${stateDir}, or choose another --state-dir`);
+    }
+    return createSimMachine(stateDir, { source: { kind: 'default' }, now: now() });
+  }
   const meta = store.readMeta();
   const kernel = buildKernel(meta, baseTree(meta, store, null));
   for (const entry of store.entries()) replay(kernel, entry);

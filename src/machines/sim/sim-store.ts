@@ -60,7 +60,7 @@ export class SimStore {
     try {
       return JSON.parse(fs.readFileSync(file, 'utf8')) as SimMeta;
     } catch (e) {
-      throw new ParkerError('E_SIM_STATE', `cannot read the simulated machine in ${file}: ${(e as Error).message}`, 'run `parker sim reset` to start again');
+      throw new ParkerError('E_SIM_STATE', `cannot read the simulated machine in ${file}: ${(e as Error).message}`, 'start a new one with parker sim create (sim reset needs a readable machine.json)');
     }
   }
 
