@@ -23,7 +23,7 @@ describe('H03 wbinvd', () => {
         severity: 'error',
         rule: 'wbinvd',
         hazard: 'H03',
-        message: 'kernel "a" turns memory encryption on (mem_encrypt=on in the cmdline of kernel "a"): it flushes shared caches with WBINVD, and Parker kernels must not use SME',
+        message: 'kernel "a" turns memory encryption on (mem_encrypt=on in its cmdline): it flushes shared caches with WBINVD, and Parker kernels must not use SME',
         fix: 'remove mem_encrypt=on from the cmdline of kernel "a"',
         path: ['kernels', 0, 'cmdline'],
         kernels: ['a'],

@@ -19,7 +19,7 @@ describe('H06 machine-checks', () => {
         severity: 'error',
         rule: 'machine-checks',
         hazard: 'H06',
-        message: 'kernel "a" has mce=off in the cmdline of kernel "a": a machine check broadcast to its CPUs would shut them down, which resets the whole machine',
+        message: 'kernel "a" has mce=off in its cmdline: a machine check broadcast to its CPUs would shut them down, which resets the whole machine',
         fix: 'remove mce=off from the cmdline of kernel "a"',
         path: ['kernels', 0, 'cmdline'],
         kernels: ['a'],

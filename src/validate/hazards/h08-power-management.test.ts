@@ -11,7 +11,7 @@ describe('H08 power-management', () => {
         severity: 'error',
         rule: 'power-management',
         hazard: 'H08',
-        message: 'kernel "a" has idle=poll in the cmdline of kernel "a": its cores never idle, which takes turbo headroom and package C-states from every kernel on the package',
+        message: 'kernel "a" has idle=poll in its cmdline: its cores never idle, which takes turbo headroom and package C-states from every kernel on the package',
         fix: 'remove idle=poll from the cmdline of kernel "a"',
         path: ['kernels', 0, 'cmdline'],
         kernels: ['a'],
@@ -21,7 +21,7 @@ describe('H08 power-management', () => {
         rule: 'power-management',
         hazard: 'H08',
         message:
-          'kernel "a" has intel_pstate=active in the cmdline of kernel "a": in active mode it sets energy and performance preferences that the package resolves for every kernel on it',
+          'kernel "a" has intel_pstate=active in its cmdline: in active mode it sets energy and performance preferences that the package resolves for every kernel on it',
         fix: 'remove intel_pstate=active from the cmdline of kernel "a" (parker sets intel_pstate=passive)',
         path: ['kernels', 0, 'cmdline'],
         kernels: ['a'],

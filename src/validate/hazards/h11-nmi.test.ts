@@ -21,7 +21,7 @@ describe('H11 nmi', () => {
         rule: 'nmi',
         hazard: 'H11',
         message:
-          'kernel "a" has sysctl.kernel.panic_on_unrecovered_nmi=1 in the cmdline of kernel "a": an NMI another kernel sends reaches it as an unknown NMI, and it would panic',
+          'kernel "a" has sysctl.kernel.panic_on_unrecovered_nmi=1 in its cmdline: an NMI another kernel sends reaches it as an unknown NMI, and it would panic',
         fix: 'remove sysctl.kernel.panic_on_unrecovered_nmi=1 from the cmdline of kernel "a"',
         path: ['kernels', 0, 'cmdline'],
         kernels: ['a'],

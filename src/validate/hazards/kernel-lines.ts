@@ -90,7 +90,8 @@ export function cmdlinePath(line: Pick<KernelLine, 'index'>): SpecPath {
 /** Where the parameter comes from, for messages: "in the cmdline of kernel "db"", "on the boot kernel's command line". */
 export function origin(line: KernelLine, param: LineParam): string {
   if (line.index === null) return param.fromSpec ? 'in boot.cmdline' : "on the boot kernel's current command line";
-  return param.fromSpec ? `in the cmdline of ${kernelLabel(line)}` : `on the generated command line of ${kernelLabel(line)}`;
+  // Callers name the kernel first ("kernel "rt" has idle=poll in its cmdline").
+  return param.fromSpec ? 'in its cmdline' : 'on its generated command line';
 }
 
 /**
