@@ -1,6 +1,7 @@
 import type { KernelPlacement } from '../plan/resolved-layout.js';
 import type { DeviceRequest, KernelSpec } from '../spec/spec-schema.js';
 import type { PciDevice, Topology } from '../topology/model.js';
+import type { RuleContext } from './rule.js';
 import { normalizePciAddress } from '../units/pci-address.js';
 
 /** Shared look-ups for validation rules: from resolved resources back to the spec lines that asked for them. */
@@ -81,4 +82,21 @@ export function quoted(name: string): string {
 export function listWords(words: readonly string[]): string {
   if (words.length <= 1) return words.join('');
   return `${words.slice(0, -1).join(', ')} and ${words[words.length - 1]}`;
+}
+
+/** One device an application kernel was given, with the spec line that asked for it. */
+export interface AssignedDevice {
+  kernel: KernelPlacement;
+  address: string;
+  /** Undefined when the machine has no such device (device-exists reports it). */
+  device: PciDevice | undefined;
+  path: SpecPath;
+}
+
+/** Every device of every application kernel, for the rules that judge devices one by one. */
+export function assignedDevices(ctx: RuleContext): AssignedDevice[] {
+  const pci = pciByAddress(ctx.topology);
+  return ctx.placement.kernels.flatMap((kernel) =>
+    kernel.devices.map((address) => ({ kernel, address, device: pci.get(address), path: deviceOrigin(ctx.spec.kernels[kernel.index], kernel.index, address).path })),
+  );
 }

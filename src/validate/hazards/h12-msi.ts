@@ -1,5 +1,5 @@
 import type { Diagnostic } from '../../spec/diagnostic.js';
-import { deviceOrigin, pciByAddress, quoted } from '../layout-lookup.js';
+import { assignedDevices, quoted } from '../layout-lookup.js';
 import type { Rule } from '../rule.js';
 
 /** H12: application kernels have no IOAPIC or legacy PIC, so every device they get must interrupt by MSI or MSI-X. */
@@ -8,34 +8,29 @@ export const msiCapableRule: Rule = {
   hazard: 'H12',
   description: 'every device of an application kernel supports MSI or MSI-X',
   check(ctx) {
-    const pci = pciByAddress(ctx.topology);
     const out: Diagnostic[] = [];
-    for (const kernel of ctx.placement.kernels) {
-      for (const address of kernel.devices) {
-        const device = pci.get(address);
-        if (device === undefined || device.msi === true || device.msix === true) continue;
-        const path = deviceOrigin(ctx.spec.kernels[kernel.index], kernel.index, address).path;
-        if (device.msi === false && device.msix === false) {
-          out.push({
-            severity: 'error',
-            rule: 'device-msi',
-            hazard: 'H12',
-            message: `kernel ${quoted(kernel.name)} takes ${address}, which has neither MSI nor MSI-X: an application kernel has no IOAPIC, so its interrupts would never arrive`,
-            fix: `remove ${address} from its devices and choose an MSI-capable device`,
-            path,
-            kernels: [kernel.name],
-          });
-        } else {
-          out.push({
-            severity: 'warning',
-            rule: 'device-msi',
-            hazard: 'H12',
-            message: `kernel ${quoted(kernel.name)} takes ${address}, whose MSI/MSI-X support is unknown (its config space could not be read); without it the device's interrupts never arrive`,
-            fix: `check \`lspci -vv -s ${address}\` for "MSI:" or "MSI-X:"; discover as root to read config space`,
-            path,
-            kernels: [kernel.name],
-          });
-        }
+    for (const { kernel, address, device, path } of assignedDevices(ctx)) {
+      if (device === undefined || device.msi === true || device.msix === true) continue;
+      if (device.msi === false && device.msix === false) {
+        out.push({
+          severity: 'error',
+          rule: 'device-msi',
+          hazard: 'H12',
+          message: `kernel ${quoted(kernel.name)} takes ${address}, which has neither MSI nor MSI-X: an application kernel has no IOAPIC, so its interrupts would never arrive`,
+          fix: `remove ${address} from its devices and choose an MSI-capable device`,
+          path,
+          kernels: [kernel.name],
+        });
+      } else {
+        out.push({
+          severity: 'warning',
+          rule: 'device-msi',
+          hazard: 'H12',
+          message: `kernel ${quoted(kernel.name)} takes ${address}, whose MSI/MSI-X support is unknown (its config space could not be read); without it the device's interrupts never arrive`,
+          fix: `check \`lspci -vv -s ${address}\` for "MSI:" or "MSI-X:"; discover as root to read config space`,
+          path,
+          kernels: [kernel.name],
+        });
       }
     }
     return out;

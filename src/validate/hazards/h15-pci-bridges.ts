@@ -1,5 +1,5 @@
 import type { Diagnostic } from '../../spec/diagnostic.js';
-import { deviceOrigin, pciByAddress, quoted } from '../layout-lookup.js';
+import { assignedDevices, quoted } from '../layout-lookup.js';
 import type { Rule } from '../rule.js';
 
 /** H15: bridges and PCIe ports cannot be passed to a partition; AER and hot-plug belong to the port's owner. */
@@ -8,23 +8,19 @@ export const pciBridgesRule: Rule = {
   hazard: 'H15',
   description: 'no PCI bridge or PCIe port goes to an application kernel',
   check(ctx) {
-    const pci = pciByAddress(ctx.topology);
     const out: Diagnostic[] = [];
-    for (const kernel of ctx.placement.kernels) {
-      for (const address of kernel.devices) {
-        const device = pci.get(address);
-        if (device === undefined || !device.bridge) continue;
-        const behind = ctx.topology.pci.filter((d) => d.parent === address && !d.bridge).map((d) => d.address);
-        out.push({
-          severity: 'error',
-          rule: 'pci-bridge',
-          hazard: 'H15',
-          message: `kernel ${quoted(kernel.name)} takes ${address}, a PCI bridge or PCIe port (${device.className ?? 'bridge'}), which Parker cannot hand over`,
-          fix: behind.length > 0 ? `take the devices behind it instead: ${behind.join(', ')}` : `remove ${address} from its devices`,
-          path: deviceOrigin(ctx.spec.kernels[kernel.index], kernel.index, address).path,
-          kernels: [kernel.name],
-        });
-      }
+    for (const { kernel, address, device, path } of assignedDevices(ctx)) {
+      if (device === undefined || !device.bridge) continue;
+      const behind = ctx.topology.pci.filter((d) => d.parent === address && !d.bridge).map((d) => d.address);
+      out.push({
+        severity: 'error',
+        rule: 'pci-bridge',
+        hazard: 'H15',
+        message: `kernel ${quoted(kernel.name)} takes ${address}, a PCI bridge or PCIe port (${device.className ?? 'bridge'}), which Parker cannot hand over`,
+        fix: behind.length > 0 ? `take the devices behind it instead: ${behind.join(', ')}` : `remove ${address} from its devices`,
+        path,
+        kernels: [kernel.name],
+      });
     }
     return out;
   },

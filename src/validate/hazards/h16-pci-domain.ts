@@ -1,6 +1,6 @@
 import type { Diagnostic } from '../../spec/diagnostic.js';
 import { parsePciAddress } from '../../units/pci-address.js';
-import { deviceOrigin, quoted } from '../layout-lookup.js';
+import { assignedDevices, quoted } from '../layout-lookup.js';
 import type { Rule } from '../rule.js';
 
 /** H16: the control structure carries bus<<8|devfn only, so a partition's devices must be on PCI domain 0. */
@@ -10,20 +10,18 @@ export const pciDomainRule: Rule = {
   description: 'every device of an application kernel is on PCI domain 0000',
   check(ctx) {
     const out: Diagnostic[] = [];
-    for (const kernel of ctx.placement.kernels) {
-      for (const address of kernel.devices) {
-        const domain = domainOf(address);
-        if (domain === null || domain === 0) continue;
-        out.push({
-          severity: 'error',
-          rule: 'pci-domain',
-          hazard: 'H16',
-          message: `kernel ${quoted(kernel.name)} takes ${address} on PCI domain ${address.split(':')[0]}; Parker names devices by bus and function only, on domain 0000`,
-          fix: `choose a device on domain 0000 (for a device behind Intel VMD, turn VMD off in the firmware so it appears on domain 0000)`,
-          path: deviceOrigin(ctx.spec.kernels[kernel.index], kernel.index, address).path,
-          kernels: [kernel.name],
-        });
-      }
+    for (const { kernel, address, path } of assignedDevices(ctx)) {
+      const domain = domainOf(address);
+      if (domain === null || domain === 0) continue;
+      out.push({
+        severity: 'error',
+        rule: 'pci-domain',
+        hazard: 'H16',
+        message: `kernel ${quoted(kernel.name)} takes ${address} on PCI domain ${address.split(':')[0]}; Parker names devices by bus and function only, on domain 0000`,
+        fix: `choose a device on domain 0000 (for a device behind Intel VMD, turn VMD off in the firmware so it appears on domain 0000)`,
+        path,
+        kernels: [kernel.name],
+      });
     }
     return out;
   },
