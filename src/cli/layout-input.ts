@@ -8,6 +8,7 @@ import { discover } from '../topology/discover.js';
 import type { Topology } from '../topology/model.js';
 import { discoverBootDependencies } from '../topology/boot-dependencies.js';
 import { withHardware } from '../topology/hardware-topology.js';
+import { isSim } from '../machines/sim/sim-machine.js';
 import { prepareLayout, type PreparedLayout } from '../plan/prepare-layout.js';
 
 /** What validate, plan and apply share: the spec, the machine's topology and the checked layout. */
@@ -22,8 +23,7 @@ export interface LayoutInput {
 /** The topology to plan against: live, with the hardware's structure where partitions hide it. */
 export function machineTopology(machine: Machine): Topology {
   const live = discover(machine);
-  const hardware = 'kernel' in machine && machine.kind === 'sim' ? (machine as unknown as { kernel: { hardware: Topology } }).kernel.hardware : null;
-  return withHardware(live, hardware);
+  return withHardware(live, isSim(machine) ? machine.kernel.hardware : null);
 }
 
 /** Reads each kernel's .config (the only file validation looks at), relative to the layout file. */

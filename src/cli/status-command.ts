@@ -5,7 +5,7 @@ import { formatCpuList } from '../units/cpulist.js';
 import { formatSize } from '../units/size.js';
 import { readPartitions } from '../topology/partitions.js';
 import type { Machine } from '../machines/machine.js';
-import type { SimMachine } from '../machines/sim/sim-machine.js';
+import { isSim } from '../machines/sim/sim-machine.js';
 import { Journal } from '../apply/journal.js';
 import { ApplyLock } from '../apply/lock.js';
 import { machineOptions, type MachineFlags } from './machine-flags.js';
@@ -14,10 +14,6 @@ import { outputOption, printData } from './output-format.js';
 import { loadApplied } from './applied-layout.js';
 import { stateDirOf } from './state-dir.js';
 import type { CommandContext } from './command-context.js';
-
-export function isSim(machine: Machine): machine is SimMachine {
-  return machine.kind === 'sim' && 'kernel' in machine;
-}
 
 /** Everything `parker status` shows, as data. */
 export function statusData(machine: Machine, stateDir: string) {

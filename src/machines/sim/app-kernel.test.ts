@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { errnoOf } from '../errno-of.js';
+import { errnoOf } from '../../../test/fixtures/errno-of.js';
 import { parseSize } from '../../units/size.js';
 import { parseSizeAtBase, type PhysRange } from '../../units/phys-range.js';
 import { defaultServerDescription } from '../../topology/default-server.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { errnoOf } from '../errno-of.js';
+import { errnoOf } from '../../../test/fixtures/errno-of.js';
 import { memorySimMachine } from './sim-machine.js';
 
 // cpuN/online in the boot kernel, and the rule that a partition's CPU never comes back.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { errnoOf } from '../errno-of.js';
+import { errnoOf } from '../../../test/fixtures/errno-of.js';
 import { memorySimMachine } from './sim-machine.js';
 import { defaultServerMachine } from '../../topology/default-server.js';
 import { gatherSnapshot } from '../../topology/snapshot.js';

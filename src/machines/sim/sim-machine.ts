@@ -44,6 +44,11 @@ export interface SimMachine extends Machine {
   close(): void;
 }
 
+/** Whether a machine is the simulator (and so has its hardware and controls at hand). */
+export function isSim(machine: Machine): machine is SimMachine {
+  return machine.kind === 'sim' && 'kernel' in machine;
+}
+
 function describeSource(source: SimSource): string {
   switch (source.kind) {
     case 'default':
