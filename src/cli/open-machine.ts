@@ -1,12 +1,10 @@
 import * as fs from 'node:fs';
 import { ParkerError } from '../units/parker-error.js';
 import { DirectoryFs } from '../machines/directory-fs.js';
-import { TreeFs } from '../machines/file-tree.js';
 import type { Machine } from '../machines/machine.js';
 import { readOnlyMachine } from '../machines/read-only-machine.js';
 import { openSnapshot } from '../topology/snapshot.js';
-import { parseSyntheticDescription } from '../topology/synthetic-description.js';
-import { buildSyntheticTree } from '../topology/synthetic-tree.js';
+import { syntheticMachine } from '../topology/synthetic-tree.js';
 import { hostMachine, hostRunsParker } from '../machines/host/host-machine.js';
 import { openSimMachine } from '../machines/sim/sim-machine.js';
 import { stateDirOf } from './state-dir.js';
@@ -35,8 +33,7 @@ export function openMachine(flags: MachineFlags, options: { writable?: boolean }
     return readOnlyMachine(dir, 'root', `sysfs tree ${dir.root}`);
   }
   if (flags.synthetic !== undefined) {
-    const description = parseSyntheticDescription(flags.synthetic);
-    return readOnlyMachine(new TreeFs(buildSyntheticTree(description)), 'synthetic', `synthetic "${flags.synthetic}"`, 'x86_64');
+    return syntheticMachine(flags.synthetic);
   }
   if (flags.from !== undefined) {
     let bytes: Uint8Array;
