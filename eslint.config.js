@@ -4,42 +4,38 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
-/** Layers from the bottom up. A file may import from its own layer and the ones before it. */
+/**
+ * Layers from the bottom up. A file may import from its own layer and the ones below it,
+ * never from a layer above. Layers with the same `rank` are siblings that may not import each
+ * other either (cli and server both sit over the service layer).
+ */
 const LAYERS = [
-  { name: 'units', files: ['src/units/**'] },
-  { name: 'machine seam', files: ['src/machines/*.ts'] },
-  { name: 'topology', files: ['src/topology/**'] },
-  { name: 'spec', files: ['src/spec/**'] },
-  { name: 'validate/plan', files: ['src/validate/**', 'src/plan/**'] },
-  { name: 'apply', files: ['src/apply/**'] },
-  { name: 'machines', files: ['src/machines/*/**'] },
-  { name: 'server/cli', files: ['src/server/**', 'src/cli/**'] },
+  { name: 'units', rank: 0, files: ['src/units/**'], patterns: ['**/units/**'] },
+  { name: 'machine seam', rank: 1, files: ['src/machines/*.ts'], patterns: ['**/machines/*.js'] },
+  { name: 'topology', rank: 2, files: ['src/topology/**'], patterns: ['**/topology/**'] },
+  { name: 'topology tools', rank: 3, files: ['src/synthetic/**', 'src/snapshot/**', 'src/hwloc/**'], patterns: ['**/synthetic/**', '**/snapshot/**', '**/hwloc/**'] },
+  { name: 'spec', rank: 4, files: ['src/spec/**'], patterns: ['**/spec/**'] },
+  { name: 'plan', rank: 5, files: ['src/plan/**'], patterns: ['**/plan/**'] },
+  { name: 'validate', rank: 6, files: ['src/validate/**'], patterns: ['**/validate/**'] },
+  { name: 'interface seam', rank: 7, files: ['src/interfaces/*.ts'], patterns: ['**/interfaces/*.js'] },
+  { name: 'apply', rank: 8, files: ['src/apply/**'], patterns: ['**/apply/**'] },
+  { name: 'kernel interfaces', rank: 9, files: ['src/interfaces/*/**'], patterns: ['**/interfaces/*/**'] },
+  { name: 'machines', rank: 10, files: ['src/machines/*/**'], patterns: ['**/machines/*/**'] },
+  { name: 'service', rank: 11, files: ['src/service/**'], patterns: ['**/service/**'] },
+  { name: 'cli', rank: 12, files: ['src/cli/**'], patterns: ['**/cli/**'] },
+  { name: 'server', rank: 12, files: ['src/server/**'], patterns: ['**/server/**'] },
 ];
 
-/** Import patterns (relative, from any depth) that reach a layer's directory. */
-const PATTERNS = {
-  units: ['**/units/**'],
-  'machine seam': ['**/machines/*.js'],
-  topology: ['**/topology/**'],
-  spec: ['**/spec/**'],
-  'validate/plan': ['**/validate/**', '**/plan/**'],
-  apply: ['**/apply/**'],
-  machines: ['**/machines/*/**'],
-  'server/cli': ['**/server/**', '**/cli/**'],
-};
-
-const layerRules = LAYERS.map((layer, i) => ({
+const layerRules = LAYERS.map((layer) => ({
   files: layer.files,
   rules: {
     'no-restricted-imports': [
       'error',
       {
-        patterns: LAYERS.slice(i + 1)
-          .filter((upper) => upper.name !== 'machine seam' || layer.name !== 'machines')
-          .map((upper) => ({
-            group: PATTERNS[upper.name],
-            message: `${layer.name} may not import from ${upper.name}: imports go down the layers (docs/architecture.md).`,
-          })),
+        patterns: LAYERS.filter((other) => other.rank > layer.rank || (other.rank === layer.rank && other !== layer)).map((other) => ({
+          group: other.patterns,
+          message: `${layer.name} may not import from ${other.name}: imports go down the layers (docs/architecture.md).`,
+        })),
       },
     ],
   },

@@ -7,7 +7,7 @@ import { readOnlyMachine } from '../src/machines/read-only-machine.js';
 import { discover } from '../src/topology/discover.js';
 import type { Cache, Core, Cpu, MemoryBlock, PciDevice } from '../src/topology/model.js';
 import { parsePciIds } from '../src/topology/pci-ids.js';
-import { gatherSnapshot, openSnapshot } from '../src/topology/snapshot.js';
+import { gatherSnapshot, openSnapshot } from '../src/snapshot/snapshot.js';
 import { ParkerError } from '../src/units/parker-error.js';
 import { arm64Clusters } from './fixtures/arm64-clusters.js';
 import { hybridCacheIndexes } from './fixtures/hybrid-cache-indexes.js';

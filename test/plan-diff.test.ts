@@ -3,7 +3,7 @@ import { memorySimMachine } from '../src/machines/sim/sim-machine.js';
 import { discover } from '../src/topology/discover.js';
 import { readPartitions } from '../src/topology/partitions.js';
 import { loadSpec } from '../src/spec/load-spec.js';
-import { prepareLayout } from '../src/plan/prepare-layout.js';
+import { prepareLayout } from '../src/validate/prepare-layout.js';
 import { diffLayout, stopPlan } from '../src/plan/diff.js';
 import { executePlan } from '../src/apply/execute.js';
 import { Journal } from '../src/apply/journal.js';

@@ -4,10 +4,10 @@ import * as os from 'node:os';
 import * as nodePath from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeTreeToDirectory } from '../src/machines/file-tree-disk.js';
-import { defaultServerDescription } from '../src/topology/default-server.js';
-import { parseSyntheticDescription, type SyntheticDescription } from '../src/topology/synthetic-description.js';
-import { syntheticLayout } from '../src/topology/synthetic-layout.js';
-import { buildSyntheticTree } from '../src/topology/synthetic-tree.js';
+import { defaultServerDescription } from '../src/synthetic/default-server.js';
+import { parseSyntheticDescription, type SyntheticDescription } from '../src/synthetic/description.js';
+import { syntheticLayout } from '../src/synthetic/layout.js';
+import { buildSyntheticTree } from '../src/synthetic/tree.js';
 
 /**
  * hwloc's own Linux backend reads a synthetic tree as if it were a machine root: an

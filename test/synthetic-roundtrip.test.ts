@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { TreeFs } from '../src/machines/file-tree.js';
 import { readOnlyMachine } from '../src/machines/read-only-machine.js';
-import { defaultServerDescription } from '../src/topology/default-server.js';
+import { defaultServerDescription } from '../src/synthetic/default-server.js';
 import { discover } from '../src/topology/discover.js';
 import type { Topology } from '../src/topology/model.js';
 import type { PciIds } from '../src/topology/pci-ids.js';
@@ -10,9 +10,9 @@ import {
   formatSyntheticDescription,
   parseSyntheticDescription,
   type SyntheticDescription,
-} from '../src/topology/synthetic-description.js';
-import { syntheticLayout, type SyntheticLayout } from '../src/topology/synthetic-layout.js';
-import { buildSyntheticTree } from '../src/topology/synthetic-tree.js';
+} from '../src/synthetic/description.js';
+import { syntheticLayout, type SyntheticLayout } from '../src/synthetic/layout.js';
+import { buildSyntheticTree } from '../src/synthetic/tree.js';
 
 /** Names are not what this test is about; keep discovery off the pci.ids file. */
 const NO_NAMES: PciIds = { vendorName: () => null, deviceName: () => null };

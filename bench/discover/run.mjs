@@ -11,8 +11,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseSyntheticDescription } from '../../dist/topology/synthetic-description.js';
-import { buildSyntheticTree } from '../../dist/topology/synthetic-tree.js';
+import { parseSyntheticDescription } from '../../dist/synthetic/description.js';
+import { buildSyntheticTree } from '../../dist/synthetic/tree.js';
 import { writeTreeToDirectory } from '../../dist/machines/file-tree-disk.js';
 import { hasFlag, machineInfo, machineLines, mib, ms, profileTables, runsFromArgs, scratchDir, summarizeProfile, summary, table, timedSync, writeResults } from '../bench-support.mjs';
 

@@ -49,7 +49,7 @@ async function child(stateBase) {
   const { readPartitions } = await import('../../dist/topology/partitions.js');
   const { loadSpec } = await import('../../dist/spec/load-spec.js');
   const { hasErrors } = await import('../../dist/spec/diagnostic.js');
-  const { prepareLayout } = await import('../../dist/plan/prepare-layout.js');
+  const { prepareLayout } = await import('../../dist/validate/prepare-layout.js');
   const { diffLayout } = await import('../../dist/plan/diff.js');
   const { executePlan } = await import('../../dist/apply/execute.js');
   const { Journal } = await import('../../dist/apply/journal.js');

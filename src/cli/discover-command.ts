@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { discover } from '../topology/discover.js';
-import { toHwlocXml } from '../topology/hwloc-xml.js';
+import { toHwlocXml } from '../hwloc/hwloc-xml.js';
 import { machineOptions, type MachineFlags } from './machine-flags.js';
 import { openMachine } from './open-machine.js';
 import { outputOption, printData } from './output-format.js';

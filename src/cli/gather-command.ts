@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { Command } from 'commander';
 import { ParkerError } from '../units/parker-error.js';
-import { gatherSnapshot } from '../topology/snapshot.js';
+import { gatherSnapshot } from '../snapshot/snapshot.js';
 import { machineOptions, type MachineFlags } from './machine-flags.js';
 import { openMachine } from './open-machine.js';
 import type { CommandContext } from './command-context.js';

@@ -9,7 +9,7 @@ import type { Topology } from '../topology/model.js';
 import { discoverBootDependencies } from '../topology/boot-dependencies.js';
 import { withHardware } from '../topology/hardware-topology.js';
 import { isSim } from '../machines/sim/sim-machine.js';
-import { prepareLayout, type PreparedLayout } from '../plan/prepare-layout.js';
+import { prepareLayout, type PreparedLayout } from '../validate/prepare-layout.js';
 
 /** What validate, plan and apply share: the spec, the machine's topology and the checked layout. */
 export interface LayoutInput {

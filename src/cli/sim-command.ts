@@ -8,7 +8,7 @@ import type { SimSource } from '../machines/sim/sim-state.js';
 import { describePool } from '../machines/sim/cma-pools.js';
 import { INJECTIONS, BOOT_MODEL, type Injection } from '../machines/sim/app-kernel.js';
 import { makeTestBzImage } from '../machines/sim/bzimage.js';
-import { parseSyntheticDescription } from '../topology/synthetic-description.js';
+import { parseSyntheticDescription } from '../synthetic/description.js';
 import { forgetApplied } from './applied-layout.js';
 import { outputOption, printData } from './output-format.js';
 import { stateDirOf } from './state-dir.js';

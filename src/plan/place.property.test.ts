@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { buildLayout } from '../../test/fixtures/layout-builders.js';
 import { buildTopology, type TopologyShape } from '../../test/fixtures/topology-builders.js';
 import { formatCpuList } from '../units/cpulist.js';
-import { exhaustiveBestScore } from './exhaustive-placement.js';
+import { exhaustiveBestScore } from '../../test/fixtures/exhaustive-placement.js';
 import { place } from './place.js';
 import { PlacementScorer } from './placement-score.js';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { errnoOf } from '../../../test/fixtures/errno-of.js';
 import type { KernelFs } from '../machine.js';
 import { memorySimMachine } from './sim-machine.js';
-import { gatherSnapshot } from '../../topology/snapshot.js';
+import { gatherSnapshot } from '../../snapshot/snapshot.js';
 
 // The control filesystem as parker-kernel-interface.md describes it, driven only through
 // machine.fs as a tool would drive /sys/fs/parker.

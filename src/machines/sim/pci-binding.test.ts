@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { errnoOf } from '../../../test/fixtures/errno-of.js';
 import { memorySimMachine } from './sim-machine.js';
-import { defaultServerMachine } from '../../topology/default-server.js';
-import { gatherSnapshot } from '../../topology/snapshot.js';
+import { defaultServerMachine } from '../../synthetic/default-server.js';
+import { gatherSnapshot } from '../../snapshot/snapshot.js';
 
 // Boot-kernel PCI driver binding: drivers/NAME/{bind,unbind}, driver_override, drivers_probe.
 

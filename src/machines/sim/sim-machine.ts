@@ -6,10 +6,10 @@ import type { Kexec, KexecLoad, Machine, MachineClock, RunResult } from '../mach
 import { readOnlyMachine } from '../read-only-machine.js';
 import { DirectoryFs } from '../directory-fs.js';
 import { discover } from '../../topology/discover.js';
-import { buildDefaultServerTree, DEFAULT_SERVER_CMDLINE } from '../../topology/default-server.js';
-import { parseSyntheticDescription } from '../../topology/synthetic-description.js';
-import { buildSyntheticTree } from '../../topology/synthetic-tree.js';
-import { gatherSnapshot, openSnapshot } from '../../topology/snapshot.js';
+import { buildDefaultServerTree, DEFAULT_SERVER_CMDLINE } from '../../synthetic/default-server.js';
+import { parseSyntheticDescription } from '../../synthetic/description.js';
+import { buildSyntheticTree } from '../../synthetic/tree.js';
+import { gatherSnapshot, openSnapshot } from '../../snapshot/snapshot.js';
 import { SimKernel } from './sim-kernel.js';
 import { SimFs, applyOp } from './sim-fs.js';
 import { SimStore, type SimLogEntry, type SimMeta } from './sim-store.js';

@@ -1,9 +1,9 @@
 import type { FileTree } from '../machines/file-tree.js';
 import { parsePciAddress } from '../units/pci-address.js';
-import type { SyntheticPciDevice } from './synthetic-description.js';
-import type { SyntheticLayout } from './synthetic-layout.js';
-import { buildPciConfig, PCIE_TYPE } from './synthetic-pci-config.js';
-import { CpuSetText, dirAt, hex, link, put, putBytes, relativeTarget, sub } from './synthetic-tree-files.js';
+import type { SyntheticPciDevice } from './description.js';
+import type { SyntheticLayout } from './layout.js';
+import { buildPciConfig, PCIE_TYPE } from './pci-config.js';
+import { CpuSetText, dirAt, hex, link, put, putBytes, relativeTarget, sub } from './tree-files.js';
 
 const LINK_SPEEDS: Record<number, string> = { 1: '2.5 GT/s PCIe', 2: '5.0 GT/s PCIe', 3: '8.0 GT/s PCIe', 4: '16.0 GT/s PCIe', 5: '32.0 GT/s PCIe' };
 const hex4 = (n: number) => `0x${hex(n, 4)}`;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ParkerError } from '../units/parker-error.js';
-import { parseSyntheticDescription, type SyntheticPciDevice } from './synthetic-description.js';
-import { cmaAreas, SYNTHETIC_NVME, syntheticLayout } from './synthetic-layout.js';
+import { parseSyntheticDescription, type SyntheticPciDevice } from './description.js';
+import { cmaAreas, SYNTHETIC_NVME, syntheticLayout } from './layout.js';
 
 const GiB = 2 ** 30;
 const layoutOf = (text: string) => syntheticLayout(parseSyntheticDescription(text));

@@ -8,7 +8,7 @@ import { ParkerError } from '../units/parker-error.js';
 import { formatCpuList } from '../units/cpulist.js';
 import { formatCpuMask } from '../units/cpumask.js';
 import { formatHwlocBitmap, toHwlocXml } from './hwloc-xml.js';
-import { TOPOLOGY_SCHEMA, type Cache, type Cpu, type NumaNode, type PciDevice, type Topology } from './model.js';
+import { TOPOLOGY_SCHEMA, type Cache, type Cpu, type NumaNode, type PciDevice, type Topology } from '../topology/model.js';
 
 // ---------------------------------------------------------------------------------------
 // Running the real hwloc

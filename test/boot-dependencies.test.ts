@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { FileTree, TreeFs } from '../machines/file-tree.js';
-import { discoverBootDependencies } from './boot-dependencies.js';
-import { buildDefaultServerTree } from './default-server.js';
+import { FileTree, TreeFs } from '../src/machines/file-tree.js';
+import { discoverBootDependencies } from '../src/topology/boot-dependencies.js';
+import { buildDefaultServerTree } from '../src/synthetic/default-server.js';
 
 const NVME_DIR = 'devices/pci0000:40/0000:40:01.1/0000:41:00.0/nvme/nvme0/nvme0n1';
 const SATA_DIR = 'devices/pci0000:00/0000:00:17.0/ata1/host0/target0:0:0/0:0:0:0/block/sda';

@@ -1,7 +1,7 @@
 import { ParkerError } from '../units/parker-error.js';
 import { formatCpuList } from '../units/cpulist.js';
 import { comparePciAddresses, parsePciAddress } from '../units/pci-address.js';
-import type { Cache, PciDevice, Topology } from './model.js';
+import type { Cache, PciDevice, Topology } from '../topology/model.js';
 
 /**
  * The topology as hwloc v2 XML: what `lstopo --of xml` writes and `lstopo -i FILE.xml`,

@@ -1,8 +1,8 @@
 import type { FileTree } from '../machines/file-tree.js';
 import type { Machine } from '../machines/machine.js';
-import { parseSyntheticDescription, type SyntheticDescription, type SyntheticPciDevice } from './synthetic-description.js';
-import { SYNTHETIC_NIC, SYNTHETIC_NVME } from './synthetic-layout.js';
-import { buildSyntheticTree, syntheticMachine } from './synthetic-tree.js';
+import { parseSyntheticDescription, type SyntheticDescription, type SyntheticPciDevice } from './description.js';
+import { SYNTHETIC_NIC, SYNTHETIC_NVME } from './layout.js';
+import { buildSyntheticTree, syntheticMachine } from './tree.js';
 
 /**
  * The built-in machine: two 64-core packages with two NUMA nodes each, 256 CPUs (thread

@@ -2,14 +2,14 @@ import { FileTree, TreeFs } from '../machines/file-tree.js';
 import type { Machine } from '../machines/machine.js';
 import { readOnlyMachine } from '../machines/read-only-machine.js';
 import { formatCpuList } from '../units/cpulist.js';
-import { formatSyntheticDescription, parseSyntheticDescription, type SyntheticDescription } from './synthetic-description.js';
-import { CACHE_LINE_SIZE, SYNTHETIC_CACHES, syntheticLayout, type SyntheticLayout, type SyntheticNode } from './synthetic-layout.js';
-import { writePci } from './synthetic-pci-tree.js';
-import { nodeMeminfo, nodeUsage, writeProc } from './synthetic-procfs.js';
-import { CpuSetText, dirAt, hex, link, put, sub } from './synthetic-tree-files.js';
+import { formatSyntheticDescription, parseSyntheticDescription, type SyntheticDescription } from './description.js';
+import { CACHE_LINE_SIZE, SYNTHETIC_CACHES, syntheticLayout, type SyntheticLayout, type SyntheticNode } from './layout.js';
+import { writePci } from './pci-tree.js';
+import { nodeMeminfo, nodeUsage, writeProc } from './procfs.js';
+import { CpuSetText, dirAt, hex, link, put, sub } from './tree-files.js';
 
-export { SYNTHETIC_KERNEL_RELEASE } from './synthetic-procfs.js';
-export { relativeTarget } from './synthetic-tree-files.js';
+export { SYNTHETIC_KERNEL_RELEASE } from './procfs.js';
+export { relativeTarget } from './tree-files.js';
 
 /** CONFIG_NR_CPUS - 1 of Debian's x86_64 kernels. */
 const KERNEL_MAX = 8191;

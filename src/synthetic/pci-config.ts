@@ -1,4 +1,4 @@
-import type { SyntheticPciDevice } from './synthetic-description.js';
+import type { SyntheticPciDevice } from './description.js';
 
 /** PCI Express device/port types (PCIe capability register bits 7:4). */
 export const PCIE_TYPE = { endpoint: 0, rootPort: 4, downstreamPort: 6, rootComplexIntegrated: 9 } as const;

@@ -1,10 +1,10 @@
 import { sortDiagnostics, type Diagnostic } from '../spec/diagnostic.js';
 import type { LayoutSpec } from '../spec/spec-schema.js';
 import type { Topology } from '../topology/model.js';
-import { validateLayout } from '../validate/validate.js';
-import { buildCommandLines } from './command-lines.js';
-import { place } from './place.js';
-import type { ResolvedLayout } from './resolved-layout.js';
+import { validateLayout } from './validate.js';
+import { buildCommandLines } from '../plan/command-lines.js';
+import { place } from '../plan/place.js';
+import type { ResolvedLayout } from '../plan/resolved-layout.js';
 
 export interface LayoutInputs {
   spec: LayoutSpec;

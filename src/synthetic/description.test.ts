@@ -7,7 +7,7 @@ import {
   parseSyntheticDescription,
   syntheticCounts,
   type SyntheticDescription,
-} from './synthetic-description.js';
+} from './description.js';
 
 const GiB = 2 ** 30;
 const MiB = 2 ** 20;

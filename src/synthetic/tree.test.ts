@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { TreeFs, type FileTree } from '../machines/file-tree.js';
 import { buildDefaultServerTree } from './default-server.js';
-import { parsePciConfig } from './pci-config.js';
-import { parseSyntheticDescription } from './synthetic-description.js';
-import { buildSyntheticTree, relativeTarget, syntheticMachine } from './synthetic-tree.js';
+import { parsePciConfig } from '../topology/pci-config.js';
+import { parseSyntheticDescription } from './description.js';
+import { buildSyntheticTree, relativeTarget, syntheticMachine } from './tree.js';
 
 const fromText = (text: string) => buildSyntheticTree(parseSyntheticDescription(text));
 const server = new TreeFs(buildDefaultServerTree());

@@ -6,8 +6,8 @@ import { RecordingFs, type Recorded } from '../machines/recording-fs.js';
 import type { KernelFs, Machine } from '../machines/machine.js';
 import { readOnlyMachine } from '../machines/read-only-machine.js';
 import { readTar, writeTar, type TarEntry } from './tar.js';
-import { discover } from './discover.js';
-import type { Topology } from './model.js';
+import { discover } from '../topology/discover.js';
+import type { Topology } from '../topology/model.js';
 
 /**
  * `parker gather` snapshots: a gzip'd tar of exactly the sysfs/procfs files discovery read on

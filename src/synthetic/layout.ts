@@ -8,7 +8,7 @@ import {
   syntheticCounts,
   type SyntheticDescription,
   type SyntheticPciDevice,
-} from './synthetic-description.js';
+} from './description.js';
 
 /**
  * Where everything of a synthetic machine is: which CPU number each thread gets, which

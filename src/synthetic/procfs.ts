@@ -1,7 +1,7 @@
 import type { FileTree } from '../machines/file-tree.js';
 import { formatPhysRange, type PhysRange } from '../units/phys-range.js';
-import { SYNTHETIC_CACHES, type SyntheticLayout, type SyntheticNode } from './synthetic-layout.js';
-import { dirAt, put, sub } from './synthetic-tree-files.js';
+import { SYNTHETIC_CACHES, type SyntheticLayout, type SyntheticNode } from './layout.js';
+import { dirAt, put, sub } from './tree-files.js';
 
 // The procfs files of a synthetic machine, and the node meminfo that shares their numbers.
 

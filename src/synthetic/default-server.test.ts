@@ -9,8 +9,8 @@ import {
   defaultServerDescription,
   defaultServerMachine,
 } from './default-server.js';
-import { syntheticCounts } from './synthetic-description.js';
-import { syntheticLayout } from './synthetic-layout.js';
+import { syntheticCounts } from './description.js';
+import { syntheticLayout } from './layout.js';
 
 const GiB = 2 ** 30;
 
