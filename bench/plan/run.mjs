@@ -18,7 +18,7 @@ import { hasErrors } from '../../dist/spec/diagnostic.js';
 import { prepareLayout } from '../../dist/validate/prepare-layout.js';
 import { place } from '../../dist/plan/place.js';
 import { buildCommandLines } from '../../dist/plan/command-lines.js';
-import { validateLayout, ALL_RULES } from '../../dist/validate/validate.js';
+import { validateLayout, RULES as ALL_RULES } from '../../dist/validate/validate.js';
 import { diffLayout } from '../../dist/plan/diff.js';
 import { compareWithFirstFit } from '../../dist/plan/compare-placements.js';
 import {

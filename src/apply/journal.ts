@@ -9,7 +9,7 @@ import type { Step } from '../plan/step.js';
  * it runs, and end is fsync'd so a finished apply stays finished; see DURABLE.
  */
 export type JournalRecord =
-  | { type: 'begin'; txn: string; at: string; command: string; machine: string; steps: Step[] }
+  | { type: 'begin'; txn: string; at: string; command: string; machine: string; interface?: string; steps: Step[] }
   | { type: 'intent'; txn: string; step: number }
   | { type: 'done'; txn: string; step: number; ms: number }
   | { type: 'failed'; txn: string; step: number; error: string }

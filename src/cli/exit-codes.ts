@@ -1,34 +1,17 @@
 import { ParkerError } from '../units/parker-error.js';
+import { ERROR_CODES, EXIT, isErrorCode } from '../units/error-codes.js';
 import { KernelError } from '../machines/kernel-error.js';
 
-/** Exit statuses, documented in docs/cli.md. Stable: scripts branch on them. */
-export const EXIT = {
-  ok: 0,
-  /** The spec has errors (validate, plan). */
-  invalid: 1,
-  /** Bad flags or arguments. */
-  usage: 2,
-  /** The machine refused an operation (a kernel errno), or a file could not be read. */
-  machine: 3,
-  /** validate: warnings but no errors. */
-  warnings: 4,
-  /** apply, start: a step failed and was rolled back (the machine is as it was). */
-  rolledBack: 5,
-  /** Anything else: a bug. */
-  internal: 70,
-} as const;
+/** Exit statuses, documented in docs/cli.md and docs/errors.md; defined with the error codes. */
+export { EXIT };
 
-/** Codes that mean the command line named something wrong (docs/errors.md). */
-const USAGE_CODES = new Set(['E_USAGE', 'E_PARSE', 'E_SYNTHETIC', 'E_MACHINE', 'E_NOT_FOUND', 'E_NO_LAYOUT', 'E_NOT_RUNNING', 'E_CONFIRM']);
-/** Codes that mean the layout cannot be applied as it stands. */
-const INVALID_CODES = new Set(['E_INVALID', 'E_BOOT_CHANGES']);
-
+/**
+ * The exit status of a command that ended with this error: a ParkerError's from its code's row
+ * of ERROR_CODES, a KernelError's from E_KERNEL's, anything else E_INTERNAL's (a bug). A
+ * rolled-back transaction sets 5 itself (reportResult), whatever the step's error.
+ */
 export function exitCodeFor(error: unknown): number {
-  if (error instanceof ParkerError) {
-    if (USAGE_CODES.has(error.code)) return EXIT.usage;
-    if (INVALID_CODES.has(error.code)) return EXIT.invalid;
-    return EXIT.machine;
-  }
-  if (error instanceof KernelError) return EXIT.machine;
-  return EXIT.internal;
+  if (error instanceof ParkerError) return isErrorCode(error.code) ? ERROR_CODES[error.code].exit : EXIT.machine;
+  if (error instanceof KernelError) return ERROR_CODES.E_KERNEL.exit;
+  return ERROR_CODES.E_INTERNAL.exit;
 }

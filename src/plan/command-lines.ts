@@ -9,12 +9,7 @@ import { profileParams } from './profiles.js';
 import type { BootCmdline, CmdlineParam, KernelCmdline, Placement } from './resolved-layout.js';
 import { CONSOLE_BAUD, serialPortsOf } from './serial-ports.js';
 
-/** Placeholders in `text`, filled in at apply time. */
-export const CONTROL_STRUCTURE_PLACEHOLDER = '<control_structure>';
-export const MEMMAP_PLACEHOLDER = '<memmap>';
-
-/** Parameters only parker may write: a wrong value hands the kernel another's control page or memory. */
-const PARKER_KEYS = ['parker', 'memmap'];
+import type { CmdlineTerms } from './cmdline-terms.js';
 
 export interface CommandLines {
   cmdlines: KernelCmdline[];
@@ -23,24 +18,24 @@ export interface CommandLines {
 }
 
 /**
- * Each application kernel's command line, in this order: `parker=` and `memmap=` (filled in at
- * apply time), its serial console, the hazard parameters (hazard-params.ts), its profile's
+ * Each application kernel's command line, in this order: the kernel interface's own parameters
+ * (`terms`: for Parker `parker=` and `memmap=`, filled in at apply time), its serial console, the hazard parameters (hazard-params.ts), its profile's
  * parameters, then the user's `cmdline`. And the boot kernel's needed parameters.
  *
- * Conflicts reported here: the user writing parker= or memmap= (error), a second serial
+ * Conflicts reported here: the user writing a key the interface reserves (error), a second serial
  * console (warning), replacing a profile parameter (warning: the user's value is used instead).
  * The user's parameters are otherwise appended as written: a value that undoes a hazard
  * parameter stays in the line and is reported by that hazard's rule, which knows whether the
  * value is harmful, so each problem is reported once. Pure.
  */
-export function buildCommandLines(spec: LayoutSpec, placement: Placement, topology: Topology): CommandLines {
+export function buildCommandLines(spec: LayoutSpec, placement: Placement, topology: Topology, terms: CmdlineTerms): CommandLines {
   const diagnostics: Diagnostic[] = [];
   const bootItems = effectiveBootItems(topology.kernel.cmdline, spec.boot.cmdline);
   const consoles = assignConsoles(spec, bootItems);
   const hazards = hazardParams(bootItems);
   const cmdlines = spec.kernels.map((kernel, index) => {
     const cpuCount = (placement.kernels.find((k) => k.index === index) ?? placement.kernels.find((k) => k.name === kernel.name))?.cpus.length ?? 0;
-    return kernelCmdline(kernel, index, consoles[index]!, hazards, cpuCount, diagnostics);
+    return kernelCmdline(kernel, index, consoles[index]!, hazards, cpuCount, terms, diagnostics);
   });
   const boot = buildBootCmdline(spec, placement, topology);
   return { cmdlines, boot: boot.boot, diagnostics: [...diagnostics, ...boot.diagnostics] };
@@ -77,13 +72,9 @@ function assignConsoles(spec: LayoutSpec, bootItems: readonly CmdlineItem[]): Co
   });
 }
 
-function kernelCmdline(kernel: KernelSpec, index: number, console: ConsoleChoice, hazards: readonly CmdlineParam[], cpuCount: number, out: Diagnostic[]): KernelCmdline {
+function kernelCmdline(kernel: KernelSpec, index: number, console: ConsoleChoice, hazards: readonly CmdlineParam[], cpuCount: number, terms: CmdlineTerms, out: Diagnostic[]): KernelCmdline {
   const path = ['kernels', index, 'cmdline'];
-  const params: CmdlineParam[] = [
-    { key: 'parker', value: CONTROL_STRUCTURE_PLACEHOLDER, source: 'parker', reason: 'control structure address' },
-    { key: 'memmap', value: 'exactmap', source: 'parker', reason: 'memory range' },
-    { key: 'memmap', value: MEMMAP_PLACEHOLDER, source: 'parker', reason: 'memory range' },
-  ];
+  const params: CmdlineParam[] = terms.params.map((p) => ({ ...p }));
   if (console.generate) params.push({ key: 'console', value: `${console.port},${CONSOLE_BAUD}`, source: 'console', reason: 'H17' });
   params.push(...hazards, ...profileParams(kernel.profile, cpuCount));
 
@@ -106,11 +97,11 @@ function kernelCmdline(kernel: KernelSpec, index: number, console: ConsoleChoice
       params.push(param);
       continue;
     }
-    if (PARKER_KEYS.some((k) => sameKey(k, item.key))) {
+    if (terms.reservedKeys.some((k) => sameKey(k, item.key))) {
       out.push({
         severity: 'error',
         rule: 'cmdline-conflict',
-        message: `kernel "${kernel.name}" sets ${renderItem(item)} in its cmdline, but parker writes parker= and memmap= itself (its control structure and its memory range); another value would make it use memory that is not its own`,
+        message: `kernel "${kernel.name}" sets ${renderItem(item)} in its cmdline, but ${terms.reservedWhy}`,
         fix: `remove ${renderItem(item)} from the cmdline of kernel "${kernel.name}"`,
         path,
         kernels: [kernel.name],

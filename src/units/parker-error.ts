@@ -1,11 +1,13 @@
+import type { ErrorCode } from './error-codes.js';
+
 /**
- * The one error class users see. `code` is stable (documented in docs/errors.md and mapped to
- * exit statuses by the CLI); `hint` says what to do next. No stack traces for these.
+ * The one error class users see. `code` is stable: one of ERROR_CODES (./error-codes.ts), which
+ * gives its exit status and docs/errors.md; `hint` says what to do next. No stack traces for these.
  */
 export class ParkerError extends Error {
   override readonly name = 'ParkerError';
   constructor(
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     readonly hint?: string,
     options?: { cause?: unknown },

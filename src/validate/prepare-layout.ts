@@ -2,13 +2,23 @@ import { sortDiagnostics, type Diagnostic } from '../spec/diagnostic.js';
 import type { LayoutSpec } from '../spec/spec-schema.js';
 import type { Topology } from '../topology/model.js';
 import { validateLayout } from './validate.js';
+import { RULES } from './rules/index.js';
 import { buildCommandLines } from '../plan/command-lines.js';
 import { place } from '../plan/place.js';
 import type { ResolvedLayout } from '../plan/resolved-layout.js';
+import type { CmdlineTerms } from '../plan/cmdline-terms.js';
+import type { Rule } from './rule.js';
+
+/** What the kernel interface adds to every layout: its command-line parameters and its own rules. */
+export interface InterfaceTerms {
+  cmdline: CmdlineTerms;
+  rules: readonly Rule[];
+}
 
 export interface LayoutInputs {
   spec: LayoutSpec;
   topology: Topology;
+  kernelInterface: InterfaceTerms;
   /** .config text per kernel name, read by the caller (validation itself reads no files). */
   configs?: ReadonlyMap<string, string>;
   /** PCI address -> what of the boot kernel it backs (root filesystem, swap, default route). */
@@ -28,7 +38,7 @@ export function prepareLayout(inputs: LayoutInputs): PreparedLayout {
   if (placed.diagnostics.some((d) => d.severity === 'error')) {
     return { resolved: null, diagnostics: sortDiagnostics(placed.diagnostics) };
   }
-  const lines = buildCommandLines(spec, placed.placement, topology);
+  const lines = buildCommandLines(spec, placed.placement, topology, inputs.kernelInterface.cmdline);
   const ruleDiagnostics = validateLayout({
     spec,
     topology,
@@ -37,7 +47,7 @@ export function prepareLayout(inputs: LayoutInputs): PreparedLayout {
     boot: lines.boot,
     configs: inputs.configs ?? new Map(),
     bootDependencies: inputs.bootDependencies ?? new Map(),
-  });
+  }, [...RULES, ...inputs.kernelInterface.rules]);
   return {
     resolved: { spec, placement: placed.placement, cmdlines: lines.cmdlines, boot: lines.boot },
     diagnostics: sortDiagnostics([...placed.diagnostics, ...lines.diagnostics, ...ruleDiagnostics]),

@@ -3,14 +3,14 @@ import { hazardContext } from '../../test/fixtures/hazard-context.js';
 import { BOOT_NVME, NODE1_NVME, ROOT_PORT, kernelSpec, layoutSpec, ruleContext } from '../../test/fixtures/rule-context.js';
 import { hasErrors } from '../spec/diagnostic.js';
 import type { Rule } from './rule.js';
-import { ALL_RULES, validateLayout } from './validate.js';
+import { RULES, validateLayout } from './validate.js';
 
 describe('validateLayout', () => {
   test('every rule has its own id and a description, and every hazard H01-H25 has a rule', () => {
-    const ids = ALL_RULES.map((r) => r.id);
+    const ids = RULES.map((r) => r.id);
     expect(new Set(ids).size).toBe(ids.length);
-    expect(ALL_RULES.filter((r) => r.description.trim() === '').map((r) => r.id)).toEqual([]);
-    const hazards = new Set(ALL_RULES.map((r) => r.hazard).filter((h) => h !== undefined));
+    expect(RULES.filter((r) => r.description.trim() === '').map((r) => r.id)).toEqual([]);
+    const hazards = new Set(RULES.map((r) => r.hazard).filter((h) => h !== undefined));
     expect([...hazards].sort()).toEqual(Array.from({ length: 25 }, (_, i) => `H${String(i + 1).padStart(2, '0')}`));
   });
 
@@ -41,9 +41,30 @@ describe('validateLayout', () => {
     const fixed = (rule: string, severity: 'error' | 'warning', path?: (string | number)[]): Rule => ({
       id: rule,
       description: rule,
-      check: () => [{ severity, rule, message: rule, ...(path ? { path } : {}) }],
+      check: () => [{ severity, message: rule, ...(path ? { path } : {}) }],
     });
     const rules = [fixed('w', 'warning', ['kernels', 0]), fixed('b', 'error', ['kernels', 10]), fixed('a', 'error', ['kernels', 2]), fixed('c', 'error')];
     expect(validateLayout(ruleContext(layoutSpec([])), rules).map((d) => d.rule)).toEqual(['c', 'a', 'b', 'w']);
+  });
+
+  test("stamps each finding with its rule's id and hazard; a finding may override the hazard", () => {
+    const rule: Rule = {
+      id: 'stamped',
+      hazard: 'H25',
+      description: 'stamped',
+      check: () => [
+        { severity: 'error', message: 'default', kernels: ['a'] },
+        { severity: 'warning', hazard: 'H24', message: 'override' },
+      ],
+    };
+    const plain: Rule = { id: 'plain', description: 'plain', check: () => [{ severity: 'info', message: 'no hazard' }] };
+    const found = validateLayout(ruleContext(layoutSpec([])), [...RULES.slice(0, 1), rule, plain]);
+    expect(found).toEqual([
+      { severity: 'error', rule: 'stamped', hazard: 'H25', message: 'default', kernels: ['a'] },
+      { severity: 'warning', rule: 'stamped', hazard: 'H24', message: 'override' },
+      { severity: 'info', rule: 'plain', message: 'no hazard' },
+    ]);
+    expect(Object.keys(found[0]!)).toEqual(['severity', 'rule', 'hazard', 'message', 'kernels']);
+    expect('hazard' in found[2]!).toBe(false);
   });
 });

@@ -1,12 +1,14 @@
 import { sortDiagnostics, type Diagnostic } from '../spec/diagnostic.js';
-import { HAZARD_RULES } from './hazards/index.js';
-import type { Rule, RuleContext } from './rule.js';
-import { RESOURCE_RULES } from './rules/index.js';
+import { runRule, type Rule, type RuleContext } from './rule.js';
+import { RULES } from './rules/index.js';
 
-/** Every rule validation runs: resources first, then the hazards of docs/hazards.md. */
-export const ALL_RULES: readonly Rule[] = [...RESOURCE_RULES, ...HAZARD_RULES];
+export { RULES };
 
-/** Runs every rule over a resolved layout. Pure; the result is sorted (sortDiagnostics). */
-export function validateLayout(ctx: RuleContext, rules: readonly Rule[] = ALL_RULES): Diagnostic[] {
-  return sortDiagnostics(rules.flatMap((rule) => rule.check(ctx)));
+/**
+ * Runs the rules over a resolved layout, stamping each finding with its rule's id and hazard.
+ * Pure; the result is sorted (sortDiagnostics). Pass `[...RULES, ...extraRules]` to add rules
+ * kept elsewhere.
+ */
+export function validateLayout(ctx: RuleContext, rules: readonly Rule[] = RULES): Diagnostic[] {
+  return sortDiagnostics(rules.flatMap((rule) => runRule(rule, ctx)));
 }

@@ -1,8 +1,7 @@
-import type { Diagnostic } from '../../spec/diagnostic.js';
 import type { Core } from '../../topology/model.js';
 import { formatCpuList } from '../../units/cpulist.js';
 import { BOOT, cpuOwners, quoted } from '../layout-lookup.js';
-import type { Rule } from '../rule.js';
+import type { Finding, Rule } from '../rule.js';
 
 /**
  * The boot kernel keeps every thread of at least one core: it runs the control filesystem,
@@ -21,9 +20,8 @@ export const bootWholeCoreRule: Rule = {
     const owners = cpuOwners(ctx.placement.kernels);
     const target = cores.find((c) => c.cpus.includes(0)) ?? cores[0]!;
     const holders = holdersOf(target, owners);
-    const d: Diagnostic = {
+    const d: Finding = {
       severity: 'error',
-      rule: 'boot-whole-core',
       message:
         boot.size === 0
           ? 'the boot kernel keeps no CPU: it needs at least one whole core to run and to start the other kernels'

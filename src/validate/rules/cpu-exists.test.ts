@@ -1,11 +1,12 @@
 import { describe, expect, test } from 'vitest';
+import { runRule } from '../rule.js';
 import { kernelSpec, layoutSpec, ruleContext } from '../../../test/fixtures/rule-context.js';
 import { cpuExistsRule } from './cpu-exists.js';
 
 describe('cpu-exists', () => {
   test('fires for CPUs the machine does not have, in a kernel and in boot.cpus', () => {
     const spec = layoutSpec([kernelSpec('a', { cpus: '1,9-10' })], { cpus: '0,12' });
-    expect(cpuExistsRule.check(ruleContext(spec))).toEqual([
+    expect(runRule(cpuExistsRule, ruleContext(spec))).toEqual([
       {
         severity: 'error',
         rule: 'cpu-exists',
@@ -30,6 +31,6 @@ describe('cpu-exists', () => {
       [kernelSpec('a', { cpus: '1-3,5-7' }), kernelSpec('b', { cpus: { count: 64, placement: 'packed', granularity: 'core' } }), kernelSpec('c', { cpus: '3-1' })],
       { cpus: '0,4' },
     );
-    expect(cpuExistsRule.check(ruleContext(spec))).toEqual([]);
+    expect(runRule(cpuExistsRule, ruleContext(spec))).toEqual([]);
   });
 });

@@ -1,9 +1,8 @@
-import type { Diagnostic } from '../../spec/diagnostic.js';
 import type { Topology } from '../../topology/model.js';
 import { formatCpuList, parseCpuList } from '../../units/cpulist.js';
 import { ParkerError } from '../../units/parker-error.js';
 import { BOOT, quoted, type SpecPath } from '../layout-lookup.js';
-import type { Rule } from '../rule.js';
+import type { Finding, Rule } from '../rule.js';
 
 /** Every CPU named in an explicit list (a kernel's or the boot kernel's) exists on the machine. */
 export const cpuExistsRule: Rule = {
@@ -11,7 +10,7 @@ export const cpuExistsRule: Rule = {
   description: 'every CPU in an explicit CPU list is a possible CPU of the machine',
   check(ctx) {
     const possible = possibleCpus(ctx.topology);
-    const out: Diagnostic[] = [];
+    const out: Finding[] = [];
     ctx.spec.kernels.forEach((kernel, index) => {
       if (typeof kernel.cpus === 'string') out.push(...checkList(kernel.cpus, possible, ['kernels', index, 'cpus'], kernel.name));
     });
@@ -25,7 +24,7 @@ function possibleCpus(topology: Topology): Set<number> {
   return new Set(topology.cpus.possible.length > 0 ? topology.cpus.possible : topology.cpu.map((c) => c.id));
 }
 
-function checkList(text: string, possible: Set<number>, path: SpecPath, kernel: string): Diagnostic[] {
+function checkList(text: string, possible: Set<number>, path: SpecPath, kernel: string): Finding[] {
   const who = kernel === BOOT ? 'the boot kernel' : `kernel ${quoted(kernel)}`;
   let cpus: number[];
   try {
@@ -41,7 +40,6 @@ function checkList(text: string, possible: Set<number>, path: SpecPath, kernel: 
   return [
     {
       severity: 'error',
-      rule: 'cpu-exists',
       message: `${who} names CPU${missing.length > 1 ? 's' : ''} ${formatCpuList(missing)}, which the machine does not have (its CPUs are ${machine})`,
       fix: `choose CPUs within ${machine}`,
       path,

@@ -1,11 +1,12 @@
 import { describe, expect, test } from 'vitest';
+import { runRule } from '../rule.js';
 import { kernelSpec, layoutSpec, ruleContext } from '../../../test/fixtures/rule-context.js';
 import { cpuOverlapRule } from './cpu-overlap.js';
 
 describe('cpu-overlap', () => {
   test('fires once per pair of kernels sharing CPUs, and for CPUs boot.cpus keeps', () => {
     const spec = layoutSpec([kernelSpec('a', { cpus: '1-3' }), kernelSpec('b', { cpus: '2,3,5' }), kernelSpec('c', { cpus: '3,4' })], { cpus: '0,4' });
-    expect(cpuOverlapRule.check(ruleContext(spec))).toEqual([
+    expect(runRule(cpuOverlapRule, ruleContext(spec))).toEqual([
       {
         severity: 'error',
         rule: 'cpu-overlap',
@@ -35,6 +36,6 @@ describe('cpu-overlap', () => {
 
   test('quiet when the CPUs are disjoint', () => {
     const spec = layoutSpec([kernelSpec('a', { cpus: '1,5' }), kernelSpec('b', { cpus: '2-3,6-7' })], { cpus: '0,4' });
-    expect(cpuOverlapRule.check(ruleContext(spec))).toEqual([]);
+    expect(runRule(cpuOverlapRule, ruleContext(spec))).toEqual([]);
   });
 });

@@ -1,15 +1,14 @@
 import type { KernelPlacement } from '../../plan/resolved-layout.js';
-import type { Diagnostic } from '../../spec/diagnostic.js';
 import { formatCpuList } from '../../units/cpulist.js';
 import { BOOT, kernelPath, quoted } from '../layout-lookup.js';
-import type { Rule } from '../rule.js';
+import type { Finding, Rule } from '../rule.js';
 
 /** No CPU goes to two kernels, nor to a kernel and the boot kernel. One finding per pair. */
 export const cpuOverlapRule: Rule = {
   id: 'cpu-overlap',
   description: 'no CPU is given to two kernels',
   check(ctx) {
-    const out: Diagnostic[] = [];
+    const out: Finding[] = [];
     const boot = new Set(ctx.placement.boot.cpus);
     const owners = new Map<number, KernelPlacement>();
     for (const kernel of ctx.placement.kernels) {
@@ -25,7 +24,6 @@ export const cpuOverlapRule: Rule = {
         const list = formatCpuList(cpus);
         out.push({
           severity: 'error',
-          rule: 'cpu-overlap',
           message: `kernels ${quoted(earlier.name)} and ${quoted(kernel.name)} both take CPU${cpus.length > 1 ? 's' : ''} ${list}`,
           fix: `remove ${list} from the CPUs of ${quoted(kernel.name)} or of ${quoted(earlier.name)}`,
           path: kernelPath(kernel, 'cpus'),
@@ -36,7 +34,6 @@ export const cpuOverlapRule: Rule = {
         const list = formatCpuList(withBoot);
         out.push({
           severity: 'error',
-          rule: 'cpu-overlap',
           message: `kernel ${quoted(kernel.name)} takes CPU${withBoot.length > 1 ? 's' : ''} ${list}, which boot.cpus keeps for the boot kernel`,
           fix: `remove ${list} from the CPUs of ${quoted(kernel.name)} or from boot.cpus`,
           path: kernelPath(kernel, 'cpus'),

@@ -1,7 +1,6 @@
-import type { Diagnostic } from '../../spec/diagnostic.js';
 import type { PciDevice } from '../../topology/model.js';
 import { BOOT, normalizeOrNull, quoted, requestedAddress, type SpecPath } from '../layout-lookup.js';
-import type { Rule } from '../rule.js';
+import type { Finding, Rule } from '../rule.js';
 
 /** How many of the machine's addresses a fix lists before it stops. */
 const LISTED = 8;
@@ -13,7 +12,7 @@ export const deviceExistsRule: Rule = {
   check(ctx) {
     const known = new Set(ctx.topology.pci.map((d) => d.address));
     const endpoints = ctx.topology.pci.filter((d) => !d.bridge);
-    const out: Diagnostic[] = [];
+    const out: Finding[] = [];
     ctx.spec.kernels.forEach((kernel, index) => {
       kernel.devices.forEach((request, j) => {
         const text = requestedAddress(request);
@@ -25,12 +24,12 @@ export const deviceExistsRule: Rule = {
   },
 };
 
-function checkAddress(text: string, known: Set<string>, endpoints: PciDevice[], path: SpecPath, kernel: string): Diagnostic[] {
+function checkAddress(text: string, known: Set<string>, endpoints: PciDevice[], path: SpecPath, kernel: string): Finding[] {
   const who = kernel === BOOT ? 'boot.devices' : `kernel ${quoted(kernel)}`;
   const address = normalizeOrNull(text);
   // An unreadable address is placement's finding ("device-address").
   if (address === null || known.has(address)) return [];
-  return [{ severity: 'error', rule: 'device-exists', message: `${who} names PCI device ${address}, which the machine does not have`, fix: suggestion(endpoints), path, kernels: [kernel] }];
+  return [{ severity: 'error', message: `${who} names PCI device ${address}, which the machine does not have`, fix: suggestion(endpoints), path, kernels: [kernel] }];
 }
 
 function suggestion(endpoints: PciDevice[]): string {

@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import { runRule } from '../rule.js';
 import { BOOT_NIC, BOOT_NVME, NODE1_NVME, explicitPlacement, kernelSpec, layoutSpec, ruleContext, smallTopology } from '../../../test/fixtures/rule-context.js';
 import { deviceOverlapRule } from './device-overlap.js';
 
@@ -8,7 +9,7 @@ describe('device-overlap', () => {
       [kernelSpec('a', { cpus: '1', devices: [NODE1_NVME] }), kernelSpec('b', { cpus: '2', devices: [BOOT_NIC, { address: '41:00.0', force: false }] })],
       { devices: ['02:00.0'] },
     );
-    expect(deviceOverlapRule.check(ruleContext(spec))).toEqual([
+    expect(runRule(deviceOverlapRule, ruleContext(spec))).toEqual([
       {
         severity: 'error',
         rule: 'device-overlap',
@@ -33,13 +34,13 @@ describe('device-overlap', () => {
     const topology = smallTopology();
     const placement = explicitPlacement(spec, topology);
     placement.kernels[1]!.devices = [NODE1_NVME];
-    const [d] = deviceOverlapRule.check(ruleContext(spec, { topology, placement }));
+    const [d] = runRule(deviceOverlapRule, ruleContext(spec, { topology, placement }));
     expect(d?.path).toEqual(['kernels', 1, 'devices', 0]);
     expect(d?.kernels).toEqual(['a', 'b']);
   });
 
   test('quiet when every device has one owner', () => {
     const spec = layoutSpec([kernelSpec('a', { cpus: '1', devices: [NODE1_NVME] }), kernelSpec('b', { cpus: '2', devices: [BOOT_NIC] })], { devices: [BOOT_NVME] });
-    expect(deviceOverlapRule.check(ruleContext(spec))).toEqual([]);
+    expect(runRule(deviceOverlapRule, ruleContext(spec))).toEqual([]);
   });
 });

@@ -1,7 +1,6 @@
 import type { KernelPlacement } from '../../plan/resolved-layout.js';
-import type { Diagnostic } from '../../spec/diagnostic.js';
 import { BOOT, deviceOrigin, normalizeOrNull, quoted } from '../layout-lookup.js';
-import type { Rule } from '../rule.js';
+import type { Finding, Rule } from '../rule.js';
 
 /**
  * No PCI device goes to two kernels, nor to a kernel while boot.devices keeps it. (One kernel
@@ -11,7 +10,7 @@ export const deviceOverlapRule: Rule = {
   id: 'device-overlap',
   description: 'no PCI device is given to two kernels',
   check(ctx) {
-    const out: Diagnostic[] = [];
+    const out: Finding[] = [];
     const boot = new Set(ctx.placement.boot.devices);
     for (const text of ctx.spec.boot.devices) {
       const address = normalizeOrNull(text);
@@ -27,7 +26,6 @@ export const deviceOverlapRule: Rule = {
         else {
           out.push({
             severity: 'error',
-            rule: 'device-overlap',
             message: `kernels ${quoted(earlier.name)} and ${quoted(kernel.name)} both take PCI device ${address}`,
             fix: `give ${address} to one of them: remove it from the devices of ${quoted(kernel.name)} or of ${quoted(earlier.name)}`,
             path,
@@ -37,7 +35,6 @@ export const deviceOverlapRule: Rule = {
         if (boot.has(address)) {
           out.push({
             severity: 'error',
-            rule: 'device-overlap',
             message: `kernel ${quoted(kernel.name)} takes PCI device ${address}, which boot.devices keeps for the boot kernel`,
             fix: `remove ${address} from the devices of ${quoted(kernel.name)} or from boot.devices`,
             path,

@@ -1,37 +1,81 @@
-import { msiCapableRule } from '../hazards/h12-msi.js';
-import { iommuGroupsRule } from '../hazards/h14-iommu-groups.js';
-import { pciBridgesRule } from '../hazards/h15-pci-bridges.js';
-import { pciDomainRule } from '../hazards/h16-pci-domain.js';
-import { bootCpuRule } from '../hazards/h21-boot-cpu.js';
-import { bootDevicesRule } from '../hazards/h22-boot-devices.js';
-import { limitsRule } from '../hazards/h25-limits.js';
 import type { Rule } from '../rule.js';
+import { bootDeviceRule } from './boot-device.js';
 import { bootWholeCoreRule } from './boot-whole-core.js';
 import { cpuExistsRule } from './cpu-exists.js';
 import { cpuOverlapRule } from './cpu-overlap.js';
+import { cpuZeroRule } from './cpu-zero.js';
 import { deviceExistsRule } from './device-exists.js';
+import { deviceMsiRule } from './device-msi.js';
 import { deviceOverlapRule } from './device-overlap.js';
+import { firmwarePortsRule } from './firmware-ports.js';
+import { iommuGroupRule } from './iommu-group.js';
+import { iommuPassthroughRule } from './iommu-passthrough.js';
+import { machineChecksRule } from './machine-checks.js';
 import { memoryCmaRule } from './memory-cma.js';
+import { memoryNodeRule } from './memory-node.js';
+import { microcodeRule } from './microcode.js';
+import { mtrrRule } from './mtrr.js';
+import { nmiRule } from './nmi.js';
 import { nodeExistsRule } from './node-exists.js';
+import { packageThermalRule } from './package-thermal.js';
+import { pagingDepthRule } from './paging-depth.js';
+import { partitionLimitsRule } from './partition-limits.js';
+import { pciBridgeRule } from './pci-bridge.js';
+import { pciDomainRule } from './pci-domain.js';
+import { powerManagementRule } from './power-management.js';
+import { rebootPanicRule } from './reboot-panic.js';
+import { resctrlRule } from './resctrl.js';
+import { sharedLlcRule } from './shared-llc.js';
+import { smtSiblingsRule } from './smt-siblings.js';
+import { speculationMitigationsRule } from './speculation-mitigations.js';
+import { splitLockDetectRule } from './split-lock-detect.js';
+import { tscClockRule } from './tsc-clock.js';
+import { wbinvdRule } from './wbinvd.js';
 
 /**
- * The resource rules: what exists, who owns what, what fits, and the hazards that are about
- * resources rather than command lines (H12 MSI, H14 IOMMU groups, H15 bridges, H16 PCI domain,
- * H21 CPU 0, H22 boot devices, H25 limits; their files live with the other hazards).
+ * Every rule validation runs, in order; each lives in rules/<id>.ts. The runner
+ * (validateLayout) stamps each finding with its rule's id and hazard.
+ *
+ * First the resource rules: what exists, who owns what, what fits, and the hazards that are
+ * about resources rather than command lines (H21 CPU 0, H25 limits, H15 bridges, H16 PCI
+ * domain, H12 MSI, H14 IOMMU groups, H22 boot devices). Then the machine-global hazards of
+ * docs/hazards.md judged on command lines, .config files and the placement, in hazard order.
+ *
+ * Nothing depends on a particular rule being here: a caller may run `[...RULES, ...extra]`.
  */
-export const RESOURCE_RULES: Rule[] = [
+export const RULES: readonly Rule[] = [
+  // Resources.
   cpuExistsRule,
   deviceExistsRule,
   nodeExistsRule,
-  bootCpuRule,
+  cpuZeroRule,
   bootWholeCoreRule,
   cpuOverlapRule,
   deviceOverlapRule,
   memoryCmaRule,
-  limitsRule,
-  pciBridgesRule,
+  partitionLimitsRule,
+  pciBridgeRule,
   pciDomainRule,
-  msiCapableRule,
-  iommuGroupsRule,
-  bootDevicesRule,
+  deviceMsiRule,
+  iommuGroupRule,
+  bootDeviceRule,
+  // Command lines, .config files and placement, in hazard order.
+  smtSiblingsRule,
+  splitLockDetectRule,
+  wbinvdRule,
+  resctrlRule,
+  microcodeRule,
+  machineChecksRule,
+  packageThermalRule,
+  powerManagementRule,
+  tscClockRule,
+  rebootPanicRule,
+  nmiRule,
+  iommuPassthroughRule,
+  firmwarePortsRule,
+  mtrrRule,
+  speculationMitigationsRule,
+  pagingDepthRule,
+  sharedLlcRule,
+  memoryNodeRule,
 ];

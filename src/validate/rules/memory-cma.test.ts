@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import { runRule } from '../rule.js';
 import { kernelSpec, layoutSpec, param, ruleContext, smallTopology } from '../../../test/fixtures/rule-context.js';
 import { hazardContext } from '../../../test/fixtures/hazard-context.js';
 import { memoryCmaRule } from './memory-cma.js';
@@ -11,7 +12,7 @@ const onNode1 = (name: string, memory: string, cpus = '2') => kernelSpec(name, {
 describe('memory-cma', () => {
   test("fires when a node's pool is too small for the kernels taking from it", () => {
     const spec = layoutSpec([onNode0('a', '6G'), onNode1('c', '1G'), onNode0('b', '3G', '5')]);
-    expect(memoryCmaRule.check(ruleContext(spec, { bootCmdline: 'ro parker_cma=0:8G,1:8G' }))).toEqual([
+    expect(runRule(memoryCmaRule, ruleContext(spec, { bootCmdline: 'ro parker_cma=0:8G,1:8G' }))).toEqual([
       {
         severity: 'error',
         rule: 'memory-cma',
@@ -26,14 +27,14 @@ describe('memory-cma', () => {
 
   test('fires when parker_cma= gives the node no pool; fractions count as whole GiB', () => {
     const spec = layoutSpec([onNode1('c', '1536M')]);
-    const [d] = memoryCmaRule.check(ruleContext(spec, { bootCmdline: 'parker_cma=0:8G' }));
+    const [d] = runRule(memoryCmaRule, ruleContext(spec, { bootCmdline: 'parker_cma=0:8G' }));
     expect(d?.message).toBe("kernel \"c\" needs 2G from the CMA pool of NUMA node 1, but the boot kernel's parker_cma=0:8G gives node 1 no pool");
     expect(d?.fix).toBe("boot the boot kernel with parker_cma=0:8G,1:2G, or start some of them on another node's CPUs");
   });
 
   test('warns, as a boot-kernel change, when the boot kernel has no parker_cma= and says which value it needs', () => {
     const spec = layoutSpec([onNode0('a', '1536M'), onNode0('b', '1G', '4'), onNode1('c', '2G')]);
-    expect(memoryCmaRule.check(ruleContext(spec, { bootCmdline: 'ro quiet' }))).toEqual([
+    expect(runRule(memoryCmaRule, ruleContext(spec, { bootCmdline: 'ro quiet' }))).toEqual([
       {
         severity: 'warning',
         rule: 'memory-cma',
@@ -47,13 +48,13 @@ describe('memory-cma', () => {
 
   test('names the planned boot-kernel change when the command-line generator already chose one', () => {
     const spec = layoutSpec([onNode0('a', '2G')]);
-    const diagnostics = memoryCmaRule.check(ruleContext(spec, { bootCmdline: 'ro quiet', bootChanges: [param('iommu', 'pt'), param('parker_cma', '0:4G,1:4G')] }));
+    const diagnostics = runRule(memoryCmaRule, ruleContext(spec, { bootCmdline: 'ro quiet', bootChanges: [param('iommu', 'pt'), param('parker_cma', '0:4G,1:4G')] }));
     expect(diagnostics.map((d) => [d.severity, d.fix])).toEqual([['warning', "add parker_cma=0:4G,1:4G to the boot kernel's command line and reboot it"]]);
   });
 
   test('fires when the planned value itself is too small', () => {
     const spec = layoutSpec([onNode0('a', '6G')]);
-    const diagnostics = memoryCmaRule.check(ruleContext(spec, { bootCmdline: 'ro quiet', bootChanges: [param('parker_cma', '0:4G,1:4G')] }));
+    const diagnostics = runRule(memoryCmaRule, ruleContext(spec, { bootCmdline: 'ro quiet', bootChanges: [param('parker_cma', '0:4G,1:4G')] }));
     expect(diagnostics.map((d) => [d.severity, d.message])).toEqual([
       ['warning', "the boot kernel's command line has no parker_cma=, so Parker has no memory pools: this layout needs parker_cma=0:6G,1:4G (a boot-kernel change: the boot kernel must be rebooted with it)"],
       ['error', 'kernel "a" needs 6G from the CMA pool of NUMA node 0, but the planned parker_cma=0:4G,1:4G makes node 0\'s pool 4G'],
@@ -61,12 +62,12 @@ describe('memory-cma', () => {
   });
 
   test('warns when the boot command line is unknown', () => {
-    const [d] = memoryCmaRule.check(ruleContext(layoutSpec([onNode0('a', '2G')]), { bootCmdline: null }));
+    const [d] = runRule(memoryCmaRule, ruleContext(layoutSpec([onNode0('a', '2G')]), { bootCmdline: null }));
     expect(d?.message).toBe("the boot kernel's command line is unknown: this layout needs parker_cma=0:2G (a boot-kernel change: the boot kernel must be rebooted with it)");
   });
 
   test('fires for a parker_cma= it cannot read', () => {
-    expect(memoryCmaRule.check(ruleContext(layoutSpec([onNode0('a', '2G')]), { bootCmdline: 'parker_cma=0:lots' }))).toEqual([
+    expect(runRule(memoryCmaRule, ruleContext(layoutSpec([onNode0('a', '2G')]), { bootCmdline: 'parker_cma=0:lots' }))).toEqual([
       {
         severity: 'error',
         rule: 'memory-cma',
@@ -80,7 +81,7 @@ describe('memory-cma', () => {
 
   test("judges boot.cmdline's parker_cma= when the spec sets one, and points there", () => {
     const spec = layoutSpec([onNode0('a', '6G')], { cmdline: 'parker_cma=0:4G,1:4G' });
-    expect(memoryCmaRule.check(ruleContext(spec, { bootCmdline: 'parker_cma=0:32G,1:32G' }))).toEqual([
+    expect(runRule(memoryCmaRule, ruleContext(spec, { bootCmdline: 'parker_cma=0:32G,1:32G' }))).toEqual([
       {
         severity: 'error',
         rule: 'memory-cma',
@@ -92,13 +93,13 @@ describe('memory-cma', () => {
       },
     ]);
     const enough = layoutSpec([onNode0('a', '6G')], { cmdline: 'quiet parker_cma=0:6G' });
-    expect(memoryCmaRule.check(ruleContext(enough, { bootCmdline: 'ro' }))).toEqual([]);
+    expect(runRule(memoryCmaRule, ruleContext(enough, { bootCmdline: 'ro' }))).toEqual([]);
   });
 
   test('fires when the first CPU is on a node without memory', () => {
     const base = smallTopology();
     const topology = smallTopology({ nodes: base.nodes.map((n) => (n.id === 1 ? { ...n, memoryBytes: 0, hasMemory: false } : n)) });
-    expect(memoryCmaRule.check(ruleContext(layoutSpec([onNode1('c', '1G', '2,1')]), { topology }))).toEqual([
+    expect(runRule(memoryCmaRule, ruleContext(layoutSpec([onNode1('c', '1G', '2,1')]), { topology }))).toEqual([
       {
         severity: 'error',
         rule: 'memory-cma',
@@ -113,17 +114,17 @@ describe('memory-cma', () => {
 
   test("fires when kernels together ask more than the node's memory", () => {
     const spec = layoutSpec([onNode0('a', '10G'), onNode0('b', '10G', '5')]);
-    const [d] = memoryCmaRule.check(ruleContext(spec, { bootCmdline: 'parker_cma=0:32G,1:8G' }));
+    const [d] = runRule(memoryCmaRule, ruleContext(spec, { bootCmdline: 'parker_cma=0:32G,1:8G' }));
     expect(d?.message).toBe('kernels "a" and "b" take 20G from NUMA node 0, which has 16 GiB of memory');
     expect(d?.path).toEqual(['kernels', 1, 'memory']);
   });
 
   test('quiet when the pools hold everything (a bare size split over the nodes), and for one kernel larger than its node (H25 limits says so)', () => {
     const fits = layoutSpec([onNode0('a', '4G'), onNode0('b', '4G', '5'), onNode1('c', '8G')]);
-    expect(memoryCmaRule.check(ruleContext(fits, { bootCmdline: 'parker_cma=16G' }))).toEqual([]);
+    expect(runRule(memoryCmaRule, ruleContext(fits, { bootCmdline: 'parker_cma=16G' }))).toEqual([]);
     const huge = layoutSpec([onNode0('a', '20G')]);
-    expect(memoryCmaRule.check(ruleContext(huge, { bootCmdline: 'parker_cma=0:8G' }))).toEqual([]);
-    expect(memoryCmaRule.check(ruleContext(layoutSpec([]), { bootCmdline: 'ro' }))).toEqual([]);
+    expect(runRule(memoryCmaRule, ruleContext(huge, { bootCmdline: 'parker_cma=0:8G' }))).toEqual([]);
+    expect(runRule(memoryCmaRule, ruleContext(layoutSpec([]), { bootCmdline: 'ro' }))).toEqual([]);
   });
 });
 
@@ -133,13 +134,13 @@ describe('memory-cma with the generated boot command line', () => {
     const ctx = hazardContext(spec, { bootCmdline: 'ro quiet' });
     const change = ctx.boot.changes.find((p) => p.key === 'parker_cma');
     expect(change?.value).toBe('0:2G,1:2G');
-    expect(memoryCmaRule.check(ctx).map((d) => d.fix)).toEqual(["add parker_cma=0:2G,1:2G to the boot kernel's command line and reboot it"]);
+    expect(runRule(memoryCmaRule, ctx).map((d) => d.fix)).toEqual(["add parker_cma=0:2G,1:2G to the boot kernel's command line and reboot it"]);
   });
 
   test('a running pool too small: the fix is the grown value the plan reboots with', () => {
     const spec = layoutSpec([onNode0('a', '12G')]);
     const ctx = hazardContext(spec, { bootCmdline: 'ro parker_cma=0:8G,1:8G' });
     expect(ctx.boot.changes.find((p) => p.key === 'parker_cma')?.value).toBe('0:12G,1:8G');
-    expect(memoryCmaRule.check(ctx).map((d) => [d.severity, d.fix])).toEqual([['error', "boot the boot kernel with parker_cma=0:12G,1:8G, or start some of them on another node's CPUs"]]);
+    expect(runRule(memoryCmaRule, ctx).map((d) => [d.severity, d.fix])).toEqual([['error', "boot the boot kernel with parker_cma=0:12G,1:8G, or start some of them on another node's CPUs"]]);
   });
 });

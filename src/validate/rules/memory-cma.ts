@@ -2,12 +2,11 @@ import { formatParkerCma } from '../../plan/cma-sizing.js';
 import { parseParkerCma, roundUpToGiB } from '../../units/parker-cma.js';
 import { lookupValue, parseCmdline } from '../../plan/cmdline-params.js';
 import type { KernelPlacement } from '../../plan/resolved-layout.js';
-import type { Diagnostic } from '../../spec/diagnostic.js';
 import type { NumaNode } from '../../topology/model.js';
 import { ParkerError } from '../../units/parker-error.js';
 import { formatSize, formatSizeHuman } from '../../units/size.js';
 import { BOOT, kernelPath, listWords, quoted, type SpecPath } from '../layout-lookup.js';
-import type { Rule, RuleContext } from '../rule.js';
+import type { Finding, Rule, RuleContext } from '../rule.js';
 
 interface NodeDemand {
   node: NumaNode;
@@ -36,7 +35,7 @@ export const memoryCmaRule: Rule = {
   hazard: 'H25',
   description: "the kernels' memory fits the CMA pool of each node it comes from",
   check(ctx) {
-    const out: Diagnostic[] = [];
+    const out: Finding[] = [];
     const demands = demandByNode(ctx, out);
     if (demands.length === 0) return out;
     const withMemory = ctx.topology.nodes.filter((n) => n.hasMemory).map((n) => n.id);
@@ -53,8 +52,6 @@ export const memoryCmaRule: Rule = {
       const why = ctx.boot.current === null ? "the boot kernel's command line is unknown" : "the boot kernel's command line has no parker_cma=, so Parker has no memory pools";
       out.push({
         severity: 'warning',
-        rule: 'memory-cma',
-        hazard: 'H25',
         message: `${why}: this layout needs parker_cma=${value} (a boot-kernel change: the boot kernel must be rebooted with it)`,
         fix: `add parker_cma=${value} to the boot kernel's command line and reboot it`,
         kernels: [BOOT],
@@ -70,7 +67,7 @@ export const memoryCmaRule: Rule = {
     } catch (e) {
       if (!(e instanceof ParkerError)) throw e;
       const value = needed(null);
-      const d: Diagnostic = { severity: 'error', rule: 'memory-cma', hazard: 'H25', message: `${source.path ? 'boot.cmdline' : "the boot kernel's command line"}: ${e.message}`, fix: fixFor(source, value), kernels: [BOOT] };
+      const d: Finding = { severity: 'error', message: `${source.path ? 'boot.cmdline' : "the boot kernel's command line"}: ${e.message}`, fix: fixFor(source, value), kernels: [BOOT] };
       if (source.path) d.path = source.path;
       out.push(d);
       return out;
@@ -90,7 +87,7 @@ function fixFor(source: PoolSource, value: string): string {
 }
 
 /** Memory asked of each node with memory, in node order; memoryless and overfull nodes are reported here and left out. */
-function demandByNode(ctx: RuleContext, out: Diagnostic[]): NodeDemand[] {
+function demandByNode(ctx: RuleContext, out: Finding[]): NodeDemand[] {
   const nodes = new Map(ctx.topology.nodes.map((n) => [n.id, n]));
   const demands = new Map<number, NodeDemand>();
   for (const kernel of ctx.placement.kernels) {
@@ -101,8 +98,6 @@ function demandByNode(ctx: RuleContext, out: Diagnostic[]): NodeDemand[] {
       const candidates = ctx.topology.nodes.filter((n) => n.hasMemory && n.hasCpu).map((n) => n.id);
       out.push({
         severity: 'error',
-        rule: 'memory-cma',
-        hazard: 'H25',
         message: `kernel ${quoted(kernel.name)} would take its memory from NUMA node ${node.id}, the node of its first CPU ${kernel.cpus[0]}, which has no memory`,
         fix: `put a CPU of a node with memory (${candidates.join(', ')}) first in its CPU list: Parker allocates memory on the first CPU's node`,
         path: kernelPath(kernel, 'cpus'),
@@ -122,12 +117,10 @@ function demandByNode(ctx: RuleContext, out: Diagnostic[]): NodeDemand[] {
       fitting.push(demand);
       continue;
     }
-    // A single kernel larger than its node is H25 limits' finding; here only the sum.
+    // A single kernel larger than its node is partition-limits' finding (H25); here only the sum.
     if (demand.kernels.some((k) => k.memoryBytes > capacity)) continue;
     out.push({
       severity: 'error',
-      rule: 'memory-cma',
-      hazard: 'H25',
       message: `kernels ${listWords(demand.kernels.map((k) => quoted(k.name)))} take ${formatSize(demand.bytes)} from NUMA node ${demand.node.id}, which has ${formatSizeHuman(capacity)} of memory`,
       fix: `shrink their memory, or start some of them on another node's CPUs`,
       path: kernelPath(demand.kernels[demand.kernels.length - 1]!, 'memory'),
@@ -157,8 +150,8 @@ function grownPools(pools: ReadonlyMap<number, number>, demands: NodeDemand[]): 
   return grown;
 }
 
-function checkPools(demands: NodeDemand[], pools: ReadonlyMap<number, number>, source: PoolSource, needed: string): Diagnostic[] {
-  const out: Diagnostic[] = [];
+function checkPools(demands: NodeDemand[], pools: ReadonlyMap<number, number>, source: PoolSource, needed: string): Finding[] {
+  const out: Finding[] = [];
   for (const demand of demands) {
     if (fits([demand], pools)) continue;
     const pool = pools.get(demand.node.id);
@@ -166,8 +159,6 @@ function checkPools(demands: NodeDemand[], pools: ReadonlyMap<number, number>, s
     const have = pool === undefined ? `but ${source.label} gives node ${demand.node.id} no pool` : `but ${source.label} makes node ${demand.node.id}'s pool ${formatSize(pool)}`;
     out.push({
       severity: 'error',
-      rule: 'memory-cma',
-      hazard: 'H25',
       message: `${takers} need${demand.kernels.length > 1 ? '' : 's'} ${formatSize(demand.bytes)} from the CMA pool of NUMA node ${demand.node.id}, ${have}`,
       fix: `${fixFor(source, needed)}, or start some of them on another node's CPUs`,
       path: source.path ?? kernelPath(demand.kernels[demand.kernels.length - 1]!, 'memory'),

@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import { runRule } from '../rule.js';
 import { explicitPlacement, kernelSpec, layoutSpec, ruleContext, smallTopology } from '../../../test/fixtures/rule-context.js';
 import { nodeExistsRule } from './node-exists.js';
 
@@ -11,7 +12,7 @@ describe('node-exists', () => {
     const placement = explicitPlacement(spec, topology);
     placement.kernels[0]!.memoryNode = null;
     placement.kernels[1]!.memoryNode = 9;
-    expect(nodeExistsRule.check(ruleContext(spec, { topology, placement }))).toEqual([
+    expect(runRule(nodeExistsRule, ruleContext(spec, { topology, placement }))).toEqual([
       {
         severity: 'warning',
         rule: 'node-exists',
@@ -37,6 +38,6 @@ describe('node-exists', () => {
     const placement = explicitPlacement(spec, topology);
     placement.kernels[0]!.cpus = [2, 6];
     placement.kernels[0]!.memoryNode = 1;
-    expect(nodeExistsRule.check(ruleContext(spec, { topology, placement }))).toEqual([]);
+    expect(runRule(nodeExistsRule, ruleContext(spec, { topology, placement }))).toEqual([]);
   });
 });

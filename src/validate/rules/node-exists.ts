@@ -1,6 +1,5 @@
-import type { Diagnostic } from '../../spec/diagnostic.js';
 import { kernelPath, quoted } from '../layout-lookup.js';
-import type { Rule } from '../rule.js';
+import type { Finding, Rule } from '../rule.js';
 
 /**
  * Every kernel's memory node (the node of its first CPU, where Parker takes its memory) is a
@@ -13,7 +12,7 @@ export const nodeExistsRule: Rule = {
   check(ctx) {
     const nodes = new Set(ctx.topology.nodes.map((n) => n.id));
     const cpus = new Set(ctx.topology.cpu.map((c) => c.id));
-    const out: Diagnostic[] = [];
+    const out: Finding[] = [];
     for (const kernel of ctx.placement.kernels) {
       const first = kernel.cpus[0];
       // A CPU the machine lacks is cpu-exists' finding.
@@ -21,7 +20,6 @@ export const nodeExistsRule: Rule = {
       if (kernel.memoryNode === null) {
         out.push({
           severity: 'warning',
-          rule: 'node-exists',
           message: `the NUMA node of CPU ${first}, the first CPU of kernel ${quoted(kernel.name)}, is unknown, so neither is the pool its memory comes from`,
           fix: 'discover the machine with its CPUs online so their nodes are known, or check the memory pools by hand',
           path: kernelPath(kernel, 'cpus'),
@@ -30,7 +28,6 @@ export const nodeExistsRule: Rule = {
       } else if (!nodes.has(kernel.memoryNode)) {
         out.push({
           severity: 'error',
-          rule: 'node-exists',
           message: `kernel ${quoted(kernel.name)} would take its memory from NUMA node ${kernel.memoryNode}, which the machine does not have`,
           fix: `put a CPU of a node with memory first in its CPU list (nodes: ${ctx.topology.nodes.filter((n) => n.hasMemory).map((n) => n.id).join(', ')})`,
           path: kernelPath(kernel, 'cpus'),

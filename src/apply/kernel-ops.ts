@@ -1,0 +1,88 @@
+import { ParkerError } from '../units/parker-error.js';
+import { isKernelError } from '../machines/kernel-error.js';
+import type { KexecLoad, Machine, MachineClock } from '../machines/machine.js';
+
+/**
+ * The operations kernels understand, as kernel interfaces lower intents to them: file writes,
+ * directories, kexec, waits on a file, commands run on the boot kernel. Plain data, so a plan
+ * can show them and a host can check them against what parker may touch.
+ */
+export type KernelOp =
+  | { kind: 'mkdir'; path: string }
+  | { kind: 'rmdir'; path: string }
+  | { kind: 'write'; path: string; value: string }
+  | { kind: 'kexec-load'; load: KexecLoad }
+  | { kind: 'kexec-unload' }
+  /** Wait until `path` reads `value`, at most `timeoutMs`; a missing file reads as `missing`. */
+  | { kind: 'wait'; path: string; value: string; timeoutMs: number; missing?: string }
+  /** Run a command on the boot kernel for `partition` (a stop command). */
+  | { kind: 'run'; partition: string; argv: string[]; timeoutMs: number };
+
+export function describeKernelOp(op: KernelOp): string {
+  switch (op.kind) {
+    case 'mkdir':
+      return `mkdir ${op.path}`;
+    case 'rmdir':
+      return `rmdir ${op.path}`;
+    case 'write':
+      return `write ${op.path} = ${op.value}`;
+    case 'kexec-load':
+      return `kexec load ${op.load.image}${op.load.initrd ? ` (initrd ${op.load.initrd})` : ''}`;
+    case 'kexec-unload':
+      return 'kexec unload';
+    case 'wait':
+      return `wait until ${op.path} = ${op.value} (at most ${op.timeoutMs / 1000} s)`;
+    case 'run':
+      return `run ${op.argv.join(' ')}`;
+  }
+}
+
+export const realClock: MachineClock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+/** Runs one operation against the machine. */
+export async function runKernelOp(machine: Machine, op: KernelOp): Promise<void> {
+  switch (op.kind) {
+    case 'mkdir':
+      return machine.fs.mkdir(op.path);
+    case 'rmdir':
+      return machine.fs.rmdir(op.path);
+    case 'write':
+      return machine.fs.write(op.path, op.value);
+    case 'kexec-load':
+      if (!machine.kexec) throw new ParkerError('E_APPLY', `${machine.description} cannot load kernels`, 'apply on the simulator or on a host with kexec-tools');
+      return machine.kexec.load(op.load);
+    case 'kexec-unload':
+      return machine.kexec?.unload();
+    case 'wait':
+      return waitFor(machine, op.path, op.value, op.timeoutMs, op.missing);
+    case 'run': {
+      if (!machine.run) throw new ParkerError('E_APPLY', `${machine.description} cannot run stop commands`, 'stop the kernel by hand');
+      const result = await machine.run(op.partition, op.argv, op.timeoutMs);
+      if (result.code !== 0) throw new ParkerError('E_STOP', `stop command for ${op.partition} exited ${result.code}: ${result.output.trim()}`, 'check the stop command in the layout');
+      return;
+    }
+  }
+}
+
+/** Polls a file until it reads `value`; a missing file reads as `missing` when given. */
+export async function waitFor(machine: Machine, path: string, value: string, timeoutMs: number, missing?: string): Promise<void> {
+  const clock = machine.clock ?? realClock;
+  const deadline = clock.now() + timeoutMs;
+  for (;;) {
+    let now: string;
+    try {
+      now = machine.fs.read(path).trim();
+    } catch (e) {
+      if (missing === undefined || !isKernelError(e, 'ENOENT')) throw e;
+      now = missing;
+    }
+    if (now === value) return;
+    if (clock.now() >= deadline) {
+      throw new ParkerError('E_TIMEOUT', `${path} still reads ${now} after ${timeoutMs / 1000} s (waiting for ${value})`, 'see the kernel console: parker console NAME');
+    }
+    await clock.sleep(Math.max(1, Math.min(250, timeoutMs)));
+  }
+}

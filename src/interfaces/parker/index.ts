@@ -1,0 +1,22 @@
+import type { KernelInterface } from '../kernel-interface.js';
+import { PARKER_CMDLINE } from './cmdline.js';
+import { parkerLifecycle } from './lifecycle.js';
+import { sweepParkerOrphans } from './orphans.js';
+import { PARKER_ROOT, partitionFile } from './paths.js';
+import { performParker } from './perform.js';
+import { readOptional, readPartitions } from './read-partitions.js';
+import { parkerTookEffect } from './took-effect.js';
+
+/** The Parker RFC's control filesystem, /sys/fs/parker (docs/architecture.md, "The kernel-interface seam"). */
+export const parkerInterface: KernelInterface = {
+  name: 'parker',
+  ...parkerLifecycle,
+  present: (fs) => fs.isDirectory(PARKER_ROOT),
+  readPartitions,
+  cmdline: PARKER_CMDLINE,
+  rules: [],
+  perform: (machine, intent) => performParker(machine, intent),
+  tookEffect: parkerTookEffect,
+  sweepOrphans: sweepParkerOrphans,
+  isRunning: (fs, partition) => readOptional(fs, partitionFile(partition, 'online')) === '1',
+};

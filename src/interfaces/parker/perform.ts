@@ -1,0 +1,31 @@
+import { ParkerError } from '../../units/parker-error.js';
+import { formatSize } from '../../units/size.js';
+import type { Machine } from '../../machines/machine.js';
+import { runKernelOp, type KernelOp } from '../../apply/kernel-ops.js';
+import type { Intent } from '../../plan/intent.js';
+import { CONTROL_STRUCTURE_PLACEHOLDER, MEMMAP_PLACEHOLDER } from './cmdline.js';
+import { lowerParker } from './lower.js';
+import { partitionFile } from './paths.js';
+import { readPartition } from './read-partitions.js';
+
+/**
+ * Fills a kexec load from the partition's own files: `parker=` gets its control page, `memmap=`
+ * its range, and the image must land inside that range (kexec-tools --mem-min/--mem-max).
+ */
+function resolveLoad(machine: Machine, partition: string, op: Extract<KernelOp, { kind: 'kexec-load' }>): KernelOp {
+  const have = readPartition(machine.fs, partition);
+  if (!have.memory) {
+    throw new ParkerError('E_APPLY', `${partitionFile(partition, 'memory')} shows no memory: nothing to load the kernel into`, 'check the memory step');
+  }
+  if (!have.controlStructure) throw new ParkerError('E_APPLY', `${partitionFile(partition, 'control_structure')} is empty`, 'check the partition');
+  const size = have.memory.end - have.memory.start + 1;
+  const memmap = `${formatSize(size)}@0x${have.memory.start.toString(16)}`;
+  const cmdline = op.load.cmdline.replaceAll(CONTROL_STRUCTURE_PLACEHOLDER, have.controlStructure).replaceAll(MEMMAP_PLACEHOLDER, memmap);
+  return { kind: 'kexec-load', load: { ...op.load, cmdline, window: { start: have.memory.start, end: have.memory.end } } };
+}
+
+export async function performParker(machine: Machine, intent: Intent): Promise<void> {
+  for (const op of lowerParker(intent)) {
+    await runKernelOp(machine, op.kind === 'kexec-load' && intent.kind === 'load-image' ? resolveLoad(machine, intent.partition, op) : op);
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * What a plan step means, in terms of partitions and the boot kernel, not files: create a
+ * partition, give it CPUs, start it. Plain data. A kernel interface (src/interfaces/) lowers
+ * each intent into the operations its kernel understands, and judges after a crash whether
+ * it took effect; the journal records intents, so recovery never parses paths.
+ */
+export type Intent =
+  | { kind: 'create-partition'; partition: string }
+  | { kind: 'assign-cpus'; partition: string; cpus: number[] }
+  /** `node` is where the memory comes from, for people; the kernel decides from the CPUs. */
+  | { kind: 'allocate-memory'; partition: string; bytes: number; node: number | null }
+  | { kind: 'hand-over-device'; partition: string; device: string }
+  | { kind: 'take-back-device'; partition: string; device: string }
+  /** `cmdline` may hold the interface's placeholders, filled from the partition at load time. */
+  | { kind: 'load-image'; partition: string; image: string; initrd?: string; cmdline: string }
+  | { kind: 'unload-image' }
+  | { kind: 'start'; partition: string }
+  | { kind: 'wait-online'; partition: string; timeoutMs: number }
+  /** Ask the kernel to power off (its command, or nothing but waiting when null) and wait until it has. */
+  | { kind: 'stop'; partition: string; command: string[] | null; timeoutMs: number }
+  | { kind: 'remove-partition'; partition: string }
+  | { kind: 'online-boot-cpu'; cpu: number }
+  | { kind: 'offline-boot-cpu'; cpu: number }
+  | { kind: 'probe-boot-device'; device: string };
+
+export type IntentKind = Intent['kind'];
+
+/** The partition an intent is about, or null for the boot kernel's own and the global kexec slot. */
+export function partitionOf(intent: Intent): string | null {
+  return 'partition' in intent ? intent.partition : null;
+}

@@ -1,0 +1,119 @@
+/**
+ * Exit statuses and error codes, as data: the one place they are defined. The CLI maps an error
+ * to its exit status from here (src/cli/exit-codes.ts) and docs/errors.md is generated from
+ * here (`npm run docs:errors`, src/units/error-codes-doc.ts). Both are stable: scripts branch
+ * on them.
+ */
+
+/** Exit statuses, by name (also in docs/cli.md). */
+export const EXIT = {
+  ok: 0,
+  /** The spec has errors (validate, plan). */
+  invalid: 1,
+  /** Bad flags or arguments. */
+  usage: 2,
+  /** The machine refused an operation (a kernel errno), or a file could not be read. */
+  machine: 3,
+  /** validate: warnings but no errors. */
+  warnings: 4,
+  /** apply, start: a step failed and was rolled back (the machine is as it was). */
+  rolledBack: 5,
+  /** Anything else: a bug. */
+  internal: 70,
+} as const;
+
+export type ExitStatus = (typeof EXIT)[keyof typeof EXIT];
+
+/** What each exit status means, in one clause each, in order: the summary of docs/errors.md. */
+export const EXIT_MEANINGS: readonly { readonly status: ExitStatus; readonly meaning: string }[] = [
+  { status: EXIT.ok, meaning: 'success' },
+  { status: EXIT.invalid, meaning: 'the layout has errors' },
+  { status: EXIT.usage, meaning: 'usage' },
+  { status: EXIT.machine, meaning: 'the machine refused or a file could not be read' },
+  { status: EXIT.warnings, meaning: '`validate` found warnings but no errors' },
+  { status: EXIT.rolledBack, meaning: '`apply`/`start`/`stop`/`destroy` failed at a step and rolled back everything before it' },
+  { status: EXIT.internal, meaning: 'a bug' },
+];
+
+export interface ErrorCodeInfo {
+  /** The exit status of a command that ends with this error. */
+  readonly exit: ExitStatus;
+  /** When the exit status differs in some commands, how ("5 inside apply"). */
+  readonly exitNote?: string;
+  /** What it means, one line. */
+  readonly meaning: string;
+  /** What to do about it, one line. */
+  readonly fix?: string;
+}
+
+/**
+ * Every error code, in the order docs/errors.md lists them. ParkerError takes only these
+ * (ErrorCode), so a new code is a new row here, and docs/errors.md must be regenerated
+ * (test/errors-doc.test.ts fails until it is). E_KERNEL is what a KernelError prints, E_INTERNAL
+ * stands for anything else (a bug).
+ */
+export const ERROR_CODES = {
+  E_USAGE: { exit: EXIT.usage, meaning: 'flags that contradict each other (two machines), a missing name', fix: 'as the message says' },
+  E_PARSE: { exit: EXIT.usage, meaning: 'a malformed cpulist, cpumask, size, PCI address, range or duration; the message quotes it', fix: 'fix the value' },
+  E_SYNTHETIC: { exit: EXIT.usage, meaning: 'a synthetic description that does not parse or describes no machine', fix: 'see docs/synthetic.md' },
+  E_MACHINE: { exit: EXIT.usage, meaning: '`--root` is not a directory holding `sys/`, `--from` cannot be read', fix: 'name a real tree or snapshot' },
+  E_NOT_FOUND: { exit: EXIT.usage, meaning: 'no partition or kernel of that name', fix: '`parker status` lists them' },
+  E_NO_LAYOUT: { exit: EXIT.usage, meaning: 'start/stop need a layout applied earlier', fix: '`parker apply LAYOUT`' },
+  E_NOT_RUNNING: { exit: EXIT.usage, meaning: '`sim inject` on a kernel that is not online', fix: 'start it first' },
+  E_CONFIRM: { exit: EXIT.usage, meaning: 'a change to a real host with no terminal to confirm on', fix: 'read the plan, add `--yes`' },
+  E_INVALID: { exit: EXIT.invalid, meaning: 'the layout has errors', fix: 'fix the layout' },
+  E_BOOT_CHANGES: {
+    exit: EXIT.invalid,
+    meaning: 'the boot kernel needs a parameter on its command line first (`parker_cma=`) before partitions can get memory',
+    fix: 'reboot the boot kernel with the parameter (`parker sim create --cmdline` on the simulator)',
+  },
+  E_SPEC_READ: { exit: EXIT.machine, meaning: 'the layout or a kernel `.config` cannot be read', fix: 'fix the path' },
+  E_SNAPSHOT: { exit: EXIT.machine, meaning: 'not a snapshot written by `parker gather`', fix: 'gather again' },
+  E_GATHER: { exit: EXIT.machine, meaning: 'a link loop, or a link out of the machine root, while gathering', fix: 'gather again' },
+  E_IO: { exit: EXIT.machine, meaning: 'an output file cannot be written', fix: 'choose a writable path' },
+  E_LOCKED: {
+    exit: EXIT.machine,
+    meaning: 'another apply holds the lock; the message names its pid, host, command and start time',
+    fix: 'wait for it; remove a lock left by a dead process on another host by hand',
+  },
+  E_JOURNAL: { exit: EXIT.machine, meaning: 'the journal has an unfinished transaction of another machine', fix: '`parker recover` with that machine' },
+  E_APPLY: {
+    exit: EXIT.machine,
+    exitNote: '5 inside apply',
+    meaning: 'a step cannot run (no memory to load into, a machine that cannot load kernels or run stop commands)',
+    fix: 'inside apply the steps before are rolled back and the exit status is 5; as the message says',
+  },
+  E_TIMEOUT: {
+    exit: EXIT.machine,
+    exitNote: '5 inside apply',
+    meaning: 'a kernel did not come online or go offline in time',
+    fix: 'inside apply the steps before are rolled back and the exit status is 5; see `parker console NAME`',
+  },
+  E_STOP: {
+    exit: EXIT.machine,
+    exitNote: '5 inside apply',
+    meaning: "a kernel's stop command failed",
+    fix: 'inside apply the steps before are rolled back and the exit status is 5; check the stop command in the layout',
+  },
+  E_SIM_STATE: { exit: EXIT.machine, meaning: "the simulator's state directory is unreadable", fix: '`parker sim reset`' },
+  E_TOPOLOGY: { exit: EXIT.machine, meaning: 'hwloc export met objects that cannot nest', fix: 'report it with the snapshot' },
+  E_NO_CONSOLE: { exit: EXIT.machine, meaning: 'the machine cannot show consoles (a real host: use its serial port)' },
+  E_KERNEL: {
+    exit: EXIT.machine,
+    meaning: "the machine's kernel refused an operation: the message names the path and the errno (EBUSY, EINVAL, ...)",
+    fix: 'as the errno says; `parker status`',
+  },
+  E_INTERNAL: { exit: EXIT.internal, meaning: 'a bug in parker: printed as "internal error" with its stack trace', fix: 'report it with the command and the stack trace' },
+} as const satisfies Record<string, ErrorCodeInfo>;
+
+/** A stable error code: a key of ERROR_CODES. */
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** The exit status of a command that ends with this code. */
+export function exitStatusOf(code: ErrorCode): ExitStatus {
+  return ERROR_CODES[code].exit;
+}
+
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(ERROR_CODES, code);
+}
