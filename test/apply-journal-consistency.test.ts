@@ -4,7 +4,7 @@ import type { Step } from '../src/plan/step.js';
 import { journalProblems } from './fixtures/journal-consistency.js';
 
 // The checker the property tests trust must itself catch what it claims to.
-const step = (id: number): Step => ({ id, action: 'create', kernel: 'a', op: { kind: 'mkdir', path: 'sys/fs/parker/a' }, why: '', undo: null, summary: '' });
+const step = (id: number): Step => ({ id, action: 'create', kernel: 'a', intent: { kind: 'create-partition', partition: 'a' }, why: '', undo: null, summary: '' });
 const begin: JournalRecord = { type: 'begin', txn: 't', at: '', command: 'apply', machine: 'm', steps: [step(1), step(2), step(3)] };
 const r = {
   intent: (s: number): JournalRecord => ({ type: 'intent', txn: 't', step: s }),

@@ -1,13 +1,16 @@
 import * as fs from 'node:fs';
+import { parkerInterface } from '../src/interfaces/parker/index.js';
+import { KERNEL_INTERFACES } from '../src/service/kernel-interfaces.js';
 import { afterAll, describe, expect, test } from 'vitest';
 import fc from 'fast-check';
-import { executePlan, ProcessKilled } from '../src/apply/execute.js';
+import { executePlan } from '../src/apply/execute.js';
+import { ProcessKilled } from './fixtures/faulty-machine.js';
 import { Journal } from '../src/apply/journal.js';
 import { recover } from '../src/apply/recover.js';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { createSimMachine, openSimMachine } from '../src/machines/sim/sim-machine.js';
-import { readPartitions } from '../src/topology/partitions.js';
+import { readPartitions } from '../src/interfaces/parker/read-partitions.js';
 import { runCli } from './run-cli.js';
 import { buildLayout } from './fixtures/layout-builders.js';
 import { faultyMachine } from './fixtures/faulty-machine.js';
@@ -32,7 +35,7 @@ describe('recovery after the process was killed mid-apply', () => {
         const at = 1 + (pick % mutationsOf(plan!.steps));
         const faulty = faultyMachine(machine, { kind, at });
 
-        await expect(executePlan(faulty, plan!.steps, new Journal(stateDir), { command: 'apply random' })).rejects.toBeInstanceOf(ProcessKilled);
+        await expect(executePlan(faulty, parkerInterface, plan!.steps, new Journal(stateDir), { command: 'apply random' })).rejects.toBeInstanceOf(ProcessKilled);
         expect(faulty.fired).toBe(true);
         const atDeath = observedState(machine);
         machine.close();
@@ -42,7 +45,7 @@ describe('recovery after the process was killed mid-apply', () => {
         expect(observedState(reopened)).toEqual(atDeath);
         const journal = new Journal(stateDir);
         expect(journal.unfinished()?.begin.command).toBe('apply random');
-        const result = await recover(reopened, journal);
+        const result = await recover(reopened, KERNEL_INTERFACES, journal);
 
         expect(result.errors).toEqual([]);
         expect(result.command).toBe('apply random');
@@ -55,7 +58,7 @@ describe('recovery after the process was killed mid-apply', () => {
         // Nothing is left in the way of the next apply.
         const again = planOn(reopened, spec);
         expect(again?.steps).toEqual(plan!.steps);
-        const applied = await executePlan(reopened, again!.steps, journal, { command: 'apply random' });
+        const applied = await executePlan(reopened, parkerInterface, again!.steps, journal, { command: 'apply random' });
         expect(applied.failure).toBeNull();
         expect(orphans(reopened)).toEqual([]);
         reopened.close();
@@ -70,11 +73,11 @@ describe('recovery after the process was killed mid-apply', () => {
       fc.asyncProperty(layoutArb, fc.nat(), fc.nat(), fc.constantFrom('kill-before' as const, 'kill-after' as const), async (spec, pickRefused, pickKill, kind) => {
         const plan = fresh.plan(spec);
         fc.pre(plan !== null);
-        const mutating = plan!.steps.filter((s) => s.op.kind !== 'wait');
+        const mutating = plan!.steps.filter((s) => mutationsOf([s]) > 0);
         const refusedAt = 1 + (pickRefused % mutating.length);
         const failing = mutating[refusedAt - 1]!;
         // Every undo but a wait changes the machine: those are where the kill can strike.
-        const undoMutations = plan!.steps.filter((s) => s.id < failing.id && s.undo !== null && s.undo.kind !== 'wait').length;
+        const undoMutations = plan!.steps.filter((s) => s.id < failing.id && s.undo !== null && mutationsOf([{ ...s, intent: s.undo }]) > 0).length;
         fc.pre(undoMutations > 0);
         const killAt = refusedAt + 1 + (pickKill % undoMutations);
         const { machine, stateDir } = createSmallSim();
@@ -84,13 +87,13 @@ describe('recovery after the process was killed mid-apply', () => {
           { kind, at: killAt },
         ]);
 
-        await expect(executePlan(faulty, plan!.steps, new Journal(stateDir), { command: 'apply random' })).rejects.toBeInstanceOf(ProcessKilled);
+        await expect(executePlan(faulty, parkerInterface, plan!.steps, new Journal(stateDir), { command: 'apply random' })).rejects.toBeInstanceOf(ProcessKilled);
         expect(faulty.mutations).toBe(killAt);
         machine.close();
 
         const reopened = openSimMachine(stateDir);
         const journal = new Journal(stateDir);
-        const result = await recover(reopened, journal);
+        const result = await recover(reopened, KERNEL_INTERFACES, journal);
         expect(result.errors).toEqual([]);
         expect(observedState(reopened)).toEqual(fresh.before);
         expect(orphans(reopened)).toEqual([]);
@@ -110,20 +113,20 @@ describe('recovery after the process was killed mid-apply', () => {
         const { machine, stateDir } = createSmallSim();
         stateDirs.push(stateDir);
         const at = 1 + (pick % mutationsOf(plan!.steps));
-        await expect(executePlan(faultyMachine(machine, { kind, at }), plan!.steps, new Journal(stateDir), { command: 'apply random' })).rejects.toBeInstanceOf(ProcessKilled);
+        await expect(executePlan(faultyMachine(machine, { kind, at }), parkerInterface, plan!.steps, new Journal(stateDir), { command: 'apply random' })).rejects.toBeInstanceOf(ProcessKilled);
         machine.close();
 
         const second = openSimMachine(stateDir);
         const dying = faultyMachine(second, { kind, at: recoveryKillAt });
         // The first recovery may finish before the kill strikes: either way the next one cleans up.
-        await recover(dying, new Journal(stateDir)).catch((e: unknown) => {
+        await recover(dying, KERNEL_INTERFACES, new Journal(stateDir)).catch((e: unknown) => {
           if (!(e instanceof ProcessKilled)) throw e;
         });
         second.close();
 
         const third = openSimMachine(stateDir);
         const journal = new Journal(stateDir);
-        const result = await recover(third, journal);
+        const result = await recover(third, KERNEL_INTERFACES, journal);
         expect(result.errors).toEqual([]);
         expect(observedState(third)).toEqual(fresh.before);
         expect(orphans(third)).toEqual([]);
@@ -149,7 +152,7 @@ describe('recovery after the process was killed mid-apply', () => {
     const plan = planOn(machine, withImage)!;
     expect(mutationsOf(plan.steps)).toBe(11);
     const faulty = faultyMachine(machine, { kind: 'kill-after', at: killAt });
-    await expect(executePlan(faulty, plan.steps, new Journal(stateDir), { command: 'apply killed.yaml' })).rejects.toBeInstanceOf(ProcessKilled);
+    await expect(executePlan(faulty, parkerInterface, plan.steps, new Journal(stateDir), { command: 'apply killed.yaml' })).rejects.toBeInstanceOf(ProcessKilled);
     machine.close();
     const file = path.join(stateDir, 'layout.yaml');
     fs.writeFileSync(file, stringify(withImage));
@@ -179,7 +182,7 @@ describe('recovery after the process was killed mid-apply', () => {
       const spec = buildLayout({ kernels: [{ name: 'a', cpus: { count: 4, placement: 'nodes', nodes: [1] }, memory: '2G', devices: ['0000:80:01.0'] }] });
       const plan = planOn(machine, { ...spec, kernels: spec.kernels.map((k) => ({ ...k, image: '/boot/vmlinuz-parker', stop: { command: ['true'], timeout: '10s' } })) })!;
       // Killed after the start took effect: every kind of undo is pending.
-      await expect(executePlan(faultyMachine(machine, { kind: 'kill-after', at: 6 }), plan.steps, new Journal(stateDir), { command: 'apply a' })).rejects.toBeInstanceOf(ProcessKilled);
+      await expect(executePlan(faultyMachine(machine, { kind: 'kill-after', at: 6 }), parkerInterface, plan.steps, new Journal(stateDir), { command: 'apply a' })).rejects.toBeInstanceOf(ProcessKilled);
       machine.close();
       return stateDir;
     }
@@ -189,7 +192,7 @@ describe('recovery after the process was killed mid-apply', () => {
       const reset = createSimMachine(stateDir, { source: { kind: 'synthetic', description: SMALL_SIM }, cmdline: SMALL_SIM_CMDLINE, now: new Date(0) });
       const before = observedState(reset);
       const journal = new Journal(stateDir);
-      const result = await recover(reset, journal);
+      const result = await recover(reset, KERNEL_INTERFACES, journal);
       expect([result.undone, result.inFlightTookEffect, result.errors]).toEqual([0, false, []]);
       expect(observedState(reset)).toEqual(before);
       expect(journal.unfinished()).toBeUndefined();
@@ -200,8 +203,8 @@ describe('recovery after the process was killed mid-apply', () => {
     test('another machine: recovery refuses to touch it and names both', async () => {
       const stateDir = await killedMidApply();
       const other = createSimMachine(stateDir, { source: { kind: 'default' }, now: new Date(0) });
-      await expect(recover(other, new Journal(stateDir))).rejects.toThrow(`the journal's unfinished "apply a" (`);
-      await expect(recover(other, new Journal(stateDir))).rejects.toThrow(`ran on simulated synthetic "${SMALL_SIM}", not simulated default server`);
+      await expect(recover(other, KERNEL_INTERFACES, new Journal(stateDir))).rejects.toThrow(`the journal's unfinished "apply a" (`);
+      await expect(recover(other, KERNEL_INTERFACES, new Journal(stateDir))).rejects.toThrow(`ran on simulated synthetic "${SMALL_SIM}", not simulated default server`);
       expect(new Journal(stateDir).unfinished()?.begin.command).toBe('apply a');
       other.close();
     });
@@ -211,8 +214,8 @@ describe('recovery after the process was killed mid-apply', () => {
     const { machine, stateDir } = createSmallSim();
     stateDirs.push(stateDir);
     const before = observedState(machine);
-    const result = await recover(machine, new Journal(stateDir));
-    expect(result).toEqual({ txn: null, command: null, undone: 0, inFlightTookEffect: null, orphansFixed: [], errors: [] });
+    const result = await recover(machine, KERNEL_INTERFACES, new Journal(stateDir));
+    expect(result).toEqual({ schema: 'parker.recovery/v1', txn: null, command: null, undone: 0, inFlightTookEffect: null, orphansFixed: [], errors: [] });
     expect(observedState(machine)).toEqual(before);
     machine.close();
   });

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import { parkerInterface } from '../src/interfaces/parker/index.js';
 import * as path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import fc from 'fast-check';
@@ -33,7 +34,7 @@ describe('a refused write rolls the whole apply back', () => {
         const faulty = faultyMachine(machine, { kind: 'refuse', at });
         const journal = new Journal(stateDir);
 
-        const result = await executePlan(faulty, plan!.steps, journal, { command: 'apply random' });
+        const result = await executePlan(faulty, parkerInterface, plan!.steps, journal, { command: 'apply random' });
 
         expect(faulty.fired).toBe(true);
         expect(result.outcome).toBe('rolled-back');
@@ -64,19 +65,19 @@ describe('a refused write while changing an applied layout into another', () => 
         fc.pre(firstPlan !== null);
         const { machine, stateDir } = smallSim();
         const journal = new Journal(stateDir);
-        expect((await executePlan(machine, firstPlan!.steps, journal, { command: 'apply first' })).outcome).toBe('applied');
+        expect((await executePlan(machine, parkerInterface, firstPlan!.steps, journal, { command: 'apply first' })).outcome).toBe('applied');
         const plan = planOn(machine, second);
         fc.pre(plan !== null && plan.steps.length > 0);
         const before = observedState(machine);
         const at = 1 + (pick % mutationsOf(plan!.steps));
 
-        const result = await executePlan(faultyMachine(machine, { kind: 'refuse', at }), plan!.steps, journal, { command: 'apply second' });
+        const result = await executePlan(faultyMachine(machine, { kind: 'refuse', at }), parkerInterface, plan!.steps, journal, { command: 'apply second' });
 
         expect(result.outcome).toBe('rolled-back');
         const failure = result.failure!;
         expect(failure.undoErrors).toEqual([]);
         const ran = plan!.steps.filter((s) => s.id < failure.step.id);
-        expect(failure.notUndone).toEqual(ran.filter((s) => s.undo === null && (s.op.kind === 'run' || s.op.kind === 'rmdir')).map((s) => s.summary));
+        expect(failure.notUndone).toEqual(ran.filter((s) => s.undo === null && (s.intent.kind === 'stop' || s.intent.kind === 'remove-partition')).map((s) => s.summary));
         const after = observedState(machine);
         if (failure.notUndone.length === 0) expect(after).toEqual(before);
         // Kernels the second layout leaves alone are untouched; the ones it creates are gone again.
@@ -102,7 +103,7 @@ describe('applying the same layout twice', () => {
         fc.pre(first !== null);
         const { machine, stateDir } = smallSim();
         const journal = new Journal(path.join(stateDir, 'j'));
-        const result = await executePlan(machine, first!.steps, journal, { command: 'apply random' });
+        const result = await executePlan(machine, parkerInterface, first!.steps, journal, { command: 'apply random' });
         expect(result.failure).toBeNull();
         expect(result.outcome).toBe('applied');
         expect(orphans(machine)).toEqual([]);

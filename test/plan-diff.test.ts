@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { parkerInterface } from '../src/interfaces/parker/index.js';
 import { memorySimMachine } from '../src/machines/sim/sim-machine.js';
 import { discover } from '../src/topology/discover.js';
-import { readPartitions } from '../src/topology/partitions.js';
+import { readPartitions } from '../src/interfaces/parker/read-partitions.js';
 import { loadSpec } from '../src/spec/load-spec.js';
 import { prepareLayout } from '../src/validate/prepare-layout.js';
 import { diffLayout, stopPlan } from '../src/plan/diff.js';
@@ -14,7 +15,7 @@ import * as path from 'node:path';
 function layout(kernels: string): ReturnType<typeof prepareLayout> {
   const text = `apiVersion: parker/v1alpha1\nkind: Layout\nmetadata: { name: t }\nkernels:\n${kernels}`;
   const { spec } = loadSpec(text, 't.yaml');
-  return prepareLayout({ spec: spec!, topology: discover(memorySimMachine()) });
+  return prepareLayout({ kernelInterface: parkerInterface, spec: spec!, topology: discover(memorySimMachine()) });
 }
 
 const a = `  - { name: a, cpus: "32-39,160-167", memory: 4G, image: /boot/vmlinuz-parker, stop: { command: [poweroff-a] } }\n`;
@@ -22,30 +23,30 @@ const b = `  - { name: b, cpus: { count: 16, placement: nodes, nodes: [2] }, mem
 
 async function applyTo(machine: ReturnType<typeof memorySimMachine>, kernels: string): Promise<void> {
   const prepared = layout(kernels);
-  const plan = diffLayout(prepared.resolved!, { topology: discover(machine), partitions: readPartitions(machine.fs) });
+  const plan = diffLayout(parkerInterface, prepared.resolved!, { topology: discover(machine), partitions: readPartitions(machine.fs) });
   const journal = new Journal(fs.mkdtempSync(path.join(os.tmpdir(), 'parker-diff-')));
-  const result = await executePlan(machine, plan.steps, journal, { command: 'test' });
+  const result = await executePlan(machine, parkerInterface, plan.steps, journal, { command: 'test' });
   expect(result.failure?.error ?? null).toBeNull();
 }
 
 describe('diffLayout', () => {
   it('creates each kernel with the exact files and values, each step with its undo', () => {
     const prepared = layout(a);
-    const plan = diffLayout(prepared.resolved!, { topology: discover(memorySimMachine()), partitions: [] });
+    const plan = diffLayout(parkerInterface, prepared.resolved!, { topology: discover(memorySimMachine()), partitions: [] });
     expect(plan.kernels).toEqual([{ kernel: 'a', action: 'create', reasons: ['16 CPUs, 4G, 0 devices'] }]);
     expect(plan.steps.map((s) => [s.summary, s.undo?.kind ?? null])).toEqual([
-      ['mkdir sys/fs/parker/a', 'rmdir'],
+      ['mkdir sys/fs/parker/a', 'remove-partition'],
       ['write sys/fs/parker/a/cpus = 32-39,160-167', null],
       ['write sys/fs/parker/a/memory = 4G', null],
-      ['kexec load /boot/vmlinuz-parker for a', 'kexec-unload'],
-      ['write sys/fs/parker/a/online = 1', 'run'],
+      ['kexec load /boot/vmlinuz-parker for a', 'unload-image'],
+      ['write sys/fs/parker/a/online = 1', 'stop'],
       ['wait until sys/fs/parker/a/online = 1 (at most 120 s)', null],
     ]);
   });
 
   it('gives the same bytes for the same inputs', () => {
-    const one = JSON.stringify(diffLayout(layout(a + b).resolved!, { topology: discover(memorySimMachine()), partitions: [] }));
-    const two = JSON.stringify(diffLayout(layout(a + b).resolved!, { topology: discover(memorySimMachine()), partitions: [] }));
+    const one = JSON.stringify(diffLayout(parkerInterface, layout(a + b).resolved!, { topology: discover(memorySimMachine()), partitions: [] }));
+    const two = JSON.stringify(diffLayout(parkerInterface, layout(a + b).resolved!, { topology: discover(memorySimMachine()), partitions: [] }));
     expect(one).toBe(two);
   });
 
@@ -53,21 +54,21 @@ describe('diffLayout', () => {
     const machine = memorySimMachine();
     await applyTo(machine, a + b);
     const observed = () => ({ topology: discover(machine), partitions: readPartitions(machine.fs) });
-    expect(diffLayout(layout(a + b).resolved!, observed()).steps).toEqual([]);
+    expect(diffLayout(parkerInterface, layout(a + b).resolved!, observed()).steps).toEqual([]);
 
     // b is no longer wanted; a gets other CPUs: delete b (no stop command known: wait), replace a.
     const moved = `  - { name: a, cpus: "40-47,168-175", memory: 4G, image: /boot/vmlinuz-parker, stop: { command: [poweroff-a] } }\n`;
-    const plan = diffLayout(layout(moved).resolved!, observed(), layout(a + b).resolved!.spec.kernels);
+    const plan = diffLayout(parkerInterface, layout(moved).resolved!, observed(), layout(a + b).resolved!.spec.kernels);
     expect(plan.kernels).toEqual([
       { kernel: 'b', action: 'delete', reasons: ['not in the layout'] },
       { kernel: 'a', action: 'replace', reasons: ['cpus 32-39,160-167 -> 40-47,168-175'] },
     ]);
     expect(plan.steps.slice(0, 2).map((s) => s.summary)).toEqual(['wait until sys/fs/parker/b/online = 0 (at most 300 s)', 'rmdir sys/fs/parker/b']);
-    expect(plan.steps[2]!.summary).toBe('run poweroff-a');
+    expect(plan.steps[2]!.summary).toBe('run poweroff-a, then wait until sys/fs/parker/a/online = 0 (at most 60 s)');
 
     // A stopped kernel is started again, not recreated.
     machine.powerOff('a');
-    const restart = diffLayout(layout(a + b).resolved!, observed());
+    const restart = diffLayout(parkerInterface, layout(a + b).resolved!, observed());
     expect(restart.kernels.find((k) => k.kernel === 'a')).toEqual({ kernel: 'a', action: 'start', reasons: ['not online'] });
     expect(restart.steps.map((s) => s.summary)).toEqual([
       'kexec load /boot/vmlinuz-parker for a',
@@ -77,8 +78,8 @@ describe('diffLayout', () => {
   });
 
   it('stops a kernel with its stop command, then waits for online to drop', () => {
-    const plan = stopPlan('a', layout(a).resolved!.spec.kernels[0]);
-    expect(plan.steps.map((s) => s.summary)).toEqual(['run poweroff-a', 'wait until sys/fs/parker/a/online = 0 (at most 60 s)']);
+    const plan = stopPlan(parkerInterface, { name: 'a', id: 1, controlStructure: null, cpus: [], memory: null, devices: [], online: true }, layout(a).resolved!.spec.kernels[0]);
+    expect(plan.steps.map((s) => s.summary)).toEqual(['run poweroff-a, then wait until sys/fs/parker/a/online = 0 (at most 60 s)']);
   });
 });
 
@@ -89,8 +90,8 @@ describe('diffLayout: the boot kernel side', () => {
     machine.fs.write('sys/bus/pci/devices/0000:00:02.0/driver/unbind', '0000:00:02.0');
     const text = `apiVersion: parker/v1alpha1\nkind: Layout\nmetadata: { name: t }\nboot: { cpus: "0-7,128-135", devices: ["0000:00:02.0"] }\nkernels: []\n`;
     const { spec } = loadSpec(text, 't.yaml');
-    const prepared = prepareLayout({ spec: spec!, topology: discover(machine) });
-    const plan = diffLayout(prepared.resolved!, { topology: discover(machine), partitions: readPartitions(machine.fs) });
+    const prepared = prepareLayout({ kernelInterface: parkerInterface, spec: spec!, topology: discover(machine) });
+    const plan = diffLayout(parkerInterface, prepared.resolved!, { topology: discover(machine), partitions: readPartitions(machine.fs) });
     expect(plan.kernels).toEqual([{ kernel: 'boot', action: 'change', reasons: ['CPUs 5 offline -> online', 'devices 0000:00:02.0 without a driver -> probed'] }]);
     expect(plan.steps.map((s) => s.summary)).toEqual(['write sys/devices/system/cpu/cpu5/online = 1', 'write sys/bus/pci/drivers_probe = 0000:00:02.0']);
   });

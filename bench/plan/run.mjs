@@ -21,6 +21,7 @@ import { buildCommandLines } from '../../dist/plan/command-lines.js';
 import { validateLayout, RULES as ALL_RULES } from '../../dist/validate/validate.js';
 import { diffLayout } from '../../dist/plan/diff.js';
 import { compareWithFirstFit } from '../../dist/plan/compare-placements.js';
+import { parkerInterface } from '../../dist/interfaces/parker/index.js';
 import {
   BENCH_CPUS_PER_KERNEL,
   BENCH_KERNELS,
@@ -62,9 +63,9 @@ function planOnce() {
   const loaded = loadSpec(yaml, 'bench.yaml');
   if (!loaded.spec || hasErrors(loaded.diagnostics)) throw new Error(`the benchmark layout does not load: ${JSON.stringify(loaded.diagnostics.slice(0, 3))}`);
   const t1 = process.hrtime.bigint();
-  const prepared = prepareLayout({ spec: loaded.spec, topology });
+  const prepared = prepareLayout({ kernelInterface: parkerInterface, spec: loaded.spec, topology });
   if (!prepared.resolved || hasErrors(prepared.diagnostics)) throw new Error(`the benchmark layout has errors: ${JSON.stringify(prepared.diagnostics.filter((d) => d.severity === 'error').slice(0, 3))}`);
-  const plan = diffLayout(prepared.resolved, noObserved);
+  const plan = diffLayout(parkerInterface, prepared.resolved, noObserved);
   const t2 = process.hrtime.bigint();
   const cpu = process.cpuUsage(cpu0);
   return { total: Number(t2 - t0) / 1e6, fromSpec: Number(t2 - t1) / 1e6, cpu: (cpu.user + cpu.system) / 1000, prepared, plan };
@@ -76,13 +77,13 @@ function piecesOnce() {
   const spec = load.value.spec;
   const placed = timedSync(() => place(spec, topology, { bootDependencies: new Map() }));
   const placement = placed.value.placement;
-  const lines = timedSync(() => buildCommandLines(spec, placement, topology));
+  const lines = timedSync(() => buildCommandLines(spec, placement, topology, parkerInterface.cmdline));
   const ctx = { spec, topology, placement, cmdlines: lines.value.cmdlines, boot: lines.value.boot, configs: new Map(), bootDependencies: new Map() };
   const perRule = new Map();
   for (const rule of ALL_RULES) perRule.set(rule.id, timedSync(() => validateLayout(ctx, [rule])).ms);
   const rules = [...perRule.values()].reduce((a, b) => a + b, 0);
   const resolved = { spec, placement, cmdlines: lines.value.cmdlines, boot: lines.value.boot };
-  const diff = timedSync(() => diffLayout(resolved, noObserved));
+  const diff = timedSync(() => diffLayout(parkerInterface, resolved, noObserved));
   const firstFit = timedSync(() => compareWithFirstFit(spec, topology));
   return { load: load.ms, place: placed.ms, lines: lines.ms, rules, diff: diff.ms, firstFit: firstFit.ms, perRule };
 }

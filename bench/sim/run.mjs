@@ -44,9 +44,9 @@ const TARGET_MS = 2000;
 async function child(stateBase) {
   const { memorySimMachine } = await import('../../dist/machines/sim/sim-machine.js');
   const { makeTestBzImage } = await import('../../dist/machines/sim/bzimage.js');
-  const { machineTopology } = await import('../../dist/cli/layout-input.js');
+  const { machineTopology } = await import('../../dist/service/layout-input.js');
   const { discoverBootDependencies } = await import('../../dist/topology/boot-dependencies.js');
-  const { readPartitions } = await import('../../dist/topology/partitions.js');
+  const { readPartitions } = await import('../../dist/interfaces/parker/read-partitions.js');
   const { loadSpec } = await import('../../dist/spec/load-spec.js');
   const { hasErrors } = await import('../../dist/spec/diagnostic.js');
   const { prepareLayout } = await import('../../dist/validate/prepare-layout.js');
@@ -54,6 +54,7 @@ async function child(stateBase) {
   const { executePlan } = await import('../../dist/apply/execute.js');
   const { Journal } = await import('../../dist/apply/journal.js');
   const { ApplyLock } = await import('../../dist/apply/lock.js');
+  const { parkerInterface } = await import('../../dist/interfaces/parker/index.js');
 
   const stateDir = fs.mkdtempSync(path.join(stateBase, 'parker-bench-sim-'));
   try {
@@ -72,9 +73,9 @@ async function child(stateBase) {
     if (!loaded.spec || hasErrors(loaded.diagnostics)) throw new Error(`the benchmark layout does not load: ${JSON.stringify(loaded.diagnostics.slice(0, 3))}`);
     const discovered = timedSync(() => machineTopology(machine));
     const topology = discovered.value;
-    const prepared = prepareLayout({ spec: loaded.spec, topology, bootDependencies: discoverBootDependencies(machine.fs) });
+    const prepared = prepareLayout({ kernelInterface: parkerInterface, spec: loaded.spec, topology, bootDependencies: discoverBootDependencies(machine.fs) });
     if (!prepared.resolved || hasErrors(prepared.diagnostics)) throw new Error(`the benchmark layout has errors: ${JSON.stringify(prepared.diagnostics.filter((d) => d.severity === 'error').slice(0, 3))}`);
-    const plan = diffLayout(prepared.resolved, { topology, partitions: readPartitions(machine.fs) });
+    const plan = diffLayout(parkerInterface, prepared.resolved, { topology, partitions: readPartitions(machine.fs) });
     const blocking = plan.bootChanges.filter((p) => p.key === 'parker_cma');
     if (blocking.length) throw new Error(`the boot kernel needs ${blocking.map((p) => `parker_cma=${p.value}`).join(' ')}`);
     const t1 = process.hrtime.bigint();
@@ -92,7 +93,7 @@ async function child(stateBase) {
     const executed = await timed(async () => {
       lock.acquire('bench');
       try {
-        return await executePlan(machine, plan.steps, journal, { command: 'bench' });
+        return await executePlan(machine, parkerInterface, plan.steps, journal, { command: 'bench' });
       } finally {
         lock.release();
       }

@@ -1,12 +1,13 @@
 import * as fs from 'node:fs';
+import { parkerInterface } from '../../test/fixtures/kernel-interface.js';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { KernelError } from '../machines/kernel-error.js';
 import type { KernelFs, Machine, RunResult } from '../machines/machine.js';
-import type { Step, StepOp } from '../plan/step.js';
-import { describeOp } from '../plan/step.js';
-import { executePlan, runOp } from './execute.js';
+import type { Step } from '../plan/step.js';
+import type { Intent } from '../plan/intent.js';
+import { executePlan } from './execute.js';
 import { Journal } from './journal.js';
 
 /**
@@ -63,9 +64,10 @@ function fakeMachine(files: Record<string, string>, options: { powersOffAfterMs?
   return { machine, runs, tree, now: () => now };
 }
 
-const stop: StepOp = { kind: 'run', partition: 'db', argv: ['ssh', 'db', 'poweroff'], timeoutMs: 5000 };
+const stop: Intent = { kind: 'stop', partition: 'db', command: ['ssh', 'db', 'poweroff'], timeoutMs: 5000 };
+const runOp = (machine: Machine, intent: Intent) => parkerInterface.perform(machine, intent, {});
 
-describe('runOp', () => {
+describe('Parker stop, performed', () => {
   test('a stop command returns once the kernel has cleared online', async () => {
     const fake = fakeMachine({ 'sys/fs/parker/db/online': '1\n' }, { powersOffAfterMs: 1200 });
     await runOp(fake.machine, stop);
@@ -88,7 +90,7 @@ describe('runOp', () => {
 
   test('a wait reads a missing partition as not online', async () => {
     const fake = fakeMachine({});
-    await runOp(fake.machine, { kind: 'wait', path: 'sys/fs/parker/gone/online', value: '0', timeoutMs: 1000 });
+    await runOp(fake.machine, { kind: 'stop', partition: 'gone', command: null, timeoutMs: 1000 });
     expect(fake.now()).toBe(0);
   });
 
@@ -105,22 +107,22 @@ describe('executePlan', () => {
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  const step = (id: number, op: StepOp, undo: StepOp | null): Step => ({ id, action: 'create', kernel: 'db', op, why: 'test', undo, summary: describeOp(op) });
+  const step = (id: number, intent: Intent, undo: Intent | null): Step => ({ id, action: 'create', kernel: 'db', intent, why: 'test', undo, summary: parkerInterface.describe(intent) });
 
   test('on a failure, undoes the completed steps in reverse and journals every outcome', async () => {
     const fake = fakeMachine({ 'sys/fs/parker/db/online': '0\n' }, { powersOffAfterMs: 0 });
     const steps = [
-      step(1, { kind: 'mkdir', path: 'sys/fs/parker/a' }, { kind: 'rmdir', path: 'sys/fs/parker/a' }),
-      step(2, { kind: 'write', path: 'sys/fs/parker/db/online', value: '1' }, stop),
-      step(3, { kind: 'write', path: 'sys/fs/parker/missing', value: '1' }, null),
+      step(1, { kind: 'create-partition', partition: 'a' }, { kind: 'remove-partition', partition: 'a' }),
+      step(2, { kind: 'start', partition: 'db' }, stop),
+      step(3, { kind: 'start', partition: 'missing' }, null),
     ];
     const journal = new Journal(dir);
     const events: string[] = [];
-    const result = await executePlan(fake.machine, steps, journal, { command: 'apply t', onEvent: (e) => events.push(`${e.type} ${e.step.id}`) });
+    const result = await executePlan(fake.machine, parkerInterface, steps, journal, { command: 'apply t', onEvent: (e) => events.push(`${e.type} ${e.step.id}`) });
 
     expect(result.outcome).toBe('rolled-back');
     expect(result.stepsRun).toBe(2);
-    expect(result.failure).toMatchObject({ error: 'write sys/fs/parker/missing: ENOENT', undoErrors: [], notUndone: [] });
+    expect(result.failure).toMatchObject({ error: 'write sys/fs/parker/missing/online: ENOENT', undoErrors: [], notUndone: [] });
     expect(events).toEqual(['step-start 1', 'step-done 1', 'step-start 2', 'step-done 2', 'step-start 3', 'step-failed 3', 'undo-start 2', 'undo-done 2', 'undo-start 1', 'undo-done 1']);
     expect(journal.records().map((r) => `${r.type}${'step' in r ? ` ${r.step}` : ''}`)).toEqual([
       'begin',
@@ -144,8 +146,8 @@ describe('executePlan', () => {
     const fake = fakeMachine({ 'sys/fs/parker/db/online': '0\n' });
     const console = Array.from({ length: 20 }, (_, i) => `[${i}] line ${i}`);
     const machine: Machine = { ...fake.machine, console: (name) => (name === 'db' ? console : []) };
-    const start = step(1, { kind: 'wait', path: 'sys/fs/parker/db/online', value: '1', timeoutMs: 1000 }, null);
-    const result = await executePlan(machine, [start], new Journal(dir), { command: 'start db' });
+    const start = step(1, { kind: 'wait-online', partition: 'db', timeoutMs: 1000 }, null);
+    const result = await executePlan(machine, parkerInterface, [start], new Journal(dir), { command: 'start db' });
     expect(result.failure?.error).toBe('sys/fs/parker/db/online still reads 0 after 1 s (waiting for 1)');
     expect(result.failure?.consoleTail).toEqual(console.slice(8));
   });

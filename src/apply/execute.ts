@@ -10,7 +10,7 @@ export type ApplyEvent =
   | { type: 'step-done'; step: Step; index: number; total: number; ms: number }
   | { type: 'step-failed'; step: Step; index: number; total: number; ms: number; error: string }
   | { type: 'undo-start'; step: Step; intent: Intent }
-  | { type: 'undo-done'; step: Step; intent: Intent; ms: number }
+  | { type: 'undo-done'; step: Step; intent: Intent; summary: string; ms: number }
   | { type: 'undo-failed'; step: Step; intent: Intent; error: string };
 
 export interface ExecuteOptions {
@@ -75,7 +75,7 @@ export async function undoSteps(machine: Machine, iface: KernelInterface, journa
     try {
       await iface.perform(machine, intent, {});
       journal.append({ type: 'undone', txn, step: step.id });
-      onEvent?.({ type: 'undo-done', step, intent, ms: wall() - t0 });
+      onEvent?.({ type: 'undo-done', step, intent, summary: iface.describe(intent), ms: wall() - t0 });
     } catch (e) {
       if (isProcessExit(e)) throw e;
       const error = `${iface.describe(intent)}: ${message(e)}`;

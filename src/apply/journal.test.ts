@@ -11,7 +11,7 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-const step = (id: number): Step => ({ id, action: 'create', kernel: 'a', op: { kind: 'mkdir', path: `sys/fs/parker/a${id}` }, why: 'test', undo: { kind: 'rmdir', path: `sys/fs/parker/a${id}` }, summary: `mkdir sys/fs/parker/a${id}` });
+const step = (id: number): Step => ({ id, action: 'create', kernel: 'a', intent: { kind: 'create-partition', partition: `a${id}` }, why: 'test', undo: { kind: 'remove-partition', partition: `a${id}` }, summary: `mkdir sys/fs/parker/a${id}` });
 const begin = (txn: string, ids: number[]): JournalRecord => ({ type: 'begin', txn, at: '2026-11-27T12:00:00.000Z', command: `apply ${txn}`, machine: 'test', steps: ids.map(step) });
 
 function journalWith(records: JournalRecord[]): Journal {

@@ -2,13 +2,15 @@ import { Command, Option } from 'commander';
 import { ParkerError } from '../units/parker-error.js';
 import type { Machine } from '../machines/machine.js';
 import { isSim } from '../machines/sim/sim-machine.js';
-import { machineOptions, type MachineFlags } from './machine-flags.js';
-import { openMachine, requireChangeable } from './open-machine.js';
+import { machineOptions, type MachineFlags } from '../cli/machine-flags.js';
+import { openMachine, requireChangeable } from '../service/open-machine.js';
 import { outputOption } from './output-format.js';
-import { planData, planLayout, renderPlanReport } from './plan-command.js';
-import { saveApplied } from './applied-layout.js';
+import { planData, renderPlanReport } from './plan-command.js';
+import { planLayout } from '../service/plan.js';
+import { interfaceFor } from '../service/kernel-interfaces.js';
+import { saveApplied } from '../service/applied-layout.js';
 import { confirmHost, recoverFirst, reportResult, runTransaction } from './transaction.js';
-import { stateDirOf } from './state-dir.js';
+import { stateDirOf } from '../service/state-dir.js';
 import { Journal } from '../apply/journal.js';
 import { EXIT } from './exit-codes.js';
 import type { CommandContext } from './command-context.js';
@@ -44,7 +46,7 @@ export function applyCommand(ctx: CommandContext): Command {
         (await confirmHost(ctx, machine, opts.yes, 'recover an unfinished apply')) ? openMachine(opts, { writable: true }) : null,
       );
     }
-    const planned = planLayout(file, machine, stateDir);
+    const planned = planLayout(file, machine, interfaceFor(machine.fs), stateDir);
     const text = opts.output === 'table';
     if (text) ctx.out(renderPlanReport(machine, planned));
     const plan = planned.plan;

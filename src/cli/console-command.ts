@@ -1,7 +1,8 @@
 import { Command, Option } from 'commander';
 import { ParkerError } from '../units/parker-error.js';
-import { machineOptions, type MachineFlags } from './machine-flags.js';
-import { openMachine } from './open-machine.js';
+import { machineOptions, type MachineFlags } from '../cli/machine-flags.js';
+import { openMachine } from '../service/open-machine.js';
+import { interfaceFor } from '../service/kernel-interfaces.js';
 import type { CommandContext } from './command-context.js';
 
 export function consoleCommand(ctx: CommandContext): Command {
@@ -16,9 +17,10 @@ export function consoleCommand(ctx: CommandContext): Command {
     const read = () => {
       const machine = openMachine(opts);
       if (!machine.console) throw new ParkerError('E_NO_CONSOLE', `${machine.description} cannot show consoles`, 'read the kernel console on its serial port');
-      const online = machine.fs.exists(`sys/fs/parker/${name}/online`) ? machine.fs.read(`sys/fs/parker/${name}/online`).trim() === '1' : false;
+      const iface = interfaceFor(machine.fs);
+      const partition = iface.readPartitions(machine.fs).find((p) => p.name === name);
       (machine as { close?: () => void }).close?.();
-      return { lines: machine.console(name), exists: machine.fs.isDirectory(`sys/fs/parker/${name}`), online };
+      return { lines: machine.console(name), exists: partition !== undefined, online: partition?.online ?? false };
     };
     let seen = 0;
     let state = read();

@@ -1,8 +1,8 @@
 import { Command } from 'commander';
 import { discover } from '../topology/discover.js';
 import { toHwlocXml } from '../hwloc/hwloc-xml.js';
-import { machineOptions, type MachineFlags } from './machine-flags.js';
-import { openMachine } from './open-machine.js';
+import { machineOptions, type MachineFlags } from '../cli/machine-flags.js';
+import { openMachine } from '../service/open-machine.js';
 import { outputOption, printData } from './output-format.js';
 import { renderTopology } from './render-topology.js';
 import type { CommandContext } from './command-context.js';

@@ -3,8 +3,8 @@ import * as os from 'node:os';
 import { Command } from 'commander';
 import { ParkerError } from '../units/parker-error.js';
 import { gatherSnapshot } from '../snapshot/snapshot.js';
-import { machineOptions, type MachineFlags } from './machine-flags.js';
-import { openMachine } from './open-machine.js';
+import { machineOptions, type MachineFlags } from '../cli/machine-flags.js';
+import { openMachine } from '../service/open-machine.js';
 import type { CommandContext } from './command-context.js';
 
 export function gatherCommand(ctx: CommandContext): Command {

@@ -3,18 +3,17 @@ import { ParkerError } from '../units/parker-error.js';
 import { diffLayout, stopPlan } from '../plan/diff.js';
 import type { Plan } from '../plan/plan-types.js';
 import type { ResolvedLayout } from '../plan/resolved-layout.js';
-import { readPartitions, type ObservedPartition } from '../topology/partitions.js';
+import type { ObservedPartition } from '../plan/observed.js';
+import { interfaceFor } from '../service/kernel-interfaces.js';
 import type { Machine } from '../machines/machine.js';
-import { Journal } from '../apply/journal.js';
-import { ApplyLock } from '../apply/lock.js';
-import { recover } from '../apply/recover.js';
-import { machineOptions, type MachineFlags } from './machine-flags.js';
-import { openMachine, requireChangeable } from './open-machine.js';
+import { recoverUnderLock } from '../service/transaction.js';
+import { machineOptions, type MachineFlags } from '../cli/machine-flags.js';
+import { openMachine, requireChangeable } from '../service/open-machine.js';
 import { outputOption } from './output-format.js';
-import { loadApplied } from './applied-layout.js';
-import { machineTopology } from './layout-input.js';
+import { loadApplied } from '../service/applied-layout.js';
+import { machineTopology } from '../service/layout-input.js';
 import { confirmHost, describeRecovery, recoverFirst, reportResult, runTransaction } from './transaction.js';
-import { stateDirOf } from './state-dir.js';
+import { stateDirOf } from '../service/state-dir.js';
 import { renderSteps } from './render-plan.js';
 import type { CommandContext } from './command-context.js';
 
@@ -34,7 +33,7 @@ function appliedLayout(stateDir: string, machine: Machine): ResolvedLayout {
 }
 
 function partitionNamed(machine: Machine, name: string): ObservedPartition | undefined {
-  return readPartitions(machine.fs).find((p) => p.name === name);
+  return interfaceFor(machine.fs).readPartitions(machine.fs).find((p) => p.name === name);
 }
 
 /** What a crash left open is rolled back before the command looks at the machine. */
@@ -69,7 +68,7 @@ export function startCommand(ctx: CommandContext): Command {
       if (!kernel) throw new ParkerError('E_NOT_FOUND', `the applied layout has no kernel named ${name}`, `one of: ${layout.placement.kernels.map((k) => k.name).join(', ')}`);
       const only: ResolvedLayout = { ...layout, placement: { ...layout.placement, kernels: [kernel] }, cmdlines: layout.cmdlines.filter((c) => c.name === name) };
       const have = partitionNamed(machine, name);
-      const plan = diffLayout(only, { topology: machineTopology(machine), partitions: have ? [have] : [] });
+      const plan = diffLayout(interfaceFor(machine.fs), only, { topology: machineTopology(machine), partitions: have ? [have] : [] });
       await runPlan(ctx, machine, opts, `start ${name}`, plan);
     },
   );
@@ -89,7 +88,7 @@ export function stopCommand(ctx: CommandContext): Command {
         return;
       }
       const spec = loadApplied(stateDirOf(opts), machine.description)?.layout.spec.kernels.find((k) => k.name === name);
-      await runPlan(ctx, machine, opts, `stop ${name}`, stopPlan(name, spec));
+      await runPlan(ctx, machine, opts, `stop ${name}`, stopPlan(interfaceFor(machine.fs), have, spec));
     },
   );
 }
@@ -105,11 +104,12 @@ export function destroyCommand(ctx: CommandContext): Command {
     if (!name === !opts.all) throw new ParkerError('E_USAGE', 'name one partition or give --all', 'parker destroy NAME, or parker destroy --all');
     const machine = openMachine(opts);
     await recoverBefore(ctx, machine, opts, 'destroy');
-    const partitions = readPartitions(machine.fs).filter((p) => opts.all || p.name === name);
+    const iface = interfaceFor(machine.fs);
+    const partitions = iface.readPartitions(machine.fs).filter((p) => opts.all || p.name === name);
     if (name && partitions.length === 0) throw new ParkerError('E_NOT_FOUND', `no partition named ${name} on ${machine.description}`, 'see parker status');
     const applied = loadApplied(stateDirOf(opts), machine.description);
     const empty = { spec: { apiVersion: 'parker/v1alpha1', kind: 'Layout', metadata: { name: 'empty' }, boot: { devices: [], cmdline: '' }, kernels: [] }, placement: { boot: { cpus: [], devices: [] }, kernels: [], score: 0 }, cmdlines: [], boot: { current: null, required: [], changes: [] } } as ResolvedLayout;
-    const plan = diffLayout(empty, { topology: machineTopology(machine), partitions }, applied?.layout.spec.kernels ?? [], 'destroy requested');
+    const plan = diffLayout(iface, empty, { topology: machineTopology(machine), partitions }, applied?.layout.spec.kernels ?? [], 'destroy requested');
     await runPlan(ctx, machine, opts, name ? `destroy ${name}` : 'destroy --all', plan);
   });
 }
@@ -124,12 +124,6 @@ export function recoverCommand(ctx: CommandContext): Command {
     let machine = openMachine(opts);
     requireChangeable(machine, 'recover');
     if (machine.kind === 'host') machine = openMachine(opts, { writable: true });
-    const lock = new ApplyLock(stateDir);
-    lock.acquire('recover');
-    try {
-      ctx.out(describeRecovery(await recover(machine, new Journal(stateDir))) + '\n');
-    } finally {
-      lock.release();
-    }
+    ctx.out(describeRecovery(await recoverUnderLock(machine, stateDir)) + '\n');
   });
 }

@@ -1,17 +1,12 @@
 import { Option } from 'commander';
+import type { MachineChoice } from '../service/machine-choice.js';
 
 /**
  * How every command chooses its machine: declared once here and reused by each command, its
  * help and docs/cli.md. Exactly one may be given; without any, parker drives this computer
  * when it runs a Parker kernel and the built-in simulated server otherwise.
  */
-export interface MachineFlags {
-  machine?: string;
-  root?: string;
-  synthetic?: string;
-  from?: string;
-  stateDir?: string;
-}
+export type MachineFlags = MachineChoice;
 
 export const MACHINE_FLAGS = [
   {

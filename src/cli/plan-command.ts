@@ -1,37 +1,16 @@
 import { Command } from 'commander';
-import { hasErrors } from '../spec/diagnostic.js';
-import { compareWithFirstFit } from '../plan/compare-placements.js';
-import { diffLayout } from '../plan/diff.js';
-import type { Plan } from '../plan/plan-types.js';
-import { readPartitions } from '../topology/partitions.js';
 import type { Machine } from '../machines/machine.js';
-import { machineOptions, type MachineFlags } from './machine-flags.js';
-import { openMachine } from './open-machine.js';
+import { machineOptions, type MachineFlags } from '../cli/machine-flags.js';
+import { openMachine } from '../service/open-machine.js';
 import { outputOption, printData } from './output-format.js';
-import { allDiagnostics, readLayout, type LayoutInput } from './layout-input.js';
+import { allDiagnostics } from '../service/layout-input.js';
+import { planLayout, type PlannedLayout } from '../service/plan.js';
+import { interfaceFor } from '../service/kernel-interfaces.js';
 import { diagnosticsData, renderDiagnostics, summaryLine } from './validate-command.js';
 import { renderBootChanges, renderCmdlines, renderPlacement, renderSteps } from './render-plan.js';
 import { EXIT } from './exit-codes.js';
-import { loadApplied } from './applied-layout.js';
-import { stateDirOf } from './state-dir.js';
+import { stateDirOf } from '../service/state-dir.js';
 import type { CommandContext } from './command-context.js';
-
-export interface PlannedLayout {
-  input: LayoutInput;
-  plan: Plan | null;
-  firstFit: number | null;
-}
-
-/** Reads, checks and plans a layout against a machine; the plan is null when there are errors. */
-export function planLayout(file: string, machine: Machine, stateDir: string): PlannedLayout {
-  const input = readLayout(file, machine);
-  const resolved = input.prepared?.resolved;
-  if (!resolved || !input.spec || hasErrors(allDiagnostics(input))) return { input, plan: null, firstFit: null };
-  // Kernels of the layout applied before keep their stop commands when this one removes them.
-  const earlier = loadApplied(stateDir, machine.description)?.layout.spec.kernels ?? [];
-  const plan = diffLayout(resolved, { topology: input.topology, partitions: readPartitions(machine.fs) }, earlier);
-  return { input, plan, firstFit: compareWithFirstFit(input.spec, input.topology).firstFit };
-}
 
 export function planData(machine: Machine, planned: PlannedLayout) {
   const { input, plan } = planned;
@@ -72,7 +51,7 @@ export function planCommand(ctx: CommandContext): Command {
   for (const option of machineOptions()) command.addOption(option);
   return command.action((file: string, opts: MachineFlags & { output: string }) => {
     const machine = openMachine(opts);
-    const planned = planLayout(file, machine, stateDirOf(opts));
+    const planned = planLayout(file, machine, interfaceFor(machine.fs), stateDirOf(opts));
     printData(opts.output, planData(machine, planned), () => renderPlanReport(machine, planned), ctx.out);
     if (!planned.plan) ctx.setExitCode(EXIT.invalid);
   });

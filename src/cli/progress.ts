@@ -1,6 +1,6 @@
 import { pc } from './colors.js';
 import type { ApplyEvent } from '../apply/execute.js';
-import { describeOp } from '../plan/step.js';
+
 
 const ms = (n: number) => (n < 1000 ? `${n.toFixed(n < 10 ? 1 : 0)} ms` : `${(n / 1000).toFixed(2)} s`);
 
@@ -25,7 +25,7 @@ export function progressPrinter(write: (text: string) => void, live: boolean): (
         return;
       }
       case 'undo-done':
-        write(`undo ${event.step.kernel}: ${describeOp(event.op)} (${ms(event.ms)})\n`);
+        write(`undo ${event.step.kernel}: ${event.summary} (${ms(event.ms)})\n`);
         return;
       case 'undo-failed':
         write(`${live ? pc.red('UNDO FAILED') : 'UNDO FAILED'} ${event.step.kernel}: ${event.error}\n`);

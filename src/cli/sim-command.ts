@@ -9,9 +9,9 @@ import { describePool } from '../machines/sim/cma-pools.js';
 import { INJECTIONS, BOOT_MODEL, type Injection } from '../machines/sim/app-kernel.js';
 import { makeTestBzImage } from '../machines/sim/bzimage.js';
 import { parseSyntheticDescription } from '../synthetic/description.js';
-import { forgetApplied } from './applied-layout.js';
+import { forgetApplied } from '../service/applied-layout.js';
 import { outputOption, printData } from './output-format.js';
-import { stateDirOf } from './state-dir.js';
+import { stateDirOf } from '../service/state-dir.js';
 import type { CommandContext } from './command-context.js';
 
 type SimFlags = { stateDir?: string; synthetic?: string; from?: string; root?: string; cmdline?: string; output: string };

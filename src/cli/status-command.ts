@@ -3,23 +3,23 @@ import Table from 'cli-table3';
 import { pc } from './colors.js';
 import { formatCpuList } from '../units/cpulist.js';
 import { formatSize } from '../units/size.js';
-import { readPartitions } from '../topology/partitions.js';
+import { interfaceFor } from '../service/kernel-interfaces.js';
 import type { Machine } from '../machines/machine.js';
 import { isSim } from '../machines/sim/sim-machine.js';
 import { Journal } from '../apply/journal.js';
 import { ApplyLock } from '../apply/lock.js';
-import { machineOptions, type MachineFlags } from './machine-flags.js';
-import { openMachine } from './open-machine.js';
+import { machineOptions, type MachineFlags } from '../cli/machine-flags.js';
+import { openMachine } from '../service/open-machine.js';
 import { outputOption, printData } from './output-format.js';
-import { loadApplied } from './applied-layout.js';
-import { stateDirOf } from './state-dir.js';
+import { loadApplied } from '../service/applied-layout.js';
+import { stateDirOf } from '../service/state-dir.js';
 import type { CommandContext } from './command-context.js';
 
 /** Everything `parker status` shows, as data. */
 export function statusData(machine: Machine, stateDir: string) {
   const applied = loadApplied(stateDir, machine.description);
   const sim = isSim(machine) ? machine : null;
-  const partitions = sim?.kernel.crash ? [] : readPartitions(machine.fs);
+  const partitions = sim?.kernel.crash ? [] : interfaceFor(machine.fs).readPartitions(machine.fs);
   const open = new Journal(stateDir).unfinished();
   return {
     schema: 'parker.status/v1',

@@ -1,9 +1,9 @@
 import { pc } from './colors.js';
 import { ParkerError } from '../units/parker-error.js';
-import { Journal } from '../apply/journal.js';
-import { ApplyLock } from '../apply/lock.js';
-import { executePlan, type ApplyResult } from '../apply/execute.js';
-import { recover, type RecoveryResult } from '../apply/recover.js';
+import type { ApplyResult } from '../apply/execute.js';
+import type { RecoveryResult } from '../apply/recover.js';
+import { recoverFirst as serviceRecoverFirst, runTransaction as serviceRunTransaction, type ServiceEvent } from '../service/transaction.js';
+import { interfaceFor } from '../service/kernel-interfaces.js';
 import type { Machine } from '../machines/machine.js';
 import type { Step } from '../plan/step.js';
 import { progressPrinter } from './progress.js';
@@ -19,46 +19,21 @@ export function describeRecovery(r: RecoveryResult): string {
   return lines.join('\n');
 }
 
-/**
- * Recovers what an earlier crash left open, before anything is planned: a plan made against a
- * half-applied machine would be wrong once the recovery rolls it back. On a real host this
- * changes the machine, so it needs the same confirmation as the command itself.
- */
-export async function recoverFirst(ctx: CommandContext, machine: Machine, stateDir: string, output: string, confirmed: () => Promise<Machine | null>): Promise<void> {
-  const open = new Journal(stateDir).unfinished();
-  if (!open) return;
+/** Prints service events: step progress, and a recovery when one ran first. */
+export function eventPrinter(ctx: CommandContext, output: string): (e: ServiceEvent) => void {
   const write = output === 'table' ? ctx.out : ctx.err;
-  const target = machine.kind === 'host' ? await confirmed() : machine;
-  if (!target) throw new ParkerError('E_CONFIRM', `an unfinished "${open.begin.command}" must be recovered first`, 'run parker recover');
-  const lock = new ApplyLock(stateDir);
-  lock.acquire('recover');
-  try {
-    write(describeRecovery(await recover(target, new Journal(stateDir))) + '\n');
-  } finally {
-    lock.release();
-  }
+  const progress = progressPrinter(write, ctx.isTTY && output === 'table');
+  return (e) => (e.type === 'recovered' ? write(describeRecovery(e.result) + '\n') : progress(e));
 }
 
-/**
- * Runs steps as one transaction under the lock, recovering first whatever an earlier crash
- * left open (callers plan after recoverFirst; this catches a crash in between). Progress goes to stderr under -o json/yaml, so stdout stays machine-readable.
- */
-export async function runTransaction(ctx: CommandContext, machine: Machine, stateDir: string, command: string, steps: Step[], output: string): Promise<ApplyResult | null> {
-  const lock = new ApplyLock(stateDir);
-  lock.acquire(command);
-  try {
-    const journal = new Journal(stateDir);
-    const open = journal.unfinished();
-    if (open && open.begin.machine !== machine.description) {
-      throw new ParkerError('E_JOURNAL', `the journal has an unfinished "${open.begin.command}" on ${open.begin.machine}, not ${machine.description}`, `recover it first on that machine: parker recover with the same --machine`);
-    }
-    const write = output === 'table' ? ctx.out : ctx.err;
-    if (open) write(describeRecovery(await recover(machine, journal)) + '\n');
-    if (steps.length === 0) return null;
-    return await executePlan(machine, steps, journal, { command, onEvent: progressPrinter(write, ctx.isTTY && output === 'table') });
-  } finally {
-    lock.release();
-  }
+/** recoverFirst of the service, with the confirmation asked on a terminal. */
+export async function recoverFirst(ctx: CommandContext, machine: Machine, stateDir: string, output: string, confirmed: () => Promise<Machine | null>): Promise<void> {
+  await serviceRecoverFirst(machine, stateDir, async () => (machine.kind === 'host' ? confirmed() : machine), eventPrinter(ctx, output));
+}
+
+/** runTransaction of the service, printing progress. Progress goes to stderr under -o json/yaml, so stdout stays machine-readable. */
+export function runTransaction(ctx: CommandContext, machine: Machine, stateDir: string, command: string, steps: Step[], output: string): Promise<ApplyResult | null> {
+  return serviceRunTransaction(machine, interfaceFor(machine.fs), stateDir, command, steps, eventPrinter(ctx, output));
 }
 
 /** Prints how a transaction ended and sets the exit status. */

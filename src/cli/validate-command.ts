@@ -2,10 +2,11 @@ import { Command } from 'commander';
 import { pc } from './colors.js';
 import { formatDiagnostic, locateDiagnostic, type LocatedDiagnostic } from '../spec/format-diagnostic.js';
 import type { Locate } from '../spec/source-map.js';
-import { machineOptions, type MachineFlags } from './machine-flags.js';
-import { openMachine } from './open-machine.js';
+import { machineOptions, type MachineFlags } from '../cli/machine-flags.js';
+import { openMachine } from '../service/open-machine.js';
 import { outputOption, printData } from './output-format.js';
-import { allDiagnostics, readLayout } from './layout-input.js';
+import { allDiagnostics, readLayout } from '../service/layout-input.js';
+import { interfaceFor } from '../service/kernel-interfaces.js';
 import { EXIT } from './exit-codes.js';
 import type { CommandContext } from './command-context.js';
 
@@ -52,7 +53,7 @@ export function validateCommand(ctx: CommandContext): Command {
   for (const option of machineOptions()) command.addOption(option);
   return command.action((file: string, opts: MachineFlags & { output: string }) => {
     const machine = openMachine(opts);
-    const input = readLayout(file, machine);
+    const input = readLayout(file, machine, interfaceFor(machine.fs));
     const diagnostics = allDiagnostics(input);
     const data = {
       file,

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { explicitPlacement, kernelSpec, layoutSpec, smallTopology } from '../../test/fixtures/rule-context.js';
 import type { LayoutSpec } from '../spec/spec-schema.js';
 import { buildCommandLines } from './command-lines.js';
+import { parkerInterface } from '../../test/fixtures/kernel-interface.js';
 
 /** The hazard parameters every application kernel gets, rendered. */
 const HAZARDS =
@@ -11,7 +12,7 @@ const HEAD = 'parker=<control_structure> memmap=exactmap memmap=<memmap>';
 
 function build(spec: LayoutSpec, bootCmdline: string | null = 'root=/dev/sda2 ro console=ttyS0,115200') {
   const topology = smallTopology({ kernel: { release: null, cmdline: bootCmdline } });
-  return buildCommandLines(spec, explicitPlacement(spec, topology), topology);
+  return buildCommandLines(spec, explicitPlacement(spec, topology), topology, parkerInterface.cmdline);
 }
 
 describe('buildCommandLines: application kernels', () => {

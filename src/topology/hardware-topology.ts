@@ -27,3 +27,15 @@ export function withHardware(live: Topology, hardware: Topology | null): Topolog
 export function missesStructure(t: Topology): boolean {
   return t.cpu.some((c) => c.package === null);
 }
+
+/**
+ * A machine that knows its hardware's structure as seen with every CPU online: the simulator
+ * (its own hardware), a snapshot that recorded it, a host that recorded it at first sight.
+ */
+export interface HardwareRecord {
+  hardware?(): Topology | null;
+}
+
+export function hardwareOf(machine: object): Topology | null {
+  return (machine as HardwareRecord).hardware?.() ?? null;
+}

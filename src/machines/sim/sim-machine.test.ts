@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isKernelError } from '../kernel-error.js';
 import { discover } from '../../topology/discover.js';
-import { readPartitions } from '../../topology/partitions.js';
+import { readPartitions } from '../../interfaces/parker/read-partitions.js';
 import { parseBzImage } from './bzimage.js';
 import { SIM_IMAGE, createSimMachine, openSimMachine, type SimMachine } from './sim-machine.js';
 

@@ -19,6 +19,7 @@ import { loadImage, readImage, unloadImage } from './kexec.js';
 import { inject, powerOff, type Injection } from './app-kernel.js';
 import { makeTestBzImage } from './bzimage.js';
 import { addPciControlFiles } from './pci-binding.js';
+import type { HardwareRecord } from '../../topology/hardware-topology.js';
 
 /** The image and initrd every new simulated machine has in its own /boot. */
 export const SIM_IMAGE = '/boot/vmlinuz-parker';
@@ -34,7 +35,7 @@ export interface SimCreateOptions {
 }
 
 /** A simulated Parker machine: a Machine plus the controls only a simulator has. */
-export interface SimMachine extends Machine {
+export interface SimMachine extends Machine, HardwareRecord {
   readonly kind: 'sim';
   readonly kernel: SimKernel;
   readonly store: SimStore | null;
@@ -172,6 +173,7 @@ function assemble(meta: SimMeta, kernel: SimKernel, store: SimStore | null): Sim
     store,
     meta,
     console: (name) => [...(kernel.partitions.get(name)?.console ?? [])],
+    hardware: () => kernel.hardware,
     async run(name: string, argv: string[]): Promise<RunResult> {
       // The simulator cannot run the command; it delivers what the command is for.
       const p = partition(name);

@@ -4,11 +4,10 @@
 // test/lab/host-machine.test.ts asserts on those files. A check that throws records the
 // error and the script exits 1 after the remaining checks ran.
 import * as fs from 'node:fs';
-import { runOp } from '../../../dist/apply/execute.js';
+import { describeKernelOp, runKernelOp } from '../../../dist/apply/kernel-ops.js';
 import { kexecArgs, runCommand } from '../../../dist/machines/host/host-kexec.js';
 import { hostMachine } from '../../../dist/machines/host/host-machine.js';
 import { isKernelError } from '../../../dist/machines/kernel-error.js';
-import { describeOp } from '../../../dist/plan/step.js';
 import { discover } from '../../../dist/topology/discover.js';
 
 // This script writes /sys: it must never run anywhere but in a lab VM.
@@ -29,16 +28,16 @@ const machine = hostMachine('/', true);
 const read = (path) => machine.fs.read(path).trim();
 let nextId = 1;
 
-/** A plan step as src/plan/step.ts defines it. */
+/** A kernel operation (src/apply/kernel-ops.ts) with its undo, as a plan step would lower to. */
 function step(op, undo, why) {
-  return { id: nextId++, action: 'change', kernel: 'boot', op, why, undo, summary: describeOp(op) };
+  return { id: nextId++, action: 'change', kernel: 'boot', op, why, undo, summary: describeKernelOp(op) };
 }
 
-/** Runs a step through runOp; the outcome as data (a refusal is a result, not a crash). */
+/** Runs a step through runKernelOp; the outcome as data (a refusal is a result, not a crash). */
 async function run(s) {
   const t0 = performance.now();
   try {
-    await runOp(machine, s.op);
+    await runKernelOp(machine, s.op);
     return { summary: s.summary, ok: true, ms: Math.round(performance.now() - t0) };
   } catch (e) {
     return { summary: s.summary, ok: false, ...refusal(e), ms: Math.round(performance.now() - t0) };

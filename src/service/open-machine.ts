@@ -8,7 +8,7 @@ import { syntheticMachine } from '../synthetic/tree.js';
 import { hostMachine, hostRunsParker } from '../machines/host/host-machine.js';
 import { openSimMachine } from '../machines/sim/sim-machine.js';
 import { stateDirOf } from './state-dir.js';
-import type { MachineFlags } from './machine-flags.js';
+import type { MachineChoice as MachineFlags } from './machine-choice.js';
 
 const MACHINE_NAMES = ['sim', 'host'] as const;
 

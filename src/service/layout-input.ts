@@ -7,8 +7,8 @@ import type { Machine } from '../machines/machine.js';
 import { discover } from '../topology/discover.js';
 import type { Topology } from '../topology/model.js';
 import { discoverBootDependencies } from '../topology/boot-dependencies.js';
-import { withHardware } from '../topology/hardware-topology.js';
-import { isSim } from '../machines/sim/sim-machine.js';
+import { hardwareOf, withHardware } from '../topology/hardware-topology.js';
+import type { KernelInterface } from '../interfaces/kernel-interface.js';
 import { prepareLayout, type PreparedLayout } from '../validate/prepare-layout.js';
 
 /** What validate, plan and apply share: the spec, the machine's topology and the checked layout. */
@@ -23,7 +23,7 @@ export interface LayoutInput {
 /** The topology to plan against: live, with the hardware's structure where partitions hide it. */
 export function machineTopology(machine: Machine): Topology {
   const live = discover(machine);
-  return withHardware(live, isSim(machine) ? machine.kernel.hardware : null);
+  return withHardware(live, hardwareOf(machine));
 }
 
 /** Reads each kernel's .config (the only file validation looks at), relative to the layout file. */
@@ -41,12 +41,12 @@ function readConfigs(spec: LayoutSpec, file: string): Map<string, string> {
   return configs;
 }
 
-export function readLayout(file: string, machine: Machine): LayoutInput {
+export function readLayout(file: string, machine: Machine, iface: KernelInterface): LayoutInput {
   const loaded = loadSpecFile(file);
   const topology = machineTopology(machine);
   if (!loaded.spec) return { file, loaded, spec: null, topology, prepared: null };
   const spec = loaded.spec;
-  const prepared = prepareLayout({ spec, topology, configs: readConfigs(spec, file), bootDependencies: discoverBootDependencies(machine.fs) });
+  const prepared = prepareLayout({ spec, topology, kernelInterface: iface, configs: readConfigs(spec, file), bootDependencies: discoverBootDependencies(machine.fs) });
   return { file, loaded, spec, topology, prepared };
 }
 
