@@ -5,6 +5,9 @@ import { ParkerError } from '../units/parker-error.js';
 import { gatherSnapshot } from '../snapshot/snapshot.js';
 import { machineOptions, type MachineFlags } from '../cli/machine-flags.js';
 import { openMachine } from '../service/open-machine.js';
+import { interfaceFor } from '../service/kernel-interfaces.js';
+import { hardwareOf } from '../topology/hardware-topology.js';
+import { discover } from '../topology/discover.js';
 import type { CommandContext } from './command-context.js';
 
 export function gatherCommand(ctx: CommandContext): Command {
@@ -20,6 +23,9 @@ export function gatherCommand(ctx: CommandContext): Command {
       hostname: machine.kind === 'host' ? os.hostname() : null,
       parkerVersion: ctx.version,
       now: ctx.now(),
+      // Planning and status read the partitions' own files, and the structure offline CPUs hide.
+      alsoRead: (fs) => interfaceFor(fs).readPartitions(fs),
+      hardware: hardwareOf(machine, discover(machine)),
     });
     try {
       fs.writeFileSync(opts.output, snapshot.bytes);

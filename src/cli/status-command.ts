@@ -12,7 +12,7 @@ import { machineOptions, type MachineFlags } from '../cli/machine-flags.js';
 import { openMachine } from '../service/open-machine.js';
 import { outputOption, printData } from './output-format.js';
 import { loadApplied } from '../service/applied-layout.js';
-import { stateDirOf } from '../service/state-dir.js';
+import { lockDirFor, stateDirOf } from '../service/state-dir.js';
 import type { CommandContext } from './command-context.js';
 
 /** Everything `parker status` shows, as data. */
@@ -28,7 +28,7 @@ export function statusData(machine: Machine, stateDir: string) {
     crashed: sim?.kernel.crash ?? null,
     layout: applied ? { file: applied.file, appliedAt: applied.appliedAt } : null,
     unfinishedTransaction: open ? { txn: open.txn, command: open.begin.command } : null,
-    lock: new ApplyLock(stateDir).holder(),
+    lock: new ApplyLock(lockDirFor(stateDir)).holder(),
     partitions: partitions.map((p) => {
       const simPartition = sim?.kernel.partitions.get(p.name);
       const spec = applied?.layout.spec.kernels.find((k) => k.name === p.name);

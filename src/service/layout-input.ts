@@ -23,7 +23,7 @@ export interface LayoutInput {
 /** The topology to plan against: live, with the hardware's structure where partitions hide it. */
 export function machineTopology(machine: Machine): Topology {
   const live = discover(machine);
-  return withHardware(live, hardwareOf(machine));
+  return withHardware(live, hardwareOf(machine, live));
 }
 
 /** Reads each kernel's .config (the only file validation looks at), relative to the layout file. */

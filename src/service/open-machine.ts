@@ -3,11 +3,12 @@ import { ParkerError } from '../units/parker-error.js';
 import { DirectoryFs } from '../machines/directory-fs.js';
 import type { Machine } from '../machines/machine.js';
 import { readOnlyMachine } from '../machines/read-only-machine.js';
-import { openSnapshot } from '../snapshot/snapshot.js';
+import { openSnapshot, readUnpackedMeta, withRecordedHardware } from '../snapshot/snapshot.js';
 import { syntheticMachine } from '../synthetic/tree.js';
 import { hostMachine, hostRunsParker } from '../machines/host/host-machine.js';
 import { openSimMachine } from '../machines/sim/sim-machine.js';
 import { stateDirOf } from './state-dir.js';
+import { withHostHardware } from './host-hardware.js';
 import type { MachineChoice as MachineFlags } from './machine-choice.js';
 
 const MACHINE_NAMES = ['sim', 'host'] as const;
@@ -30,7 +31,8 @@ export function openMachine(flags: MachineFlags, options: { writable?: boolean }
     if (!dir.isDirectory('sys')) {
       throw new ParkerError('E_MACHINE', `--root ${flags.root} has no sys/ directory`, 'pass the directory that holds the copied sys/ and proc/');
     }
-    return readOnlyMachine(dir, 'root', `sysfs tree ${dir.root}`);
+    // An unpacked `parker gather` archive keeps its metadata, and the hardware it recorded, beside sys/.
+    return withRecordedHardware(readOnlyMachine(dir, 'root', `sysfs tree ${dir.root}`), readUnpackedMeta(dir));
   }
   if (flags.synthetic !== undefined) {
     return syntheticMachine(flags.synthetic);
@@ -45,7 +47,7 @@ export function openMachine(flags: MachineFlags, options: { writable?: boolean }
     return openSnapshot(bytes, flags.from).machine;
   }
   const name = flags.machine ?? (hostRunsParker() ? 'host' : 'sim');
-  if (name === 'host') return hostMachine('/', options.writable ?? false);
+  if (name === 'host') return withHostHardware(hostMachine('/', options.writable ?? false), stateDirOf(flags));
   if (name === 'sim') return openSimMachine(stateDirOf(flags));
   throw new ParkerError('E_USAGE', `unknown machine "${name}"`, `use one of: ${MACHINE_NAMES.join(', ')}`);
 }

@@ -2,10 +2,31 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ParkerError } from '../units/parker-error.js';
 import { defaultStateDir } from '../machines/sim/sim-store.js';
+import { hostRunsParker } from '../machines/host/host-machine.js';
+import type { MachineChoice } from './machine-choice.js';
 
-/** The state directory; a place inside the kernel's own filesystems is refused, never written. */
-export function stateDirOf(flags: { stateDir?: string }): string {
-  const dir = path.resolve(flags.stateDir ?? defaultStateDir());
+/**
+ * A real host keeps its journal, applied layout and recorded hardware where administrators
+ * look, one per machine whichever user runs parker; its lock lives with the other run-time
+ * locks, gone at the next boot with the partitions it guarded.
+ */
+export const HOST_STATE_DIR = '/var/lib/parker';
+export const HOST_LOCK_DIR = '/run/parker';
+
+/** Whether the flags name this computer (explicitly, or by default on a Parker boot kernel). */
+export function choosesHost(flags: MachineChoice): boolean {
+  if (flags.machine !== undefined) return flags.machine === 'host';
+  return flags.root === undefined && flags.synthetic === undefined && flags.from === undefined && hostRunsParker();
+}
+
+/**
+ * The state directory: --state-dir, else $PARKER_STATE_DIR, else /var/lib/parker on a host and
+ * the user's state directory for the simulator. A place inside the kernel's own filesystems is
+ * refused, never written.
+ */
+export function stateDirOf(flags: MachineChoice): string {
+  const chosen = flags.stateDir ?? process.env.PARKER_STATE_DIR ?? (choosesHost(flags) ? HOST_STATE_DIR : defaultStateDir());
+  const dir = path.resolve(chosen);
   if (/^\/(proc|sys|dev)(\/|$)/.test(dir)) {
     throw new ParkerError('E_USAGE', `state directory ${dir} is inside /proc, /sys or /dev`, 'choose a directory on a real filesystem with --state-dir or PARKER_STATE_DIR');
   }
@@ -15,3 +36,7 @@ export function stateDirOf(flags: { stateDir?: string }): string {
   return dir;
 }
 
+/** Where the apply lock of a state directory lives. */
+export function lockDirFor(stateDir: string): string {
+  return stateDir === HOST_STATE_DIR ? HOST_LOCK_DIR : stateDir;
+}

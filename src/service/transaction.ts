@@ -7,13 +7,14 @@ import type { Machine } from '../machines/machine.js';
 import type { KernelInterface } from '../interfaces/kernel-interface.js';
 import type { Step } from '../plan/step.js';
 import { KERNEL_INTERFACES } from './kernel-interfaces.js';
+import { lockDirFor } from './state-dir.js';
 
 /** What the service layer tells whoever shows progress (a terminal, an event stream). */
 export type ServiceEvent = ApplyEvent | { type: 'recovered'; result: RecoveryResult };
 
 /** Rolls back what a crash left open, under the lock. */
 export async function recoverUnderLock(machine: Machine, stateDir: string, onEvent?: (e: ServiceEvent) => void): Promise<RecoveryResult> {
-  const lock = new ApplyLock(stateDir);
+  const lock = new ApplyLock(lockDirFor(stateDir));
   lock.acquire('recover');
   try {
     const result = await recover(machine, KERNEL_INTERFACES, new Journal(stateDir), onEvent);
@@ -42,7 +43,7 @@ export async function recoverFirst(machine: Machine, stateDir: string, confirmed
  * left open (callers plan after recoverFirst; this catches a crash in between).
  */
 export async function runTransaction(machine: Machine, iface: KernelInterface, stateDir: string, command: string, steps: Step[], onEvent?: (e: ServiceEvent) => void): Promise<ApplyResult | null> {
-  const lock = new ApplyLock(stateDir);
+  const lock = new ApplyLock(lockDirFor(stateDir));
   lock.acquire(command);
   try {
     const journal = new Journal(stateDir);

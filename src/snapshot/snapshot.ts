@@ -8,6 +8,7 @@ import { readOnlyMachine } from '../machines/read-only-machine.js';
 import { readTar, writeTar, type TarEntry } from './tar.js';
 import { discover } from '../topology/discover.js';
 import type { Topology } from '../topology/model.js';
+import type { HardwareRecord } from '../topology/hardware-topology.js';
 
 /**
  * `parker gather` snapshots: a gzip'd tar of exactly the sysfs/procfs files discovery read on
@@ -26,6 +27,11 @@ export interface SnapshotMeta {
   createdAt: string;
   parkerVersion: string;
   files: number;
+  /**
+   * The hardware's structure as seen with every CPU online, when the machine knew it: Linux
+   * drops the topology files of offline CPUs, and partitions keep theirs offline.
+   */
+  hardware?: Topology;
 }
 
 export interface Snapshot {
@@ -104,12 +110,17 @@ export interface GatherOptions {
   hostname: string | null;
   parkerVersion: string;
   now: Date;
+  /** More reading to record beside discovery's (the kernel interface's partition files). */
+  alsoRead?: (fs: KernelFs) => void;
+  /** The recorded hardware structure, carried in the metadata. */
+  hardware?: Topology | null;
 }
 
 /** Discovers `machine` while recording, and packs what was read. */
 export function gatherSnapshot(machine: Machine, options: GatherOptions): Snapshot {
   const recording = new RecordingFs(machine.fs);
   const topology = discover({ ...machine, fs: recording });
+  options.alsoRead?.(recording);
   const meta: SnapshotMeta = {
     format: SNAPSHOT_FORMAT,
     source: machine.description,
@@ -118,6 +129,7 @@ export function gatherSnapshot(machine: Machine, options: GatherOptions): Snapsh
     createdAt: options.now.toISOString(),
     parkerVersion: options.parkerVersion,
     files: recording.recorded.files.size,
+    ...(options.hardware ? { hardware: options.hardware } : {}),
   };
   const entries = snapshotEntries(machine.fs, recording.recorded, meta);
   return { topology, meta, bytes: gzipSync(writeTar(entries), { level: 9 }) };
@@ -148,6 +160,22 @@ export function openSnapshot(bytes: Uint8Array, name: string): { machine: Machin
     throw new ParkerError('E_SNAPSHOT', `${name} holds no sys/ tree`, 'pass a .tar.gz written by `parker gather -o FILE`');
   }
   const from = meta ? ` (gathered from ${meta.hostname ?? meta.source} on ${meta.createdAt.slice(0, 10)})` : '';
-  const machine = readOnlyMachine(new TreeFs(tree), 'archive', `snapshot ${name}${from}`, meta?.arch ?? undefined);
+  const machine = withRecordedHardware(readOnlyMachine(new TreeFs(tree), 'archive', `snapshot ${name}${from}`, meta?.arch ?? undefined), meta);
   return { machine, meta };
+}
+
+/** A machine with the hardware structure a snapshot's metadata recorded, when it has one. */
+export function withRecordedHardware(machine: Machine, meta: SnapshotMeta | null): Machine & HardwareRecord {
+  const hardware = meta?.hardware ?? null;
+  return { ...machine, hardware: () => hardware };
+}
+
+/** The metadata a snapshot left beside its sys/ when it was unpacked into a directory, or null. */
+export function readUnpackedMeta(fs: KernelFs): SnapshotMeta | null {
+  if (!fs.exists(SNAPSHOT_META)) return null;
+  try {
+    return JSON.parse(fs.read(SNAPSHOT_META)) as SnapshotMeta;
+  } catch {
+    return null;
+  }
 }

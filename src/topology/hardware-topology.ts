@@ -33,9 +33,10 @@ export function missesStructure(t: Topology): boolean {
  * (its own hardware), a snapshot that recorded it, a host that recorded it at first sight.
  */
 export interface HardwareRecord {
-  hardware?(): Topology | null;
+  /** The structure, given what discovery sees now (a host records it when every CPU is online). */
+  hardware?(live: Topology): Topology | null;
 }
 
-export function hardwareOf(machine: object): Topology | null {
-  return (machine as HardwareRecord).hardware?.() ?? null;
+export function hardwareOf(machine: object, live: Topology): Topology | null {
+  return (machine as HardwareRecord).hardware?.(live) ?? null;
 }

@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import { parkerInterface } from '../../test/fixtures/kernel-interface.js';
 import { hazardContext } from '../../test/fixtures/hazard-context.js';
 import { BOOT_NVME, NODE1_NVME, ROOT_PORT, kernelSpec, layoutSpec, ruleContext } from '../../test/fixtures/rule-context.js';
 import { hasErrors } from '../spec/diagnostic.js';
@@ -6,11 +7,12 @@ import type { Rule } from './rule.js';
 import { RULES, validateLayout } from './validate.js';
 
 describe('validateLayout', () => {
-  test('every rule has its own id and a description, and every hazard H01-H25 has a rule', () => {
-    const ids = RULES.map((r) => r.id);
+  test('every rule has its own id and a description, and every hazard H01-H25 has a rule (the Parker interface brings its own)', () => {
+    const all = [...RULES, ...parkerInterface.rules];
+    const ids = all.map((r) => r.id);
     expect(new Set(ids).size).toBe(ids.length);
-    expect(RULES.filter((r) => r.description.trim() === '').map((r) => r.id)).toEqual([]);
-    const hazards = new Set(RULES.map((r) => r.hazard).filter((h) => h !== undefined));
+    expect(all.filter((r) => r.description.trim() === '').map((r) => r.id)).toEqual([]);
+    const hazards = new Set(all.map((r) => r.hazard).filter((h) => h !== undefined));
     expect([...hazards].sort()).toEqual(Array.from({ length: 25 }, (_, i) => `H${String(i + 1).padStart(2, '0')}`));
   });
 

@@ -6,6 +6,8 @@ import { PARKER_ROOT, partitionFile } from './paths.js';
 import { performParker } from './perform.js';
 import { readOptional, readPartitions } from './read-partitions.js';
 import { parkerTookEffect } from './took-effect.js';
+import { partitionLimitsRule } from './rules/partition-limits.js';
+import { pciDomainRule } from './rules/pci-domain.js';
 
 /** The Parker RFC's control filesystem, /sys/fs/parker (docs/architecture.md, "The kernel-interface seam"). */
 export const parkerInterface: KernelInterface = {
@@ -14,7 +16,7 @@ export const parkerInterface: KernelInterface = {
   present: (fs) => fs.isDirectory(PARKER_ROOT),
   readPartitions,
   cmdline: PARKER_CMDLINE,
-  rules: [],
+  rules: [partitionLimitsRule, pciDomainRule],
   perform: (machine, intent) => performParker(machine, intent),
   tookEffect: parkerTookEffect,
   sweepOrphans: sweepParkerOrphans,

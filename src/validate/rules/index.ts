@@ -19,9 +19,7 @@ import { nmiRule } from './nmi.js';
 import { nodeExistsRule } from './node-exists.js';
 import { packageThermalRule } from './package-thermal.js';
 import { pagingDepthRule } from './paging-depth.js';
-import { partitionLimitsRule } from './partition-limits.js';
 import { pciBridgeRule } from './pci-bridge.js';
-import { pciDomainRule } from './pci-domain.js';
 import { powerManagementRule } from './power-management.js';
 import { rebootPanicRule } from './reboot-panic.js';
 import { resctrlRule } from './resctrl.js';
@@ -53,9 +51,7 @@ export const RULES: readonly Rule[] = [
   cpuOverlapRule,
   deviceOverlapRule,
   memoryCmaRule,
-  partitionLimitsRule,
   pciBridgeRule,
-  pciDomainRule,
   deviceMsiRule,
   iommuGroupRule,
   bootDeviceRule,

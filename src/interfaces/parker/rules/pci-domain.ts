@@ -1,6 +1,6 @@
-import { parsePciAddress } from '../../units/pci-address.js';
-import { assignedDevices, quoted } from '../layout-lookup.js';
-import type { Finding, Rule } from '../rule.js';
+import { parsePciAddress } from '../../../units/pci-address.js';
+import { assignedDevices, quoted } from '../../../validate/layout-lookup.js';
+import type { Finding, Rule } from '../../../validate/rule.js';
 
 /** H16: the control structure carries bus<<8|devfn only, so a partition's devices must be on PCI domain 0. */
 export const pciDomainRule: Rule = {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { runRule } from '../rule.js';
-import { DOMAIN1_NVME, NODE1_NVME, kernelSpec, layoutSpec, ruleContext } from '../../../test/fixtures/rule-context.js';
+import { runRule } from '../../../validate/rule.js';
+import { DOMAIN1_NVME, NODE1_NVME, kernelSpec, layoutSpec, ruleContext } from '../../../../test/fixtures/rule-context.js';
 import { pciDomainRule } from './pci-domain.js';
 
 describe('H16 pci-domain', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { runRule } from '../rule.js';
-import { GIB, explicitPlacement, kernelSpec, layoutSpec, ruleContext, smallTopology } from '../../../test/fixtures/rule-context.js';
+import { runRule } from '../../../validate/rule.js';
+import { GIB, explicitPlacement, kernelSpec, layoutSpec, ruleContext, smallTopology } from '../../../../test/fixtures/rule-context.js';
 import { MAX_PARTITION_CPUS, MAX_PARTITION_DEVICES, partitionLimitsRule } from './partition-limits.js';
 
 describe('H25 partition-limits', () => {

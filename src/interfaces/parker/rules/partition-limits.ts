@@ -1,6 +1,6 @@
-import { formatSize, formatSizeHuman } from '../../units/size.js';
-import { kernelPath, quoted } from '../layout-lookup.js';
-import type { Finding, Rule } from '../rule.js';
+import { formatSize, formatSizeHuman } from '../../../units/size.js';
+import { kernelPath, quoted } from '../../../validate/layout-lookup.js';
+import type { Finding, Rule } from '../../../validate/rule.js';
 
 /** The Parker control structure holds at most 512 APIC ids and 256 PCI ids. */
 export const MAX_PARTITION_CPUS = 512;
