@@ -1,7 +1,6 @@
 import { Command, Option } from 'commander';
 import { ParkerError } from '../units/parker-error.js';
 import type { Machine } from '../machines/machine.js';
-import { isSim } from '../machines/sim/sim-machine.js';
 import { machineOptions, type MachineFlags } from '../cli/machine-flags.js';
 import { openMachine, requireChangeable } from '../service/open-machine.js';
 import { outputOption } from './output-format.js';
@@ -79,6 +78,6 @@ export function applyCommand(ctx: CommandContext): Command {
     if (result?.outcome === 'applied') applied();
     if (!text) ctx.out(JSON.stringify({ ...planData(machine, planned), applied: result?.outcome === 'applied', result }, null, 2) + '\n');
     if (result) reportResult(ctx, result, opts.output);
-    if (isSim(machine)) machine.close();
+    machine.close?.();
   });
 }

@@ -19,7 +19,7 @@ export function consoleCommand(ctx: CommandContext): Command {
       if (!machine.console) throw new ParkerError('E_NO_CONSOLE', `${machine.description} cannot show consoles`, 'read the kernel console on its serial port');
       const iface = interfaceFor(machine.fs);
       const partition = iface.readPartitions(machine.fs).find((p) => p.name === name);
-      (machine as { close?: () => void }).close?.();
+      machine.close?.();
       return { lines: machine.console(name), exists: partition !== undefined, online: partition?.online ?? false };
     };
     let seen = 0;

@@ -5,7 +5,6 @@ import { formatCpuList } from '../units/cpulist.js';
 import { formatSize } from '../units/size.js';
 import { interfaceFor } from '../service/kernel-interfaces.js';
 import type { Machine } from '../machines/machine.js';
-import { isSim } from '../machines/sim/sim-machine.js';
 import { Journal } from '../apply/journal.js';
 import { ApplyLock } from '../apply/lock.js';
 import { machineOptions, type MachineFlags } from '../cli/machine-flags.js';
@@ -18,35 +17,35 @@ import type { CommandContext } from './command-context.js';
 /** Everything `parker status` shows, as data. */
 export function statusData(machine: Machine, stateDir: string) {
   const applied = loadApplied(stateDir, machine.description);
-  const sim = isSim(machine) ? machine : null;
-  const partitions = sim?.kernel.crash ? [] : interfaceFor(machine.fs).readPartitions(machine.fs);
+  const crashed = machine.crashed?.() ?? null;
+  const partitions = crashed ? [] : interfaceFor(machine.fs).readPartitions(machine.fs);
   const open = new Journal(stateDir).unfinished();
   return {
     schema: 'parker.status/v1',
     machine: machine.description,
-    clockMs: machine.clock?.now() ?? null,
-    crashed: sim?.kernel.crash ?? null,
+    clockMs: machine.simulatedClock ? (machine.clock?.now() ?? null) : null,
+    crashed,
     layout: applied ? { file: applied.file, appliedAt: applied.appliedAt } : null,
     unfinishedTransaction: open ? { txn: open.txn, command: open.begin.command } : null,
     lock: new ApplyLock(lockDirFor(stateDir)).holder(),
     partitions: partitions.map((p) => {
-      const simPartition = sim?.kernel.partitions.get(p.name);
+      const known = machine.partitionState?.(p.name) ?? null;
       const spec = applied?.layout.spec.kernels.find((k) => k.name === p.name);
       return {
         name: p.name,
         id: p.id,
-        state: simPartition?.status ?? (p.online ? 'online' : 'offline'),
+        state: known?.state ?? (p.online ? 'online' : 'offline'),
         online: p.online,
         cpus: p.cpus,
         memory: p.memory,
         devices: p.devices,
         profile: spec?.profile ?? null,
         inLayout: spec !== undefined,
-        uptimeMs: simPartition?.onlineAt != null && p.online ? (machine.clock?.now() ?? 0) - simPartition.onlineAt : null,
+        uptimeMs: known?.onlineAt != null && p.online ? (machine.clock?.now() ?? 0) - known.onlineAt : null,
       };
     }),
     missing: (applied?.layout.placement.kernels ?? []).map((k) => k.name).filter((n) => !partitions.some((p) => p.name === n)),
-    events: sim ? sim.kernel.events.slice(-12) : [],
+    events: machine.events?.().slice(-12) ?? [],
   };
 }
 

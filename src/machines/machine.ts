@@ -60,6 +60,34 @@ export interface Machine {
   run?(partition: string, argv: string[], timeoutMs: number): Promise<RunResult>;
   /** The machine's clock: real time on a host, simulated time in the simulator. */
   readonly clock?: MachineClock;
+  /** Whether the clock is simulated (status then says so). */
+  readonly simulatedClock?: boolean;
+
+  // Capabilities: present only where the machine can tell. Callers ask for the capability,
+  // never for the kind of machine.
+  /** What happened to the machine as a whole (hazard consequences), oldest first. */
+  events?(): MachineEvent[];
+  /** A partition's state beyond online/offline ("hung", "halted"), and when it came online. */
+  partitionState?(partition: string): PartitionState | null;
+  /** Set once the whole machine has gone down (an H10 reset, a crash): nothing runs any more. */
+  crashed?(): { at: number; reason: string } | null;
+  /** Lets go of what the machine holds open (the simulator's log). */
+  close?(): void;
+}
+
+export interface MachineEvent {
+  /** Milliseconds on the machine's clock. */
+  at: number;
+  severity: 'info' | 'warning' | 'error';
+  hazard?: string;
+  kernel?: string;
+  message: string;
+}
+
+export interface PartitionState {
+  state: string;
+  /** Clock time it came online, or null. */
+  onlineAt: number | null;
 }
 
 export interface RunResult {

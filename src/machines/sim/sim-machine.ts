@@ -174,6 +174,13 @@ function assemble(meta: SimMeta, kernel: SimKernel, store: SimStore | null): Sim
     meta,
     console: (name) => [...(kernel.partitions.get(name)?.console ?? [])],
     hardware: () => kernel.hardware,
+    simulatedClock: true,
+    events: () => [...kernel.events],
+    partitionState: (name) => {
+      const p = kernel.partitions.get(name);
+      return p ? { state: p.status, onlineAt: p.onlineAt ?? null } : null;
+    },
+    crashed: () => kernel.crash,
     async run(name: string, argv: string[]): Promise<RunResult> {
       // The simulator cannot run the command; it delivers what the command is for.
       const p = partition(name);
