@@ -97,10 +97,11 @@ describe('the kernel lifecycle through the CLI, on the default simulated server'
     expect([again.code, again.stdout]).toEqual([0, 'db is not running\n']);
   });
 
-  test('start db: online again', async () => {
+  test('start db: online again, in a new partition (a Parker partition is single-use)', async () => {
     const r = await runCli('start', 'db');
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('done: 3 steps');
+    expect(r.stdout).toMatch(/1\. rmdir sys\/fs\/parker\/db\b[^\n]*\n\s+2\. mkdir sys\/fs\/parker\/db\b/);
+    expect(r.stdout).toContain('done: 8 steps');
     const db = (await status()).partitions.find((p) => p.name === 'db')!;
     expect([db.state, db.online]).toEqual(['online', true]);
   });

@@ -66,11 +66,16 @@ describe('diffLayout', () => {
     expect(plan.steps.slice(0, 2).map((s) => s.summary)).toEqual(['wait until sys/fs/parker/b/online = 0 (at most 300 s)', 'rmdir sys/fs/parker/b']);
     expect(plan.steps[2]!.summary).toBe('run poweroff-a, then wait until sys/fs/parker/a/online = 0 (at most 60 s)');
 
-    // A stopped kernel is started again, not recreated.
+    // A stopped kernel is started again in a new partition: Parker's partitions are single-use
+    // (a second online write resets the machine), so online is never written twice.
     machine.powerOff('a');
     const restart = diffLayout(parkerInterface, layout(a + b).resolved!, observed());
     expect(restart.kernels.find((k) => k.kernel === 'a')).toEqual({ kernel: 'a', action: 'start', reasons: ['not online'] });
     expect(restart.steps.map((s) => s.summary)).toEqual([
+      'rmdir sys/fs/parker/a',
+      'mkdir sys/fs/parker/a',
+      'write sys/fs/parker/a/cpus = 32-39,160-167',
+      'write sys/fs/parker/a/memory = 4G',
       'kexec load /boot/vmlinuz-parker for a',
       'write sys/fs/parker/a/online = 1',
       'wait until sys/fs/parker/a/online = 1 (at most 120 s)',

@@ -8,7 +8,7 @@ import { parkerInterface } from '../../test/fixtures/kernel-interface.js';
 const HAZARDS =
   'panic=0 nmi_watchdog=0 mce=ignore_ce dis_ucode_ldr tsc=reliable clocksource=tsc rdt=!l3cat,!l2cat,!mba,!cmt,!mbmtotal,!mbmlocal ' +
   'efi=noruntime pci=noaer pcie_aspm=off intel_pstate=passive mem_encrypt=off disable_mtrr_cleanup';
-const HEAD = 'parker=<control_structure> memmap=exactmap memmap=<memmap>';
+const HEAD = 'parker=<control_structure> memmap=exactmap memmap=<memmap> nokaslr';
 
 function build(spec: LayoutSpec, bootCmdline: string | null = 'root=/dev/sda2 ro console=ttyS0,115200') {
   const topology = smallTopology({ kernel: { release: null, cmdline: bootCmdline } });
@@ -33,10 +33,11 @@ describe('buildCommandLines: application kernels', () => {
   it('records where each parameter came from', () => {
     const spec = layoutSpec([kernelSpec('web', { cpus: '1,5', profile: 'throughput', cmdline: 'quiet' })]);
     const params = build(spec).cmdlines[0]!.params;
-    expect(params.slice(0, 4)).toEqual([
+    expect(params.slice(0, 5)).toEqual([
       { key: 'parker', value: '<control_structure>', source: 'parker', reason: 'control structure address' },
       { key: 'memmap', value: 'exactmap', source: 'parker', reason: 'memory range' },
       { key: 'memmap', value: '<memmap>', source: 'parker', reason: 'memory range' },
+      { key: 'nokaslr', value: null, source: 'parker', reason: 'image stays inside its memory' },
       { key: 'console', value: 'ttyS1,115200', source: 'console', reason: 'H17' },
     ]);
     expect(params.find((p) => p.key === 'rdt')).toEqual({ key: 'rdt', value: '!l3cat,!l2cat,!mba,!cmt,!mbmtotal,!mbmlocal', source: 'hazard', reason: 'H04' });

@@ -44,8 +44,10 @@ export const parkerLifecycle: PartitionLifecycle = {
       ...startDrafts(kernel),
     ];
   },
-  start(kernel) {
-    return startDrafts(kernel);
+  start(kernel, have) {
+    // A partition is single-use: a second write to online after its kernel powered off resets
+    // the whole machine (measured on the RFC kernel). Starting again means a new partition.
+    return [...parkerLifecycle.remove(have, kernel.stop), ...parkerLifecycle.create(kernel)];
   },
   stop(have, stop) {
     return [stopDraft(have.name, stop)];
