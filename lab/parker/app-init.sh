@@ -1,0 +1,50 @@
+#!/bin/sh
+# /init of the APPLICATION kernel's initramfs (busybox sh, PID 1 of a Parker instance).
+# It reports what the instance sees in one line, then waits for "poweroff" on its console
+# (ttyS1; in the lab VM the boot kernel writes to the other end of that serial cable), or
+# powers off by itself after parker.lab.app_timeout=SECONDS (default 60).
+#   parker-lab: userspace ready cpus=N online=LIST MemTotal=K kB nvme=... pci=... uptime=S
+# Lines go to /dev/kmsg, so they reach the console through printk even if this process
+# could not open /dev/console. Powering off clears `online` in the control page (RFC:
+# parker_shutdown), which the boot kernel waits for before rmdir.
+/bin/busybox mkdir -p /proc /sys /dev /tmp /usr/bin /usr/sbin
+/bin/busybox --install -s
+export PATH=/sbin:/bin:/usr/sbin:/usr/bin HOME=/tmp
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs dev /dev 2>/dev/null
+mount -t tmpfs tmp /tmp
+
+say() { echo "parker-lab: $*" > /dev/kmsg; }
+arg() { sed -n "s/.*parker\.lab\.$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
+TIMEOUT=$(arg app_timeout); TIMEOUT=${TIMEOUT:-60}
+CONSOLE=$(arg app_console); CONSOLE=${CONSOLE:-/dev/ttyS1}
+
+# The NVMe namespace appears asynchronously after the driver probe: wait up to 10 s.
+i=0
+while [ $i -lt 20 ] && ! ls /sys/block 2>/dev/null | grep -q '^nvme'; do sleep 0.5; i=$((i + 1)); done
+nvme=$(ls /sys/class/nvme 2>/dev/null | tr '\n' ',' | sed 's/,$//')
+blk=$(ls /sys/block 2>/dev/null | grep '^nvme' | tr '\n' ',' | sed 's/,$//')
+pci=$(ls /sys/bus/pci/devices 2>/dev/null | tr '\n' ',' | sed 's/,$//')
+mem=$(awk '/^MemTotal/ { print $2 " " $3 }' /proc/meminfo)
+say "userspace ready cpus=$(nproc) online=$(cat /sys/devices/system/cpu/online) MemTotal=$mem nvme=${nvme:-none} block=${blk:-none} pci=${pci:-none} uptime=$(cut -d' ' -f1 /proc/uptime)"
+
+( sleep "$TIMEOUT"; say "no poweroff request within ${TIMEOUT}s, powering off"; sync; poweroff -f ) &
+
+# Console input. -echo: nothing typed is sent back down the cable.
+if stty -F "$CONSOLE" 115200 -echo 2>/dev/null && exec 3< "$CONSOLE"; then
+  say "waiting for 'poweroff' on $CONSOLE (timeout ${TIMEOUT}s)"
+  while :; do
+    if read -r cmd <&3; then
+      case $cmd in
+        *poweroff*) say "poweroff requested on $CONSOLE"; sync; poweroff -f ;;
+        *) [ -n "$cmd" ] && say "ignored console input: $cmd" ;;
+      esac
+    else
+      sleep 1
+    fi
+  done
+else
+  say "cannot read $CONSOLE; powering off after ${TIMEOUT}s"
+  while :; do sleep 3600; done
+fi

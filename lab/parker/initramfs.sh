@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Builds the two initramfs images of the Parker lab:
+#   app-initrd.img   the APPLICATION kernel's: busybox + /init (app-init.sh)
+#   boot-initrd.img  the BOOT kernel's: busybox, kexec (+ its libraries), /init
+#                    (boot-init.sh), the guest scripts in /lab (smoke.sh + --script FILEs),
+#                    and the kexec payload: /boot/bzImage and /boot/app-initrd.img;
+#                    optionally node (+ libraries) as /usr/bin/node and a directory at /parker
+# Both are cached by a key over their inputs; the last line on stdout is the path of
+# boot-initrd.img (app-initrd.img lies beside it).
+#
+# Usage: lab/parker/initramfs.sh [--kernel BZIMAGE] [--node] [--parker DIR]
+#                                [--script FILE]... [--out DIR] [--force]
+#   --kernel   the Parker bzImage put in as the application kernel
+#              (default: $PARKER_LAB_DIR/parker-kernel/latest/bzImage from build-kernel.sh)
+#   --node     copy the host's node (readlink -f $(command -v node)) and its libraries
+#   --parker   copy DIR (e.g. a built checkout) to /parker, without .git; implies --node
+#   --script   copy FILE to /lab/ (run it with boot.sh --script /lab/NAME)
+#   --out      output directory (default $PARKER_LAB_DIR/parker-initramfs)
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+LAB_DIR=${PARKER_LAB_DIR:-/var/tmp/parker-lab}
+KERNEL=$LAB_DIR/parker-kernel/latest/bzImage
+OUT=$LAB_DIR/parker-initramfs
+NODE=0 PARKER_DIR= FORCE=0
+SCRIPTS=("$HERE/smoke.sh")
+
+while [ $# -gt 0 ]; do
+  case $1 in
+    --kernel) KERNEL=$2; shift 2 ;;
+    --node) NODE=1; shift ;;
+    --parker) PARKER_DIR=$(cd "$2" && pwd); NODE=1; shift 2 ;;
+    --script) SCRIPTS+=("$(readlink -f "$2")"); shift 2 ;;
+    --out) OUT=$2; shift 2 ;;
+    --force) FORCE=1; shift ;;
+    *) echo "usage: $0 [--kernel BZIMAGE] [--node] [--parker DIR] [--script FILE]... [--out DIR] [--force]" >&2; exit 2 ;;
+  esac
+done
+
+say() { echo "[parker initramfs] $*" >&2; }
+die() { echo "[parker initramfs] error: $*" >&2; exit 1; }
+since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1fs", b - a }'; }
+
+[ -f "$KERNEL" ] || die "no kernel at $KERNEL: run lab/parker/build-kernel.sh (or pass --kernel)"
+KERNEL=$(readlink -f "$KERNEL")
+[ -x /bin/busybox ] || die "/bin/busybox missing (apt-get install busybox-static)"
+KEXEC=$(command -v kexec) || die "kexec missing (apt-get install kexec-tools)"
+command -v cpio >/dev/null || die "cpio missing (apt-get install cpio)"
+if [ "$NODE" = 1 ]; then
+  NODE_BIN=$(readlink -f "$(command -v node)") || die "--node: node is not on PATH"
+fi
+for s in "${SCRIPTS[@]}"; do [ -f "$s" ] || die "no script $s"; done
+
+key() {
+  {
+    cat "${BASH_SOURCE[0]}" "$HERE/app-init.sh" "$HERE/boot-init.sh"
+    sha256sum "${SCRIPTS[@]}" | cut -d' ' -f1
+    echo "${SCRIPTS[*]##*/}"
+    sha256sum "$KERNEL" | cut -d' ' -f1
+    stat -c '%s %Y' /bin/busybox "$(readlink -f "$KEXEC")"
+    if [ "$NODE" = 1 ]; then echo "node $NODE_BIN"; stat -c '%s %Y' "$NODE_BIN"; fi
+    if [ -n "$PARKER_DIR" ]; then
+      echo "parker $PARKER_DIR"
+      (cd "$PARKER_DIR" && find . -path ./.git -prune -o -type f -printf '%P %s %T@\n' | sort)
+    fi
+  } | sha256sum | cut -c1-16
+}
+KEY=$(key)
+if [ "$FORCE" = 0 ] && [ -f "$OUT/boot-initrd.img" ] && [ "$(cat "$OUT/key" 2>/dev/null)" = "$KEY" ]; then
+  say "up to date ($KEY)"
+  echo "$OUT/boot-initrd.img"
+  exit 0
+fi
+
+# copy_libs ROOT BINARY: the binary's shared libraries and loader, at the paths it asks for.
+copy_libs() {
+  local root=$1 bin=$2 lib
+  ldd "$bin" | awk '/=>/ { print $3 } /^\t\/.*ld-linux/ { print $1 }' | while read -r lib; do
+    [ -n "$lib" ] || continue
+    mkdir -p "$root$(dirname "$lib")"
+    cp -Ln "$lib" "$root$lib"
+  done
+}
+skeleton() {  # skeleton ROOT: busybox and the directories /init expects
+  mkdir -p "$1"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,root,etc}
+  cp /bin/busybox "$1/bin/busybox"
+  ln -s busybox "$1/bin/sh"
+}
+pack() {  # pack ROOT OUT
+  (cd "$1" && find . | cpio -o -H newc --quiet -R 0:0 | gzip -1) > "$2.tmp"
+  mv "$2.tmp" "$2"
+}
+
+START=$EPOCHREALTIME
+mkdir -p "$OUT"
+WORK=$(mktemp -d "$OUT/work.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+
+# ---- application kernel ----
+skeleton "$WORK/app"
+install -m 755 "$HERE/app-init.sh" "$WORK/app/init"
+pack "$WORK/app" "$OUT/app-initrd.img"
+say "app-initrd.img $(du -h "$OUT/app-initrd.img" | cut -f1)"
+
+# ---- boot kernel ----
+R=$WORK/boot
+skeleton "$R"
+mkdir -p "$R/lab" "$R/boot"
+install -m 755 "$HERE/boot-init.sh" "$R/init"
+cp -L "$KEXEC" "$R/sbin/kexec"
+copy_libs "$R" "$KEXEC"
+for s in "${SCRIPTS[@]}"; do install -m 755 "$s" "$R/lab/$(basename "$s")"; done
+cp "$KERNEL" "$R/boot/bzImage"
+cp "$OUT/app-initrd.img" "$R/boot/app-initrd.img"
+if [ "$NODE" = 1 ]; then
+  cp -L "$NODE_BIN" "$R/usr/bin/node"
+  copy_libs "$R" "$NODE_BIN"
+fi
+if [ -n "$PARKER_DIR" ]; then
+  mkdir -p "$R/parker"
+  tar -C "$PARKER_DIR" --exclude=./.git -cf - . | tar -C "$R/parker" -xf -
+fi
+pack "$R" "$OUT/boot-initrd.img"
+echo "$KEY" > "$OUT/key"
+say "boot-initrd.img $(du -h "$OUT/boot-initrd.img" | cut -f1) (node: $NODE, /parker: ${PARKER_DIR:-none}, scripts: $(cd "$R/lab" && echo *)) in $(since "$START")"
+echo "$OUT/boot-initrd.img"
