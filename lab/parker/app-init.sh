@@ -1,8 +1,9 @@
 #!/bin/sh
 # /init of the APPLICATION kernel's initramfs (busybox sh, PID 1 of a Parker instance).
 # It reports what the instance sees in one line, then waits for "poweroff" on its console
-# (ttyS1; in the lab VM the boot kernel writes to the other end of that serial cable), or
-# powers off by itself after parker.lab.app_timeout=SECONDS (default 60).
+# (ttyS1 at parker.lab.app_console_io=0x2f8; in the lab VM the boot kernel writes to the
+# other end of that serial cable), or powers off by itself after
+# parker.lab.app_timeout=SECONDS (default 60).
 #   parker-lab: userspace ready cpus=N online=LIST MemTotal=K kB nvme=... pci=... uptime=S
 # Lines go to /dev/kmsg, so they reach the console through printk even if this process
 # could not open /dev/console. Powering off clears `online` in the control page (RFC:
@@ -18,7 +19,7 @@ mount -t tmpfs tmp /tmp
 say() { echo "parker-lab: $*" > /dev/kmsg; }
 arg() { sed -n "s/.*parker\.lab\.$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
 TIMEOUT=$(arg app_timeout); TIMEOUT=${TIMEOUT:-60}
-CONSOLE=$(arg app_console); CONSOLE=${CONSOLE:-/dev/ttyS1}
+PORT=$(arg app_console_io); PORT=${PORT:-0x2f8}   # ttyS1
 
 # The NVMe namespace appears asynchronously after the driver probe: wait up to 10 s.
 i=0
@@ -29,22 +30,15 @@ pci=$(ls /sys/bus/pci/devices 2>/dev/null | tr '\n' ',' | sed 's/,$//')
 mem=$(awk '/^MemTotal/ { print $2 " " $3 }' /proc/meminfo)
 say "userspace ready cpus=$(nproc) online=$(cat /sys/devices/system/cpu/online) MemTotal=$mem nvme=${nvme:-none} block=${blk:-none} pci=${pci:-none} uptime=$(cut -d' ' -f1 /proc/uptime)"
 
-( sleep "$TIMEOUT"; say "no poweroff request within ${TIMEOUT}s, powering off"; sync; poweroff -f ) &
-
-# Console input. -echo: nothing typed is sent back down the cable.
-if stty -F "$CONSOLE" 115200 -echo 2>/dev/null && exec 3< "$CONSOLE"; then
-  say "waiting for 'poweroff' on $CONSOLE (timeout ${TIMEOUT}s)"
-  while :; do
-    if read -r cmd <&3; then
-      case $cmd in
-        *poweroff*) say "poweroff requested on $CONSOLE"; sync; poweroff -f ;;
-        *) [ -n "$cmd" ] && say "ignored console input: $cmd" ;;
-      esac
-    else
-      sleep 1
-    fi
-  done
-else
-  say "cannot read $CONSOLE; powering off after ${TIMEOUT}s"
-  while :; do sleep 3600; done
-fi
+# Console input: the instance cannot open /dev/ttyS1 (its IRQ 3 is taken by an MSI-X
+# vector, and there is no IOAPIC to route it anyway), so uart-poll reads the port's
+# registers directly. The boot kernel writes "poweroff" down the cable.
+say "waiting for 'poweroff' on the serial port at $PORT (timeout ${TIMEOUT}s)"
+uart-poll -p "$PORT" -t "$TIMEOUT" poweroff > /dev/kmsg 2>&1
+case $? in
+  0) say "poweroff requested on the console" ;;
+  2) say "no poweroff request within ${TIMEOUT}s, powering off" ;;
+  *) say "uart-poll failed; powering off after ${TIMEOUT}s"; sleep "$TIMEOUT" ;;
+esac
+sync
+poweroff -f

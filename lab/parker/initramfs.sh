@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the two initramfs images of the Parker lab:
-#   app-initrd.img   the APPLICATION kernel's: busybox + /init (app-init.sh)
+#   app-initrd.img   the APPLICATION kernel's: busybox, uart-poll (uart-poll.c, static),
+#                    /init (app-init.sh)
 #   boot-initrd.img  the BOOT kernel's: busybox, kexec (+ its libraries), /init
 #                    (boot-init.sh), the guest scripts in /lab (smoke.sh + --script FILEs),
 #                    and the kexec payload: /boot/bzImage and /boot/app-initrd.img;
@@ -46,6 +47,7 @@ KERNEL=$(readlink -f "$KERNEL")
 [ -x /bin/busybox ] || die "/bin/busybox missing (apt-get install busybox-static)"
 KEXEC=$(command -v kexec) || die "kexec missing (apt-get install kexec-tools)"
 command -v cpio >/dev/null || die "cpio missing (apt-get install cpio)"
+command -v gcc >/dev/null || die "gcc missing (apt-get install build-essential)"
 if [ "$NODE" = 1 ]; then
   NODE_BIN=$(readlink -f "$(command -v node)") || die "--node: node is not on PATH"
 fi
@@ -53,7 +55,7 @@ for s in "${SCRIPTS[@]}"; do [ -f "$s" ] || die "no script $s"; done
 
 key() {
   {
-    cat "${BASH_SOURCE[0]}" "$HERE/app-init.sh" "$HERE/boot-init.sh"
+    cat "${BASH_SOURCE[0]}" "$HERE/app-init.sh" "$HERE/boot-init.sh" "$HERE/uart-poll.c"
     sha256sum "${SCRIPTS[@]}" | cut -d' ' -f1
     echo "${SCRIPTS[*]##*/}"
     sha256sum "$KERNEL" | cut -d' ' -f1
@@ -99,6 +101,7 @@ trap 'rm -rf "$WORK"' EXIT
 # ---- application kernel ----
 skeleton "$WORK/app"
 install -m 755 "$HERE/app-init.sh" "$WORK/app/init"
+gcc -static -O2 -Wall -o "$WORK/app/bin/uart-poll" "$HERE/uart-poll.c" || die "cannot build uart-poll.c (gcc, libc6-dev)"
 pack "$WORK/app" "$OUT/app-initrd.img"
 say "app-initrd.img $(du -h "$OUT/app-initrd.img" | cut -f1)"
 
