@@ -57,7 +57,7 @@ describe('planning a layout the machine already runs', () => {
     expect(planLayout('examples/default.yaml', host, parkerInterface, stateDir).plan?.steps).toEqual([]);
   });
 
-  it('a host without a record, whose CPUs are not all online, plans without the structure it cannot see', () => {
+  it('a host without a record, whose CPUs are not all online, records nothing and has no structure to offer', () => {
     const stateDir = fs.mkdtempSync(path.join(work, 'host-none-'));
     const host = withHostHardware(hostMachine(root), stateDir);
     expect(host.hardware!(discover(host))).toBeNull();

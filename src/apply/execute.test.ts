@@ -65,7 +65,7 @@ function fakeMachine(files: Record<string, string>, options: { powersOffAfterMs?
 }
 
 const stop: Intent = { kind: 'stop', partition: 'db', command: ['ssh', 'db', 'poweroff'], timeoutMs: 5000 };
-const runOp = (machine: Machine, intent: Intent) => parkerInterface.perform(machine, intent, {});
+const runOp = (machine: Machine, intent: Intent) => parkerInterface.perform(machine, intent);
 
 describe('Parker stop, performed', () => {
   test('a stop command returns once the kernel has cleared online', async () => {

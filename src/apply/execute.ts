@@ -73,7 +73,7 @@ export async function undoSteps(machine: Machine, iface: KernelInterface, journa
     onEvent?.({ type: 'undo-start', step, intent });
     const t0 = wall();
     try {
-      await iface.perform(machine, intent, {});
+      await iface.perform(machine, intent);
       journal.append({ type: 'undone', txn, step: step.id });
       onEvent?.({ type: 'undo-done', step, intent, summary: iface.describe(intent), ms: wall() - t0 });
     } catch (e) {
@@ -112,7 +112,7 @@ async function runSteps(machine: Machine, iface: KernelInterface, steps: Step[],
     journal.append({ type: 'intent', txn, step: step.id });
     const t0 = wall();
     try {
-      await iface.perform(machine, step.intent, {});
+      await iface.perform(machine, step.intent);
     } catch (e) {
       if (isProcessExit(e)) throw e;
       const ms = wall() - t0;

@@ -37,7 +37,7 @@ export function describeKernelOp(op: KernelOp): string {
   }
 }
 
-export const realClock: MachineClock = {
+const realClock: MachineClock = {
   now: () => Date.now(),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };

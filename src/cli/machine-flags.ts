@@ -21,7 +21,7 @@ export const MACHINE_FLAGS = [
   { flags: '--from <archive>', description: 'a snapshot written by `parker gather -o FILE`' },
   {
     flags: '--state-dir <dir>',
-    description: 'where the simulated machine, the journal and the lock live (default: $PARKER_STATE_DIR or $XDG_STATE_HOME/parker)',
+    description: 'where the simulated machine, the journal and the lock live (default: $PARKER_STATE_DIR, else /var/lib/parker on a host, else $XDG_STATE_HOME/parker)',
   },
 ] as const;
 

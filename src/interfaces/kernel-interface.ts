@@ -24,7 +24,7 @@ export interface KernelInterface extends PartitionLifecycle {
   /** Validation rules that are the interface's own (its limits), run after the common ones. */
   readonly rules: readonly Rule[];
   /** Carries an intent out on the machine. Throws KernelError or ParkerError. */
-  perform(machine: Machine, intent: Intent, options: PerformOptions): Promise<void>;
+  perform(machine: Machine, intent: Intent): Promise<void>;
   /** After a crash: whether an intent that was in flight took effect, judged from the kernel's files. */
   tookEffect(machine: Machine, intent: Intent): boolean;
   /**
@@ -32,11 +32,4 @@ export interface KernelInterface extends PartitionLifecycle {
    * partition holds now, returned to the boot kernel. One line per fix.
    */
   sweepOrphans(machine: Machine, intents: readonly Intent[]): string[];
-  /** Whether a partition's kernel is running, for status and console --follow. */
-  isRunning(fs: KernelFs, partition: string): boolean;
-}
-
-export interface PerformOptions {
-  /** Real time, when the machine has no clock of its own. */
-  clock?: { now(): number; sleep(ms: number): Promise<void> };
 }

@@ -22,10 +22,3 @@ export type Intent =
   | { kind: 'online-boot-cpu'; cpu: number }
   | { kind: 'offline-boot-cpu'; cpu: number }
   | { kind: 'probe-boot-device'; device: string };
-
-export type IntentKind = Intent['kind'];
-
-/** The partition an intent is about, or null for the boot kernel's own and the global kexec slot. */
-export function partitionOf(intent: Intent): string | null {
-  return 'partition' in intent ? intent.partition : null;
-}

@@ -2,9 +2,9 @@ import type { KernelInterface } from '../kernel-interface.js';
 import { PARKER_CMDLINE } from './cmdline.js';
 import { parkerLifecycle } from './lifecycle.js';
 import { sweepParkerOrphans } from './orphans.js';
-import { PARKER_ROOT, partitionFile } from './paths.js';
+import { PARKER_ROOT } from './paths.js';
 import { performParker } from './perform.js';
-import { readOptional, readPartitions } from './read-partitions.js';
+import { readPartitions } from './read-partitions.js';
 import { parkerTookEffect } from './took-effect.js';
 import { partitionLimitsRule } from './rules/partition-limits.js';
 import { pciDomainRule } from './rules/pci-domain.js';
@@ -17,8 +17,7 @@ export const parkerInterface: KernelInterface = {
   readPartitions,
   cmdline: PARKER_CMDLINE,
   rules: [partitionLimitsRule, pciDomainRule],
-  perform: (machine, intent) => performParker(machine, intent),
+  perform: performParker,
   tookEffect: parkerTookEffect,
   sweepOrphans: sweepParkerOrphans,
-  isRunning: (fs, partition) => readOptional(fs, partitionFile(partition, 'online')) === '1',
 };
