@@ -172,8 +172,8 @@ describe('the kernel lifecycle through the CLI, on the default simulated server'
     const r = await runCli('apply', 'examples/default.yaml', '-o', 'json');
     expect(r.code).toBe(0);
     const data = JSON.parse(r.stdout);
-    expect(data.schema).toBe('parker.plan-report/v1');
-    expect(data.applied).toBe(true);
+    expect(data.schema).toBe('parker.apply/v1');
+    expect(data.outcome).toBe('applied');
     expect(data.result.outcome).toBe('applied');
     expect(data.result.stepsRun).toBe(23);
     expect(data.plan.steps).toHaveLength(23);

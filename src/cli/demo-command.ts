@@ -1,7 +1,9 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { pc } from './colors.js';
+import { commandFromSpec } from './command-from-spec.js';
+import { specNamed } from './command-specs.js';
 import type { CommandContext } from './command-context.js';
 
 /** examples/default.yaml of this installation, wherever parker runs from. */
@@ -17,10 +19,7 @@ export function defaultExample(): string {
 export type Runner = (args: string[], capture?: boolean) => Promise<{ code: number; out: string }>;
 
 export function demoCommand(ctx: CommandContext, run: Runner): Command {
-  return new Command('demo')
-    .description('create the simulated server, validate and apply the default layout, show status and a console')
-    .addOption(new Option('--state-dir <dir>', 'state directory (default: $PARKER_STATE_DIR or $XDG_STATE_HOME/parker)'))
-    .action(async (opts: { stateDir?: string }) => {
+  return commandFromSpec(specNamed('demo')).action(async (opts: { stateDir?: string }) => {
       const layout = path.relative(process.cwd(), defaultExample()) || defaultExample();
       const state = opts.stateDir ? ['--state-dir', opts.stateDir] : [];
       const stage = async (title: string, args: string[], okCodes = [0]) => {

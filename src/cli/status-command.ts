@@ -1,57 +1,20 @@
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import Table from 'cli-table3';
 import { pc } from './colors.js';
 import { formatCpuList } from '../units/cpulist.js';
 import { formatSize } from '../units/size.js';
-import { interfaceFor } from '../service/kernel-interfaces.js';
-import type { Machine } from '../machines/machine.js';
-import { Journal } from '../apply/journal.js';
-import { ApplyLock } from '../apply/lock.js';
-import { machineOptions, type MachineFlags } from '../cli/machine-flags.js';
+import type { MachineFlags } from './machine-flags.js';
 import { openMachine } from '../service/open-machine.js';
-import { outputOption, printData } from './output-format.js';
-import { loadApplied } from '../service/applied-layout.js';
-import { lockDirFor, stateDirOf } from '../service/state-dir.js';
+import { printData } from './output-format.js';
+import { statusOf, type StatusReport } from '../service/status.js';
+import { stateDirOf } from '../service/state-dir.js';
+import { commandFromSpec } from './command-from-spec.js';
+import { specNamed } from './command-specs.js';
 import type { CommandContext } from './command-context.js';
-
-/** Everything `parker status` shows, as data. */
-export function statusData(machine: Machine, stateDir: string) {
-  const applied = loadApplied(stateDir, machine.description);
-  const crashed = machine.crashed?.() ?? null;
-  const partitions = crashed ? [] : interfaceFor(machine.fs).readPartitions(machine.fs);
-  const open = new Journal(stateDir).unfinished();
-  return {
-    schema: 'parker.status/v1',
-    machine: machine.description,
-    clockMs: machine.simulatedClock ? (machine.clock?.now() ?? null) : null,
-    crashed,
-    layout: applied ? { file: applied.file, appliedAt: applied.appliedAt } : null,
-    unfinishedTransaction: open ? { txn: open.txn, command: open.begin.command } : null,
-    lock: new ApplyLock(lockDirFor(stateDir)).holder(),
-    partitions: partitions.map((p) => {
-      const known = machine.partitionState?.(p.name) ?? null;
-      const spec = applied?.layout.spec.kernels.find((k) => k.name === p.name);
-      return {
-        name: p.name,
-        id: p.id,
-        state: known?.state ?? (p.online ? 'online' : 'offline'),
-        online: p.online,
-        cpus: p.cpus,
-        memory: p.memory,
-        devices: p.devices,
-        profile: spec?.profile ?? null,
-        inLayout: spec !== undefined,
-        uptimeMs: known?.onlineAt != null && p.online ? (machine.clock?.now() ?? 0) - known.onlineAt : null,
-      };
-    }),
-    missing: (applied?.layout.placement.kernels ?? []).map((k) => k.name).filter((n) => !partitions.some((p) => p.name === n)),
-    events: machine.events?.().slice(-12) ?? [],
-  };
-}
 
 const STATE_COLOUR: Record<string, (s: string) => string> = { online: pc.green, hung: pc.red, halted: pc.red, stopped: pc.yellow, created: pc.yellow };
 
-export function renderStatus(data: ReturnType<typeof statusData>): string {
+export function renderStatus(data: StatusReport): string {
   const lines = [`${pc.bold('Machine')}  ${data.machine}${data.clockMs !== null ? pc.dim(` (simulated time ${(data.clockMs / 1000).toFixed(1)} s)`) : ''}`];
   if (data.crashed) lines.push(pc.red(`CRASHED at ${(data.crashed.at / 1000).toFixed(1)} s: ${data.crashed.reason}`), 'run `parker sim reset` to start again');
   lines.push(`${pc.bold('Layout')}   ${data.layout ? `${data.layout.file}, applied ${data.layout.appliedAt}` : 'none applied'}`);
@@ -83,14 +46,8 @@ export function renderStatus(data: ReturnType<typeof statusData>): string {
 }
 
 export function statusCommand(ctx: CommandContext): Command {
-  const command = new Command('status')
-    .description('show the partitions, their state and the machine events')
-    .addOption(outputOption())
-    .addHelpText('after', '\nExit status: 0, or 2 usage, 3 the machine cannot be read.');
-  for (const option of machineOptions()) command.addOption(option);
-  return command.action((opts: MachineFlags & { output: string }) => {
-    const machine = openMachine(opts);
-    const data = statusData(machine, stateDirOf(opts));
+  return commandFromSpec(specNamed('status')).action((opts: MachineFlags & { output: string }) => {
+    const data = statusOf(openMachine(opts), stateDirOf(opts));
     printData(opts.output, data, () => renderStatus(data), ctx.out);
   });
 }

@@ -1,11 +1,7 @@
 import { pc } from './colors.js';
-import { ParkerError } from '../units/parker-error.js';
 import type { ApplyResult } from '../apply/execute.js';
 import type { RecoveryResult } from '../apply/recover.js';
-import { recoverFirst as serviceRecoverFirst, runTransaction as serviceRunTransaction, type ServiceEvent } from '../service/transaction.js';
-import { interfaceFor } from '../service/kernel-interfaces.js';
-import type { Machine } from '../machines/machine.js';
-import type { Step } from '../plan/step.js';
+import type { ServiceEvent } from '../service/events.js';
 import { progressPrinter } from './progress.js';
 import { EXIT } from './exit-codes.js';
 import type { CommandContext } from './command-context.js';
@@ -19,26 +15,29 @@ export function describeRecovery(r: RecoveryResult): string {
   return lines.join('\n');
 }
 
-/** Prints service events: step progress, and a recovery when one ran first. */
-export function eventPrinter(ctx: CommandContext, output: string): (e: ServiceEvent) => void {
-  const write = output === 'table' ? ctx.out : ctx.err;
+/** Where people read progress: stdout for tables, stderr under -o json/yaml so stdout stays machine-readable. */
+export function progressStream(ctx: CommandContext, output: string): (text: string) => void {
+  return output === 'table' ? ctx.out : ctx.err;
+}
+
+/**
+ * Prints service events: step progress, and a recovery when one ran first. `plans` prints a
+ * plan announced before it is confirmed (tables only).
+ */
+export function eventPrinter(ctx: CommandContext, output: string, plans?: (e: Extract<ServiceEvent, { type: 'layout-planned' | 'steps-planned' }>) => string): (e: ServiceEvent) => void {
+  const write = progressStream(ctx, output);
   const progress = progressPrinter(write, ctx.isTTY && output === 'table');
-  return (e) => (e.type === 'recovered' ? write(describeRecovery(e.result) + '\n') : progress(e));
-}
-
-/** recoverFirst of the service, with the confirmation asked on a terminal. */
-export async function recoverFirst(ctx: CommandContext, machine: Machine, stateDir: string, output: string, confirmed: () => Promise<Machine | null>): Promise<void> {
-  await serviceRecoverFirst(machine, stateDir, async () => (machine.kind === 'host' ? confirmed() : machine), eventPrinter(ctx, output));
-}
-
-/** runTransaction of the service, printing progress. Progress goes to stderr under -o json/yaml, so stdout stays machine-readable. */
-export function runTransaction(ctx: CommandContext, machine: Machine, stateDir: string, command: string, steps: Step[], output: string): Promise<ApplyResult | null> {
-  return serviceRunTransaction(machine, interfaceFor(machine.fs), stateDir, command, steps, eventPrinter(ctx, output));
+  return (e) => {
+    if (e.type === 'recovered') write(describeRecovery(e.result) + '\n');
+    else if (e.type === 'layout-planned' || e.type === 'steps-planned') {
+      if (plans && output === 'table') ctx.out(plans(e));
+    } else progress(e);
+  };
 }
 
 /** Prints how a transaction ended and sets the exit status. */
 export function reportResult(ctx: CommandContext, result: ApplyResult, output: string): void {
-  const write = output === 'table' ? ctx.out : ctx.err;
+  const write = progressStream(ctx, output);
   if (result.outcome === 'applied') {
     write(`${pc.green('done')}: ${result.stepsRun} steps\n`);
     return;
@@ -51,11 +50,4 @@ export function reportResult(ctx: CommandContext, result: ApplyResult, output: s
   for (const e of f.undoErrors) write(pc.red(`could not undo: ${e}\n`));
   if (f.consoleTail.length) write(`last console lines of ${f.step.kernel}:\n${f.consoleTail.map((l) => `  ${l}`).join('\n')}\n`);
   ctx.setExitCode(EXIT.rolledBack);
-}
-
-/** On a real host nothing changes without --yes or a "yes" typed after the plan was shown. */
-export async function confirmHost(ctx: CommandContext, machine: Machine, yes: boolean | undefined, what: string): Promise<boolean> {
-  if (machine.kind !== 'host' || yes) return true;
-  if (!ctx.isTTY) throw new ParkerError('E_CONFIRM', `${what} would change ${machine.description}, and there is no terminal to confirm on`, 'read the plan, then run again with --yes');
-  return ctx.confirm(`${what} on ${machine.description}?`);
 }

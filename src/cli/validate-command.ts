@@ -1,22 +1,16 @@
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { pc } from './colors.js';
-import { formatDiagnostic, locateDiagnostic, type LocatedDiagnostic } from '../spec/format-diagnostic.js';
+import { formatDiagnostic, type LocatedDiagnostic } from '../spec/format-diagnostic.js';
 import type { Locate } from '../spec/source-map.js';
-import { machineOptions, type MachineFlags } from '../cli/machine-flags.js';
+import type { MachineFlags } from './machine-flags.js';
 import { openMachine } from '../service/open-machine.js';
-import { outputOption, printData } from './output-format.js';
-import { allDiagnostics, readLayout } from '../service/layout-input.js';
-import { interfaceFor } from '../service/kernel-interfaces.js';
+import { printData } from './output-format.js';
+import { allDiagnostics } from '../service/layout-input.js';
+import { countBySeverity, validateLayout } from '../service/validate.js';
+import { commandFromSpec } from './command-from-spec.js';
+import { specNamed } from './command-specs.js';
 import { EXIT } from './exit-codes.js';
 import type { CommandContext } from './command-context.js';
-
-export function countBySeverity(diagnostics: readonly LocatedDiagnostic[]) {
-  return {
-    errors: diagnostics.filter((d) => d.severity === 'error').length,
-    warnings: diagnostics.filter((d) => d.severity === 'warning').length,
-    infos: diagnostics.filter((d) => d.severity === 'info').length,
-  };
-}
 
 /** Exit status of validate: 0 clean (notes allowed), 1 errors, 4 warnings but no errors. */
 export function validateExitCode(diagnostics: readonly LocatedDiagnostic[]): number {
@@ -40,28 +34,12 @@ export function summaryLine(diagnostics: readonly LocatedDiagnostic[]): string {
   return `${plural(errors, 'error')}, ${plural(warnings, 'warning')}, ${plural(infos, 'note')}`;
 }
 
-export function diagnosticsData(diagnostics: readonly LocatedDiagnostic[], locate: Locate) {
-  return diagnostics.map((d) => ({ ...d, location: locateDiagnostic(d, locate) }));
-}
-
 export function validateCommand(ctx: CommandContext): Command {
-  const command = new Command('validate')
-    .description('check a layout against a machine: schema, resources, placement and the hazards H01-H25')
-    .argument('<layout>', 'layout YAML file')
-    .addOption(outputOption())
-    .addHelpText('after', '\nExit status: 0 no problems (notes allowed), 1 errors, 4 warnings but no errors, 2 usage, 3 unreadable file.');
-  for (const option of machineOptions()) command.addOption(option);
-  return command.action((file: string, opts: MachineFlags & { output: string }) => {
+  return commandFromSpec(specNamed('validate')).action((file: string, opts: MachineFlags & { output: string }) => {
     const machine = openMachine(opts);
-    const input = readLayout(file, machine, interfaceFor(machine.fs));
+    const { report, input } = validateLayout(file, machine);
     const diagnostics = allDiagnostics(input);
-    const data = {
-      file,
-      machine: machine.description,
-      ...countBySeverity(diagnostics),
-      diagnostics: diagnosticsData(diagnostics, input.loaded.locate),
-    };
-    printData(opts.output, data, () => {
+    printData(opts.output, report, () => {
       const body = diagnostics.length ? renderDiagnostics(diagnostics, input.loaded.locate) + '\n' : '';
       return `${body}${file} on ${machine.description}: ${summaryLine(diagnostics)}\n`;
     }, ctx.out);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildLayout } from '../../test/fixtures/layout-builders.js';
-import { buildTopology, DEFAULT_SERVER_SHAPE, type TopologyShape } from '../../test/fixtures/topology-builders.js';
+import { buildTopology, DEFAULT_SERVER_SHAPE, type TopologyShape } from '../synthetic/topology-builder.js';
 import { defaultServerMachine } from '../synthetic/default-server.js';
 import { discover } from '../topology/discover.js';
 import type { Topology } from '../topology/model.js';

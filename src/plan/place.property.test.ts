@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildLayout } from '../../test/fixtures/layout-builders.js';
-import { buildTopology, type TopologyShape } from '../../test/fixtures/topology-builders.js';
+import { buildTopology, type TopologyShape } from '../synthetic/topology-builder.js';
 import { formatCpuList } from '../units/cpulist.js';
 import { exhaustiveBestScore } from '../../test/fixtures/exhaustive-placement.js';
 import { place } from './place.js';

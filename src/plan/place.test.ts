@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildLayout, type KernelInput } from '../../test/fixtures/layout-builders.js';
-import { buildTopology, defaultServerLikeTopology, type TopologyShape } from '../../test/fixtures/topology-builders.js';
+import { buildTopology, defaultServerLikeTopology, type TopologyShape } from '../synthetic/topology-builder.js';
 import { place } from './place.js';
 
 /**

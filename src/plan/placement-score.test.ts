@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildTopology } from '../../test/fixtures/topology-builders.js';
+import { buildTopology } from '../synthetic/topology-builder.js';
 import { PlacementScorer, SCORE_WEIGHTS, kernelPlacementScore } from './placement-score.js';
 
 /** 2 nodes x 2 LLCs x 2 cores x 2 threads; siblings n and n+8; LLC k = cores 2k, 2k+1. */

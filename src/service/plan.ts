@@ -6,6 +6,7 @@ import type { Machine } from '../machines/machine.js';
 import type { KernelInterface } from '../interfaces/kernel-interface.js';
 import { allDiagnostics, readLayout, type LayoutInput } from './layout-input.js';
 import { loadApplied } from './applied-layout.js';
+import { diagnosticsData } from './validate.js';
 
 export interface PlannedLayout {
   input: LayoutInput;
@@ -23,3 +24,21 @@ export function planLayout(file: string, machine: Machine, iface: KernelInterfac
   const plan = diffLayout(iface, resolved, { topology: input.topology, partitions: iface.readPartitions(machine.fs) }, earlier);
   return { input, plan, firstFit: compareWithFirstFit(input.spec, input.topology).firstFit };
 }
+
+/** A plan as data (`plan -o json`): findings, placement, command lines, boot changes, steps. */
+export function planReport(machine: Machine, planned: PlannedLayout) {
+  const { input, plan } = planned;
+  const resolved = input.prepared?.resolved ?? null;
+  return {
+    schema: 'parker.plan-report/v1' as const,
+    file: input.file,
+    machine: machine.description,
+    diagnostics: diagnosticsData(allDiagnostics(input), input.loaded.locate),
+    placement: resolved?.placement ?? null,
+    firstFitScore: planned.firstFit,
+    cmdlines: resolved?.cmdlines ?? null,
+    boot: resolved?.boot ?? null,
+    plan,
+  };
+}
+export type PlanReport = ReturnType<typeof planReport>;

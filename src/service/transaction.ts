@@ -1,60 +1,65 @@
 import { ParkerError } from '../units/parker-error.js';
 import { Journal } from '../apply/journal.js';
 import { ApplyLock } from '../apply/lock.js';
-import { executePlan, type ApplyEvent, type ApplyResult } from '../apply/execute.js';
+import { executePlan, type ApplyResult } from '../apply/execute.js';
 import { recover, type RecoveryResult } from '../apply/recover.js';
 import type { Machine } from '../machines/machine.js';
-import type { KernelInterface } from '../interfaces/kernel-interface.js';
 import type { Step } from '../plan/step.js';
-import { KERNEL_INTERFACES } from './kernel-interfaces.js';
+import { KERNEL_INTERFACES, interfaceFor } from './kernel-interfaces.js';
+import type { ServiceContext } from './service-context.js';
+import type { ServiceEvent } from './events.js';
 import { lockDirFor } from './state-dir.js';
 
-/** What the service layer tells whoever shows progress (a terminal, an event stream). */
-export type ServiceEvent = ApplyEvent | { type: 'recovered'; result: RecoveryResult };
-
-/** Rolls back what a crash left open, under the lock. */
-export async function recoverUnderLock(machine: Machine, stateDir: string, onEvent?: (e: ServiceEvent) => void): Promise<RecoveryResult> {
-  const lock = new ApplyLock(lockDirFor(stateDir));
-  lock.acquire('recover');
-  try {
-    const result = await recover(machine, KERNEL_INTERFACES, new Journal(stateDir), onEvent);
-    onEvent?.({ type: 'recovered', result });
-    return result;
-  } finally {
-    lock.release();
-  }
-}
-
 /**
- * Recovers what an earlier crash left open, before anything is planned: a plan made against a
- * half-applied machine would be wrong once the recovery rolls it back. `confirmed` gives the
- * machine to change once the caller's policy allows it (null: not allowed).
+ * Runs `work` holding the state directory's lock. Everything that changes a machine reads the
+ * machine, plans and runs inside it, so no plan is made against a machine another parker is
+ * changing.
  */
-export async function recoverFirst(machine: Machine, stateDir: string, confirmed: () => Promise<Machine | null>, onEvent?: (e: ServiceEvent) => void): Promise<RecoveryResult | null> {
-  const open = new Journal(stateDir).unfinished();
-  if (!open) return null;
-  const target = await confirmed();
-  if (!target) throw new ParkerError('E_CONFIRM', `an unfinished "${open.begin.command}" must be recovered first`, 'run parker recover');
-  return recoverUnderLock(target, stateDir, onEvent);
-}
-
-/**
- * Runs steps as one transaction under the lock, recovering first whatever an earlier crash
- * left open (callers plan after recoverFirst; this catches a crash in between).
- */
-export async function runTransaction(machine: Machine, iface: KernelInterface, stateDir: string, command: string, steps: Step[], onEvent?: (e: ServiceEvent) => void): Promise<ApplyResult | null> {
+export async function withLock<T>(stateDir: string, command: string, work: () => Promise<T>): Promise<T> {
   const lock = new ApplyLock(lockDirFor(stateDir));
   lock.acquire(command);
   try {
-    const journal = new Journal(stateDir);
-    const open = journal.unfinished();
-    if (open && open.begin.machine !== machine.description) {
-      throw new ParkerError('E_JOURNAL', `the journal has an unfinished "${open.begin.command}" on ${open.begin.machine}, not ${machine.description}`, `recover it first on that machine: parker recover with the same --machine`);
-    }
-    if (open) onEvent?.({ type: 'recovered', result: await recover(machine, KERNEL_INTERFACES, journal, onEvent) });
-    if (steps.length === 0) return null;
-    return await executePlan(machine, iface, steps, journal, { command, ...(onEvent ? { onEvent } : {}) });
+    return await work();
   } finally {
     lock.release();
   }
+}
+
+/** Rolls back an unfinished transaction; the caller holds the lock. */
+async function recoverHeld(machine: Machine, stateDir: string, onEvent?: (e: ServiceEvent) => void): Promise<RecoveryResult> {
+  const result = await recover(machine, KERNEL_INTERFACES, new Journal(stateDir), onEvent);
+  onEvent?.({ type: 'recovered', result });
+  return result;
+}
+
+/** Rolls back what a crash left open, under the lock (`parker recover`). */
+export function recoverUnderLock(machine: Machine, stateDir: string, onEvent?: (e: ServiceEvent) => void): Promise<RecoveryResult> {
+  return withLock(stateDir, 'recover', () => recoverHeld(machine, stateDir, onEvent));
+}
+
+/** The machine to change, once the policy allows `action` on it; null when it does not. */
+export async function changeable(ctx: ServiceContext, machine: Machine, action: string): Promise<Machine | null> {
+  if (!(await ctx.confirm({ action, machine }))) return null;
+  return machine.kind === 'host' ? ctx.open({ writable: true }) : machine;
+}
+
+/**
+ * Recovers what an earlier crash left open before anything is planned (a plan made against a
+ * half-applied machine would be wrong once the recovery rolls it back). The caller holds the
+ * lock. Returns the machine to go on with.
+ */
+export async function recoverOpenFirst(ctx: ServiceContext, machine: Machine): Promise<{ machine: Machine; recovery: RecoveryResult | null }> {
+  const open = new Journal(ctx.stateDir).unfinished();
+  if (!open) return { machine, recovery: null };
+  if (open.begin.machine !== machine.description) {
+    throw new ParkerError('E_JOURNAL', `the journal has an unfinished "${open.begin.command}" on ${open.begin.machine}, not ${machine.description}`, 'recover it first on that machine: parker recover with the same --machine');
+  }
+  const target = await changeable(ctx, machine, 'recover an unfinished apply');
+  if (!target) throw new ParkerError('E_CONFIRM', `an unfinished "${open.begin.command}" must be recovered first`, 'run parker recover');
+  return { machine: target, recovery: await recoverHeld(target, ctx.stateDir, ctx.onEvent) };
+}
+
+/** Runs steps as one transaction; the caller holds the lock and has recovered first. */
+export function runSteps(machine: Machine, stateDir: string, command: string, steps: Step[], onEvent?: (e: ServiceEvent) => void): Promise<ApplyResult> {
+  return executePlan(machine, interfaceFor(machine.fs), steps, new Journal(stateDir), { command, ...(onEvent ? { onEvent } : {}) });
 }

@@ -1,0 +1,82 @@
+import { EXIT_MEANINGS } from '../units/error-codes.js';
+import { COMMAND_SPECS, MACHINE_FLAGS, type CommandSpec, type FlagSpec } from './command-specs.js';
+import { flagsOf } from './command-from-spec.js';
+
+/**
+ * docs/cli.md, generated from the command specs (./command-specs.ts): write it with
+ * `npm run docs:cli` (scripts/cli-doc.mjs); test/cli-doc.test.ts checks that the file is
+ * exactly this, so help and docs cannot drift apart.
+ */
+
+const cell = (text: string) => text.replaceAll('|', '\\|');
+
+function usage(spec: CommandSpec, parent?: CommandSpec): string {
+  const args = (spec.args ?? []).map((a) => (a.optional ? `[${a.name.toUpperCase()}]` : a.name.toUpperCase()));
+  return [parent?.name, spec.name, ...args].filter(Boolean).join(' ');
+}
+
+function flagRow(flag: FlagSpec): string {
+  const extra = [flag.choices ? `one of ${flag.choices.join(', ')}` : '', flag.default !== undefined ? `default ${flag.default}` : '', flag.required ? 'required' : ''].filter(Boolean);
+  return `| \`${cell(flag.flags)}\` | ${cell(flag.description)}${extra.length ? ` (${extra.join('; ')})` : ''} |`;
+}
+
+function section(spec: CommandSpec, parent?: CommandSpec): string[] {
+  const own = flagsOf(spec).filter((f) => !f.hidden && !(spec.machineFlags && MACHINE_FLAGS.includes(f)));
+  const lines = [`### \`parker ${usage(spec, parent)}\``, '', spec.summary.charAt(0).toUpperCase() + spec.summary.slice(1) + '.', ''];
+  for (const arg of spec.args ?? []) lines.push(`- \`${arg.name.toUpperCase()}\`${arg.optional ? ' (optional)' : ''}: ${arg.description}`);
+  if (spec.args?.length) lines.push('');
+  if (own.length) lines.push('| flag | meaning |', '|---|---|', ...own.map(flagRow), '');
+  if (spec.machineFlags) lines.push('Takes the machine flags (above).', '');
+  if (spec.notes) lines.push(spec.notes, '');
+  if (spec.exit?.length) lines.push(`Exit status: ${spec.exit.map(([code, meaning]) => `${code} ${meaning}`).join('; ')}.`, '');
+  for (const sub of spec.subcommands ?? []) lines.push(...section(sub, spec));
+  return lines;
+}
+
+export function renderCliDoc(): string {
+  const lines = [
+    '# The parker command line',
+    '',
+    '<!-- Generated from src/cli/command-specs.ts by `npm run docs:cli`; edit the specs, not this file. -->',
+    '',
+    '```',
+    'parker <command> [arguments] [flags]',
+    '```',
+    '',
+    'Run `parker <command> --help` for the same text as below. `npm start` runs `parker demo`.',
+    '',
+    '## Choosing a machine',
+    '',
+    'Every command that reads or changes a machine takes these flags; exactly one of the first four',
+    'chooses the machine. With none of them, parker drives this computer when it runs a Parker boot',
+    'kernel (`/sys/fs/parker` exists) and the simulated server otherwise. Every output names the',
+    'machine it describes. On a real host, `apply`, `start`, `stop`, `destroy` and `recover` open',
+    '`/sys` writable only after confirmation.',
+    '',
+    '| flag | meaning |',
+    '|---|---|',
+    ...MACHINE_FLAGS.map(flagRow),
+    '',
+    'Output: `-o table` (default, for people), `-o json` and `-o yaml` (the same data; shapes are',
+    'versioned by their `schema` field).',
+    '',
+    '## Commands',
+    '',
+    '| command | what it does |',
+    '|---|---|',
+    ...COMMAND_SPECS.flatMap((spec) => [spec, ...(spec.subcommands ?? []).map((sub) => ({ ...sub, name: `${spec.name} ${sub.name}` }))]).map(
+      (spec) => `| \`${cell(spec.name)}\` | ${cell(spec.summary)} |`,
+    ),
+    '',
+    ...COMMAND_SPECS.flatMap((spec) => section(spec)),
+    '## Exit statuses',
+    '',
+    '| status | meaning |',
+    '|---|---|',
+    ...EXIT_MEANINGS.map((e) => `| ${e.status} | ${cell(e.meaning)} |`),
+    '',
+    'Error codes are listed in [errors.md](errors.md).',
+    '',
+  ];
+  return lines.join('\n');
+}

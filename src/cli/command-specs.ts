@@ -1,0 +1,242 @@
+/**
+ * Every command, its arguments, flags and exit statuses, declared once as data. Commander's
+ * parsing and help are built from these (`commandFromSpec`), and so is docs/cli.md
+ * (`renderCliDoc`; `npm run docs:cli` writes it, test/cli-doc.test.ts checks it exactly).
+ * This file imports nothing heavy: the CLI loads it at start-up.
+ */
+
+export interface FlagSpec {
+  /** Commander's form: "-o, --output <format>". */
+  readonly flags: string;
+  readonly description: string;
+  readonly choices?: readonly string[];
+  readonly default?: string;
+  readonly required?: boolean;
+  /** Left out of help and docs (tuning knobs for tests). */
+  readonly hidden?: boolean;
+}
+
+export interface ArgSpec {
+  readonly name: string;
+  readonly description: string;
+  readonly optional?: boolean;
+}
+
+export interface CommandSpec {
+  readonly name: string;
+  readonly summary: string;
+  readonly args?: readonly ArgSpec[];
+  readonly flags?: readonly FlagSpec[];
+  /** Takes --machine/--root/--synthetic/--from/--state-dir (MACHINE_FLAGS). */
+  readonly machineFlags?: boolean;
+  /** The formats of -o/--output, when the command prints data. */
+  readonly output?: readonly string[];
+  /** Exit statuses and what each means for this command. */
+  readonly exit?: readonly (readonly [number, string])[];
+  /** A paragraph after the flags in help and docs. */
+  readonly notes?: string;
+  readonly subcommands?: readonly CommandSpec[];
+}
+
+/** How every command chooses its machine; exactly one of the first four. */
+export const MACHINE_FLAGS: readonly FlagSpec[] = [
+  { flags: '--machine <name>', description: 'sim (the built-in simulated server) or host (this computer, read from /sys and /proc)' },
+  { flags: '--root <dir>', description: 'a copied sysfs/procfs tree (holding sys/ and proc/), read-only' },
+  { flags: '--synthetic <description>', description: 'a made-up machine, e.g. "pack:2 numa:2 l3:4 core:8 pu:2 mem:64G" (docs/synthetic.md)' },
+  { flags: '--from <archive>', description: 'a snapshot written by `parker gather -o FILE`' },
+  {
+    flags: '--state-dir <dir>',
+    description: 'where the simulated machine, the journal, the lock and the applied layout live (default: $PARKER_STATE_DIR, else /var/lib/parker on a host, else $XDG_STATE_HOME/parker)',
+  },
+];
+
+const DATA = ['table', 'json', 'yaml'] as const;
+const YES: FlagSpec = { flags: '-y, --yes', description: 'do not ask before changing a real host' };
+const SIM_STATE_DIR: FlagSpec = { flags: '--state-dir <dir>', description: 'state directory (default: $PARKER_STATE_DIR or $XDG_STATE_HOME/parker)' };
+const LIFECYCLE_EXIT = [
+  [0, 'done, or nothing to do'],
+  [2, 'usage, or no kernel or partition of that name'],
+  [3, 'the machine refused an operation'],
+  [5, 'a step failed and the steps before it were undone'],
+] as const;
+
+export const COMMAND_SPECS: readonly CommandSpec[] = [
+  {
+    name: 'discover',
+    summary: 'describe a machine: packages, NUMA nodes, caches, cores, threads, memory blocks, PCI devices, IOMMU groups, CMA areas, the Parker control filesystem',
+    machineFlags: true,
+    output: [...DATA, 'hwloc'],
+    exit: [[0, 'described'], [2, 'usage'], [3, 'the machine or snapshot cannot be read']],
+    notes: 'The JSON shape is documented in docs/topology-json.md (schema "parker.topology/v1"); -o hwloc writes hwloc v2 XML that `lstopo -i FILE` reads.',
+  },
+  {
+    name: 'gather',
+    summary: 'pack exactly the sysfs/procfs files discovery, planning and status read into a .tar.gz, so that `discover --from FILE` elsewhere gives the same answer',
+    flags: [{ flags: '-o, --output <file>', description: 'archive to write (.tar.gz)', required: true }],
+    machineFlags: true,
+    exit: [[0, 'written'], [2, 'usage'], [3, 'the machine cannot be read or the file cannot be written']],
+    notes: 'Without a machine flag, gather describes this computer (--machine host): that is what it is for.',
+  },
+  {
+    name: 'validate',
+    summary: 'check a layout against a machine: schema, resources, placement and the hazards H01-H25, each finding with file:line:col, rule and hazard id, and the fix',
+    args: [{ name: 'layout', description: 'layout YAML file' }],
+    machineFlags: true,
+    output: DATA,
+    exit: [[0, 'no problems (notes allowed)'], [1, 'errors'], [2, 'usage'], [3, 'unreadable file'], [4, 'warnings but no errors']],
+  },
+  {
+    name: 'plan',
+    summary: 'show the placement chosen for each kernel and its quality, the command lines, the boot-kernel changes and the ordered steps (+ create, ~ change, -/+ replace, - delete) that would make the machine match a layout',
+    args: [{ name: 'layout', description: 'layout YAML file' }],
+    machineFlags: true,
+    output: DATA,
+    exit: [[0, 'a plan, or no changes'], [1, 'the layout has errors'], [2, 'usage'], [3, 'unreadable file']],
+  },
+  {
+    name: 'apply',
+    summary: 'make the machine match a layout: validate, plan, then run the steps as one transaction (journal, lock, rollback on failure, recovery of a crashed earlier run first)',
+    args: [{ name: 'layout', description: 'layout YAML file' }],
+    flags: [{ flags: '--dry-run', description: 'show the plan and change nothing' }, YES],
+    machineFlags: true,
+    output: DATA,
+    exit: [
+      [0, 'applied, or no changes'],
+      [1, 'the layout has errors, or the boot kernel needs changes first (parker_cma=)'],
+      [2, 'usage'],
+      [3, 'the machine refused or a file is unreadable'],
+      [5, 'a step failed and everything was rolled back'],
+    ],
+    notes: 'On a real host nothing changes without --yes or a "y" typed after the plan is shown; without a terminal apply refuses (E_CONFIRM).',
+  },
+  {
+    name: 'status',
+    summary: "show the partitions, their state, CPUs, memory, devices, uptime, and the machine's events",
+    machineFlags: true,
+    output: DATA,
+    exit: [[0, 'shown'], [2, 'usage'], [3, 'the machine cannot be read']],
+  },
+  {
+    name: 'start',
+    summary: 'start an application kernel of the applied layout, creating its partition if needed (a used partition is made anew: a partition is single-use)',
+    args: [{ name: 'name', description: 'kernel name' }],
+    flags: [YES],
+    machineFlags: true,
+    output: DATA,
+    exit: LIFECYCLE_EXIT,
+  },
+  {
+    name: 'stop',
+    summary: 'ask an application kernel to power off through its stop command and wait until it has; its partition stays',
+    args: [{ name: 'name', description: 'kernel name' }],
+    flags: [YES],
+    machineFlags: true,
+    output: DATA,
+    exit: LIFECYCLE_EXIT,
+  },
+  {
+    name: 'console',
+    summary: "print an application kernel's console",
+    args: [{ name: 'name', description: 'kernel name' }],
+    flags: [
+      { flags: '-f, --follow', description: 'keep printing new lines until the kernel stops or Ctrl-C' },
+      { flags: '--poll <ms>', description: 'how often --follow looks for new lines', default: '500', hidden: true },
+    ],
+    machineFlags: true,
+    exit: [[0, 'printed'], [2, 'no such partition'], [3, 'the machine cannot show consoles']],
+  },
+  {
+    name: 'destroy',
+    summary: 'stop an application kernel if it runs and remove its partition: CPUs back online in the boot kernel, memory back to its CMA pool, devices probed again',
+    args: [{ name: 'name', description: 'kernel name', optional: true }],
+    flags: [{ flags: '--all', description: 'destroy every partition' }, YES],
+    machineFlags: true,
+    output: DATA,
+    exit: LIFECYCLE_EXIT,
+  },
+  {
+    name: 'recover',
+    summary: 'finish what a crashed apply left: roll back its steps and sweep orphans (apply, start, stop and destroy do this first by themselves)',
+    machineFlags: true,
+    output: DATA,
+    exit: [[0, 'recovered, or nothing to recover'], [3, 'the machine refused or the journal belongs to another machine']],
+  },
+  {
+    name: 'sim',
+    summary: 'the simulated Parker machine: create, reset, show, inject faults, write a bootable image',
+    subcommands: [
+      {
+        name: 'create',
+        summary: 'create a simulated machine (replacing the current one): the default server, a synthetic description, a snapshot or a sysfs tree',
+        flags: [
+          { flags: '--synthetic <description>', description: 'a synthetic description (docs/synthetic.md)' },
+          { flags: '--from <archive>', description: 'a snapshot written by parker gather' },
+          { flags: '--root <dir>', description: 'a copied sysfs/procfs tree' },
+          { flags: '--cmdline <text>', description: "the boot kernel's command line (parker_cma= sizes the CMA pools)" },
+          SIM_STATE_DIR,
+        ],
+        output: DATA,
+        exit: [[0, 'created'], [2, 'usage'], [3, 'the source cannot be read']],
+      },
+      {
+        name: 'reset',
+        summary: 'start the simulated machine again from its source: every partition gone, every CPU online',
+        flags: [SIM_STATE_DIR],
+        output: DATA,
+        exit: [[0, 'reset'], [3, 'the state cannot be read']],
+      },
+      {
+        name: 'show',
+        summary: 'what the simulated machine is and holds: source, command line, CMA pools, partitions, events',
+        flags: [SIM_STATE_DIR],
+        output: DATA,
+        exit: [[0, 'shown'], [3, 'the state cannot be read']],
+      },
+      {
+        name: 'inject',
+        summary: 'make a running kernel do something with machine-wide consequences: panic, reboot (H10), split-lock (H02), wbinvd (H03)',
+        args: [
+          { name: 'name', description: 'kernel name' },
+          { name: 'what', description: 'panic | reboot | split-lock | wbinvd' },
+        ],
+        flags: [SIM_STATE_DIR],
+        exit: [[0, 'injected; its consequences are printed'], [2, 'usage or no such kernel']],
+      },
+      {
+        name: 'image',
+        summary: "write a small bzImage that passes kexec's header checks (what the simulator boots)",
+        flags: [
+          { flags: '-o, --output <file>', description: 'where to write it', required: true },
+          { flags: '--kernel-version <text>', description: 'version string inside it', default: '6.1.0-parker' },
+        ],
+        exit: [[0, 'written'], [3, 'the file cannot be written']],
+      },
+    ],
+  },
+  {
+    name: 'schema',
+    summary: 'print the JSON Schema of the layout YAML, for editors and CI',
+    output: ['json'],
+    exit: [[0, 'printed']],
+    notes:
+      'The same schema is committed as schema/layout.schema.json. To have an editor check a layout as it is typed, put this first line in the YAML file (yaml-language-server, used by VS Code and others): `# yaml-language-server: $schema=<path to>/schema/layout.schema.json`',
+  },
+  {
+    name: 'demo',
+    summary: 'the tour on the simulated server: create it, validate and apply examples/default.yaml, show status and a console',
+    flags: [SIM_STATE_DIR],
+    exit: [[0, 'done'], [70, 'a stage failed']],
+  },
+];
+
+export function specNamed(name: string): CommandSpec {
+  const spec = COMMAND_SPECS.find((s) => s.name === name);
+  if (!spec) throw new Error(`no command spec named ${name}`);
+  return spec;
+}
+
+export function subSpecNamed(parent: CommandSpec, name: string): CommandSpec {
+  const spec = parent.subcommands?.find((s) => s.name === name);
+  if (!spec) throw new Error(`no command spec named ${parent.name} ${name}`);
+  return spec;
+}

@@ -1,0 +1,80 @@
+import { ParkerError } from '../units/parker-error.js';
+import { Journal } from '../apply/journal.js';
+import type { ApplyResult } from '../apply/execute.js';
+import type { RecoveryResult } from '../apply/recover.js';
+import type { Machine } from '../machines/machine.js';
+import type { Plan } from '../plan/plan-types.js';
+import { requireChangeable } from './open-machine.js';
+import { planLayout, planReport, type PlanReport, type PlannedLayout } from './plan.js';
+import { interfaceFor } from './kernel-interfaces.js';
+import { saveApplied } from './applied-layout.js';
+import { changeable, recoverOpenFirst, runSteps, withLock } from './transaction.js';
+import type { ServiceContext } from './service-context.js';
+
+/**
+ * How an apply ended: the layout had errors; a dry run; the machine already matched; the
+ * policy declined; every step ran; or a step failed and the ones before it were undone.
+ */
+export type ApplyOutcome = 'invalid' | 'dry-run' | 'no-changes' | 'declined' | 'applied' | 'rolled-back';
+
+export interface ApplyReport extends Omit<PlanReport, 'schema'> {
+  schema: 'parker.apply/v1';
+  outcome: ApplyOutcome;
+  /** A crashed earlier transaction rolled back before planning. */
+  recovery: RecoveryResult | null;
+  result: ApplyResult | null;
+  /** Dry run only: an unfinished transaction would be rolled back first; the plan ignores it. */
+  unfinishedTransaction: boolean;
+}
+
+/** Boot-kernel changes apply cannot work without: the CMA pools partitions take memory from. */
+function requireBootReady(machine: Machine, plan: Plan): void {
+  const blocking = plan.bootChanges.filter((p) => p.key === 'parker_cma').map((p) => `${p.key}=${p.value}`);
+  if (!blocking.length) return;
+  throw new ParkerError(
+    'E_BOOT_CHANGES',
+    `the boot kernel needs ${blocking.join(' ')} on its command line before partitions can get memory`,
+    machine.kind === 'sim' ? `recreate the simulated machine with it: parker sim create --cmdline "... ${blocking.join(' ')}"` : 'add it to the boot kernel command line and reboot it',
+  );
+}
+
+function report(machine: Machine, planned: PlannedLayout, outcome: ApplyOutcome, extra: Partial<ApplyReport> = {}): ApplyReport {
+  return { ...planReport(machine, planned), schema: 'parker.apply/v1', outcome, recovery: null, result: null, unfinishedTransaction: false, ...extra };
+}
+
+/**
+ * Makes a machine match a layout: under the lock, recover what a crash left open, validate and
+ * plan, let the policy confirm, then run the steps as one transaction and remember the layout.
+ * The plan is announced (`layout-planned`) before it is confirmed.
+ */
+export async function applyLayout(ctx: ServiceContext, file: string, options: { dryRun?: boolean } = {}): Promise<ApplyReport> {
+  const first = ctx.open();
+  if (options.dryRun) {
+    const planned = planLayout(file, first, interfaceFor(first.fs), ctx.stateDir);
+    ctx.onEvent?.({ type: 'layout-planned', machine: first, planned });
+    if (planned.plan) requireBootReady(first, planned.plan);
+    return report(first, planned, planned.plan ? 'dry-run' : 'invalid', { unfinishedTransaction: new Journal(ctx.stateDir).unfinished() !== null });
+  }
+  requireChangeable(first, 'apply');
+  return withLock(ctx.stateDir, `apply ${file}`, async () => {
+    const { machine, recovery } = await recoverOpenFirst(ctx, first);
+    const planned = planLayout(file, machine, interfaceFor(machine.fs), ctx.stateDir);
+    ctx.onEvent?.({ type: 'layout-planned', machine, planned });
+    const plan = planned.plan;
+    if (!plan) return report(machine, planned, 'invalid', { recovery });
+    requireBootReady(machine, plan);
+    const remember = () =>
+      saveApplied(ctx.stateDir, { format: 'parker.applied/v1', file, machine: machine.description, appliedAt: ctx.now().toISOString(), layout: planned.input.prepared!.resolved! });
+    if (plan.steps.length === 0) {
+      // A machine that already matches has this layout applied: start, stop and status use it.
+      remember();
+      return report(machine, planned, 'no-changes', { recovery });
+    }
+    const target = await changeable(ctx, machine, `apply ${plan.steps.length} steps`);
+    if (!target) return report(machine, planned, 'declined', { recovery });
+    const result = await runSteps(target, ctx.stateDir, `apply ${file}`, plan.steps, ctx.onEvent);
+    if (result.outcome === 'applied') remember();
+    target.close?.();
+    return report(target, planned, result.outcome, { recovery, result });
+  });
+}
