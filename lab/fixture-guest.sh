@@ -5,4 +5,4 @@
 sh /mnt/project/lab/capture-raw.sh /tmp/tree || exit 1
 tar -C /tmp/tree -czf tree.tar.gz sys proc || exit 1
 [ "${1:-}" = gather ] || exit 0
-exec node /mnt/project/bin/parker.js gather -o gather.tar.gz --machine host
+exec node /mnt/project/bin/parker.js gather -f gather.tar.gz --machine host

@@ -42,7 +42,7 @@ node_of() { local n; n=$(ls -d "$1"/node[0-9]* 2> /dev/null | head -1); echo "${
   echo "# Fixture $NAME: the default lab VM"
   echo
   if [ "$MODE" = gather ]; then
-    echo "The archive is \`parker gather -o FILE --machine host\` run inside the VM: only the files discovery"
+    echo "The archive is \`parker gather -f FILE --machine host\` run inside the VM: only the files discovery"
     echo "reads. The tables below come from a full copy of the same boot (lab/capture-raw.sh)."
   else
     echo "The archive is a raw copy of the VM's sysfs/procfs (lab/capture-raw.sh), without parker-gather.json."

@@ -76,7 +76,7 @@ describe('parker gather and discover --from', () => {
   it('gives the same answer from the snapshot as from the machine', async () => {
     const archive = path.join(tmp, 'server.tar.gz');
     const desc = 'pack:2 numa:2 l3:2 core:4 pu:2 mem:16G nvme:1 nic:1';
-    const g = await runCli('gather', '--synthetic', desc, '-o', archive);
+    const g = await runCli('gather', '--synthetic', desc, '-f', archive);
     expect(g.code).toBe(0);
     expect(g.stderr).toContain(`-> ${archive}`);
     const original = JSON.parse((await runCli('discover', '--synthetic', desc, '-o', 'json')).stdout) as Topology;
@@ -89,8 +89,8 @@ describe('parker gather and discover --from', () => {
   it('writes the same bytes for the same machine and clock', async () => {
     const a = path.join(tmp, 'a.tar.gz');
     const b = path.join(tmp, 'b.tar.gz');
-    await runCli('gather', '--machine', 'sim', '-o', a);
-    await runCli('gather', '--machine', 'sim', '-o', b);
+    await runCli('gather', '--machine', 'sim', '-f', a);
+    await runCli('gather', '--machine', 'sim', '-f', b);
     expect(fs.readFileSync(a).equals(fs.readFileSync(b))).toBe(true);
   });
 
@@ -105,7 +105,7 @@ describe('parker gather and discover --from', () => {
 
   it('gathers this computer read-only and reads the snapshot back to the same topology', async () => {
     const archive = path.join(tmp, 'host.tar.gz');
-    const g = await runCli('gather', '--machine', 'host', '-o', archive);
+    const g = await runCli('gather', '--machine', 'host', '-f', archive);
     expect(g.code).toBe(0);
     const host = JSON.parse((await runCli('discover', '--machine', 'host', '-o', 'json')).stdout) as Topology;
     const back = JSON.parse((await runCli('discover', '--from', archive, '-o', 'json')).stdout) as Topology;

@@ -54,7 +54,7 @@ describe('parker sim', () => {
 
   it('writes a test image that passes the bzImage checks', async () => {
     const file = path.join(tmp, 'vmlinuz');
-    expect((await runCli('sim', 'image', '-o', file, '--kernel-version', '6.12.0-test')).code).toBe(0);
+    expect((await runCli('sim', 'image', '-f', file, '--kernel-version', '6.12.0-test')).code).toBe(0);
     const header = parseBzImage(fs.readFileSync(file));
     expect([header.relocatable, header.kernel64, header.version]).toEqual([true, true, 0x020f]);
   });

@@ -25,7 +25,7 @@ const layoutData = (r: { stdout: string }) => JSON.parse(r.stdout) as { plan: { 
 
 beforeAll(async () => {
   expect((await runCli('apply', 'examples/default.yaml')).code).toBe(0);
-  expect((await runCli('gather', '--machine', 'sim', '-o', archive)).code).toBe(0);
+  expect((await runCli('gather', '--machine', 'sim', '-f', archive)).code).toBe(0);
   fs.mkdirSync(root);
   execFileSync('tar', ['xzf', archive, '-C', root]);
 });
@@ -68,7 +68,7 @@ describe('planning a layout the machine already runs', () => {
     const fresh = path.join(work, 'fresh');
     fs.mkdirSync(fresh);
     const state = fs.mkdtempSync(path.join(work, 'fresh-state-'));
-    const r = await runCli('gather', '--synthetic', 'pack:1 numa:1 l3:1 core:2 pu:2 mem:8G', '-o', path.join(work, 'fresh.tar.gz'));
+    const r = await runCli('gather', '--synthetic', 'pack:1 numa:1 l3:1 core:2 pu:2 mem:8G', '-f', path.join(work, 'fresh.tar.gz'));
     expect(r.code).toBe(0);
     execFileSync('tar', ['xzf', path.join(work, 'fresh.tar.gz'), '-C', fresh]);
     const host = withHostHardware(hostMachine(fresh), state);

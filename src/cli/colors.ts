@@ -7,3 +7,6 @@ import picocolors from 'picocolors';
 const wanted = process.env.FORCE_COLOR ? process.env.FORCE_COLOR !== '0' : !process.env.NO_COLOR && Boolean(process.stdout.isTTY) && process.env.TERM !== 'dumb';
 
 export const pc = picocolors.createColors(wanted);
+
+/** Whether a person reads stdout at a terminal (tables get borders, progress is live). */
+export const atTerminal = Boolean(process.stdout.isTTY) && process.env.TERM !== 'dumb';

@@ -43,7 +43,7 @@ export const MACHINE_FLAGS: readonly FlagSpec[] = [
   { flags: '--machine <name>', description: 'sim (the built-in simulated server) or host (this computer, read from /sys and /proc)' },
   { flags: '--root <dir>', description: 'a copied sysfs/procfs tree (holding sys/ and proc/), read-only' },
   { flags: '--synthetic <description>', description: 'a made-up machine, e.g. "pack:2 numa:2 l3:4 core:8 pu:2 mem:64G" (docs/synthetic.md)' },
-  { flags: '--from <archive>', description: 'a snapshot written by `parker gather -o FILE`' },
+  { flags: '--from <archive>', description: 'a snapshot written by `parker gather -f FILE`' },
   {
     flags: '--state-dir <dir>',
     description: 'where the simulated machine, the journal, the lock and the applied layout live (default: $PARKER_STATE_DIR, else /var/lib/parker on a host, else $XDG_STATE_HOME/parker)',
@@ -72,7 +72,7 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
   {
     name: 'gather',
     summary: 'pack exactly the sysfs/procfs files discovery, planning and status read into a .tar.gz, so that `discover --from FILE` elsewhere gives the same answer',
-    flags: [{ flags: '-o, --output <file>', description: 'archive to write (.tar.gz)', required: true }],
+    flags: [{ flags: '-f, --output-file <file>', description: 'archive to write (.tar.gz)', required: true }],
     machineFlags: true,
     exit: [[0, 'written'], [2, 'usage'], [3, 'the machine cannot be read or the file cannot be written']],
     notes: 'Without a machine flag, gather describes this computer (--machine host): that is what it is for.',
@@ -206,7 +206,7 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
         name: 'image',
         summary: "write a small bzImage that passes kexec's header checks (what the simulator boots)",
         flags: [
-          { flags: '-o, --output <file>', description: 'where to write it', required: true },
+          { flags: '-f, --output-file <file>', description: 'where to write it', required: true },
           { flags: '--kernel-version <text>', description: 'version string inside it', default: '6.1.0-parker' },
         ],
         exit: [[0, 'written'], [3, 'the file cannot be written']],

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import type { Command } from 'commander';
 import { ParkerError } from '../units/parker-error.js';
+import { plural } from '../units/plural.js';
 import type { MachineFlags } from './machine-flags.js';
 import { openMachine } from '../service/open-machine.js';
 import { gatherMachine } from '../service/gather.js';
@@ -9,21 +10,21 @@ import { specNamed } from './command-specs.js';
 import type { CommandContext } from './command-context.js';
 
 export function gatherCommand(ctx: CommandContext): Command {
-  return commandFromSpec(specNamed('gather')).action((opts: MachineFlags & { output: string }) => {
+  return commandFromSpec(specNamed('gather')).action((opts: MachineFlags & { outputFile: string }) => {
     // gather describes a real machine unless told otherwise: that is what it is for.
     const flags = opts.machine ?? opts.root ?? opts.synthetic ?? opts.from ? opts : { ...opts, machine: 'host' };
     const machine = openMachine(flags);
     const snapshot = gatherMachine(machine, { parkerVersion: ctx.version, now: ctx.now() });
     try {
-      fs.writeFileSync(opts.output, snapshot.bytes);
+      fs.writeFileSync(opts.outputFile, snapshot.bytes);
     } catch (e) {
-      throw new ParkerError('E_IO', `cannot write ${opts.output}: ${(e as NodeJS.ErrnoException).code}`, 'choose a writable path for -o');
+      throw new ParkerError('E_IO', `cannot write ${opts.outputFile}: ${(e as NodeJS.ErrnoException).code}`, 'choose a writable path for -f');
     }
     const t = snapshot.topology;
     ctx.err(
-      `gathered ${machine.description}: ${snapshot.meta.files} files, ${t.cpus.possible.length} CPUs, ${t.nodes.length} NUMA nodes, ` +
-        `${t.pci.length} PCI devices -> ${opts.output} (${(snapshot.bytes.length / 1024).toFixed(1)} KiB)\n` +
-        `read it anywhere with: parker discover --from ${opts.output}\n`,
+      `gathered ${machine.description}: ${plural(snapshot.meta.files, 'file')}, ${plural(t.cpus.possible.length, 'CPU')}, ${plural(t.nodes.length, 'NUMA node')}, ` +
+        `${plural(t.pci.length, 'PCI device')} -> ${opts.outputFile} (${(snapshot.bytes.length / 1024).toFixed(1)} KiB)\n` +
+        `read it anywhere with: parker discover --from ${opts.outputFile}\n`,
     );
   });
 }

@@ -53,7 +53,6 @@ export async function buildProgram(ctx: CommandContext, names: readonly string[]
   const program = new Command('parker')
     .description('partition one Linux server into several independent kernels')
     .version(ctx.version)
-    .showHelpAfterError()
     .configureOutput({ writeOut: ctx.out, writeErr: ctx.err })
     .exitOverride();
   for (const name of names) program.addCommand((await COMMANDS[name]!())(ctx));

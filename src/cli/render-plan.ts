@@ -1,4 +1,4 @@
-import Table from 'cli-table3';
+import { makeTable } from './table.js';
 import { pc } from './colors.js';
 import { formatCpuList } from '../units/cpulist.js';
 import { formatSize } from '../units/size.js';
@@ -8,9 +8,7 @@ import type { Topology } from '../topology/model.js';
 
 const SYMBOL = { create: pc.green('+'), change: pc.yellow('~'), replace: pc.yellow('-/+'), delete: pc.red('-'), start: pc.yellow('>'), unchanged: ' ' } as const;
 
-function compactTable(head: string[]): Table.Table {
-  return new Table({ head: head.map((h) => pc.bold(h)), style: { head: [], border: [] }, chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' } });
-}
+const compactTable = (head: string[]) => makeTable(head);
 
 export function renderPlacement(layout: ResolvedLayout, topology: Topology, firstFit: number | null): string {
   const t = compactTable(['kernel', 'profile', 'cpus', 'nodes', 'LLCs', 'split cores', 'memory (node)', 'devices', 'remote devices']);

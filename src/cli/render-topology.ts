@@ -1,12 +1,11 @@
-import Table from 'cli-table3';
+import { makeTable } from './table.js';
 import { pc } from './colors.js';
+import { plural } from '../units/plural.js';
 import { formatCpuList } from '../units/cpulist.js';
 import { formatSizeHuman } from '../units/size.js';
 import type { PciDevice, Topology } from '../topology/model.js';
 
-function table(head: string[]): Table.Table {
-  return new Table({ head: head.map((h) => pc.bold(h)), style: { head: [], border: [] }, chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' } });
-}
+const table = (head: string[]) => makeTable(head);
 
 const unknown = (v: unknown) => (v === null || v === undefined ? pc.dim('?') : String(v));
 const yesNo = (v: boolean | null) => (v === null ? pc.dim('?') : v ? 'yes' : 'no');
@@ -38,10 +37,10 @@ export function renderTopology(t: Topology): string {
       (t.cpus.offline.length ? `, offline ${formatCpuList(t.cpus.offline)}` : ''),
   );
   lines.push(
-    `${pc.bold('Layout')}   ${t.packages.length} packages, ${t.nodes.length} NUMA nodes, ${llcs.size} last-level caches, ` +
-      `${t.cores.length} cores, ${threads ?? '?'} threads per core`,
+    `${pc.bold('Layout')}   ${plural(t.packages.length, 'package')}, ${plural(t.nodes.length, 'NUMA node')}, ${plural(llcs.size, 'last-level cache')}, ` +
+      `${plural(t.cores.length, 'core')}, ${threads === null ? '?' : plural(threads, 'thread')} per core`,
   );
-  lines.push(`${pc.bold('Parker')}   ${t.parker.controlFs ? `control filesystem mounted, ${t.parker.partitions.length} partitions` : 'no control filesystem (not a Parker boot kernel)'}`);
+  lines.push(`${pc.bold('Parker')}   ${t.parker.controlFs ? `control filesystem mounted, ${plural(t.parker.partitions.length, 'partition')}` : 'no control filesystem (not a Parker boot kernel)'}`);
   lines.push('');
 
   const nodes = table(['node', 'cpus', 'memory', 'cores', 'LLCs', 'distances']);

@@ -46,13 +46,13 @@ export function simCommand(ctx: CommandContext): Command {
       }),
     )
     .addCommand(
-      sub('image').action((opts: { output: string; kernelVersion: string }) => {
+      sub('image').action((opts: { outputFile: string; kernelVersion: string }) => {
         try {
-          fs.writeFileSync(opts.output, makeTestBzImage({ version: opts.kernelVersion }));
+          fs.writeFileSync(opts.outputFile, makeTestBzImage({ version: opts.kernelVersion }));
         } catch (e) {
-          throw new ParkerError('E_IO', `cannot write ${opts.output}: ${(e as NodeJS.ErrnoException).code}`, 'choose a writable path for -o');
+          throw new ParkerError('E_IO', `cannot write ${opts.outputFile}: ${(e as NodeJS.ErrnoException).code}`, 'choose a writable path for -f');
         }
-        ctx.err(`wrote ${opts.output}\n`);
+        ctx.err(`wrote ${opts.outputFile}\n`);
       }),
     );
 }

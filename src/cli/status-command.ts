@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import Table from 'cli-table3';
+import { makeTable } from './table.js';
 import { pc } from './colors.js';
 import { formatCpuList } from '../units/cpulist.js';
 import { formatSize } from '../units/size.js';
@@ -20,7 +20,7 @@ export function renderStatus(data: StatusReport): string {
   lines.push(`${pc.bold('Layout')}   ${data.layout ? `${data.layout.file}, applied ${data.layout.appliedAt}` : 'none applied'}`);
   if (data.unfinishedTransaction) lines.push(pc.yellow(`unfinished transaction "${data.unfinishedTransaction.command}": run parker recover`));
   if (data.lock) lines.push(pc.yellow(`locked by pid ${data.lock.pid} on ${data.lock.hostname}: ${data.lock.command}`));
-  const t = new Table({ head: ['kernel', 'id', 'state', 'cpus', 'memory', 'devices', 'profile', 'uptime'].map((h) => pc.bold(h)), style: { head: [], border: [] }, chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' } });
+  const t = makeTable(['kernel', 'id', 'state', 'cpus', 'memory', 'devices', 'profile', 'uptime']);
   for (const p of data.partitions) {
     t.push([
       p.name + (p.inLayout ? '' : pc.dim(' (not in layout)')),

@@ -1,4 +1,5 @@
 import { pc } from './colors.js';
+import { plural } from '../units/plural.js';
 import type { ApplyResult } from '../apply/execute.js';
 import type { RecoveryResult } from '../apply/recover.js';
 import type { ServiceEvent } from '../service/events.js';
@@ -8,7 +9,7 @@ import type { CommandContext } from './command-context.js';
 
 export function describeRecovery(r: RecoveryResult): string {
   if (r.txn === null) return 'nothing to recover: the journal has no unfinished transaction';
-  const lines = [`recovered the unfinished "${r.command}" (${r.txn}): rolled back ${r.undone} steps`];
+  const lines = [`recovered the unfinished "${r.command}" (${r.txn}): rolled back ${plural(r.undone, 'step')}`];
   if (r.inFlightTookEffect !== null) lines.push(`the step in flight at the crash ${r.inFlightTookEffect ? 'had taken effect and was undone' : 'had not taken effect'}`);
   for (const fix of r.orphansFixed) lines.push(`orphan: ${fix}`);
   for (const error of r.errors) lines.push(pc.red(`could not undo: ${error}`));
@@ -39,13 +40,13 @@ export function eventPrinter(ctx: CommandContext, output: string, plans?: (e: Ex
 export function reportResult(ctx: CommandContext, result: ApplyResult, output: string): void {
   const write = progressStream(ctx, output);
   if (result.outcome === 'applied') {
-    write(`${pc.green('done')}: ${result.stepsRun} steps\n`);
+    write(`${pc.green('done')}: ${plural(result.stepsRun, 'step')}\n`);
     return;
   }
   const f = result.failure!;
   write(`${pc.red('failed')} at step ${f.step.id} (${f.step.kernel}: ${f.step.summary}): ${f.error}\n`);
-  if (f.notUndone.length === 0 && f.undoErrors.length === 0) write(`rolled back the ${result.stepsRun} steps before it: the machine is as it was\n`);
-  else write(`rolled back what could be undone of the ${result.stepsRun} steps before it\n`);
+  if (f.notUndone.length === 0 && f.undoErrors.length === 0) write(`rolled back ${result.stepsRun === 1 ? 'the step' : `the ${plural(result.stepsRun, 'step')}`} before it: the machine is as it was\n`);
+  else write(`rolled back what could be undone of the ${plural(result.stepsRun, 'step')} before it\n`);
   for (const s of f.notUndone) write(pc.yellow(`done and not undoable (a stopped or removed kernel is not brought back): ${s}\n`));
   for (const e of f.undoErrors) write(pc.red(`could not undo: ${e}\n`));
   if (f.consoleTail.length) write(`last console lines of ${f.step.kernel}:\n${f.consoleTail.map((l) => `  ${l}`).join('\n')}\n`);

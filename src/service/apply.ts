@@ -1,4 +1,5 @@
 import { ParkerError } from '../units/parker-error.js';
+import { plural } from '../units/plural.js';
 import { Journal } from '../apply/journal.js';
 import type { ApplyResult } from '../apply/execute.js';
 import type { RecoveryResult } from '../apply/recover.js';
@@ -70,7 +71,7 @@ export async function applyLayout(ctx: ServiceContext, file: string, options: { 
       remember();
       return report(machine, planned, 'no-changes', { recovery });
     }
-    const target = await changeable(ctx, machine, `apply ${plan.steps.length} steps`);
+    const target = await changeable(ctx, machine, `apply ${plural(plan.steps.length, 'step')}`);
     if (!target) return report(machine, planned, 'declined', { recovery });
     const result = await runSteps(target, ctx.stateDir, `apply ${file}`, plan.steps, ctx.onEvent);
     if (result.outcome === 'applied') remember();

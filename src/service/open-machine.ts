@@ -42,7 +42,7 @@ export function openMachine(flags: MachineFlags, options: { writable?: boolean }
     try {
       bytes = fs.readFileSync(flags.from);
     } catch (e) {
-      throw new ParkerError('E_MACHINE', `--from ${flags.from}: ${(e as NodeJS.ErrnoException).code ?? 'unreadable'}`, 'pass a file written by `parker gather -o FILE`');
+      throw new ParkerError('E_MACHINE', `--from ${flags.from}: ${(e as NodeJS.ErrnoException).code ?? 'unreadable'}`, 'pass a file written by `parker gather -f FILE`');
     }
     return openSnapshot(bytes, flags.from).machine;
   }

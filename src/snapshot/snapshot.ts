@@ -144,7 +144,7 @@ export function openSnapshot(bytes: Uint8Array, name: string): { machine: Machin
     throw new ParkerError(
       'E_SNAPSHOT',
       `${name} is not a readable snapshot: ${(e as Error).message}`,
-      'pass a .tar.gz written by `parker gather -o FILE`',
+      'pass a .tar.gz written by `parker gather -f FILE`',
     );
   }
   const tree = new FileTree();
@@ -157,7 +157,7 @@ export function openSnapshot(bytes: Uint8Array, name: string): { machine: Machin
     else tree.dir(entry.path);
   }
   if (!tree.root.children.has('sys')) {
-    throw new ParkerError('E_SNAPSHOT', `${name} holds no sys/ tree`, 'pass a .tar.gz written by `parker gather -o FILE`');
+    throw new ParkerError('E_SNAPSHOT', `${name} holds no sys/ tree`, 'pass a .tar.gz written by `parker gather -f FILE`');
   }
   const from = meta ? ` (gathered from ${meta.hostname ?? meta.source} on ${meta.createdAt.slice(0, 10)})` : '';
   const machine = withRecordedHardware(readOnlyMachine(new TreeFs(tree), 'archive', `snapshot ${name}${from}`, meta?.arch ?? undefined), meta);
