@@ -4,11 +4,13 @@
 # x86_64 defconfig (kernel.config beside this script). The same bzImage serves as boot
 # kernel and as application kernel.
 #
-# The result is cached by a sha256 key over every input (this script, kernel.config,
-# the lab patches, the RFC patches, the Debian source package and its version, the
-# compiler):  $PARKER_LAB_DIR/parker-kernel/<key>/bzImage  (+ config, kernel-release,
-# build.log, inputs). A run with unchanged inputs takes seconds. The last line on
-# stdout is always the path of the bzImage; everything else goes to stderr.
+# The result is cached by a sha256 key over every input (kernel.config, the lab patches,
+# the RFC patches, the Debian source package and its version, the compiler):
+# $PARKER_LAB_DIR/parker-kernel/<key>/bzImage (+ config, kernel-release, build.log,
+# inputs); parker-kernel/latest links the newest. A run with unchanged inputs takes
+# seconds. The patched tree ($PARKER_LAB_DIR/build/<key of source and patches>) is kept, so
+# a change of kernel.config rebuilds incrementally. The last line on stdout is always the
+# path of the bzImage; everything else goes to stderr.
 #
 # Usage: lab/parker/build-kernel.sh [--force]
 # Env:   PARKER_RFC_PATCHES  directory with the five RFC mails as *.patch
@@ -47,7 +49,7 @@ for n in "${MSGIDS[@]}"; do
   if [ ${#RFC_PATCHES[@]} = 0 ] || ! grep -qiF "$id" "${RFC_PATCHES[@]}"; then missing_ids+=("$id"); fi
 done
 [ ${#RFC_PATCHES[@]} -ge 5 ] && [ ${#missing_ids[@]} = 0 ] ||
-  die "Parker RFC patches not found in $RFC_DIR (need the 5 mails <20250923153146.365015-{2..6}-fam.zheng@bytedance.com> as *.patch; set PARKER_RFC_PATCHES=DIR; see lab/parker/README.md)"
+  die "Parker RFC patches not found in $RFC_DIR (need the 5 mails <20250923153146.365015-{2..6}-fam.zheng@bytedance.com> as *.patch; set PARKER_RFC_PATCHES=DIR; see docs/lab.md, section 'The Parker lab')"
 
 install_host_packages() {
   local missing=() p t
@@ -66,16 +68,22 @@ install_host_packages
 LAB_PATCHES=("$HERE/patches/build-fix-parker-h-init.patch" "$HERE/patches/tcg-lab-only.patch")
 SRC_VERSION=$(dpkg-query -W -f='${Version}' "$SRC_PKG")
 
-inputs() {  # every input of the build, as text; its sha256 is the cache key
+tree_inputs() {  # what the patched source tree depends on: its key names the build tree
   local f
   echo "source $SRC_PKG $SRC_VERSION $(sha256sum "$TARBALL" | cut -d' ' -f1)"
-  echo "compiler $(gcc --version | head -1)"
-  for f in "${BASH_SOURCE[0]}" "$HERE/kernel.config" "${LAB_PATCHES[@]}" "${RFC_PATCHES[@]}"; do
+  for f in "${LAB_PATCHES[@]}" "${RFC_PATCHES[@]}"; do
     echo "file $(basename "$f") $(sha256sum "$f" | cut -d' ' -f1)"
   done
 }
+inputs() {  # every input of the kernel, as text; its sha256 is the cache key of the bzImage
+  # (a change to this script's own logic needs --force)
+  tree_inputs
+  echo "compiler $(gcc --version | head -1)"
+  echo "file kernel.config $(sha256sum "$HERE/kernel.config" | cut -d' ' -f1)"
+}
 INPUTS=$(inputs)
 KEY=$(sha256sum <<< "$INPUTS" | cut -c1-16)
+TREE_KEY=$(tree_inputs | sha256sum | cut -c1-16)
 OUT=$LAB_DIR/parker-kernel/$KEY
 if [ "$FORCE" = 0 ] && [ -f "$OUT/bzImage" ]; then
   say "cached: $(cat "$OUT/kernel-release") ($KEY)"
@@ -84,30 +92,38 @@ if [ "$FORCE" = 0 ] && [ -f "$OUT/bzImage" ]; then
 fi
 
 START=$EPOCHREALTIME
-BUILD=$LAB_DIR/build/$KEY
-rm -rf "$BUILD"
-mkdir -p "$BUILD"
-t=$EPOCHREALTIME
-tar -xf "$TARBALL" -C "$BUILD"
+# The build tree is keyed on the source and the patches only: a change of kernel.config or of
+# this script rebuilds incrementally in the same tree (seconds to 2 min instead of 4-9 min).
+BUILD=$LAB_DIR/build/$TREE_KEY
 SRC=$BUILD/$SRC_PKG
-[ -f "$SRC/Makefile" ] || die "unexpected layout of $TARBALL (no $SRC_PKG/Makefile)"
-say "unpacked $SRC_PKG $SRC_VERSION in $(since "$t")"
+if [ "$FORCE" = 0 ] && [ -f "$BUILD/tree-ready" ]; then
+  say "reusing the patched tree $BUILD (incremental build)"
+else
+  rm -rf "$BUILD"
+  mkdir -p "$BUILD"
+  t=$EPOCHREALTIME
+  tar -xf "$TARBALL" -C "$BUILD"
+  [ -f "$SRC/Makefile" ] || die "unexpected layout of $TARBALL (no $SRC_PKG/Makefile)"
+  say "unpacked $SRC_PKG $SRC_VERSION in $(since "$t")"
 
-apply() {  # apply <patch> <label>
-  local out
-  if ! out=$(patch -p1 --forward --no-backup-if-mismatch -d "$SRC" < "$1" 2>&1); then
-    echo "$out" >&2
-    die "patch $(basename "$1") does not apply to $SRC_PKG $SRC_VERSION"
-  fi
-  printf '== %s\n%s\n' "$(basename "$1")" "$out" >> "$BUILD/patch.log"
-  say "applied $2 $(basename "$1")$(grep -q offset <<< "$out" && echo ' (with offsets)')"
-}
-for p in "${RFC_PATCHES[@]}"; do apply "$p" "RFC"; done
-apply "$HERE/patches/build-fix-parker-h-init.patch" "build fix"
-apply "$HERE/patches/tcg-lab-only.patch" "TCG-only lab patch"
+  apply() {  # apply <patch> <label>
+    local out
+    if ! out=$(patch -p1 --forward --no-backup-if-mismatch -d "$SRC" < "$1" 2>&1); then
+      echo "$out" >&2
+      die "patch $(basename "$1") does not apply to $SRC_PKG $SRC_VERSION"
+    fi
+    printf '== %s\n%s\n' "$(basename "$1")" "$out" >> "$BUILD/patch.log"
+    say "applied $2 $(basename "$1")$(grep -q offset <<< "$out" && echo ' (with offsets)')"
+  }
+  for p in "${RFC_PATCHES[@]}"; do apply "$p" "RFC"; done
+  apply "$HERE/patches/build-fix-parker-h-init.patch" "build fix"
+  apply "$HERE/patches/tcg-lab-only.patch" "TCG-only lab patch"
+  touch "$BUILD/tree-ready"
+fi
 
 # ---- config: defconfig + kernel.config, then olddefconfig, then check ----
 t=$EPOCHREALTIME
+rm -f "$SRC/.config"
 make -C "$SRC" -s defconfig >&2
 (cd "$SRC" && scripts/kconfig/merge_config.sh -m .config "$HERE/kernel.config") > "$BUILD/merge_config.log" 2>&1 ||
   { cat "$BUILD/merge_config.log" >&2; die "merge_config.sh failed"; }

@@ -5,7 +5,9 @@
 #   boot-initrd.img  the BOOT kernel's: busybox, kexec (+ its libraries), /init
 #                    (boot-init.sh), the guest scripts in /lab (smoke.sh + --script FILEs),
 #                    and the kexec payload: /boot/bzImage and /boot/app-initrd.img;
-#                    optionally node (+ libraries) as /usr/bin/node and a directory at /parker
+#                    optionally node (+ libraries) as /usr/bin/node and a built checkout at
+#                    /parker (bin, dist, package.json, schema, examples, test, bench and the
+#                    production node_modules; /usr/bin/parker runs its bin/parker.js)
 # Both are cached by a key over their inputs; the last line on stdout is the path of
 # boot-initrd.img (app-initrd.img lies beside it).
 #
@@ -14,15 +16,15 @@
 #   --kernel   the Parker bzImage put in as the application kernel
 #              (default: $PARKER_LAB_DIR/parker-kernel/latest/bzImage from build-kernel.sh)
 #   --node     copy the host's node (readlink -f $(command -v node)) and its libraries
-#   --parker   copy DIR (e.g. a built checkout) to /parker, without .git; implies --node
+#   --parker   copy the built checkout DIR to /parker (see above); implies --node
 #   --script   copy FILE to /lab/ (run it with boot.sh --script /lab/NAME)
-#   --out      output directory (default $PARKER_LAB_DIR/parker-initramfs)
+#   --out      output directory (default $PARKER_LAB_DIR/parker-initramfs/{plain,node,parker})
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LAB_DIR=${PARKER_LAB_DIR:-/var/tmp/parker-lab}
 KERNEL=$LAB_DIR/parker-kernel/latest/bzImage
-OUT=$LAB_DIR/parker-initramfs
+OUT=
 NODE=0 PARKER_DIR= FORCE=0
 SCRIPTS=("$HERE/smoke.sh")
 
@@ -38,6 +40,8 @@ while [ $# -gt 0 ]; do
   esac
 done
 
+# One cache per flavour, so that runs with and without node do not rebuild each other's.
+[ -n "$OUT" ] || OUT=$LAB_DIR/parker-initramfs/$([ -n "$PARKER_DIR" ] && echo parker || { [ "$NODE" = 1 ] && echo node || echo plain; })
 say() { echo "[parker initramfs] $*" >&2; }
 die() { echo "[parker initramfs] error: $*" >&2; exit 1; }
 since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1fs", b - a }'; }
@@ -52,6 +56,17 @@ if [ "$NODE" = 1 ]; then
   NODE_BIN=$(readlink -f "$(command -v node)") || die "--node: node is not on PATH"
 fi
 for s in "${SCRIPTS[@]}"; do [ -f "$s" ] || die "no script $s"; done
+PARKER_PARTS=()
+if [ -n "$PARKER_DIR" ]; then
+  [ -f "$PARKER_DIR/dist/cli/main.js" ] || die "$PARKER_DIR/dist is not built (npm run build)"
+  for part in bin dist package.json schema examples test bench; do
+    [ -e "$PARKER_DIR/$part" ] && PARKER_PARTS+=("$part")
+  done
+  # The production dependencies only (node_modules also holds the dev tools: 100 MB).
+  while IFS= read -r dep; do
+    [ -n "$dep" ] && PARKER_PARTS+=("${dep#"$PARKER_DIR"/}")
+  done < <(cd "$PARKER_DIR" && npm ls --omit=dev --parseable --all 2>/dev/null | tail -n +2)
+fi
 
 key() {
   {
@@ -63,7 +78,7 @@ key() {
     if [ "$NODE" = 1 ]; then echo "node $NODE_BIN"; stat -c '%s %Y' "$NODE_BIN"; fi
     if [ -n "$PARKER_DIR" ]; then
       echo "parker $PARKER_DIR"
-      (cd "$PARKER_DIR" && find . -path ./.git -prune -o -type f -printf '%P %s %T@\n' | sort)
+      (cd "$PARKER_DIR" && find "${PARKER_PARTS[@]}" -type f -printf '%p %s %T@\n' 2>/dev/null | sort)
     fi
   } | sha256sum | cut -c1-16
 }
@@ -121,7 +136,9 @@ if [ "$NODE" = 1 ]; then
 fi
 if [ -n "$PARKER_DIR" ]; then
   mkdir -p "$R/parker"
-  tar -C "$PARKER_DIR" --exclude=./.git -cf - . | tar -C "$R/parker" -xf -
+  tar -C "$PARKER_DIR" -cf - "${PARKER_PARTS[@]}" | tar -C "$R/parker" -xf -
+  printf '#!/bin/sh\nexec node /parker/bin/parker.js "$@"\n' > "$R/usr/bin/parker"
+  chmod 755 "$R/usr/bin/parker"
 fi
 pack "$R" "$OUT/boot-initrd.img"
 echo "$KEY" > "$OUT/key"
