@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    exclude: ['test/lab/**', 'test/browser/**', 'node_modules/**'],
+    exclude: ['test/lab/**', 'test/lab-parker/**', 'test/browser/**', 'node_modules/**'],
     setupFiles: ['test/setup-state-dir.ts'],
     pool: 'forks',
     maxWorkers: 2,
