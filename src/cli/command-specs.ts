@@ -111,10 +111,11 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
   },
   {
     name: 'status',
-    summary: "show the partitions, their state, CPUs, memory, devices, uptime, and the machine's events",
+    summary: "show the partitions, their state, CPUs, memory, devices, uptime, and the machine's events; with NAME, one kernel in full",
+    args: [{ name: 'name', description: 'one kernel: resources, command line, profile, devices with drivers, console tail, its events', optional: true }],
     machineFlags: true,
     output: DATA,
-    exit: [[0, 'shown'], [2, 'usage'], [3, 'the machine cannot be read']],
+    exit: [[0, 'shown'], [2, 'usage, or no kernel of that name'], [3, 'the machine cannot be read']],
   },
   {
     name: 'start',
