@@ -78,7 +78,7 @@ describe('the kernel lifecycle through the CLI, on the default simulated server'
     expect(r.stdout).toContain('parker: partition 1 "db", control structure at 0x');
     expect(r.stdout).toContain('smp: Brought up 1 node, 32 CPUs (boot kernel CPUs 32-47,160-175)');
     expect(r.stdout).toContain('0000:40:01.0');
-    expect(lines.at(-1)).toMatch(/Run \/sbin\/init as init process$/);
+    expect(lines.at(-1)).toMatch(/Run \/init as init process$/);
   });
 
   test('console of a kernel that does not exist is a usage error naming it', async () => {

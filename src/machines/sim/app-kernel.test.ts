@@ -9,8 +9,10 @@ import { defaultServerDescription } from '../../synthetic/default-server.js';
 import { SYNTHETIC_NIC } from '../../synthetic/layout.js';
 import { syntheticMachine } from '../../synthetic/tree.js';
 import { gatherSnapshot } from '../../snapshot/snapshot.js';
+import { discover } from '../../topology/discover.js';
 import { makeTestBzImage } from './bzimage.js';
 import { BOOT_MODEL } from './app-kernel.js';
+import { SimHangError } from './sim-hang.js';
 import { memorySimMachine, type SimMachine } from './sim-machine.js';
 
 // Application kernels on the simulated machine: how they boot, how they fail, and the
@@ -43,7 +45,7 @@ function prepare(m: SimMachine, name: string, cpus: string, size: string, device
 }
 
 /** The command line a correct tool gives an application kernel. */
-const cmdlineFor = (p: Prepared, extra = '') => `console=ttyS1 parker=${p.control} memmap=exactmap memmap=${p.memory}${extra ? ` ${extra}` : ''}`;
+const cmdlineFor = (p: Prepared, extra = '') => `console=ttyS1 nokaslr parker=${p.control} memmap=exactmap memmap=${p.memory}${extra ? ` ${extra}` : ''}`;
 
 /** `window` null: no memory window, kexec places the image where it likes. */
 async function load(m: SimMachine, p: Prepared, cmdline = cmdlineFor(p), window: PhysRange | null = p.range): Promise<void> {
@@ -84,20 +86,28 @@ describe('a kernel with what it needs', () => {
     expect(m.clock!.now() - before).toBe(expectedMs);
     expect(m.console!('db')).toEqual([
       '[    0.000000] Linux version 6.1.0-parker (parker application kernel) #1 SMP PREEMPT_DYNAMIC',
-      '[    0.000000] Command line: console=ttyS1 parker=0x7f001000 memmap=exactmap memmap=4G@0x1480000000',
+      '[    0.000000] Command line: console=ttyS1 nokaslr parker=0x7f001000 memmap=exactmap memmap=4294967296@0x1080000000',
       '[    0.000000] parker: partition 1 "db", control structure at 0x7f001000',
       '[    0.000000] BIOS-provided physical RAM map:',
-      '[    0.000000] user: [mem 0x0000001480000000-0x000000157fffffff] usable',
+      '[    0.000000] user: [mem 0x0000001080000000-0x000000117fffffff] usable',
       '[    0.014820] ACPI: disabled (Parker partition)',
       '[    0.029640] x2apic: enabled by parker, 8 APIC ids',
       '[    0.074100] Memory: 4 GiB available',
       '[    0.148200] smp: Bringing up secondary CPUs ...',
       '[    0.592800] smp: Brought up 1 node, 8 CPUs (boot kernel CPUs 40-47)',
-      '[    0.889200] nvme 0000:40:01.0: Samsung Electronics Co Ltd NVMe SSD Controller PM9A1/PM9A3/980PRO, MSI-X enabled',
-      '[    1.407900] parker: PCI init done, setting online',
-      '[    1.482000] Run /sbin/init as init process',
+      '[    0.741000] pci 0000:40:01.0: Samsung Electronics Co Ltd NVMe SSD Controller PM9A1/PM9A3/980PRO',
+      // online = 1 here, at the end of the PCI scan, before any driver probes (measured).
+      '[    1.259700] parker: PCI init done, setting online',
+      '[    1.304160] serial8250: ttyS0 at I/O 0x3f8 (irq = 4, base_baud = 115200) is a 16550A',
+      '[    1.333800] nvme 0000:40:01.0: MSI-X enabled',
+      '[    1.482000] Run /init as init process',
     ]);
-    expect(m.kernel.events.map((e) => [e.at, e.severity, e.message])).toEqual([[1482, 'info', 'db is online (8 CPUs, 1 device) after 1.48 s']]);
+    expect(m.kernel.events.map((e) => [e.at, e.severity, e.message])).toEqual([
+      [1482, 'info', 'db is online (8 CPUs, 1 device) after 1.48 s'],
+      // The boot kernel's console is ttyS0 (console=ttyS0,115200): the application kernel claims it too.
+      [1482, 'warning', "db probed the legacy serial ports and claimed ttyS0, the boot kernel's console"],
+    ]);
+    expect(m.kernel.partitions.get('db')!.ready).toBe(true);
   });
 
   it('starts on any write to online; a running kernel refuses another start (EBUSY)', async () => {
@@ -150,13 +160,15 @@ describe('a kernel that never comes online', () => {
     const before = m.clock!.now();
     expect(errnoOf(() => m.fs.write(`${P}/db/online`, '1'))).toBe('ETIMEDOUT');
     expect(m.clock!.now() - before).toBe(BOOT_MODEL.baseMs + 8 * BOOT_MODEL.perCpuMs + 2 * BOOT_MODEL.perGiBMs);
-    expect(online(m, 'db')).toBe('0');
     expect(status(m, 'db')).toBe('hung');
+    // The start is still busy-waiting: a read of online would block for ever (measured).
+    expect(() => online(m, 'db')).toThrow(SimHangError);
+    expect(m.kernel.events.at(-1)?.message).toMatch(/^read sys\/fs\/parker\/db\/online blocked in the kernel/);
     expect(m.console!('db')).toEqual([
       '[    0.000000] Linux version 6.1.0-parker (parker application kernel)',
-      '[    0.000000] Command line: console=ttyS1 parker=0x7f002000 memmap=exactmap memmap=2G@0x480000000',
+      '[    0.000000] Command line: console=ttyS1 nokaslr parker=0x7f002000 memmap=exactmap memmap=2147483648@0x100000000',
     ]);
-    expect(m.kernel.events.at(-1)?.message).toBe('db could not find its control structure (parker=0x7f002000, expected 0x7f001000) and never set online');
+    expect(m.kernel.events.at(-2)?.message).toBe('db could not find its control structure (parker=0x7f002000, expected 0x7f001000) and never set online');
     m.fs.rmdir(`${P}/db`);
     expect(m.fs.list(P)).toEqual([]);
     expect(m.fs.read('sys/devices/system/cpu/offline').trim()).toBe('');
@@ -220,7 +232,7 @@ describe('a kernel that tramples memory it does not own', () => {
       const other = prepare(m, 'other', '16-23', '2G');
       await load(m, p, cmdlineFor(p), other.range);
     });
-    expect(m.kernel.crash?.reason).toBe("db's image was loaded at 0x0000000500000000, outside its memory; it decompressed over memory it does not own");
+    expect(m.kernel.crash?.reason).toBe("db's image was loaded at 0x0000000180000000, outside its memory; it decompressed over memory it does not own");
   });
 
   it('crashes without memmap=exactmap or with a memmap= range outside its memory', async () => {
@@ -230,6 +242,15 @@ describe('a kernel that tramples memory it does not own', () => {
     expect(noExactmap.kernel.crash?.reason).toBe("db booted without memmap=exactmap, took the whole machine's e820 map and used memory it does not own");
     const outside = await crashed((m, p) => load(m, p, `parker=${p.control} memmap=exactmap memmap=4G@0x480000000`));
     expect(outside.kernel.crash?.reason).toBe("db's memmap= covers 0x0000000480000000-0x000000057fffffff, outside its memory, and it used memory it does not own");
+  });
+
+  it('crashes when started with no memory set (measured: the boot kernel panicked)', async () => {
+    const m = memorySimMachine();
+    m.fs.mkdir(`${P}/db`);
+    m.fs.write(`${P}/db/cpus`, '8-15');
+    await m.kexec!.load({ image: IMAGE, cmdline: 'nokaslr parker=0x7f001000 memmap=exactmap memmap=2G@0x100000000', window: { start: 0x100000000, end: 0x17fffffff } });
+    expect(errnoOf(() => m.fs.write(`${P}/db/online`, '1'))).toBe('EIO');
+    expect(m.kernel.crash?.reason).toMatch(/^db was started with no memory set/);
   });
 });
 
@@ -283,7 +304,7 @@ describe('machine-global hazards', () => {
     expect(m.kernel.partitions.size).toBe(0);
     expect(m.fs.read('sys/devices/system/cpu/online').trim()).toBe('0-255');
     expect(m.fs.list('sys/devices/system/cpu/cpu8')).toEqual(['cache', 'node0', 'online', 'topology']);
-    expect(m.fs.read('sys/kernel/mm/cma/parker0/available_pages').trim()).toBe(String((48 * 2 ** 30) / 4096));
+    expect(discover(m).cma.find((a) => a.name === 'parker0')?.availablePages).toBe((48 * 2 ** 30) / 4096);
     expect(m.fs.read('sys/kernel/mm/cma/parker0/alloc_pages_success').trim()).toBe('0');
     expect(m.fs.readlink('sys/bus/pci/devices/0000:40:01.0/driver')).toBe('../../../bus/pci/drivers/nvme');
     // What the boot kernel changed at run time is gone too: it booted again.

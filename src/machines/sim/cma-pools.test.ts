@@ -1,20 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import type { KernelFs } from '../machine.js';
+import { discover } from '../../topology/discover.js';
 import { memorySimMachine } from './sim-machine.js';
+import { labSimMachine } from '../../../test/fidelity/lab-machine.js';
 
 // parker_cma= on the boot command line makes one CMA pool per node, as the boot kernel does;
-// observed through sys/kernel/mm/cma and the memory a partition gets.
+// observed through sys/kernel/mm/cma (names and counters, as on 6.12), /proc/zoneinfo and
+// /proc/meminfo (sizes, read by discovery) and the memory a partition gets.
 
 const BOOT = 'BOOT_IMAGE=/boot/vmlinuz-6.1.0-parker root=/dev/nvme0n1p2 ro';
 const GiB = 2 ** 30;
 const pages = (gib: number) => String((gib * GiB) / 4096);
 
+/** The pools as discovery reads them: names from sysfs, sizes from /proc/zoneinfo. */
 function pools(fs: KernelFs): string[] {
-  if (!fs.exists('sys/kernel/mm/cma')) return [];
-  return fs
-    .list('sys/kernel/mm/cma')
-    .filter((name) => name.startsWith('parker'))
-    .map((name) => `${name} ${fs.read(`sys/kernel/mm/cma/${name}/total_pages`).trim()}`);
+  return discover({ kind: 'sim', description: 'test', fs })
+    .cma.filter((a) => a.name.startsWith('parker'))
+    .map((a) => `${a.name} ${a.totalPages}`);
 }
 
 /** Where a partition on `cpus` gets `size` from. */
@@ -27,12 +29,38 @@ function allocate(fs: KernelFs, cpus: string, size: string): string {
 }
 
 describe('parker_cma=', () => {
-  it('NID:SIZE,... makes one pool per listed node at the top of its memory, 1 GiB aligned', () => {
+  it('NID:SIZE,... makes one pool per listed node, 1 GiB aligned, bottom-up from 4 GiB as 6.12 reserves CMA', () => {
+    const m = memorySimMachine({ kind: 'default' }, `${BOOT} parker_cma=0:4G,1:8G`);
+    expect(pools(m.fs)).toEqual([`parker0 ${pages(4)}`, `parker1 ${pages(8)}`]);
+    // Node 0's memory above 4 GiB starts at 4 GiB; node 1's at 66 GiB.
+    expect(allocate(m.fs, '8', '4G')).toBe(`${4 * GiB}@0x100000000`);
+    expect(allocate(m.fs, '40', '1G')).toBe(`${GiB}@0x1080000000`);
+    expect(m.bootLog()).toEqual(['cma: Reserved 4096 MiB at 0x0000000100000000 on node 0', 'cma: Reserved 8192 MiB at 0x0000001080000000 on node 1']);
+  });
+
+  it('on 6.12 sysfs has only counters; sizes show in /proc/zoneinfo and /proc/meminfo', () => {
     const { fs } = memorySimMachine({ kind: 'default' }, `${BOOT} parker_cma=0:4G,1:8G`);
-    expect(pools(fs)).toEqual([`parker0 ${pages(4)}`, `parker1 ${pages(8)}`]);
-    // Node 0 ends at 66 GiB (its memory flows around the PCI hole), node 1 at 130 GiB.
-    expect(allocate(fs, '8', '4G')).toBe('4G@0xf80000000');
-    expect(allocate(fs, '40', '1G')).toBe('1G@0x1e80000000');
+    expect(fs.list('sys/kernel/mm/cma/parker0')).toEqual(['alloc_pages_fail', 'alloc_pages_success', 'release_pages_success']);
+    const zoneCma = fs
+      .read('proc/zoneinfo')
+      .split('\n')
+      .filter((l) => /^\s+cma\s/.test(l))
+      .map((l) => Number(l.trim().split(/\s+/)[1]))
+      .filter((n) => n > 0);
+    expect(zoneCma).toEqual([Number(pages(4)), Number(pages(8))]);
+    expect(fs.read('proc/meminfo')).toMatch(new RegExp(`^CmaTotal:\\s+${12 * 1024 * 1024} kB$`, 'm'));
+    allocate(fs, '8', '1G');
+    expect(fs.read('proc/meminfo')).toMatch(new RegExp(`^CmaFree:\\s+${11 * 1024 * 1024} kB$`, 'm'));
+  });
+
+  it('a node with no free 1 GiB-aligned GiB gets no pool, boot goes on, and its CPUs get ENOMEM (the lab VM)', () => {
+    const m = labSimMachine();
+    expect(m.bootLog()).toEqual(['cma: Failed to reserve 1024 MiB', 'parker: reservation failed - err -12, node 0', 'cma: Reserved 1024 MiB at 0x0000000100000000 on node 1']);
+    expect(pools(m.fs)).toEqual([`parker1 ${pages(1)}`]);
+    m.fs.mkdir('sys/fs/parker/a');
+    m.fs.write('sys/fs/parker/a/cpus', '1');
+    expect(() => m.fs.write('sys/fs/parker/a/memory', '1G')).toThrow('ENOMEM');
+    expect(allocate(m.fs, '3', '1G')).toBe('1073741824@0x100000000');
   });
 
   it('a bare SIZE is split evenly over the nodes, each rounded up to whole GiB', () => {
@@ -73,15 +101,17 @@ describe('parker_cma=', () => {
     fs.mkdir('sys/fs/parker/db');
     fs.write('sys/fs/parker/db/cpus', '8-15');
     expect(() => fs.write('sys/fs/parker/db/memory', '1G')).toThrow('ENOMEM');
-    expect(fs.read('sys/fs/parker/db/memory').trim()).toBe('');
+    expect(() => fs.read('sys/fs/parker/db/memory')).toThrow('EINVAL');
   });
 });
 
 describe('CMA counters', () => {
   it('follow allocations and releases', () => {
     const { fs } = memorySimMachine({ kind: 'default' }, `${BOOT} parker_cma=0:8G`);
-    const counters = () =>
-      ['total_pages', 'available_pages', 'alloc_pages_success', 'release_pages_success', 'alloc_pages_fail'].map((f) => fs.read(`sys/kernel/mm/cma/parker0/${f}`).trim());
+    const counters = () => {
+      const area = discover({ kind: 'sim', description: 'test', fs }).cma.find((a) => a.name === 'parker0')!;
+      return [area.totalPages, area.availablePages].map(String).concat(['alloc_pages_success', 'release_pages_success', 'alloc_pages_fail'].map((f) => fs.read(`sys/kernel/mm/cma/parker0/${f}`).trim()));
+    };
     expect(counters()).toEqual([pages(8), pages(8), '0', '0', '0']);
     fs.mkdir('sys/fs/parker/a');
     fs.write('sys/fs/parker/a/cpus', '8');

@@ -5,6 +5,8 @@ import type { Topology } from '../../topology/model.js';
 import type { CmaPool, SimKernel } from './sim-kernel.js';
 
 const GiB = 2 ** 30;
+const MiB = 2 ** 20;
+const FOUR_GIB = 4 * GiB;
 const PAGE = 4096;
 
 /** Each node's RAM as contiguous ranges, from its memory blocks. */
@@ -21,33 +23,116 @@ function nodeRanges(hardware: Topology): Map<number, PhysRange[]> {
   return out;
 }
 
+/** `ranges` with every range of `holes` cut out. */
+function subtract(ranges: readonly PhysRange[], holes: readonly PhysRange[]): PhysRange[] {
+  let out = ranges.map((r) => ({ ...r }));
+  for (const hole of holes) {
+    const next: PhysRange[] = [];
+    for (const r of out) {
+      if (hole.end < r.start || hole.start > r.end) {
+        next.push(r);
+        continue;
+      }
+      if (r.start < hole.start) next.push({ start: r.start, end: hole.start - 1 });
+      if (hole.end < r.end) next.push({ start: hole.end + 1, end: r.end });
+    }
+    out = next;
+  }
+  return out;
+}
+
+/** `ranges` cut to the parts that lie inside `within`. */
+function intersect(ranges: readonly PhysRange[], within: readonly PhysRange[]): PhysRange[] {
+  const out: PhysRange[] = [];
+  for (const r of ranges) {
+    for (const w of within) {
+      const start = Math.max(r.start, w.start);
+      const end = Math.min(r.end, w.end);
+      if (start <= end) out.push({ start, end });
+    }
+  }
+  return out.sort((a, b) => a.start - b.start);
+}
+
+/** The boot kernel's own image ("Kernel code", "Kernel data", ... in /proc/iomem): memblock keeps it. */
+export function kernelImageRanges(iomem: string | null): PhysRange[] {
+  const out: PhysRange[] = [];
+  for (const line of (iomem ?? '').split('\n')) {
+    const m = /^\s+([0-9a-fA-F]+)-([0-9a-fA-F]+) : Kernel (?:code|rodata|data|bss)\s*$/.exec(line);
+    if (m) out.push({ start: parseInt(m[1]!, 16), end: parseInt(m[2]!, 16) });
+  }
+  return out;
+}
+
+export interface CmaReservation {
+  pools: CmaPool[];
+  /** The boot log lines of the reservations, as a 6.12 kernel prints them. */
+  log: string[];
+}
+
+const pa = (n: number) => `0x${n.toString(16).padStart(16, '0')}`;
+
 /**
- * The boot kernel's `parker_cma=SIZE` or `parker_cma=NID:SIZE,...`: one pool per node named
- * parker<nid>, rounded up to 1 GiB and 1 GiB aligned, at the top of the node's memory. A bare
- * size is split evenly over the nodes with memory. Without the parameter there are no pools
- * and Parker is disabled.
+ * The boot kernel's `parker_cma=SIZE` or `parker_cma=NID:SIZE,...`, reserved as Linux 6.12's
+ * cma_declare_contiguous_nid() does for each node in turn: the size rounded up to 1 GiB,
+ * 1 GiB aligned, first bottom-up from 4 GiB (the lowest free aligned range of the node above
+ * 4 GiB), else top-down anywhere in the node. Free means inside the node's RAM as
+ * /proc/iomem shows it (firmware tables at the top of low RAM are not RAM) and not the boot
+ * kernel's own image. A node without such a range gets no pool: boot goes on, the log says
+ * "reservation failed - err -12, node N" (measured on the real kernel: node 0 of the lab VM,
+ * whose RAM below 2 GiB ends under ACPI tables). A malformed value reserves nothing.
  */
-export function cmaPoolsFor(cmdline: string, hardware: Topology): CmaPool[] {
+export function reserveCmaPools(cmdline: string, hardware: Topology, kernelImage: readonly PhysRange[]): CmaReservation {
   const value = parkerCmaParameter(cmdline);
-  if (!value) return [];
+  if (!value) return { pools: [], log: [] };
   const ranges = nodeRanges(hardware);
   let sizes: Map<number, number>;
   try {
     sizes = parseParkerCma(value, [...ranges.keys()]);
   } catch {
-    // A malformed value reserves nothing, as in the kernel: Parker stays disabled.
-    return [];
+    return { pools: [], log: [] };
   }
+  const ram = hardware.memory.systemRam;
   const pools: CmaPool[] = [];
+  const log: string[] = [];
   for (const [node, requested] of [...sizes].sort(([a], [b]) => a - b)) {
-    const last = ranges.get(node)?.at(-1);
     const size = Math.ceil(requested / GiB) * GiB;
-    if (!last || size === 0) continue;
-    const start = Math.floor((last.end + 1 - size) / GiB) * GiB;
-    if (start < last.start) continue;
+    const mine = ranges.get(node);
+    if (!mine || size === 0) {
+      log.push(`cma: Failed to reserve ${size / MiB} MiB`, `parker: reservation failed - err -12, node ${node}`);
+      continue;
+    }
+    const free = subtract(ram.length > 0 ? intersect(mine, ram) : mine, [...kernelImage, ...pools.map((p) => p.range)]);
+    const start = bottomUpFrom(free, size, FOUR_GIB) ?? topDown(free, size);
+    if (start === null) {
+      log.push(`cma: Failed to reserve ${size / MiB} MiB`, `parker: reservation failed - err -12, node ${node}`);
+      continue;
+    }
     pools.push({ node, name: `parker${node}`, range: { start, end: start + size - 1 }, used: [] });
+    log.push(`cma: Reserved ${size / MiB} MiB at ${pa(start)} on node ${node}`);
   }
-  return pools;
+  return { pools, log };
+}
+
+function bottomUpFrom(free: readonly PhysRange[], size: number, from: number): number | null {
+  for (const r of free) {
+    const start = Math.ceil(Math.max(r.start, from) / GiB) * GiB;
+    if (start + size - 1 <= r.end) return start;
+  }
+  return null;
+}
+
+function topDown(free: readonly PhysRange[], size: number): number | null {
+  for (const r of [...free].reverse()) {
+    const start = Math.floor((r.end + 1 - size) / GiB) * GiB;
+    if (start >= r.start && start + size - 1 <= r.end) return start;
+  }
+  return null;
+}
+
+/** The pools only (tests and tools that need no log). */
+export function cmaPoolsFor(cmdline: string, hardware: Topology, kernelImage: readonly PhysRange[] = []): CmaPool[] {
+  return reserveCmaPools(cmdline, hardware, kernelImage).pools;
 }
 
 /** First fit, 1 GiB aligned: a pool fragments as partitions come and go, as real CMA does. */
@@ -72,17 +157,87 @@ export function poolOf(k: SimKernel, range: PhysRange): CmaPool | undefined {
   return [...k.pools.values()].find((p) => p.range.start <= range.start && range.end <= p.range.end);
 }
 
-/** kernel/mm/cma/<name>/ counters, in pages. */
+const poolPages = (pool: CmaPool) => (pool.range.end - pool.range.start + 1) / PAGE;
+const usedPages = (pool: CmaPool) => pool.used.reduce((n, r) => n + (r.end - r.start + 1) / PAGE, 0);
+
+/**
+ * kernel/mm/cma/<name>/ as Linux 6.12 has it (CONFIG_CMA_SYSFS): three counters in pages and
+ * no sizes (measured on the real kernel); then the places a 6.12 kernel shows the pools'
+ * sizes: /proc/zoneinfo and /proc/meminfo.
+ */
 export function syncCmaFiles(k: SimKernel, pool: CmaPool, allocatedPages: number, releasedPages: number): void {
   const dir = `sys/kernel/mm/cma/${pool.name}`;
-  const total = (pool.range.end - pool.range.start + 1) / PAGE;
-  const used = pool.used.reduce((n, r) => n + (r.end - r.start + 1) / PAGE, 0);
   const count = (file: string, add: number) => k.put(`${dir}/${file}`, Number(k.text(`${dir}/${file}`) ?? 0) + add);
   count('alloc_pages_success', allocatedPages);
   count('release_pages_success', releasedPages);
   if (k.text(`${dir}/alloc_pages_fail`) === null) k.put(`${dir}/alloc_pages_fail`, 0);
-  k.put(`${dir}/total_pages`, total);
-  k.put(`${dir}/available_pages`, total - used);
+  syncPoolSizes(k);
+}
+
+/** A failed allocation: alloc_pages_fail counts the pages asked for. */
+export function countFailedAllocation(k: SimKernel, pool: CmaPool, pages: number): void {
+  const dir = `sys/kernel/mm/cma/${pool.name}`;
+  k.put(`${dir}/alloc_pages_fail`, Number(k.text(`${dir}/alloc_pages_fail`) ?? 0) + pages);
+}
+
+/** /proc/meminfo's CmaTotal and CmaFree, and /proc/zoneinfo, from the pools as they are now. */
+export function syncPoolSizes(k: SimKernel): void {
+  const pools = [...k.pools.values()];
+  const meminfo = k.tree.get('proc/meminfo');
+  if (meminfo?.type === 'file') {
+    const totalKb = pools.reduce((n, p) => n + poolPages(p) * 4, 0);
+    const freeKb = pools.reduce((n, p) => n + (poolPages(p) - usedPages(p)) * 4, 0);
+    const text = typeof meminfo.data === 'string' ? meminfo.data : new TextDecoder().decode(meminfo.data);
+    const set = (t: string, name: string, kb: number) => {
+      const line = `${`${name}:`.padEnd(16)}${String(kb).padStart(8)} kB`;
+      return new RegExp(`^${name}:.*$`, 'm').test(t) ? t.replace(new RegExp(`^${name}:.*$`, 'm'), line) : t;
+    };
+    k.tree.file('proc/meminfo', set(set(text, 'CmaTotal', totalKb), 'CmaFree', freeKb));
+  }
+  k.tree.file('proc/zoneinfo', zoneinfo(k));
+}
+
+/**
+ * /proc/zoneinfo as mm/vmstat.c prints it, reduced to what the simulator knows: one section
+ * per node and zone of the memory blocks, with `cma` (the CMA pages of the zone: the pool's
+ * size) and `nr_free_cma` (its pages not handed to a partition).
+ */
+function zoneinfo(k: SimKernel): string {
+  const zones = new Map<string, { node: number; zone: string; startPfn: number; pages: number; cma: number; freeCma: number }>();
+  const order = ['DMA', 'DMA32', 'Normal', 'Movable'];
+  for (const block of k.hardware.memory.blocks) {
+    if (block.node === null) continue;
+    const zone = block.zones[0] ?? 'Normal';
+    const key = `${block.node}/${zone}`;
+    const entry = zones.get(key) ?? { node: block.node, zone, startPfn: block.range.start / PAGE, pages: 0, cma: 0, freeCma: 0 };
+    entry.pages += (block.range.end - block.range.start + 1) / PAGE;
+    entry.startPfn = Math.min(entry.startPfn, block.range.start / PAGE);
+    zones.set(key, entry);
+  }
+  for (const pool of k.pools.values()) {
+    const block = k.hardware.memory.blocks.find((b) => b.range.start <= pool.range.start && pool.range.start <= b.range.end);
+    const entry = block ? zones.get(`${block.node}/${block.zones[0] ?? 'Normal'}`) : undefined;
+    if (!entry) continue;
+    entry.cma += poolPages(pool);
+    entry.freeCma += poolPages(pool) - usedPages(pool);
+  }
+  const sorted = [...zones.values()].sort((a, b) => a.node - b.node || order.indexOf(a.zone) - order.indexOf(b.zone));
+  const out: string[] = [];
+  for (const z of sorted) {
+    const free = z.pages - (z.cma - z.freeCma);
+    out.push(
+      `Node ${z.node}, zone ${z.zone.padStart(8)}`,
+      `  pages free     ${free}`,
+      `        spanned  ${z.pages}`,
+      `        present  ${z.pages}`,
+      `        managed  ${z.pages}`,
+      `        cma      ${z.cma}`,
+      `      nr_free_pages ${free}`,
+      `      nr_free_cma  ${z.freeCma}`,
+      `  start_pfn:           ${z.startPfn}`,
+    );
+  }
+  return out.join('\n') + '\n';
 }
 
 export function describePool(pool: CmaPool): string {

@@ -35,13 +35,17 @@ describe('cpuN/online', () => {
     expect(fs.read(`${CPU}/cpu3/online`).trim()).toBe('1');
   });
 
-  it('never puts a CPU a partition owns back online (EBUSY), even after the boot kernel offlined it first', () => {
-    const { fs } = memorySimMachine();
+  it('puts a CPU a partition owns back online when asked: the RFC hotplug guard returns 0 (measured); an error event says so', () => {
+    const m = memorySimMachine();
+    const { fs } = m;
     fs.write(`${CPU}/cpu9/online`, '0');
     fs.mkdir('sys/fs/parker/db');
     fs.write('sys/fs/parker/db/cpus', '8-15');
-    for (const cpu of [8, 9, 15]) expect(errnoOf(() => fs.write(`${CPU}/cpu${cpu}/online`, '1'))).toBe('EBUSY');
     expect(fs.read(`${CPU}/offline`).trim()).toBe('8-15');
+    fs.write(`${CPU}/cpu9/online`, '1');
+    expect(fs.read(`${CPU}/offline`).trim()).toBe('8,10-15');
+    expect(fs.read('sys/fs/parker/db/cpus').trim()).toBe('8-15');
+    expect(m.kernel.events.at(-1)).toMatchObject({ severity: 'error', kernel: 'db', message: 'CPU 9 was put back online in the boot kernel although partition db owns it (the hotplug guard returns 0)' });
     // Writing 0 to a CPU that is already offline changes nothing.
     fs.write(`${CPU}/cpu8/online`, '0');
     // rmdir gives them back, including the one that was offline before the partition took it.

@@ -64,7 +64,7 @@ describe('parseBzImage', () => {
 });
 
 describe('machine.kexec', () => {
-  const window = { start: 0x480000000, end: 0x480000000 + 2 ** 30 - 1 };
+  const window = { start: 0x100000000, end: 0x100000000 + 2 ** 30 - 1 };
 
   it('loads a valid image and unloads it', async () => {
     const m = memorySimMachine();
@@ -112,7 +112,7 @@ describe('machine.kexec', () => {
     m.fs.mkdir('sys/fs/parker/db');
     m.fs.write('sys/fs/parker/db/cpus', '8-15');
     m.fs.write('sys/fs/parker/db/memory', '1G');
-    const cmdline = 'parker=0x7f001000 memmap=exactmap memmap=1G@0x480000000';
+    const cmdline = 'parker=0x7f001000 memmap=exactmap nokaslr memmap=1G@0x100000000';
     await m.kexec!.load({ image: imageFile(makeTestBzImage({ version: '6.1.0-first' })), cmdline, window });
     await m.kexec!.load({ image: imageFile(makeTestBzImage({ version: '6.1.0-second' })), cmdline: `${cmdline} quiet`, window });
     m.fs.write('sys/fs/parker/db/online', '1');

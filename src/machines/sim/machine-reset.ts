@@ -35,7 +35,10 @@ export function resetMachine(k: SimKernel, reason: string, hazard?: string): voi
     const dir = k.deviceDir(device.address);
     if (!dir) continue;
     k.put(`${dir}/driver_override`, '(null)');
-    if (k.tree.realpath(`${dir}/driver`) !== (device.driver ? `sys/bus/pci/drivers/${device.driver}` : undefined)) unbindDriver(k, device.address);
+    // A device a partition held still names its old driver: it is probed afresh like the rest.
+    if (k.tree.realpath(`${dir}/driver`) !== (device.driver ? `sys/bus/pci/drivers/${device.driver}` : undefined) || k.text(`${dir}/enable`) !== '1') {
+      unbindDriver(k, device.address);
+    }
     probeDevice(k, device.address, 'reset');
   }
   for (const pool of k.pools.values()) {
@@ -44,6 +47,7 @@ export function resetMachine(k: SimKernel, reason: string, hazard?: string): voi
     for (const file of ['alloc_pages_success', 'alloc_pages_fail', 'release_pages_success']) k.put(`${counters}/${file}`, 0);
     syncCmaFiles(k, pool, 0, 0);
   }
+  k.starts = 0;
   unloadImage(k);
   k.clock += RESET_MS;
   k.event('error', `machine reset: ${reason}; all application kernels were lost`, hazard ? { hazard } : {});

@@ -67,16 +67,16 @@ describe('memory blocks', () => {
 
   it('refuse to offline a Movable block that a CMA pool covers (EBUSY)', () => {
     const { fs } = memorySimMachine({ kind: 'synthetic', description: `${MACHINE} cmdline:"ro parker_cma=1:1G"` });
-    // The pool sits at the top of node 1: block 9.
+    // The pool sits at the bottom of node 1 above 4 GiB (6.12 reserves CMA bottom-up from there): block 6.
     const err = (() => {
       try {
-        fs.write(`${MEM}/memory9/state`, 'offline');
+        fs.write(`${MEM}/memory6/state`, 'offline');
       } catch (e) {
         return e as Error;
       }
       return null;
     })();
-    expect(err?.message).toBe('write sys/devices/system/memory/memory9/state: EBUSY (memory9 is part of a CMA pool)');
+    expect(err?.message).toBe('write sys/devices/system/memory/memory6/state: EBUSY (memory6 is part of a CMA pool)');
     fs.write(`${MEM}/memory8/state`, 'offline');
     expect(block(fs, 8)[0]).toBe('offline');
   });

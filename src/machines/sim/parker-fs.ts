@@ -1,12 +1,14 @@
 import { formatCpuList, parseCpuList } from '../../units/cpulist.js';
 import { parsePciAddress, formatPciAddress } from '../../units/pci-address.js';
 import { formatSize, parseSize } from '../../units/size.js';
+import type { TreeEntry } from '../file-tree.js';
 import type { SimKernel } from './sim-kernel.js';
 import type { SimPartition } from './sim-state.js';
 import { offlineCpu, onlineCpu } from './cpu-hotplug.js';
-import { allocate, poolOf, release, syncCmaFiles } from './cma-pools.js';
-import { probeDevice, unbindDriver } from './pci-binding.js';
+import { allocate, countFailedAllocation, poolOf, release, syncCmaFiles } from './cma-pools.js';
+import { detachForPartition, releaseDevice } from './pci-binding.js';
 import { startPartition } from './app-kernel.js';
+import { resetMachine } from './machine-reset.js';
 
 export const PARKER_ROOT = 'sys/fs/parker';
 const GiB = 2 ** 30;
@@ -41,7 +43,8 @@ function sync(k: SimKernel, p: SimPartition): void {
   k.put(`${dir}/id`, p.id);
   k.put(`${dir}/control_structure`, `0x${p.controlStructure.toString(16)}`);
   k.put(`${dir}/cpus`, formatCpuList(p.cpus));
-  k.put(`${dir}/memory`, p.memory ? `${formatSize(p.memory.end - p.memory.start + 1)}@0x${p.memory.start.toString(16)}` : '');
+  // Decimal bytes at a hex base (measured: "1073741824@0x100000000"); unreadable until written.
+  k.put(`${dir}/memory`, p.memory ? `${p.memory.end - p.memory.start + 1}@0x${p.memory.start.toString(16)}` : '');
   k.put(`${dir}/bind`, '');
   k.put(`${dir}/unbind`, '');
   k.put(`${dir}/online`, p.online ? 1 : 0);
@@ -51,7 +54,12 @@ function sync(k: SimKernel, p: SimPartition): void {
 export function mkdirParker(k: SimKernel, path: string): void {
   const where = parkerPath(path);
   if (!where?.name) k.fail('EEXIST', 'mkdir', path);
-  if (where.file !== undefined) k.fail('EINVAL', 'mkdir', path, 'partitions are created only at the root of the control filesystem');
+  // Unmounted, sys/fs/parker is an empty sysfs directory: sysfs makes no directories.
+  if (!k.mounted) k.fail('EPERM', 'mkdir', path, 'the Parker control filesystem is not mounted');
+  if (where.file !== undefined) {
+    if (!k.partitions.has(where.name)) k.fail('ENOENT', 'mkdir', path);
+    k.fail('EINVAL', 'mkdir', path, 'partitions are created only at the root of the control filesystem');
+  }
   if (k.partitions.has(where.name)) k.fail('EEXIST', 'mkdir', path);
   // Sequence numbers are reused after destroy: the lowest free one.
   const used = new Set([...k.partitions.values()].map((p) => p.id));
@@ -69,6 +77,9 @@ export function mkdirParker(k: SimKernel, path: string): void {
     console: [],
     onlineAt: null,
     cmdline: null,
+    started: false,
+    stuck: null,
+    ready: false,
   };
   k.partitions.set(p.name, p);
   sync(k, p);
@@ -77,7 +88,9 @@ export function mkdirParker(k: SimKernel, path: string): void {
 export function rmdirParker(k: SimKernel, path: string): void {
   const where = parkerPath(path);
   if (!where?.name || where.file !== undefined) k.fail('EPERM', 'rmdir', path);
+  if (!k.mounted) k.fail('ENOENT', 'rmdir', path, 'the Parker control filesystem is not mounted');
   const p = partitionOf(k, 'rmdir', path, where.name);
+  if (p.stuck) k.hang('blocked', 'rmdir', path, p.stuck, p.name);
   if (p.online) k.fail('EBUSY', 'rmdir', path, `${p.name} is online: ask it to power off first`);
   tearDown(k, p);
   k.tree.remove(`${PARKER_ROOT}/${p.name}`);
@@ -89,7 +102,7 @@ export function tearDown(k: SimKernel, p: SimPartition): void {
   for (const cpu of p.cpus) onlineCpu(k, cpu);
   k.syncCpuFiles(p.cpus);
   freeMemory(k, p);
-  for (const device of p.devices) probeDevice(k, device, `${PARKER_ROOT}/${p.name}`);
+  for (const device of p.devices) releaseDevice(k, device, `${PARKER_ROOT}/${p.name}`);
 }
 
 function freeMemory(k: SimKernel, p: SimPartition): void {
@@ -102,17 +115,62 @@ function freeMemory(k: SimKernel, p: SimPartition): void {
   p.memory = null;
 }
 
+/** Refuses or blocks a read of the control filesystem the way the kernel does. */
 export function readParker(k: SimKernel, path: string): void {
   const where = parkerPath(path);
-  if (where?.file && WRITE_ONLY.has(where.file) && where.rest.length === 0) k.fail('EACCES', 'read', path, `${where.file} is write-only`);
+  if (!where?.file || where.rest.length > 0) return;
+  const p = where.name === undefined ? undefined : k.partitions.get(where.name);
+  if (WRITE_ONLY.has(where.file)) k.fail('EACCES', 'read', path, `${where.file} is write-only`);
+  if (!p || !k.mounted) return;
+  if (p.stuck) k.hang('blocked', 'read', path, p.stuck, p.name);
+  // The start write busy-waits holding the partition; a read of online waits behind it, for
+  // ever when the kernel never comes up (measured on the real kernel).
+  if (where.file === 'online' && p.status === 'hung' && !p.online) {
+    k.hang('blocked', 'read', path, `the start of ${p.name} is still busy-waiting for its kernel, which never came online`, p.name);
+  }
+  if (where.file === 'memory' && !p.memory) k.fail('EINVAL', 'read', path, 'memory has not been written');
+}
+
+/** mount -t parker parker /sys/fs/parker. One mount at a time; partitions outlive unmounts. */
+export function mountParker(k: SimKernel, path: string): void {
+  if (!k.parkerEnabled) k.fail('ENODEV', 'mount', path, 'unknown filesystem type parker: the boot kernel runs without parker_cma=');
+  if (k.mounted) k.fail('EBUSY', 'mount', path, 'the Parker control filesystem is already mounted');
+  k.tree.dir(PARKER_ROOT);
+  if (k.unmountedParker?.type === 'dir') for (const [name, entry] of k.unmountedParker.children) k.attach(PARKER_ROOT, name, entry);
+  k.unmountedParker = undefined;
+  k.mounted = true;
+  setMountLine(k, true);
+}
+
+export function umountParker(k: SimKernel, path: string): void {
+  if (!k.mounted) k.fail('EINVAL', 'umount', path, 'not mounted');
+  k.unmountedParker = k.detach('sys/fs', 'parker');
+  k.tree.dir(PARKER_ROOT);
+  k.mounted = false;
+  setMountLine(k, false);
+}
+
+const MOUNT_LINE = 'parker /sys/fs/parker parker rw,relatime 0 0';
+
+function setMountLine(k: SimKernel, mounted: boolean): void {
+  const entry: TreeEntry | undefined = k.tree.get('proc/mounts');
+  const text = entry?.type === 'file' ? (typeof entry.data === 'string' ? entry.data : new TextDecoder().decode(entry.data)) : '';
+  const lines = text.split('\n').filter((l) => l !== '' && l !== MOUNT_LINE);
+  if (mounted) lines.push(MOUNT_LINE);
+  if (entry || mounted) k.tree.file('proc/mounts', lines.length ? `${lines.join('\n')}\n` : '');
 }
 
 export function writeParker(k: SimKernel, path: string, value: string): void {
   const where = parkerPath(path);
   if (!where?.name || !where.file) k.fail('EISDIR', 'write', path);
   const p = partitionOf(k, 'write', path, where.name);
-  if (where.rest.length > 0 || READ_ONLY.has(where.file)) k.fail('EACCES', 'write', path, `${where.file} is not writable`);
+  if (where.rest.length > 0 || READ_ONLY.has(where.file)) {
+    // `echo 5 > id` (measured): EINVAL, as a read-only attribute of this filesystem answers.
+    if (where.file === 'id' || where.file === 'control_structure') k.fail('EINVAL', 'write', path, `${where.file} is not writable`);
+    k.fail('EACCES', 'write', path, `${where.file} is not writable`);
+  }
   if (!(FILES as readonly string[]).includes(where.file)) k.fail('ENOENT', 'write', path);
+  if (p.stuck) k.hang('blocked', 'write', path, p.stuck, p.name);
   const v = value.trim();
   switch (where.file) {
     case 'cpus':
@@ -126,6 +184,13 @@ export function writeParker(k: SimKernel, path: string, value: string): void {
     case 'online':
       // Any value starts the kernel: Parker has no stop value.
       if (p.online) k.fail('EBUSY', 'write', path, `${p.name} is already online`);
+      if (p.started) {
+        // Measured: a second start of a used partition, with or without a new kexec load,
+        // reset the whole machine (the control page is not reset; relocate_kernel swaps pages).
+        const reason = `a second online write to ${p.name}, whose kernel had already been started: a partition is single-use`;
+        resetMachine(k, reason);
+        k.fail('EIO', 'write', path, `${reason}; the whole machine reset`);
+      }
       startPartition(k, p, path);
       return sync(k, p);
   }
@@ -133,27 +198,27 @@ export function writeParker(k: SimKernel, path: string, value: string): void {
 
 function writeCpus(k: SimKernel, p: SimPartition, value: string, path: string): void {
   if (p.online) k.fail('EBUSY', 'write', path, `${p.name} is online`);
+  // Measured: write-once per partition; a second write, even of the same list, is EINVAL.
+  if (p.cpus.length > 0) k.fail('EINVAL', 'write', path, `${p.name}'s cpus are already set (cpus is write-once)`);
   let cpus: number[];
   try {
     cpus = parseCpuList(value);
   } catch {
     k.fail('EINVAL', 'write', path, `not a CPU list: ${JSON.stringify(value)}`);
   }
+  if (cpus.length === 0) k.fail('EINVAL', 'write', path, 'an empty CPU list');
   if (cpus.length > MAX_CPUS) k.fail('EINVAL', 'write', path, `more than ${MAX_CPUS} CPUs`);
   const owners = k.ownersOfCpus(cpus);
   for (const cpu of cpus) {
     if (!k.isPossibleCpu(cpu)) k.fail('EINVAL', 'write', path, `CPU ${cpu} does not exist`);
     const owner = owners.get(cpu);
     if (owner && owner !== p) k.fail('EINVAL', 'write', path, `CPU ${cpu} belongs to partition ${owner.name}`);
-    if (cpu === 0) k.fail('EBUSY', 'write', path, 'CPU 0 is the boot CPU and cannot be offlined');
   }
-  const kept = new Set(cpus);
-  for (const cpu of p.cpus) if (!kept.has(cpu)) onlineCpu(k, cpu);
-  // CPUs still online in the boot kernel are offlined automatically.
-  for (const cpu of cpus) offlineCpu(k, cpu);
-  const changed = [...p.cpus, ...cpus];
+  // CPUs still online in the boot kernel are offlined automatically; CPU 0 cannot go offline
+  // and is accepted silently, staying online (measured).
+  for (const cpu of cpus) if (cpu !== 0) offlineCpu(k, cpu);
   p.cpus = cpus;
-  k.syncCpuFiles(changed);
+  k.syncCpuFiles(cpus);
   sync(k, p);
 }
 
@@ -173,12 +238,11 @@ function writeMemory(k: SimKernel, p: SimPartition, value: string, path: string)
   const pool = node === null ? undefined : k.pools.get(node);
   if (!pool) {
     sync(k, p);
-    k.fail('ENOMEM', 'write', path, `node ${node} has no CMA pool (parker_cma=)`);
+    k.fail('ENOMEM', 'write', path, `node ${node} has no CMA pool (none asked for in parker_cma=, or its reservation failed at boot)`);
   }
   const range = allocate(pool, bytes);
   if (!range) {
-    const dir = `sys/kernel/mm/cma/${pool.name}`;
-    k.put(`${dir}/alloc_pages_fail`, Number(k.text(`${dir}/alloc_pages_fail`) ?? 0) + bytes / PAGE);
+    countFailedAllocation(k, pool, bytes / PAGE);
     sync(k, p);
     k.fail('ENOMEM', 'write', path, `no contiguous ${formatSize(bytes)} free in ${pool.name}`);
   }
@@ -205,7 +269,13 @@ function bindDevice(k: SimKernel, p: SimPartition, value: string, path: string):
   if (owner) k.fail('EBUSY', 'write', path, `${address} belongs to partition ${owner.name}`);
   if (k.text(`${dir}/enable`) !== '1') k.fail('EBUSY', 'write', path, `${address} is not enabled in the boot kernel`);
   if (p.devices.length >= MAX_DEVICES) k.fail('ENOSPC', 'write', path, `at most ${MAX_DEVICES} devices`);
-  unbindDriver(k, address);
+  if (!k.tree.get(`${dir}/driver`)) {
+    // Measured: enabled with no driver, the kernel dereferences the missing driver. The
+    // writer is killed and the partition's mutex stays held.
+    p.stuck = `a bind of ${address} (enabled, no driver) oopsed while holding ${p.name}'s mutex`;
+    k.hang('killed', 'write', path, `NULL pointer dereference binding ${address}: it is enabled but has no driver`, p.name);
+  }
+  detachForPartition(k, address);
   p.devices = [...p.devices, address].sort();
   k.tree.dir(`${PARKER_ROOT}/${p.name}/devices/${address}`);
 }
@@ -218,5 +288,5 @@ function unbindDevice(k: SimKernel, p: SimPartition, value: string, path: string
   if (k.text(`${dir}/enable`) === '1') k.fail('EBUSY', 'write', path, `${address} is enabled`);
   p.devices = p.devices.filter((d) => d !== address);
   k.tree.remove(`${PARKER_ROOT}/${p.name}/devices/${address}`);
-  probeDevice(k, address, path);
+  releaseDevice(k, address, path);
 }

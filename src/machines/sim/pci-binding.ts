@@ -55,10 +55,29 @@ export function addPciControlFiles(k: SimKernel): void {
   }
 }
 
+/**
+ * A device handed to a partition (measured on the real kernel): it leaves its driver (`enable`
+ * reads 0, its block device goes away) but its `driver` link, and the driver's link back,
+ * still name the old driver. Ownership shows in `enable` and the partition's `devices/`.
+ */
+export function detachForPartition(k: SimKernel, address: string): void {
+  const dir = k.deviceDir(address);
+  if (!dir) return;
+  k.put(`${dir}/enable`, 0);
+}
+
+/** A device a partition gave back: the boot kernel probes it again (stale links replaced). */
+export function releaseDevice(k: SimKernel, address: string, path: string): void {
+  unbindDriver(k, address);
+  probeDevice(k, address, path);
+}
+
 /** What the boot kernel binds when it probes a device: its override, else its usual driver. */
 export function probeDevice(k: SimKernel, address: string, path: string): void {
   const dir = k.deviceDir(address);
   if (!dir) k.fail('ENODEV', 'write', path, `no PCI device ${address}`);
+  const owner = k.ownerOfDevice(address);
+  if (owner) k.fail('EBUSY', 'write', path, `${address} belongs to partition ${owner.name}`);
   if (k.tree.get(`${dir}/driver`)) return;
   const override = k.text(`${dir}/driver_override`);
   const driver = override && override !== '(null)' ? override : k.defaultDriver.get(address);

@@ -4,13 +4,15 @@ import type { SimKernel } from './sim-kernel.js';
 import { setCpuOnline } from './cpu-hotplug.js';
 import { writeMemoryBlock } from './memory-hotplug.js';
 import { writePci } from './pci-binding.js';
-import { mkdirParker, parkerPath, readParker, rmdirParker, writeParker } from './parker-fs.js';
+import { mkdirParker, mountParker, parkerPath, readParker, rmdirParker, umountParker, writeParker } from './parker-fs.js';
 
 /** One change to the simulated kernel, as the store logs it. */
 export type SimOp =
   | { op: 'write'; path: string; value: string }
   | { op: 'mkdir'; path: string }
-  | { op: 'rmdir'; path: string };
+  | { op: 'rmdir'; path: string }
+  | { op: 'mount'; path: string }
+  | { op: 'umount'; path: string };
 
 const CPU_ONLINE = /^sys\/devices\/system\/cpu\/cpu(\d+)\/online$/;
 const MEMORY_BLOCK = /^sys\/devices\/system\/memory\/memory(\d+)\/(state|online)$/;
@@ -18,6 +20,10 @@ const MEMORY_BLOCK = /^sys\/devices\/system\/memory\/memory(\d+)\/(state|online)
 /** Applies one change with the kernel's rules; throws the kernel's errno. */
 export function applyOp(k: SimKernel, op: SimOp): void {
   k.checkAlive(op.op, op.path);
+  if (op.op === 'mount' || op.op === 'umount') {
+    if (op.path !== 'sys/fs/parker') k.fail('EPERM', op.op, op.path, 'the simulator mounts only the Parker control filesystem at sys/fs/parker');
+    return op.op === 'mount' ? mountParker(k, op.path) : umountParker(k, op.path);
+  }
   if (op.op === 'mkdir') {
     if (!parkerPath(op.path)) k.fail(k.tree.get(op.path) ? 'EEXIST' : 'EPERM', 'mkdir', op.path, 'sysfs directories are made by the kernel');
     if (!k.tree.get('sys/fs/parker')) k.fail('ENOENT', 'mkdir', op.path, 'the Parker control filesystem is not mounted');
@@ -86,6 +92,15 @@ export class SimFs implements KernelFs {
 
   rmdir(path: string): void {
     this.change({ op: 'rmdir', path });
+  }
+
+  /** `mount -t parker parker /PATH` (the simulator's own control: KernelFs has no mount). */
+  mount(path: string): void {
+    this.change({ op: 'mount', path });
+  }
+
+  umount(path: string): void {
+    this.change({ op: 'umount', path });
   }
 
   list(path: string): string[] {

@@ -6,6 +6,7 @@ import type { Topology } from '../../topology/model.js';
 import type { FileTree, TreeEntry } from '../file-tree.js';
 import { KernelError, type Errno } from '../kernel-error.js';
 import type { LoadedImage, SimEvent, SimPartition } from './sim-state.js';
+import { SimHangError } from './sim-hang.js';
 
 /** A CMA pool of one node: a fixed range and the ranges handed out of it. */
 export interface CmaPool {
@@ -77,6 +78,16 @@ export class SimKernel {
   readonly events: SimEvent[] = [];
   kexec: LoadedImage | null = null;
   crash: Crash | null = null;
+  /** Whether the boot kernel runs Parker (it reserved at least one pool): the filesystem type exists. */
+  parkerEnabled = false;
+  /** Whether the control filesystem is mounted at sys/fs/parker (a booted sim mounts it). */
+  mounted = false;
+  /** The partition directories while the control filesystem is unmounted: the kernel keeps them. */
+  unmountedParker: TreeEntry | undefined;
+  /** The boot kernel's own log lines that concern Parker (CMA reservations), oldest first. */
+  readonly bootLog: string[] = [];
+  /** Application kernels started since the machine booted: the seed of their KASLR choices. */
+  starts = 0;
   /** Simulated time in ms since the machine was created. */
   clock = 0;
   private hardwareIndex: HardwareIndex | null = null;
@@ -93,6 +104,15 @@ export class SimKernel {
 
   fail(errno: Errno, op: string, path: string, detail?: string): never {
     throw new KernelError(errno, op, path, detail);
+  }
+
+  /**
+   * The caller would never get an answer (a blocked read, a writer killed by an oops): an
+   * error event, then a SimHangError the caller cannot mistake for an errno.
+   */
+  hang(kind: SimHangError['kind'], op: string, path: string, reason: string, kernel?: string): never {
+    this.event('error', `${op} ${path} ${kind === 'blocked' ? 'blocked in the kernel' : 'oopsed the boot kernel and its writer was killed'}: ${reason}`, kernel ? { kernel } : {});
+    throw new SimHangError(kind, op, path, reason);
   }
 
   /** Refuses everything once the machine has crashed, as a dead machine would. */

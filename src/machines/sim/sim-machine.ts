@@ -14,11 +14,12 @@ import { SimKernel } from './sim-kernel.js';
 import { SimFs, applyOp } from './sim-fs.js';
 import { SimStore, type SimLogEntry, type SimMeta } from './sim-store.js';
 import type { SimSource } from './sim-state.js';
-import { cmaPoolsFor, syncCmaFiles } from './cma-pools.js';
+import { kernelImageRanges, reserveCmaPools, syncCmaFiles, syncPoolSizes } from './cma-pools.js';
 import { loadImage, readImage, unloadImage } from './kexec.js';
 import { inject, powerOff, type Injection } from './app-kernel.js';
 import { makeTestBzImage } from './bzimage.js';
 import { addPciControlFiles } from './pci-binding.js';
+import { mountParker } from './parker-fs.js';
 import type { HardwareRecord } from '../../topology/hardware-topology.js';
 
 /** The image and initrd every new simulated machine has in its own /boot. */
@@ -42,6 +43,11 @@ export interface SimMachine extends Machine, HardwareRecord {
   readonly meta: SimMeta;
   powerOff(partition: string): void;
   inject(partition: string, what: Injection): void;
+  /** `mount -t parker parker /sys/fs/parker` and `umount /sys/fs/parker`: KernelFs has no mount. */
+  mount(): void;
+  umount(): void;
+  /** The boot kernel's log lines about Parker's pools ("cma: Reserved 1024 MiB at ..."). */
+  bootLog(): string[];
   close(): void;
 }
 
@@ -92,12 +98,24 @@ function baseTree(meta: SimMeta, store: SimStore | null, archive: Uint8Array | n
 function buildKernel(meta: SimMeta, tree: FileTree): SimKernel {
   const hardware = discover(readOnlyMachine(new TreeFs(tree), 'sim', describeSource(meta.source), 'x86_64'));
   const kernel = new SimKernel(tree, hardware, meta.cmdline);
-  for (const pool of cmaPoolsFor(meta.cmdline, hardware)) {
+  // The pools are the ones this boot kernel reserves, never the ones a source tree showed.
+  const cma = tree.get('sys/kernel/mm/cma');
+  if (cma?.type === 'dir') for (const name of [...cma.children.keys()]) if (name.startsWith('parker')) cma.children.delete(name);
+  const iomem = tree.get('proc/iomem');
+  const iomemText = iomem?.type === 'file' ? (typeof iomem.data === 'string' ? iomem.data : new TextDecoder().decode(iomem.data)) : null;
+  const reservation = reserveCmaPools(meta.cmdline, hardware, kernelImageRanges(iomemText));
+  kernel.bootLog.push(...reservation.log);
+  for (const pool of reservation.pools) {
     kernel.pools.set(pool.node, pool);
     syncCmaFiles(kernel, pool, 0, 0);
   }
-  // A Parker boot kernel with pools mounts its control filesystem; without parker_cma= Parker is off.
-  if (kernel.pools.size > 0) tree.dir('sys/fs/parker');
+  syncPoolSizes(kernel);
+  // A Parker boot kernel with pools has the control filesystem, mounted by its init as on the
+  // lab machines; without parker_cma= (or with no pool reserved) Parker is off.
+  if (kernel.pools.size > 0) {
+    kernel.parkerEnabled = true;
+    mountParker(kernel, 'boot');
+  }
   kernel.put('sys/kernel/kexec_loaded', 0);
   addPciControlFiles(kernel);
   kernel.syncCpuFiles();
@@ -154,6 +172,7 @@ function assemble(meta: SimMeta, kernel: SimKernel, store: SimStore | null): Sim
       unloadImage(kernel);
     },
     loaded: () => kernel.kexec !== null,
+    // kexec_load places the image where the window says: one segment, where the kernel lies.
   };
   const clock: MachineClock = {
     now: () => kernel.clock,
@@ -162,11 +181,12 @@ function assemble(meta: SimMeta, kernel: SimKernel, store: SimStore | null): Sim
       kernel.clock += ms;
     },
   };
+  const simFs = new SimFs(kernel, log);
   return {
     kind: 'sim',
     description: describeSource(meta.source),
     arch: 'x86_64',
-    fs: new SimFs(kernel, log),
+    fs: simFs,
     kexec,
     clock,
     kernel,
@@ -199,6 +219,9 @@ function assemble(meta: SimMeta, kernel: SimKernel, store: SimStore | null): Sim
       log({ op: 'inject', partition: name, what });
       inject(kernel, p, what);
     },
+    mount: () => simFs.mount('sys/fs/parker'),
+    umount: () => simFs.umount('sys/fs/parker'),
+    bootLog: () => [...kernel.bootLog],
     close: () => store?.close(),
   };
 }

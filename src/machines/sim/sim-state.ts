@@ -25,6 +25,15 @@ export interface SimPartition {
   onlineAt: number | null;
   /** Its effective command line while running. */
   cmdline: string | null;
+  /** Whether `online` was ever written: a partition is single-use (a second start resets the machine). */
+  started: boolean;
+  /**
+   * Set when the partition's mutex is held for good (a `bind` that oopsed): every later
+   * operation on its files blocks. The reason, for the events.
+   */
+  stuck: string | null;
+  /** The application kernel reached userspace (its console printed the init line). */
+  ready: boolean;
 }
 
 export interface LoadedImage {
