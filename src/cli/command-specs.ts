@@ -219,6 +219,15 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
     ],
   },
   {
+    name: 'completion',
+    summary: 'print a shell completion script (commands, flags, layout files and kernel names)',
+    args: [{ name: 'shell', description: 'bash, zsh or fish', optional: true }],
+    flags: [{ flags: '--kernels', description: "list the kernel names to complete (the applied layout's and the partitions'), one a line" }],
+    machineFlags: true,
+    exit: [[0, 'printed'], [2, 'usage: an unknown shell']],
+    notes: 'bash: `source <(parker completion bash)`, or save it as /etc/bash_completion.d/parker. zsh: save `parker completion zsh` as _parker on $fpath. fish: `parker completion fish > ~/.config/fish/completions/parker.fish`.',
+  },
+  {
     name: 'schema',
     summary: 'print the JSON Schema of the layout YAML, for editors and CI',
     output: ['json'],

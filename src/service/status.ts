@@ -91,3 +91,10 @@ export function kernelStatusOf(machine: Machine, stateDir: string, name: string,
   };
 }
 export type KernelStatusReport = ReturnType<typeof kernelStatusOf>;
+
+/** The kernel names worth completing: the applied layout's and the partitions', sorted. */
+export function kernelNames(machine: Machine, stateDir: string): string[] {
+  const applied = loadApplied(stateDir, machine.description)?.layout.spec.kernels.map((k) => k.name) ?? [];
+  const partitions = machine.crashed?.() ? [] : interfaceFor(machine.fs).readPartitions(machine.fs).map((p) => p.name);
+  return [...new Set([...applied, ...partitions])].sort();
+}
