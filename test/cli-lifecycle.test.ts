@@ -45,8 +45,8 @@ describe('the kernel lifecycle through the CLI, on the default simulated server'
     const r = await runCli('apply', 'examples/default.yaml');
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('ok [1/23] db: mkdir sys/fs/parker/db');
-    expect(r.stdout).toContain('done: 23 steps\n');
+    expect(r.stdout).toContain('ok [1/24] db: mkdir sys/fs/parker/db');
+    expect(r.stdout).toContain('done: 24 steps\n');
   });
 
   test('status -o json shows three online kernels of the layout, nothing unfinished', async () => {
@@ -101,7 +101,7 @@ describe('the kernel lifecycle through the CLI, on the default simulated server'
     const r = await runCli('start', 'db');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/1\. rmdir sys\/fs\/parker\/db\b[^\n]*\n\s+2\. mkdir sys\/fs\/parker\/db\b/);
-    expect(r.stdout).toContain('done: 8 steps');
+    expect(r.stdout).toContain('done: 9 steps');
     const db = (await status()).partitions.find((p) => p.name === 'db')!;
     expect([db.state, db.online]).toEqual(['online', true]);
   });
@@ -175,9 +175,9 @@ describe('the kernel lifecycle through the CLI, on the default simulated server'
     expect(data.schema).toBe('parker.apply/v1');
     expect(data.outcome).toBe('applied');
     expect(data.result.outcome).toBe('applied');
-    expect(data.result.stepsRun).toBe(23);
-    expect(data.plan.steps).toHaveLength(23);
-    expect(r.stderr).toContain('ok [23/23] batch: wait until sys/fs/parker/batch/online = 1');
+    expect(data.result.stepsRun).toBe(24);
+    expect(data.plan.steps).toHaveLength(24);
+    expect(r.stderr).toContain('ok [24/24] batch: wait until sys/fs/parker/batch/online = 1');
     expect((await status()).partitions.filter((p) => p.online).map((p) => p.name)).toEqual(['batch', 'db', 'web']);
   });
 

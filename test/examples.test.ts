@@ -4,7 +4,7 @@ import { formatDiagnostic, loadSpec } from '../src/spec/load-spec.js';
 
 const DIR = new URL('../examples/', import.meta.url);
 const read = (name: string) => fs.readFileSync(new URL(name, DIR), 'utf8');
-const GOOD = ['default.yaml', 'profile-balanced.yaml', 'profile-latency.yaml', 'profile-throughput.yaml'];
+const GOOD = ['default.yaml', 'tradeoff-spread.yaml', 'profile-balanced.yaml', 'profile-latency.yaml', 'profile-throughput.yaml'];
 
 test('the examples are the documented ones', () => {
   expect(fs.readdirSync(DIR).sort()).toEqual([...GOOD, 'wrong.yaml'].sort());
@@ -32,8 +32,8 @@ test('default.yaml: one kernel per profile, memory within the 48G pools', () => 
   expect(spec?.boot).toEqual({ cpus: '0-7,128-135', devices: ['0000:01:00.0', '0000:00:02.0'], cmdline: '' });
   expect(spec?.kernels.map((k) => [k.name, k.profile, k.cpus, k.memory])).toEqual([
     ['db', 'latency', { count: 32, placement: 'nodes', nodes: [1], granularity: 'core' }, '32G'],
-    ['web', 'throughput', { count: 48, placement: 'spread', nodes: [2, 3], granularity: 'core' }, '40G'],
-    ['batch', 'balanced', '8-31,136-159', '16G'],
+    ['web', 'throughput', { count: 48, placement: 'packed', granularity: 'core' }, '40G'],
+    ['batch', 'balanced', '96-127,224-255', '16G'],
   ]);
   expect(spec?.kernels.every((k) => k.stop !== undefined && k.image === '/boot/vmlinuz-parker')).toBe(true);
 });

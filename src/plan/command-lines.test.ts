@@ -24,7 +24,8 @@ describe('buildCommandLines: application kernels', () => {
     const { cmdlines, diagnostics } = build(spec, 'root=/dev/sda2 console=ttyS0,115200 split_lock_detect=fatal mitigations=auto,nosmt');
     expect(cmdlines.map((c) => c.text)).toEqual([
       `${HEAD} console=ttyS1,115200 ${HAZARDS} split_lock_detect=fatal mitigations=auto,nosmt quiet`,
-      `${HEAD} console=ttyS2,115200 ${HAZARDS} split_lock_detect=fatal mitigations=auto,nosmt nohz_full=1-3 rcu_nocbs=1-3 irqaffinity=0 skew_tick=1`,
+      // db's CPUs 2, 3, 6, 7 are its 0-3; CPU 2's sibling 6 is its 2: the housekeeping core is 0,2.
+      `${HEAD} console=ttyS2,115200 ${HAZARDS} split_lock_detect=fatal mitigations=auto,nosmt nohz_full=1,3 rcu_nocbs=1,3 irqaffinity=0,2 skew_tick=1`,
     ]);
     expect(cmdlines.map((c) => c.console)).toEqual(['ttyS1', 'ttyS2']);
     expect(diagnostics).toEqual([]);

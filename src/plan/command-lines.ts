@@ -5,7 +5,7 @@ import { buildBootCmdline, effectiveBootItems } from './boot-cmdline.js';
 import { END_OF_KERNEL_PARAMS, hasUnbalancedQuote, parseCmdline, renderCmdline, renderItem, sameKey } from './cmdline-params.js';
 import type { CmdlineItem } from './cmdline-params.js';
 import { hazardParams } from './hazard-params.js';
-import { profileParams } from './profiles.js';
+import { housekeepingCpus, profileParams } from './profiles.js';
 import type { BootCmdline, CmdlineParam, KernelCmdline, Placement } from './resolved-layout.js';
 import { CONSOLE_BAUD, serialPortsOf } from './serial-ports.js';
 
@@ -33,9 +33,12 @@ export function buildCommandLines(spec: LayoutSpec, placement: Placement, topolo
   const bootItems = effectiveBootItems(topology.kernel.cmdline, spec.boot.cmdline);
   const consoles = assignConsoles(spec, bootItems);
   const hazards = hazardParams(bootItems);
+  const siblings = new Map<number, readonly number[]>();
+  for (const core of topology.cores) for (const cpu of core.cpus) siblings.set(cpu, core.cpus);
   const cmdlines = spec.kernels.map((kernel, index) => {
-    const cpuCount = (placement.kernels.find((k) => k.index === index) ?? placement.kernels.find((k) => k.name === kernel.name))?.cpus.length ?? 0;
-    return kernelCmdline(kernel, index, consoles[index]!, hazards, cpuCount, terms, diagnostics);
+    const cpus = (placement.kernels.find((k) => k.index === index) ?? placement.kernels.find((k) => k.name === kernel.name))?.cpus ?? [];
+    const housekeeping = kernel.profile === 'latency' ? housekeepingCpus(cpus, (cpu) => siblings.get(cpu) ?? null) : [0];
+    return kernelCmdline(kernel, index, consoles[index]!, hazards, new Set(cpus).size, housekeeping, terms, diagnostics);
   });
   const boot = buildBootCmdline(spec, placement, topology);
   return { cmdlines, boot: boot.boot, diagnostics: [...diagnostics, ...boot.diagnostics] };
@@ -72,11 +75,20 @@ function assignConsoles(spec: LayoutSpec, bootItems: readonly CmdlineItem[]): Co
   });
 }
 
-function kernelCmdline(kernel: KernelSpec, index: number, console: ConsoleChoice, hazards: readonly CmdlineParam[], cpuCount: number, terms: CmdlineTerms, out: Diagnostic[]): KernelCmdline {
+function kernelCmdline(
+  kernel: KernelSpec,
+  index: number,
+  console: ConsoleChoice,
+  hazards: readonly CmdlineParam[],
+  cpuCount: number,
+  housekeeping: readonly number[],
+  terms: CmdlineTerms,
+  out: Diagnostic[],
+): KernelCmdline {
   const path = ['kernels', index, 'cmdline'];
   const params: CmdlineParam[] = terms.params.map((p) => ({ ...p }));
   if (console.generate) params.push({ key: 'console', value: `${console.port},${CONSOLE_BAUD}`, source: 'console', reason: 'H17' });
-  params.push(...hazards, ...profileParams(kernel.profile, cpuCount));
+  params.push(...hazards, ...profileParams(kernel.profile, cpuCount, housekeeping));
 
   if (hasUnbalancedQuote(kernel.cmdline)) {
     out.push({

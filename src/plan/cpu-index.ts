@@ -183,6 +183,17 @@ export class FreeCpus {
     return out.sort((a, b) => a - b);
   }
 
+  /** The lowest free CPU a request of this granularity could take from a group, or Infinity. */
+  firstUsableCpu(group: number, granularity: Granularity): number {
+    let first = Infinity;
+    for (const coreIndex of this.index.groups[group]!.cores) {
+      const core = this.index.cores[coreIndex]!;
+      if (granularity === 'core' && !this.isWholeCoreFree(coreIndex)) continue;
+      for (const cpu of core.cpus) if (this.free[cpu] === 1 && cpu < first) first = cpu;
+    }
+    return first;
+  }
+
   /**
    * Takes `amount` CPUs from one group and returns them. Whole free cores come first (lowest
    * CPUs first); with thread granularity the rest comes from cores already split (fragmented

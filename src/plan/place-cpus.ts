@@ -19,17 +19,25 @@ export type CpuStrategy = 'topology' | 'first-fit';
 
 export type CpuOutcome = { cpus: number[]; diagnostics: Diagnostic[] };
 
+/** What the layout so far makes a kernel's choices cost, beyond its own nodes and LLCs. */
+export interface PlacementCosts {
+  /** Score of taking the memory from a node (its remote devices), or null when its local device selectors cannot be met there. */
+  memoryCost?: (node: number) => number | null;
+  /** Score the kernel adds by using a group: the kernels already on its LLC, weighed by profile. */
+  groupExtra?: (group: number) => number;
+}
+
 interface Who {
   name: string;
   index: number;
 }
 
 /**
- * CPUs for one count-based kernel, taken from `free` (which this updates). The list comes
- * back ordered: first a CPU of the node the memory should come from, then the rest ascending.
- * On failure the list is empty and a diagnostic says why and what to change.
+ * CPUs for one count-based kernel, taken from `free` (which this updates), ascending: the
+ * lowest CPU's node gives the memory. On failure the list is empty and a diagnostic says why
+ * and what to change.
  */
-export function placeCountedCpus(who: Who, request: CountRequest, free: FreeCpus, strategy: CpuStrategy, deviceNodes: ReadonlySet<number> | null = null): CpuOutcome {
+export function placeCountedCpus(who: Who, request: CountRequest, free: FreeCpus, strategy: CpuStrategy, costs: PlacementCosts = {}): CpuOutcome {
   const index = free.index;
   const path = ['kernels', who.index, 'cpus'];
   const fail = (d: Omit<Diagnostic, 'severity' | 'kernels'>): CpuOutcome => ({ cpus: [], diagnostics: [{ severity: 'error', kernels: [who.name], ...d }] });
@@ -74,7 +82,7 @@ export function placeCountedCpus(who: Who, request: CountRequest, free: FreeCpus
     for (const group of index.groupsOfNode.get(node)!) {
       const capacity = free.capacity(group, request.granularity);
       if (capacity === 0) continue;
-      candidates.push({ group, node, capacity });
+      candidates.push({ group, node, capacity, extra: costs.groupExtra?.(group) ?? 0});
       available += capacity;
     }
   }
@@ -82,19 +90,14 @@ export function placeCountedCpus(who: Who, request: CountRequest, free: FreeCpus
 
   if (strategy === 'first-fit') return { cpus: firstFitCpus(free, request.count), diagnostics: [] };
 
-  // Local devices: a packed kernel goes where its devices are, when those nodes can hold it.
-  const serving = request.nodes === undefined && deviceNodes !== null && deviceNodes.size > 0 ? deviceNodes : null;
-  let usable = candidates;
-  if (serving && request.placement === 'packed') {
-    const near = candidates.filter((c) => serving.has(c.node));
-    if (near.reduce((sum, c) => sum + c.capacity, 0) >= request.count) usable = near;
-  }
-
+  // The memory node's devices (and local selectors) weigh in; when no node can meet the local
+  // selectors, the CPUs are placed without them and the selectors report it.
   const rank = request.placement === 'nodes' || request.nodes !== undefined ? (node: number) => allowed.indexOf(node) : () => 0;
+  const firstCpu = (group: number) => free.firstUsableCpu(group, request.granularity);
   const takes: GroupTake[] | null =
     request.placement === 'spread'
-      ? spreadOverNodes(usable, request.count, unit, request.nodes ?? [...new Set(usable.map((c) => c.node))])
-      : packIntoGroups(usable, request.count, rank);
+      ? spreadOverNodes(candidates, request.count, unit, request.nodes ?? [...new Set(candidates.map((c) => c.node))])
+      : (packIntoGroups(candidates, request.count, { rank, unit, memoryCost: costs.memoryCost, firstCpu }) ?? packIntoGroups(candidates, request.count, { rank, unit, firstCpu }));
   const chosen: number[] = [];
   for (const take of takes ?? []) chosen.push(...free.takeFromGroup(take.group, take.amount, request.granularity));
   // Cores of unequal sizes can leave a group short of an exact amount: top up from the other allowed groups.

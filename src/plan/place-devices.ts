@@ -46,6 +46,7 @@ export class DevicePool {
   private readonly owner = new Map<string, number>();
   private readonly bootKept: Set<string>;
   private readonly groups: GroupIndex;
+  private readonly deviceNode = new Map<string, number | null>();
 
   constructor(
     private readonly spec: LayoutSpec,
@@ -54,6 +55,7 @@ export class DevicePool {
   ) {
     this.kernels = spec.kernels.map(() => []);
     this.groups = new GroupIndex(topology.pci);
+    for (const d of topology.pci) this.deviceNode.set(d.address, d.node);
     this.bootKept = new Set<string>(options.bootDependencies?.keys() ?? []);
     for (const [j, text] of spec.boot.devices.entries()) {
       const address = this.normalize(text, ['boot', 'devices', j], 'boot');
@@ -72,19 +74,32 @@ export class DevicePool {
   }
 
   /**
-   * Nodes on which kernel `i`'s local selectors could all be met now, or null when it has none
-   * (or locality is ignored): placement puts such a kernel's memory on one of them.
+   * What taking kernel `i`'s memory from `node` would cost in devices: the number of its devices
+   * (named, or picked by its selectors now) that would be on another node, or null when its
+   * local selectors cannot all be met there. Null for every node means the kernel has no
+   * device to place by (or locality is ignored).
    */
-  nodesServing(i: number): Set<number> | null {
-    const selectors = this.selectorsOf(i).filter(({ request }) => request.local && this.options.localityAware);
-    if (selectors.length === 0) return null;
-    const nodes = new Set<number>();
-    const candidateNodes = new Set(this.topology.pci.map((d) => d.node).filter((n): n is number => n !== null));
-    for (const node of candidateNodes) {
-      const owner = new TentativeOwners(this.owner);
-      if (selectors.every(({ request }) => this.pick(i, request, node, owner).length === request.count)) nodes.add(node);
+  remoteDevicesIf(i: number, node: number): number | null {
+    if (!this.options.localityAware) return 0;
+    const owner = new TentativeOwners(this.owner);
+    let remote = 0;
+    for (const { request } of this.selectorsOf(i)) {
+      const picked = this.pick(i, request, node, owner);
+      if (request.local && picked.length < request.count) return null;
+      remote += picked.filter((a) => this.isRemote(a, node)).length;
     }
-    return nodes;
+    for (const address of this.kernels[i]!) if (this.isRemote(address, node)) remote++;
+    return remote;
+  }
+
+  /** Whether kernel `i` has devices whose place depends on its memory node. */
+  hasDevices(i: number): boolean {
+    return this.options.localityAware && this.spec.kernels[i]!.devices.length > 0;
+  }
+
+  private isRemote(address: string, node: number): boolean {
+    const n = this.deviceNode.get(address);
+    return n !== undefined && n !== null && n !== node;
   }
 
   /** Runs kernel `i`'s selectors for its memory node (null: unknown). */
@@ -115,11 +130,20 @@ export class DevicePool {
     return this.spec.kernels[i]!.devices.flatMap((request, j) => (isSelector(request) ? [{ request, j }] : []));
   }
 
-  /** Picks for one selector and records the picks in `owner`. */
+  /**
+   * Picks for one selector and records the picks in `owner`: devices on the memory node first
+   * (only those when local), then, for `local: false`, the others.
+   */
   private pick(i: number, request: Selector, memoryNode: number | null, owner: Owners): string[] {
     const local = request.local && this.options.localityAware;
-    const candidates = this.topology.pci.filter((d) => this.eligible(d, i, request, owner) && (!local || (memoryNode !== null && d.node === memoryNode)));
-    const picked = pickWholeGroupsFirst(candidates, request.count, this.groups);
+    const eligible = this.topology.pci.filter((d) => this.eligible(d, i, request, owner));
+    const near = eligible.filter((d) => memoryNode !== null && d.node === memoryNode);
+    let picked = pickWholeGroupsFirst(this.options.localityAware ? near : eligible, request.count, this.groups);
+    if (!local && this.options.localityAware && picked.length < request.count) {
+      const taken = new Set(picked);
+      const far = eligible.filter((d) => !taken.has(d.address) && !near.includes(d));
+      picked = [...picked, ...pickWholeGroupsFirst(far, request.count - picked.length, this.groups)].sort(comparePciAddresses);
+    }
     for (const address of picked) owner.set(address, i);
     return picked;
   }

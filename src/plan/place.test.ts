@@ -61,8 +61,13 @@ describe('packed (whole cores)', () => {
   it('spans the fewest nodes and LLCs when no node holds it, first CPU on the node with most CPUs', () => {
     const { placement } = placeOn([{ name: 'a', cpus: { count: 10 } }]);
     expect(placement.kernels[0]).toMatchObject({ cpus: [1, 2, 3, 4, 5, 9, 10, 11, 12, 13], memoryNode: 0, quality: { nodes: [0, 1], llcs: [0, 1, 2] } });
-    // 10 CPUs fit in 2 nodes and 3 LLCs at best on this machine.
-    expect(placement.score).toBe(0);
+    // 10 CPUs fit in 2 nodes and 3 LLCs at best on this machine, and at best 2 of them (beyond
+    // a node of 8) reach the memory remotely. Node 0 has only 6 free CPUs (CPU 0's core is the
+    // boot kernel's) and holds the lowest CPUs, so its memory is there: 4 remote CPUs, 2 more
+    // than must be (+2 x 2). Putting 8 on node 1 would not help: the lowest CPU would still be
+    // node 0's, with 8 CPUs remote.
+    expect(placement.kernels[0]!.quality.remoteMemoryCpus).toBe(4);
+    expect(placement.score).toBe(4);
   });
 
   it('places kernels in spec order around what the earlier ones took', () => {
@@ -106,8 +111,9 @@ describe('spread and nodes', () => {
   it('spread: equal shares on every node with free cores, each packed into its LLCs', () => {
     const { placement } = placeOn([{ name: 's', cpus: { count: 8, placement: 'spread' } }]);
     expect(placement.kernels[0]).toMatchObject({ cpus: [2, 3, 4, 5, 10, 11, 12, 13], memoryNode: 0, quality: { nodes: [0, 1], llcs: [1, 2] } });
-    // 8 CPUs need 1 node and 2 LLCs at best: spread pays for its second node.
-    expect(placement.score).toBe(100);
+    // 8 CPUs need 1 node and 2 LLCs at best: spread pays for its second node (+100) and for
+    // the 4 CPUs that reach the memory on node 0 from node 1 (+4 x 2).
+    expect(placement.score).toBe(108);
   });
 
   it('spread over listed nodes: memory from the node of the lowest CPU (the kernel keeps a CPU mask)', () => {

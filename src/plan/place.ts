@@ -6,7 +6,7 @@ import { CpuIndex, FreeCpus } from './cpu-index.js';
 import { parseCpuList } from '../units/cpulist.js';
 import { placeBootCount, placeCountedCpus, type CpuStrategy } from './place-cpus.js';
 import { DevicePool } from './place-devices.js';
-import { PlacementScorer } from './placement-score.js';
+import { PlacementScorer, SCORE_WEIGHTS, sharedLlcWeight } from './placement-score.js';
 import type { KernelPlacement, Placement } from './resolved-layout.js';
 
 export interface PlaceOptions {
@@ -53,14 +53,33 @@ export function place(spec: LayoutSpec, topology: Topology, options: PlaceOption
   free.take(zeroCore === null ? [0] : index.cores[zeroCore]!.cpus);
 
   // 3. Count-based kernels, in spec order, among what is left; each kernel's device selectors
-  // run once its memory node is known, and a kernel asking for local devices goes where they are.
+  // run once its memory node is known. What a choice costs counts the kernel's devices (by the
+  // node its memory would come from) and the kernels already on each LLC (by profile).
   const pool = new DevicePool(spec, topology, { localityAware: strategy === 'topology', bootDependencies: options.bootDependencies });
+  const owners = new LlcOwners(index);
+  owners.add(bootCpus ?? [], -1);
+  owners.add(zeroCore === null ? [0] : index.cores[zeroCore]!.cpus, -1);
+  kernelCpus.forEach((cpus, i) => owners.add(cpus, i));
+  const weightOf = (i: number) => (i < 0 ? 0 : sharedLlcWeight(spec.kernels[i]!.profile));
   const memoryNodes: (number | null)[] = [];
   spec.kernels.forEach((kernel, i) => {
     if (typeof kernel.cpus !== 'string') {
-      const outcome = placeCountedCpus({ name: kernel.name, index: i }, kernel.cpus, free, strategy, pool.nodesServing(i));
+      const costs =
+        strategy === 'topology'
+          ? {
+              memoryCost: pool.hasDevices(i)
+                ? (node: number) => {
+                    const remote = pool.remoteDevicesIf(i, node);
+                    return remote === null ? null : SCORE_WEIGHTS.remoteDevice * remote;
+                  }
+                : undefined,
+              groupExtra: (group: number) => owners.extraFor(group, i, weightOf),
+            }
+          : {};
+      const outcome = placeCountedCpus({ name: kernel.name, index: i }, kernel.cpus, free, strategy, costs);
       diagnostics.push(...outcome.diagnostics);
       kernelCpus[i] = outcome.cpus;
+      owners.add(outcome.cpus, i);
     }
     // The kernel keeps `cpus` as a CPU mask: the "first CPU" whose node gives the memory is the
     // lowest-numbered one, whatever order the list was written in.
@@ -78,6 +97,7 @@ export function place(spec: LayoutSpec, topology: Topology, options: PlaceOption
   const devices = pool.result();
   diagnostics.push(...devices.diagnostics);
 
+  const neighbours = scorer.llcNeighbours(kernelCpus.map((cpus) => ({ cpus })), bootCpus);
   const kernels = spec.kernels.map((kernel, i): KernelPlacement => {
     const cpus = kernelCpus[i]!;
     const kernelDevices = devices.kernels[i]!;
@@ -89,14 +109,44 @@ export function place(spec: LayoutSpec, topology: Topology, options: PlaceOption
       memoryBytes: memorySize(kernel.memory, ['kernels', i, 'memory'], kernel.name, diagnostics),
       memoryNode,
       devices: kernelDevices,
-      quality: scorer.quality(cpus, kernelDevices, memoryNode),
+      quality: { ...scorer.quality(cpus, kernelDevices, memoryNode), sharedLlcs: neighbours[i]! },
     };
   });
+  const score = scorer.layoutScore(kernels.map((k, i) => ({ ...k, profile: spec.kernels[i]!.profile })));
 
   return {
-    placement: { boot: { cpus: bootCpus, devices: devices.boot }, kernels, score: scorer.layoutScore(kernels) },
+    placement: { boot: { cpus: bootCpus, devices: devices.boot }, kernels, score },
     diagnostics,
   };
+}
+
+/** Who holds CPUs on each last-level cache so far (kernel index, -1 for the boot kernel). */
+class LlcOwners {
+  private readonly byCache = new Map<number, Set<number>>();
+  constructor(private readonly index: CpuIndex) {}
+
+  add(cpus: readonly number[], owner: number): void {
+    for (const cpu of cpus) {
+      const llc = this.index.llcOfCpu(cpu);
+      if (llc === null) continue;
+      let set = this.byCache.get(llc);
+      if (!set) this.byCache.set(llc, (set = new Set()));
+      set.add(owner);
+    }
+  }
+
+  /**
+   * What kernel `i` adds to the layout score by using a group: its own weight for each kernel
+   * already on that LLC, and each of those kernels' weights for having `i` as a neighbour.
+   */
+  extraFor(group: number, i: number, weightOf: (owner: number) => number): number {
+    const cache = this.index.groups[group]!.cache;
+    const set = cache === null ? undefined : this.byCache.get(cache);
+    if (!set) return 0;
+    let extra = 0;
+    for (const owner of set) if (owner !== i) extra += weightOf(i) + weightOf(owner);
+    return extra;
+  }
 }
 
 function explicitCpus(text: string, path: (string | number)[], kernel: string, diagnostics: Diagnostic[]): number[] {

@@ -1,13 +1,31 @@
+import type { Profile } from '../spec/spec-schema.js';
 import type { Topology } from '../topology/model.js';
 import type { KernelPlacement, PlacementQuality } from './resolved-layout.js';
 
 /**
  * Costs of a kernel's placement (docs/placement.md). A kernel pays for every NUMA node and
- * every LLC beyond the fewest that could hold its CPUs on this machine, for every core it
- * shares with another kernel, and for every device away from its memory node. Lower is better;
- * a perfectly local kernel scores 0.
+ * every LLC beyond the fewest that could hold its CPUs on this machine, for every CPU of its
+ * own that reaches its memory on another node beyond the fewest that must, for every core it
+ * shares with another kernel, for every device away from its memory node, and, by profile, for
+ * every other kernel on one of its last-level caches. Lower is better; a perfectly local
+ * kernel scores 0.
  */
-export const SCORE_WEIGHTS = { node: 100, llc: 10, splitCore: 50, remoteDevice: 20 } as const;
+export const SCORE_WEIGHTS = {
+  node: 100,
+  llc: 10,
+  splitCore: 50,
+  remoteDevice: 20,
+  remoteMemoryCpu: 2,
+  sharedLlc: { latency: 40, throughput: 10, balanced: 0 },
+} as const;
+
+/** What a kernel pays for each other kernel (the boot kernel included) on one of its LLCs. */
+export function sharedLlcWeight(profile: Profile | undefined): number {
+  return SCORE_WEIGHTS.sharedLlc[profile ?? 'balanced'];
+}
+
+/** A kernel as the layout score reads it. */
+export type ScoredKernel = Pick<KernelPlacement, 'cpus' | 'quality'> & { profile?: Profile | undefined };
 
 /** Quality and score of placements on one topology; builds its lookups once. */
 export class PlacementScorer {
@@ -76,7 +94,48 @@ export class PlacementScorer {
             const node = this.deviceNode.get(address);
             return node !== undefined && node !== null && node !== memoryNode;
           });
-    return { nodes: sortedNumbers(nodes), llcs: sortedNumbers(llcs), splitCores, remoteDevices };
+    let remoteMemoryCpus = 0;
+    if (memoryNode !== null) for (const cpu of mine) if (lookup(this.cpuNode, cpu) !== memoryNode) remoteMemoryCpus++;
+    return { nodes: sortedNumbers(nodes), llcs: sortedNumbers(llcs), splitCores, remoteDevices, remoteMemoryCpus, sharedLlcs: 0 };
+  }
+
+  /** Index into topology.caches of a CPU's last-level cache, or null. */
+  llcOf(cpu: number): number | null {
+    return lookup(this.cpuLlc, cpu);
+  }
+
+  /**
+   * For each kernel, how many (last-level cache, other kernel) pairs it has: every other
+   * application kernel, and the boot kernel, with a CPU on one of its LLCs counts once per LLC.
+   */
+  llcNeighbours(kernels: readonly Pick<KernelPlacement, 'cpus'>[], bootCpus: readonly number[]): number[] {
+    const owners = new Map<number, Set<number>>();
+    const add = (cpu: number, owner: number) => {
+      const llc = lookup(this.cpuLlc, cpu);
+      if (llc === null) return;
+      let set = owners.get(llc);
+      if (!set) owners.set(llc, (set = new Set()));
+      set.add(owner);
+    };
+    for (const cpu of bootCpus) add(cpu, -1);
+    kernels.forEach((k, i) => {
+      for (const cpu of k.cpus) add(cpu, i);
+    });
+    return kernels.map((k, i) => {
+      const llcs = new Set<number>();
+      for (const cpu of k.cpus) {
+        const llc = lookup(this.cpuLlc, cpu);
+        if (llc !== null) llcs.add(llc);
+      }
+      let pairs = 0;
+      for (const llc of llcs) pairs += owners.get(llc)!.size - (owners.get(llc)!.has(i) ? 1 : 0);
+      return pairs;
+    });
+  }
+
+  /** The fewest of `cpuCount` CPUs that must reach memory on another node: those beyond the largest node. */
+  minimalRemoteCpus(cpuCount: number): number {
+    return Math.max(0, cpuCount - (this.nodeSizes[0] ?? 0));
   }
 
   /** The fewest NUMA nodes that could hold `cpuCount` CPUs on this machine. */
@@ -89,18 +148,20 @@ export class PlacementScorer {
     return fewestHolding(this.llcSizes, cpuCount);
   }
 
-  kernelScore(kernel: Pick<KernelPlacement, 'cpus' | 'quality'>): number {
+  kernelScore(kernel: ScoredKernel): number {
     const n = new Set(kernel.cpus).size;
     const q = kernel.quality;
     return (
       SCORE_WEIGHTS.node * Math.max(0, q.nodes.length - this.minimalNodes(n)) +
       SCORE_WEIGHTS.llc * Math.max(0, q.llcs.length - this.minimalLlcs(n)) +
+      SCORE_WEIGHTS.remoteMemoryCpu * Math.max(0, (q.remoteMemoryCpus ?? 0) - this.minimalRemoteCpus(n)) +
       SCORE_WEIGHTS.splitCore * q.splitCores +
-      SCORE_WEIGHTS.remoteDevice * q.remoteDevices.length
+      SCORE_WEIGHTS.remoteDevice * q.remoteDevices.length +
+      sharedLlcWeight(kernel.profile) * (q.sharedLlcs ?? 0)
     );
   }
 
-  layoutScore(kernels: readonly Pick<KernelPlacement, 'cpus' | 'quality'>[]): number {
+  layoutScore(kernels: readonly ScoredKernel[]): number {
     return kernels.reduce((sum, kernel) => sum + this.kernelScore(kernel), 0);
   }
 }
@@ -124,6 +185,6 @@ function sortedNumbers(values: Iterable<number>): number[] {
 }
 
 /** Score of one kernel of a placement (for reports that show it per kernel). */
-export function kernelPlacementScore(kernel: Pick<KernelPlacement, 'cpus' | 'quality'>, topology: Topology): number {
+export function kernelPlacementScore(kernel: ScoredKernel, topology: Topology): number {
   return new PlacementScorer(topology).kernelScore(kernel);
 }

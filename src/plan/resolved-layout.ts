@@ -9,10 +9,10 @@ export interface KernelPlacement {
   name: string;
   /** Index of this kernel in spec.kernels (for diagnostics' paths). */
   index: number;
-  /** Ordered: the first CPU is on `memoryNode` (Parker allocates memory on the first CPU's node). */
+  /** Ascending: the kernel keeps a CPU mask, and Parker allocates memory on the node of the lowest CPU. */
   cpus: number[];
   memoryBytes: number;
-  /** NUMA node the memory comes from: the node of cpus[0]; null when unknown. */
+  /** NUMA node the memory comes from: the node of cpus[0], the lowest CPU; null when unknown. */
   memoryNode: number | null;
   /** Resolved PCI addresses, sorted. */
   devices: string[];
@@ -27,6 +27,10 @@ export interface PlacementQuality {
   splitCores: number;
   /** Devices not on `memoryNode`. */
   remoteDevices: string[];
+  /** CPUs of this kernel on another node than `memoryNode`: they reach its memory remotely. */
+  remoteMemoryCpus?: number;
+  /** (last-level cache, other kernel) pairs: each other kernel, the boot kernel included, with a CPU on one of this kernel's LLCs, once per LLC. */
+  sharedLlcs?: number;
 }
 
 export interface Placement {
