@@ -8,7 +8,7 @@ import type { Plan } from '../plan/plan-types.js';
 import { requireChangeable } from './open-machine.js';
 import { planLayout, planReport, type PlanReport, type PlannedLayout } from './plan.js';
 import { interfaceFor } from './kernel-interfaces.js';
-import { saveApplied } from './applied-layout.js';
+import { loadApplied, saveApplied } from './applied-layout.js';
 import { readSavedPlan, requireCurrent, type SavedPlan } from './saved-plan.js';
 import { changeable, recoverOpenFirst, runSteps, withLock } from './transaction.js';
 import type { ServiceContext } from './service-context.js';
@@ -106,7 +106,7 @@ export async function applyLayout(ctx: ServiceContext, file: string, options: { 
     const planned = planLayout(file, first, interfaceFor(first.fs), ctx.stateDir);
     ctx.onEvent?.({ type: 'layout-planned', machine: first, planned });
     if (planned.plan) requireBootReady(first, planned.plan);
-    return report(first, planned, planned.plan ? 'dry-run' : 'invalid', { unfinishedTransaction: new Journal(ctx.stateDir).unfinished() !== null });
+    return report(first, planned, planned.plan ? 'dry-run' : 'invalid', { unfinishedTransaction: Boolean(new Journal(ctx.stateDir).unfinished()) });
   }
   requireChangeable(first, 'apply');
   return withLock(ctx.stateDir, `apply ${file}`, async () => {
@@ -116,8 +116,11 @@ export async function applyLayout(ctx: ServiceContext, file: string, options: { 
     const plan = planned.plan;
     if (!plan) return report(machine, planned, 'invalid', { recovery });
     requireBootReady(machine, plan);
-    const remember = () =>
-      saveApplied(ctx.stateDir, { format: 'parker.applied/v1', file, machine: machine.description, appliedAt: ctx.now().toISOString(), layout: planned.input.prepared!.resolved! });
+    const layout = planned.input.prepared!.resolved!;
+    // Applying what is already applied changes nothing, not even when it was applied.
+    const before = loadApplied(ctx.stateDir, machine.description);
+    const unchanged = before?.file === file && JSON.stringify(before.layout) === JSON.stringify(layout);
+    const remember = () => saveApplied(ctx.stateDir, { format: 'parker.applied/v1', file, machine: machine.description, appliedAt: unchanged ? before.appliedAt : ctx.now().toISOString(), layout });
     if (plan.steps.length === 0) {
       // A machine that already matches has this layout applied: start, stop and status use it.
       remember();

@@ -1,3 +1,4 @@
+import { errnoWords } from '../units/errno-words.js';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { ParkerError } from '../units/parker-error.js';
@@ -45,7 +46,7 @@ export function savePlan(target: string, machine: Machine, planned: PlannedLayou
   try {
     fs.writeFileSync(target, JSON.stringify(saved, null, 2) + '\n');
   } catch (e) {
-    throw new ParkerError('E_IO', `cannot write ${target}: ${(e as NodeJS.ErrnoException).code}`, 'choose a writable path for --out');
+    throw new ParkerError('E_IO', `cannot write ${target}: ${errnoWords(e)}`, 'choose a writable path for --out');
   }
   return saved;
 }
