@@ -12,7 +12,7 @@ import { journalProblems } from './fixtures/journal-consistency.js';
 const MACHINE = 'pack:2 numa:2 l3:4 core:8 pu:2 mem:64G';
 const CMDLINE = 'BOOT_IMAGE=/boot/vmlinuz-6.1.0-parker root=/dev/nvme0n1p2 ro parker_cma=0:48G,1:48G,2:48G,3:48G iommu=pt';
 const KERNELS = 40;
-const STEPS = KERNELS * 6;
+const STEPS = KERNELS * 7;
 /** Kill once this many steps were announced: well inside the apply. */
 const KILL_AFTER_INTENTS = 80;
 

@@ -52,7 +52,7 @@ describe('one apply at a time, through the CLI', () => {
 
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('done: 24 steps');
+    expect(r.stdout).toContain('done: 27 steps');
     expect(fs.existsSync(lockFile)).toBe(false);
   });
 });

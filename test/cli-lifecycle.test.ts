@@ -45,8 +45,8 @@ describe('the kernel lifecycle through the CLI, on the default simulated server'
     const r = await runCli('apply', 'examples/default.yaml');
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('ok [1/24] db: mkdir sys/fs/parker/db');
-    expect(r.stdout).toContain('done: 24 steps\n');
+    expect(r.stdout).toContain('ok [1/27] db: mkdir sys/fs/parker/db');
+    expect(r.stdout).toContain('done: 27 steps\n');
   });
 
   test('status -o json shows three online kernels of the layout, nothing unfinished', async () => {
@@ -101,7 +101,7 @@ describe('the kernel lifecycle through the CLI, on the default simulated server'
     const r = await runCli('start', 'db');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/1\. rmdir sys\/fs\/parker\/db\b[^\n]*\n\s+2\. mkdir sys\/fs\/parker\/db\b/);
-    expect(r.stdout).toContain('done: 9 steps');
+    expect(r.stdout).toContain('done: 10 steps');
     const db = (await status()).partitions.find((p) => p.name === 'db')!;
     expect([db.state, db.online]).toEqual(['online', true]);
   });
@@ -155,11 +155,11 @@ describe('the kernel lifecycle through the CLI, on the default simulated server'
     const r = await runCli('apply', layout);
     expect(r.code).toBe(5);
     // good was created and started before bad failed: the rollback stopped and removed it.
-    expect(r.stdout).toContain('ok [6/12] good: wait until sys/fs/parker/good/online = 1');
+    expect(r.stdout).toContain('ok [6/14] good: wait until sys/fs/parker/good/online = 1');
     expect(r.stdout).toContain('undo good: run ssh good poweroff');
-    expect(r.stdout).toContain('failed at step 10 (bad: kexec load /boot/vmlinuz-missing for bad): ');
+    expect(r.stdout).toContain('failed at step 11 (bad: kexec load /boot/vmlinuz-missing for bad): ');
     expect(r.stdout).toContain('ENOENT (no such image)');
-    expect(r.stdout).toContain('rolled back the 9 steps before it: the machine is as it was');
+    expect(r.stdout).toContain('rolled back the 10 steps before it: the machine is as it was');
     expect(r.stdout).not.toContain('could not undo');
     expect(withSim(observedState)).toEqual(before);
     expect(withSim(orphans)).toEqual([]);
@@ -175,9 +175,9 @@ describe('the kernel lifecycle through the CLI, on the default simulated server'
     expect(data.schema).toBe('parker.apply/v1');
     expect(data.outcome).toBe('applied');
     expect(data.result.outcome).toBe('applied');
-    expect(data.result.stepsRun).toBe(24);
-    expect(data.plan.steps).toHaveLength(24);
-    expect(r.stderr).toContain('ok [24/24] batch: wait until sys/fs/parker/batch/online = 1');
+    expect(data.result.stepsRun).toBe(27);
+    expect(data.plan.steps).toHaveLength(27);
+    expect(r.stderr).toContain('ok [26/27] batch: wait until sys/fs/parker/batch/online = 1');
     expect((await status()).partitions.filter((p) => p.online).map((p) => p.name)).toEqual(['batch', 'db', 'web']);
   });
 

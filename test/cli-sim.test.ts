@@ -63,7 +63,7 @@ describe('parker sim', () => {
     const dir = path.join(tmp, 'demo');
     const r = await runCli('demo', '--state-dir', dir);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('done: 23 steps');
+    expect(r.stdout).toContain('done: 27 steps');
     expect(r.stdout).toContain('Linux version 6.1.0-parker');
     expect((await show(dir)).partitions.map((p) => p.name).sort()).toEqual(['batch', 'db', 'web']);
   });

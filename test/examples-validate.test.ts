@@ -61,7 +61,7 @@ describe('the examples validate as documented', () => {
     );
   });
 
-  it('plan of default.yaml on the fresh simulated server: 3 kernels to create, 24 steps, two devices each, better than first fit', async () => {
+  it('plan of default.yaml on the fresh simulated server: 3 kernels to create, 27 steps (each waits for its console; two devices each), better than first fit', async () => {
     const r = await runCli('plan', 'examples/default.yaml', '--machine', 'sim', '-o', 'json');
     const plan = JSON.parse(r.stdout) as { plan: { kernels: { kernel: string; action: string }[]; steps: unknown[] }; placement: { score: number }; firstFitScore: number };
     expect(plan.plan.kernels.map((k) => [k.kernel, k.action])).toEqual([
@@ -69,7 +69,7 @@ describe('the examples validate as documented', () => {
       ['web', 'create'],
       ['batch', 'create'],
     ]);
-    expect(plan.plan.steps).toHaveLength(24);
+    expect(plan.plan.steps).toHaveLength(27);
     expect(plan.placement.score).toBeLessThan(plan.firstFitScore);
   });
 });

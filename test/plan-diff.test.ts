@@ -41,6 +41,7 @@ describe('diffLayout', () => {
       ['kexec load /boot/vmlinuz-parker for a', 'unload-image'],
       ['write sys/fs/parker/a/online = 1', 'stop'],
       ['wait until sys/fs/parker/a/online = 1 (at most 120 s)', null],
+      ['wait until the console of a shows /Run \\S+ as init process/ (at most 120 s)', null],
     ]);
   });
 
@@ -79,6 +80,7 @@ describe('diffLayout', () => {
       'kexec load /boot/vmlinuz-parker for a',
       'write sys/fs/parker/a/online = 1',
       'wait until sys/fs/parker/a/online = 1 (at most 120 s)',
+      'wait until the console of a shows /Run \\S+ as init process/ (at most 120 s)',
     ]);
   });
 

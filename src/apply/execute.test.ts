@@ -110,11 +110,11 @@ describe('executePlan', () => {
   const step = (id: number, intent: Intent, undo: Intent | null): Step => ({ id, action: 'create', kernel: 'db', intent, why: 'test', undo, summary: parkerInterface.describe(intent) });
 
   test('on a failure, undoes the completed steps in reverse and journals every outcome', async () => {
-    const fake = fakeMachine({ 'sys/fs/parker/db/online': '0\n' }, { powersOffAfterMs: 0 });
+    const fake = fakeMachine({ 'sys/fs/parker/db/online': '0\n', 'sys/fs/parker/db/cpus': '\n' }, { powersOffAfterMs: 0 });
     const steps = [
       step(1, { kind: 'create-partition', partition: 'a' }, { kind: 'remove-partition', partition: 'a' }),
-      step(2, { kind: 'start', partition: 'db' }, stop),
-      step(3, { kind: 'start', partition: 'missing' }, null),
+      step(2, { kind: 'assign-cpus', partition: 'db', cpus: [2, 3] }, stop),
+      step(3, { kind: 'assign-cpus', partition: 'missing', cpus: [4] }, null),
     ];
     const journal = new Journal(dir);
     const events: string[] = [];
@@ -122,7 +122,7 @@ describe('executePlan', () => {
 
     expect(result.outcome).toBe('rolled-back');
     expect(result.stepsRun).toBe(2);
-    expect(result.failure).toMatchObject({ error: 'write sys/fs/parker/missing/online: ENOENT', undoErrors: [], notUndone: [] });
+    expect(result.failure).toMatchObject({ error: 'write sys/fs/parker/missing/cpus: ENOENT', undoErrors: [], notUndone: [] });
     expect(events).toEqual(['step-start 1', 'step-done 1', 'step-start 2', 'step-done 2', 'step-start 3', 'step-failed 3', 'undo-start 2', 'undo-done 2', 'undo-start 1', 'undo-done 1']);
     expect(journal.records().map((r) => `${r.type}${'step' in r ? ` ${r.step}` : ''}`)).toEqual([
       'begin',

@@ -16,7 +16,11 @@ export type KernelOp =
   /** Wait until `path` reads `value`, at most `timeoutMs`; a missing file reads as `missing`. */
   | { kind: 'wait'; path: string; value: string; timeoutMs: number; missing?: string }
   /** Run a command on the boot kernel for `partition` (a stop command). */
-  | { kind: 'run'; partition: string; argv: string[]; timeoutMs: number };
+  | { kind: 'run'; partition: string; argv: string[]; timeoutMs: number }
+  /** Start capturing a kernel's console from `source` (a serial device or a log file), before its start. */
+  | { kind: 'watch-console'; partition: string; source: string }
+  /** Wait until a console line of `partition` matches `pattern`, at most `timeoutMs`. */
+  | { kind: 'wait-console'; partition: string; pattern: string; timeoutMs: number };
 
 export function describeKernelOp(op: KernelOp): string {
   switch (op.kind) {
@@ -34,6 +38,10 @@ export function describeKernelOp(op: KernelOp): string {
       return `wait until ${op.path} = ${op.value} (at most ${op.timeoutMs / 1000} s)`;
     case 'run':
       return `run ${op.argv.join(' ')}`;
+    case 'watch-console':
+      return `read the console of ${op.partition} from ${op.source}`;
+    case 'wait-console':
+      return `wait until the console of ${op.partition} shows /${op.pattern}/ (at most ${op.timeoutMs / 1000} s)`;
   }
 }
 
@@ -64,6 +72,36 @@ export async function runKernelOp(machine: Machine, op: KernelOp): Promise<void>
       if (result.code !== 0) throw new ParkerError('E_STOP', `stop command for ${op.partition} exited ${result.code}: ${result.output.trim()}`, 'check the stop command in the layout');
       return;
     }
+    case 'watch-console':
+      if (!machine.watchConsole) throw new ParkerError('E_NO_CONSOLE', `${machine.description} cannot read consoles from ${op.source}`);
+      return machine.watchConsole(op.partition, op.source);
+    case 'wait-console':
+      return waitForConsole(machine, op.partition, op.pattern, op.timeoutMs);
+  }
+}
+
+/**
+ * Polls a kernel's console until a line matches `pattern`. The machine shows only what the
+ * kernel printed since its start (a partition is single-use), so an old boot cannot match.
+ */
+export async function waitForConsole(machine: Machine, partition: string, pattern: string, timeoutMs: number): Promise<void> {
+  const consoleOf = machine.console;
+  if (!consoleOf) throw new ParkerError('E_NO_CONSOLE', `${machine.description} cannot show the console of ${partition}, so it cannot tell when it is up`, `set ready: false for ${partition} in the layout to stop at online`);
+  const clock = machine.clock ?? realClock;
+  const regex = new RegExp(pattern);
+  const deadline = clock.now() + timeoutMs;
+  for (;;) {
+    const lines = consoleOf.call(machine, partition);
+    if (lines.some((line) => regex.test(line))) return;
+    if (clock.now() >= deadline) {
+      const last = lines.at(-1);
+      throw new ParkerError(
+        'E_TIMEOUT',
+        `${partition} came online but its console showed no line matching /${pattern}/ within ${timeoutMs / 1000} s (${lines.length} lines${last === undefined ? '' : `, the last: ${JSON.stringify(last.trim())}`}): online is set before its drivers probe, so it may have hung after it`,
+        `see its console (parker console ${partition}); if it prints another line once up, set ready.pattern in the layout`,
+      );
+    }
+    await clock.sleep(Math.max(1, Math.min(250, timeoutMs)));
   }
 }
 
@@ -73,14 +111,23 @@ export async function waitFor(machine: Machine, path: string, value: string, tim
   const deadline = clock.now() + timeoutMs;
   for (;;) {
     let now: string;
+    let blocked: string | null = null;
     try {
       now = machine.fs.read(path).trim();
     } catch (e) {
-      if (missing === undefined || !isKernelError(e, 'ENOENT')) throw e;
-      now = missing;
+      // EAGAIN: the machine did not read the file because the read would block (a start of its
+      // partition is in flight): not yet, and the deadline still holds.
+      if (isKernelError(e, 'EAGAIN')) {
+        blocked = e.message;
+        now = '';
+      } else {
+        if (missing === undefined || !isKernelError(e, 'ENOENT')) throw e;
+        now = missing;
+      }
     }
-    if (now === value) return;
+    if (blocked === null && now === value) return;
     if (clock.now() >= deadline) {
+      if (blocked !== null) throw new ParkerError('E_TIMEOUT', `${path} did not read ${value} within ${timeoutMs / 1000} s: ${blocked}`, 'see the kernel console: parker console NAME');
       throw new ParkerError('E_TIMEOUT', `${path} still reads ${now} after ${timeoutMs / 1000} s (waiting for ${value})`, 'see the kernel console: parker console NAME');
     }
     await clock.sleep(Math.max(1, Math.min(250, timeoutMs)));

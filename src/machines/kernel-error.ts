@@ -16,7 +16,9 @@ export type Errno =
   | 'EIO'
   | 'E2BIG'
   | 'ENOEXEC'
-  | 'ETIMEDOUT';
+  | 'ETIMEDOUT'
+  /** Parker's own: the file would block (a start of its partition is in flight), so it was not touched. */
+  | 'EAGAIN';
 
 /**
  * A refusal from a machine's kernel filesystem: the operation, the path relative to the

@@ -36,10 +36,23 @@ export interface KexecLoad {
   window?: { start: number; end: number };
 }
 
+/** One piece of a loaded kexec image where it will lie in physical memory (kexec_load's `mem`, `memsz`). */
+export interface KexecSegment {
+  start: number;
+  /** Inclusive. */
+  end: number;
+}
+
 export interface Kexec {
   load(request: KexecLoad): Promise<void>;
   unload(): Promise<void>;
   loaded(): boolean;
+  /**
+   * Where the segments of the loaded image lie (purgatory, setup data, kernel, initrd), as the
+   * load reported them; null when nothing is loaded or the machine cannot tell. A Parker start
+   * refuses an image it cannot place inside the partition.
+   */
+  segments(): KexecSegment[] | null;
 }
 
 export interface Machine {
@@ -67,8 +80,23 @@ export interface Machine {
   // never for the kind of machine.
   /** What happened to the machine as a whole (hazard consequences), oldest first. */
   events?(): MachineEvent[];
-  /** A partition's state beyond online/offline ("hung", "halted"), and when it came online. */
+  /**
+   * A partition's state beyond online/offline ("hung", "halted", "starting"), and when it came
+   * online. "created" means its kernel was never started. A host says "starting" while a start
+   * write is in flight, without touching the kernel's files.
+   */
   partitionState?(partition: string): PartitionState | null;
+  /**
+   * Whether the partition's kernel has been started since the partition was made (Parker
+   * partitions are single-use); null when the machine cannot tell.
+   */
+  startedBefore?(partition: string): boolean | null;
+  /**
+   * Starts capturing an application kernel's console from `source` (a serial device cabled to
+   * its console port, or a file something else appends it to), before its start: `console()`
+   * then shows what it printed since. Present on machines that must be told where a console is.
+   */
+  watchConsole?(partition: string, source: string): void;
   /** Set once the whole machine has gone down (an H10 reset, a crash): nothing runs any more. */
   crashed?(): { at: number; reason: string } | null;
   /** Lets go of what the machine holds open (the simulator's log). */

@@ -37,6 +37,8 @@ export function desiredKernel(layout: ResolvedLayout, kernel: KernelPlacement): 
     ...(spec.initrd ? { initrd: spec.initrd } : {}),
     cmdline: cmdline.text,
     bootTimeoutMs: parseDuration(spec.bootTimeout),
+    ready: spec.ready === false ? null : { pattern: spec.ready.pattern, timeoutMs: parseDuration(spec.ready.timeout) },
+    ...(spec.consoleSource ? { consoleSource: spec.consoleSource } : {}),
     stop: stopRequestOf(spec),
   };
 }

@@ -14,8 +14,15 @@ export type Intent =
   /** `cmdline` may hold the interface's placeholders, filled from the partition at load time. */
   | { kind: 'load-image'; partition: string; image: string; initrd?: string; cmdline: string }
   | { kind: 'unload-image' }
-  | { kind: 'start'; partition: string }
+  /**
+   * Start its kernel. `console`: where the boot kernel reads its console (a serial device or a
+   * log file), captured from before the start; `ready`: a wait-ready step follows, so the
+   * machine must be able to show its console.
+   */
+  | { kind: 'start'; partition: string; console?: string; ready?: boolean }
   | { kind: 'wait-online'; partition: string; timeoutMs: number }
+  /** Wait until its console shows `pattern` (a regular expression): online is set before drivers probe, so it does not mean booted. */
+  | { kind: 'wait-ready'; partition: string; pattern: string; timeoutMs: number }
   /** Ask the kernel to power off (its command, or nothing but waiting when null) and wait until it has. */
   | { kind: 'stop'; partition: string; command: string[] | null; timeoutMs: number }
   | { kind: 'remove-partition'; partition: string }

@@ -13,7 +13,17 @@ export interface DesiredKernel {
   initrd?: string;
   cmdline: string;
   bootTimeoutMs: number;
+  /** When the kernel counts as up: a line its console shows after online; null to stop at online. */
+  ready: ReadyRequest | null;
+  /** Where the boot kernel reads its console (a serial device or a log file), when the layout names it. */
+  consoleSource?: string;
   stop: StopRequest;
+}
+
+export interface ReadyRequest {
+  /** A regular expression matched against each console line. */
+  pattern: string;
+  timeoutMs: number;
 }
 
 /** How to ask a kernel to power off: its command, or nothing but a wait when null. */

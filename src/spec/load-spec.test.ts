@@ -51,6 +51,7 @@ describe('loadSpec on a valid layout', () => {
       profile: 'balanced',
       order: 0,
       bootTimeout: '120s',
+      ready: { pattern: 'Run \\S+ as init process', timeout: '120s' },
     });
     expect(result.spec?.kernels[1]?.cpus).toEqual({ count: 16, placement: 'spread', granularity: 'core' });
     expect(result.spec?.kernels[1]?.devices).toEqual([{ class: 'net', count: 2, local: true }]);
@@ -107,7 +108,7 @@ describe('schema errors, located', () => {
     const result = loadSpec(GOOD.replace('    memory: 16G\n', '    memory: 16G\n    hugepages: 4\n'), 'lab.yaml');
     expect(lines(result)).toEqual([
       'lab.yaml:12:5 error unknown-key: unknown key "hugepages" in kernels[0]\n' +
-        '  fix: remove it; kernels[0] accepts: name, cpus, memory, devices, image, initrd, cmdline, config, profile, console, order, bootTimeout, stop',
+        '  fix: remove it; kernels[0] accepts: name, cpus, memory, devices, image, initrd, cmdline, config, profile, console, consoleSource, ready, order, bootTimeout, stop',
     ]);
   });
 
@@ -443,5 +444,29 @@ describe('loadSpecFile', () => {
 
   test('a directory is E_SPEC_READ', () => {
     expect(() => loadSpecFile(dir)).toThrow(`cannot read the layout file "${dir}": it is a directory`);
+  });
+});
+
+describe('ready', () => {
+  const base = `apiVersion: parker/v1alpha1
+kind: Layout
+metadata: { name: t }
+kernels:
+  - name: a
+    cpus: "2"
+    memory: 1G
+    image: /boot/vmlinuz
+`;
+  test('takes a pattern and a timeout, or false, and names where the console is read from', () => {
+    const custom = loadSpec(`${base}    consoleSource: /dev/ttyS4\n    ready: { pattern: "parker-lab: userspace ready", timeout: 90s }\n`, 't.yaml');
+    expect(custom.spec?.kernels[0]).toMatchObject({ consoleSource: '/dev/ttyS4', ready: { pattern: 'parker-lab: userspace ready', timeout: '90s' } });
+    expect(loadSpec(`${base}    ready: false\n`, 't.yaml').spec?.kernels[0]?.ready).toBe(false);
+    expect(loadSpec(`${base}    ready: { timeout: 5m }\n`, 't.yaml').spec?.kernels[0]?.ready).toEqual({ pattern: 'Run \\S+ as init process', timeout: '5m' });
+  });
+
+  test('refuses a pattern that is not a regular expression', () => {
+    const bad = loadSpec(`${base}    ready: { pattern: "Run (" }\n`, 't.yaml');
+    expect(bad.spec).toBeNull();
+    expect(bad.diagnostics.map((d) => d.message).join('\n')).toMatch(/must be a regular expression/);
   });
 });

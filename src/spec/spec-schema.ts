@@ -46,6 +46,32 @@ export const deviceSchema = z.union([pciAddressText, deviceByAddress, deviceBySe
 
 const duration = z.string().regex(/^\d+(ms|s|m)$/, 'must be a duration such as "90s", "500ms" or "2m"');
 
+/**
+ * When a kernel counts as up by default: the kernel's own line as it runs the first userspace
+ * program (init/main.c prints "Run %s as init process"; "Run /init as init process" with an initramfs).
+ */
+export const DEFAULT_READY_PATTERN = 'Run \\S+ as init process';
+
+function isRegExp(text: string): boolean {
+  try {
+    new RegExp(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const readySchema = z
+  .union([
+    z.literal(false),
+    z.strictObject({
+      pattern: z.string().min(1).refine(isRegExp, 'must be a regular expression').default(DEFAULT_READY_PATTERN).describe('regular expression matched against each console line'),
+      timeout: duration.default('120s').describe('how long to wait for it after the kernel came online'),
+    }),
+  ])
+  .default({ pattern: DEFAULT_READY_PATTERN, timeout: '120s' })
+  .describe('when the kernel counts as up: a line on its console after it set online (online is set before drivers probe); false: online is enough');
+
 const size = z.string().regex(/^\d+\s*[KMGTkmgt]?(i?[bB])?$/, 'must be a size such as "16G" or "512M"');
 
 export const bootSchema = z.strictObject({
@@ -70,6 +96,12 @@ export const kernelSchema = z.strictObject({
   config: z.string().min(1).optional().describe("path of the kernel's .config, checked for hazards"),
   profile: profileSchema.default('balanced'),
   console: z.string().regex(/^ttyS\d+$/, 'must be a serial port such as ttyS1').optional().describe('serial console port; default: one of its own'),
+  consoleSource: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("where the boot kernel reads this kernel's console on a real host: a serial device cabled to its console port (/dev/ttyS4) or a file something else appends it to"),
+  ready: readySchema,
   order: z.number().int().min(0).default(0).describe('start order: lower first, ties by name'),
   bootTimeout: duration.default('120s').describe('how long to wait for the kernel to come online'),
   stop: z

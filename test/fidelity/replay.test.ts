@@ -45,14 +45,14 @@ describe('the fidelity script on the simulated lab VM', () => {
     expect(facts.cmaFiles).toEqual({ parker1: ['alloc_pages_fail', 'alloc_pages_success', 'release_pages_success'] });
     expect(facts.zoneinfoCma).toMatchObject({ node1: 262144 });
     expect(facts.meminfoCma).toEqual({ CmaTotal: 1048576, CmaFree: 1048576 });
-    expect(facts.reservations).toContain('parker: reservation failed - err -12, node 0');
+    expect(facts.reservations).toEqual(['parker: reservation failed - err -12, node 0', 'parker: reserved 1024 MiB on node 1']);
   });
 
   it('mounting: one mount at a time, partitions outlive an unmount', () => {
     expect(result('mount')).toBe('ok');
     expect(result('mount again')).toBe('EBUSY');
     expect(result('ls parker/ (unmounted)')).toEqual([]);
-    expect(result('read fe/id, ff/id')).toBe('2 1');
+    expect(result('read fe/id, ff/id')).toBe('2 2');
   });
 
   it('files: memory EINVAL until written, echo 5 > id EINVAL, mkdir below the root EINVAL', () => {
@@ -62,10 +62,12 @@ describe('the fidelity script on the simulated lab VM', () => {
     expect(result('mkdir fa/devices/sub')).toBe('EINVAL');
   });
 
-  it('cpus: write-once, CPU 0 accepted and left online, a CPU of node 0 gets ENOMEM', () => {
+  it('cpus: the same CPUs twice EINVAL, other CPUs replace the list and strand the old ones, CPU 0 accepted and left online, a CPU of node 0 gets ENOMEM', () => {
     expect(moved('echo 1 > fa/cpus')).toEqual({ 'cpu/online': ['0-3', '0,2-3'], 'cpu1/online': ['1', '0'] });
     expect(result('echo 1 > fa/cpus (again)')).toBe('EINVAL');
-    expect(result('echo 2 > fa/cpus (another)')).toBe('EINVAL');
+    expect(result('echo 2 > fa/cpus (another)')).toBe('ok');
+    expect(moved('rmdir fa')).toMatchObject({ 'cpu2/online': ['0', '1'] });
+    expect(moved('rmdir fa')['cpu1/online']).toBeUndefined();
     expect(result('echo 1G > fa/memory (node 0: its reservation failed)')).toBe('ENOMEM');
     expect(result('echo 0 > fb/cpus')).toBe('ok');
     expect(moved('echo 0 > fb/cpus')).toEqual({});
@@ -97,9 +99,10 @@ describe('the fidelity script on the simulated lab VM', () => {
     expect(moved('rmdir fc')).toMatchObject({ 'nvme/enable': ['0', '1'], 'cpu3/online': ['0', '1'] });
   });
 
-  it('ids: the lowest free id is reused after rmdir', () => {
+  it('ids: reused after rmdir, and they can repeat', () => {
+    // The id is the number of partitions once it is made: ff repeats fe's.
     expect(result('read fd/id, fe/id')).toBe('1 2');
-    expect(result('read ff/id')).toBe('1');
+    expect(result('read ff/id')).toBe('2');
   });
 });
 

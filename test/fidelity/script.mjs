@@ -79,11 +79,9 @@ function meminfoCma(text) {
   return out;
 }
 
-/** The boot log lines about the pools' reservations, without timestamps. */
+/** Parker's own boot log lines about its pools ("parker: reserved 1024 MiB on node 1"), without timestamps. */
 export function reservationLines(lines) {
-  return lines
-    .map((l) => l.replace(/^\[\s*\d+\.\d+\]\s*/, '').trim())
-    .filter((l) => /reserv/i.test(l) && /cma|parker/i.test(l) && !/command line/i.test(l));
+  return lines.map((l) => l.replace(/^\[\s*\d+\.\d+\]\s*/, '').trim()).filter((l) => /^parker: .*(reserv|cma)/i.test(l));
 }
 
 /**
@@ -197,9 +195,10 @@ export function runFidelityScript(target) {
   op('cpus', 'echo 1 > fa/cpus', write(`${P}/fa/cpus`, '1'));
   op('cpus', 'read fa/cpus', read(`${P}/fa/cpus`));
   op('cpus', 'echo 1 > fa/cpus (again)', write(`${P}/fa/cpus`, '1'));
-  op('cpus', 'echo 2 > fa/cpus (another)', write(`${P}/fa/cpus`, '2'));
   op('cpus', 'echo 1G > fa/memory (node 0: its reservation failed)', write(`${P}/fa/memory`, '1G'));
   op('cpus', 'read fa/memory', read(`${P}/fa/memory`));
+  op('cpus', 'echo 2 > fa/cpus (another)', write(`${P}/fa/cpus`, '2'));
+  op('cpus', 'read fa/cpus (after another)', read(`${P}/fa/cpus`));
   op('cpus', 'rmdir fa', () => fs.rmdir(`${P}/fa`));
   op('cpus', 'mkdir fb', () => fs.mkdir(`${P}/fb`));
   op('cpus', 'echo 0 > fb/cpus', write(`${P}/fb/cpus`, '0'));

@@ -13,14 +13,24 @@ function stopDraft(name: string, stop: StopRequest): StepDraft {
 }
 
 function startDrafts(kernel: DesiredKernel): StepDraft[] {
+  const start: Intent = { kind: 'start', partition: kernel.name, ...(kernel.consoleSource ? { console: kernel.consoleSource } : {}), ...(kernel.ready ? { ready: true } : {}) };
   const load: Intent = { kind: 'load-image', partition: kernel.name, image: kernel.image, cmdline: kernel.cmdline, ...(kernel.initrd ? { initrd: kernel.initrd } : {}) };
   return [
     { intent: load, why: 'load its image inside its memory (one kexec image at a time)', undo: { kind: 'unload-image' } },
     // The start's undo is the whole stop (the stop command runs until online drops, so that the
     // partition can be removed after): a crash between the start and its wait must not leave a
     // running kernel that nobody asks to power off.
-    { intent: { kind: 'start', partition: kernel.name }, why: 'start it: the boot kernel jumps into the loaded image', undo: stopIntent(kernel.name, kernel.stop) },
+    { intent: start, why: 'start it: the boot kernel jumps into the loaded image', undo: stopIntent(kernel.name, kernel.stop) },
     { intent: { kind: 'wait-online', partition: kernel.name, timeoutMs: kernel.bootTimeoutMs }, why: 'it sets online at the end of its PCI init', undo: null },
+    ...(kernel.ready
+      ? [
+          {
+            intent: { kind: 'wait-ready', partition: kernel.name, pattern: kernel.ready.pattern, timeoutMs: kernel.ready.timeoutMs },
+            why: 'online is set before its drivers probe: it is up once its console says so',
+            undo: null,
+          } satisfies StepDraft,
+        ]
+      : []),
   ];
 }
 

@@ -28,10 +28,15 @@ export function lowerParker(intent: Intent): KernelOp[] {
       return [{ kind: 'kexec-load', load: { image: intent.image, cmdline: intent.cmdline, ...(intent.initrd ? { initrd: intent.initrd } : {}) } }];
     case 'unload-image':
       return [{ kind: 'kexec-unload' }];
-    case 'start':
-      return [{ kind: 'write', path: partitionFile(intent.partition, 'online'), value: '1' }];
+    case 'start': {
+      // Any write to online starts the kernel: perform() checks first that it never ran here.
+      const write: KernelOp = { kind: 'write', path: partitionFile(intent.partition, 'online'), value: '1' };
+      return intent.console ? [{ kind: 'watch-console', partition: intent.partition, source: intent.console }, write] : [write];
+    }
     case 'wait-online':
       return [{ kind: 'wait', path: partitionFile(intent.partition, 'online'), value: '1', timeoutMs: intent.timeoutMs }];
+    case 'wait-ready':
+      return [{ kind: 'wait-console', partition: intent.partition, pattern: intent.pattern, timeoutMs: intent.timeoutMs }];
     case 'stop': {
       // There is no stop file: the kernel powers itself off, which clears online. A partition
       // that is gone reads as stopped.

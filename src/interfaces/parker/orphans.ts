@@ -6,7 +6,7 @@ import { readOptional, readPartitions } from './read-partitions.js';
 /**
  * What a crashed transaction gave away and nobody holds now: CPUs it assigned that are still
  * offline and that no partition owns come back online; devices it handed over that no
- * partition holds and no driver has are probed again. Only what parker itself gave away is
+ * partition holds and no boot-kernel driver has (enabled) are probed again. Only what parker itself gave away is
  * touched, never a CPU a partition owns (the kernel would let it come online: its hotplug
  * guard returns success).
  */
@@ -27,7 +27,10 @@ export function sweepParkerOrphans(machine: Machine, intents: readonly Intent[])
     fixed.push(`CPU ${cpu} back online in the boot kernel`);
   }
   for (const device of devices) {
-    if (held.has(device) || machine.fs.exists(`${pciDeviceDir(device)}/driver`)) continue;
+    // Who holds a device is read from the partitions' devices/ and from enable: after a bind
+    // its driver link still names the old driver, so a link alone does not mean the boot kernel has it.
+    const bound = machine.fs.exists(`${pciDeviceDir(device)}/driver`) && readOptional(machine.fs, `${pciDeviceDir(device)}/enable`) === '1';
+    if (held.has(device) || bound) continue;
     machine.fs.write(DRIVERS_PROBE, device);
     fixed.push(`device ${device} probed again by the boot kernel`);
   }

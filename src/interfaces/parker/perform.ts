@@ -7,6 +7,7 @@ import { CONTROL_STRUCTURE_PLACEHOLDER, MEMMAP_PLACEHOLDER } from './cmdline.js'
 import { lowerParker } from './lower.js';
 import { partitionFile } from './paths.js';
 import { readPartition } from './read-partitions.js';
+import { checkHandOver, checkNotStarting, checkStart } from './safety.js';
 
 /**
  * Fills a kexec load from the partition's own files: `parker=` gets its control page, `memmap=`
@@ -24,7 +25,27 @@ function resolveLoad(machine: Machine, partition: string, op: Extract<KernelOp, 
   return { kind: 'kexec-load', load: { ...op.load, cmdline, window: { start: have.memory.start, end: have.memory.end } } };
 }
 
+/** What must hold before an intent's writes (safety.ts): each guards a write that takes the machine down. */
+function checkBefore(machine: Machine, intent: Intent): void {
+  switch (intent.kind) {
+    case 'hand-over-device':
+      checkNotStarting(machine, intent.partition, 'hand a device to');
+      return checkHandOver(machine.fs, intent.partition, intent.device);
+    case 'start':
+      return checkStart(machine, intent.partition, { ...(intent.console ? { console: intent.console } : {}), ...(intent.ready ? { ready: true } : {}) });
+    case 'stop':
+      return checkNotStarting(machine, intent.partition, 'stop');
+    case 'remove-partition':
+      return checkNotStarting(machine, intent.partition, 'remove');
+    case 'take-back-device':
+      return checkNotStarting(machine, intent.partition, 'take a device back from');
+    default:
+      return;
+  }
+}
+
 export async function performParker(machine: Machine, intent: Intent): Promise<void> {
+  checkBefore(machine, intent);
   for (const op of lowerParker(intent)) {
     await runKernelOp(machine, op.kind === 'kexec-load' && intent.kind === 'load-image' ? resolveLoad(machine, intent.partition, op) : op);
   }

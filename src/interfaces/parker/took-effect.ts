@@ -31,6 +31,11 @@ export function parkerTookEffect(machine: Machine, intent: Intent): boolean {
     case 'start':
     case 'wait-online':
       return readOptional(fs, partitionFile(intent.partition, 'online')) === '1';
+    case 'wait-ready': {
+      // A wait changes nothing; it took effect when the console shows the line.
+      const regex = new RegExp(intent.pattern);
+      return machine.console?.(intent.partition).some((line) => regex.test(line)) ?? false;
+    }
     case 'stop':
       // A stop has done its work once the kernel is not online (or its partition is gone).
       return readOptional(fs, partitionFile(intent.partition, 'online')) !== '1';
@@ -39,6 +44,7 @@ export function parkerTookEffect(machine: Machine, intent: Intent): boolean {
     case 'offline-boot-cpu':
       return readOptional(fs, cpuOnlineFile(intent.cpu)) === '0';
     case 'probe-boot-device':
-      return fs.exists(`sys/bus/pci/devices/${intent.device}/driver`);
+      // A driver link alone may be stale (a bind leaves it): bound in the boot kernel means enabled too.
+      return fs.exists(`sys/bus/pci/devices/${intent.device}/driver`) && readOptional(fs, `sys/bus/pci/devices/${intent.device}/enable`) === '1';
   }
 }

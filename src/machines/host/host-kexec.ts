@@ -1,20 +1,43 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { ParkerError } from '../../units/parker-error.js';
 import { KernelError, type Errno } from '../kernel-error.js';
-import type { Kexec, KexecLoad, KernelFs, RunResult } from '../machine.js';
+import type { Kexec, KexecLoad, KexecSegment, KernelFs, RunResult } from '../machine.js';
 
 const exec = promisify(execFile);
 
 /**
- * kexec through kexec-tools, as a person would type it. With a window, kexec_load with
- * --mem-min/--mem-max (kexec_file_load chooses its own placement); without, kexec_file_load (-s).
+ * kexec through kexec-tools, as a person would type it: always kexec_load into the window
+ * (`-l --mem-min --mem-max`), with `-d` so that kexec-tools lists where each segment goes.
+ * kexec_file_load (`-s`) chooses its own placement: an image outside the partition overwrites
+ * the boot kernel's memory (measured: it panicked), so parker never uses it.
  */
 export function kexecArgs(request: KexecLoad): string[] {
-  const args = ['-l', request.image, `--append=${request.cmdline}`];
+  if (!request.window) {
+    throw new ParkerError('E_KEXEC', `refusing to load ${request.image} without a memory window: kexec_file_load (kexec -s) gives no placement control`, 'load application kernels through parker, which gives the partition as the window');
+  }
+  const args = ['-d', '-l', request.image, `--append=${request.cmdline}`];
   if (request.initrd) args.push(`--initrd=${request.initrd}`);
-  if (request.window) args.push(`--mem-min=0x${request.window.start.toString(16)}`, `--mem-max=0x${request.window.end.toString(16)}`);
-  else args.unshift('-s');
+  args.push(`--mem-min=0x${request.window.start.toString(16)}`, `--mem-max=0x${request.window.end.toString(16)}`);
   return args;
+}
+
+/**
+ * The segments kexec-tools' debug output lists (`kexec -d`, print_segments):
+ * `segment[N].mem   = 0x...` and `segment[N].memsz = 0x...`, one pair per segment. Empty when
+ * it lists none.
+ */
+export function parseKexecSegments(output: string): KexecSegment[] {
+  const mem = new Map<number, number>();
+  const size = new Map<number, number>();
+  for (const match of output.matchAll(/^segment\[(\d+)\]\.(mem|memsz)\s*=\s*(0x[0-9a-fA-F]+|\(nil\))\s*$/gm)) {
+    const value = match[3] === '(nil)' ? 0 : Number(BigInt(match[3]!));
+    (match[2] === 'mem' ? mem : size).set(Number(match[1]), value);
+  }
+  return [...mem.keys()]
+    .sort((a, b) => a - b)
+    .filter((i) => size.has(i))
+    .map((i) => ({ start: mem.get(i)!, end: mem.get(i)! + Math.max(1, size.get(i)!) - 1 }));
 }
 
 /**
@@ -29,27 +52,57 @@ const KEXEC_REFUSALS: ReadonlyArray<readonly [RegExp, Errno]> = [
   [/Operation not permitted/, 'EPERM'],
 ];
 
-/** The errno a failed kexec stands for, read from its output; EINVAL when it says nothing known. */
-export function kexecErrno(output: string): Errno {
-  return KEXEC_REFUSALS.find(([pattern]) => pattern.test(output))?.[1] ?? 'EINVAL';
+/** The errno a failed kexec stands for, read from its output; null when it names nothing known. */
+export function kexecErrno(output: string): Errno | null {
+  return KEXEC_REFUSALS.find(([pattern]) => pattern.test(output))?.[1] ?? null;
+}
+
+/** The last lines of kexec-tools' output worth quoting: its -d listing is long. */
+function quote(output: string): string {
+  const lines = output
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !/^(segment\[|nr_segments|entry\s*=)/.test(l));
+  return lines.slice(-6).join('; ');
 }
 
 export function hostKexec(fs: KernelFs, binary = 'kexec'): Kexec {
+  let segments: KexecSegment[] | null = null;
   return {
     async load(request) {
+      segments = null;
+      const args = kexecArgs(request);
+      let output: string;
       try {
-        await exec(binary, kexecArgs(request), { timeout: 120_000 });
+        const { stdout, stderr } = await exec(binary, args, { timeout: 120_000, maxBuffer: 16 * 2 ** 20 });
+        output = `${stdout}\n${stderr}`;
       } catch (e) {
-        const err = e as NodeJS.ErrnoException & { stderr?: string };
-        const output = (err.stderr ?? err.message).trim();
-        // code 'ENOENT': kexec itself is missing; a number: kexec ran and refused.
-        throw new KernelError(err.code === 'ENOENT' ? 'ENOENT' : kexecErrno(output), 'kexec', request.image, output || 'kexec failed');
+        const err = e as NodeJS.ErrnoException & { stderr?: string; stdout?: string; killed?: boolean; signal?: string | null };
+        if (typeof err.code === 'string') {
+          // It never ran: spawn failed (ENOENT: not installed; EACCES; ENOSYS when the kernel
+          // lacks what node needs to start a child).
+          throw new ParkerError('E_KEXEC', `cannot run ${binary} (kexec-tools) to load ${request.image}: ${err.code}${err.message ? ` (${err.message})` : ''}`, 'install kexec-tools (`kexec` on the PATH) and run parker as root');
+        }
+        if (err.killed || err.signal) {
+          throw new ParkerError('E_KEXEC', `${binary} loading ${request.image} was killed (${err.signal ?? 'timeout'}) before it finished`, 'run it by hand with the same arguments to see why: kexec ' + args.join(' '));
+        }
+        const all = `${err.stdout ?? ''}\n${err.stderr ?? err.message}`;
+        const errno = kexecErrno(all);
+        const said = quote(all) || 'no output';
+        // A refusal kexec-tools names keeps its errno (callers tell them apart); anything else is said as it is.
+        if (errno) throw new KernelError(errno, 'kexec', request.image, said);
+        throw new ParkerError('E_KEXEC', `kexec could not load ${request.image}: exit ${String(err.code ?? '?')}: ${said}`, 'run it by hand with the same arguments to see why: kexec ' + args.join(' '));
       }
+      const listed = parseKexecSegments(output);
+      segments = listed.length > 0 ? listed : null;
     },
     async unload() {
+      segments = null;
       await exec(binary, ['-u'], { timeout: 60_000 }).catch(() => undefined);
     },
     loaded: () => fs.exists('sys/kernel/kexec_loaded') && fs.read('sys/kernel/kexec_loaded').trim() === '1',
+    // What this process loaded, as kexec-tools listed it; nothing loaded by another process counts.
+    segments: () => (segments !== null && fs.exists('sys/kernel/kexec_loaded') && fs.read('sys/kernel/kexec_loaded').trim() === '1' ? segments.map((s) => ({ ...s })) : null),
   };
 }
 

@@ -1,7 +1,5 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { KernelError, type Errno } from '../kernel-error.js';
 
 /** How long a refusal of the start write (EINVAL, EBUSY) takes to show before we call it started. */
@@ -24,14 +22,16 @@ function sleepSync(ms: number): void {
  * Writes a partition's `online` file from a separate, detached process. On a Parker boot
  * kernel that write starts the application kernel and then busy-waits, with no timeout, until
  * the new kernel sets online=1: a kernel that never comes up would hang parker itself. The
- * writer is left to the kernel; a refusal shows within START_GRACE_MS and is thrown with its
- * errno, and otherwise the plan's next step waits for `online` with the kernel's boot timeout.
+ * writer is left to the kernel and writes its exit status to `statusFile` when the write
+ * returns; a refusal shows within START_GRACE_MS and is thrown with its errno. Until the status
+ * is there, the host's records say "starting" and nobody reads the partition's files (a read
+ * of `online` blocks while the start write runs). Returns the writer's pid.
  */
-export function writeStartFile(file: string, value: string, shownPath: string, graceMs = START_GRACE_MS): void {
+export function writeStartFile(file: string, value: string, shownPath: string, statusFile: string, graceMs = START_GRACE_MS): number | null {
   // The shell's redirection would create a missing file; a kernel file is never created by writing.
   if (!fs.existsSync(file)) throw new KernelError('ENOENT', 'write', shownPath);
-  const status = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'parker-start-')), 'status');
-  const child = spawn('sh', ['-c', 'printf "%s\\n" "$1" > "$2" 2>"$3.err"; echo $? > "$3"', 'parker-start', value, file, status], {
+  const status = statusFile;
+  const child = spawn('sh', ['-c', 'printf "%s\\n" "$1" 2>"$3.err" >"$2"; echo $? > "$3.tmp"; mv "$3.tmp" "$3"', 'parker-start', value, file, status], {
     detached: true,
     stdio: 'ignore',
   });
@@ -40,7 +40,7 @@ export function writeStartFile(file: string, value: string, shownPath: string, g
   while (Date.now() < deadline) {
     if (fs.existsSync(status) && fs.readFileSync(status, 'utf8').trim() !== '') {
       const code = Number(fs.readFileSync(status, 'utf8').trim());
-      if (code === 0) return;
+      if (code === 0) return child.pid ?? null;
       const message = fs.existsSync(`${status}.err`) ? fs.readFileSync(`${status}.err`, 'utf8').trim() : '';
       const errno = ERRNO_BY_SHELL_MESSAGE.find(([pattern]) => pattern.test(message))?.[1] ?? 'EIO';
       throw new KernelError(errno, 'write', shownPath, message || undefined);
@@ -48,4 +48,5 @@ export function writeStartFile(file: string, value: string, shownPath: string, g
     sleepSync(20);
   }
   // Still writing: the boot kernel has jumped into the new kernel and waits for it.
+  return child.pid ?? null;
 }

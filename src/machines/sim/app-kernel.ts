@@ -209,7 +209,17 @@ function bootHazards(k: SimKernel, p: SimPartition, cmdline: string): void {
 
 export function startPartition(k: SimKernel, p: SimPartition, path: string): void {
   if (p.cpus.length === 0) k.fail('EINVAL', 'write', path, `${p.name} has no CPUs`);
-  if (!k.kexec) k.fail('EINVAL', 'write', path, 'no kexec image is loaded');
+  if (!k.kexec) {
+    // The partition's boot CPU finds no image and spins: the writer busy-waits for ever.
+    p.started = true;
+    k.starts++;
+    k.clock += bootDurationMs(p);
+    p.status = 'hung';
+    p.console = [];
+    const reason = `${p.name} was started with no kexec image loaded: its boot CPU spins and it never sets online`;
+    k.event('error', reason, { kernel: p.name });
+    k.fail('ETIMEDOUT', 'write', path, `${reason}; the boot kernel is still waiting for it`);
+  }
   const outcome = judgeBoot(k, p);
   const image = k.kexec;
   // The image now belongs to the partition: the next start needs a new load.

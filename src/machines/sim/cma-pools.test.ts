@@ -35,7 +35,12 @@ describe('parker_cma=', () => {
     // Node 0's memory above 4 GiB starts at 4 GiB; node 1's at 66 GiB.
     expect(allocate(m.fs, '8', '4G')).toBe(`${4 * GiB}@0x100000000`);
     expect(allocate(m.fs, '40', '1G')).toBe(`${GiB}@0x1080000000`);
-    expect(m.bootLog()).toEqual(['cma: Reserved 4096 MiB at 0x0000000100000000 on node 0', 'cma: Reserved 8192 MiB at 0x0000001080000000 on node 1']);
+    expect(m.bootLog()).toEqual([
+      'cma: Reserved 4096 MiB at 0x0000000100000000 on node 0',
+      'parker: reserved 4096 MiB on node 0',
+      'cma: Reserved 8192 MiB at 0x0000001080000000 on node 1',
+      'parker: reserved 8192 MiB on node 1',
+    ]);
   });
 
   it('on 6.12 sysfs has only counters; sizes show in /proc/zoneinfo and /proc/meminfo', () => {
@@ -55,7 +60,7 @@ describe('parker_cma=', () => {
 
   it('a node with no free 1 GiB-aligned GiB gets no pool, boot goes on, and its CPUs get ENOMEM (the lab VM)', () => {
     const m = labSimMachine();
-    expect(m.bootLog()).toEqual(['cma: Failed to reserve 1024 MiB', 'parker: reservation failed - err -12, node 0', 'cma: Reserved 1024 MiB at 0x0000000100000000 on node 1']);
+    expect(m.bootLog()).toEqual(['parker: reservation failed - err -12, node 0', 'cma: Reserved 1024 MiB at 0x0000000100000000 on node 1', 'parker: reserved 1024 MiB on node 1']);
     expect(pools(m.fs)).toEqual([`parker1 ${pages(1)}`]);
     m.fs.mkdir('sys/fs/parker/a');
     m.fs.write('sys/fs/parker/a/cpus', '1');
@@ -63,9 +68,14 @@ describe('parker_cma=', () => {
     expect(allocate(m.fs, '3', '1G')).toBe('1073741824@0x100000000');
   });
 
-  it('a bare SIZE is split evenly over the nodes, each rounded up to whole GiB', () => {
+  it('a bare SIZE is split as the RFC does: up to SIZE/nodes per node, rounded up to whole GiB, until SIZE is reserved', () => {
     expect(pools(memorySimMachine({ kind: 'default' }, `${BOOT} parker_cma=16G`).fs)).toEqual([0, 1, 2, 3].map((n) => `parker${n} ${pages(4)}`));
-    expect(pools(memorySimMachine({ kind: 'default' }, `${BOOT} parker_cma=6G`).fs)).toEqual([0, 1, 2, 3].map((n) => `parker${n} ${pages(2)}`));
+    // 6G over 4 nodes: 1.5G rounds up to 2G a node, and 6G are reserved after three nodes.
+    expect(pools(memorySimMachine({ kind: 'default' }, `${BOOT} parker_cma=6G`).fs)).toEqual([0, 1, 2].map((n) => `parker${n} ${pages(2)}`));
+  });
+
+  it('a node asked for less than 1 GiB gets no pool', () => {
+    expect(pools(memorySimMachine({ kind: 'default' }, `${BOOT} parker_cma=0:512M,1:1G`).fs)).toEqual([`parker1 ${pages(1)}`]);
   });
 
   it('rounds a node size up to 1 GiB', () => {

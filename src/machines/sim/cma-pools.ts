@@ -1,4 +1,4 @@
-import { formatSize } from '../../units/size.js';
+import { formatSize, parseSize } from '../../units/size.js';
 import { parkerCmaParameter, parseParkerCma } from '../../units/parker-cma.js';
 import type { PhysRange } from '../../units/phys-range.js';
 import type { Topology } from '../../topology/model.js';
@@ -86,31 +86,54 @@ export function reserveCmaPools(cmdline: string, hardware: Topology, kernelImage
   const value = parkerCmaParameter(cmdline);
   if (!value) return { pools: [], log: [] };
   const ranges = nodeRanges(hardware);
-  let sizes: Map<number, number>;
+  const online = hardware.nodes.map((n) => n.id).sort((a, b) => a - b);
+  let requested: Map<number, number>;
+  const bare = !value.includes(':');
   try {
-    sizes = parseParkerCma(value, [...ranges.keys()]);
+    // Validates the syntax; the sizes themselves are taken as the RFC's parker_cma_reserve() does.
+    parseParkerCma(value, online.length ? online : [...ranges.keys()]);
+    requested = bare ? new Map([[-1, parseSize(value)]]) : new Map(value.split(',').map((part) => [Number(part.split(':')[0]), parseSize(part.split(':')[1]!)] as [number, number]));
   } catch {
     return { pools: [], log: [] };
   }
+  const log: string[] = [];
+  const plan: [number, number][] = [];
+  let total: number;
+  if (bare) {
+    total = requested.get(-1)!;
+    if (total < GiB) return { pools: [], log: ['parker: cma area should be at least 1 GiB'] };
+    const perNode = Math.ceil(total / Math.max(1, online.length));
+    log.push(`parker: reserve CMA ${Math.floor(total / MiB)} MiB, up to ${Math.floor(perNode / MiB)} MiB per node`);
+    for (const node of online) plan.push([node, perNode]);
+  } else {
+    total = 0;
+    for (const [node, size] of [...requested].sort(([a], [b]) => a - b)) {
+      if (!online.includes(node)) log.push(`parker: invalid node ${node} specified for CMA allocation`);
+      else if (size < GiB) log.push(`parker: cma area of node ${node} should be at least 1GiB`);
+      else {
+        plan.push([node, size]);
+        total += size;
+      }
+    }
+  }
   const ram = hardware.memory.systemRam;
   const pools: CmaPool[] = [];
-  const log: string[] = [];
-  for (const [node, requested] of [...sizes].sort(([a], [b]) => a - b)) {
-    const size = Math.ceil(requested / GiB) * GiB;
-    const mine = ranges.get(node);
-    if (!mine || size === 0) {
-      log.push(`cma: Failed to reserve ${size / MiB} MiB`, `parker: reservation failed - err -12, node ${node}`);
-      continue;
-    }
+  let reserved = 0;
+  for (const [node, want] of plan) {
+    const size = Math.ceil((bare ? Math.min(want, total - reserved) : want) / GiB) * GiB;
+    const mine = ranges.get(node) ?? [];
     const free = subtract(ram.length > 0 ? intersect(mine, ram) : mine, [...kernelImage, ...pools.map((p) => p.range)]);
     const start = bottomUpFrom(free, size, FOUR_GIB) ?? topDown(free, size);
     if (start === null) {
-      log.push(`cma: Failed to reserve ${size / MiB} MiB`, `parker: reservation failed - err -12, node ${node}`);
+      log.push(`parker: reservation failed - err -12, node ${node}`);
       continue;
     }
     pools.push({ node, name: `parker${node}`, range: { start, end: start + size - 1 }, used: [] });
-    log.push(`cma: Reserved ${size / MiB} MiB at ${pa(start)} on node ${node}`);
+    reserved += size;
+    log.push(`cma: Reserved ${size / MiB} MiB at ${pa(start)} on node ${node}`, `parker: reserved ${size / MiB} MiB on node ${node}`);
+    if (reserved >= total) break;
   }
+  if (pools.length === 0) log.push('parker: No parker CMA regions allocated, disabling parker.');
   return { pools, log };
 }
 

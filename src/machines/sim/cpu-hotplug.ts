@@ -1,4 +1,5 @@
 import type { SimKernel } from './sim-kernel.js';
+import { startInFlight } from './parker-fs.js';
 
 const cpuDir = (cpu: number) => `sys/devices/system/cpu/cpu${cpu}`;
 
@@ -14,6 +15,8 @@ export function setCpuOnline(k: SimKernel, cpu: number, online: boolean, path: s
   if (!k.isPossibleCpu(cpu) || cpu === 0) k.fail('ENOENT', 'write', path);
   if (online === k.online.has(cpu)) return;
   if (online) {
+    // The guard runs under the Parker mutex, which a stuck start holds.
+    startInFlight(k, 'write', path);
     const owner = k.ownerOfCpu(cpu);
     if (owner) k.event('error', `CPU ${cpu} was put back online in the boot kernel although partition ${owner.name} owns it (the hotplug guard returns 0)`, { kernel: owner.name });
     onlineCpu(k, cpu);

@@ -48,6 +48,7 @@ export function resetMachine(k: SimKernel, reason: string, hazard?: string): voi
     syncCmaFiles(k, pool, 0, 0);
   }
   k.starts = 0;
+  k.strandedCpus.clear();
   unloadImage(k);
   k.clock += RESET_MS;
   k.event('error', `machine reset: ${reason}; all application kernels were lost`, hazard ? { hazard } : {});

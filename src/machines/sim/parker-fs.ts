@@ -23,6 +23,15 @@ const WRITE_ONLY = new Set(['bind', 'unbind']);
 const READ_ONLY = new Set(['id', 'control_structure', 'devices']);
 
 /** Splits "sys/fs/parker/NAME/FILE" into its parts; null when outside the control filesystem. */
+/**
+ * A start that never came up holds the kernel's global Parker mutex for ever: everything that
+ * takes it blocks (mkdir, cpus and online writes, control_structure reads, putting a CPU online).
+ */
+export function startInFlight(k: SimKernel, op: string, path: string): void {
+  const stuck = [...k.partitions.values()].find((p) => p.status === 'hung' && !p.online);
+  if (stuck) k.hang('blocked', op, path, `the start of ${stuck.name} holds the Parker mutex while it busy-waits for its kernel`);
+}
+
 export function parkerPath(path: string): { name?: string; file?: string; rest: string[] } | null {
   // Every read of the simulated machine asks: most paths are plainly elsewhere.
   if (!path.includes('parker')) return null;
@@ -61,14 +70,19 @@ export function mkdirParker(k: SimKernel, path: string): void {
     k.fail('EINVAL', 'mkdir', path, 'partitions are created only at the root of the control filesystem');
   }
   if (k.partitions.has(where.name)) k.fail('EEXIST', 'mkdir', path);
-  // Sequence numbers are reused after destroy: the lowest free one.
-  const used = new Set([...k.partitions.values()].map((p) => p.id));
-  let id = 1;
-  while (used.has(id)) id++;
+  startInFlight(k, 'mkdir', path);
+  // The RFC numbers a partition with the count of partitions after it is made (an atomic
+  // counter that rmdir decrements), so ids are reused and can repeat: a(1) b(2), rmdir a,
+  // c gets 2 like b.
+  const id = k.partitions.size + 1;
+  // Each partition's control page is a page of its own; the lowest free slot.
+  const pages = new Set([...k.partitions.values()].map((p) => p.controlStructure));
+  let slot = 1;
+  while (pages.has(CONTROL_BASE + slot * PAGE)) slot++;
   const p: SimPartition = {
     name: where.name,
     id,
-    controlStructure: CONTROL_BASE + id * PAGE,
+    controlStructure: CONTROL_BASE + slot * PAGE,
     cpus: [],
     memory: null,
     devices: [],
@@ -87,10 +101,14 @@ export function mkdirParker(k: SimKernel, path: string): void {
 
 export function rmdirParker(k: SimKernel, path: string): void {
   const where = parkerPath(path);
-  if (!where?.name || where.file !== undefined) k.fail('EPERM', 'rmdir', path);
   if (!k.mounted) k.fail('ENOENT', 'rmdir', path, 'the Parker control filesystem is not mounted');
+  // The root and a partition's devices/ are directories the kernel will not remove.
+  if (!where?.name || (where.file === 'devices' && where.rest.length === 0)) k.fail('EBUSY', 'rmdir', path);
+  if (where.file !== undefined) k.fail(where.rest.length === 0 ? 'ENOTDIR' : 'EPERM', 'rmdir', path);
   const p = partitionOf(k, 'rmdir', path, where.name);
   if (p.stuck) k.hang('blocked', 'rmdir', path, p.stuck, p.name);
+  // rmdir takes the partition's mutex, which a start that never came up holds for ever.
+  if (p.status === 'hung' && !p.online) k.hang('blocked', 'rmdir', path, `the start of ${p.name} is still busy-waiting for its kernel`, p.name);
   if (p.online) k.fail('EBUSY', 'rmdir', path, `${p.name} is online: ask it to power off first`);
   tearDown(k, p);
   k.tree.remove(`${PARKER_ROOT}/${p.name}`);
@@ -99,6 +117,7 @@ export function rmdirParker(k: SimKernel, path: string): void {
 /** Gives back what a partition held: CPUs online in the boot kernel, memory to CMA, devices re-probed. */
 export function tearDown(k: SimKernel, p: SimPartition): void {
   k.partitions.delete(p.name);
+  // CPUs a second cpus write replaced stay reserved: the kernel forgets only the current ones.
   for (const cpu of p.cpus) onlineCpu(k, cpu);
   k.syncCpuFiles(p.cpus);
   freeMemory(k, p);
@@ -120,8 +139,9 @@ export function readParker(k: SimKernel, path: string): void {
   const where = parkerPath(path);
   if (!where?.file || where.rest.length > 0) return;
   const p = where.name === undefined ? undefined : k.partitions.get(where.name);
-  if (WRITE_ONLY.has(where.file)) k.fail('EACCES', 'read', path, `${where.file} is write-only`);
-  if (!p || !k.mounted) return;
+  // bind and unbind have no show function: a read gives nothing (root may open them).
+  if (WRITE_ONLY.has(where.file) || !p || !k.mounted) return;
+  if (where.file === 'control_structure') startInFlight(k, 'read', path);
   if (p.stuck) k.hang('blocked', 'read', path, p.stuck, p.name);
   // The start write busy-waits holding the partition; a read of online waits behind it, for
   // ever when the kernel never comes up (measured on the real kernel).
@@ -171,6 +191,8 @@ export function writeParker(k: SimKernel, path: string, value: string): void {
   }
   if (!(FILES as readonly string[]).includes(where.file)) k.fail('ENOENT', 'write', path);
   if (p.stuck) k.hang('blocked', 'write', path, p.stuck, p.name);
+  if (where.file === 'cpus' || where.file === 'online') startInFlight(k, 'write', path);
+  if (p.status === 'hung' && !p.online) k.hang('blocked', 'write', path, `the start of ${p.name} is still busy-waiting for its kernel`, p.name);
   const v = value.trim();
   switch (where.file) {
     case 'cpus':
@@ -182,8 +204,7 @@ export function writeParker(k: SimKernel, path: string, value: string): void {
     case 'unbind':
       return unbindDevice(k, p, v, path);
     case 'online':
-      // Any value starts the kernel: Parker has no stop value.
-      if (p.online) k.fail('EBUSY', 'write', path, `${p.name} is already online`);
+      // Any value starts the kernel: Parker has no stop value, and no check of its own.
       if (p.started) {
         // Measured: a second start of a used partition, with or without a new kexec load,
         // reset the whole machine (the control page is not reset; relocate_kernel swaps pages).
@@ -198,8 +219,6 @@ export function writeParker(k: SimKernel, path: string, value: string): void {
 
 function writeCpus(k: SimKernel, p: SimPartition, value: string, path: string): void {
   if (p.online) k.fail('EBUSY', 'write', path, `${p.name} is online`);
-  // Measured: write-once per partition; a second write, even of the same list, is EINVAL.
-  if (p.cpus.length > 0) k.fail('EINVAL', 'write', path, `${p.name}'s cpus are already set (cpus is write-once)`);
   let cpus: number[];
   try {
     cpus = parseCpuList(value);
@@ -211,9 +230,17 @@ function writeCpus(k: SimKernel, p: SimPartition, value: string, path: string): 
   const owners = k.ownersOfCpus(cpus);
   for (const cpu of cpus) {
     if (!k.isPossibleCpu(cpu)) k.fail('EINVAL', 'write', path, `CPU ${cpu} does not exist`);
+    // The kernel refuses any CPU in its set of partition CPUs, this partition's own included:
+    // so a second write of the same list is EINVAL (measured), and so is a CPU a replaced
+    // list left behind.
     const owner = owners.get(cpu);
-    if (owner && owner !== p) k.fail('EINVAL', 'write', path, `CPU ${cpu} belongs to partition ${owner.name}`);
+    if (owner) k.fail('EINVAL', 'write', path, owner === p ? `CPU ${cpu} is already ${p.name}'s (cpus cannot be written twice with it)` : `CPU ${cpu} belongs to partition ${owner.name}`);
+    if (k.strandedCpus.has(cpu)) k.fail('EINVAL', 'write', path, `CPU ${cpu} was left reserved by an earlier cpus write`);
   }
+  // A second write of other CPUs replaces the list, but the old CPUs stay in the kernel's set
+  // of partition CPUs: offline, and no partition can have them until the machine reboots.
+  for (const cpu of p.cpus) k.strandedCpus.add(cpu);
+  if (p.cpus.length) k.event('warning', `${p.name}'s cpus were written again: CPUs ${formatCpuList(p.cpus)} stay offline and reserved until the machine reboots`, { kernel: p.name });
   // CPUs still online in the boot kernel are offlined automatically; CPU 0 cannot go offline
   // and is accepted silently, staying online (measured).
   for (const cpu of cpus) if (cpu !== 0) offlineCpu(k, cpu);
@@ -231,7 +258,10 @@ function writeMemory(k: SimKernel, p: SimPartition, value: string, path: string)
   } catch {
     k.fail('EINVAL', 'write', path, `not a size: ${JSON.stringify(value)}`);
   }
-  if (bytes === 0 || bytes % GiB !== 0) k.fail('EINVAL', 'write', path, 'memory comes in whole GiB');
+  if (bytes === 0) k.fail('EINVAL', 'write', path, 'a size of 0');
+  // The pool hands out whole GiB (its bitmap has one bit per GiB); the partition gets the
+  // pages it asked for, and the rest of the last GiB is lost to it.
+  bytes = Math.floor(bytes / PAGE) * PAGE;
   freeMemory(k, p);
   // The kernel keeps a cpumask: the "first CPU" is the lowest-numbered one.
   const node = k.nodeOfCpu(p.cpus[0]!);
@@ -240,7 +270,8 @@ function writeMemory(k: SimKernel, p: SimPartition, value: string, path: string)
     sync(k, p);
     k.fail('ENOMEM', 'write', path, `node ${node} has no CMA pool (none asked for in parker_cma=, or its reservation failed at boot)`);
   }
-  const range = allocate(pool, bytes);
+  const reserved = allocate(pool, Math.ceil(bytes / GiB) * GiB);
+  const range = reserved ? { start: reserved.start, end: reserved.start + bytes - 1 } : null;
   if (!range) {
     countFailedAllocation(k, pool, bytes / PAGE);
     sync(k, p);
@@ -251,11 +282,12 @@ function writeMemory(k: SimKernel, p: SimPartition, value: string, path: string)
   sync(k, p);
 }
 
+/** The kernel looks the name up on the PCI bus: anything that names no device is ENODEV. */
 function parseAddress(k: SimKernel, value: string, path: string): string {
   try {
     return formatPciAddress(parsePciAddress(value));
   } catch {
-    k.fail('EINVAL', 'write', path, `not a PCI address: ${JSON.stringify(value)}`);
+    k.fail('ENODEV', 'write', path, `no PCI device named ${JSON.stringify(value)}`);
   }
 }
 
@@ -264,7 +296,6 @@ function bindDevice(k: SimKernel, p: SimPartition, value: string, path: string):
   const address = parseAddress(k, value, path);
   const dir = k.deviceDir(address);
   if (!dir) k.fail('ENODEV', 'write', path, `no PCI device ${address}`);
-  if (!address.startsWith('0000:')) k.fail('EINVAL', 'write', path, 'the control structure carries PCI domain 0 only');
   const owner = k.ownerOfDevice(address);
   if (owner) k.fail('EBUSY', 'write', path, `${address} belongs to partition ${owner.name}`);
   if (k.text(`${dir}/enable`) !== '1') k.fail('EBUSY', 'write', path, `${address} is not enabled in the boot kernel`);
@@ -285,7 +316,7 @@ function unbindDevice(k: SimKernel, p: SimPartition, value: string, path: string
   if (!p.devices.includes(address)) k.fail('ENODEV', 'write', path, `${address} is not bound to ${p.name}`);
   if (p.online) k.fail('EBUSY', 'write', path, `${p.name} is online and uses ${address}`);
   const dir = k.deviceDir(address)!;
-  if (k.text(`${dir}/enable`) === '1') k.fail('EBUSY', 'write', path, `${address} is enabled`);
+  if (k.text(`${dir}/enable`) === '1') k.fail('ENODEV', 'write', path, `${address} is enabled`);
   p.devices = p.devices.filter((d) => d !== address);
   k.tree.remove(`${PARKER_ROOT}/${p.name}/devices/${address}`);
   releaseDevice(k, address, path);

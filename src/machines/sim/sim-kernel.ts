@@ -86,6 +86,8 @@ export class SimKernel {
   unmountedParker: TreeEntry | undefined;
   /** The boot kernel's own log lines that concern Parker (CMA reservations), oldest first. */
   readonly bootLog: string[] = [];
+  /** CPUs a second `cpus` write replaced: offline and reserved until the machine reboots. */
+  readonly strandedCpus = new Set<number>();
   /** Application kernels started since the machine booted: the seed of their KASLR choices. */
   starts = 0;
   /** Simulated time in ms since the machine was created. */

@@ -173,6 +173,7 @@ function assemble(meta: SimMeta, kernel: SimKernel, store: SimStore | null): Sim
     },
     loaded: () => kernel.kexec !== null,
     // kexec_load places the image where the window says: one segment, where the kernel lies.
+    segments: () => (kernel.kexec ? [{ start: kernel.kexec.placedAt.start, end: kernel.kexec.placedAt.end }] : null),
   };
   const clock: MachineClock = {
     now: () => kernel.clock,

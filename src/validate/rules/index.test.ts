@@ -66,7 +66,7 @@ describe('RULES', () => {
       'H10 error reboot-panic web',
       'H11 error nmi db',
       'H13 info iommu-passthrough boot,web',
-      'H13 warning iommu-passthrough boot,web',
+      'H13 error iommu-passthrough boot,web',
       'H17 error firmware-ports boot,web',
       'H17 error firmware-ports db',
       'H18 error mtrr db',

@@ -1,5 +1,6 @@
 import { iommuTranslationOff } from '../../plan/boot-cmdline.js';
-import { normalizeKey, renderCmdline } from '../../plan/cmdline-params.js';
+import { kernelItems, listOptions, lookup, normalizeKey, parseCmdline, renderCmdline, type CmdlineItem } from '../../plan/cmdline-params.js';
+import type { Topology } from '../../topology/model.js';
 import { BOOT, listWords, quoted } from '../layout-lookup.js';
 import type { Finding, Rule } from '../rule.js';
 import { bootLine } from '../kernel-lines.js';
@@ -8,12 +9,24 @@ import { bootLine } from '../kernel-lines.js';
 const IOMMU_KEYS = ['iommu', 'intel_iommu', 'amd_iommu', 'iommu.passthrough'];
 
 /**
+ * Whether the machine has an IOMMU at work: some PCI device sits in an IOMMU group (the kernel
+ * makes groups only when an IOMMU is active, translating or passthrough), or the boot line
+ * turns one on explicitly.
+ */
+function iommuPresent(topology: Topology, current: readonly CmdlineItem[]): boolean {
+  if (topology.pci.some((d) => d.iommuGroup !== null)) return true;
+  const on = (key: string) => listOptions(current, key).some((o) => o === 'on' || o === 'force' || o === 'strict');
+  const passthrough = lookup(current, 'iommu.passthrough')?.value;
+  return on('intel_iommu') || on('amd_iommu') || listOptions(current, 'iommu').some((o) => o === 'force' || o === 'nopt') || passthrough === '0';
+}
+
+/**
  * H13: while the boot kernel's IOMMU translates DMA, a device handed to an application kernel
- * has its DMA blocked or sent elsewhere. So the boot kernel needs `iommu=pt` (or its IOMMU off)
- * whenever a kernel gets a device. Missing from its current command line, it is a boot-kernel
- * change that `parker plan` lists: reported once, here, as a warning (the layout is fine, the
- * machine needs a reboot first). boot.cmdline undoing it is an error. And, worth knowing, there
- * is then no DMA isolation between kernels at all (info).
+ * has its DMA faulted (measured on the Parker kernel: the NVMe timed out after 60 s; with
+ * `iommu=pt` it worked). So no device is handed over while the running boot kernel translates:
+ * an error unless its command line has `iommu=pt` (or its IOMMU off) or the machine has no
+ * IOMMU. `boot.cmdline` undoing passthrough is an error too. And, worth knowing, there is then
+ * no DMA protection between kernels at all (info).
  */
 export const iommuPassthroughRule: Rule = {
   id: 'iommu-passthrough',
@@ -23,31 +36,47 @@ export const iommuPassthroughRule: Rule = {
     const withDevices = ctx.placement.kernels.filter((k) => k.devices.length > 0);
     if (withDevices.length === 0) return [];
     const names = withDevices.map((k) => k.name);
+    const who = listWords(names.map(quoted));
+    const current = ctx.boot.current === null ? null : kernelItems(parseCmdline(ctx.boot.current));
+    const present = iommuPresent(ctx.topology, current ?? []);
     const out: Finding[] = [
       {
         severity: 'info',
-        message: `devices of ${listWords(names.map(quoted))} can reach all memory by DMA: there is no DMA isolation between kernels, so a faulty driver or device can corrupt any kernel`,
+        message: present
+          ? `devices of ${who} can reach all memory by DMA: there is no DMA isolation between kernels, so a faulty driver or device can corrupt any kernel`
+          : `this machine shows no IOMMU (no PCI device is in an IOMMU group): nothing checks DMA, so devices of ${who} can reach all memory and there is no DMA protection between kernels; a faulty driver or device can corrupt any kernel`,
         fix: 'nothing to change in the layout: hand over only devices and drivers you trust with all of memory',
         kernels: [BOOT, ...names],
       },
     ];
     const boot = bootLine(ctx);
-    if (iommuTranslationOff(boot.params)) return out;
     const userIommu = boot.params.filter((p) => p.fromSpec && IOMMU_KEYS.includes(normalizeKey(p.key)));
-    if (userIommu.length > 0) {
+    if (!iommuTranslationOff(boot.params) && userIommu.length > 0) {
       out.push({
         severity: 'error',
-        message: `boot.cmdline sets ${renderCmdline(userIommu)}, which leaves the boot kernel's IOMMU translating DMA: devices handed to ${listWords(names.map(quoted))} would have their DMA blocked or misdirected`,
+        message: `boot.cmdline sets ${renderCmdline(userIommu)}, which leaves the boot kernel's IOMMU translating DMA: devices handed to ${who} would have their DMA faulted`,
         fix: `replace ${renderCmdline(userIommu)} in boot.cmdline with iommu=pt`,
         path: ['boot', 'cmdline'],
         kernels: [BOOT, ...names],
       });
       return out;
     }
+    if (!present) return out;
+    if (current === null) {
+      out.push({
+        severity: 'warning',
+        message: `the boot kernel's command line is unknown, so its IOMMU may translate DMA: devices handed to ${who} would then have their DMA faulted`,
+        fix: "make sure the boot kernel runs with iommu=pt before applying",
+        kernels: [BOOT, ...names],
+      });
+      return out;
+    }
+    if (iommuTranslationOff(current)) return out;
+    const planned = iommuTranslationOff(boot.params) ? ' (boot.cmdline has it, but only a reboot with it counts)' : '';
     out.push({
-      severity: 'warning',
-      message: `the boot kernel ${ctx.boot.current === null ? 'may translate DMA (its command line is unknown)' : 'has no iommu=pt'}: devices handed to ${listWords(names.map(quoted))} would have their DMA blocked or misdirected; iommu=pt is a boot-kernel change`,
-      fix: "add iommu=pt to the boot kernel's command line and reboot it before starting the partitions",
+      severity: 'error',
+      message: `the boot kernel's IOMMU translates DMA (its command line has no iommu=pt${planned}): devices handed to ${who} would have their DMA faulted, so parker does not hand them over`,
+      fix: "add iommu=pt to the boot kernel's command line and reboot it before applying",
       kernels: [BOOT, ...names],
     });
     return out;

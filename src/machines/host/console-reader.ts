@@ -1,0 +1,91 @@
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { PartitionRecords } from './partition-records.js';
+
+/** The speed of the serial console parker gives every application kernel (`console=ttySn,115200`). */
+const CONSOLE_BAUD = 115200;
+
+/**
+ * Where a partition's console is read from, recorded beside its start record:
+ * - a character device (the boot kernel's end of a serial cable to the application kernel's
+ *   console port): a detached reader (`stty raw -echo`, then `cat`) appends it to
+ *   `console.log` from before the start on, since a serial line keeps nothing for later;
+ * - any other path: a file something else appends the console to (a console server, QEMU's
+ *   chardev log); only what it gained after `offset` (its size at the start) is this boot's.
+ */
+export interface ConsoleRecord {
+  source: string;
+  kind: 'device' | 'file';
+  /** Bytes of the file that were there before the start. */
+  offset: number;
+  /** The reader's pid (device sources). */
+  pid: number | null;
+}
+
+const recordFile = (records: PartitionRecords, name: string) => path.join(records.of(name), 'console.json');
+const logFile = (records: PartitionRecords, name: string) => path.join(records.of(name), 'console.log');
+
+function readRecord(records: PartitionRecords, name: string): ConsoleRecord | null {
+  try {
+    return JSON.parse(fs.readFileSync(recordFile(records, name), 'utf8')) as ConsoleRecord;
+  } catch {
+    return null;
+  }
+}
+
+/** Begins reading `name`'s console from `source` (before its start), replacing an earlier reader. */
+export function watchConsole(records: PartitionRecords, name: string, source: string): void {
+  stopConsole(records, name);
+  fs.mkdirSync(records.of(name), { recursive: true });
+  let stat: fs.Stats | null = null;
+  try {
+    stat = fs.statSync(source);
+  } catch {
+    // A log file that does not exist yet: whatever appears is this boot's.
+  }
+  let record: ConsoleRecord;
+  if (stat?.isCharacterDevice()) {
+    const log = logFile(records, name);
+    fs.writeFileSync(log, '');
+    // raw -echo: what the kernel prints must not be echoed back to it as input.
+    const child = spawn('sh', ['-c', 'stty -F "$1" "$3" raw -echo 2>/dev/null; exec cat "$1" >> "$2"', 'parker-console', source, log, String(CONSOLE_BAUD)], { detached: true, stdio: 'ignore' });
+    child.unref();
+    record = { source, kind: 'device', offset: 0, pid: child.pid ?? null };
+  } else {
+    record = { source, kind: 'file', offset: stat?.isFile() ? stat.size : 0, pid: null };
+  }
+  fs.writeFileSync(recordFile(records, name), `${JSON.stringify(record)}\n`);
+}
+
+/** What `name`'s kernel printed since its start, one entry per line; empty when nobody reads its console. */
+export function consoleLines(records: PartitionRecords, name: string): string[] {
+  const record = readRecord(records, name);
+  if (!record) return [];
+  const file = record.kind === 'device' ? logFile(records, name) : record.source;
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch {
+    return [];
+  }
+  // A log that shrank was rotated or truncated: all of it is newer than the start.
+  const text = bytes.subarray(bytes.length >= record.offset ? record.offset : 0).toString('utf8');
+  const lines = text.split('\n').map((line) => line.replace(/\r/g, ''));
+  if (lines.at(-1) === '') lines.pop();
+  return lines;
+}
+
+/** Ends the console reader parker started for `name`, if any. */
+export function stopConsole(records: PartitionRecords, name: string): void {
+  const record = readRecord(records, name);
+  if (record?.pid) {
+    try {
+      // The reader leads its own process group (detached): end the shell's cat with it.
+      process.kill(-record.pid, 'SIGTERM');
+    } catch {
+      // gone already
+    }
+  }
+  fs.rmSync(recordFile(records, name), { force: true });
+}

@@ -1,0 +1,129 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/**
+ * What a host remembers of each partition it started, one directory per partition under
+ * `/run/parker/partitions` (tmpfs: a reboot, which ends every partition, forgets them too):
+ * - `start.json`: the start write's process and the partition directory it started
+ *   (its inode: a partition removed and made again by hand is another partition);
+ * - `status`: the start write's exit status, written by the writer when the write returns
+ *   (on a Parker kernel: once the new kernel set online, or at once on a refusal), and
+ *   `status.err`: what the shell said;
+ * - `console.json` and `console.log`: where its console is read from (console-reader.ts).
+ * Every parker process reads the same records, so `parker status` sees a start in flight
+ * without touching the partition's files, which block while the start write busy-waits.
+ */
+export interface StartRecord {
+  pid: number;
+  /** Epoch milliseconds the start write began. */
+  startedAt: number;
+  /** Inode of the partition's directory when it was started. */
+  ino: number | null;
+}
+
+export type StartState =
+  | { kind: 'none' }
+  /** The start write has not returned: the boot kernel busy-waits until the kernel sets online. */
+  | { kind: 'starting'; since: number; pid: number }
+  /** The start write returned 0: the kernel set online. */
+  | { kind: 'started'; since: number }
+  /** The start write was refused, or its writer went away without saying. */
+  | { kind: 'failed'; since: number; reason: string };
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists, as another user's process (a root writer seen by a user's status).
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function readText(file: string): string | null {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+export class PartitionRecords {
+  /**
+   * @param dir where the records live (`/run/parker/partitions` on a host)
+   * @param partitionDir the absolute path of a partition's directory in the control filesystem
+   */
+  constructor(
+    readonly dir: string,
+    private readonly partitionDir: (name: string) => string,
+  ) {}
+
+  /** The directory of one partition's records. */
+  of(name: string): string {
+    return path.join(this.dir, name);
+  }
+
+  /** Starts a new record for a start write of `name`, replacing any older one; returns the status file the writer fills. */
+  beginStart(name: string, pid: number | null, now: number): string {
+    const dir = this.of(name);
+    fs.mkdirSync(dir, { recursive: true });
+    for (const file of ['status', 'status.err']) fs.rmSync(path.join(dir, file), { force: true });
+    this.writeStart(name, { pid: pid ?? 0, startedAt: now, ino: this.inode(name) });
+    return path.join(dir, 'status');
+  }
+
+  /** Records the writer's pid once it is known. */
+  setPid(name: string, pid: number): void {
+    const record = this.start(name);
+    if (record) this.writeStart(name, { ...record, pid });
+  }
+
+  private writeStart(name: string, record: StartRecord): void {
+    const file = path.join(this.of(name), 'start.json');
+    fs.writeFileSync(`${file}.tmp`, `${JSON.stringify(record)}\n`);
+    fs.renameSync(`${file}.tmp`, file);
+  }
+
+  private inode(name: string): number | null {
+    try {
+      return fs.statSync(this.partitionDir(name)).ino;
+    } catch {
+      return null;
+    }
+  }
+
+  /** The record of the partition as it is now: none when the partition is gone or is another one of the same name. */
+  start(name: string): StartRecord | null {
+    const text = readText(path.join(this.of(name), 'start.json'));
+    if (text === null) return null;
+    let record: StartRecord;
+    try {
+      record = JSON.parse(text) as StartRecord;
+    } catch {
+      return null;
+    }
+    const ino = this.inode(name);
+    if (ino === null || (record.ino !== null && record.ino !== ino)) return null;
+    return record;
+  }
+
+  /** Where the start of `name` stands, from the records alone (never the partition's files). */
+  state(name: string): StartState {
+    const record = this.start(name);
+    if (!record) return { kind: 'none' };
+    const dir = this.of(name);
+    const status = readText(path.join(dir, 'status'))?.trim() ?? '';
+    if (status === '') {
+      if (record.pid === 0 || alive(record.pid)) return { kind: 'starting', since: record.startedAt, pid: record.pid };
+      return { kind: 'failed', since: record.startedAt, reason: 'its start write went away without an exit status' };
+    }
+    if (status === '0') return { kind: 'started', since: record.startedAt };
+    const said = readText(path.join(dir, 'status.err'))?.trim();
+    return { kind: 'failed', since: record.startedAt, reason: `the start write exited ${status}${said ? `: ${said}` : ''}` };
+  }
+
+  /** Forgets a partition (it was removed); the caller ends its console reader first. */
+  forget(name: string): void {
+    fs.rmSync(this.of(name), { recursive: true, force: true });
+  }
+}
