@@ -9,5 +9,7 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 20_000,
+    // Set-up hooks that apply a whole layout need room on a loaded machine.
+    hookTimeout: 60_000,
   },
 });

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../src/cli/main.js';
 import { renderCliDoc } from '../src/cli/cli-doc.js';
+import { renderManPage } from '../src/cli/man-page.js';
 import { COMMAND_SPECS, MACHINE_FLAGS, type CommandSpec } from '../src/cli/command-specs.js';
 import { flagsOf } from '../src/cli/command-from-spec.js';
 
@@ -53,5 +54,13 @@ describe('help is built from the same specs', () => {
     apply.outputHelp();
     const spec = COMMAND_SPECS.find((s) => s.name === 'apply')!;
     for (const [code, meaning] of spec.exit!) expect(help.replace(/\s+/g, ' ')).toContain(`${code} ${meaning}`);
+  });
+});
+
+describe('man/parker.1', () => {
+  it('is exactly what the command specs give (regenerate with npm run docs:cli), with a section per command', () => {
+    const man = fs.readFileSync('man/parker.1', 'utf8');
+    expect(man).toBe(renderManPage());
+    for (const spec of COMMAND_SPECS) expect(man).toContain(`.SS "parker ${spec.name}`);
   });
 });

@@ -3,6 +3,7 @@ import type { MachineFlags } from './machine-flags.js';
 import { printData } from './output-format.js';
 import { applyLayout } from '../service/apply.js';
 import { renderPlanReport } from './plan-command.js';
+import { renderSteps } from './render-plan.js';
 import { eventPrinter, reportResult } from './transaction.js';
 import { serviceContextOf } from './service-context.js';
 import { commandFromSpec } from './command-from-spec.js';
@@ -14,7 +15,7 @@ type ApplyFlags = MachineFlags & { output: string; dryRun?: boolean; yes?: boole
 
 export function applyCommand(ctx: CommandContext): Command {
   return commandFromSpec(specNamed('apply')).action(async (file: string, opts: ApplyFlags) => {
-    const onEvent = eventPrinter(ctx, opts.output, (e) => (e.type === 'layout-planned' ? renderPlanReport(e.machine, e.planned) : ''));
+    const onEvent = eventPrinter(ctx, opts.output, (e) => (e.type === 'layout-planned' ? renderPlanReport(e.machine, e.planned) : `Machine: ${e.machine.description}\n\n${renderSteps(e.plan)}\n`));
     const report = await applyLayout(serviceContextOf(ctx, opts, onEvent), file, { dryRun: opts.dryRun ?? false });
     if (report.unfinishedTransaction) ctx.err('note: an unfinished apply will be rolled back first (parker recover); the plan above does not account for it\n');
     if (report.outcome === 'declined') ctx.err('nothing changed\n');

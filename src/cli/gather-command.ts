@@ -1,3 +1,4 @@
+import { errnoWords } from '../units/errno-words.js';
 import * as fs from 'node:fs';
 import type { Command } from 'commander';
 import { ParkerError } from '../units/parker-error.js';
@@ -18,7 +19,7 @@ export function gatherCommand(ctx: CommandContext): Command {
     try {
       fs.writeFileSync(opts.outputFile, snapshot.bytes);
     } catch (e) {
-      throw new ParkerError('E_IO', `cannot write ${opts.outputFile}: ${(e as NodeJS.ErrnoException).code}`, 'choose a writable path for -f');
+      throw new ParkerError('E_IO', `cannot write ${opts.outputFile}: ${errnoWords(e)}`, 'choose a writable path for -f');
     }
     const t = snapshot.topology;
     ctx.err(

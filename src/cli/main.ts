@@ -26,6 +26,7 @@ const COMMANDS: Record<string, () => Promise<CommandFactory>> = {
   destroy: async () => (await import('./lifecycle-commands.js')).destroyCommand,
   recover: async () => (await import('./lifecycle-commands.js')).recoverCommand,
   sim: async () => (await import('./sim-command.js')).simCommand,
+  completion: async () => (await import('./completion-command.js')).completionCommand,
   schema: async () => (await import('./schema-command.js')).schemaCommand,
   demo: async () => {
     const { demoCommand } = await import('./demo-command.js');

@@ -9,10 +9,15 @@ import { interfaceFor } from '../service/kernel-interfaces.js';
 import { renderDiagnostics, summaryLine } from './validate-command.js';
 import { renderBootChanges, renderCmdlines, renderPlacement, renderSteps } from './render-plan.js';
 import { EXIT } from './exit-codes.js';
+import { savePlan } from '../service/saved-plan.js';
+import { plural } from '../units/plural.js';
 import { stateDirOf } from '../service/state-dir.js';
 import { commandFromSpec } from './command-from-spec.js';
 import { specNamed } from './command-specs.js';
 import type { CommandContext } from './command-context.js';
+
+/** `plan --detailed-exitcode` when there are changes, as terraform has it. */
+const CHANGES_PENDING = 2;
 
 export function renderPlanReport(machine: Machine, planned: PlannedLayout): string {
   const { input, plan } = planned;
@@ -29,10 +34,18 @@ export function renderPlanReport(machine: Machine, planned: PlannedLayout): stri
 }
 
 export function planCommand(ctx: CommandContext): Command {
-  return commandFromSpec(specNamed('plan')).action((file: string, opts: MachineFlags & { output: string }) => {
+  return commandFromSpec(specNamed('plan')).action((file: string, opts: MachineFlags & { output: string; out?: string; detailedExitcode?: boolean }) => {
     const machine = openMachine(opts);
     const planned = planLayout(file, machine, interfaceFor(machine.fs), stateDirOf(opts));
     printData(opts.output, planReport(machine, planned), () => renderPlanReport(machine, planned), ctx.out);
-    if (!planned.plan) ctx.setExitCode(EXIT.invalid);
+    if (!planned.plan) {
+      ctx.setExitCode(EXIT.invalid);
+      return;
+    }
+    if (opts.out !== undefined) {
+      const saved = savePlan(opts.out, machine, planned, ctx.now());
+      ctx.err(`saved the plan (${plural(saved.plan.steps.length, 'step')}, machine fingerprint ${saved.fingerprint}) to ${opts.out}: apply exactly it with parker apply ${opts.out}\n`);
+    }
+    if (opts.detailedExitcode && planned.plan.steps.length > 0) ctx.setExitCode(CHANGES_PENDING);
   });
 }

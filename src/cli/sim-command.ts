@@ -1,3 +1,4 @@
+import { errnoWords } from '../units/errno-words.js';
 import * as fs from 'node:fs';
 import { Command } from 'commander';
 import { pc } from './colors.js';
@@ -42,7 +43,8 @@ export function simCommand(ctx: CommandContext): Command {
     .addCommand(sub('show').action((opts: SimFlags) => show(opts, simReport(stateDirOf(opts)))))
     .addCommand(
       sub('inject').action((name: string, what: string, opts: SimFlags) => {
-        for (const e of injectSim(stateDirOf(opts), name, what)) ctx.out(`${e.severity}${e.hazard ? ` ${e.hazard}` : ''}: ${e.message}\n`);
+        // What followed are machine events, reported as such: the injection itself succeeded.
+        for (const e of injectSim(stateDirOf(opts), name, what)) ctx.out(`event${e.hazard ? ` ${e.hazard}` : ''} [${e.severity}]: ${e.message}\n`);
       }),
     )
     .addCommand(
@@ -50,7 +52,7 @@ export function simCommand(ctx: CommandContext): Command {
         try {
           fs.writeFileSync(opts.outputFile, makeTestBzImage({ version: opts.kernelVersion }));
         } catch (e) {
-          throw new ParkerError('E_IO', `cannot write ${opts.outputFile}: ${(e as NodeJS.ErrnoException).code}`, 'choose a writable path for -f');
+          throw new ParkerError('E_IO', `cannot write ${opts.outputFile}: ${errnoWords(e)}`, 'choose a writable path for -f');
         }
         ctx.err(`wrote ${opts.outputFile}\n`);
       }),

@@ -6,7 +6,7 @@ import { formatSize } from '../units/size.js';
 import type { MachineFlags } from './machine-flags.js';
 import { openMachine } from '../service/open-machine.js';
 import { printData } from './output-format.js';
-import { statusOf, type StatusReport } from '../service/status.js';
+import { kernelStatusOf, statusOf, type KernelStatusReport, type StatusReport } from '../service/status.js';
 import { stateDirOf } from '../service/state-dir.js';
 import { commandFromSpec } from './command-from-spec.js';
 import { specNamed } from './command-specs.js';
@@ -45,9 +45,47 @@ export function renderStatus(data: StatusReport): string {
   return lines.join('\n') + '\n';
 }
 
+export function renderKernelStatus(k: KernelStatusReport): string {
+  const row = (label: string, value: string) => `${pc.bold(label.padEnd(10))} ${value}`;
+  const p = k.partition;
+  const lines = [row('Kernel', `${k.name}${k.inLayout ? '' : pc.dim(' (not in the applied layout)')}`), row('Machine', k.machine)];
+  lines.push(row('State', p ? (STATE_COLOUR[p.state] ?? ((s: string) => s))(p.state) : pc.yellow('no partition (in the layout, not on the machine)')));
+  if (p) {
+    lines.push(
+      row('Partition', `id ${p.id ?? '?'}`),
+      row('CPUs', `${formatCpuList(p.cpus)} (${p.cpus.length})`),
+      row('Memory', p.memory ? `${formatSize(p.memory.end - p.memory.start + 1)}@0x${p.memory.start.toString(16)}` : '-'),
+      row('Uptime', p.uptimeMs === null ? '-' : `${(p.uptimeMs / 1000).toFixed(1)} s`),
+    );
+  }
+  if (k.layout) {
+    lines.push(row('Profile', k.layout.profile), row('Image', k.layout.image + (k.layout.initrd ? ` (initrd ${k.layout.initrd})` : '')), row('Cmdline', k.layout.cmdline ?? '-'));
+    lines.push(row('Stop', k.layout.stop ? JSON.stringify(k.layout.stop) : pc.dim('no stop command: the kernel must power itself off')));
+  }
+  lines.push('', pc.bold('Devices'));
+  if (k.devices.length === 0) lines.push('  none');
+  else {
+    const t = makeTable(['address', 'class', 'node', 'iommu', 'boot driver']);
+    for (const d of k.devices) t.push([d.address, d.class ?? '?', d.node ?? '-', d.iommuGroup ?? '-', d.bootDriver ?? '-']);
+    lines.push(t.toString());
+  }
+  if (k.events.length) {
+    lines.push('', pc.bold('Events'));
+    for (const e of k.events) lines.push(`  ${(e.at / 1000).toFixed(1).padStart(8)} s ${e.severity.padEnd(7)} ${e.hazard ? `${e.hazard} ` : ''}${e.message}`);
+  }
+  lines.push('', pc.bold(`Console (last ${k.console.length} lines)`), ...(k.console.length ? k.console.map((l) => `  ${l}`) : ['  none']));
+  return lines.join('\n') + '\n';
+}
+
 export function statusCommand(ctx: CommandContext): Command {
-  return commandFromSpec(specNamed('status')).action((opts: MachineFlags & { output: string }) => {
-    const data = statusOf(openMachine(opts), stateDirOf(opts));
+  return commandFromSpec(specNamed('status')).action((name: string | undefined, opts: MachineFlags & { output: string }) => {
+    const machine = openMachine(opts);
+    if (name !== undefined) {
+      const kernel = kernelStatusOf(machine, stateDirOf(opts), name);
+      printData(opts.output, kernel, () => renderKernelStatus(kernel), ctx.out);
+      return;
+    }
+    const data = statusOf(machine, stateDirOf(opts));
     printData(opts.output, data, () => renderStatus(data), ctx.out);
   });
 }

@@ -8,7 +8,8 @@ import type { Plan } from '../plan/plan-types.js';
 import { requireChangeable } from './open-machine.js';
 import { planLayout, planReport, type PlanReport, type PlannedLayout } from './plan.js';
 import { interfaceFor } from './kernel-interfaces.js';
-import { saveApplied } from './applied-layout.js';
+import { loadApplied, saveApplied } from './applied-layout.js';
+import { readSavedPlan, requireCurrent, type SavedPlan } from './saved-plan.js';
 import { changeable, recoverOpenFirst, runSteps, withLock } from './transaction.js';
 import type { ServiceContext } from './service-context.js';
 
@@ -44,17 +45,68 @@ function report(machine: Machine, planned: PlannedLayout, outcome: ApplyOutcome,
 }
 
 /**
+ * Applies a plan saved by `plan --out`: exactly its steps, under the lock, and only while the
+ * machine is as it was when the plan was made (E_PLAN otherwise, with nothing changed).
+ */
+async function applySaved(ctx: ServiceContext, file: string, saved: SavedPlan, dryRun: boolean): Promise<ApplyReport> {
+  const first = ctx.open();
+  const base = (machine: Machine, outcome: ApplyOutcome, extra: Partial<ApplyReport> = {}): ApplyReport => ({
+    schema: 'parker.apply/v1',
+    file,
+    machine: machine.description,
+    diagnostics: [],
+    placement: saved.layout.placement,
+    firstFitScore: null,
+    cmdlines: saved.layout.cmdlines,
+    boot: saved.layout.boot,
+    plan: saved.plan,
+    outcome,
+    recovery: null,
+    result: null,
+    unfinishedTransaction: false,
+    ...extra,
+  });
+  if (dryRun) {
+    requireCurrent(saved, file, first);
+    ctx.onEvent?.({ type: 'steps-planned', machine: first, action: `apply ${file}`, plan: saved.plan });
+    return base(first, 'dry-run');
+  }
+  requireChangeable(first, 'apply');
+  return withLock(ctx.stateDir, `apply ${file}`, async () => {
+    // A recovery changes the machine, so a plan saved before it is stale: check first.
+    if (new Journal(ctx.stateDir).unfinished()) throw new ParkerError('E_PLAN', `an unfinished transaction must be recovered before ${file} can apply, and that makes the plan stale`, 'run parker recover, then plan again');
+    requireCurrent(saved, file, first);
+    requireBootReady(first, saved.plan);
+    const remember = () => saveApplied(ctx.stateDir, { format: 'parker.applied/v1', file: saved.file, machine: first.description, appliedAt: ctx.now().toISOString(), layout: saved.layout });
+    if (saved.plan.steps.length === 0) {
+      remember();
+      return base(first, 'no-changes');
+    }
+    ctx.onEvent?.({ type: 'steps-planned', machine: first, action: `apply ${file}`, plan: saved.plan });
+    const target = await changeable(ctx, first, `apply ${plural(saved.plan.steps.length, 'step')}`);
+    if (!target) return base(first, 'declined');
+    const result = await runSteps(target, ctx.stateDir, `apply ${file}`, saved.plan.steps, ctx.onEvent);
+    if (result.outcome === 'applied') remember();
+    target.close?.();
+    return base(target, result.outcome, { result });
+  });
+}
+
+/**
  * Makes a machine match a layout: under the lock, recover what a crash left open, validate and
  * plan, let the policy confirm, then run the steps as one transaction and remember the layout.
- * The plan is announced (`layout-planned`) before it is confirmed.
+ * The plan is announced (`layout-planned`) before it is confirmed. `file` may also be a plan
+ * saved by `plan --out`.
  */
 export async function applyLayout(ctx: ServiceContext, file: string, options: { dryRun?: boolean } = {}): Promise<ApplyReport> {
+  const saved = readSavedPlan(file);
+  if (saved) return applySaved(ctx, file, saved, options.dryRun ?? false);
   const first = ctx.open();
   if (options.dryRun) {
     const planned = planLayout(file, first, interfaceFor(first.fs), ctx.stateDir);
     ctx.onEvent?.({ type: 'layout-planned', machine: first, planned });
     if (planned.plan) requireBootReady(first, planned.plan);
-    return report(first, planned, planned.plan ? 'dry-run' : 'invalid', { unfinishedTransaction: new Journal(ctx.stateDir).unfinished() !== null });
+    return report(first, planned, planned.plan ? 'dry-run' : 'invalid', { unfinishedTransaction: Boolean(new Journal(ctx.stateDir).unfinished()) });
   }
   requireChangeable(first, 'apply');
   return withLock(ctx.stateDir, `apply ${file}`, async () => {
@@ -64,8 +116,11 @@ export async function applyLayout(ctx: ServiceContext, file: string, options: { 
     const plan = planned.plan;
     if (!plan) return report(machine, planned, 'invalid', { recovery });
     requireBootReady(machine, plan);
-    const remember = () =>
-      saveApplied(ctx.stateDir, { format: 'parker.applied/v1', file, machine: machine.description, appliedAt: ctx.now().toISOString(), layout: planned.input.prepared!.resolved! });
+    const layout = planned.input.prepared!.resolved!;
+    // Applying what is already applied changes nothing, not even when it was applied.
+    const before = loadApplied(ctx.stateDir, machine.description);
+    const unchanged = before?.file === file && JSON.stringify(before.layout) === JSON.stringify(layout);
+    const remember = () => saveApplied(ctx.stateDir, { format: 'parker.applied/v1', file, machine: machine.description, appliedAt: unchanged ? before.appliedAt : ctx.now().toISOString(), layout });
     if (plan.steps.length === 0) {
       // A machine that already matches has this layout applied: start, stop and status use it.
       remember();

@@ -1,3 +1,4 @@
+import { errnoWords } from '../units/errno-words.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ParkerError } from '../units/parker-error.js';
@@ -35,7 +36,7 @@ function readConfigs(spec: LayoutSpec, file: string): Map<string, string> {
     try {
       configs.set(kernel.name, fs.readFileSync(where, 'utf8'));
     } catch (e) {
-      throw new ParkerError('E_SPEC_READ', `kernel ${kernel.name}: cannot read its config ${where}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`, 'fix the `config` path or remove it');
+      throw new ParkerError('E_SPEC_READ', `kernel ${kernel.name}: cannot read its config ${where}: ${errnoWords(e)}`, 'fix the `config` path or remove it');
     }
   }
   return configs;

@@ -1,3 +1,4 @@
+import { errnoWords } from '../units/errno-words.js';
 import * as fs from 'node:fs';
 import { ParkerError } from '../units/parker-error.js';
 import { DirectoryFs } from '../machines/directory-fs.js';
@@ -25,7 +26,8 @@ export function openMachine(flags: MachineFlags, options: { writable?: boolean }
   }
   if (flags.root !== undefined) {
     if (!fs.existsSync(flags.root) || !fs.statSync(flags.root).isDirectory()) {
-      throw new ParkerError('E_MACHINE', `--root ${flags.root}: no such directory`, 'pass a directory that holds sys/ and proc/');
+      const what = fs.existsSync(flags.root) ? 'a file, not a directory' : 'no such directory';
+      throw new ParkerError('E_MACHINE', `--root ${flags.root}: ${what}`, fs.existsSync(flags.root) ? 'a snapshot archive goes to --from; --root takes a directory that holds sys/ and proc/' : 'pass a directory that holds sys/ and proc/');
     }
     const dir = new DirectoryFs(flags.root);
     if (!dir.isDirectory('sys')) {
@@ -42,7 +44,7 @@ export function openMachine(flags: MachineFlags, options: { writable?: boolean }
     try {
       bytes = fs.readFileSync(flags.from);
     } catch (e) {
-      throw new ParkerError('E_MACHINE', `--from ${flags.from}: ${(e as NodeJS.ErrnoException).code ?? 'unreadable'}`, 'pass a file written by `parker gather -f FILE`');
+      throw new ParkerError('E_MACHINE', `--from ${flags.from}: ${errnoWords(e)}`, 'pass a file written by `parker gather -f FILE`');
     }
     return openSnapshot(bytes, flags.from).machine;
   }

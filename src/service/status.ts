@@ -1,3 +1,5 @@
+import { ParkerError } from '../units/parker-error.js';
+import { discover } from '../topology/discover.js';
 import { interfaceFor } from './kernel-interfaces.js';
 import type { Machine } from '../machines/machine.js';
 import { Journal } from '../apply/journal.js';
@@ -40,3 +42,59 @@ export function statusOf(machine: Machine, stateDir: string) {
   };
 }
 export type StatusReport = ReturnType<typeof statusOf>;
+
+/**
+ * One kernel in full (`parker status NAME`, as `kubectl describe` shows one object): its
+ * partition's resources, the layout's view of it (image, command line, profile, stop command),
+ * its devices with the drivers the boot kernel saw, its console tail and its events.
+ */
+export function kernelStatusOf(machine: Machine, stateDir: string, name: string, consoleLines = 20) {
+  const all = statusOf(machine, stateDir);
+  const partition = all.partitions.find((p) => p.name === name) ?? null;
+  const applied = loadApplied(stateDir, machine.description);
+  const spec = applied?.layout.spec.kernels.find((k) => k.name === name) ?? null;
+  if (!partition && !spec) {
+    const known = [...new Set([...all.partitions.map((p) => p.name), ...all.missing])];
+    throw new ParkerError('E_NOT_FOUND', `no kernel named ${name} on ${machine.description} or in its applied layout`, known.length ? `one of: ${known.join(', ')}` : 'see parker status');
+  }
+  const placement = applied?.layout.placement.kernels.find((k) => k.name === name) ?? null;
+  const pci = machine.crashed?.() ? [] : discover(machine).pci;
+  const devices = (partition?.devices ?? placement?.devices ?? []).map((address) => {
+    const device = pci.find((d) => d.address === address);
+    return { address, class: device?.className ?? null, node: device?.node ?? null, iommuGroup: device?.iommuGroup ?? null, bootDriver: device?.driver ?? null };
+  });
+  let console: string[] = [];
+  try {
+    console = machine.console?.(name).slice(-consoleLines) ?? [];
+  } catch {
+    console = [];
+  }
+  return {
+    schema: 'parker.kernel-status/v1' as const,
+    machine: all.machine,
+    name,
+    partition,
+    inLayout: spec !== null,
+    layout: spec
+      ? {
+          image: spec.image,
+          initrd: spec.initrd ?? null,
+          profile: spec.profile,
+          cmdline: applied!.layout.cmdlines.find((c) => c.name === name)?.text ?? null,
+          stop: spec.stop ?? null,
+          placedCpus: placement?.cpus ?? [],
+        }
+      : null,
+    devices,
+    console,
+    events: (machine.events?.() ?? []).filter((e) => e.kernel === name),
+  };
+}
+export type KernelStatusReport = ReturnType<typeof kernelStatusOf>;
+
+/** The kernel names worth completing: the applied layout's and the partitions', sorted. */
+export function kernelNames(machine: Machine, stateDir: string): string[] {
+  const applied = loadApplied(stateDir, machine.description)?.layout.spec.kernels.map((k) => k.name) ?? [];
+  const partitions = machine.crashed?.() ? [] : interfaceFor(machine.fs).readPartitions(machine.fs).map((p) => p.name);
+  return [...new Set([...applied, ...partitions])].sort();
+}

@@ -439,7 +439,7 @@ describe('loadSpecFile', () => {
     }
     expect(error).toBeInstanceOf(ParkerError);
     expect((error as ParkerError).code).toBe('E_SPEC_READ');
-    expect((error as ParkerError).message).toBe(`cannot read the layout file "${file}": no such file`);
+    expect((error as ParkerError).message).toBe(`cannot read the layout file "${file}": no such file or directory`);
   });
 
   test('a directory is E_SPEC_READ', () => {

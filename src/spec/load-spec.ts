@@ -1,3 +1,4 @@
+import { errnoWords } from '../units/errno-words.js';
 import * as fs from 'node:fs';
 import { LineCounter, parseDocument, visit, type Alias, type Document, type YAMLError } from 'yaml';
 import { ParkerError } from '../units/parker-error.js';
@@ -82,9 +83,7 @@ export function loadSpecFile(path: string): LoadedSpec {
   try {
     text = fs.readFileSync(path, 'utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
-    throw new ParkerError('E_SPEC_READ', `cannot read the layout file "${path}": ${reason}`, 'give the path of a layout YAML file, such as examples/default.yaml', { cause: error });
+    throw new ParkerError('E_SPEC_READ', `cannot read the layout file "${path}": ${errnoWords(error)}`, 'give the path of a layout YAML file, such as examples/default.yaml', { cause: error });
   }
   return loadSpec(text, path);
 }

@@ -76,6 +76,11 @@ export const ERROR_CODES = {
     meaning: 'another apply holds the lock; the message names its pid, host, command and start time',
     fix: 'wait for it; remove a lock left by a dead process on another host by hand',
   },
+  E_PLAN: {
+    exit: EXIT.machine,
+    meaning: 'a saved plan (`plan --out FILE`) is damaged, was made for another machine, or the machine changed since it was made; nothing was changed',
+    fix: 'make the plan again: `parker plan LAYOUT --out FILE`',
+  },
   E_JOURNAL: { exit: EXIT.machine, meaning: 'the journal has an unfinished transaction of another machine', fix: '`parker recover` with that machine' },
   E_APPLY: {
     exit: EXIT.machine,

@@ -1,0 +1,91 @@
+import { errnoWords } from '../units/errno-words.js';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import { ParkerError } from '../units/parker-error.js';
+import type { Machine } from '../machines/machine.js';
+import type { Plan } from '../plan/plan-types.js';
+import type { ResolvedLayout } from '../plan/resolved-layout.js';
+import { interfaceFor } from './kernel-interfaces.js';
+import type { PlannedLayout } from './plan.js';
+
+/**
+ * A plan written by `parker plan --out FILE` and applied by `parker apply FILE` (as terraform
+ * does): exactly these steps, and only while the machine is as it was when they were planned.
+ */
+export interface SavedPlan {
+  schema: 'parker.saved-plan/v1';
+  /** The layout file it was made from. */
+  file: string;
+  machine: string;
+  /** machineFingerprint() of the machine the plan was made against. */
+  fingerprint: string;
+  createdAt: string;
+  layout: ResolvedLayout;
+  plan: Plan;
+}
+
+/**
+ * What a plan depends on: the partitions as the kernel shows them (CPUs, memory, devices,
+ * online) and the boot kernel's online CPUs. Any change there makes a saved plan stale.
+ */
+export function machineFingerprint(machine: Machine): string {
+  const partitions = interfaceFor(machine.fs).readPartitions(machine.fs);
+  let online = '';
+  try {
+    online = machine.fs.read('sys/devices/system/cpu/online').trim();
+  } catch {
+    online = '?';
+  }
+  return createHash('sha256').update(JSON.stringify({ machine: machine.description, partitions, online })).digest('hex').slice(0, 16);
+}
+
+export function savePlan(target: string, machine: Machine, planned: PlannedLayout, now: Date): SavedPlan {
+  const layout = planned.input.prepared?.resolved;
+  if (!planned.plan || !layout) throw new ParkerError('E_INVALID', `${planned.input.file} has errors: there is no plan to save`, 'fix the layout first (parker validate)');
+  const saved: SavedPlan = { schema: 'parker.saved-plan/v1', file: planned.input.file, machine: machine.description, fingerprint: machineFingerprint(machine), createdAt: now.toISOString(), layout, plan: planned.plan };
+  try {
+    fs.writeFileSync(target, JSON.stringify(saved, null, 2) + '\n');
+  } catch (e) {
+    throw new ParkerError('E_IO', `cannot write ${target}: ${errnoWords(e)}`, 'choose a writable path for --out');
+  }
+  return saved;
+}
+
+/** The saved plan in `file`, or null when the file is something else (a layout). */
+export function readSavedPlan(file: string): SavedPlan | null {
+  let text: string;
+  try {
+    if (!fs.statSync(file).isFile()) return null;
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return null; // the layout reader names what is wrong with the file
+  }
+  if (!text.trimStart().startsWith('{')) return null;
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  const saved = data as Partial<SavedPlan>;
+  if (saved.schema !== 'parker.saved-plan/v1') return null;
+  if (typeof saved.fingerprint !== 'string' || typeof saved.machine !== 'string' || !saved.plan || !Array.isArray(saved.plan.steps) || !saved.layout) {
+    throw new ParkerError('E_PLAN', `${file} is a damaged saved plan (a field is missing)`, 'make the plan again: parker plan LAYOUT --out FILE');
+  }
+  return saved as SavedPlan;
+}
+
+/** Refuses a saved plan made for another machine, or against a machine that has changed since. */
+export function requireCurrent(saved: SavedPlan, file: string, machine: Machine): void {
+  if (saved.machine !== machine.description) {
+    throw new ParkerError('E_PLAN', `${file} was planned for ${saved.machine}, not ${machine.description}`, 'apply it with the machine flags it was made with, or plan again');
+  }
+  const now = machineFingerprint(machine);
+  if (now !== saved.fingerprint) {
+    throw new ParkerError(
+      'E_PLAN',
+      `${file} is stale: ${machine.description} changed since the plan was made at ${saved.createdAt} (fingerprint ${saved.fingerprint}, now ${now})`,
+      `nothing was changed; make a new plan: parker plan ${saved.file} --out ${file}`,
+    );
+  }
+}

@@ -1,0 +1,71 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { openSimMachine } from '../src/machines/sim/sim-machine.js';
+import { runCli } from './run-cli.js';
+import { observedState } from './fixtures/sim-observed-state.js';
+
+// terraform's flow: `plan --out FILE` saves the plan with a fingerprint of the machine; `apply
+// FILE` applies exactly it, and refuses, changing nothing, once the machine has moved.
+const stateDir = process.env.PARKER_STATE_DIR!;
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'parker-saved-plan-'));
+afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
+
+function observed() {
+  const sim = openSimMachine(stateDir);
+  try {
+    return observedState(sim);
+  } finally {
+    sim.close();
+  }
+}
+
+describe('saved plans', () => {
+  const planFile = path.join(scratch, 'default.plan.json');
+
+  test('plan --out saves the steps with a fingerprint; --detailed-exitcode says there are changes', async () => {
+    expect((await runCli('sim', 'create')).code).toBe(0);
+    const r = await runCli('plan', 'examples/default.yaml', '--out', planFile, '--detailed-exitcode', '-o', 'json');
+    expect(r.code).toBe(2);
+    const saved = JSON.parse(fs.readFileSync(planFile, 'utf8'));
+    expect(saved.schema).toBe('parker.saved-plan/v1');
+    expect(saved.fingerprint).toMatch(/^[0-9a-f]{16}$/);
+    expect(saved.plan.steps).toEqual(JSON.parse(r.stdout).plan.steps);
+    expect(r.stderr).toContain(`parker apply ${planFile}`);
+  });
+
+  test('apply FILE runs exactly those steps; the next plan has none (exit 0 with --detailed-exitcode)', async () => {
+    const saved = JSON.parse(fs.readFileSync(planFile, 'utf8'));
+    const r = await runCli('apply', planFile, '-o', 'json');
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.outcome).toBe('applied');
+    expect(report.result.stepsRun).toBe(saved.plan.steps.length);
+    expect((await runCli('plan', 'examples/default.yaml', '--detailed-exitcode')).code).toBe(0);
+    const status = JSON.parse((await runCli('status', '-o', 'json')).stdout);
+    expect(status.layout.file).toBe('examples/default.yaml');
+    expect(status.partitions.every((p: { online: boolean }) => p.online)).toBe(true);
+  });
+
+  test('a plan made before the machine changed is refused, and nothing changes', async () => {
+    expect((await runCli('sim', 'create')).code).toBe(0);
+    expect((await runCli('plan', 'examples/default.yaml', '--out', planFile)).code).toBe(0);
+    expect((await runCli('apply', 'examples/default.yaml')).code).toBe(0);
+    expect((await runCli('destroy', 'web')).code).toBe(0);
+    const before = observed();
+    const r = await runCli('apply', planFile);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/E_PLAN: .* is stale: .* changed since the plan was made/);
+    expect(observed()).toEqual(before);
+  });
+
+  test('a damaged saved plan is named as such, not read as a layout', async () => {
+    const damaged = path.join(scratch, 'damaged.json');
+    fs.writeFileSync(damaged, JSON.stringify({ schema: 'parker.saved-plan/v1', plan: {} }));
+    const r = await runCli('apply', damaged);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('E_PLAN');
+    expect(r.stderr).toContain('damaged saved plan');
+  });
+});

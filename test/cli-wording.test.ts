@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { main } from '../src/cli/main.js';
+import { runCli } from './run-cli.js';
+
+async function runAt(now: string, ...args: string[]) {
+  let stdout = '';
+  const code = await main(['node', 'parker', ...args], { out: (t) => (stdout += t), err: () => undefined, now: () => new Date(now) });
+  return { code, stdout };
+}
+
+describe('what commands say', () => {
+  it('a no-op apply keeps the time the layout was applied', async () => {
+    expect((await runCli('sim', 'create')).code).toBe(0);
+    expect((await runAt('2026-01-01T00:00:00Z', 'apply', 'examples/default.yaml')).code).toBe(0);
+    const again = await runAt('2026-06-01T00:00:00Z', 'apply', 'examples/default.yaml', '-o', 'json');
+    expect(JSON.parse(again.stdout).outcome).toBe('no-changes');
+    const status = JSON.parse((await runCli('status', '-o', 'json')).stdout);
+    expect(status.layout.appliedAt).toBe('2026-01-01T00:00:00.000Z');
+  });
+
+  it('apply --dry-run of an applied layout says nothing would change, and notes no unfinished transaction', async () => {
+    const r = await runCli('apply', 'examples/default.yaml', '--dry-run');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('no changes');
+    expect(r.stderr).toBe('');
+  });
+
+  it('sim inject reports what followed as machine events on stdout, exit 0', async () => {
+    const r = await runCli('sim', 'inject', 'web', 'reboot');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^event H10 \[error\]: machine reset/m);
+    expect(r.stdout).not.toMatch(/^error /m);
+  });
+});
