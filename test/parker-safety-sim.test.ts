@@ -37,7 +37,7 @@ describe('on the simulated Parker machine', () => {
     await parkerInterface.perform(machine, { kind: 'start', partition: 'a', ready: true });
     await parkerInterface.perform(machine, { kind: 'wait-online', partition: 'a', timeoutMs: 30_000 });
     await parkerInterface.perform(machine, ready('a'));
-    expect(machine.crashed()).toBeNull();
+    expect(machine.crashed!()).toBeNull();
   });
 
   it('never writes online a second time to a partition whose kernel powered off: it refuses, and the machine lives', async () => {
@@ -47,16 +47,16 @@ describe('on the simulated Parker machine', () => {
     machine.powerOff('a');
     await parkerInterface.perform(machine, { kind: 'load-image', partition: 'a', image: SIM_IMAGE, cmdline: CMDLINE });
     await expect(parkerInterface.perform(machine, { kind: 'start', partition: 'a' })).rejects.toMatchObject({ code: 'E_START', message: expect.stringMatching(/single-use/) });
-    expect(machine.crashed()).toBeNull();
+    expect(machine.crashed!()).toBeNull();
   });
 
   it('refuses to start an image loaded outside the partition, where the machine would crash', async () => {
     const machine = memorySimMachine();
     await prepared(machine, 'a');
     // Loaded by hand with a window that is not the partition's.
-    await machine.kexec.load({ image: SIM_IMAGE, cmdline: CMDLINE, window: { start: 0x1000000, end: 0x3fffffff } });
+    await machine.kexec!.load({ image: SIM_IMAGE, cmdline: CMDLINE, window: { start: 0x1000000, end: 0x3fffffff } });
     await expect(parkerInterface.perform(machine, { kind: 'start', partition: 'a' })).rejects.toMatchObject({ code: 'E_START', message: expect.stringMatching(/^the loaded image has a segment at 0x1000000-/) });
-    expect(machine.crashed()).toBeNull();
+    expect(machine.crashed!()).toBeNull();
   });
 
   it('calls a kernel up only when its console says so: online is not booted', async () => {

@@ -114,6 +114,8 @@ export interface MachineEvent {
 
 export interface PartitionState {
   state: string;
+  /** What went wrong, when the state is a failure ("start-failed"). */
+  reason?: string;
   /** Clock time it came online, or null. */
   onlineAt: number | null;
 }

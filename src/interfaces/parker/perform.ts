@@ -7,7 +7,7 @@ import { CONTROL_STRUCTURE_PLACEHOLDER, MEMMAP_PLACEHOLDER } from './cmdline.js'
 import { lowerParker } from './lower.js';
 import { partitionFile } from './paths.js';
 import { readPartition } from './read-partitions.js';
-import { checkHandOver, checkNotStarting, checkStart } from './safety.js';
+import { checkHandOver, checkNotStarting, checkStart, checkStartWrite } from './safety.js';
 
 /**
  * Fills a kexec load from the partition's own files: `parker=` gets its control page, `memmap=`
@@ -33,6 +33,8 @@ function checkBefore(machine: Machine, intent: Intent): void {
       return checkHandOver(machine.fs, intent.partition, intent.device);
     case 'start':
       return checkStart(machine, intent.partition, { ...(intent.console ? { console: intent.console } : {}), ...(intent.ready ? { ready: true } : {}) });
+    case 'wait-online':
+      return checkStartWrite(machine, intent.partition);
     case 'stop':
       return checkNotStarting(machine, intent.partition, 'stop');
     case 'remove-partition':

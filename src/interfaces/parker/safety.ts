@@ -90,6 +90,13 @@ export function checkNotStarting(machine: Machine, partition: string, what: stri
   );
 }
 
+/** Before waiting for online: a start write that already failed (a host saw its writer exit non-zero) fails the wait at once. */
+export function checkStartWrite(machine: Machine, partition: string): void {
+  const state = machine.partitionState?.(partition);
+  if (state?.state !== 'start-failed') return;
+  throw new ParkerError('E_START', `the start of ${partition} failed: ${state.reason ?? 'its start write did not succeed'}`, `see its console (parker console ${partition}) and the boot kernel's log (dmesg)`);
+}
+
 const inside = (s: KexecSegment, r: PhysRange) => r.start <= s.start && s.end <= r.end;
 
 /**

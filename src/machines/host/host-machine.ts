@@ -93,7 +93,7 @@ export function hostMachine(root = '/', writable = false, options: HostMachineOp
     partitionState(name) {
       const state = records.state(name);
       if (state.kind === 'starting') return { state: 'starting', onlineAt: null };
-      if (state.kind === 'failed') return { state: 'start-failed', onlineAt: null };
+      if (state.kind === 'failed') return { state: 'start-failed', onlineAt: null, reason: state.reason };
       return null;
     },
     startedBefore(name) {

@@ -128,3 +128,36 @@ describe('reading a console on a host', () => {
     expect(hostMachine(root).console!('d')).toHaveLength(2);
   });
 });
+
+describe('a start write that fails after its grace', () => {
+  it('fails the wait for online at once with what the writer said, instead of waiting out the timeout', async () => {
+    const dir = path.join(root, 'sys/fs/parker/f');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'online'), '0\n');
+    const machine = hostMachine(root, true);
+    machine.fs.write('sys/fs/parker/f/online', '1');
+    // As the writer would leave it had its write failed late: exit status 1 and its message.
+    const records = path.join(root, 'run/parker/partitions/f');
+    fs.writeFileSync(path.join(records, 'status.err'), 'sh: write error: Input/output error\n');
+    fs.writeFileSync(path.join(records, 'status'), '1\n');
+    expect(machine.partitionState!('f')).toEqual({ state: 'start-failed', onlineAt: null, reason: 'the start write exited 1: sh: write error: Input/output error' });
+    const t0 = Date.now();
+    await expect(parkerInterface.perform(machine, { kind: 'wait-online', partition: 'f', timeoutMs: 60_000 })).rejects.toMatchObject({
+      code: 'E_START',
+      message: 'the start of f failed: the start write exited 1: sh: write error: Input/output error',
+    });
+    expect(Date.now() - t0).toBeLessThan(1000);
+  });
+
+  it('reads a console from a character device through a reader it ends when the partition is removed', () => {
+    fs.mkdirSync(path.join(root, 'sys/fs/parker/g'), { recursive: true });
+    const machine = hostMachine(root, true);
+    machine.watchConsole!('g', '/dev/null');
+    const record = JSON.parse(fs.readFileSync(path.join(root, 'run/parker/partitions/g/console.json'), 'utf8')) as { kind: string; pid: number | null };
+    expect(record.kind).toBe('device');
+    expect(record.pid).toBeGreaterThan(0);
+    expect(machine.console!('g')).toEqual([]);
+    machine.fs.rmdir('sys/fs/parker/g');
+    expect(fs.existsSync(path.join(root, 'run/parker/partitions/g'))).toBe(false);
+  });
+});
