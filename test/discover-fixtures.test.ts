@@ -5,7 +5,9 @@ import { FileTree, TreeFs } from '../src/machines/file-tree.js';
 import type { KernelFs, Machine } from '../src/machines/machine.js';
 import { readOnlyMachine } from '../src/machines/read-only-machine.js';
 import { discover } from '../src/topology/discover.js';
-import type { Cache, Core, Cpu, MemoryBlock, PciDevice } from '../src/topology/model.js';
+import type { Cache, Core, Cpu, MemoryBlock, PciDevice, Topology } from '../src/topology/model.js';
+import { formatCpuList } from '../src/units/cpulist.js';
+import { VINTAGE_MACHINES, damagedFiles, gpuMemoryNodes, power8PackageMinusOne } from './fixtures/vintage-machines.js';
 import { parsePciIds } from '../src/topology/pci-ids.js';
 import { gatherSnapshot, openSnapshot } from '../src/snapshot/snapshot.js';
 import { arm64Clusters } from './fixtures/arm64-clusters.js';
@@ -772,8 +774,224 @@ describe('discover: damaged and empty trees', () => {
   });
 });
 
+// ---------------------------------------------------------------------------------------
+// Machines of many vintages (test/fixtures/vintage-machines.ts): every class of issue 11.
+// Rows: packages [id, cpus, nodes]; cores [package, coreId, cpus, node]; caches of level 2
+// and up [level, KiB, id, cpus]; nodes [id, cpus, MemTotal KiB, hasCpu, hasMemory,
+// gpuMemory, distances]; cpus [possible, online, offline].
+
+function summary(t: Topology) {
+  const L = (cpus: number[]) => formatCpuList(cpus);
+  const kb = (bytes: number | null) => (bytes === null ? null : bytes / 1024);
+  return {
+    cpus: [L(t.cpus.possible), L(t.cpus.online), L(t.cpus.offline)],
+    packages: t.packages.map((p) => [p.id, L(p.cpus), p.nodes]),
+    cores: t.cores.map((c) => [c.package, c.coreId, L(c.cpus), c.node]),
+    caches: t.caches.filter((c) => c.level >= 2).map((c) => [c.level, kb(c.sizeBytes), c.id, L(c.cpus)]),
+    nodes: t.nodes.map((n) => [n.id, L(n.cpus), kb(n.memoryBytes), n.hasCpu, n.hasMemory, n.gpuMemory ?? null, n.distances]),
+    totalKb: kb(t.memory.totalBytes),
+    warnings: (t.warnings ?? []).map((w) => w.path),
+  };
+}
+
+const VINTAGE_EXPECTED: Record<keyof typeof VINTAGE_MACHINES, ReturnType<typeof summary>> = {
+  x86MasksOnly2008: {
+      cpus: ['0-7', '0-7', ''],
+      packages: [[0, '0-3', [0]], [1, '4-7', [0]]],
+      cores: [[0, 0, '0', 0], [0, 1, '1', 0], [0, 2, '2', 0], [0, 3, '3', 0], [1, 0, '4', 0], [1, 1, '5', 0], [1, 2, '6', 0], [1, 3, '7', 0]],
+      caches: [[2, 6144, null, '0-1'], [2, 6144, null, '2-3'], [2, 6144, null, '4-5'], [2, 6144, null, '6-7']],
+      nodes: [
+        [0, '0-7', 16777216, true, true, null, {'0': 10}],
+      ],
+      totalKb: 16777216,
+      warnings: [],
+  },
+  nulPaddedRecording: {
+      cpus: ['0-7', '0-7', ''],
+      packages: [[0, '0-7', [0]]],
+      cores: [[0, 0, '0,4', 0], [0, 1, '1,5', 0], [0, 2, '2,6', 0], [0, 3, '3,7', 0]],
+      caches: [[2, 1280, 0, '0,4'], [2, 1280, 1, '1,5'], [2, 1280, 2, '2,6'], [2, 1280, 3, '3,7'], [3, 12288, 0, '0-7']],
+      nodes: [
+        [0, '0-7', 32768000, true, true, null, {'0': 10}],
+      ],
+      totalKb: 32768000,
+      warnings: [],
+  },
+  power8PackageMinusOne: {
+      cpus: ['0-31', '0-31', ''],
+      packages: [[0, '0-15', [0]], [1, '16-31', [8]]],
+      cores: [[0, 0, '0-7', 0], [0, 8, '8-15', 0], [1, 16, '16-23', 8], [1, 24, '24-31', 8]],
+      caches: [[2, 512, null, '0-7'], [2, 512, null, '8-15'], [2, 512, null, '16-23'], [2, 512, null, '24-31'], [3, 8192, null, '0-7'], [3, 8192, null, '8-15'], [3, 8192, null, '16-23'], [3, 8192, null, '24-31']],
+      nodes: [
+        [0, '0-15', 67108864, true, true, null, {'0': 10, '8': 40}],
+        [8, '16-31', 67108864, true, true, null, {'0': 40, '8': 10}],
+      ],
+      totalKb: 134217728,
+      warnings: [],
+  },
+  ia64RepeatedPackageIds: {
+      cpus: ['0-7', '0-7', ''],
+      packages: [[0, '0-1', [0]], [1, '2-3', [1]], [2, '4-5', [2]], [3, '6-7', [3]]],
+      cores: [[0, 0, '0', 0], [0, 1, '1', 0], [1, 0, '2', 1], [1, 1, '3', 1], [2, 0, '4', 2], [2, 1, '5', 2], [3, 0, '6', 3], [3, 1, '7', 3]],
+      caches: [[2, 256, null, '0'], [2, 256, null, '1'], [2, 256, null, '2'], [2, 256, null, '3'], [2, 256, null, '4'], [2, 256, null, '5'], [2, 256, null, '6'], [2, 256, null, '7'], [3, 9216, null, '0'], [3, 9216, null, '1'], [3, 9216, null, '2'], [3, 9216, null, '3'], [3, 9216, null, '4'], [3, 9216, null, '5'], [3, 9216, null, '6'], [3, 9216, null, '7']],
+      nodes: [
+        [0, '0-1', 4194304, true, true, null, {'0': 10, '1': 15, '2': 20, '3': 20}],
+        [1, '2-3', 4194304, true, true, null, {'0': 15, '1': 10, '2': 15, '3': 20}],
+        [2, '4-5', 4194304, true, true, null, {'0': 20, '1': 15, '2': 10, '3': 15}],
+        [3, '6-7', 4194304, true, true, null, {'0': 20, '1': 20, '2': 15, '3': 10}],
+      ],
+      totalKb: 16777216,
+      warnings: [],
+  },
+  threeSockets: {
+      cpus: ['0-17', '0-17', ''],
+      packages: [[0, '0-2,9-11', [0]], [1, '3-5,12-14', [1]], [2, '6-8,15-17', [2]]],
+      cores: [[0, 0, '0,9', 0], [0, 1, '1,10', 0], [0, 2, '2,11', 0], [1, 0, '3,12', 1], [1, 1, '4,13', 1], [1, 2, '5,14', 1], [2, 0, '6,15', 2], [2, 1, '7,16', 2], [2, 2, '8,17', 2]],
+      caches: [[2, 4096, 0, '0,9'], [2, 4096, 1, '1,10'], [2, 4096, 2, '2,11'], [2, 4096, 3, '3,12'], [2, 4096, 4, '4,13'], [2, 4096, 5, '5,14'], [2, 4096, 6, '6,15'], [2, 4096, 7, '7,16'], [2, 4096, 8, '8,17'], [3, 16384, 0, '0-2,9-11'], [3, 16384, 1, '3-5,12-14'], [3, 16384, 2, '6-8,15-17']],
+      nodes: [
+        [0, '0-2,9-11', 2097152, true, true, null, {'0': 10, '1': 20, '2': 20}],
+        [1, '3-5,12-14', 2097152, true, true, null, {'0': 20, '1': 10, '2': 20}],
+        [2, '6-8,15-17', 2097152, true, true, null, {'0': 20, '1': 20, '2': 10}],
+      ],
+      totalKb: 6291456,
+      warnings: [],
+  },
+  sparseNodes: {
+      cpus: ['0-3', '0-3', ''],
+      packages: [[0, '0-1', [0]], [1, '2-3', [1]]],
+      cores: [[0, 0, '0', 0], [0, 1, '1', 0], [1, 0, '2', 1], [1, 1, '3', 1]],
+      caches: [[2, 2048, 0, '0'], [2, 2048, 1, '1'], [2, 2048, 2, '2'], [2, 2048, 3, '3'], [3, 32768, 0, '0-1'], [3, 32768, 1, '2-3']],
+      nodes: [
+        [0, '0-1', 8388608, true, true, null, {'0': 10, '1': 21, '250': 14, '251': 24}],
+        [1, '2-3', 0, true, false, null, {'0': 21, '1': 10, '250': 24, '251': 14}],
+        [250, '', 16777216, false, true, null, {'0': 14, '1': 24, '250': 10, '251': 26}],
+        [251, '', 16777216, false, true, null, {'0': 24, '1': 14, '250': 26, '251': 10}],
+      ],
+      totalKb: 41943040,
+      warnings: [],
+  },
+  gpuMemoryNodes: {
+      cpus: ['0-7', '0-7', ''],
+      packages: [[0, '0-7', [0]]],
+      cores: [[0, 0, '0', 0], [0, 1, '1', 0], [0, 2, '2', 0], [0, 3, '3', 0], [0, 4, '4', 0], [0, 5, '5', 0], [0, 6, '6', 0], [0, 7, '7', 0]],
+      caches: [[2, 1024, 0, '0'], [2, 1024, 1, '1'], [2, 1024, 2, '2'], [2, 1024, 3, '3'], [2, 1024, 4, '4'], [2, 1024, 5, '5'], [2, 1024, 6, '6'], [2, 1024, 7, '7'], [3, 116736, 0, '0-7']],
+      nodes: [
+        [0, '0-7', 503316480, true, true, null, {'0': 10, '1': 80, '2': 80, '3': 80, '4': 80}],
+        [1, '', 100663296, false, false, '0009:01:00.0', {'0': 80, '1': 10, '2': 80, '3': 80, '4': 80}],
+        [2, '', 0, false, false, null, {'0': 80, '1': 80, '2': 10, '3': 80, '4': 80}],
+        [3, '', 0, false, false, null, {'0': 80, '1': 80, '2': 80, '3': 10, '4': 80}],
+        [4, '', 0, false, false, null, {'0': 80, '1': 80, '2': 80, '3': 80, '4': 10}],
+      ],
+      totalKb: 503316480,
+      warnings: [],
+  },
+  trimmedNoOnlineFile: {
+      cpus: ['0-5', '0-4', '5'],
+      packages: [[0, '0-4', [0]]],
+      cores: [[0, 0, '0,3', 0], [0, 1, '1,4', 0], [0, 2, '2', 0]],
+      caches: [[2, 256, null, '0,3'], [2, 256, null, '1,4'], [2, 256, null, '2'], [3, 15360, null, '0-4']],
+      nodes: [
+        [0, '0-4', 8388608, true, true, null, {'0': 10}],
+      ],
+      totalKb: 8388608,
+      warnings: ['sys/devices/system/cpu/cpu3/online'],
+  },
+  armNoTopology: {
+      cpus: ['0-3', '0-3', ''],
+      packages: [[0, '0', [0]], [1, '1', [0]], [2, '2', [0]], [3, '3', [0]]],
+      cores: [[0, 0, '0', 0], [1, 1, '1', 0], [2, 2, '2', 0], [3, 3, '3', 0]],
+      caches: [[2, 512, null, '0-3']],
+      nodes: [
+        [0, '0-3', 2048000, true, true, null, {'0': 10}],
+      ],
+      totalKb: 2048000,
+      warnings: [],
+  },
+  damagedFiles: {
+      cpus: ['0-7', '0-7', ''],
+      packages: [[0, '0-1,4-5', [0]], [1, '2-3,6-7', [1]]],
+      cores: [[0, null, '1,5', 0], [0, 0, '0,4', 0], [1, 0, '2,6', 1], [1, 1, '3,7', 1]],
+      caches: [[2, 1024, 0, '0,4'], [2, 1024, 1, '1,5'], [2, null, 2, '2,6'], [2, 1024, 3, '3,7'], [3, 11264, 0, '0-1,4-5'], [3, 11264, 1, '2-3,6-7']],
+      nodes: [
+        [0, '0-1,4-5', 4194304, true, true, null, {'0': 10, '1': 21}],
+        [1, '2-3,6-7', null, true, true, null, {}],
+      ],
+      totalKb: 8388608,
+      warnings: ['sys/devices/system/node/node1/meminfo', 'sys/devices/system/node/node1/distance', 'sys/devices/system/cpu/cpu1/topology/core_id', 'sys/devices/system/cpu/cpu2/cache/index0/size'],
+  },
+  amdCcxNoCacheId: {
+      cpus: ['0-15', '0-15', ''],
+      packages: [[0, '0-15', [0]]],
+      cores: [[0, 0, '0,8', 0], [0, 1, '1,9', 0], [0, 2, '2,10', 0], [0, 3, '3,11', 0], [0, 4, '4,12', 0], [0, 5, '5,13', 0], [0, 6, '6,14', 0], [0, 7, '7,15', 0]],
+      caches: [[2, 512, null, '0,8'], [2, 512, null, '1,9'], [2, 512, null, '2,10'], [2, 512, null, '3,11'], [2, 512, null, '4,12'], [2, 512, null, '5,13'], [2, 512, null, '6,14'], [2, 512, null, '7,15'], [3, 16384, null, '0-3,8-11'], [3, 16384, null, '4-7,12-15']],
+      nodes: [
+        [0, '0-15', 65536000, true, true, null, {'0': 10}],
+      ],
+      totalKb: 65536000,
+      warnings: [],
+  },
+  sparseCoreIds: {
+      cpus: ['0-11', '0-11', ''],
+      packages: [[0, '0-5', [0]], [3, '6-11', [1]]],
+      cores: [[0, 0, '0', 0], [0, 1, '1', 0], [0, 2, '2', 0], [0, 8, '3', 0], [0, 9, '4', 0], [0, 10, '5', 0], [3, 0, '6', 1], [3, 1, '7', 1], [3, 2, '8', 1], [3, 8, '9', 1], [3, 9, '10', 1], [3, 10, '11', 1]],
+      caches: [[2, 1024, 0, '0'], [2, 1024, 1, '1'], [2, 1024, 2, '2'], [2, 1024, 8, '3'], [2, 1024, 9, '4'], [2, 1024, 10, '5'], [2, 1024, 16, '6'], [2, 1024, 17, '7'], [2, 1024, 18, '8'], [2, 1024, 24, '9'], [2, 1024, 25, '10'], [2, 1024, 26, '11'], [3, 19712, 0, '0-5'], [3, 19712, 3, '6-11']],
+      nodes: [
+        [0, '0-5', 16777216, true, true, null, {'0': 10, '1': 21}],
+        [1, '6-11', 16777216, true, true, null, {'0': 21, '1': 10}],
+      ],
+      totalKb: 33554432,
+      warnings: [],
+  },
+  offlineOddShape: {
+      cpus: ['0-11', '0-1,3-6,9-11', '2,7-8'],
+      packages: [[0, '0-1,6', [0]], [1, '3-5,9-11', [1]]],
+      cores: [[0, 0, '0,6', 0], [0, 1, '1', 0], [1, 0, '3,9', 1], [1, 1, '4,10', 1], [1, 2, '5,11', 1]],
+      caches: [[2, 1024, 0, '0,6'], [2, 1024, 1, '1'], [2, 1024, 3, '3,9'], [2, 1024, 4, '4,10'], [2, 1024, 5, '5,11'], [3, 8192, 0, '0-1,6'], [3, 8192, 1, '3-5,9-11']],
+      nodes: [
+        [0, '0-1,6', 4194304, true, true, null, {'0': 10, '1': 20}],
+        [1, '3-5,9-11', 4194304, true, true, null, {'0': 20, '1': 10}],
+      ],
+      totalKb: 8388608,
+      warnings: [],
+  },
+};
+
+describe('discover: machines of many vintages', () => {
+  for (const [name, make] of Object.entries(VINTAGE_MACHINES)) {
+    it(`${name} reads as written`, () => {
+      expect(summary(run(make()))).toEqual(VINTAGE_EXPECTED[name as keyof typeof VINTAGE_MACHINES]);
+    });
+  }
+
+  it('keeps each CPU of a package-less POWER tree on its core and node', () => {
+    const t = run(power8PackageMinusOne());
+    expect(t.cpu.filter((c) => c.id % 8 === 0).map((c) => [c.id, c.package, c.core, c.node, c.threadSiblings])).toEqual([
+      [0, 0, 0, 0, [0, 1, 2, 3, 4, 5, 6, 7]],
+      [8, 0, 8, 0, [8, 9, 10, 11, 12, 13, 14, 15]],
+      [16, 1, 16, 8, [16, 17, 18, 19, 20, 21, 22, 23]],
+      [24, 1, 24, 8, [24, 25, 26, 27, 28, 29, 30, 31]],
+    ]);
+  });
+
+  it('names every damaged file in a warning and describes the rest', () => {
+    const t = run(damagedFiles());
+    expect(t.warnings!.map((w) => w.message)).toEqual([
+      'invalid value in sys/devices/system/node/node1/meminfo "Node 1 MemTotal: lots": expected a "MemTotal: N kB" line; read as unknown',
+      'invalid value in sys/devices/system/node/node1/distance "10 x": expected decimal numbers separated by spaces; read as unknown',
+      'invalid value in sys/devices/system/cpu/cpu1/topology/core_id "abc": expected a decimal number; read as unknown',
+      'invalid value in sys/devices/system/cpu/cpu2/cache/index0/size "lots": expected a size such as "32768K"; read as unknown',
+    ]);
+    expect(t.cpus.online).toHaveLength(8);
+  });
+
+  it('reports the GPU memory node as GPU memory, not memory partitions can take', () => {
+    const node = run(gpuMemoryNodes()).nodes.find((n) => n.id === 1)!;
+    expect(node).toMatchObject({ hasCpu: false, hasMemory: false, gpuMemory: '0009:01:00.0', memoryBytes: 100663296 * 1024 });
+  });
+});
+
 describe('discover: a gathered snapshot holds everything discovery reads', () => {
-  const fixtures = { laptop1NodeSmt, twoSocketRoundRobin, offlineCpus, memoryOnlyNode, arm64Clusters, hybridCacheIndexes };
+  const fixtures = { laptop1NodeSmt, twoSocketRoundRobin, offlineCpus, memoryOnlyNode, arm64Clusters, hybridCacheIndexes, ...VINTAGE_MACHINES };
   for (const [name, make] of Object.entries(fixtures)) {
     it(`${name} discovers the same from its snapshot`, () => {
       const snapshot = gatherSnapshot(make(), { hostname: 'fixture', parkerVersion: '0.0.0', now: new Date(0) });

@@ -5,6 +5,17 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Topology } from '../src/topology/model.js';
 import { runCli } from './run-cli.js';
+import type { TreeFs } from '../src/machines/file-tree.js';
+import type { Machine } from '../src/machines/machine.js';
+import { discover } from '../src/topology/discover.js';
+import { arm64Clusters } from './fixtures/arm64-clusters.js';
+import { hybridCacheIndexes } from './fixtures/hybrid-cache-indexes.js';
+import { laptop1NodeSmt } from './fixtures/laptop-1node-smt.js';
+import { lstopoKnowsPackageIds, lstopoOfTree, viewOfLstopo, viewOfTopology, writeTree } from './fixtures/lstopo-view.js';
+import { memoryOnlyNode } from './fixtures/memory-only-node.js';
+import { offlineCpus } from './fixtures/offline-cpus.js';
+import { twoSocketRoundRobin } from './fixtures/two-socket-roundrobin.js';
+import { VINTAGE_MACHINES } from './fixtures/vintage-machines.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'parker-hwloc-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -43,6 +54,31 @@ describe('parker discover -o hwloc, read by the real lstopo', () => {
       expect(osIndexes(back, 'PU')).toEqual(t.cpus.online);
       expect(count(back, 'Core')).toBe(t.cores.length);
       expect(count(back, 'L3Cache')).toBe(t.caches.filter((c) => c.level === 3).length);
+    });
+  }
+});
+
+describe('parker discover and the real lstopo read the same sysfs tree alike', () => {
+  // HWLOC_FSROOT=DIR HWLOC_COMPONENTS=linux,-x86 lstopo --whole-system --of xml: packages, NUMA
+  // nodes, L3s, cores and PUs, and every PU's package, core and node, for every fixture tree.
+  const trees: Record<string, () => Machine> = {
+    laptop1NodeSmt,
+    twoSocketRoundRobin,
+    offlineCpus,
+    memoryOnlyNode,
+    arm64Clusters,
+    hybridCacheIndexes,
+    ...VINTAGE_MACHINES,
+  };
+  for (const [name, make] of Object.entries(trees)) {
+    it(name, async () => {
+      const machine = make();
+      const dir = path.join(tmp, 'trees', name);
+      writeTree((machine.fs as TreeFs).tree, dir);
+      const hwloc = viewOfLstopo(await lstopoOfTree(dir));
+      const parker = viewOfTopology(discover(machine), lstopoKnowsPackageIds(hwloc));
+      expect(hwloc.pus.length).toBeGreaterThan(0);
+      expect(parker).toEqual({ ...hwloc, packages: hwloc.packages.map((p) => ({ ...p, id: lstopoKnowsPackageIds(hwloc) ? p.id : null })) });
     });
   }
 });

@@ -40,7 +40,9 @@ export function discoverNodes(files: KernelFiles, onlineCpus: readonly number[])
     const dir = `${NODE_DIR}/node${id}`;
     const cpus = files.cpuSet([`${dir}/cpulist`, `${dir}/cpumap`]) ?? [];
     for (const cpu of cpus) if (!nodeOfCpu.has(cpu)) nodeOfCpu.set(cpu, id);
-    const memoryBytes = memTotalBytes(files.text(`${dir}/meminfo`));
+    const meminfo = files.text(`${dir}/meminfo`);
+    const memoryBytes = memTotalBytes(meminfo);
+    if (meminfo !== null && memoryBytes === null) files.warn(`${dir}/meminfo`, meminfo.split('\n')[0]!, 'a "MemTotal: N kB" line');
     const distances: Record<string, number> = {};
     const row = files.ints(`${dir}/distance`) ?? [];
     row.forEach((distance, i) => {
