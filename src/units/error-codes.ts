@@ -61,6 +61,7 @@ export const ERROR_CODES = {
   E_NO_LAYOUT: { exit: EXIT.usage, meaning: 'start/stop need a layout applied earlier', fix: '`parker apply LAYOUT`' },
   E_NOT_RUNNING: { exit: EXIT.usage, meaning: '`sim inject` on a kernel that is not online', fix: 'start it first' },
   E_CONFIRM: { exit: EXIT.usage, meaning: 'a change to a real host with no terminal to confirm on', fix: 'read the plan, add `--yes`' },
+  E_CONFIG: { exit: EXIT.usage, meaning: 'a config file (/etc/parker/config.yaml, the user\'s, or $PARKER_CONFIG) cannot be read or holds an unknown setting or value', fix: 'fix the file the message names' },
   E_INVALID: { exit: EXIT.invalid, meaning: 'the layout has errors', fix: 'fix the layout' },
   E_BOOT_CHANGES: {
     exit: EXIT.invalid,
