@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { MachineFlags } from './machine-flags.js';
-import { printData } from './output-format.js';
+import { forPeople, printData } from './output-format.js';
 import { applyLayout } from '../service/apply.js';
 import { renderPlanReport } from './plan-command.js';
 import { renderSteps } from './render-plan.js';
@@ -19,7 +19,7 @@ export function applyCommand(ctx: CommandContext): Command {
     const report = await applyLayout(serviceContextOf(ctx, opts, onEvent), file, { dryRun: opts.dryRun ?? false });
     if (report.unfinishedTransaction) note(ctx, 'note: an unfinished apply will be rolled back first (parker recover); the plan above does not account for it\n');
     if (report.outcome === 'declined') note(ctx, 'nothing changed\n');
-    if (opts.output !== 'table') printData(opts.output, report, () => '', ctx.out);
+    if (!forPeople(opts.output)) printData(opts.output, report, () => '', ctx.out);
     if (report.result) reportResult(ctx, report.result, opts.output);
     if (report.outcome === 'invalid') ctx.setExitCode(EXIT.invalid);
   });

@@ -56,7 +56,7 @@ export const GLOBAL_FLAGS: readonly FlagSpec[] = [
   { flags: '-v, --verbose', description: 'also print the config files read, each step as it starts, and the cause of an error' },
 ];
 
-const DATA = ['table', 'json', 'yaml'] as const;
+const DATA = ['table', 'wide', 'json', 'yaml'] as const;
 const YES: FlagSpec = { flags: '-y, --yes', description: 'do not ask before changing a real host' };
 const SIM_STATE_DIR: FlagSpec = { flags: '--state-dir <dir>', description: 'state directory (default: $PARKER_STATE_DIR or $XDG_STATE_HOME/parker)' };
 const LIFECYCLE_EXIT = [

@@ -4,6 +4,7 @@ import type { ApplyResult } from '../apply/execute.js';
 import type { RecoveryResult } from '../apply/recover.js';
 import type { ServiceEvent } from '../service/events.js';
 import { progressPrinter } from './progress.js';
+import { forPeople } from './output-format.js';
 import { EXIT } from './exit-codes.js';
 import type { CommandContext } from './command-context.js';
 
@@ -19,7 +20,7 @@ export function describeRecovery(r: RecoveryResult): string {
 /** Where people read progress: stdout for tables, stderr under -o json/yaml so stdout stays machine-readable. */
 export function progressStream(ctx: CommandContext, output: string): (text: string) => void {
   if (ctx.quiet) return () => undefined;
-  return output === 'table' ? ctx.out : ctx.err;
+  return forPeople(output) ? ctx.out : ctx.err;
 }
 
 /**
@@ -28,11 +29,11 @@ export function progressStream(ctx: CommandContext, output: string): (text: stri
  */
 export function eventPrinter(ctx: CommandContext, output: string, plans?: (e: Extract<ServiceEvent, { type: 'layout-planned' | 'steps-planned' }>) => string): (e: ServiceEvent) => void {
   const write = progressStream(ctx, output);
-  const progress = progressPrinter(write, ctx.isTTY && output === 'table', ctx.verbose ?? false);
+  const progress = progressPrinter(write, ctx.isTTY && forPeople(output), ctx.verbose ?? false);
   return (e) => {
     if (e.type === 'recovered') write(describeRecovery(e.result) + '\n');
     else if (e.type === 'layout-planned' || e.type === 'steps-planned') {
-      if (plans && output === 'table' && !ctx.quiet) ctx.out(plans(e));
+      if (plans && forPeople(output) && !ctx.quiet) ctx.out(plans(e));
     } else progress(e);
   };
 }
@@ -40,7 +41,7 @@ export function eventPrinter(ctx: CommandContext, output: string, plans?: (e: Ex
 /** Prints how a transaction ended and sets the exit status. */
 export function reportResult(ctx: CommandContext, result: ApplyResult, output: string): void {
   // A failure is reported under --quiet too.
-  const write = result.outcome === 'applied' ? progressStream(ctx, output) : output === 'table' ? ctx.out : ctx.err;
+  const write = result.outcome === 'applied' ? progressStream(ctx, output) : forPeople(output) ? ctx.out : ctx.err;
   if (result.outcome === 'applied') {
     write(`${pc.green('done')}: ${plural(result.stepsRun, 'step')}\n`);
     return;
