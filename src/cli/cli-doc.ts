@@ -58,7 +58,7 @@ export function renderCliDoc(): string {
     ...MACHINE_FLAGS.map(flagRow),
     '',
     'Output: `-o table` (default, for people), `-o json` and `-o yaml` (the same data; shapes are',
-    'versioned by their `schema` field).',
+    'versioned by their `schema` field, documented in [output.md](output.md)).',
     '',
     '## Global flags',
     '',
