@@ -8,7 +8,6 @@ import { discover } from '../src/topology/discover.js';
 import type { Cache, Core, Cpu, MemoryBlock, PciDevice } from '../src/topology/model.js';
 import { parsePciIds } from '../src/topology/pci-ids.js';
 import { gatherSnapshot, openSnapshot } from '../src/snapshot/snapshot.js';
-import { ParkerError } from '../src/units/parker-error.js';
 import { arm64Clusters } from './fixtures/arm64-clusters.js';
 import { hybridCacheIndexes } from './fixtures/hybrid-cache-indexes.js';
 import { laptop1NodeSmt } from './fixtures/laptop-1node-smt.js';
@@ -756,11 +755,20 @@ describe('discover: damaged and empty trees', () => {
     expect(t.parker).toEqual({ controlFs: false, partitions: [] });
   });
 
-  it('refuses a file no kernel writes, naming it', () => {
+  it('reads a file no kernel writes as unknown, names it in a warning, and goes on', () => {
     const machine = laptop1NodeSmt();
     (machine.fs as TreeFs).tree.file('sys/devices/system/cpu/cpu2/topology/core_id', 'two\n');
-    expect(() => run(machine)).toThrow(ParkerError);
-    expect(() => run(machine)).toThrow('invalid value in sys/devices/system/cpu/cpu2/topology/core_id "two": expected a decimal number');
+    const t = run(machine);
+    expect(t.warnings).toEqual([
+      {
+        path: 'sys/devices/system/cpu/cpu2/topology/core_id',
+        message: 'invalid value in sys/devices/system/cpu/cpu2/topology/core_id "two": expected a decimal number; read as unknown',
+      },
+    ]);
+    expect(t.cpu.find((c) => c.id === 2)).toMatchObject({ package: 0, core: null, threadSiblings: [2, 6] });
+    expect(t.cpus.online).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(t.cores.find((c) => c.cpus[0] === 2)).toEqual({ package: 0, die: 0, cluster: 16, coreId: null, cpus: [2, 6], node: 0 });
+    expect(t.cores).toHaveLength(4);
   });
 });
 

@@ -169,6 +169,14 @@ describe('before online: memory set, every kexec segment inside it, never starte
     expect(fresh.writes).toEqual([`${PARTITION}/online=1`]);
   });
 
+  it('touches nothing of a partition whose start write never returned (a hung kernel): stop, remove and a new start are refused at once', async () => {
+    for (const intent of [{ kind: 'stop', partition: 'a', command: null, timeoutMs: 60_000 }, { kind: 'remove-partition', partition: 'a' }, start] satisfies Intent[]) {
+      const fake = fakeMachine({ state: { state: 'hung', onlineAt: null } });
+      await expect(perform(fake.machine, intent)).rejects.toMatchObject({ code: 'E_START', message: expect.stringMatching(/its start is still in flight/) });
+      expect([fake.writes, fake.now()]).toEqual([[], 0]);
+    }
+  });
+
   it('restart means a new partition: the lifecycle removes and recreates it before its one online write', () => {
     const kernel: DesiredKernel = {
       name: 'a',

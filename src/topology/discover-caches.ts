@@ -26,18 +26,57 @@ interface Found extends Cache {
  * where a core lacking an L2 has its L3 at a lower index) caches are matched by level and
  * type instead, which needs those two files of every index of every CPU.
  */
-export function discoverCaches(files: KernelFiles, onlineCpus: readonly number[]): CacheDiscovery {
-  const found = readCaches(files, onlineCpus, 'index') ?? readCaches(files, onlineCpus, 'level and type')!;
+export function discoverCaches(
+  files: KernelFiles,
+  onlineCpus: readonly number[],
+  threadSiblings: ReadonlyMap<number, readonly number[] | null> = new Map(),
+): CacheDiscovery {
+  const ctx: CacheContext = { files, withTopology: new Set(onlineCpus), threadSiblings, sharedForm: undefined };
+  const found = readCaches(ctx, onlineCpus, 'index') ?? readCaches(ctx, onlineCpus, 'level and type')!;
   found.sort((a, b) => a.level - b.level || a.cpus[0]! - b.cpus[0]! || compareText(a.type, b.type) || a.index - b.index);
-  const caches = found.map(({ index: _index, ...cache }): Cache => cache);
+  // One instance per level, type and set of CPUs, as hwloc merges them.
+  const seen = new Set<string>();
+  const caches: Cache[] = [];
+  for (const { index: _index, ...cache } of found) {
+    const key = `${cache.level} ${cache.type} ${cache.cpus.join(',')}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    caches.push(cache);
+  }
   return { caches, llcOf: lastLevelCaches(caches) };
+}
+
+interface CacheContext {
+  files: KernelFiles;
+  withTopology: ReadonlySet<number>;
+  threadSiblings: ReadonlyMap<number, readonly number[] | null>;
+  /** shared_cpu_list (2.6.2x on) or shared_cpu_map (every kernel), decided at the first cache. */
+  sharedForm: 'shared_cpu_list' | 'shared_cpu_map' | undefined;
+}
+
+/**
+ * The CPUs sharing a cache: shared_cpu_list, else shared_cpu_map; an empty set (ia64's L3)
+ * means the CPU's core; cut down to the CPUs with topology files. null when neither file
+ * can be read: like hwloc, such a cache is left out.
+ */
+function sharedCpus(ctx: CacheContext, dir: string, cpu: number): number[] | null {
+  if (ctx.sharedForm === undefined) {
+    ctx.sharedForm = ctx.files.fs.exists(`${dir}/shared_cpu_list`) || !ctx.files.fs.exists(`${dir}/shared_cpu_map`) ? 'shared_cpu_list' : 'shared_cpu_map';
+  }
+  const path = `${dir}/${ctx.sharedForm}`;
+  let listed = ctx.sharedForm === 'shared_cpu_list' ? ctx.files.cpuList(path) : ctx.files.cpuMask(path);
+  if (listed === null) return null;
+  if (listed.length === 0) listed = [...(ctx.threadSiblings.get(cpu) ?? [cpu])];
+  const shared = listed.filter((c) => ctx.withTopology.has(c));
+  return shared.includes(cpu) ? shared : [...shared, cpu].sort((a, b) => a - b);
 }
 
 /**
  * One pass over the CPUs, matching shared caches by `match`. Matching by index gives up
  * (null) as soon as two CPUs list different indexes.
  */
-function readCaches(files: KernelFiles, onlineCpus: readonly number[], match: 'index' | 'level and type'): Found[] | null {
+function readCaches(ctx: CacheContext, onlineCpus: readonly number[], match: 'index' | 'level and type'): Found[] | null {
+  const files = ctx.files;
   const covered = new Map<string, Set<number>>();
   const hasIdFile = new Map<string, boolean>();
   const found: Found[] = [];
@@ -63,12 +102,13 @@ function readCaches(files: KernelFiles, onlineCpus: readonly number[], match: 'i
       if (cpus === undefined) covered.set(key, (cpus = new Set()));
       if (cpus.has(cpu)) continue;
 
-      const listed = files.cpuList(`${dir}/shared_cpu_list`) ?? [];
-      const shared = listed.includes(cpu) ? listed : [...listed, cpu].sort((a, b) => a - b);
+      const shared = sharedCpus(ctx, dir, cpu);
+      if (shared === null) continue;
       for (const c of shared) cpus.add(c);
 
-      const type = kind ? kind.type : files.word(`${dir}/type`, TYPES);
-      if (type === null || type === 'Instruction') continue;
+      // hwloc takes a cache whose type cannot be read as unified.
+      const type = (kind ? kind.type : files.word(`${dir}/type`, TYPES)) ?? 'Unified';
+      if (type === 'Instruction') continue;
       const level = kind ? kind.level : files.int(`${dir}/level`);
       if (level === null) continue;
       let withId = hasIdFile.get(key);

@@ -16,14 +16,21 @@ export interface CpuSetsDiscovery {
 /**
  * The kernel's CPU sets. When a set file is missing (an old or trimmed tree) it is worked
  * out from what is there: present from the cpuN directories, online from each cpuN/online,
- * offline as possible minus online (which is how the kernel prints it).
+ * offline as possible minus online (which is how the kernel prints it). A kernel never
+ * writes an empty possible, present or online set (the boot CPU is always there), so an
+ * empty one is a recorder's unreadable file: unknown, worked out the same way.
  */
 export function discoverCpuSets(files: KernelFiles): CpuSetsDiscovery {
   const dirs = files.numbered(CPU_DIR, 'cpu');
   const withDir = new Set(dirs);
-  const present = files.cpuList(`${CPU_DIR}/present`) ?? dirs;
-  const possible = files.cpuList(`${CPU_DIR}/possible`) ?? present;
-  const online = files.cpuList(`${CPU_DIR}/online`) ?? dirs.filter((cpu) => files.int(`${cpuDir(cpu)}/online`) !== 0);
+  const nonEmpty = (name: string) => {
+    const list = files.cpuList(`${CPU_DIR}/${name}`);
+    return list !== null && list.length === 0 ? files.warn(`${CPU_DIR}/${name}`, '', 'a CPU list such as "0-3"') : list;
+  };
+  const present = nonEmpty('present') ?? dirs;
+  const possible = nonEmpty('possible') ?? present;
+  // An unreadable or empty cpuN/online is unknown, and the CPU counts as online (as hwloc does).
+  const online = nonEmpty('online') ?? dirs.filter((cpu) => files.int(`${cpuDir(cpu)}/online`) !== 0);
   const onlineSet = new Set(online);
   const offline = files.cpuList(`${CPU_DIR}/offline`) ?? possible.filter((cpu) => !onlineSet.has(cpu));
   return { sets: { possible, present, online, offline }, withDir };
@@ -31,40 +38,50 @@ export function discoverCpuSets(files: KernelFiles): CpuSetsDiscovery {
 
 /** What cpuN/topology says about one CPU; thread siblings share all of it. */
 interface Placement {
+  /** physical_package_id as read; packages get their final ids once every CPU is read. */
   package: number | null;
+  /** The package's CPUs (core_siblings), or null when no form of that file is there. */
+  packageCpus: number[] | null;
   die: number | null;
   cluster: number | null;
   core: number | null;
   threadSiblings: number[] | null;
 }
 
-const UNPLACED: Placement = { package: null, die: null, cluster: null, core: null, threadSiblings: null };
+const UNPLACED: Placement = { package: null, packageCpus: null, die: null, cluster: null, core: null, threadSiblings: null };
 
 /**
- * cpuN/topology attributes discovery reads; older kernels and other architectures lack some
- * (die_id from 5.2 and x86 only, cluster_id from 5.16).
+ * The forms of each CPU set of cpuN/topology, in the order discovery prefers them: the list
+ * (from 2.6.2x), then the mask every kernel writes; the older names (core_siblings,
+ * thread_siblings) first because every kernel has them, the 5.x names (package_cpus,
+ * core_cpus) after. die_cpus arrived with die_id (5.2, x86), cluster_cpus with cluster_id (5.16).
  */
-const TOPOLOGY_FILES = [
-  'physical_package_id',
-  'core_siblings_list',
-  'die_id',
-  'die_cpus_list',
-  'cluster_id',
-  'cluster_cpus_list',
-  'core_id',
-  'thread_siblings_list',
-] as const;
-type TopologyFile = (typeof TOPOLOGY_FILES)[number];
+const SET_FORMS = {
+  threads: ['thread_siblings_list', 'core_cpus_list', 'thread_siblings', 'core_cpus'],
+  package: ['core_siblings_list', 'package_cpus_list', 'core_siblings', 'package_cpus'],
+  die: ['die_cpus_list', 'die_cpus'],
+  cluster: ['cluster_cpus_list', 'cluster_cpus'],
+} as const;
+type SetName = keyof typeof SET_FORMS;
+
+/** cpuN/topology ids discovery reads; older kernels and other architectures lack some. */
+const ID_FILES = ['physical_package_id', 'die_id', 'cluster_id', 'core_id'] as const;
+type IdFile = (typeof ID_FILES)[number];
+
+/** What this kernel writes in cpuN/topology: the ids present and the form of each set. */
+interface TopologyForms {
+  ids: Set<IdFile>;
+  sets: Partial<Record<SetName, string>>;
+}
 
 /**
- * Ids shared by a group of CPUs, with the file listing the group's CPUs. Reading the list
- * once per group spares reading the id once per CPU. core_siblings_list is the older name of
- * package_cpus_list and exists on every kernel.
+ * Ids shared by a group of CPUs, with the set listing the group's CPUs. Reading the set
+ * once per group spares reading the id once per CPU.
  */
 const GROUPS = [
-  { field: 'package', id: 'physical_package_id', members: 'core_siblings_list' },
-  { field: 'die', id: 'die_id', members: 'die_cpus_list' },
-  { field: 'cluster', id: 'cluster_id', members: 'cluster_cpus_list' },
+  { field: 'package', id: 'physical_package_id', members: 'package' },
+  { field: 'die', id: 'die_id', members: 'die' },
+  { field: 'cluster', id: 'cluster_id', members: 'cluster' },
 ] as const;
 
 /** x86 prints an unknown cluster (BAD_APICID) as 65535; other architectures print -1. */
@@ -74,6 +91,14 @@ const X86_UNKNOWN_CLUSTER = 0xffff;
  * One record per CPU that is possible, present or has a directory, sorted by id, with `llc`
  * left null for the cache pass. Offline CPUs have no topology directory, so their placement
  * is null; their node comes from the cpuN/nodeM link, or else from the node cpulists.
+ *
+ * Structure comes from the sibling sets, as hwloc builds it: a package is one
+ * core_siblings (package_cpus) set, a core one thread_siblings (core_cpus) set, each made of
+ * the CPUs that have topology files. The ids only name them: a package keeps its
+ * physical_package_id when every package set has its own valid id; otherwise (POWER's -1,
+ * ia64's ids repeated across nodes, old ARM's -1 with one CPU per set) packages are numbered
+ * 0, 1, ... in the order of their first CPU. Without any package set, CPUs with the same
+ * physical_package_id make a package.
  */
 export function discoverCpus(
   files: KernelFiles,
@@ -83,16 +108,19 @@ export function discoverCpus(
 ): Cpu[] {
   const online = new Set(sets.online);
   const ids = [...new Set([...sets.possible, ...sets.present, ...withDir])].sort((a, b) => a - b);
-  const present = probeTopologyFiles(files, sets.online.filter((cpu) => withDir.has(cpu)));
-  const reader = new PlacementReader(files, present, online);
+  const onlineWithDir = sets.online.filter((cpu) => withDir.has(cpu));
+  const forms = probeTopologyFiles(files, onlineWithDir);
+  const reader = new PlacementReader(files, forms, new Set(onlineWithDir));
 
-  return ids.map((id): Cpu => {
+  const placements = new Map<number, Placement>();
+  const cpus = ids.map((id): Cpu => {
     const dir = cpuDir(id);
     const hasDir = withDir.has(id);
     const hotpluggable = hasDir && files.fs.exists(`${dir}/online`);
     const isOnline = online.has(id);
 
     const placement = isOnline && hasDir ? reader.placement(id) : UNPLACED;
+    placements.set(id, placement);
 
     let node: number | null;
     if (!numa) node = 0;
@@ -100,38 +128,79 @@ export function discoverCpus(
     else node = (hasDir ? files.linkedNode(dir) : null) ?? nodeOfCpu.get(id) ?? null;
 
     const threadSiblings = placement.threadSiblings === null ? null : [...placement.threadSiblings];
-    return { id, online: isOnline, hotpluggable, ...placement, threadSiblings, node, llc: null };
+    const { packageCpus: _packageCpus, ...ids_ } = placement;
+    return { id, online: isOnline, hotpluggable, ...ids_, threadSiblings, node, llc: null };
   });
+  numberPackages(cpus, placements);
+  return cpus;
+}
+
+/**
+ * Gives each CPU its package's final id: the package sets' own physical_package_ids when
+ * they tell every set apart, else 0, 1, ... by first CPU (see discoverCpus).
+ */
+function numberPackages(cpus: Cpu[], placements: ReadonlyMap<number, Placement>): void {
+  const packages = new Map<string, { raw: number | null; first: number }>();
+  const keyOf = (cpu: Cpu): string | null => {
+    const p = placements.get(cpu.id)!;
+    if (p.packageCpus !== null) return p.packageCpus.length > 0 ? `set ${p.packageCpus.join(',')}` : null;
+    return p.package === null ? null : `id ${p.package}`;
+  };
+  const keys = new Map<number, string>();
+  for (const cpu of cpus) {
+    const key = keyOf(cpu);
+    if (key === null) continue;
+    keys.set(cpu.id, key);
+    const known = packages.get(key);
+    if (known === undefined) packages.set(key, { raw: cpu.package, first: cpu.id });
+  }
+  const raws = [...packages.values()].map((p) => p.raw);
+  const identify = raws.every((r) => r !== null) && new Set(raws).size === raws.length;
+  const idOf = new Map<string, number>();
+  [...packages.entries()]
+    .sort((a, b) => a[1].first - b[1].first)
+    .forEach(([key, p], i) => idOf.set(key, identify ? p.raw! : i));
+  for (const cpu of cpus) {
+    const key = keys.get(cpu.id);
+    cpu.package = key === undefined ? null : idOf.get(key)!;
+  }
 }
 
 /**
  * Which topology files this kernel writes, from the first online CPU that has a topology
- * directory. Every CPU of a kernel has the same set, so the others skip the absent ones
- * instead of failing to read them thousands of times.
+ * directory (as hwloc decides between the old and new names). Every CPU of a kernel has the
+ * same set, so the others skip the absent ones instead of failing to read them thousands of
+ * times.
  */
-function probeTopologyFiles(files: KernelFiles, onlineWithDir: readonly number[]): Set<TopologyFile> {
+function probeTopologyFiles(files: KernelFiles, onlineWithDir: readonly number[]): TopologyForms {
   for (const cpu of onlineWithDir) {
     const dir = `${cpuDir(cpu)}/topology`;
     if (!files.fs.isDirectory(dir)) continue;
-    return new Set(TOPOLOGY_FILES.filter((name) => files.fs.exists(`${dir}/${name}`)));
+    const sets: TopologyForms['sets'] = {};
+    for (const [name, names] of Object.entries(SET_FORMS) as [SetName, readonly string[]][]) {
+      const found = names.find((n) => files.fs.exists(`${dir}/${n}`));
+      if (found !== undefined) sets[name] = found;
+    }
+    return { ids: new Set(ID_FILES.filter((name) => files.fs.exists(`${dir}/${name}`))), sets };
   }
-  return new Set();
+  return { ids: new Set(), sets: {} };
 }
 
 /**
  * Reads the placement of online CPUs. Thread siblings share a core, so one CPU's reads
- * place all its siblings; package, die and cluster ids are learned once per group.
+ * place all its siblings; package, die and cluster ids are learned once per group. Every
+ * set is cut down to `withTopology`, the CPUs that are online with a directory.
  */
 class PlacementReader {
   private readonly fromSibling = new Map<number, Placement>();
-  private readonly groupIds = new Map<(typeof GROUPS)[number]['field'], Map<number, number | null>>();
+  private readonly groups = new Map<(typeof GROUPS)[number]['field'], Map<number, { id: number | null; cpus: number[] | null }>>();
 
   constructor(
     private readonly files: KernelFiles,
-    private readonly present: ReadonlySet<TopologyFile>,
-    private readonly online: ReadonlySet<number>,
+    private readonly forms: TopologyForms,
+    private readonly withTopology: ReadonlySet<number>,
   ) {
-    for (const group of GROUPS) this.groupIds.set(group.field, new Map());
+    for (const group of GROUPS) this.groups.set(group.field, new Map());
   }
 
   placement(cpu: number): Placement {
@@ -141,31 +210,43 @@ class PlacementReader {
       return known;
     }
     const dir = `${cpuDir(cpu)}/topology`;
+    const pkg = this.group(cpu, dir, GROUPS[0]);
     const placement: Placement = {
-      package: this.groupId(cpu, dir, GROUPS[0]),
-      die: this.groupId(cpu, dir, GROUPS[1]),
-      cluster: this.groupId(cpu, dir, GROUPS[2]),
+      package: pkg.id,
+      packageCpus: pkg.cpus,
+      die: this.group(cpu, dir, GROUPS[1]).id,
+      cluster: this.group(cpu, dir, GROUPS[2]).id,
       core: this.read(dir, 'core_id'),
-      threadSiblings: this.present.has('thread_siblings_list') ? this.files.cpuList(`${dir}/thread_siblings_list`) : null,
+      threadSiblings: this.set(dir, 'threads'),
     };
     if (placement.cluster === X86_UNKNOWN_CLUSTER) placement.cluster = null;
-    for (const sibling of placement.threadSiblings ?? []) {
-      if (sibling !== cpu && this.online.has(sibling)) this.fromSibling.set(sibling, placement);
+    const siblings = placement.threadSiblings;
+    for (const sibling of siblings ?? []) {
+      if (sibling !== cpu) this.fromSibling.set(sibling, placement);
     }
     return placement;
   }
 
-  private read(dir: string, name: TopologyFile): number | null {
-    return this.present.has(name) ? this.files.id(`${dir}/${name}`) : null;
+  private read(dir: string, name: IdFile): number | null {
+    return this.forms.ids.has(name) ? this.files.id(`${dir}/${name}`) : null;
   }
 
-  private groupId(cpu: number, dir: string, group: (typeof GROUPS)[number]): number | null {
-    const ids = this.groupIds.get(group.field)!;
-    const known = ids.get(cpu);
-    if (known !== undefined) return known;
+  /** One of the CPU sets, cut down to the CPUs with topology files; null when this kernel has no form of it. */
+  private set(dir: string, name: SetName): number[] | null {
+    const form = this.forms.sets[name];
+    if (form === undefined) return null;
+    const cpus = this.files.cpuSet([`${dir}/${form}`]);
+    return cpus === null ? null : cpus.filter((c) => this.withTopology.has(c));
+  }
+
+  private group(cpu: number, dir: string, group: (typeof GROUPS)[number]): { id: number | null; cpus: number[] | null } {
+    const known = this.groups.get(group.field)!;
+    const found = known.get(cpu);
+    if (found !== undefined) return found;
     const id = this.read(dir, group.id);
-    const members = this.present.has(group.members) ? this.files.cpuList(`${dir}/${group.members}`) : null;
-    for (const member of members ?? []) ids.set(member, id);
-    return id;
+    const cpus = this.set(dir, group.members);
+    const result = { id, cpus };
+    for (const member of cpus ?? []) known.set(member, result);
+    return result;
   }
 }

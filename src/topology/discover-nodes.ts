@@ -31,14 +31,15 @@ export function discoverNodes(files: KernelFiles, onlineCpus: readonly number[])
   const ids = files.fs.exists(NODE_DIR) ? files.numbered(NODE_DIR, 'node') : [];
   if (ids.length === 0) return singleNode(files, onlineCpus);
 
-  const online = files.cpuList(`${NODE_DIR}/online`) ?? ids;
+  const online = nonEmpty(files.cpuList(`${NODE_DIR}/online`)) ?? ids;
   const withCpu = listAsSet(files.cpuList(`${NODE_DIR}/has_cpu`));
-  const withMemory = listAsSet(files.cpuList(`${NODE_DIR}/has_memory`));
+  const withMemory = listAsSet(nonEmpty(files.cpuList(`${NODE_DIR}/has_memory`)));
+  const gpus = gpuMemoryNodes(files);
   const nodeOfCpu = new Map<number, number>();
   const nodes = ids.map((id): NumaNode => {
     const dir = `${NODE_DIR}/node${id}`;
-    const cpus = files.cpuList(`${dir}/cpulist`) ?? [];
-    for (const cpu of cpus) nodeOfCpu.set(cpu, id);
+    const cpus = files.cpuSet([`${dir}/cpulist`, `${dir}/cpumap`]) ?? [];
+    for (const cpu of cpus) if (!nodeOfCpu.has(cpu)) nodeOfCpu.set(cpu, id);
     const memoryBytes = memTotalBytes(files.text(`${dir}/meminfo`));
     const distances: Record<string, number> = {};
     const row = files.ints(`${dir}/distance`) ?? [];
@@ -46,13 +47,15 @@ export function discoverNodes(files: KernelFiles, onlineCpus: readonly number[])
       const to = online[i];
       if (to !== undefined) distances[String(to)] = distance;
     });
+    const gpu = gpus.get(id);
     return {
       id,
       cpus,
       memoryBytes,
       distances,
       hasCpu: withCpu ? withCpu.has(id) : cpus.length > 0,
-      hasMemory: withMemory ? withMemory.has(id) : (memoryBytes ?? 0) > 0,
+      hasMemory: gpu === undefined && (withMemory ? withMemory.has(id) : (memoryBytes ?? 0) > 0),
+      ...(gpu === undefined ? {} : { gpuMemory: gpu }),
     };
   });
   return { nodes, numa: true, nodeOfCpu };
@@ -69,6 +72,26 @@ function singleNode(files: KernelFiles, onlineCpus: readonly number[]): NodeDisc
     hasMemory: true,
   };
   return { nodes: [node], numa: false, nodeOfCpu: new Map(onlineCpus.map((cpu) => [cpu, 0])) };
+}
+
+/** NVIDIA's driver lists each GPU whose memory is a NUMA node in /proc/driver/nvidia/gpus/ADDRESS/numa_status ("Node: 2"). */
+export const NVIDIA_GPUS_DIR = 'proc/driver/nvidia/gpus';
+
+/** The GPU memory nodes: node id to the GPU's PCI address. */
+function gpuMemoryNodes(files: KernelFiles): Map<number, string> {
+  const gpus = new Map<number, string>();
+  if (!files.fs.exists(NVIDIA_GPUS_DIR)) return gpus;
+  for (const address of files.list(NVIDIA_GPUS_DIR).sort()) {
+    const status = files.text(`${NVIDIA_GPUS_DIR}/${address}/numa_status`);
+    const m = status === null ? null : /^Node:\s*(\d+)\s*$/m.exec(status);
+    if (m) gpus.set(Number(m[1]), address);
+  }
+  return gpus;
+}
+
+/** A node set the kernel never writes empty (online, has_memory): empty means unknown. */
+function nonEmpty(list: number[] | null): number[] | null {
+  return list !== null && list.length === 0 ? null : list;
 }
 
 function listAsSet(list: number[] | null): Set<number> | null {

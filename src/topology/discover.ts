@@ -30,12 +30,12 @@ export function discover(machine: Machine, options: DiscoverOptions = {}): Topol
   const { nodes, numa, nodeOfCpu } = discoverNodes(files, cpuSets.sets.online);
   const cpu = discoverCpus(files, cpuSets, nodeOfCpu, numa);
   const onlineWithDir = cpu.filter((c) => c.online && cpuSets.withDir.has(c.id)).map((c) => c.id);
-  const { caches, llcOf } = discoverCaches(files, onlineWithDir);
+  const { caches, llcOf } = discoverCaches(files, onlineWithDir, new Map(cpu.map((c) => [c.id, c.threadSiblings])));
   for (const c of cpu) c.llc = llcOf.get(c.id) ?? null;
 
   const blocks = discoverMemoryBlocks(files, numa ? nodes.map((n) => n.id) : null);
   const ram = parseIomem(files.text('proc/iomem'));
-  return {
+  const topology: Topology = {
     schema: TOPOLOGY_SCHEMA,
     machine: { kind: machine.kind, description: machine.description, arch: machine.arch ?? null },
     kernel: discoverKernel(files),
@@ -50,12 +50,18 @@ export function discover(machine: Machine, options: DiscoverOptions = {}): Topol
     cma: discoverCma(files),
     parker: discoverParker(files),
   };
+  if (files.warnings.length > 0) topology.warnings = files.warnings;
+  return topology;
 }
 
-/** The nodes' MemTotal summed when every node knows it, else /proc/meminfo's MemTotal. */
+/**
+ * The nodes' MemTotal summed when every node knows it, else /proc/meminfo's MemTotal. GPU
+ * memory nodes are left out of the sum: partitions cannot take that memory.
+ */
 function totalMemory(files: KernelFiles, nodes: readonly NumaNode[]): number | null {
-  if (nodes.length > 0 && nodes.every((n) => n.memoryBytes !== null)) {
-    return nodes.reduce((sum, n) => sum + n.memoryBytes!, 0);
+  const memory = nodes.filter((n) => n.gpuMemory === undefined);
+  if (memory.length > 0 && memory.every((n) => n.memoryBytes !== null)) {
+    return memory.reduce((sum, n) => sum + n.memoryBytes!, 0);
   }
   return memTotalBytes(files.text('proc/meminfo'));
 }

@@ -29,14 +29,15 @@ export function groupPackages(cpus: readonly Cpu[]): Package[] {
 }
 
 /**
- * Physical cores: one per set of thread siblings among CPUs with a known package and core
- * id. Without a thread_siblings_list, CPUs with the same package, die, cluster and core id
- * make one core. Sorted by package, core id, then first CPU.
+ * Physical cores: one per set of thread siblings among CPUs with a known package (a core
+ * whose core_id cannot be read has coreId null). Without any form of thread_siblings, CPUs
+ * with the same package, die, cluster and core id make one core. Sorted by package, core id,
+ * then first CPU.
  */
 export function groupCores(cpus: readonly Cpu[]): Core[] {
   const cores = new Map<string, Core>();
   for (const cpu of cpus) {
-    if (cpu.package === null || cpu.core === null) continue;
+    if (cpu.package === null || (cpu.core === null && cpu.threadSiblings === null)) continue;
     const key = cpu.threadSiblings
       ? `siblings ${cpu.threadSiblings.join(',')}`
       : `ids ${cpu.package}/${cpu.die}/${cpu.cluster}/${cpu.core}`;
@@ -53,5 +54,5 @@ export function groupCores(cpus: readonly Cpu[]): Core[] {
       });
     }
   }
-  return [...cores.values()].sort((a, b) => a.package - b.package || a.coreId - b.coreId || a.cpus[0]! - b.cpus[0]!);
+  return [...cores.values()].sort((a, b) => a.package - b.package || (a.coreId ?? -1) - (b.coreId ?? -1) || a.cpus[0]! - b.cpus[0]!);
 }

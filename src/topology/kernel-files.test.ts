@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { FileTree, TreeFs } from '../machines/file-tree.js';
-import { ParkerError } from '../units/parker-error.js';
 import { KernelFiles } from './kernel-files.js';
 
 function files(entries: Record<string, string>): KernelFiles {
@@ -52,13 +51,25 @@ describe('KernelFiles', () => {
     expect(f.list('a/none')).toEqual([]);
   });
 
-  it('refuses content no kernel writes, quoting the path and the text', () => {
-    for (const read of [() => f.int('a/bad'), () => f.hex('a/bad'), () => f.cpuList('a/bad'), () => f.size('a/bad'), () => f.ints('a/bad')]) {
-      expect(read).toThrow(ParkerError);
-      expect(read).toThrow('a/bad');
-      expect(read).toThrow('invalid value in a/bad "xyz": expected');
+  it('reads content no kernel writes as unknown, with a warning quoting the path and the text', () => {
+    const g = files({ 'a/bad': 'xyz\n', 'a/word': 'Unified\n' });
+    for (const read of [() => g.int('a/bad'), () => g.hex('a/bad'), () => g.cpuList('a/bad'), () => g.size('a/bad'), () => g.ints('a/bad'), () => g.cpuMask('a/bad')]) {
+      expect(read()).toBeNull();
     }
-    expect(() => f.word('a/word', ['Data', 'Instruction'])).toThrow('expected one of Data, Instruction');
+    expect(g.word('a/word', ['Data', 'Instruction'])).toBeNull();
+    expect(g.warnings.map((w) => w.path)).toEqual(['a/bad', 'a/bad', 'a/bad', 'a/bad', 'a/bad', 'a/bad', 'a/word']);
+    expect(g.warnings[0]!.message).toBe('invalid value in a/bad "xyz": expected a decimal number; read as unknown');
+    expect(g.warnings[6]!.message).toContain('expected one of Data, Instruction');
+  });
+
+  it('reads values as recorders store them: NUL padding, trailing spaces, empty files', () => {
+    const g = files({ 'a/nul': '0-3\n\0\0\0\0', 'a/spaces': '42  \n', 'a/empty': '', 'a/mask': '00000000,0000ff0f\n' });
+    expect(g.cpuList('a/nul')).toEqual([0, 1, 2, 3]);
+    expect(g.int('a/spaces')).toBe(42);
+    expect(g.cpuMask('a/mask')).toEqual([0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15]);
+    expect(g.warnings).toEqual([]);
+    expect(g.int('a/empty')).toBeNull();
+    expect(g.warnings).toEqual([{ path: 'a/empty', message: 'a/empty is empty: expected a decimal number; read as unknown' }]);
   });
 
   it('finds numbered entries and the node a directory links to', () => {

@@ -1,26 +1,43 @@
 import type { KernelFs } from '../machines/machine.js';
 import { isKernelError } from '../machines/kernel-error.js';
 import { parseCpuList } from '../units/cpulist.js';
-import { parseError, ParkerError } from '../units/parker-error.js';
+import { parseCpuMask } from '../units/cpumask.js';
+import { ParkerError } from '../units/parker-error.js';
 import { parseSize } from '../units/size.js';
+
+/** A file discovery could not read as a kernel writes it: its value is reported as unknown. */
+export interface DiscoveryWarning {
+  /** The file, relative to the machine root. */
+  path: string;
+  /** What was wrong, in words, with the text quoted. */
+  message: string;
+}
 
 /**
  * Typed reads of kernel files for discovery. A file that cannot be read (absent, or refused
- * as some sysfs attributes are on some hardware) is unknown: null. A file that reads but
- * holds something no kernel writes is an error naming the path, because silently reporting
- * "unknown" would hide a damaged archive or a broken synthetic tree.
+ * as some sysfs attributes are on some hardware) is unknown: null. Values are read as kernels
+ * and recorders store them: text up to the first NUL byte (recorded files can be padded with
+ * NULs after the newline), surrounding whitespace ignored. A file that reads but holds
+ * something no kernel writes (or is empty where a value belongs: recorders leave a file they
+ * could not read empty) is also unknown, and `warnings` names it, so that one bad file costs
+ * that value and not the machine.
  */
 export class KernelFiles {
+  readonly warnings: DiscoveryWarning[] = [];
+
   constructor(readonly fs: KernelFs) {}
 
-  /** The file's text without surrounding whitespace, or null when it cannot be read. */
+  /** The file's text without NUL padding and surrounding whitespace, or null when it cannot be read. */
   text(path: string): string | null {
+    let text: string;
     try {
-      return this.fs.read(path).trim();
+      text = this.fs.read(path);
     } catch (e) {
       if (isKernelError(e)) return null;
       throw e;
     }
+    const nul = text.indexOf('\0');
+    return (nul === -1 ? text : text.slice(0, nul)).trim();
   }
 
   bytes(path: string): Uint8Array | null {
@@ -32,11 +49,18 @@ export class KernelFiles {
     }
   }
 
+  /** Records that a file's value is unknown because of what it holds; always null. */
+  warn(path: string, text: string, expected: string): null {
+    const message = text === '' ? `${path} is empty: expected ${expected}; read as unknown` : `invalid value in ${path} "${text}": expected ${expected}; read as unknown`;
+    this.warnings.push({ path, message });
+    return null;
+  }
+
   /** One of a few fixed words ("Unified"), or null when the file cannot be read. */
   word<T extends string>(path: string, allowed: readonly T[]): T | null {
     const text = this.text(path);
     if (text === null) return null;
-    if (!(allowed as readonly string[]).includes(text)) throw badFile(path, text, `one of ${allowed.join(', ')}`);
+    if (!(allowed as readonly string[]).includes(text)) return this.warn(path, text, `one of ${allowed.join(', ')}`);
     return text as T;
   }
 
@@ -44,7 +68,7 @@ export class KernelFiles {
   int(path: string): number | null {
     const text = this.text(path);
     if (text === null) return null;
-    if (!/^-?\d+$/.test(text)) throw badFile(path, text, 'a decimal number');
+    if (!/^-?\d+$/.test(text)) return this.warn(path, text, 'a decimal number');
     return Number(text);
   }
 
@@ -58,9 +82,9 @@ export class KernelFiles {
   hex(path: string): number | null {
     const text = this.text(path);
     if (text === null) return null;
-    if (!/^(0x)?[0-9a-fA-F]+$/.test(text)) throw badFile(path, text, 'a hex number');
+    if (!/^(0x)?[0-9a-fA-F]+$/.test(text)) return this.warn(path, text, 'a hex number');
     const value = parseInt(text.replace(/^0x/, ''), 16);
-    if (!Number.isSafeInteger(value)) throw badFile(path, text, 'a hex number below 2^53');
+    if (!Number.isSafeInteger(value)) return this.warn(path, text, 'a hex number below 2^53');
     return value;
   }
 
@@ -70,7 +94,7 @@ export class KernelFiles {
     if (text === null) return null;
     if (text === '') return [];
     const words = text.split(/\s+/);
-    if (!words.every((w) => /^-?\d+$/.test(w))) throw badFile(path, text, 'decimal numbers separated by spaces');
+    if (!words.every((w) => /^-?\d+$/.test(w))) return this.warn(path, text, 'decimal numbers separated by spaces');
     return words.map(Number);
   }
 
@@ -81,7 +105,7 @@ export class KernelFiles {
     try {
       return parseSize(text);
     } catch (e) {
-      if (e instanceof ParkerError) throw badFile(path, text, 'a size such as "32768K"');
+      if (e instanceof ParkerError) return this.warn(path, text, 'a size such as "32768K"');
       throw e;
     }
   }
@@ -93,9 +117,33 @@ export class KernelFiles {
     try {
       return parseCpuList(text);
     } catch (e) {
-      if (e instanceof ParkerError) throw badFile(path, text, 'a CPU list such as "0-3,8"');
+      if (e instanceof ParkerError) return this.warn(path, text, 'a CPU list such as "0-3,8"');
       throw e;
     }
+  }
+
+  /** A hex CPU mask ("00000000,0000ff0f", the older form of a list) as a sorted list, or null. */
+  cpuMask(path: string): number[] | null {
+    const text = this.text(path);
+    if (text === null) return null;
+    try {
+      return parseCpuMask(text);
+    } catch (e) {
+      if (e instanceof ParkerError) return this.warn(path, text, 'a CPU mask such as "0000ff0f"');
+      throw e;
+    }
+  }
+
+  /**
+   * A CPU set from the first of `forms` that exists: names ending in _list (and node
+   * "cpulist") are lists, the others masks. `forms` are full paths.
+   */
+  cpuSet(forms: readonly string[]): number[] | null {
+    for (const path of forms) {
+      if (!this.fs.exists(path)) continue;
+      return isListFile(path) ? this.cpuList(path) : this.cpuMask(path);
+    }
+    return null;
   }
 
   /** Entry names of a directory, or [] when it cannot be listed. */
@@ -137,11 +185,7 @@ export class KernelFiles {
   }
 }
 
-function badFile(path: string, text: string, expected: string): ParkerError {
-  const error = parseError(`value in ${path}`, text, `expected ${expected}`);
-  return new ParkerError(
-    error.code,
-    error.message,
-    'the machine tree is damaged or was not written by a Linux kernel; gather it again or fix the generator',
-  );
+/** Whether a CPU set file is the list form ("0-3,8") rather than a mask. */
+export function isListFile(path: string): boolean {
+  return path.endsWith('_list') || path.endsWith('cpulist');
 }

@@ -1,5 +1,8 @@
 import type { PhysRange } from '../units/phys-range.js';
 import type { MachineKind } from '../machines/machine.js';
+import type { DiscoveryWarning } from './kernel-files.js';
+
+export type { DiscoveryWarning };
 
 /**
  * The machine as discovery sees it. This is also the documented, versioned JSON shape of
@@ -26,6 +29,11 @@ export interface Topology {
   pci: PciDevice[];
   cma: CmaArea[];
   parker: ParkerState;
+  /**
+   * Files discovery could not read as a kernel writes them (a damaged value, an empty file a
+   * recorder could not read): each value is reported as unknown. Present only when there is one.
+   */
+  warnings?: DiscoveryWarning[];
 }
 
 export interface MachineInfo {
@@ -75,8 +83,8 @@ export interface Core {
   package: number;
   die: number | null;
   cluster: number | null;
-  /** core_id as the kernel reports it (unique within a package, not across packages). */
-  coreId: number;
+  /** core_id as the kernel reports it (unique within a package, not across packages); null when unreadable. */
+  coreId: number | null;
   cpus: number[];
   node: number | null;
 }
@@ -101,7 +109,13 @@ export interface NumaNode {
   distances: Record<string, number>;
   /** Node has CPUs or only memory (CXL and similar memory expanders). */
   hasCpu: boolean;
+  /** Node has memory partitions can take: false for a GPU memory node. */
   hasMemory: boolean;
+  /**
+   * Only on a node that is a GPU's memory (NVIDIA coherent GPU memory, shown by the driver's
+   * /proc/driver/nvidia/gpus/ADDRESS/numa_status): the GPU's PCI address. hwloc hides these nodes.
+   */
+  gpuMemory?: string;
 }
 
 export interface MemoryBlock {

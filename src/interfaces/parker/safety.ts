@@ -72,9 +72,17 @@ function startedBefore(machine: Machine, partition: string): boolean {
   return false;
 }
 
+/**
+ * States in which a partition's start write has not returned: "starting" (a host, while its
+ * writer runs) and "hung" (the simulator: a kernel that never sets online keeps the start
+ * write busy-waiting). Every file of such a partition blocks.
+ */
+const START_IN_FLIGHT = new Set(['starting', 'hung']);
+
 /** Refuses to touch a partition whose start write is still in flight (its files would block). */
 export function checkNotStarting(machine: Machine, partition: string, what: string): void {
-  if (machine.partitionState?.(partition)?.state !== 'starting') return;
+  const state = machine.partitionState?.(partition)?.state;
+  if (state === undefined || !START_IN_FLIGHT.has(state)) return;
   throw new ParkerError(
     'E_START',
     `cannot ${what} ${partition}: its start is still in flight (the boot kernel busy-waits in the start write until the kernel sets online, and blocks every file of the partition until then)`,

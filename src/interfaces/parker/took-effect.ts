@@ -29,6 +29,9 @@ export function parkerTookEffect(machine: Machine, intent: Intent): boolean {
     case 'unload-image':
       return !(machine.kexec?.loaded() ?? false);
     case 'start':
+      // A start write still in flight took effect: the kernel is jumping in (its files would block).
+      if (machine.partitionState?.(intent.partition)?.state === 'starting') return true;
+      return readOptional(fs, partitionFile(intent.partition, 'online')) === '1';
     case 'wait-online':
       return readOptional(fs, partitionFile(intent.partition, 'online')) === '1';
     case 'wait-ready': {

@@ -21,6 +21,7 @@ import { packageThermalRule } from './package-thermal.js';
 import { pagingDepthRule } from './paging-depth.js';
 import { pciBridgeRule } from './pci-bridge.js';
 import { powerManagementRule } from './power-management.js';
+import { readyConsoleRule } from './ready-console.js';
 import { rebootPanicRule } from './reboot-panic.js';
 import { resctrlRule } from './resctrl.js';
 import { sharedLlcRule } from './shared-llc.js';
@@ -55,6 +56,7 @@ export const RULES: readonly Rule[] = [
   deviceMsiRule,
   iommuGroupRule,
   bootDeviceRule,
+  readyConsoleRule,
   // Command lines, .config files and placement, in hazard order.
   smtSiblingsRule,
   splitLockDetectRule,

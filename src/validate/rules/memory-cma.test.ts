@@ -144,3 +144,40 @@ describe('memory-cma with the generated boot command line', () => {
     expect(runRule(memoryCmaRule, ctx).map((d) => [d.severity, d.fix])).toEqual([['error', "boot the boot kernel with parker_cma=0:12G,1:8G, or start some of them on another node's CPUs"]]);
   });
 });
+
+describe('memory-cma against the pools the boot kernel made', () => {
+  const GIB_PAGES = 2 ** 30 / 4096;
+  const area = (name: string, gib: number | null) => ({ name, totalPages: gib === null ? null : gib * GIB_PAGES, availablePages: null, allocPagesSuccess: 0, allocPagesFail: 0, releasePagesSuccess: 0 });
+  // As measured: parker_cma=0:1G,1:1G, node 0's reservation failed at boot ("reservation failed - err -12, node 0").
+  const node0Failed = smallTopology({ cma: [area('parker1', 1)] });
+
+  test("fails validate, not apply, when a kernel needs the pool of a node whose reservation failed", () => {
+    const spec = layoutSpec([onNode0('a', '1G'), onNode1('b', '1G')]);
+    expect(runRule(memoryCmaRule, ruleContext(spec, { bootCmdline: 'console=ttyS0,115200 parker_cma=0:1G,1:1G nokaslr', topology: node0Failed }))).toEqual([
+      {
+        severity: 'error',
+        rule: 'memory-cma',
+        hazard: 'H25',
+        message: 'kernel "a" needs 1G from the CMA pool of NUMA node 0; the boot kernel\'s parker_cma=0:1G,1:1G asks 1G there, but the boot kernel made no pool: its reservation failed at boot (there is no parker0 CMA area)',
+        fix: 'start it on another node\'s CPUs, or free 1 GiB-aligned memory on node 0 for the pool and reboot (the boot log says "reservation failed" for the node)',
+        path: ['kernels', 0, 'cpus'],
+        kernels: ['boot', 'a'],
+      },
+    ]);
+    // The same layout against the text alone (no pools discovered) passes: the text is not the truth.
+    expect(runRule(memoryCmaRule, ruleContext(spec, { bootCmdline: 'parker_cma=0:1G,1:1G' }))).toEqual([]);
+  });
+
+  test('takes the size the kernel made, not the one it was asked for', () => {
+    const spec = layoutSpec([onNode1('b', '2G')]);
+    const [d] = runRule(memoryCmaRule, ruleContext(spec, { bootCmdline: 'parker_cma=0:2G,1:2G', topology: smallTopology({ cma: [area('parker0', 2), area('parker1', 1)] }) }));
+    expect(d?.message).toBe('kernel "b" needs 2G from the CMA pool of NUMA node 1; the boot kernel\'s parker_cma=0:2G,1:2G asks 2G there, but the boot kernel made a pool of only 1G');
+    // A pool whose size is unknown counts as asked.
+    expect(runRule(memoryCmaRule, ruleContext(spec, { bootCmdline: 'parker_cma=0:2G,1:2G', topology: smallTopology({ cma: [area('parker0', 2), area('parker1', null)] }) }))).toEqual([]);
+  });
+
+  test("judges boot.cmdline's parker_cma= by its text: it is for the next boot", () => {
+    const spec = layoutSpec([onNode0('a', '1G')], { cmdline: 'parker_cma=0:2G,1:1G' });
+    expect(runRule(memoryCmaRule, ruleContext(spec, { bootCmdline: 'parker_cma=0:1G,1:1G', topology: node0Failed }))).toEqual([]);
+  });
+});

@@ -2,7 +2,7 @@ import { formatParkerCma } from '../../plan/cma-sizing.js';
 import { parseParkerCma, roundUpToGiB } from '../../units/parker-cma.js';
 import { lookupValue, parseCmdline } from '../../plan/cmdline-params.js';
 import type { KernelPlacement } from '../../plan/resolved-layout.js';
-import type { NumaNode } from '../../topology/model.js';
+import type { NumaNode, Topology } from '../../topology/model.js';
 import { ParkerError } from '../../units/parker-error.js';
 import { formatSize, formatSizeHuman } from '../../units/size.js';
 import { BOOT, kernelPath, listWords, quoted, type SpecPath } from '../layout-lookup.js';
@@ -22,6 +22,35 @@ interface PoolSource {
   label: string;
   /** Where its fix goes: boot.cmdline when the user wrote it there. */
   path?: SpecPath;
+  /**
+   * The pools the running boot kernel made, as discovered (node -> bytes, null when the size is
+   * unknown): a `parker_cma=` reservation can fail for a node at boot, and boot goes on.
+   */
+  made?: ReadonlyMap<number, number | null>;
+}
+
+const PAGE = 4096;
+
+/**
+ * The Parker pools the running boot kernel made, by node, from discovery (`parker<N>` CMA
+ * areas; sizes from total_pages, or /proc/zoneinfo on 6.12; null when unknown). Null when
+ * discovery saw no Parker pool at all: then it cannot tell a failed reservation from a kernel
+ * that shows no CMA areas, and the `parker_cma=` text is all there is.
+ */
+export function madePools(topology: Topology): Map<number, number | null> | null {
+  const made = new Map<number, number | null>();
+  for (const area of topology.cma) {
+    const node = /^parker(\d+)$/.exec(area.name);
+    if (node) made.set(Number(node[1]), area.totalPages === null ? null : area.totalPages * PAGE);
+  }
+  return made.size > 0 ? made : null;
+}
+
+/** The pools as the kernel made them: each node's discovered size, the asked size where it is unknown, none where no pool was made. */
+function effectivePools(asked: ReadonlyMap<number, number>, made: ReadonlyMap<number, number | null>): Map<number, number> {
+  const pools = new Map<number, number>();
+  for (const [node, bytes] of made) pools.set(node, bytes ?? asked.get(node) ?? 0);
+  return pools;
 }
 
 /**
@@ -59,8 +88,13 @@ export const memoryCmaRule: Rule = {
       if (planned !== undefined && plannedPools !== null) out.push(...checkPools(demands, plannedPools, { value: planned, label: `the planned parker_cma=${planned}` }, value));
       return out;
     }
+    // The running kernel's pools are the ones it made, which can be fewer or smaller than its
+    // parker_cma= asked for; boot.cmdline's value is for a reboot, so only its text counts.
+    const made = user === undefined ? madePools(ctx.topology) : null;
     const source: PoolSource =
-      user !== undefined ? { value: user, label: `boot.cmdline's parker_cma=${user}`, path: ['boot', 'cmdline'] } : { value: current!, label: `the boot kernel's parker_cma=${current}` };
+      user !== undefined
+        ? { value: user, label: `boot.cmdline's parker_cma=${user}`, path: ['boot', 'cmdline'] }
+        : { value: current!, label: `the boot kernel's parker_cma=${current}`, ...(made ? { made } : {}) };
     let pools: Map<number, number>;
     try {
       pools = parseParkerCma(source.value, withMemory);
@@ -72,7 +106,9 @@ export const memoryCmaRule: Rule = {
       out.push(d);
       return out;
     }
-    out.push(...checkPools(demands, pools, source, source.path ? formatParkerCma(grownPools(pools, demands)) : needed(pools)));
+    const asked = pools;
+    if (source.made) pools = effectivePools(asked, source.made);
+    out.push(...checkPools(demands, pools, source, source.path ? formatParkerCma(grownPools(asked, demands)) : needed(asked), asked));
     return out;
   },
 };
@@ -150,12 +186,25 @@ function grownPools(pools: ReadonlyMap<number, number>, demands: NodeDemand[]): 
   return grown;
 }
 
-function checkPools(demands: NodeDemand[], pools: ReadonlyMap<number, number>, source: PoolSource, needed: string): Finding[] {
+function checkPools(demands: NodeDemand[], pools: ReadonlyMap<number, number>, source: PoolSource, needed: string, asked: ReadonlyMap<number, number> = pools): Finding[] {
   const out: Finding[] = [];
   for (const demand of demands) {
     if (fits([demand], pools)) continue;
     const pool = pools.get(demand.node.id);
     const takers = `${demand.kernels.length > 1 ? 'kernels' : 'kernel'} ${listWords(demand.kernels.map((k) => quoted(k.name)))}`;
+    const wanted = asked.get(demand.node.id);
+    if (source.made && wanted !== undefined && (pool ?? 0) < wanted) {
+      // The kernel made less than its parker_cma= asked for: a reboot with the same value would not help.
+      const made = pool === undefined || pool === 0 ? `no pool: its reservation failed at boot (there is no parker${demand.node.id} CMA area)` : `a pool of only ${formatSize(pool)}`;
+      out.push({
+        severity: 'error',
+        message: `${takers} need${demand.kernels.length > 1 ? '' : 's'} ${formatSize(demand.bytes)} from the CMA pool of NUMA node ${demand.node.id}; ${source.label} asks ${formatSize(wanted)} there, but the boot kernel made ${made}`,
+        fix: `start ${demand.kernels.length > 1 ? 'them' : 'it'} on another node's CPUs, or free 1 GiB-aligned memory on node ${demand.node.id} for the pool and reboot (the boot log says "reservation failed" for the node)`,
+        path: kernelPath(demand.kernels[demand.kernels.length - 1]!, 'cpus'),
+        kernels: [BOOT, ...demand.kernels.map((k) => k.name)],
+      });
+      continue;
+    }
     const have = pool === undefined ? `but ${source.label} gives node ${demand.node.id} no pool` : `but ${source.label} makes node ${demand.node.id}'s pool ${formatSize(pool)}`;
     out.push({
       severity: 'error',
