@@ -40,3 +40,15 @@ describe('paths that are not what a flag expects', () => {
     expect(r.stderr).toContain('no such file or directory');
   });
 });
+
+describe('-o wide', () => {
+  it('discover -o wide prints device names whole where the table shortens them', async () => {
+    const json = JSON.parse((await runCli('discover', '-o', 'json')).stdout) as { pci: { vendorName: string | null; deviceName: string | null }[] };
+    const long = json.pci.map((d) => [d.vendorName, d.deviceName].filter(Boolean).join(' ')).find((n) => n.length > 48);
+    expect(long, 'the default server has a device with a long pci.ids name (package pci.ids)').toBeDefined();
+    expect((await runCli('discover', '-o', 'wide')).stdout).toContain(long);
+    const table = (await runCli('discover')).stdout;
+    expect(table).not.toContain(long);
+    expect(table).toContain(`${long!.slice(0, 47)}…`);
+  });
+});

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { MachineFlags } from './machine-flags.js';
-import { printData } from './output-format.js';
+import { forPeople, printData } from './output-format.js';
 import { applyLayout } from '../service/apply.js';
 import { renderPlanReport } from './plan-command.js';
 import { renderSteps } from './render-plan.js';
@@ -9,7 +9,7 @@ import { serviceContextOf } from './service-context.js';
 import { commandFromSpec } from './command-from-spec.js';
 import { specNamed } from './command-specs.js';
 import { EXIT } from './exit-codes.js';
-import type { CommandContext } from './command-context.js';
+import { note, type CommandContext } from './command-context.js';
 
 type ApplyFlags = MachineFlags & { output: string; dryRun?: boolean; yes?: boolean };
 
@@ -17,9 +17,9 @@ export function applyCommand(ctx: CommandContext): Command {
   return commandFromSpec(specNamed('apply')).action(async (file: string, opts: ApplyFlags) => {
     const onEvent = eventPrinter(ctx, opts.output, (e) => (e.type === 'layout-planned' ? renderPlanReport(e.machine, e.planned) : `Machine: ${e.machine.description}\n\n${renderSteps(e.plan)}\n`));
     const report = await applyLayout(serviceContextOf(ctx, opts, onEvent), file, { dryRun: opts.dryRun ?? false });
-    if (report.unfinishedTransaction) ctx.err('note: an unfinished apply will be rolled back first (parker recover); the plan above does not account for it\n');
-    if (report.outcome === 'declined') ctx.err('nothing changed\n');
-    if (opts.output !== 'table') printData(opts.output, report, () => '', ctx.out);
+    if (report.unfinishedTransaction) note(ctx, 'note: an unfinished apply will be rolled back first (parker recover); the plan above does not account for it\n');
+    if (report.outcome === 'declined') note(ctx, 'nothing changed\n');
+    if (!forPeople(opts.output)) printData(opts.output, report, () => '', ctx.out);
     if (report.result) reportResult(ctx, report.result, opts.output);
     if (report.outcome === 'invalid') ctx.setExitCode(EXIT.invalid);
   });

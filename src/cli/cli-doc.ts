@@ -1,5 +1,5 @@
 import { EXIT_MEANINGS } from '../units/error-codes.js';
-import { COMMAND_SPECS, MACHINE_FLAGS, type CommandSpec, type FlagSpec } from './command-specs.js';
+import { COMMAND_SPECS, GLOBAL_FLAGS, MACHINE_FLAGS, type CommandSpec, type FlagSpec } from './command-specs.js';
 import { flagsOf } from './command-from-spec.js';
 
 /**
@@ -58,7 +58,29 @@ export function renderCliDoc(): string {
     ...MACHINE_FLAGS.map(flagRow),
     '',
     'Output: `-o table` (default, for people), `-o json` and `-o yaml` (the same data; shapes are',
-    'versioned by their `schema` field).',
+    'versioned by their `schema` field, documented in [output.md](output.md)).',
+    '',
+    '## Global flags',
+    '',
+    'Every command takes these, before or after its name:',
+    '',
+    '| flag | meaning |',
+    '|---|---|',
+    ...GLOBAL_FLAGS.map(flagRow),
+    '',
+    '## Config files',
+    '',
+    'Defaults for flags nobody typed come from `/etc/parker/config.yaml`, then the user\'s',
+    '`$XDG_CONFIG_HOME/parker/config.yaml` (`~/.config/parker/config.yaml`), the later winning;',
+    '`$PARKER_CONFIG` names one file instead of both. Flags and `$PARKER_STATE_DIR` win over them.',
+    'Settings: `machine` (`sim` or `host`), `output` (`table`, `wide`, `json`, `yaml`; used where a',
+    'command offers it), `state-dir`. An unknown setting or value is an error (E_CONFIG).',
+    '',
+    '```yaml',
+    '# /etc/parker/config.yaml on a Parker host',
+    'machine: host',
+    'output: table',
+    '```',
     '',
     '## Commands',
     '',

@@ -10,4 +10,13 @@ export interface CommandContext {
   isTTY: boolean;
   /** Asks the user a yes/no question on the terminal; false when there is no terminal. */
   confirm(question: string): Promise<boolean>;
+  /** --quiet: data and errors only; no progress, notes or success lines. */
+  quiet?: boolean;
+  /** --verbose: also the config files read, each step as it starts, and the cause of an error. */
+  verbose?: boolean;
+}
+
+/** A note for people on stderr (what was written where, what did not change); --quiet drops it. */
+export function note(ctx: CommandContext, text: string): void {
+  if (!ctx.quiet) ctx.err(text);
 }

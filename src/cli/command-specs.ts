@@ -50,7 +50,13 @@ export const MACHINE_FLAGS: readonly FlagSpec[] = [
   },
 ];
 
-const DATA = ['table', 'json', 'yaml'] as const;
+/** Flags every command takes (given before or after the command's name). */
+export const GLOBAL_FLAGS: readonly FlagSpec[] = [
+  { flags: '-q, --quiet', description: 'print data and errors only: no progress, notes or success lines' },
+  { flags: '-v, --verbose', description: 'also print the config files read, each step as it starts, and the cause of an error' },
+];
+
+const DATA = ['table', 'wide', 'json', 'yaml'] as const;
 const YES: FlagSpec = { flags: '-y, --yes', description: 'do not ask before changing a real host' };
 const SIM_STATE_DIR: FlagSpec = { flags: '--state-dir <dir>', description: 'state directory (default: $PARKER_STATE_DIR or $XDG_STATE_HOME/parker)' };
 const LIFECYCLE_EXIT = [

@@ -13,6 +13,6 @@ export function discoverCommand(ctx: CommandContext): Command {
   return commandFromSpec(specNamed('discover')).action((opts: MachineFlags & { output: string }) => {
     const topology = discover(openMachine(opts));
     if (opts.output === 'hwloc') ctx.out(toHwlocXml(topology));
-    else printData(opts.output, topology, () => renderTopology(topology), ctx.out);
+    else printData(opts.output, topology, (wide) => renderTopology(topology, wide), ctx.out);
   });
 }

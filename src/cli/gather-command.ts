@@ -8,7 +8,7 @@ import { openMachine } from '../service/open-machine.js';
 import { gatherMachine } from '../service/gather.js';
 import { commandFromSpec } from './command-from-spec.js';
 import { specNamed } from './command-specs.js';
-import type { CommandContext } from './command-context.js';
+import { note, type CommandContext } from './command-context.js';
 
 export function gatherCommand(ctx: CommandContext): Command {
   return commandFromSpec(specNamed('gather')).action((opts: MachineFlags & { outputFile: string }) => {
@@ -22,7 +22,7 @@ export function gatherCommand(ctx: CommandContext): Command {
       throw new ParkerError('E_IO', `cannot write ${opts.outputFile}: ${errnoWords(e)}`, 'choose a writable path for -f');
     }
     const t = snapshot.topology;
-    ctx.err(
+    note(ctx, 
       `gathered ${machine.description}: ${plural(snapshot.meta.files, 'file')}, ${plural(t.cpus.possible.length, 'CPU')}, ${plural(t.nodes.length, 'NUMA node')}, ` +
         `${plural(t.pci.length, 'PCI device')} -> ${opts.outputFile} (${(snapshot.bytes.length / 1024).toFixed(1)} KiB)\n` +
         `read it anywhere with: parker discover --from ${opts.outputFile}\n`,

@@ -2,13 +2,13 @@ import type { Command } from 'commander';
 import { ParkerError } from '../units/parker-error.js';
 import { destroyPartitions, recoverMachine, startKernel, stopKernel, type LifecycleReport } from '../service/lifecycle.js';
 import type { MachineFlags } from './machine-flags.js';
-import { printData } from './output-format.js';
+import { forPeople, printData } from './output-format.js';
 import { describeRecovery, eventPrinter, reportResult } from './transaction.js';
 import { serviceContextOf } from './service-context.js';
 import { renderSteps } from './render-plan.js';
 import { commandFromSpec } from './command-from-spec.js';
 import { specNamed } from './command-specs.js';
-import type { CommandContext } from './command-context.js';
+import { note, type CommandContext } from './command-context.js';
 import type { ServiceContext } from '../service/service-context.js';
 
 type Flags = MachineFlags & { output: string; yes?: boolean; all?: boolean };
@@ -19,10 +19,10 @@ function contextOf(ctx: CommandContext, opts: Flags): ServiceContext {
 }
 
 function render(ctx: CommandContext, opts: Flags, report: LifecycleReport, name?: string): void {
-  if (opts.output !== 'table') printData(opts.output, report, () => '', ctx.out);
+  if (!forPeople(opts.output)) printData(opts.output, report, () => '', ctx.out);
   else if (report.outcome === 'nothing-to-do') ctx.out(`${report.action}: nothing to do\n`);
   else if (report.outcome === 'not-running') ctx.out(`${name} is not running\n`);
-  if (report.outcome === 'declined') ctx.err('nothing changed\n');
+  if (report.outcome === 'declined') note(ctx, 'nothing changed\n');
   if (report.result) reportResult(ctx, report.result, opts.output);
 }
 

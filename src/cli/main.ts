@@ -6,6 +6,8 @@ import { ParkerError } from '../units/parker-error.js';
 import { KernelError } from '../machines/kernel-error.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import type { CommandContext } from './command-context.js';
+import { GLOBAL_FLAGS } from './command-specs.js';
+import { loadConfig, type ParkerConfig } from './config-file.js';
 
 type CommandFactory = (ctx: CommandContext) => Command;
 
@@ -56,7 +58,18 @@ export async function buildProgram(ctx: CommandContext, names: readonly string[]
     .version(ctx.version)
     .configureOutput({ writeOut: ctx.out, writeErr: ctx.err })
     .exitOverride();
+  for (const flag of GLOBAL_FLAGS) program.option(flag.flags, flag.description);
   for (const name of names) program.addCommand((await COMMANDS[name]!())(ctx));
+  // Before any action: the global flags into the context, the config files' defaults into the
+  // options nobody gave (flags and the environment win).
+  program.hook('preAction', (_program, action) => {
+    const globals = action.optsWithGlobals<{ quiet?: boolean; verbose?: boolean }>();
+    ctx.quiet = Boolean(globals.quiet);
+    ctx.verbose = Boolean(globals.verbose) && !ctx.quiet;
+    const { config, files } = loadConfig();
+    if (ctx.verbose && files.length) ctx.err(`config: ${files.join(', ')}\n`);
+    applyConfig(action, config);
+  });
   // Every command and subcommand: usage mistakes are ParkerError-shaped (code and fix) and
   // come back to main() instead of exiting the process.
   const wire = (command: Command, path: string) => {
@@ -71,13 +84,31 @@ export async function buildProgram(ctx: CommandContext, names: readonly string[]
   return program;
 }
 
+/** Config defaults for the options of the command about to run that the user did not give. */
+function applyConfig(action: Command, config: ParkerConfig): void {
+  const source = (key: string) => action.getOptionValueSource(key);
+  const has = (key: string) => action.options.some((o) => o.attributeName() === key);
+  const machineGiven = ['machine', 'root', 'synthetic', 'from'].some((k) => source(k) !== undefined);
+  if (config.machine && has('machine') && !machineGiven) action.setOptionValueWithSource('machine', config.machine, 'config');
+  const output = action.options.find((o) => o.attributeName() === 'output');
+  if (config.output && output && source('output') === 'default' && output.argChoices?.includes(config.output)) action.setOptionValueWithSource('output', config.output, 'config');
+  if (config['state-dir'] && has('stateDir') && source('stateDir') === undefined && !process.env.PARKER_STATE_DIR) action.setOptionValueWithSource('stateDir', config['state-dir'], 'config');
+}
+
+/** Control characters of untrusted text (file names, kernel output) shown as escapes, never sent to the terminal. */
+export function escapeControl(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
 /** Prints a user error without a stack trace: code, what went wrong, what to do next. */
-export function describeError(error: unknown): string {
+export function describeError(error: unknown, verbose = false): string {
   if (error instanceof ParkerError) {
-    return `${pc.red('error')} ${error.code}: ${error.message}\n${error.hint ? `  ${pc.dim('fix:')} ${error.hint}\n` : ''}`;
+    const cause = verbose && error.cause ? `  ${pc.dim('cause:')} ${escapeControl(String((error.cause as Error)?.stack ?? error.cause))}\n` : '';
+    return `${pc.red('error')} ${error.code}: ${escapeControl(error.message)}\n${error.hint ? `  ${pc.dim('fix:')} ${escapeControl(error.hint)}\n` : ''}${cause}`;
   }
   if (error instanceof KernelError) {
-    return `${pc.red('error')} E_KERNEL: the machine refused: ${error.message}\n`;
+    return `${pc.red('error')} E_KERNEL: the machine refused: ${escapeControl(error.message)}\n`;
   }
   return `${pc.red('internal error')} ${(error as Error)?.stack ?? String(error)}\n`;
 }
@@ -105,16 +136,19 @@ export async function main(argv: string[], ctx?: Partial<CommandContext>): Promi
     confirm: askOnTerminal,
     ...ctx,
   };
+  // Errors are reported whatever --quiet says.
+  const report = context.err;
   try {
     // Only the command that runs is loaded; help and mistakes get them all.
-    const named = argv[2] !== undefined && argv[2] in COMMANDS ? [argv[2]] : COMMAND_NAMES;
+    const first = argv.slice(2).find((a) => !a.startsWith('-'));
+    const named = first !== undefined && first in COMMANDS ? [first] : COMMAND_NAMES;
     await (await buildProgram(context, named)).parseAsync(argv);
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    context.err(describeError(error));
+    report(describeError(error, context.verbose));
     return exitCodeFor(error);
   }
 }

@@ -1,5 +1,5 @@
 import { EXIT_MEANINGS } from '../units/error-codes.js';
-import { COMMAND_SPECS, MACHINE_FLAGS, type CommandSpec, type FlagSpec } from './command-specs.js';
+import { COMMAND_SPECS, GLOBAL_FLAGS, MACHINE_FLAGS, type CommandSpec, type FlagSpec } from './command-specs.js';
 import { flagsOf } from './command-from-spec.js';
 
 /**
@@ -38,6 +38,8 @@ export function renderManPage(): string {
     '[\\fIarguments\\fR] [\\fIflags\\fR]',
     '.SH DESCRIPTION',
     'parker discovers a machine, validates a layout of application kernels (including the machine\\-global hazards of running several kernels without a supervisor), places them, plans the kernel operations and applies them transactionally through the Parker control filesystem. Its default machine is a simulated 256\\-CPU server.',
+    '.SH GLOBAL FLAGS',
+    ...GLOBAL_FLAGS.flatMap(flagItem),
     '.SH MACHINE FLAGS',
     'Exactly one of the first four chooses the machine; without any, parker drives this computer when it runs a Parker boot kernel and the simulated server otherwise.',
     ...MACHINE_FLAGS.flatMap(flagItem),
@@ -46,6 +48,9 @@ export function renderManPage(): string {
     '.SH EXIT STATUS',
     ...EXIT_MEANINGS.flatMap((e) => ['.TP', `.B ${e.status}`, roff(e.meaning.replaceAll('`', ''))]),
     '.SH FILES',
+    '.TP',
+    '.I /etc/parker/config.yaml, $XDG_CONFIG_HOME/parker/config.yaml',
+    'defaults for flags nobody typed: machine, output, state\\-dir ($PARKER_CONFIG names one file instead)',
     '.TP',
     '.I /var/lib/parker',
     'the journal, the applied layout and the recorded hardware of a real host (the lock lives in /run/parker)',

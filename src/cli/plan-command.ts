@@ -14,7 +14,7 @@ import { plural } from '../units/plural.js';
 import { stateDirOf } from '../service/state-dir.js';
 import { commandFromSpec } from './command-from-spec.js';
 import { specNamed } from './command-specs.js';
-import type { CommandContext } from './command-context.js';
+import { note, type CommandContext } from './command-context.js';
 
 /** `plan --detailed-exitcode` when there are changes, as terraform has it. */
 const CHANGES_PENDING = 2;
@@ -44,7 +44,7 @@ export function planCommand(ctx: CommandContext): Command {
     }
     if (opts.out !== undefined) {
       const saved = savePlan(opts.out, machine, planned, ctx.now());
-      ctx.err(`saved the plan (${plural(saved.plan.steps.length, 'step')}, machine fingerprint ${saved.fingerprint}) to ${opts.out}: apply exactly it with parker apply ${opts.out}\n`);
+      note(ctx, `saved the plan (${plural(saved.plan.steps.length, 'step')}, machine fingerprint ${saved.fingerprint}) to ${opts.out}: apply exactly it with parker apply ${opts.out}\n`);
     }
     if (opts.detailedExitcode && planned.plan.steps.length > 0) ctx.setExitCode(CHANGES_PENDING);
   });

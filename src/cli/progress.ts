@@ -8,11 +8,12 @@ const ms = (n: number) => (n < 1000 ? `${n.toFixed(n < 10 ? 1 : 0)} ms` : `${(n 
  * One line per step with its duration. On a terminal the running step shows first and is
  * replaced by its result; in logs and pipes each line is written once, when the step ends.
  */
-export function progressPrinter(write: (text: string) => void, live: boolean): (event: ApplyEvent) => void {
+export function progressPrinter(write: (text: string) => void, live: boolean, verbose = false): (event: ApplyEvent) => void {
   return (event) => {
     switch (event.type) {
       case 'step-start':
         if (live) write(`${pc.dim(`[${event.index}/${event.total}]`)} ${event.step.kernel}: ${event.step.summary} ...`);
+        else if (verbose) write(`.. [${event.index}/${event.total}] ${event.step.kernel}: ${event.step.summary}\n`);
         return;
       case 'step-done': {
         const line = `[${event.index}/${event.total}] ${event.step.kernel}: ${event.step.summary} (${ms(event.ms)})`;

@@ -16,16 +16,16 @@ function countBy<T>(items: T[], key: (t: T) => string): string {
   return [...counts].map(([k, n]) => `${k} ${n}`).join(', ');
 }
 
-function deviceName(d: PciDevice): string {
+function deviceName(d: PciDevice, wide: boolean): string {
   const ids = d.vendor === null ? '' : `${d.vendor.toString(16).padStart(4, '0')}:${(d.device ?? 0).toString(16).padStart(4, '0')}`;
   const name = [d.vendorName, d.deviceName].filter(Boolean).join(' ');
   // pci.ids names can be long; the JSON keeps them whole.
-  const short = name.length > 48 ? `${name.slice(0, 47)}…` : name;
+  const short = !wide && name.length > 48 ? `${name.slice(0, 47)}…` : name;
   return short ? `${ids} ${short}` : ids;
 }
 
 /** The readable summary of `parker discover`: what hwloc's lstopo and numactl -H tell, in one page. */
-export function renderTopology(t: Topology): string {
+export function renderTopology(t: Topology, wide = false): string {
   const lines: string[] = [];
   const llcs = new Set(t.cpu.map((c) => c.llc).filter((x) => x !== null));
   const threads = t.cores.length > 0 ? Math.max(...t.cores.map((c) => c.cpus.length)) : null;
@@ -80,7 +80,7 @@ export function renderTopology(t: Topology): string {
       const notes = [d.bridge ? 'bridge' : '', d.sriov ? `sr-iov ${d.sriov.numVfs}/${d.sriov.totalVfs}` : '', d.parent ? `behind ${d.parent}` : '', d.enabled === false ? 'disabled' : '']
         .filter(Boolean)
         .join(', ');
-      pci.push([d.address, unknown(d.className), deviceName(d), unknown(d.node), unknown(d.iommuGroup), unknown(d.driver), `${yesNo(d.msi)}/${yesNo(d.msix)}`, notes]);
+      pci.push([d.address, unknown(d.className), deviceName(d, wide), unknown(d.node), unknown(d.iommuGroup), unknown(d.driver), `${yesNo(d.msi)}/${yesNo(d.msix)}`, notes]);
     }
     lines.push(pc.bold(`PCI devices (${t.pci.length})`), pci.toString(), '');
   }

@@ -9,7 +9,7 @@ import { printData } from './output-format.js';
 import { stateDirOf } from '../service/state-dir.js';
 import { commandFromSpec } from './command-from-spec.js';
 import { specNamed, subSpecNamed } from './command-specs.js';
-import type { CommandContext } from './command-context.js';
+import { note, type CommandContext } from './command-context.js';
 
 type SimFlags = { stateDir?: string; synthetic?: string; from?: string; root?: string; cmdline?: string; output: string };
 
@@ -54,7 +54,7 @@ export function simCommand(ctx: CommandContext): Command {
         } catch (e) {
           throw new ParkerError('E_IO', `cannot write ${opts.outputFile}: ${errnoWords(e)}`, 'choose a writable path for -f');
         }
-        ctx.err(`wrote ${opts.outputFile}\n`);
+        note(ctx, `wrote ${opts.outputFile}\n`);
       }),
     );
 }

@@ -4,6 +4,7 @@ import type { ApplyResult } from '../apply/execute.js';
 import type { RecoveryResult } from '../apply/recover.js';
 import type { ServiceEvent } from '../service/events.js';
 import { progressPrinter } from './progress.js';
+import { forPeople } from './output-format.js';
 import { EXIT } from './exit-codes.js';
 import type { CommandContext } from './command-context.js';
 
@@ -18,7 +19,8 @@ export function describeRecovery(r: RecoveryResult): string {
 
 /** Where people read progress: stdout for tables, stderr under -o json/yaml so stdout stays machine-readable. */
 export function progressStream(ctx: CommandContext, output: string): (text: string) => void {
-  return output === 'table' ? ctx.out : ctx.err;
+  if (ctx.quiet) return () => undefined;
+  return forPeople(output) ? ctx.out : ctx.err;
 }
 
 /**
@@ -27,18 +29,19 @@ export function progressStream(ctx: CommandContext, output: string): (text: stri
  */
 export function eventPrinter(ctx: CommandContext, output: string, plans?: (e: Extract<ServiceEvent, { type: 'layout-planned' | 'steps-planned' }>) => string): (e: ServiceEvent) => void {
   const write = progressStream(ctx, output);
-  const progress = progressPrinter(write, ctx.isTTY && output === 'table');
+  const progress = progressPrinter(write, ctx.isTTY && forPeople(output), ctx.verbose ?? false);
   return (e) => {
     if (e.type === 'recovered') write(describeRecovery(e.result) + '\n');
     else if (e.type === 'layout-planned' || e.type === 'steps-planned') {
-      if (plans && output === 'table') ctx.out(plans(e));
+      if (plans && forPeople(output) && !ctx.quiet) ctx.out(plans(e));
     } else progress(e);
   };
 }
 
 /** Prints how a transaction ended and sets the exit status. */
 export function reportResult(ctx: CommandContext, result: ApplyResult, output: string): void {
-  const write = progressStream(ctx, output);
+  // A failure is reported under --quiet too.
+  const write = result.outcome === 'applied' ? progressStream(ctx, output) : forPeople(output) ? ctx.out : ctx.err;
   if (result.outcome === 'applied') {
     write(`${pc.green('done')}: ${plural(result.stepsRun, 'step')}\n`);
     return;

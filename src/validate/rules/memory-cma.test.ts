@@ -46,6 +46,15 @@ describe('memory-cma', () => {
     ]);
   });
 
+  test('is an error on the machine apply would change (the simulator, a host): apply could give no partition memory', () => {
+    const spec = layoutSpec([onNode0('a', '2G')]);
+    for (const kind of ['sim', 'host'] as const) {
+      const topology = { ...smallTopology(), machine: { ...smallTopology().machine, kind } };
+      const [d] = runRule(memoryCmaRule, ruleContext(spec, { bootCmdline: 'ro quiet', topology }));
+      expect([d?.severity, d?.fix]).toEqual(['error', "add parker_cma=0:2G to the boot kernel's command line and reboot it"]);
+    }
+  });
+
   test('names the planned boot-kernel change when the command-line generator already chose one', () => {
     const spec = layoutSpec([onNode0('a', '2G')]);
     const diagnostics = runRule(memoryCmaRule, ruleContext(spec, { bootCmdline: 'ro quiet', bootChanges: [param('iommu', 'pt'), param('parker_cma', '0:4G,1:4G')] }));

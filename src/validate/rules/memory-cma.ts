@@ -79,8 +79,12 @@ export const memoryCmaRule: Rule = {
     if (current === undefined && user === undefined) {
       const value = needed(null);
       const why = ctx.boot.current === null ? "the boot kernel's command line is unknown" : "the boot kernel's command line has no parker_cma=, so Parker has no memory pools";
+      // On the machine apply would change (the simulator, this host) that is a gate: apply
+      // cannot give any partition memory. A described machine (snapshot, tree, synthetic) only
+      // shows what its boot kernel will need.
+      const runsNow = ctx.boot.current !== null && (ctx.topology.machine.kind === 'sim' || ctx.topology.machine.kind === 'host');
       out.push({
-        severity: 'warning',
+        severity: runsNow ? 'error' : 'warning',
         message: `${why}: this layout needs parker_cma=${value} (a boot-kernel change: the boot kernel must be rebooted with it)`,
         fix: `add parker_cma=${value} to the boot kernel's command line and reboot it`,
         kernels: [BOOT],
