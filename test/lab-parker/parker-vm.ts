@@ -1,0 +1,136 @@
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The checkout under test: boot.sh --node copies its built parker into the guest at /parker. */
+export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export function labDir(): string {
+  return process.env.PARKER_LAB_DIR ?? '/var/tmp/parker-lab';
+}
+
+/** Where the five Parker RFC mails are (docs/lab.md): PARKER_RFC_PATCHES, else the lab's default. */
+export function rfcPatchDir(): string {
+  return process.env.PARKER_RFC_PATCHES ?? path.join(labDir(), 'rfc-patches');
+}
+
+/** Why no Parker lab VM can boot here, or null when one can. */
+export function parkerLabProblem(): string | null {
+  const qemu = spawnSync('sh', ['-c', 'command -v qemu-system-x86_64'], { encoding: 'utf8' });
+  if (qemu.status !== 0) return 'qemu-system-x86_64 is not installed';
+  const dir = rfcPatchDir();
+  const patches = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.patch')) : [];
+  if (patches.length < 5) return `the five Parker RFC patches are not in ${dir} (PARKER_RFC_PATCHES)`;
+  if (!process.env.PARKER_KERNEL && !fs.existsSync(path.join(labDir(), 'parker-kernel/latest/bzImage'))) {
+    return `no Parker kernel built in ${labDir()}/parker-kernel`;
+  }
+  return null;
+}
+
+/** Throws, so that the suite fails (never skips) on a machine without the Parker lab. */
+export function assertParkerLabReady(): void {
+  const problem = parkerLabProblem();
+  if (problem !== null) {
+    throw new Error(`Parker lab not ready: ${problem}. See docs/lab.md ("The Parker lab"): save the patches, run lab/parker/build-kernel.sh as root, then rerun.`);
+  }
+}
+
+/** One `LAB-RESULT {json}` line of a guest script (test/lab-parker/guest/lab-guest.mjs). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON written by the guest script
+export type LabResult = Record<string, any>;
+
+export interface ParkerVmRun {
+  name: string;
+  dir: string;
+  /** The guest script's exit status; null when the VM never reported one. */
+  exitCode: number | null;
+  /** The guest script's stdout and stderr (ttyS3). */
+  output: string;
+  /** The boot kernel's console (ttyS0). */
+  bootConsole: string;
+  /** What the application kernels printed on ttyS1 and ttyS2. */
+  appConsoles: Record<'ttyS1' | 'ttyS2', string>;
+  /** LAB-RESULT lines by name (a later line of the same name wins). */
+  results: Record<string, LabResult>;
+  runnerOutput: string;
+  hostSeconds: number | null;
+}
+
+function readOrEmpty(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8').replace(/\r/g, '');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Boots the Parker lab VM (lab/parker/boot.sh --node) and runs `script`, a node entry of this
+ * project, in its boot kernel. Never rejects for a failing guest: callers assert on the result.
+ */
+export function runParkerVm(name: string, script: string, options: { timeoutSeconds?: number; args?: string[] } = {}): Promise<ParkerVmRun> {
+  const args = ['--node', '--run', name, '--timeout', String(options.timeoutSeconds ?? 600), '--script', script];
+  if (options.args?.length) args.push('--args', options.args.join(','));
+  const child = spawn(path.join(PROJECT_ROOT, 'lab/parker/boot.sh'), args, { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let runnerOutput = '';
+  child.stdout.on('data', (chunk: Buffer) => (runnerOutput += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (runnerOutput += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', () => {
+      const dir = path.join(labDir(), 'parker-runs', name);
+      const output = readOrEmpty(path.join(dir, 'script-output.log'));
+      const results: Record<string, LabResult> = {};
+      for (const line of output.split('\n')) {
+        const at = line.indexOf('LAB-RESULT ');
+        if (at < 0) continue;
+        try {
+          const value = JSON.parse(line.slice(at + 'LAB-RESULT '.length)) as LabResult;
+          results[value.name as string] = value;
+        } catch {
+          // a line the serial port mangled: the assertion on its name says which
+        }
+      }
+      const exitText = readOrEmpty(path.join(dir, 'exit-code')).trim();
+      const hostText = readOrEmpty(path.join(dir, 'host-seconds')).trim();
+      resolve({
+        name,
+        dir,
+        exitCode: exitText === '' ? null : Number(exitText),
+        output,
+        bootConsole: readOrEmpty(path.join(dir, 'boot-console.log')),
+        appConsoles: { ttyS1: readOrEmpty(path.join(dir, 'app-ttyS1.log')), ttyS2: readOrEmpty(path.join(dir, 'app-ttyS2.log')) },
+        results,
+        runnerOutput,
+        hostSeconds: hostText === '' ? null : Number(hostText),
+      });
+    });
+  });
+}
+
+/** A failure message with what a reader needs to see why the guest failed. */
+export function explainParkerRun(run: ParkerVmRun, result?: LabResult): string {
+  const tail = (text: string, lines: number) => text.trimEnd().split('\n').slice(-lines).join('\n');
+  return [
+    `Parker lab run "${run.name}" (logs in ${run.dir}) exited ${run.exitCode ?? 'without a status'}`,
+    ...(result ? [`--- ${result.name as string}: exit ${result.code as string}\n${tail(`${result.stdout ?? ''}${result.stderr ?? ''}`, 30)}`] : []),
+    `--- boot.sh:\n${tail(run.runnerOutput, 8)}`,
+    `--- script output:\n${tail(run.output.replace(/^LAB-RESULT .*$/gm, '[LAB-RESULT]'), 25)}`,
+    `--- boot console:\n${tail(run.bootConsole, 12)}`,
+  ].join('\n');
+}
+
+/** The boot kernel's state the no-orphans checks compare (lab-guest.mjs machineState()). */
+export function expectNoOrphans(state: LabResult): string[] {
+  const problems: string[] = [];
+  if (state.partitions.length > 0) problems.push(`partitions left: ${(state.partitions as string[]).join(', ')}`);
+  if (state.cpusOnline !== '0-3') problems.push(`CPUs online ${state.cpusOnline as string} (offline ${state.cpusOffline as string})`);
+  for (const [pool, files] of Object.entries(state.cma as Record<string, Record<string, string>>)) {
+    if (files.alloc_pages_success !== files.release_pages_success) problems.push(`CMA ${pool}: ${files.alloc_pages_success} pages allocated, ${files.release_pages_success} released`);
+  }
+  for (const [bdf, d] of Object.entries(state.devices as Record<string, { driver: string | null; enable: string; block: string[] }>)) {
+    if (d.driver !== 'nvme' || d.enable !== '1' || d.block.length === 0) problems.push(`${bdf}: driver ${d.driver}, enable ${d.enable}, block devices ${d.block.join(',') || 'none'}`);
+  }
+  return problems;
+}
