@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { DirectoryFs } from '../src/machines/directory-fs.js';
@@ -7,7 +8,7 @@ import { readOnlyMachine } from '../src/machines/read-only-machine.js';
 import { discover } from '../src/topology/discover.js';
 import type { Cache, Core, Cpu, MemoryBlock, PciDevice, Topology } from '../src/topology/model.js';
 import { formatCpuList } from '../src/units/cpulist.js';
-import { VINTAGE_MACHINES, damagedFiles, gpuMemoryNodes, power8PackageMinusOne } from './fixtures/vintage-machines.js';
+import { VINTAGE_MACHINES, damagedFiles, gpuMemoryNodes, ia64RepeatedPackageIds, power8PackageMinusOne } from './fixtures/vintage-machines.js';
 import { parsePciIds } from '../src/topology/pci-ids.js';
 import { gatherSnapshot, openSnapshot } from '../src/snapshot/snapshot.js';
 import { arm64Clusters } from './fixtures/arm64-clusters.js';
@@ -1000,4 +1001,15 @@ describe('discover: a gathered snapshot holds everything discovery reads', () =>
       expect(again.cpu.length).toBeGreaterThan(0);
     });
   }
+});
+
+describe('discover: an hwloc-gather-topology archive (.tar.bz2 with one root directory)', () => {
+  it('reads the tree under its root directory as the machine', () => {
+    const bytes = fs.readFileSync('test/fixtures/hwloc-gather-ia64.tar.bz2');
+    const { machine, meta } = openSnapshot(new Uint8Array(bytes), 'hwloc-gather-ia64.tar.bz2');
+    expect(meta).toBeNull();
+    const t = run(machine);
+    expect({ ...t, machine: null }).toEqual({ ...run(ia64RepeatedPackageIds()), machine: null });
+    expect(summary(t).packages).toEqual([[0, '0-1', [0]], [1, '2-3', [1]], [2, '4-5', [2]], [3, '6-7', [3]]]);
+  });
 });

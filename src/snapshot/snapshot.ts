@@ -6,6 +6,7 @@ import { RecordingFs, type Recorded } from '../machines/recording-fs.js';
 import type { KernelFs, Machine } from '../machines/machine.js';
 import { readOnlyMachine } from '../machines/read-only-machine.js';
 import { readTar, writeTar, type TarEntry } from './tar.js';
+import { unpackBzip2, withoutRootDirectory } from './archive-entries.js';
 import { discover } from '../topology/discover.js';
 import type { Topology } from '../topology/model.js';
 import type { HardwareRecord } from '../topology/hardware-topology.js';
@@ -136,7 +137,8 @@ export function gatherSnapshot(machine: Machine, options: GatherOptions): Snapsh
 }
 
 /** Opens a snapshot as a read-only machine. `name` is how the user named the file. */
-export function openSnapshot(bytes: Uint8Array, name: string): { machine: Machine; meta: SnapshotMeta | null } {
+export function openSnapshot(archive: Uint8Array, name: string): { machine: Machine; meta: SnapshotMeta | null } {
+  const bytes = unpackBzip2(archive);
   let entries: TarEntry[];
   try {
     entries = readTar(bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes);
@@ -147,6 +149,7 @@ export function openSnapshot(bytes: Uint8Array, name: string): { machine: Machin
       'pass a .tar.gz written by `parker gather -f FILE`',
     );
   }
+  entries = withoutRootDirectory(entries);
   const tree = new FileTree();
   let meta: SnapshotMeta | null = null;
   for (const entry of entries) {
