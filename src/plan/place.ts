@@ -61,8 +61,9 @@ export function place(spec: LayoutSpec, topology: Topology, options: PlaceOption
   owners.add(zeroCore === null ? [0] : index.cores[zeroCore]!.cpus, -1);
   kernelCpus.forEach((cpus, i) => owners.add(cpus, i));
   const weightOf = (i: number) => (i < 0 ? 0 : sharedLlcWeight(spec.kernels[i]!.profile));
-  const memoryNodes: (number | null)[] = [];
-  spec.kernels.forEach((kernel, i) => {
+  const memoryNodes: (number | null)[] = spec.kernels.map(() => null);
+  for (const i of placementOrder(spec)) {
+    const kernel = spec.kernels[i]!;
     if (typeof kernel.cpus !== 'string') {
       const costs =
         strategy === 'topology'
@@ -85,10 +86,11 @@ export function place(spec: LayoutSpec, topology: Topology, options: PlaceOption
     // lowest-numbered one, whatever order the list was written in.
     const cpus = kernelCpus[i]!;
     const memoryNode = cpus.length === 0 ? null : scorer.nodeOf(Math.min(...cpus));
-    memoryNodes.push(memoryNode);
+    memoryNodes[i] = memoryNode;
     pool.assign(i, memoryNode);
-  });
+  }
 
+  const bootOwned = [...(bootCpus ?? []), ...(zeroCore === null ? [0] : index.cores[zeroCore]!.cpus)];
   // 4. Without its own CPUs, the boot kernel keeps every CPU no kernel took.
   if (bootCpus === null) {
     const taken = new Set(kernelCpus.flat());
@@ -97,7 +99,9 @@ export function place(spec: LayoutSpec, topology: Topology, options: PlaceOption
   const devices = pool.result();
   diagnostics.push(...devices.diagnostics);
 
-  const neighbours = scorer.llcNeighbours(kernelCpus.map((cpus) => ({ cpus })), bootCpus);
+  // The boot kernel is a neighbour where it has CPUs it asked for (its list or count), or CPU 0's
+  // core; the CPUs it keeps only because no kernel took them do not count here (H23 still says so).
+  const neighbours = scorer.llcNeighbours(kernelCpus.map((cpus) => ({ cpus })), bootOwned);
   const kernels = spec.kernels.map((kernel, i): KernelPlacement => {
     const cpus = kernelCpus[i]!;
     const kernelDevices = devices.kernels[i]!;
@@ -147,6 +151,16 @@ class LlcOwners {
     for (const owner of set) if (owner !== i) extra += weightOf(i) + weightOf(owner);
     return extra;
   }
+}
+
+/**
+ * The order kernels are placed in: latency kernels first (they need last-level caches to
+ * themselves), then throughput kernels (whole LLCs), then balanced ones; spec order within a
+ * profile. Kernels with explicit lists take no choice, so their place in the order does not matter.
+ */
+export function placementOrder(spec: LayoutSpec): number[] {
+  const rank = { latency: 0, throughput: 1, balanced: 2 } as const;
+  return spec.kernels.map((_, i) => i).sort((a, b) => rank[spec.kernels[a]!.profile] - rank[spec.kernels[b]!.profile] || a - b);
 }
 
 function explicitCpus(text: string, path: (string | number)[], kernel: string, diagnostics: Diagnostic[]): number[] {

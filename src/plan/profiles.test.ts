@@ -6,7 +6,7 @@ import { place } from './place.js';
 import { buildLayout } from '../../test/fixtures/layout-builders.js';
 import { defaultServerLikeTopology } from '../synthetic/topology-builder.js';
 import { parseCpuList } from '../units/cpulist.js';
-import { parkerInterface } from '../interfaces/parker/index.js';
+import { parkerInterface } from '../../test/fixtures/kernel-interface.js';
 
 describe('profileParams', () => {
   it('adds nothing for balanced', () => {

@@ -74,13 +74,23 @@ export const ERROR_CODES = {
   E_IO: { exit: EXIT.machine, meaning: 'an output file cannot be written', fix: 'choose a writable path' },
   E_LOCKED: {
     exit: EXIT.machine,
-    meaning: 'another apply holds the lock; the message names its pid, host, command and start time',
-    fix: 'wait for it; remove a lock left by a dead process on another host by hand',
+    meaning: 'another parker holds the lock or runs the unfinished transaction; the message names its pid, host, command and start time',
+    fix: 'wait for it to finish: parker takes over a lock or a transaction only once it has proved its holder dead (pid, start time and host)',
   },
   E_PLAN: {
     exit: EXIT.machine,
     meaning: 'a saved plan (`plan --out FILE`) is damaged, was made for another machine, or the machine changed since it was made; nothing was changed',
     fix: 'make the plan again: `parker plan LAYOUT --out FILE`',
+  },
+  E_STATE_CORRUPT: {
+    exit: EXIT.machine,
+    meaning: 'a state file parker wrote (the journal, the lock, applied.json, the simulator\'s machine.json or ops.log) is damaged or malformed; the message names the file, the line and what is wrong, and nothing was changed',
+    fix: 'as the message says: it names what parker will do again once the file is set aside or made new',
+  },
+  E_TOO_BIG: {
+    exit: EXIT.machine,
+    meaning: 'an input is too large or is not a regular file (a device, a FIFO, a directory): a layout, a kernel image, an initrd, a `.config`, a snapshot or what it unpacks to; the message names the file and the limit',
+    fix: 'name a regular file within the limit',
   },
   E_JOURNAL: { exit: EXIT.machine, meaning: 'the journal has an unfinished transaction of another machine', fix: '`parker recover` with that machine' },
   E_APPLY: {
