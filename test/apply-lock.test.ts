@@ -20,7 +20,9 @@ afterEach(() => fs.rmSync(lockFile, { force: true }));
 
 describe('one apply at a time, through the CLI', () => {
   test('apply while another parker holds the lock exits 3, names the holder and changes nothing', async () => {
-    expect((await runCli('status')).code).toBe(0); // creates the simulated machine
+    expect((await runCli('status')).code).toBe(0);
+    expect(fs.existsSync(opsLog)).toBe(false); // status creates nothing
+    expect((await runCli('sim', 'create')).code).toBe(0);
     const opsBefore = fs.readFileSync(opsLog);
     holdLock(process.pid, 'apply other.yaml');
 

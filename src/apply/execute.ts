@@ -3,6 +3,7 @@ import type { Intent } from '../plan/intent.js';
 import type { Step } from '../plan/step.js';
 import type { KernelInterface } from '../interfaces/kernel-interface.js';
 import { Journal } from './journal.js';
+import { markRunning, markStopped, selfIdentity } from './process-identity.js';
 
 /** What the executor tells whoever shows progress. */
 export type ApplyEvent =
@@ -103,8 +104,17 @@ export async function executePlan(machine: Machine, iface: KernelInterface, step
 
 async function runSteps(machine: Machine, iface: KernelInterface, steps: Step[], journal: Journal, options: ExecuteOptions): Promise<ApplyResult> {
   const txn = newTxnId();
+  markRunning(txn);
+  try {
+    return await runTransaction(machine, iface, steps, journal, options, txn);
+  } finally {
+    markStopped(txn);
+  }
+}
+
+async function runTransaction(machine: Machine, iface: KernelInterface, steps: Step[], journal: Journal, options: ExecuteOptions, txn: string): Promise<ApplyResult> {
   const wall = options.wallClock ?? Date.now;
-  journal.append({ type: 'begin', txn, at: new Date().toISOString(), command: options.command, machine: machine.description, interface: iface.name, steps });
+  journal.append({ type: 'begin', txn, at: new Date().toISOString(), command: options.command, machine: machine.description, interface: iface.name, owner: selfIdentity(), steps });
   const completed: Step[] = [];
   for (const [i, step] of steps.entries()) {
     const index = i + 1;

@@ -25,7 +25,7 @@ describe('Journal', () => {
     const records: JournalRecord[] = [begin('t1', [1]), { type: 'intent', txn: 't1', step: 1 }, { type: 'done', txn: 't1', step: 1, ms: 3 }, { type: 'end', txn: 't1', outcome: 'applied' }];
     const journal = journalWith(records);
     expect(fs.readFileSync(journal.file, 'utf8').split('\n')).toHaveLength(5);
-    expect(new Journal(dir).records()).toEqual(records);
+    expect(new Journal(dir).records()).toEqual([{ ...records[0], format: 'parker.journal/v2' }, ...records.slice(1)]);
   });
 
   test('a missing journal has no records and nothing unfinished', () => {
@@ -53,7 +53,7 @@ describe('Journal', () => {
     const journal = journalWith([begin('t1', [1])]);
     fs.appendFileSync(journal.file, 'garbage\n');
     journal.append({ type: 'end', txn: 't1', outcome: 'applied' });
-    expect(() => journal.records()).toThrow(`journal ${journal.file} line 2 is corrupt`);
+    expect(() => journal.records()).toThrow(`journal ${journal.file} line 2 is damaged`);
   });
 
   test('transactions group records; the unfinished one is the one without an end', () => {

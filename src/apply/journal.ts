@@ -1,15 +1,36 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { ParkerError } from '../units/parker-error.js';
+import { frameRecord, printable, unframeRecord } from '../units/framed-lines.js';
 import type { Step } from '../plan/step.js';
+import { READ_LIMITS, notRegularWords } from '../machines/bounded-read.js';
+import { asIdentity, type ProcessIdentity } from './process-identity.js';
+import { stepProblem } from './intent-check.js';
+
+export const JOURNAL_FORMAT = 'parker.journal/v2';
 
 /**
- * The apply journal: append-only JSON lines, so that after a crash `parker recover` knows what
- * was done, what was in flight and what to undo. One transaction per apply (or start, stop,
- * destroy). Records that announce something (begin, intent, undo-intent) are fsync'd before
- * it runs, and end is fsync'd so a finished apply stays finished; see DURABLE.
+ * The apply journal: append-only records, one per line, each framed with its checksum
+ * (src/units/framed-lines.ts), so that after a crash `parker recover` knows what was done,
+ * what was in flight and what to undo. One transaction per apply (or start, stop, destroy).
+ * Records that announce something (begin, intent, undo-intent) are fsync'd before it runs,
+ * and end is fsync'd so a finished apply stays finished; see DURABLE. When a transaction
+ * ends the journal is compacted to that transaction alone.
  */
 export type JournalRecord =
-  | { type: 'begin'; txn: string; at: string; command: string; machine: string; interface?: string; steps: Step[] }
+  | {
+      type: 'begin';
+      txn: string;
+      at: string;
+      command: string;
+      machine: string;
+      interface?: string;
+      /** JOURNAL_FORMAT; absent in journals written before it. */
+      format?: string;
+      /** The process that runs the transaction: recovery proves it dead before it touches anything. */
+      owner?: ProcessIdentity;
+      steps: Step[];
+    }
   | { type: 'intent'; txn: string; step: number }
   | { type: 'done'; txn: string; step: number; ms: number }
   | { type: 'failed'; txn: string; step: number; error: string }
@@ -50,6 +71,40 @@ function dropTornTail(fd: number): void {
  */
 const DURABLE: ReadonlySet<JournalRecord['type']> = new Set(['begin', 'intent', 'undo-intent', 'end']);
 
+const STEP_TYPES = new Set(['intent', 'done', 'failed', 'undo-intent', 'undone', 'undo-failed']);
+const OUTCOMES = new Set(['applied', 'rolled-back', 'recovered']);
+
+/** Why a parsed line is not a journal record; null when it is one. */
+function recordProblem(value: unknown): string | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return `it holds ${value === null ? 'null' : Array.isArray(value) ? 'a list' : `a ${typeof value}`}, not a record`;
+  const r = value as Record<string, unknown>;
+  if (typeof r.type !== 'string') return 'it has no type';
+  if (typeof r.txn !== 'string' || r.txn === '') return 'it names no transaction';
+  if (r.type === 'begin') {
+    if (typeof r.command !== 'string' || typeof r.machine !== 'string' || typeof r.at !== 'string') return 'its begin record lacks the command, machine or time';
+    if (r.interface !== undefined && typeof r.interface !== 'string') return 'its interface is not a name';
+    if (r.owner !== undefined && asIdentity(r.owner) === null) return 'its owner is not a process';
+    if (!Array.isArray(r.steps)) return 'its begin record has no steps';
+    const ids = new Set<number>();
+    for (const [i, step] of r.steps.entries()) {
+      const problem = stepProblem(step);
+      if (problem) return `step ${i + 1} of its begin record is malformed: ${problem}`;
+      const id = (step as Step).id;
+      if (ids.has(id)) return `its begin record has two steps numbered ${id}`;
+      ids.add(id);
+    }
+    return null;
+  }
+  if (STEP_TYPES.has(r.type)) {
+    if (typeof r.step !== 'number' || !Number.isSafeInteger(r.step)) return `its ${r.type} record names no step`;
+    if ((r.type === 'failed' || r.type === 'undo-failed') && typeof r.error !== 'string') return `its ${r.type} record has no error`;
+    if (r.type === 'done' && typeof r.ms !== 'number') return 'its done record has no duration';
+    return null;
+  }
+  if (r.type === 'end') return OUTCOMES.has(r.outcome as string) ? null : 'its end record has no outcome';
+  return `its type ${JSON.stringify(printable(String(r.type), 40))} is not a journal record`;
+}
+
 export class Journal {
   readonly file: string;
   /** Open from the first append of a transaction to its end: one open per transaction, not per record. */
@@ -65,13 +120,43 @@ export class Journal {
       // Checked on every append, not only on opening: a fstat (and a one-byte read), and the
       // file may have been written by another writer since.
       dropTornTail(fd);
-      fs.writeSync(fd, JSON.stringify(record) + '\n');
+      const full: JournalRecord = record.type === 'begin' ? { ...record, format: record.format ?? JOURNAL_FORMAT } : record;
+      fs.writeSync(fd, frameRecord(full) + '\n');
       if (DURABLE.has(record.type)) fs.fsyncSync(fd);
     } catch (e) {
       this.close();
       throw e;
     }
-    if (record.type === 'end') this.close();
+    if (record.type === 'end') {
+      this.close();
+      this.compact(record.txn);
+    }
+  }
+
+  /**
+   * Keeps only the transaction that just ended: written aside and renamed over the journal, so
+   * a crash leaves either journal whole. The journal stays as small as one transaction.
+   */
+  private compact(txn: string): void {
+    let records: JournalRecord[];
+    try {
+      records = this.records().filter((r) => r.txn === txn);
+    } catch {
+      return; // the next reader names the damage
+    }
+    const tmp = `${this.file}.compact.${process.pid}`;
+    try {
+      const fd = fs.openSync(tmp, 'w', 0o644);
+      try {
+        fs.writeSync(fd, records.map((r) => frameRecord(r) + '\n').join(''));
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+      fs.renameSync(tmp, this.file);
+    } catch {
+      fs.rmSync(tmp, { force: true });
+    }
   }
 
   /** Lets the file go; the next append opens it again. */
@@ -85,30 +170,68 @@ export class Journal {
   private open(): number {
     if (this.fd === null) {
       fs.mkdirSync(path.dirname(this.file), { recursive: true });
+      this.checkRegular();
       this.fd = fs.openSync(this.file, 'a+');
     }
     return this.fd;
   }
 
-  /** Every record; a torn last line (the process died while writing it) is dropped. */
+  private damaged(what: string, line?: number): ParkerError {
+    return new ParkerError(
+      'E_STATE_CORRUPT',
+      `the journal ${this.file}${line ? ` line ${line}` : ''} is damaged: ${what}`,
+      `nothing was changed. Recovery cannot trust it: see the machine with parker status, then move the journal aside (mv ${this.file} ${this.file}.damaged); parker starts a new one, and parker apply or destroy bring the machine to a known layout`,
+    );
+  }
+
+  private checkRegular(): void {
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(this.file);
+    } catch {
+      return;
+    }
+    const kind = notRegularWords(stat);
+    if (kind) throw this.damaged(`it is ${kind}, not a file`);
+    if (stat.size > READ_LIMITS.stateFile) throw this.damaged(`it is ${stat.size} bytes, over the limit of ${READ_LIMITS.stateFile}`);
+  }
+
+  /**
+   * Every record. A torn last line (the process died while writing it, so it has no newline)
+   * is dropped; any other line that is damaged, or a record that is malformed, is refused with
+   * E_STATE_CORRUPT naming the line: recovery never acts on a journal it cannot trust.
+   */
   records(): JournalRecord[] {
+    this.checkRegular();
     let text: string;
     try {
       text = fs.readFileSync(this.file, 'utf8');
-    } catch {
-      return [];
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw this.damaged(`it cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     }
     const out: JournalRecord[] = [];
     const lines = text.split('\n');
+    const torn = lines.at(-1) !== '';
+    const begun = new Map<string, Set<number>>();
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i]!;
       if (line === '') continue;
-      try {
-        out.push(JSON.parse(line) as JournalRecord);
-      } catch (e) {
-        if (i >= lines.length - 2) break;
-        throw new Error(`journal ${this.file} line ${i + 1} is corrupt: ${(e as Error).message}`);
+      if (torn && i === lines.length - 1) break;
+      const read = unframeRecord(line);
+      if (!read.ok) throw this.damaged(read.why, i + 1);
+      const problem = recordProblem(read.value);
+      if (problem) throw this.damaged(problem, i + 1);
+      const record = read.value as JournalRecord;
+      if (record.type === 'begin') {
+        if (begun.has(record.txn)) throw this.damaged(`transaction ${printable(record.txn, 60)} begins twice`, i + 1);
+        begun.set(record.txn, new Set(record.steps.map((s) => s.id)));
+      } else {
+        const steps = begun.get(record.txn);
+        if (!steps) throw this.damaged(`its ${record.type} record belongs to transaction ${printable(record.txn, 60)}, which never began`, i + 1);
+        if ('step' in record && !steps.has(record.step)) throw this.damaged(`its ${record.type} record names step ${record.step}, which transaction ${printable(record.txn, 60)} does not have`, i + 1);
       }
+      out.push(record);
     }
     return out;
   }

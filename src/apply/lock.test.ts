@@ -36,7 +36,7 @@ describe('ApplyLock', () => {
   test('the holder is written in the lock file and removed on release', () => {
     const lock = new ApplyLock(dir);
     lock.acquire('apply layout.yaml');
-    expect(lock.holder()).toEqual({ pid: process.pid, hostname: os.hostname(), command: 'apply layout.yaml', since: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
+    expect(lock.holder()).toMatchObject({ pid: process.pid, hostname: os.hostname(), command: 'apply layout.yaml', since: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
     lock.release();
     expect(fs.existsSync(path.join(dir, 'lock'))).toBe(false);
     expect(lock.holder()).toBeNull();
@@ -68,15 +68,49 @@ describe('ApplyLock', () => {
     const error = caught(() => new ApplyLock(dir).acquire('apply here.yaml'));
     expect(error.code).toBe('E_LOCKED');
     expect(error.message).toContain(`on not-${os.hostname()}, running "apply elsewhere.yaml"`);
-    expect(error.hint).toContain('remove the lock file by hand');
+    expect(error.hint).not.toMatch(/remove|delete|rm /);
   });
 
-  test('an unreadable lock file (torn by a crash while it was written) counts as stale', () => {
-    fs.writeFileSync(path.join(dir, 'lock'), '{"pid": 12');
+  test('a lock that parker cannot have written (torn, a list, a directory, null) is refused with E_STATE_CORRUPT, never taken over', () => {
+    const file = path.join(dir, 'lock');
+    for (const text of ['{"pid": 12', '[1,2,3]', 'null', '', '{"pid":"x","hostname":1}']) {
+      fs.writeFileSync(file, text);
+      const error = caught(() => new ApplyLock(dir).acquire('apply layout.yaml'));
+      expect(error.code).toBe('E_STATE_CORRUPT');
+      expect(error.message).toContain(file);
+      expect(fs.readFileSync(file, 'utf8')).toBe(text);
+    }
+    fs.rmSync(file);
+    fs.mkdirSync(file);
+    const error = caught(() => new ApplyLock(dir).acquire('apply layout.yaml'));
+    expect(error.code).toBe('E_STATE_CORRUPT');
+    expect(error.message).toContain('a directory');
+  });
+
+  test('the E_LOCKED hint of a live holder never says to remove the lock by hand', () => {
+    const first = new ApplyLock(dir);
+    first.acquire('apply first.yaml');
+    const error = caught(() => new ApplyLock(dir).acquire('apply second.yaml'));
+    expect(error.hint).not.toMatch(/remove|delete|rm /);
+    first.release();
+  });
+
+  test('a lock whose pid now belongs to another process (start time differs) is taken over', () => {
+    writeHolder({ pid: process.pid, hostname: os.hostname(), startTime: '1', command: 'apply old.yaml', since: '2026-01-01T00:00:00.000Z' });
     const lock = new ApplyLock(dir);
-    lock.acquire('apply layout.yaml');
-    expect(lock.holder()?.pid).toBe(process.pid);
+    lock.acquire('apply new.yaml');
+    expect(lock.holder()?.command).toBe('apply new.yaml');
     lock.release();
+  });
+
+  test('release leaves alone a lock that another parker took after ours was removed by hand', () => {
+    const first = new ApplyLock(dir);
+    first.acquire('apply first.yaml');
+    fs.rmSync(path.join(dir, 'lock'));
+    writeHolder({ pid: process.pid, hostname: os.hostname(), command: 'apply second.yaml', since: '2026-01-01T00:00:00.000Z' });
+    expect(first.stillHeld()).toBe(false);
+    first.release();
+    expect(new ApplyLock(dir).holder()?.command).toBe('apply second.yaml');
   });
 
   test('taking, refusing and taking over leave no file but the lock behind', () => {

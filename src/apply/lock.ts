@@ -1,44 +1,19 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { ParkerError } from '../units/parker-error.js';
+import { printable } from '../units/framed-lines.js';
+import { notRegularWords } from '../machines/bounded-read.js';
+import { asIdentity, liveness, selfIdentity, type ProcessIdentity } from './process-identity.js';
 
-export interface LockHolder {
-  pid: number;
-  hostname: string;
+export interface LockHolder extends ProcessIdentity {
   command: string;
   since: string;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function readText(file: string): string | null {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw e;
-  }
-}
-
-function parseHolder(text: string | null): LockHolder | null {
-  if (text === null) return null;
-  try {
-    return JSON.parse(text) as LockHolder;
-  } catch {
-    return null;
-  }
-}
+const LOCK_LIMIT = 64 * 1024;
 
 function writeDurably(file: string, text: string): void {
-  const fd = fs.openSync(file, 'wx');
+  const fd = fs.openSync(file, 'wx', 0o644);
   try {
     fs.writeSync(fd, text);
     fs.fsyncSync(fd);
@@ -48,21 +23,76 @@ function writeDurably(file: string, text: string): void {
 }
 
 /**
- * One apply at a time: a lock file, made atomically, holding who holds it. A lock left by a
- * process that died on this host is taken over (its journal is then recovered); a live holder
- * makes the second apply fail with a message naming it.
+ * One apply at a time: a lock file, made atomically, holding who holds it (pid, host, the
+ * process's start time and the boot's id). A lock is taken over only when its holder is proved
+ * dead (liveness()): a live holder, or one on another host, makes the second parker fail with
+ * E_LOCKED naming it. A lock file that is not one parker writes is refused (E_STATE_CORRUPT).
  */
 export class ApplyLock {
   readonly file: string;
-  private held = false;
+  private held: string | null = null;
 
   constructor(stateDir: string) {
     this.file = path.join(stateDir, 'lock');
   }
 
-  holder(): LockHolder | null {
+  private damaged(what: string): ParkerError {
+    return new ParkerError(
+      'E_STATE_CORRUPT',
+      `the lock ${this.file} is not a lock parker writes: ${what}`,
+      `nothing was changed. parker status shows whether an apply is running; once none is, move it aside (mv ${this.file} ${this.file}.damaged) and run the command again`,
+    );
+  }
+
+  /** The lock's text, or null when there is none; a lock that is not a small regular file is damaged. */
+  private readText(): string | null {
+    let fd: number;
     try {
-      return parseHolder(readText(this.file));
+      fd = fs.openSync(this.file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return null;
+      if (code === 'EISDIR') throw this.damaged('it is a directory');
+      throw this.damaged(`it cannot be read (${code ?? (e as Error).message})`);
+    }
+    try {
+      const stat = fs.fstatSync(fd);
+      const kind = notRegularWords(stat);
+      if (kind) throw this.damaged(`it is ${kind}`);
+      if (stat.size > LOCK_LIMIT) throw this.damaged(`it is ${stat.size} bytes long`);
+      const buffer = Buffer.alloc(stat.size);
+      const n = fs.readSync(fd, buffer, 0, stat.size, 0);
+      return buffer.subarray(0, n).toString('utf8');
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  private parse(text: string): LockHolder {
+    let data: unknown;
+    try {
+      data = JSON.parse(text);
+    } catch {
+      throw this.damaged(text.trim() === '' ? 'it is empty' : 'it is not JSON');
+    }
+    const id = asIdentity(data);
+    const d = data as Record<string, unknown>;
+    if (!id || typeof d.command !== 'string' || typeof d.since !== 'string') {
+      throw this.damaged(Array.isArray(data) ? 'it holds a list, not a holder' : 'it does not name a pid, host, command and start time');
+    }
+    return { ...id, command: d.command, since: d.since };
+  }
+
+  /** Who holds the lock, or null; throws E_STATE_CORRUPT for a damaged lock. */
+  holder(): LockHolder | null {
+    const text = this.readText();
+    return text === null ? null : this.parse(text);
+  }
+
+  /** Who holds the lock, or null, for status: a damaged lock reads as no holder. */
+  holderOrNull(): LockHolder | null {
+    try {
+      return this.holder();
     } catch {
       return null;
     }
@@ -70,37 +100,50 @@ export class ApplyLock {
 
   acquire(command: string): void {
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    const me: LockHolder = { pid: process.pid, hostname: os.hostname(), command, since: new Date().toISOString() };
+    const me: LockHolder = { ...selfIdentity(), command, since: new Date().toISOString() };
     // The lock appears whole or not at all: written aside, then linked into place (link fails
     // when the lock exists). A lock file created empty and filled after would read as stale
     // to a second parker in between, and both would go on.
     const mine = `${this.file}.${process.pid}.${Math.floor(Math.random() * 1e9)}`;
-    writeDurably(mine, JSON.stringify(me) + '\n');
+    const text = JSON.stringify(me) + '\n';
+    writeDurably(mine, text);
     try {
       for (let attempt = 0; attempt < 3; attempt++) {
         try {
           fs.linkSync(mine, this.file);
-          this.held = true;
+          this.held = text;
           return;
         } catch (e) {
           if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
         }
-        const text = readText(this.file);
-        if (text === null) continue; // released meanwhile
-        const holder = parseHolder(text);
-        const stale = holder === null || (holder.hostname === os.hostname() && !alive(holder.pid));
-        if (!stale) {
+        const current = this.readText();
+        if (current === null) continue; // released meanwhile
+        const holder = this.parse(current);
+        const state = liveness(holder);
+        if (state !== 'dead') {
           throw new ParkerError(
             'E_LOCKED',
-            `another parker holds the lock ${this.file}: pid ${holder.pid} on ${holder.hostname}, running "${holder.command}" since ${holder.since}`,
-            'wait for it to finish; if that process is gone from another host, remove the lock file by hand',
+            `another parker holds the lock ${this.file}: pid ${holder.pid} on ${printable(holder.hostname, 80)}, running "${printable(holder.command)}" since ${printable(holder.since, 40)}`,
+            state === 'alive'
+              ? 'wait for it to finish; parker takes the lock over by itself once that process has ended'
+              : `wait for it to finish; a lock held from ${printable(holder.hostname, 80)} is taken over only by parker on that host once its holder has ended`,
           );
         }
-        this.removeStale(text);
+        this.removeStale(current);
       }
       throw new ParkerError('E_LOCKED', `could not take the lock ${this.file}: other parkers keep taking it`, 'try again');
     } finally {
       fs.rmSync(mine, { force: true });
+    }
+  }
+
+  /** Whether this process still holds the lock it took (nobody removed or replaced it). */
+  stillHeld(): boolean {
+    if (this.held === null) return false;
+    try {
+      return this.readText() === this.held;
+    } catch {
+      return false;
     }
   }
 
@@ -117,7 +160,13 @@ export class ApplyLock {
       throw e;
     }
     try {
-      if (readText(aside) !== staleText) fs.linkSync(aside, this.file);
+      let moved: string | null = null;
+      try {
+        moved = fs.readFileSync(aside, 'utf8');
+      } catch {
+        moved = null;
+      }
+      if (moved !== staleText) fs.linkSync(aside, this.file);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     } finally {
@@ -126,7 +175,8 @@ export class ApplyLock {
   }
 
   release(): void {
-    if (this.held) fs.rmSync(this.file, { force: true });
-    this.held = false;
+    // Only our own lock: one removed by hand and taken by another parker since stays.
+    if (this.held !== null && this.stillHeld()) fs.rmSync(this.file, { force: true });
+    this.held = null;
   }
 }

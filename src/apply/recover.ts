@@ -4,6 +4,9 @@ import type { KernelInterface } from '../interfaces/kernel-interface.js';
 import type { Step } from '../plan/step.js';
 import { completedSteps, inFlightStep, undoInFlightStep, type Journal, type Transaction } from './journal.js';
 import { undoSteps, type ApplyEvent } from './execute.js';
+import { undoProblem, withDerivedUndo } from './intent-check.js';
+import { transactionLiveness } from './process-identity.js';
+import { printable } from '../units/framed-lines.js';
 
 export interface RecoveryResult {
   schema: 'parker.recovery/v1';
@@ -29,6 +32,25 @@ export function interfaceOf(t: Transaction, interfaces: readonly KernelInterface
 }
 
 /**
+ * Refuses to touch a transaction whose owner may still be running it: the lock file can be
+ * removed by hand while an apply runs, so holding the lock proves nothing about the journal.
+ * The owner (pid, its start time, the host and the boot) must be proved dead.
+ */
+export function requireOwnerDead(t: Transaction): void {
+  const owner = t.begin.owner;
+  if (!owner) return; // written before owners were recorded: the lock was the only proof
+  const state = transactionLiveness(owner, t.txn);
+  if (state === 'dead') return;
+  throw new ParkerError(
+    'E_LOCKED',
+    `the unfinished "${printable(t.begin.command)}" (${printable(t.txn, 60)}) is still being run by pid ${owner.pid} on ${printable(owner.hostname, 80)}, since ${printable(t.begin.at, 40)}`,
+    state === 'alive'
+      ? 'wait for it to finish: it is not a crash, and parker recovers a transaction only once the process running it has ended'
+      : `wait for it to finish: a transaction run from ${printable(owner.hostname, 80)} is recovered only by parker on that host, once its process has ended`,
+  );
+}
+
+/**
  * After a crash: reads the open transaction and asks the kernel interface what took effect,
  * undoes what was done (the step in flight too, when it took effect) in reverse, then sweeps
  * orphans. Rolling back is always possible and never guesses the user's intent; the next
@@ -40,8 +62,17 @@ export async function recover(machine: Machine, interfaces: readonly KernelInter
   if (t.begin.machine !== machine.description) {
     throw new ParkerError('E_JOURNAL', `the journal's unfinished "${t.begin.command}" (${t.txn}) ran on ${t.begin.machine}, not ${machine.description}`, 'recover it on that machine (the same --machine and --state-dir)');
   }
+  requireOwnerDead(t);
+  for (const step of t.begin.steps) {
+    const problem = undoProblem(step);
+    if (problem) {
+      throw new ParkerError('E_STATE_CORRUPT', `the journal ${journal.file} is damaged: ${problem} (transaction ${printable(t.txn, 60)})`, `nothing was changed: recovery does not run an undo it cannot derive. See the machine with parker status, then move the journal aside (mv ${journal.file} ${journal.file}.damaged)`);
+    }
+  }
   const iface = interfaceOf(t, interfaces);
-  const byId = new Map(t.begin.steps.map((s) => [s.id, s]));
+  // Each undo re-derived from its step's intent (the journal reader checked both): a journal
+  // edited to undo a step with something else is refused there, never run.
+  const byId = new Map(t.begin.steps.map((s) => [s.id, withDerivedUndo(s)]));
   const toUndo: Step[] = completedSteps(t).map((id) => byId.get(id)!);
   const inFlight = inFlightStep(t);
   let inFlightTookEffect: boolean | null = null;

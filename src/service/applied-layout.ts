@@ -1,5 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { ParkerError } from '../units/parker-error.js';
+import { errnoWords } from '../units/errno-words.js';
+import { READ_LIMITS, readBoundedFile } from '../machines/bounded-read.js';
 import type { ResolvedLayout } from '../plan/resolved-layout.js';
 
 /**
@@ -19,17 +22,61 @@ const fileOf = (stateDir: string) => path.join(stateDir, 'applied.json');
 export function saveApplied(stateDir: string, applied: AppliedLayout): void {
   fs.mkdirSync(stateDir, { recursive: true });
   const tmp = `${fileOf(stateDir)}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify(applied, null, 2) + '\n');
+  const fd = fs.openSync(tmp, 'w', 0o644);
+  try {
+    fs.writeSync(fd, JSON.stringify(applied, null, 2) + '\n');
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
   fs.renameSync(tmp, fileOf(stateDir));
 }
 
-export function loadApplied(stateDir: string, machine: string): AppliedLayout | null {
-  try {
-    const applied = JSON.parse(fs.readFileSync(fileOf(stateDir), 'utf8')) as AppliedLayout;
-    return applied.machine === machine ? applied : null;
-  } catch {
-    return null;
+/** Why parsed applied.json content is not what saveApplied writes; null when it is. */
+function appliedProblem(value: unknown): string | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return `it holds ${value === null ? 'null' : Array.isArray(value) ? 'a list' : `a ${typeof value}`}, not an applied layout`;
+  const a = value as Record<string, unknown>;
+  if (a.format !== 'parker.applied/v1') return 'its format is not parker.applied/v1';
+  if (typeof a.file !== 'string' || typeof a.machine !== 'string' || typeof a.appliedAt !== 'string') return 'it lacks the file, machine or time it was applied';
+  const layout = a.layout as Record<string, unknown> | null | undefined;
+  if (typeof layout !== 'object' || layout === null) return 'it has no layout';
+  const spec = layout.spec as Record<string, unknown> | null | undefined;
+  const placement = layout.placement as Record<string, unknown> | null | undefined;
+  if (typeof spec !== 'object' || spec === null || !Array.isArray(spec.kernels)) return 'its layout has no kernels';
+  if (typeof placement !== 'object' || placement === null || !Array.isArray(placement.kernels)) return 'its layout has no placement';
+  if (!Array.isArray(layout.cmdlines)) return 'its layout has no command lines';
+  for (const k of [...(spec.kernels as unknown[]), ...(placement.kernels as unknown[])]) {
+    if (typeof k !== 'object' || k === null || typeof (k as { name?: unknown }).name !== 'string') return 'a kernel of its layout has no name';
   }
+  return null;
+}
+
+/**
+ * The layout applied to `machine`, or null when none was (no file, or one applied to another
+ * machine). A damaged applied.json is refused (E_STATE_CORRUPT), never read as "none applied":
+ * stop and destroy would then not know the kernels' stop commands.
+ */
+export function loadApplied(stateDir: string, machine: string): AppliedLayout | null {
+  const file = fileOf(stateDir);
+  const fix = `nothing was changed. Apply the layout again to write it anew (parker apply LAYOUT), or move it aside: mv ${file} ${file}.damaged`;
+  let text: string;
+  try {
+    text = readBoundedFile(file, READ_LIMITS.stateFile, 'applied layout').toString('utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    if (e instanceof ParkerError) throw new ParkerError('E_STATE_CORRUPT', `the applied layout ${file} is damaged: ${e.message}`, fix);
+    throw new ParkerError('E_STATE_CORRUPT', `the applied layout ${file} cannot be read: ${errnoWords(e)}`, fix);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new ParkerError('E_STATE_CORRUPT', `the applied layout ${file} is damaged: it is not JSON (${(e as Error).message})`, fix);
+  }
+  const problem = appliedProblem(data);
+  if (problem) throw new ParkerError('E_STATE_CORRUPT', `the applied layout ${file} is damaged: ${problem}`, fix);
+  const applied = data as AppliedLayout;
+  return applied.machine === machine ? applied : null;
 }
 
 export function forgetApplied(stateDir: string): void {

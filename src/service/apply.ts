@@ -72,19 +72,22 @@ async function applySaved(ctx: ServiceContext, file: string, saved: SavedPlan, d
     return base(first, 'dry-run');
   }
   requireChangeable(first, 'apply');
+  first.close?.();
   return withLock(ctx.stateDir, `apply ${file}`, async () => {
     // A recovery changes the machine, so a plan saved before it is stale: check first.
     if (new Journal(ctx.stateDir).unfinished()) throw new ParkerError('E_PLAN', `an unfinished transaction must be recovered before ${file} can apply, and that makes the plan stale`, 'run parker recover, then plan again');
-    requireCurrent(saved, file, first);
-    requireBootReady(first, saved.plan);
-    const remember = () => saveApplied(ctx.stateDir, { format: 'parker.applied/v1', file: saved.file, machine: first.description, appliedAt: ctx.now().toISOString(), layout: saved.layout });
+    // The machine as it is now, read under the lock: another parker may have changed it since `first`.
+    const current = ctx.open();
+    requireCurrent(saved, file, current);
+    requireBootReady(current, saved.plan);
+    const remember = () => saveApplied(ctx.stateDir, { format: 'parker.applied/v1', file: saved.file, machine: current.description, appliedAt: ctx.now().toISOString(), layout: saved.layout });
     if (saved.plan.steps.length === 0) {
       remember();
-      return base(first, 'no-changes');
+      return base(current, 'no-changes');
     }
-    ctx.onEvent?.({ type: 'steps-planned', machine: first, action: `apply ${file}`, plan: saved.plan });
-    const target = await changeable(ctx, first, `apply ${plural(saved.plan.steps.length, 'step')}`);
-    if (!target) return base(first, 'declined');
+    ctx.onEvent?.({ type: 'steps-planned', machine: current, action: `apply ${file}`, plan: saved.plan });
+    const target = await changeable(ctx, current, `apply ${plural(saved.plan.steps.length, 'step')}`);
+    if (!target) return base(current, 'declined');
     const result = await runSteps(target, ctx.stateDir, `apply ${file}`, saved.plan.steps, ctx.onEvent);
     if (result.outcome === 'applied') remember();
     target.close?.();
@@ -109,8 +112,10 @@ export async function applyLayout(ctx: ServiceContext, file: string, options: { 
     return report(first, planned, planned.plan ? 'dry-run' : 'invalid', { unfinishedTransaction: Boolean(new Journal(ctx.stateDir).unfinished()) });
   }
   requireChangeable(first, 'apply');
+  first.close?.();
   return withLock(ctx.stateDir, `apply ${file}`, async () => {
-    const { machine, recovery } = await recoverOpenFirst(ctx, first);
+    // Read under the lock: a machine read before it may have been changed by another parker since.
+    const { machine, recovery } = await recoverOpenFirst(ctx, ctx.open());
     const planned = planLayout(file, machine, interfaceFor(machine.fs), ctx.stateDir);
     ctx.onEvent?.({ type: 'layout-planned', machine, planned });
     const plan = planned.plan;

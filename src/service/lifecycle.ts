@@ -55,8 +55,10 @@ async function runLifecycle(
 ): Promise<LifecycleReport> {
   const first = ctx.open();
   requireChangeable(first, action.split(' ')[0]!);
+  first.close?.();
   return withLock(ctx.stateDir, action, async () => {
-    const { machine, recovery } = await recoverOpenFirst(ctx, first);
+    // Read under the lock: a machine read before it may have been changed by another parker since.
+    const { machine, recovery } = await recoverOpenFirst(ctx, ctx.open());
     const base = { schema: 'parker.lifecycle/v1' as const, action, machine: machine.description, recovery, result: null };
     const planned = planFor(machine);
     if ('outcome' in planned) return { ...base, outcome: planned.outcome, plan: null };
@@ -109,7 +111,17 @@ export function destroyPartitions(ctx: ServiceContext, which: { name: string } |
 export async function recoverMachine(ctx: ServiceContext): Promise<RecoveryResult & { machine: string }> {
   const first = ctx.open();
   requireChangeable(first, 'recover');
-  // Recovering is what the user asked for: no further confirmation.
-  const machine = first.kind === 'host' ? ctx.open({ writable: true }) : first;
-  return { ...(await recoverUnderLock(machine, ctx.stateDir, ctx.onEvent)), machine: machine.description };
+  first.close?.();
+  // Recovering is what the user asked for: no further confirmation. The machine is read under the lock.
+  let description = first.description;
+  const result = await recoverUnderLock(
+    () => {
+      const machine = first.kind === 'host' ? ctx.open({ writable: true }) : ctx.open();
+      description = machine.description;
+      return machine;
+    },
+    ctx.stateDir,
+    ctx.onEvent,
+  );
+  return { ...result, machine: description };
 }

@@ -4,15 +4,45 @@ import { interfaceFor } from './kernel-interfaces.js';
 import type { Machine } from '../machines/machine.js';
 import { Journal } from '../apply/journal.js';
 import { ApplyLock } from '../apply/lock.js';
+import { liveness, transactionLiveness } from '../apply/process-identity.js';
 import { loadApplied } from './applied-layout.js';
 import { lockDirFor } from './state-dir.js';
 
-/** Everything `parker status` shows, as data. Reads only. */
+/** A state file that could not be read, as status reports it (status still shows the machine). */
+export interface StateProblem {
+  code: string;
+  message: string;
+  hint: string | null;
+}
+
+function readOrProblem<T>(read: () => T, problems: StateProblem[], fallback: T): T {
+  try {
+    return read();
+  } catch (e) {
+    if (!(e instanceof ParkerError)) throw e;
+    problems.push({ code: e.code, message: e.message, hint: e.hint ?? null });
+    return fallback;
+  }
+}
+
+/**
+ * Everything `parker status` shows, as data. Reads only, and creates nothing. A transaction
+ * whose process still runs is an apply in progress (`applyRunning`), not an unfinished one; a
+ * damaged state file is reported in `stateProblems` beside what could be read.
+ */
 export function statusOf(machine: Machine, stateDir: string) {
-  const applied = loadApplied(stateDir, machine.description);
+  const stateProblems: StateProblem[] = [];
+  const applied = readOrProblem(() => loadApplied(stateDir, machine.description), stateProblems, null);
   const crashed = machine.crashed?.() ?? null;
   const partitions = crashed ? [] : interfaceFor(machine.fs).readPartitions(machine.fs);
-  const open = new Journal(stateDir).unfinished();
+  const journalOpen = readOrProblem(() => new Journal(stateDir).unfinished(), stateProblems, undefined);
+  const lock = readOrProblem(() => new ApplyLock(lockDirFor(stateDir)).holder(), stateProblems, null);
+  const owner = journalOpen?.begin.owner;
+  const ownerState = owner ? transactionLiveness(owner, journalOpen.txn) : null;
+  const lockState = lock ? liveness(lock) : null;
+  // Running: its transaction's process is alive, or (before it began one) the lock's holder is.
+  const running = ownerState === 'alive' || ownerState === 'unknown' ? { pid: owner!.pid, hostname: owner!.hostname, command: journalOpen!.begin.command, since: journalOpen!.begin.at } : lock && lockState !== 'dead' ? { pid: lock.pid, hostname: lock.hostname, command: lock.command, since: lock.since } : null;
+  const open = journalOpen && !(ownerState === 'alive' || ownerState === 'unknown') ? journalOpen : undefined;
   return {
     schema: 'parker.status/v1' as const,
     machine: machine.description,
@@ -20,7 +50,10 @@ export function statusOf(machine: Machine, stateDir: string) {
     crashed,
     layout: applied ? { file: applied.file, appliedAt: applied.appliedAt } : null,
     unfinishedTransaction: open ? { txn: open.txn, command: open.begin.command } : null,
-    lock: new ApplyLock(lockDirFor(stateDir)).holder(),
+    lock: lock ? { pid: lock.pid, hostname: lock.hostname, command: lock.command, since: lock.since } : null,
+    /** An apply (or start, stop, destroy, recover) in progress: who runs it and since when. */
+    applyRunning: running,
+    stateProblems,
     partitions: partitions.map((p) => {
       const known = machine.partitionState?.(p.name) ?? null;
       const spec = applied?.layout.spec.kernels.find((k) => k.name === p.name);
@@ -51,7 +84,7 @@ export type StatusReport = ReturnType<typeof statusOf>;
 export function kernelStatusOf(machine: Machine, stateDir: string, name: string, consoleLines = 20) {
   const all = statusOf(machine, stateDir);
   const partition = all.partitions.find((p) => p.name === name) ?? null;
-  const applied = loadApplied(stateDir, machine.description);
+  const applied = readOrProblem(() => loadApplied(stateDir, machine.description), [], null);
   const spec = applied?.layout.spec.kernels.find((k) => k.name === name) ?? null;
   if (!partition && !spec) {
     const known = [...new Set([...all.partitions.map((p) => p.name), ...all.missing])];
@@ -94,7 +127,12 @@ export type KernelStatusReport = ReturnType<typeof kernelStatusOf>;
 
 /** The kernel names worth completing: the applied layout's and the partitions', sorted. */
 export function kernelNames(machine: Machine, stateDir: string): string[] {
-  const applied = loadApplied(stateDir, machine.description)?.layout.spec.kernels.map((k) => k.name) ?? [];
+  let applied: string[] = [];
+  try {
+    applied = loadApplied(stateDir, machine.description)?.layout.spec.kernels.map((k) => k.name) ?? [];
+  } catch {
+    applied = [];
+  }
   const partitions = machine.crashed?.() ? [] : interfaceFor(machine.fs).readPartitions(machine.fs).map((p) => p.name);
   return [...new Set([...applied, ...partitions])].sort();
 }

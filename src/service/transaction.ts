@@ -2,7 +2,7 @@ import { ParkerError } from '../units/parker-error.js';
 import { Journal } from '../apply/journal.js';
 import { ApplyLock } from '../apply/lock.js';
 import { executePlan, type ApplyResult } from '../apply/execute.js';
-import { recover, type RecoveryResult } from '../apply/recover.js';
+import { recover, requireOwnerDead, type RecoveryResult } from '../apply/recover.js';
 import type { Machine } from '../machines/machine.js';
 import type { Step } from '../plan/step.js';
 import { KERNEL_INTERFACES, interfaceFor } from './kernel-interfaces.js';
@@ -32,9 +32,19 @@ async function recoverHeld(machine: Machine, stateDir: string, onEvent?: (e: Ser
   return result;
 }
 
-/** Rolls back what a crash left open, under the lock (`parker recover`). */
-export function recoverUnderLock(machine: Machine, stateDir: string, onEvent?: (e: ServiceEvent) => void): Promise<RecoveryResult> {
-  return withLock(stateDir, 'recover', () => recoverHeld(machine, stateDir, onEvent));
+/**
+ * Rolls back what a crash left open, under the lock (`parker recover`). `machine` may be a
+ * function that opens it, called once the lock is held, so recovery reads the machine as it is.
+ */
+export function recoverUnderLock(machine: Machine | (() => Machine), stateDir: string, onEvent?: (e: ServiceEvent) => void): Promise<RecoveryResult> {
+  return withLock(stateDir, 'recover', async () => {
+    const target = typeof machine === 'function' ? machine() : machine;
+    try {
+      return await recoverHeld(target, stateDir, onEvent);
+    } finally {
+      target.close?.();
+    }
+  });
 }
 
 /** The machine to change, once the policy allows `action` on it; null when it does not. */
@@ -54,12 +64,30 @@ export async function recoverOpenFirst(ctx: ServiceContext, machine: Machine): P
   if (open.begin.machine !== machine.description) {
     throw new ParkerError('E_JOURNAL', `the journal has an unfinished "${open.begin.command}" on ${open.begin.machine}, not ${machine.description}`, 'recover it first on that machine: parker recover with the same --machine');
   }
+  // A transaction another parker is still running is not a crash: refused before anything is asked.
+  requireOwnerDead(open);
   const target = await changeable(ctx, machine, 'recover an unfinished apply');
   if (!target) throw new ParkerError('E_CONFIRM', `an unfinished "${open.begin.command}" must be recovered first`, 'run parker recover');
   return { machine: target, recovery: await recoverHeld(target, ctx.stateDir, ctx.onEvent) };
 }
 
+/**
+ * Refuses to go on when the lock this process took is no longer its own (removed by hand
+ * while it planned or awaited confirmation): another parker may be changing the machine.
+ */
+export function requireLockHeld(stateDir: string, command: string): void {
+  const lock = new ApplyLock(lockDirFor(stateDir));
+  const holder = lock.holderOrNull();
+  if (holder && holder.pid === process.pid && holder.command === command) return;
+  throw new ParkerError(
+    'E_LOCKED',
+    `the lock ${lock.file} was taken away while "${command}" held it${holder ? ` (it now names pid ${holder.pid} on ${holder.hostname}, running "${holder.command}")` : ''}`,
+    'nothing was changed; run the command again once no other parker runs',
+  );
+}
+
 /** Runs steps as one transaction; the caller holds the lock and has recovered first. */
 export function runSteps(machine: Machine, stateDir: string, command: string, steps: Step[], onEvent?: (e: ServiceEvent) => void): Promise<ApplyResult> {
+  requireLockHeld(stateDir, command);
   return executePlan(machine, interfaceFor(machine.fs), steps, new Journal(stateDir), { command, ...(onEvent ? { onEvent } : {}) });
 }

@@ -6,6 +6,7 @@ import { RecordingFs, type Recorded } from '../machines/recording-fs.js';
 import type { KernelFs, Machine } from '../machines/machine.js';
 import { readOnlyMachine } from '../machines/read-only-machine.js';
 import { readTar, writeTar, type TarEntry } from './tar.js';
+import { READ_LIMITS } from '../machines/bounded-read.js';
 import { unpackBzip2, withoutRootDirectory } from './archive-entries.js';
 import { discover } from '../topology/discover.js';
 import type { Topology } from '../topology/model.js';
@@ -140,8 +141,20 @@ export function gatherSnapshot(machine: Machine, options: GatherOptions): Snapsh
 export function openSnapshot(archive: Uint8Array, name: string): { machine: Machine; meta: SnapshotMeta | null } {
   const bytes = unpackBzip2(archive);
   let entries: TarEntry[];
+  let tar: Uint8Array = bytes;
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    try {
+      // Never more than the limit in memory, however well it compresses (a gzip bomb).
+      tar = gunzipSync(bytes, { maxOutputLength: READ_LIMITS.unpacked });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+        throw new ParkerError('E_TOO_BIG', `${name} unpacks to more than ${READ_LIMITS.unpacked / 2 ** 20} MiB, the limit for a snapshot`, 'pass a .tar.gz written by `parker gather -f FILE`');
+      }
+      throw new ParkerError('E_SNAPSHOT', `${name} is not a readable snapshot: ${(e as Error).message}`, 'pass a .tar.gz written by `parker gather -f FILE`');
+    }
+  }
   try {
-    entries = readTar(bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes);
+    entries = readTar(tar);
   } catch (e) {
     throw new ParkerError(
       'E_SNAPSHOT',
@@ -154,7 +167,7 @@ export function openSnapshot(archive: Uint8Array, name: string): { machine: Mach
   let meta: SnapshotMeta | null = null;
   for (const entry of entries) {
     if (entry.path === SNAPSHOT_META && entry.type === 'file') {
-      meta = JSON.parse(new TextDecoder().decode(entry.data)) as SnapshotMeta;
+      meta = parseMeta(new TextDecoder().decode(entry.data), name);
     } else if (entry.type === 'file') tree.file(entry.path, entry.data);
     else if (entry.type === 'link') tree.link(entry.path, entry.target);
     else tree.dir(entry.path);
@@ -165,6 +178,22 @@ export function openSnapshot(archive: Uint8Array, name: string): { machine: Mach
   const from = meta ? ` (gathered from ${meta.hostname ?? meta.source} on ${meta.createdAt.slice(0, 10)})` : '';
   const machine = withRecordedHardware(readOnlyMachine(new TreeFs(tree), 'archive', `snapshot ${name}${from}`, meta?.arch ?? undefined), meta);
   return { machine, meta };
+}
+
+/** The snapshot's metadata, checked: a snapshot that is not what gather writes is refused with E_SNAPSHOT. */
+function parseMeta(text: string, name: string): SnapshotMeta {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new ParkerError('E_SNAPSHOT', `${name}: its ${SNAPSHOT_META} is not JSON (${(e as Error).message})`, 'gather again');
+  }
+  const m = data as Partial<SnapshotMeta> | null;
+  if (typeof m !== 'object' || m === null || Array.isArray(m) || typeof m.source !== 'string' || typeof m.createdAt !== 'string' || (m.hostname !== null && typeof m.hostname !== 'string') || (m.arch !== undefined && m.arch !== null && typeof m.arch !== 'string')) {
+    throw new ParkerError('E_SNAPSHOT', `${name}: its ${SNAPSHOT_META} is not the metadata parker gather writes`, 'gather again');
+  }
+  if (m.hardware !== undefined && (typeof m.hardware !== 'object' || m.hardware === null)) throw new ParkerError('E_SNAPSHOT', `${name}: its ${SNAPSHOT_META} has a malformed hardware record`, 'gather again');
+  return m as SnapshotMeta;
 }
 
 /** A machine with the hardware structure a snapshot's metadata recorded, when it has one. */

@@ -1,5 +1,6 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { ParkerError } from '../../units/parker-error.js';
+import { READ_LIMITS, readBoundedFile } from '../bounded-read.js';
 import type { PhysRange } from '../../units/phys-range.js';
 import type { KexecLoad } from '../machine.js';
 import type { SimKernel } from './sim-kernel.js';
@@ -16,9 +17,11 @@ export function readImage(filesDir: string | null, imagePath: string): Uint8Arra
   const candidates = [...(filesDir ? [path.join(filesDir, imagePath.replace(/^\/+/, ''))] : []), imagePath];
   for (const candidate of candidates) {
     try {
-      return fs.readFileSync(candidate);
-    } catch {
-      // try the next place
+      return readBoundedFile(candidate, READ_LIMITS.image, 'kernel image');
+    } catch (e) {
+      // A file that is there but is not a regular file, or is too big, is refused (E_TOO_BIG);
+      // a missing one is looked for in the next place.
+      if (e instanceof ParkerError) throw e;
     }
   }
   return null;

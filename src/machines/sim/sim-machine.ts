@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ParkerError } from '../../units/parker-error.js';
+import { errnoWords } from '../../units/errno-words.js';
+import { READ_LIMITS, readBoundedFile } from '../bounded-read.js';
 import { FileTree, TreeFs } from '../file-tree.js';
 import type { Kexec, KexecLoad, Machine, MachineClock, RunResult } from '../machine.js';
 import { readOnlyMachine } from '../read-only-machine.js';
@@ -86,7 +88,7 @@ function baseTree(meta: SimMeta, store: SimStore | null, archive: Uint8Array | n
       return buildSyntheticTree({ ...parseSyntheticDescription(meta.source.description), cmdline: meta.cmdline });
     case 'archive':
     case 'root': {
-      const bytes = archive ?? (store ? fs.readFileSync(store.sourceArchive) : null);
+      const bytes = archive ?? (store ? readBoundedFile(store.sourceArchive, READ_LIMITS.snapshot, 'snapshot') : null);
       if (!bytes) throw new ParkerError('E_SIM_STATE', 'the simulated machine lost its source snapshot', 'run `parker sim reset`');
       const tree = (openSnapshot(bytes, meta.source.path).machine.fs as TreeFs).tree;
       replaceCmdline(tree, meta.cmdline);
@@ -162,6 +164,7 @@ function assemble(meta: SimMeta, kernel: SimKernel, store: SimStore | null): Sim
   const kexec: Kexec = {
     async load(request: KexecLoad) {
       // In memory there is no state directory: its /boot holds just the test image.
+      store?.ensureOnDisk();
       const image = store ? readImage(store.filesDir, request.image) : request.image === SIM_IMAGE ? makeTestBzImage() : readImage(null, request.image);
       loadImage(kernel, request, image);
       log({ op: 'kexec', image: kernel.kexec! });
@@ -201,6 +204,7 @@ function assemble(meta: SimMeta, kernel: SimKernel, store: SimStore | null): Sim
       const p = kernel.partitions.get(name);
       return p ? { state: p.status, onlineAt: p.onlineAt ?? null } : null;
     },
+    startedBefore: (name) => kernel.partitions.get(name)?.started ?? null,
     crashed: () => kernel.crash,
     async run(name: string, argv: string[]): Promise<RunResult> {
       // The simulator cannot run the command; it delivers what the command is for.
@@ -246,16 +250,20 @@ function sourceCmdline(source: SimSource, archive: Uint8Array | null): string {
   return DEFAULT_SERVER_CMDLINE;
 }
 
-/** `parker sim create`: a new simulated machine in the state directory, replacing any old one. */
-export function createSimMachine(stateDir: string, options: SimCreateOptions): SimMachine {
-  let archive: Uint8Array | null = options.archive ?? null;
-  if (archive === null && options.source.kind === 'archive') {
-    try {
-      archive = fs.readFileSync(options.source.path);
-    } catch (e) {
-      throw new ParkerError('E_MACHINE', `--from ${options.source.path}: ${(e as NodeJS.ErrnoException).code ?? 'unreadable'}`, 'pass a file written by `parker gather -o FILE`');
-    }
+/** Reads a snapshot given as --from: a regular file within the snapshot limit. */
+function readArchive(file: string): Uint8Array {
+  try {
+    return readBoundedFile(file, READ_LIMITS.snapshot, 'snapshot');
+  } catch (e) {
+    if (e instanceof ParkerError) throw e;
+    throw new ParkerError('E_MACHINE', `--from ${file}: ${errnoWords(e)}`, 'pass a file written by `parker gather -o FILE`');
   }
+}
+
+/** What `sim create` makes, in memory; `persist` writes it to the state directory. */
+function buildSimMachine(stateDir: string, options: SimCreateOptions): { machine: SimMachine; persist: () => void } {
+  let archive: Uint8Array | null = options.archive ?? null;
+  if (archive === null && options.source.kind === 'archive') archive = readArchive(options.source.path);
   if (options.source.kind === 'root' && !(fs.existsSync(options.source.path) && fs.statSync(options.source.path).isDirectory() && fs.existsSync(`${options.source.path}/sys`))) {
     throw new ParkerError('E_MACHINE', `--root ${options.source.path}: no directory holding sys/`, 'pass a directory that holds the copied sys/ and proc/');
   }
@@ -266,12 +274,23 @@ export function createSimMachine(stateDir: string, options: SimCreateOptions): S
   const meta: SimMeta = { format: 'parker.sim/v1', source: options.source, cmdline: options.cmdline ?? sourceCmdline(options.source, archive), createdAt: options.now.toISOString() };
   const kernel = buildKernel(meta, baseTree(meta, null, archive));
   const store = new SimStore(stateDir);
-  store.create(meta);
-  if (archive) fs.writeFileSync(store.sourceArchive, archive);
-  fs.mkdirSync(path.join(store.filesDir, 'boot'), { recursive: true });
-  fs.writeFileSync(path.join(store.filesDir, SIM_IMAGE), makeTestBzImage());
-  fs.writeFileSync(path.join(store.filesDir, SIM_INITRD), new TextEncoder().encode('parker test initrd\n'));
-  return assemble(meta, kernel, store);
+  const persist = () => {
+    store.create(meta);
+    // The machine's files are its owner's alone: a copied tree may hold what the source kept private.
+    fs.chmodSync(store.dir, 0o700);
+    if (archive) fs.writeFileSync(store.sourceArchive, archive, { mode: 0o600 });
+    fs.mkdirSync(path.join(store.filesDir, 'boot'), { recursive: true });
+    fs.writeFileSync(path.join(store.filesDir, SIM_IMAGE), makeTestBzImage());
+    fs.writeFileSync(path.join(store.filesDir, SIM_INITRD), new TextEncoder().encode('parker test initrd\n'));
+  };
+  return { machine: assemble(meta, kernel, store), persist };
+}
+
+/** `parker sim create`: a new simulated machine in the state directory, replacing any old one. */
+export function createSimMachine(stateDir: string, options: SimCreateOptions): SimMachine {
+  const { machine, persist } = buildSimMachine(stateDir, options);
+  persist();
+  return machine;
 }
 
 /** The simulated machine in the state directory, created as the default server when there is none. */
@@ -282,7 +301,13 @@ export function openSimMachine(stateDir: string, now: () => Date = () => new Dat
     if (fs.existsSync(store.dir)) {
       throw new ParkerError('E_SIM_STATE', `${store.dir} exists but holds no simulated machine (no machine.json)`, `create one there on purpose with parker sim create --state-dir ${stateDir}, or choose another --state-dir`);
     }
-    return createSimMachine(stateDir, { source: { kind: 'default' }, now: now() });
+    // Made in memory, written at its first change: reading it (status, plan) creates nothing.
+    const { machine, persist } = buildSimMachine(stateDir, { source: { kind: 'default' }, now: now() });
+    machine.store!.createLater(() => {
+      if (machine.store!.exists()) throw new ParkerError('E_SIM_STATE', `another parker made the simulated machine in ${stateDir} meanwhile`, 'run the command again');
+      persist();
+    });
+    return machine;
   }
   const meta = store.readMeta();
   const kernel = buildKernel(meta, baseTree(meta, store, null));

@@ -2,6 +2,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ParkerError } from '../../units/parker-error.js';
+import { errnoWords } from '../../units/errno-words.js';
+import { frameRecord, printable, unframeRecord } from '../../units/framed-lines.js';
+import { READ_LIMITS, readBoundedFile } from '../bounded-read.js';
 import type { LoadedImage, SimSource } from './sim-state.js';
 import type { SimOp } from './sim-fs.js';
 import type { Injection } from './app-kernel.js';
@@ -30,14 +33,66 @@ export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(base, 'parker');
 }
 
+const SOURCE_KINDS = new Set(['default', 'synthetic', 'archive', 'root']);
+const OPS = new Set(['write', 'mkdir', 'rmdir', 'mount', 'umount', 'kexec', 'kexec-unload', 'sleep', 'poweroff', 'inject']);
+
+/** Why a parsed machine.json is not one parker writes; null when it is one. */
+function metaProblem(value: unknown): string | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return `it holds ${value === null ? 'null' : Array.isArray(value) ? 'a list' : `a ${typeof value}`}, not a machine`;
+  const m = value as Record<string, unknown>;
+  if (m.format !== 'parker.sim/v1') return `its format is ${JSON.stringify(printable(String(m.format), 40))}, not parker.sim/v1`;
+  const source = m.source as Record<string, unknown> | null;
+  if (typeof source !== 'object' || source === null || !SOURCE_KINDS.has(source.kind as string)) return 'its source is not one of default, synthetic, archive, root';
+  if (source.kind === 'synthetic' && typeof source.description !== 'string') return 'its synthetic source has no description';
+  if ((source.kind === 'archive' || source.kind === 'root') && typeof source.path !== 'string') return `its ${source.kind as string} source has no path`;
+  if (typeof m.cmdline !== 'string') return 'its cmdline is not text';
+  if (typeof m.createdAt !== 'string') return 'its createdAt is not a time';
+  return null;
+}
+
+/** Why a parsed op-log line is not a change parker logs; null when it is one. */
+function entryProblem(value: unknown): string | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'it is not a record';
+  const e = value as Record<string, unknown>;
+  if (typeof e.op !== 'string' || !OPS.has(e.op)) return `its op ${JSON.stringify(printable(String(e.op), 40))} is not a change the simulator logs`;
+  switch (e.op) {
+    case 'write':
+      return typeof e.path === 'string' && typeof e.value === 'string' ? null : 'a write without a path or value';
+    case 'mkdir':
+    case 'rmdir':
+    case 'mount':
+    case 'umount':
+      return typeof e.path === 'string' ? null : `a ${e.op} without a path`;
+    case 'kexec': {
+      const image = e.image as Record<string, unknown> | null;
+      const at = image?.placedAt as Record<string, unknown> | undefined;
+      return typeof image === 'object' && image !== null && typeof image.path === 'string' && typeof image.cmdline === 'string' && typeof at?.start === 'number' && typeof at.end === 'number' ? null : 'a kexec without its image';
+    }
+    case 'sleep':
+      return typeof e.ms === 'number' && Number.isFinite(e.ms) && e.ms >= 0 ? null : 'a sleep without a duration';
+    case 'poweroff':
+    case 'inject':
+      return typeof e.partition === 'string' ? null : `a ${e.op} without a partition`;
+    default:
+      return null;
+  }
+}
+
 /**
  * A simulated machine on disk: sim/machine.json (what it is), sim/ops.log (every change, one
- * JSON line each, appended before the change runs), sim/files/ (its own /boot) and, for
- * snapshots, sim/source.tar.gz. A line cut short by a killed process is ignored on replay.
+ * framed line each with its checksum, appended before the change runs), sim/files/ (its own
+ * /boot) and, for snapshots, sim/source.tar.gz. A line cut short by a killed process (no
+ * newline) is dropped on replay; any other damaged line stops the machine from opening
+ * (E_STATE_CORRUPT with the line), since replaying past it would rebuild another machine.
+ *
+ * A store may be pending: the machine exists only in memory until its first change, so that
+ * reading a machine that was never made (`parker status`) creates nothing.
  */
 export class SimStore {
   readonly dir: string;
   private fd: number | null = null;
+  /** Called once before the first append of a machine that is not on disk yet. */
+  private materialize: (() => void) | null = null;
 
   constructor(stateDir: string) {
     this.dir = path.join(stateDir, 'sim');
@@ -51,20 +106,53 @@ export class SimStore {
     return path.join(this.dir, 'source.tar.gz');
   }
 
+  get logFile(): string {
+    return path.join(this.dir, 'ops.log');
+  }
+
   exists(): boolean {
     return fs.existsSync(path.join(this.dir, 'machine.json'));
   }
 
+  /** Makes the store write `create` on the first change (or ensureOnDisk()), not before. */
+  createLater(create: () => void): void {
+    this.materialize = create;
+  }
+
+  /** Writes a pending machine to disk now. */
+  ensureOnDisk(): void {
+    const create = this.materialize;
+    this.materialize = null;
+    create?.();
+  }
+
+  private damaged(file: string, what: string, fix: string): ParkerError {
+    return new ParkerError('E_STATE_CORRUPT', `the simulated machine's ${file} is damaged: ${what}`, fix);
+  }
+
   readMeta(): SimMeta {
     const file = path.join(this.dir, 'machine.json');
+    const fix = `nothing was changed; make the simulated machine again: parker sim create --state-dir ${path.dirname(this.dir)} (with the source it was made from)`;
+    let text: string;
     try {
-      return JSON.parse(fs.readFileSync(file, 'utf8')) as SimMeta;
+      text = readBoundedFile(file, READ_LIMITS.stateFile, 'machine file').toString('utf8');
     } catch (e) {
-      throw new ParkerError('E_SIM_STATE', `cannot read the simulated machine in ${file}: ${(e as Error).message}`, 'start a new one with parker sim create (sim reset needs a readable machine.json)');
+      if (e instanceof ParkerError) throw this.damaged(file, e.message, fix);
+      throw new ParkerError('E_SIM_STATE', `cannot read the simulated machine in ${file}: ${errnoWords(e)}`, 'start a new one with parker sim create (sim reset needs a readable machine.json)');
     }
+    let data: unknown;
+    try {
+      data = JSON.parse(text);
+    } catch (e) {
+      throw this.damaged(file, `it is not JSON (${(e as Error).message})`, fix);
+    }
+    const problem = metaProblem(data);
+    if (problem) throw this.damaged(file, problem, fix);
+    return data as SimMeta;
   }
 
   create(meta: SimMeta): void {
+    this.materialize = null;
     fs.rmSync(this.dir, { recursive: true, force: true });
     fs.mkdirSync(this.filesDir, { recursive: true });
     fs.writeFileSync(path.join(this.dir, 'ops.log'), '');
@@ -77,34 +165,47 @@ export class SimStore {
   }
 
   entries(): SimLogEntry[] {
-    let text: string;
+    const file = this.logFile;
+    let bytes: Buffer;
     try {
-      text = fs.readFileSync(path.join(this.dir, 'ops.log'), 'utf8');
-    } catch {
-      return [];
+      bytes = readBoundedFile(file, READ_LIMITS.stateFile * 4, 'op log');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      if (e instanceof ParkerError) throw this.damaged(file, e.message, `nothing was changed; parker sim reset makes the machine again as it was created`);
+      throw this.damaged(file, `it cannot be read (${errnoWords(e)})`, 'parker sim reset makes the machine again as it was created');
     }
+    let text = bytes.toString('utf8');
     // A line cut short by a killed process: that change never happened; drop it so the next
     // append starts on a fresh line.
     const end = text.lastIndexOf('\n') + 1;
     if (end < text.length) {
-      fs.truncateSync(path.join(this.dir, 'ops.log'), Buffer.byteLength(text.slice(0, end)));
-      text = text.slice(0, end);
+      const keep = bytes.lastIndexOf(0x0a) + 1;
+      fs.truncateSync(file, keep);
+      text = bytes.subarray(0, keep).toString('utf8');
     }
     const out: SimLogEntry[] = [];
-    for (const line of text.split('\n')) {
+    const lines = text.split('\n');
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i]!;
       if (line === '') continue;
-      try {
-        out.push(JSON.parse(line) as SimLogEntry);
-      } catch {
-        break; // a torn last line: that change never happened
+      const read = unframeRecord(line);
+      const problem = read.ok ? entryProblem(read.value) : read.why;
+      if (problem) {
+        throw this.damaged(
+          file,
+          `line ${i + 1} of ${lines.length - 1}: ${problem}; the changes after it cannot be replayed without it`,
+          `nothing was changed. Keep the ${i} changes before it: head -n ${i} ${file} > ${file}.new && mv ${file}.new ${file}; or make the machine again as it was created: parker sim reset`,
+        );
       }
+      out.push((read as { value: unknown }).value as SimLogEntry);
     }
     return out;
   }
 
   append(entry: SimLogEntry): void {
-    this.fd ??= fs.openSync(path.join(this.dir, 'ops.log'), 'a');
-    fs.writeSync(this.fd, JSON.stringify(entry) + '\n');
+    this.ensureOnDisk();
+    this.fd ??= fs.openSync(this.logFile, 'a');
+    fs.writeSync(this.fd, frameRecord(entry) + '\n');
   }
 
   close(): void {

@@ -1,0 +1,61 @@
+import * as fs from 'node:fs';
+import { ParkerError } from '../units/parker-error.js';
+import { formatSizeHuman } from '../units/size.js';
+
+/** What a file is, in words, when it is not a regular file. */
+export function notRegularWords(stat: fs.Stats): string | null {
+  if (stat.isFile()) return null;
+  if (stat.isDirectory()) return 'a directory';
+  if (stat.isFIFO()) return 'a FIFO (named pipe)';
+  if (stat.isCharacterDevice()) return 'a character device';
+  if (stat.isBlockDevice()) return 'a block device';
+  if (stat.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+/** Size limits of the files parker reads (a layout, a kernel's .config, images, snapshots). */
+export const READ_LIMITS = {
+  layout: 1 << 20,
+  config: 8 << 20,
+  image: 256 << 20,
+  initrd: 1 << 30,
+  snapshot: 64 << 20,
+  /** What a snapshot may unpack to. */
+  unpacked: 256 << 20,
+  stateFile: 64 << 20,
+} as const;
+
+/**
+ * Reads a whole file, but only a regular file and at most `maxBytes`: a layout, an image or a
+ * `.config` that names /dev/zero or a FIFO fails at once with E_TOO_BIG instead of reading
+ * forever. The open does not block (O_NONBLOCK: a FIFO with no writer). Errors of the open
+ * itself (ENOENT, EACCES) and a directory (EISDIR) are thrown as Node's errors, for the caller
+ * to put in words.
+ */
+export function readBoundedFile(file: string, maxBytes: number, what: string): Buffer {
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  try {
+    const stat = fs.fstatSync(fd);
+    if (stat.isDirectory()) throw Object.assign(new Error(`EISDIR: ${file} is a directory`), { code: 'EISDIR' });
+    const kind = notRegularWords(stat);
+    if (kind) throw new ParkerError('E_TOO_BIG', `${what} ${file} is ${kind}, not a regular file`, `name a regular file for the ${what}`);
+    if (stat.size > maxBytes) throw tooBig(file, what, maxBytes, stat.size);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.alloc(Math.min(1 << 20, maxBytes + 1 - total));
+      const n = fs.readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) break;
+      chunks.push(chunk.subarray(0, n));
+      total += n;
+      if (total > maxBytes) throw tooBig(file, what, maxBytes, null);
+    }
+    return Buffer.concat(chunks, total);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function tooBig(file: string, what: string, maxBytes: number, size: number | null): ParkerError {
+  return new ParkerError('E_TOO_BIG', `${what} ${file} is ${size === null ? 'larger than' : `${formatSizeHuman(size)}, over`} the limit of ${formatSizeHuman(maxBytes)}`, `name a ${what} within ${formatSizeHuman(maxBytes)}`);
+}
