@@ -99,6 +99,7 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
     flags: [
       { flags: '--out <file>', description: 'also save the plan, with a fingerprint of the machine, for `parker apply FILE`' },
       { flags: '--detailed-exitcode', description: 'exit 0 when there are no changes and 2 when there are (1 still means errors)' },
+      { flags: '--compare', description: 'also place the layout the naive first-fit way (lowest free CPU numbers, devices anywhere) and show its score beside parker\'s' },
     ],
     machineFlags: true,
     output: DATA,

@@ -2,9 +2,11 @@ import { errnoWords } from '../units/errno-words.js';
 import * as fs from 'node:fs';
 import { ParkerError } from '../units/parker-error.js';
 import { DirectoryFs } from '../machines/directory-fs.js';
+import { READ_LIMITS, readBoundedFile } from '../machines/bounded-read.js';
 import type { Machine } from '../machines/machine.js';
 import { readOnlyMachine } from '../machines/read-only-machine.js';
 import { openSnapshot, readUnpackedMeta, withRecordedHardware } from '../snapshot/snapshot.js';
+import { hwlocXmlMachine, looksLikeXml } from '../hwloc/hwloc-import.js';
 import { hwlocXmlMachine, looksLikeXml } from '../hwloc/hwloc-import.js';
 import { syntheticMachine } from '../synthetic/tree.js';
 import { hostMachine, hostRunsParker } from '../machines/host/host-machine.js';
@@ -43,10 +45,13 @@ export function openMachine(flags: MachineFlags, options: { writable?: boolean }
   if (flags.from !== undefined) {
     let bytes: Uint8Array;
     try {
-      bytes = fs.readFileSync(flags.from);
+      bytes = readBoundedFile(flags.from, READ_LIMITS.snapshot, 'snapshot');
     } catch (e) {
+      if (e instanceof ParkerError) throw e;
       throw new ParkerError('E_MACHINE', `--from ${flags.from}: ${errnoWords(e)}`, 'pass a file written by `parker gather -f FILE`');
     }
+    // hwloc XML (lstopo --of xml) is read as the machine it describes.
+    if (looksLikeXml(bytes)) return hwlocXmlMachine(new TextDecoder().decode(bytes), flags.from);
     // hwloc XML (lstopo --of xml) is read as the machine it describes.
     if (looksLikeXml(bytes)) return hwlocXmlMachine(new TextDecoder().decode(bytes), flags.from);
     return openSnapshot(bytes, flags.from).machine;
