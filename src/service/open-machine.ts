@@ -7,7 +7,6 @@ import type { Machine } from '../machines/machine.js';
 import { readOnlyMachine } from '../machines/read-only-machine.js';
 import { openSnapshot, readUnpackedMeta, withRecordedHardware } from '../snapshot/snapshot.js';
 import { hwlocXmlMachine, looksLikeXml } from '../hwloc/hwloc-import.js';
-import { hwlocXmlMachine, looksLikeXml } from '../hwloc/hwloc-import.js';
 import { syntheticMachine } from '../synthetic/tree.js';
 import { hostMachine, hostRunsParker } from '../machines/host/host-machine.js';
 import { openSimMachine } from '../machines/sim/sim-machine.js';
@@ -50,8 +49,6 @@ export function openMachine(flags: MachineFlags, options: { writable?: boolean }
       if (e instanceof ParkerError) throw e;
       throw new ParkerError('E_MACHINE', `--from ${flags.from}: ${errnoWords(e)}`, 'pass a file written by `parker gather -f FILE`');
     }
-    // hwloc XML (lstopo --of xml) is read as the machine it describes.
-    if (looksLikeXml(bytes)) return hwlocXmlMachine(new TextDecoder().decode(bytes), flags.from);
     // hwloc XML (lstopo --of xml) is read as the machine it describes.
     if (looksLikeXml(bytes)) return hwlocXmlMachine(new TextDecoder().decode(bytes), flags.from);
     return openSnapshot(bytes, flags.from).machine;
