@@ -29,7 +29,7 @@ export function demoCommand(ctx: CommandContext, run: Runner): Command {
       };
       const started = Date.now();
       await stage('a fresh simulated 256-CPU server, 4 NUMA nodes, booted with parker_cma=', ['sim', 'create']);
-      await stage('every problem with file:line:col and the fix (exit 4: warnings only)', ['validate', layout], [0, 4]);
+      await stage('every problem with file:line:col and the fix (none here: exit 0)', ['validate', layout]);
       await stage('plan and apply: one line per step, rolled back on failure', ['apply', layout]);
       await stage('what runs now', ['status']);
       ctx.out(`\n${pc.bold(pc.cyan('$ parker console db'))}  ${pc.dim('# the first lines of its boot log')}\n`);
