@@ -42,7 +42,6 @@ const parkerExit = named('run-parker').map((r) => r.exitMs);
 const floorReady = named('run-floor').map((r) => r.readyMs);
 const node = named('node')[0];
 const setup = named('setup')[0];
-const nodeEmpty = median(node.nodeEmptyMs);
 const parkerVersion = median(node.parkerVersionMs);
 const ratio = median(parkerReady) / median(floorReady);
 const ratioWithoutNode = (median(parkerReady) - parkerVersion) / median(floorReady);
