@@ -62,6 +62,11 @@ function loadSpecText(text: string, file: string): LoadedSpec {
     const message = `the YAML cannot be read: ${(error as Error).message}`;
     return { spec: null, diagnostics: [...syntax, { severity: 'error', rule: 'yaml-syntax', message, fix: 'use fewer aliases (*name)', at: { line: 1, col: 1 } }], locate };
   }
+  const huge = longList(input, []);
+  if (huge) {
+    const message = `${huge.path.join('.')} has ${huge.length} entries; a layout list holds at most ${MAX_LIST}`;
+    return { spec: null, diagnostics: [...syntax, { severity: 'error', rule: 'layout-too-large', message, fix: 'a kernel has at most 256 devices and a machine a few hundred kernels: remove the repeated entries', path: huge.path }], locate };
+  }
   const parsed = layoutSchema.safeParse(input);
   if (parsed.success) return { spec: parsed.data, diagnostics: [...syntax, ...sortDiagnostics(specDiagnostics(parsed.data))], locate };
   const schemaFindings = schemaDiagnostics(parsed.error.issues, input);
@@ -70,6 +75,27 @@ function loadSpecText(text: string, file: string): LoadedSpec {
   const recovered = parsed.error.issues.every((issue) => issue.code === 'unrecognized_keys') ? layoutSchema.safeParse(withoutKeys(input, parsed.error.issues)) : undefined;
   if (!recovered?.success) return { spec: null, diagnostics: [...syntax, ...sortDiagnostics(schemaFindings)], locate };
   return { spec: recovered.data, diagnostics: [...syntax, ...sortDiagnostics([...schemaFindings, ...specDiagnostics(recovered.data)])], locate };
+}
+
+/** The longest list a layout may hold: far above any machine (Parker: 512 CPUs, 256 devices a partition). */
+const MAX_LIST = 4096;
+
+/** The first list in the input longer than MAX_LIST, with its path: checked before anything walks the lists. */
+function longList(value: unknown, path: (string | number)[], depth = 0): { path: (string | number)[]; length: number } | null {
+  if (depth > 16 || typeof value !== 'object' || value === null) return null;
+  if (Array.isArray(value)) {
+    if (value.length > MAX_LIST) return { path, length: value.length };
+    for (let i = 0; i < value.length; i++) {
+      const found = longList(value[i], [...path, i], depth + 1);
+      if (found) return found;
+    }
+    return null;
+  }
+  for (const [key, child] of Object.entries(value)) {
+    const found = longList(child, [...path, key], depth + 1);
+    if (found) return found;
+  }
+  return null;
 }
 
 /** A copy of the input without the keys the issues name. */
