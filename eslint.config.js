@@ -41,6 +41,27 @@ const layerRules = LAYERS.map((layer) => ({
   },
 }));
 
+/**
+ * The one door between the sibling front ends: `parker serve` (src/cli/serve-command.ts) parses
+ * its flags and starts the daemon through src/server/daemon.js, and imports nothing else of it.
+ */
+const serveCommandRule = {
+  files: ['src/cli/serve-command.ts'],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          {
+            group: ['**/server/**', '!**/server/daemon.js'],
+            message: 'the serve command may import only server/daemon.js: imports go down the layers (docs/architecture.md).',
+          },
+        ],
+      },
+    ],
+  },
+};
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'web/dist/**', 'coverage/**'] },
   js.configs.recommended,
@@ -53,4 +74,5 @@ export default tseslint.config(
     },
   },
   ...layerRules,
+  serveCommandRule,
 );

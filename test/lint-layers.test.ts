@@ -46,6 +46,11 @@ describe('the layer rule of eslint.config.js', () => {
     await expectRefused('src/server/x.ts', '../cli/x.js', 'server may not import from cli');
   });
 
+  it('lets the serve command start the daemon and nothing else of the server', async () => {
+    await expectAllowed('src/cli/serve-command.ts', '../server/daemon.js');
+    await expectRefused('src/cli/serve-command.ts', '../server/api.js', 'the serve command may import only server/daemon.js');
+  });
+
   it('keeps kernel interfaces off the machines below the seam', async () => {
     await expectRefused('src/interfaces/parker/x.ts', '../../machines/sim/sim-machine.js', 'kernel interfaces may not import from machines');
   });

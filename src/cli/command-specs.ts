@@ -175,6 +175,22 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
     exit: [[0, 'recovered, or nothing to recover'], [3, 'the machine refused or the journal belongs to another machine']],
   },
   {
+    name: 'serve',
+    summary: 'run the daemon: the HTTP API (/api/v1/), Server-Sent Events, Prometheus metrics (/metrics) and the dashboard (/), on a unix socket or a loopback address',
+    flags: [
+      { flags: '--listen <address>', description: 'unix:PATH, 127.0.0.1:PORT or [::1]:PORT (default: the socket parker.sock, mode 0600, in the state directory; /run/parker/parker.sock on a host)' },
+      { flags: '--force', description: 'listen on an address that is not loopback (anyone who reaches it can read the machine)' },
+      { flags: '--max-body <bytes>', description: 'largest request body accepted', default: '1048576' },
+      { flags: '--show-token', description: 'print the bearer token writes need (made on first use) and where it is kept, then exit' },
+      { flags: '--poll <ms>', description: 'how often the machine is looked at for events', default: '1000', hidden: true },
+      { flags: '--block-per-step <ms>', description: 'block each write worker this long at every step (tests)', hidden: true },
+    ],
+    machineFlags: true,
+    exit: [[0, 'stopped by SIGINT or SIGTERM, or the token printed'], [2, 'usage: an address that is not loopback without --force, or one in use']],
+    notes:
+      'Anything that changes state (apply, start, stop, destroy, recover) needs `Authorization: Bearer TOKEN`; the token is made with mode 0600 as api-token in the state directory on first start. Writes run one at a time in a worker thread, under the same lock as the CLI. Routes, events and metrics: docs/server.md.',
+  },
+  {
     name: 'sim',
     summary: 'the simulated Parker machine: create, reset, show, inject faults, write a bootable image',
     subcommands: [

@@ -27,6 +27,7 @@ const COMMANDS: Record<string, () => Promise<CommandFactory>> = {
   console: async () => (await import('./console-command.js')).consoleCommand,
   destroy: async () => (await import('./lifecycle-commands.js')).destroyCommand,
   recover: async () => (await import('./lifecycle-commands.js')).recoverCommand,
+  serve: async () => (await import('./serve-command.js')).serveCommand,
   sim: async () => (await import('./sim-command.js')).simCommand,
   completion: async () => (await import('./completion-command.js')).completionCommand,
   schema: async () => (await import('./schema-command.js')).schemaCommand,

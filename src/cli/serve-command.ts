@@ -1,0 +1,47 @@
+import type { Command } from 'commander';
+import { ParkerError } from '../units/parker-error.js';
+import { stateDirOf } from '../service/state-dir.js';
+import { ensureToken, parseListen, startDaemon, tokenFile } from '../server/daemon.js';
+import type { MachineFlags } from './machine-flags.js';
+import { commandFromSpec } from './command-from-spec.js';
+import { specNamed } from './command-specs.js';
+import { note, type CommandContext } from './command-context.js';
+
+type Flags = MachineFlags & { listen?: string; force?: boolean; maxBody: string; showToken?: boolean; poll: string; blockPerStep?: string };
+
+function positive(flag: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n <= 0) throw new ParkerError('E_USAGE', `${flag} ${JSON.stringify(text)} is not a positive whole number`, `e.g. ${flag} 1000`);
+  return n;
+}
+
+/** `parker serve`: parses its flags and runs the daemon of src/server until SIGINT or SIGTERM. */
+export function serveCommand(ctx: CommandContext): Command {
+  return commandFromSpec(specNamed('serve')).action(async (opts: Flags) => {
+    const stateDir = stateDirOf(opts);
+    if (opts.showToken) {
+      ctx.out(`${ensureToken(stateDir)}\n`);
+      note(ctx, `kept in ${tokenFile(stateDir)}\n`);
+      return;
+    }
+    const listen = parseListen(opts.listen, stateDir, opts.force ?? false);
+    const machine = { ...(opts.machine !== undefined ? { machine: opts.machine } : {}), ...(opts.root !== undefined ? { root: opts.root } : {}), ...(opts.synthetic !== undefined ? { synthetic: opts.synthetic } : {}), ...(opts.from !== undefined ? { from: opts.from } : {}), stateDir };
+    const daemon = await startDaemon({
+      machine,
+      stateDir,
+      listen,
+      version: ctx.version,
+      maxBody: positive('--max-body', opts.maxBody),
+      pollMs: positive('--poll', opts.poll),
+      ...(opts.blockPerStep ? { blockMsPerStep: positive('--block-per-step', opts.blockPerStep) } : {}),
+    });
+    note(ctx, `parker serve: listening on ${daemon.address}; writes need the bearer token in ${daemon.tokenFile}\n`);
+    await new Promise<void>((resolve) => {
+      const stop = () => resolve();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    await daemon.close();
+    note(ctx, 'parker serve: stopped\n');
+  });
+}

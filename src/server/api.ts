@@ -1,0 +1,314 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { streamSSE } from 'hono/streaming';
+import { z } from 'zod';
+import { ParkerError } from '../units/parker-error.js';
+import type { Machine } from '../machines/machine.js';
+import { discover } from '../topology/discover.js';
+import { Journal } from '../apply/journal.js';
+import { openMachine } from '../service/open-machine.js';
+import type { MachineChoice } from '../service/machine-choice.js';
+import { kernelStatusOf, statusOf } from '../service/status.js';
+import { validateLayout } from '../service/validate.js';
+import { planLayout, planReport } from '../service/plan.js';
+import { interfaceFor } from '../service/kernel-interfaces.js';
+import { readConsole } from '../service/console.js';
+import { errorBody, httpStatusOf } from './http-errors.js';
+import { sameToken } from './token.js';
+import type { EventHub, HubEvent } from './event-hub.js';
+import type { Metrics } from './metrics.js';
+import type { Transactions } from './transactions.js';
+import type { WriteOp } from './write-ops.js';
+
+export const API_SCHEMA = 'parker.api/v1';
+export const DEFAULT_MAX_BODY = 1024 * 1024;
+
+export interface ApiDeps {
+  machine: MachineChoice;
+  stateDir: string;
+  token: string;
+  hub: EventHub;
+  metrics: Metrics;
+  transactions: Transactions;
+  maxBody?: number;
+  version: string;
+  /** One structured line per request (and the daemon's other notes). */
+  log: (line: Record<string, unknown>) => void;
+  /** The built dashboard (index.html and assets); null to serve none. */
+  webDir?: string | null;
+}
+
+const NAME = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a file name of letters, digits, ".", "_" and "-"');
+const LAYOUT_BODY = z.strictObject({ layout: z.string().min(1, 'the layout is empty'), name: NAME.optional() });
+const APPLY_BODY = z.union([
+  z.strictObject({ layout: z.string().min(1, 'the layout is empty'), name: NAME.optional(), dryRun: z.boolean().optional() }),
+  z.strictObject({ plan: z.looseObject({ schema: z.literal('parker.saved-plan/v1') }), dryRun: z.boolean().optional() }),
+]);
+const DESTROY_BODY = z.union([z.strictObject({ name: z.string().min(1) }), z.strictObject({ all: z.literal(true) })]);
+const KERNEL = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** The built dashboard shipped with the package: web/dist beside src/ and dist/. */
+export function defaultWebDir(): string {
+  return fileURLToPath(new URL('../../web/dist/', import.meta.url));
+}
+
+function fail(code: 'E_REQUEST' | 'E_NOT_FOUND', message: string, hint: string): never {
+  throw new ParkerError(code, message, hint);
+}
+
+/** The request body: JSON (checked against `schema`), or a layout sent as YAML text. */
+async function bodyOf<T>(c: Context, schema: z.ZodType<T>): Promise<T> {
+  const type = c.req.header('content-type') ?? '';
+  const text = await c.req.text();
+  let data: unknown;
+  if (/yaml/i.test(type)) data = { layout: text };
+  else {
+    if (!/json/i.test(type) && text.trimStart()[0] !== '{') fail('E_REQUEST', `the body must be JSON (Content-Type: application/json) or YAML (Content-Type: application/yaml), not ${type || 'untyped'}`, 'see docs/server.md');
+    try {
+      data = JSON.parse(text);
+    } catch (e) {
+      fail('E_REQUEST', `the body is not JSON: ${(e as Error).message}`, 'send a JSON object, see docs/server.md');
+    }
+  }
+  const parsed = schema.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    fail('E_REQUEST', `the body does not match the route's schema: ${issue.path.length ? `${issue.path.join('.')}: ` : ''}${issue.message}`, 'see docs/server.md for the body of each route');
+  }
+  return parsed.data;
+}
+
+/** Writes a posted layout to a file of its own (the service reads files); diagnostics then name `name`. */
+function writeUpload(dir: string, name: string | undefined, text: string): { file: string; dir: string } {
+  const where = path.join(dir, randomUUID());
+  fs.mkdirSync(where, { recursive: true, mode: 0o700 });
+  const file = path.join(where, name ?? 'layout.yaml');
+  fs.writeFileSync(file, text, { mode: 0o600 });
+  return { file, dir: where };
+}
+
+/** Replaces the upload's directory in a report by nothing: the client sees its own file name. */
+function withoutDir<T>(report: T, dir: string): T {
+  return JSON.parse(JSON.stringify(report).split(`${dir}/`).join('')) as T;
+}
+
+const CONTENT_TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml', '.json': 'application/json', '.png': 'image/png', '.ico': 'image/x-icon' };
+
+export function createApi(deps: ApiDeps): Hono {
+  const app = new Hono({ strict: false });
+  const { hub, metrics, transactions, stateDir } = deps;
+  const open = (): Machine => openMachine(deps.machine);
+  const withMachine = <T>(read: (m: Machine) => T): T => {
+    const m = open();
+    try {
+      return read(m);
+    } finally {
+      m.close?.();
+    }
+  };
+  const maxBody = deps.maxBody ?? DEFAULT_MAX_BODY;
+  const scratch = path.join(os.tmpdir(), `parker-serve-${process.pid}`);
+
+  // One structured log line per request.
+  app.use('*', async (c, next) => {
+    const t0 = performance.now();
+    await next();
+    const status = c.res.status;
+    metrics.requestServed(status);
+    deps.log({ level: status >= 500 ? 'error' : 'info', msg: 'request', method: c.req.method, path: c.req.path, status, ms: Math.round((performance.now() - t0) * 100) / 100, ...(c.get('txn' as never) ? { txn: c.get('txn' as never) } : {}) });
+  });
+
+  app.onError((error, c) => {
+    const body = errorBody(error);
+    if (body.error.code === 'E_INTERNAL') deps.log({ level: 'error', msg: 'internal error', error: String((error as Error)?.stack ?? error) });
+    return c.json(body, body.error.status as 500);
+  });
+
+  const api = new Hono({ strict: false });
+  api.use(
+    '*',
+    bodyLimit({
+      maxSize: maxBody,
+      onError: (c) => c.json(errorBody(new ParkerError('E_BODY_TOO_LARGE', `the body is larger than ${maxBody} bytes`, 'send a smaller layout, or start the daemon with a larger --max-body')), 413),
+    }),
+  );
+
+  // Anything that changes state needs the bearer token: none is 401, a wrong one 403.
+  const authorised = async (c: Context, next: () => Promise<void>) => {
+    const header = c.req.header('authorization');
+    const m = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+    if (!m) throw new ParkerError('E_UNAUTHORIZED', `${c.req.method} ${c.req.path} changes state and needs a bearer token`, `send Authorization: Bearer TOKEN (the token is in ${path.join(stateDir, 'api-token')})`);
+    if (!sameToken(m[1]!, deps.token)) throw new ParkerError('E_FORBIDDEN', 'the bearer token is not this daemon\'s', `read it again from ${path.join(stateDir, 'api-token')}`);
+    await next();
+  };
+
+  api.get('/', (c) =>
+    c.json({
+      schema: API_SCHEMA,
+      version: deps.version,
+      machine: deps.machine,
+      stateDir,
+      routes: [
+        'GET /api/v1/topology',
+        'GET /api/v1/status',
+        'GET /api/v1/status/:name',
+        'POST /api/v1/validate',
+        'POST /api/v1/plan',
+        'GET /api/v1/console/:name',
+        'GET /api/v1/journal',
+        'GET /api/v1/events',
+        'GET /api/v1/transactions',
+        'GET /api/v1/transactions/:id',
+        'POST /api/v1/apply (token)',
+        'POST /api/v1/kernels/:name/start (token)',
+        'POST /api/v1/kernels/:name/stop (token)',
+        'POST /api/v1/destroy (token)',
+        'POST /api/v1/recover (token)',
+        'GET /metrics',
+      ],
+    }),
+  );
+
+  api.get('/topology', (c) => c.json(withMachine((m) => discover(m))));
+  api.get('/status', (c) => c.json({ ...withMachine((m) => statusOf(m, stateDir)), daemon: { transaction: transactions.current() } }));
+  api.get('/status/:name', (c) => {
+    const tail = Math.min(Math.max(Number(c.req.query('tail') ?? 20) || 20, 1), 1000);
+    return c.json(withMachine((m) => kernelStatusOf(m, stateDir, c.req.param('name'), tail)));
+  });
+
+  const readOnlyLayout = async <T>(c: Context, run: (file: string) => T): Promise<T> => {
+    const body = await bodyOf(c, LAYOUT_BODY);
+    const upload = writeUpload(scratch, body.name, body.layout);
+    try {
+      return withoutDir(run(upload.file), upload.dir);
+    } finally {
+      fs.rmSync(upload.dir, { recursive: true, force: true });
+    }
+  };
+  api.post('/validate', async (c) => c.json(await readOnlyLayout(c, (file) => withMachine((m) => validateLayout(file, m).report))));
+  api.post('/plan', async (c) => c.json(await readOnlyLayout(c, (file) => withMachine((m) => planReport(m, planLayout(file, m, interfaceFor(m.fs), stateDir))))));
+
+  api.get('/console/:name', (c) => {
+    const name = c.req.param('name');
+    const read = readConsole(open(), name);
+    if (!read.exists && read.lines.length === 0) fail('E_NOT_FOUND', `no partition named ${name}`, 'see GET /api/v1/status');
+    const tail = Number(c.req.query('tail') ?? 0) || 0;
+    return c.json({ schema: 'parker.console/v1', name, online: read.online, exists: read.exists, lines: tail > 0 ? read.lines.slice(-tail) : read.lines });
+  });
+
+  api.get('/journal', (c) => c.json({ schema: 'parker.journal-view/v1', file: new Journal(stateDir).file, transactions: new Journal(stateDir).transactions() }));
+
+  api.get('/transactions', (c) => c.json({ schema: 'parker.transactions/v1', transactions: transactions.list() }));
+  api.get('/transactions/:id', (c) => {
+    const view = transactions.get(c.req.param('id'));
+    if (!view) fail('E_NOT_FOUND', `no transaction ${c.req.param('id')} in this daemon`, 'GET /api/v1/transactions lists them');
+    return c.json(view);
+  });
+
+  // Events: a Server-Sent Events stream (Last-Event-ID resumes), or JSON with ?format=json.
+  api.get('/events', (c) => {
+    const header = c.req.header('last-event-id') ?? c.req.query('after');
+    const after = header !== undefined && /^\d+$/.test(header) ? Number(header) : null;
+    const types = c.req.query('types')?.split(',').filter(Boolean) ?? null;
+    const wanted = (e: HubEvent) => !types || types.includes(e.type);
+    if (c.req.query('format') === 'json') return c.json({ schema: 'parker.events/v1', last: hub.lastId(), oldest: hub.oldest(), events: hub.since(after ?? 0).filter(wanted) });
+    return streamSSE(c, async (stream) => {
+      const queue: HubEvent[] = [];
+      let wake: (() => void) | null = null;
+      const unsubscribe = hub.subscribe((e) => {
+        queue.push(e);
+        wake?.();
+      });
+      stream.onAbort(() => {
+        unsubscribe();
+        wake?.();
+      });
+      if (after !== null) {
+        if (after + 1 < hub.oldest()) await stream.writeSSE({ event: 'gap', data: JSON.stringify({ after, oldest: hub.oldest() }) });
+        queue.unshift(...hub.since(after).filter((e) => !queue.includes(e)));
+      }
+      await stream.writeSSE({ event: 'hello', data: JSON.stringify({ last: hub.lastId(), machine: deps.machine }), retry: 2000 });
+      try {
+        while (!stream.aborted) {
+          while (queue.length) {
+            const e = queue.shift()!;
+            if (wanted(e)) await stream.writeSSE({ id: String(e.id), event: e.type, data: JSON.stringify({ ...e.data, at: e.at }) });
+          }
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            setTimeout(resolve, 15_000).unref();
+          });
+          wake = null;
+          if (!queue.length && !stream.aborted) await stream.write(': keep-alive\n\n');
+        }
+      } finally {
+        unsubscribe();
+      }
+    });
+  });
+
+  // Writes: each runs in a worker through the service layer, one at a time. 202 with the
+  // transaction at once; ?wait=1 answers when it ends, with its result.
+  const accept = async (c: Context, write: WriteOp) => {
+    const { view, done } = transactions.start(write);
+    c.set('txn' as never, view.id as never);
+    if (c.req.query('wait') === '1' || c.req.query('wait') === 'true') {
+      const ended = await done;
+      if (ended.error) return c.json({ ...ended, schema: 'parker.transaction/v1' }, httpStatusOf(ended.error.code) as 500);
+      return c.json(ended, 200);
+    }
+    return c.json({ ...view, events: `/api/v1/events?types=step,transaction`, poll: `/api/v1/transactions/${view.id}` }, 202);
+  };
+
+  api.post('/apply', authorised, async (c) => {
+    const body = await bodyOf(c, APPLY_BODY);
+    const uploads = path.join(stateDir, 'uploads');
+    const upload = 'layout' in body ? writeUpload(uploads, body.name, body.layout) : writeUpload(uploads, 'plan.json', JSON.stringify(body.plan));
+    return accept(c, { op: 'apply', file: upload.file, ...(body.dryRun ? { dryRun: true } : {}) });
+  });
+  api.post('/kernels/:name/:action{start|stop}', authorised, async (c) => {
+    const name = c.req.param('name')!;
+    if (!KERNEL.test(name)) fail('E_REQUEST', `${JSON.stringify(name)} is not a kernel name`, 'see GET /api/v1/status');
+    return accept(c, { op: c.req.param('action') as 'start' | 'stop', name });
+  });
+  api.post('/destroy', authorised, async (c) => {
+    const body = await bodyOf(c, DESTROY_BODY);
+    return accept(c, 'all' in body ? { op: 'destroy', all: true } : { op: 'destroy', name: body.name });
+  });
+  api.post('/recover', authorised, async (c) => accept(c, { op: 'recover' }));
+
+  api.all('*', (c) => c.json(errorBody(new ParkerError('E_NOT_FOUND', `no route ${c.req.method} /api/v1${c.req.path.replace(/^\/api\/v1/, '')}`, 'GET /api/v1/ lists the routes')), 404));
+
+  app.route('/api/v1', api);
+
+  app.get('/metrics', (c) => {
+    let status = null;
+    let cma = null;
+    try {
+      [status, cma] = withMachine((m) => [statusOf(m, stateDir), discover(m).cma] as const);
+    } catch (e) {
+      deps.log({ level: 'warn', msg: 'metrics: cannot read the machine', error: String((e as Error)?.message ?? e) });
+    }
+    return c.body(metrics.render(status, cma), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+  });
+
+  // The dashboard: the built web/ files; index.html for every other page.
+  app.get('*', (c) => {
+    const dir = deps.webDir === undefined ? defaultWebDir() : deps.webDir;
+    const index = dir ? path.join(dir, 'index.html') : null;
+    if (!dir || !index || !fs.existsSync(index)) {
+      return c.html('<!doctype html><title>parker</title><p>The dashboard is not built: run <code>npm run build:web</code>. The API is at <a href="/api/v1/">/api/v1/</a>.</p>', 404);
+    }
+    const wanted = path.normalize(path.join(dir, decodeURIComponent(c.req.path)));
+    const file = wanted.startsWith(dir) && fs.existsSync(wanted) && fs.statSync(wanted).isFile() ? wanted : index;
+    const type = CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream';
+    return c.body(fs.readFileSync(file), 200, { 'content-type': type, 'cache-control': file === index ? 'no-cache' : 'public, max-age=31536000, immutable' });
+  });
+  app.all('*', (c) => c.json(errorBody(new ParkerError('E_NOT_FOUND', `no route ${c.req.method} ${c.req.path}`, 'GET /api/v1/ lists the routes')), 404));
+  return app;
+}

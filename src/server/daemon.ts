@@ -1,0 +1,135 @@
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { getRequestListener } from '@hono/node-server';
+import { errnoWords } from '../units/errno-words.js';
+import { ParkerError } from '../units/parker-error.js';
+import { openMachine } from '../service/open-machine.js';
+import type { MachineChoice } from '../service/machine-choice.js';
+import { createApi } from './api.js';
+import { EventHub } from './event-hub.js';
+import { describeAddress, type ListenAddress } from './listen-address.js';
+import { MachineWatch } from './machine-watch.js';
+import { Metrics } from './metrics.js';
+import { ensureToken, tokenFile } from './token.js';
+import { Transactions } from './transactions.js';
+
+export interface DaemonOptions {
+  machine: MachineChoice;
+  stateDir: string;
+  listen: ListenAddress;
+  version: string;
+  /** How often the machine is looked at for partition, console and machine events. */
+  pollMs?: number;
+  maxBody?: number;
+  log?: (line: Record<string, unknown>) => void;
+  webDir?: string | null;
+  /** Tests: block each write's worker this long at every step start. */
+  blockMsPerStep?: number;
+}
+
+export interface Daemon {
+  /** unix:PATH or http://HOST:PORT, with the port chosen when 0 was asked for. */
+  address: string;
+  listen: ListenAddress;
+  token: string;
+  tokenFile: string;
+  hub: EventHub;
+  transactions: Transactions;
+  close(): Promise<void>;
+}
+
+/** One JSON line per call on stderr. */
+export function stderrLog(line: Record<string, unknown>): void {
+  process.stderr.write(JSON.stringify({ time: new Date().toISOString(), ...line }) + '\n');
+}
+
+/** Whether something answers on a unix socket (a daemon already running there). */
+function socketAnswers(file: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect(file);
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+async function prepareSocket(file: string): Promise<void> {
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  if (!fs.existsSync(file)) return;
+  if (!fs.lstatSync(file).isSocket()) throw new ParkerError('E_LISTEN', `${file} exists and is not a socket`, 'remove it or choose another path with --listen unix:PATH');
+  if (await socketAnswers(file)) throw new ParkerError('E_LISTEN', `another daemon answers on ${file}`, 'stop it first, or listen elsewhere with --listen');
+  fs.rmSync(file); // left by a daemon that died
+}
+
+/** Starts the daemon: the API, the dashboard and /metrics on one listener. */
+export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
+  const log = options.log ?? stderrLog;
+  fs.mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
+  const token = ensureToken(options.stateDir);
+  const hub = new EventHub();
+  const metrics = new Metrics();
+  const transactions = new Transactions({ machine: options.machine, stateDir: options.stateDir, hub, metrics, ...(options.blockMsPerStep ? { blockMsPerStep: options.blockMsPerStep } : {}) });
+  const app = createApi({ machine: options.machine, stateDir: options.stateDir, token, hub, metrics, transactions, version: options.version, log, ...(options.maxBody ? { maxBody: options.maxBody } : {}), ...(options.webDir !== undefined ? { webDir: options.webDir } : {}) });
+  const server = http.createServer(getRequestListener(app.fetch));
+  server.requestTimeout = 0; // event streams stay open
+  server.headersTimeout = 10_000;
+  const sockets = new Set<net.Socket>();
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.once('close', () => sockets.delete(s));
+  });
+
+  const listen = options.listen;
+  let address: string;
+  try {
+    if (listen.kind === 'unix') {
+      await prepareSocket(listen.path);
+      // Created 0600 from the start: nobody else may connect, not even for a moment.
+      const umask = process.umask(0o177);
+      try {
+        await new Promise<void>((resolve, reject) => server.once('error', reject).listen(listen.path, resolve));
+      } finally {
+        process.umask(umask);
+      }
+      fs.chmodSync(listen.path, 0o600);
+      address = describeAddress(listen);
+    } else {
+      await new Promise<void>((resolve, reject) => server.once('error', reject).listen(listen.port, listen.host, resolve));
+      const bound = server.address() as net.AddressInfo;
+      address = describeAddress({ ...listen, port: bound.port });
+    }
+  } catch (e) {
+    if (e instanceof ParkerError) throw e;
+    throw new ParkerError('E_LISTEN', `cannot listen on ${describeAddress(listen)}: ${errnoWords(e)}`, 'choose another address with --listen, or stop what listens there');
+  }
+
+  const watch = new MachineWatch(() => openMachine(options.machine), hub, options.pollMs ?? 1000, log);
+  watch.start();
+  log({ level: 'info', msg: 'listening', address, stateDir: options.stateDir, token: tokenFile(options.stateDir) });
+
+  return {
+    address,
+    listen: listen.kind === 'tcp' ? { ...listen, port: (server.address() as net.AddressInfo).port } : listen,
+    token,
+    tokenFile: tokenFile(options.stateDir),
+    hub,
+    transactions,
+    async close() {
+      watch.stop();
+      const running = transactions.current();
+      if (running) log({ level: 'warn', msg: 'closing while a write runs: it finishes in its worker', txn: running.id });
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const s of sockets) s.destroy();
+      });
+      if (listen.kind === 'unix') fs.rmSync(listen.path, { force: true });
+    },
+  };
+}
+
+export { parseListen } from './listen-address.js';
+export { ensureToken, tokenFile, readToken } from './token.js';

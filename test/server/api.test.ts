@@ -1,0 +1,220 @@
+import * as fs from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ApplyLock } from '../../src/apply/lock.js';
+import { apiOnSim, DEFAULT_LAYOUT, WRONG_LAYOUT, type Json } from './helpers.js';
+
+// Every route of /api/v1 in-process (app.request: no socket) on the simulated default server.
+// Writes run in a worker thread from dist/ (npm test builds first).
+
+describe('the API: reads', () => {
+  const { app } = apiOnSim();
+
+  it('lists its routes', async () => {
+    const res = await app.request('/api/v1/');
+    expect(res.status).toBe(200);
+    const body = await res.json() as Json;
+    expect(body.schema).toBe('parker.api/v1');
+    expect(body.routes).toContain('POST /api/v1/apply (token)');
+  });
+
+  it('describes the machine (topology) and its status', async () => {
+    const topology = await (await app.request('/api/v1/topology')).json() as Json;
+    expect(topology.schema).toBe('parker.topology/v1');
+    expect(topology.cpu.length).toBe(256);
+    const status = await (await app.request('/api/v1/status')).json() as Json;
+    expect(status).toMatchObject({ schema: 'parker.status/v1', partitions: [], layout: null, daemon: { transaction: null } });
+  });
+
+  it('answers 404 with a stable code for a kernel or a route that does not exist', async () => {
+    const res = await app.request('/api/v1/status/nosuch');
+    expect(res.status).toBe(404);
+    expect((await res.json() as Json).error.code).toBe('E_NOT_FOUND');
+    const route = await app.request('/api/v1/nothing-here');
+    expect(route.status).toBe(404);
+    expect(await route.json() as Json).toMatchObject({ schema: 'parker.error/v1', error: { code: 'E_NOT_FOUND', status: 404 } });
+    expect((await app.request('/api/v1/console/nosuch')).status).toBe(404);
+  });
+
+  it('validates a posted layout: diagnostics carry the posted name and line numbers', async () => {
+    const good = await app.request('/api/v1/validate', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ layout: DEFAULT_LAYOUT, name: 'default.yaml' }) });
+    expect(good.status).toBe(200);
+    expect(await good.json() as Json).toMatchObject({ schema: 'parker.validate/v1', file: 'default.yaml', errors: 0 });
+    const bad = await (await app.request('/api/v1/validate', { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: WRONG_LAYOUT })).json() as Json;
+    expect(bad.errors).toBeGreaterThan(0);
+    const h21 = bad.diagnostics.find((d: { hazard?: string }) => d.hazard === 'H21');
+    expect(h21.location).toMatchObject({ file: 'layout.yaml', line: 15 });
+  });
+
+  it('plans a posted layout without changing anything', async () => {
+    const plan = await (await app.request('/api/v1/plan', { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: DEFAULT_LAYOUT })).json() as Json;
+    expect(plan.schema).toBe('parker.plan-report/v1');
+    expect(plan.plan.steps.length).toBeGreaterThan(10);
+    expect((await (await app.request('/api/v1/status')).json() as Json).partitions).toEqual([]);
+  });
+
+  it('serves the journal, transactions and events as JSON', async () => {
+    expect(await (await app.request('/api/v1/journal')).json() as Json).toMatchObject({ schema: 'parker.journal-view/v1', transactions: [] });
+    expect(await (await app.request('/api/v1/transactions')).json() as Json).toEqual({ schema: 'parker.transactions/v1', transactions: [] });
+    expect(await (await app.request('/api/v1/events?format=json')).json() as Json).toMatchObject({ schema: 'parker.events/v1', events: [] });
+  });
+});
+
+describe('the API: refusals', () => {
+  const { app, auth, json } = apiOnSim({ maxBody: 4096 });
+
+  it('answers 401 to a write without a token and 403 to a wrong one, on every write route', async () => {
+    const writes: [string, unknown][] = [
+      ['/api/v1/apply', { layout: 'x' }],
+      ['/api/v1/kernels/db/start', {}],
+      ['/api/v1/kernels/db/stop', {}],
+      ['/api/v1/destroy', { all: true }],
+      ['/api/v1/recover', {}],
+    ];
+    for (const [route, body] of writes) {
+      const none = await app.request(route, json(body));
+      expect(none.status, route).toBe(401);
+      expect((await none.json() as Json).error.code).toBe('E_UNAUTHORIZED');
+      const wrong = await app.request(route, json(body, { authorization: 'Bearer not-the-token' }));
+      expect(wrong.status, route).toBe(403);
+      expect((await wrong.json() as Json).error.code).toBe('E_FORBIDDEN');
+    }
+  });
+
+  it('answers 413 to a body over the limit', async () => {
+    const res = await app.request('/api/v1/validate', json({ layout: 'x'.repeat(10_000) }));
+    expect(res.status).toBe(413);
+    expect((await res.json() as Json).error).toMatchObject({ code: 'E_BODY_TOO_LARGE', status: 413 });
+  });
+
+  it('answers 400 to a malformed body or one that does not match the schema', async () => {
+    const cases = [
+      { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"layout": ' },
+      json({ layout: 'kind: Layout', extra: 1 }),
+      json({ layout: 42 }),
+      json({ layout: 'kind: Layout', name: '../../etc/passwd' }),
+      { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello' },
+    ];
+    for (const request of cases) {
+      const res = await app.request('/api/v1/plan', request);
+      expect(res.status, String(request.body)).toBe(400);
+      expect((await res.json() as Json).error.code).toBe('E_REQUEST');
+    }
+    const destroy = await app.request('/api/v1/destroy', json({ all: false }, auth));
+    expect(destroy.status).toBe(400);
+  });
+
+  it('answers a write with E_LOCKED (409) while another parker holds the lock', async () => {
+    const { stateDir, app: locked, auth: a, json: j } = apiOnSim();
+    const lock = new ApplyLock(stateDir);
+    lock.acquire('apply by hand');
+    try {
+      const res = await locked.request('/api/v1/apply?wait=1', j({ layout: DEFAULT_LAYOUT }, a));
+      expect(res.status).toBe(409);
+      expect((await res.json() as Json).error.code).toBe('E_LOCKED');
+    } finally {
+      lock.release();
+    }
+  });
+});
+
+describe('the API: writes through the service layer', () => {
+  const { app, auth, json, stateDir, logs } = apiOnSim();
+
+  it('applies a posted layout, then starts, stops and destroys kernels', async () => {
+    const applied = await app.request('/api/v1/apply?wait=1', json({ layout: DEFAULT_LAYOUT, name: 'default.yaml' }, auth));
+    expect(applied.status).toBe(200);
+    const txn = await applied.json() as Json;
+    expect(txn).toMatchObject({ schema: 'parker.transaction/v1', state: 'done', result: { schema: 'parker.apply/v1', outcome: 'applied' } });
+
+    const status = await (await app.request('/api/v1/status')).json() as Json;
+    expect(status.partitions.map((p: { name: string; state: string }) => `${p.name}:${p.state}`).sort()).toEqual(['batch:online', 'db:online', 'web:online']);
+    const db = await (await app.request('/api/v1/status/db')).json() as Json;
+    expect(db).toMatchObject({ schema: 'parker.kernel-status/v1', name: 'db', inLayout: true });
+    const console = await (await app.request('/api/v1/console/db?tail=5')).json() as Json;
+    expect(console.lines.length).toBe(5);
+    expect((await (await app.request('/api/v1/journal')).json() as Json).transactions.length).toBeGreaterThan(0);
+
+    const stop = await (await app.request('/api/v1/kernels/db/stop?wait=1', json({}, auth))).json() as Json;
+    expect(stop.result).toMatchObject({ schema: 'parker.lifecycle/v1', action: 'stop db', outcome: 'applied' });
+    const again = await (await app.request('/api/v1/kernels/db/stop?wait=1', json({}, auth))).json() as Json;
+    expect(again.result.outcome).toBe('not-running');
+    const start = await (await app.request('/api/v1/kernels/db/start?wait=1', json({}, auth))).json() as Json;
+    expect(start.result.outcome).toBe('applied');
+    const one = await (await app.request('/api/v1/destroy?wait=1', json({ name: 'web' }, auth))).json() as Json;
+    expect(one.result).toMatchObject({ action: 'destroy web', outcome: 'applied' });
+    const all = await (await app.request('/api/v1/destroy?wait=1', json({ all: true }, auth))).json() as Json;
+    expect(all.result).toMatchObject({ action: 'destroy --all', outcome: 'applied' });
+    const recover = await (await app.request('/api/v1/recover?wait=1', json({}, auth))).json() as Json;
+    expect(recover.state).toBe('done');
+    expect((await (await app.request('/api/v1/status')).json() as Json).partitions).toEqual([]);
+
+    // The posted layout was kept where the applied layout names it.
+    expect(fs.existsSync(`${stateDir}/applied.json`)).toBe(true);
+    // One structured line per request.
+    const lines = logs.filter((l) => l.msg === 'request');
+    expect(lines.length).toBe(12);
+    expect(lines[0]).toMatchObject({ method: 'POST', path: '/api/v1/apply', status: 200 });
+  }, 60_000);
+
+  it('reports an error of the service layer with its code: a kernel the applied layout lacks', async () => {
+    const res = await app.request('/api/v1/kernels/nosuch/start?wait=1', json({}, auth));
+    expect(res.status).toBe(404);
+    expect(await res.json() as Json).toMatchObject({ state: 'failed', error: { code: 'E_NOT_FOUND' } });
+  });
+
+  it('applies a saved plan posted as JSON', async () => {
+    const planned = await (await app.request('/api/v1/plan', { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: DEFAULT_LAYOUT })).json() as Json;
+    expect(planned.plan.steps.length).toBeGreaterThan(0);
+    // A plan saved by `parker plan --out` carries the machine's fingerprint: a made-up one is stale.
+    const stale = await app.request('/api/v1/apply?wait=1', json({ plan: { schema: 'parker.saved-plan/v1', file: 'x.yaml', machine: 'simulated default server', fingerprint: '0', createdAt: '', layout: {}, plan: { steps: [] } } }, auth));
+    expect(stale.status).toBe(409);
+    expect((await stale.json() as Json).error.code).toBe('E_PLAN');
+  });
+
+  it('exposes Prometheus metrics', async () => {
+    const text = await (await app.request('/metrics')).text();
+    for (const family of ['parker_kernels', 'parker_kernel_cpus', 'parker_cma_pool_used_bytes', 'parker_transaction_duration_seconds_bucket', 'parker_kernel_boot_duration_seconds_count', 'parker_failures_total']) expect(text).toContain(family);
+    expect(text).toMatch(/parker_transaction_duration_seconds_count\{op="apply"\} [1-9]/);
+    expect(text).toMatch(/parker_failures_total\{code="E_NOT_FOUND"\} 1/);
+  });
+});
+
+describe('the API: a long apply', () => {
+  // Each step blocks the worker's thread as a host's synchronous kernel writes do.
+  const { app, auth, json, transactions } = apiOnSim({ blockMsPerStep: 40 });
+
+  it('returns at once with a transaction id, refuses a second write, streams progress, and keeps answering reads', async () => {
+    const t0 = performance.now();
+    const res = await app.request('/api/v1/apply', json({ layout: DEFAULT_LAYOUT }, auth));
+    expect(res.status).toBe(202);
+    expect(performance.now() - t0).toBeLessThan(2000);
+    const { id, state } = await res.json() as Json;
+    expect(state).toBe('running');
+
+    const busy = await app.request('/api/v1/kernels/db/start', json({}, auth));
+    expect(busy.status).toBe(409);
+    expect((await busy.json() as Json).error.code).toBe('E_LOCKED');
+
+    // Reads answered while the apply runs: status (which sees the daemon's transaction) and topology.
+    let answeredWhileRunning = 0;
+    let slowest = 0;
+    while (transactions.get(id)!.state === 'running') {
+      const r0 = performance.now();
+      const status = await (await app.request('/api/v1/status')).json() as Json;
+      slowest = Math.max(slowest, performance.now() - r0);
+      if (transactions.get(id)!.state === 'running') {
+        expect(status.daemon.transaction.id).toBe(id);
+        answeredWhileRunning++;
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(answeredWhileRunning).toBeGreaterThanOrEqual(5);
+    expect(slowest).toBeLessThan(1500);
+
+    const done = await (await app.request(`/api/v1/transactions/${id}`)).json() as Json;
+    expect(done).toMatchObject({ state: 'done', result: { outcome: 'applied' } });
+    const events = (await (await app.request('/api/v1/events?format=json&types=step,transaction')).json() as Json).events;
+    expect(events.filter((e: { type: string; data: { txn: string } }) => e.type === 'step' && e.data.txn === id).length).toBeGreaterThan(20);
+    expect(events.at(-1)).toMatchObject({ type: 'transaction', data: { txn: id, state: 'done', outcome: 'applied' } });
+  }, 60_000);
+});
