@@ -108,6 +108,15 @@ describe('parker drives the real Parker kernel: two application kernels, one per
     expect(r['console-beta-again']!.stdout).toContain('parker-lab: userspace ready');
   });
 
+  it("answers parker status while the restart's start write is in flight: no hang, no blocked read", () => {
+    const during = r['status-during-start']!;
+    expect(during.inFlight, explain()).toBe(true);
+    expect(during.signal, explain('status-during-start')).toBeNull();
+    expect(during.code, explain('status-during-start')).toBe(0);
+    const beta = (JSON.parse(during.stdout as string) as { partitions: { name: string; state: string }[] }).partitions.find((p) => p.name === 'beta');
+    expect(['starting', 'online']).toContain(beta?.state);
+  });
+
   it('destroys everything: no partitions, CPUs back online, CMA given back, NVMe drives back on nvme', () => {
     const destroy = r.destroy!;
     expect(destroy.code, explain('destroy')).toBe(0);

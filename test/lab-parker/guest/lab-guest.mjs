@@ -78,6 +78,36 @@ export function parkerBackground(args) {
   return child;
 }
 
+/** Runs `parker ARGS` without blocking this process (another parker may run meanwhile); resolves like parker(). */
+export function parkerAsync(args, { timeoutMs = 600_000 } = {}) {
+  const start = performance.now();
+  log(`$ parker ${args.join(' ')} (while another runs)`);
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [PARKER_BIN, ...args, '--machine', 'host'], { stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs, killSignal: 'SIGKILL' });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code, signal) => {
+      const seconds = Number(((performance.now() - start) / 1000).toFixed(2));
+      log(`  exit ${code}${signal ? ` (${signal})` : ''} after ${seconds}s: parker ${args.join(' ')}`);
+      resolve({ args, code, signal, stdout, stderr, seconds });
+    });
+  });
+}
+
+/** Whether a detached start writer of parker's host machine (`sh -c ... parker-start ...`) is running: a start write in flight. */
+export function startWriterRunning() {
+  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes('parker-start')) return true;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return false;
+}
+
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Expands a cpulist ("0-2,5") into numbers. */

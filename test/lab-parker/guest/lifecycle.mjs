@@ -15,10 +15,14 @@ import {
   machineState,
   memoryRange,
   parker,
+  parkerAsync,
+  parkerBackground,
   parkerDmesg,
   partitionFiles,
   readOnline,
   result,
+  startWriterRunning,
+  waitUntil,
 } from './lab-guest.mjs';
 
 assertInParkerLab('lifecycle.mjs');
@@ -64,7 +68,19 @@ try {
   const stop = parker(['stop', 'beta', '--yes']);
   result('stop-beta', { ...stop, state: machineState(), alpha: partitionReport(KERNELS[0]), beta: partitionReport(KERNELS[1]) });
 
-  const start = parker(['start', 'beta', '--yes']);
+  // The restart, and `parker status` while its start write is in flight (the kernel blocks
+  // every read of the partition's `online` then: status must neither hang nor block).
+  const child = parkerBackground(['start', 'beta', '--yes']);
+  const t0 = performance.now();
+  const startExit = new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+  const inFlight = await waitUntil(startWriterRunning, 240_000, 50);
+  const during = await parkerAsync(['status', '-o', 'json'], { timeoutMs: 120_000 });
+  const stillInFlight = startWriterRunning();
+  const how = await startExit;
+  const start = { args: ['start', 'beta', '--yes'], ...how, stdout: child.output, stderr: '', seconds: Number(((performance.now() - t0) / 1000).toFixed(2)) };
+  log(`start beta: exit ${how.code} after ${start.seconds}s`);
+  for (const line of child.output.trimEnd().split('\n').slice(-14)) process.stdout.write(`  | ${line}\n`);
+  result('status-during-start', { ...during, inFlight, stillInFlight });
   result('start-beta', { ...start, state: machineState(), alpha: partitionReport(KERNELS[0]), beta: partitionReport(KERNELS[1]) });
   result('console-beta-again', parker(['console', 'beta']));
 
