@@ -6,6 +6,7 @@ import { openSimMachine } from '../src/machines/sim/sim-machine.js';
 import { Journal } from '../src/apply/journal.js';
 import { parseCpuList } from '../src/units/cpulist.js';
 import { runCli } from './run-cli.js';
+import { makeTestBzImage } from '../src/machines/sim/bzimage.js';
 import { observedState, orphans } from './fixtures/sim-observed-state.js';
 import { journalProblems } from './fixtures/journal-consistency.js';
 
@@ -138,16 +139,19 @@ describe('the kernel lifecycle through the CLI, on the default simulated server'
   });
 
   test('a failing apply exits 5, names the failed step and its error, and leaves the machine as it was', async () => {
-    const layout = path.join(scratch, 'missing-image.yaml');
+    const layout = path.join(scratch, 'unloadable-image.yaml');
+    // A bzImage validate accepts, whose init_size (3 GiB) no 2 GiB partition holds: kexec refuses it at step 11.
+    const image = path.join(scratch, 'vmlinuz-huge-init');
+    fs.writeFileSync(image, makeTestBzImage({ initSize: 3 * 2 ** 30 }));
     fs.writeFileSync(
       layout,
       [
         'apiVersion: parker/v1alpha1',
         'kind: Layout',
-        'metadata: { name: missing-image }',
+        'metadata: { name: unloadable-image }',
         'kernels:',
         '  - { name: good, cpus: { count: 4, placement: nodes, nodes: [1] }, memory: 2G, image: /boot/vmlinuz-parker, order: 1, stop: { command: [ssh, good, poweroff] } }',
-        '  - { name: bad, cpus: { count: 4, placement: nodes, nodes: [2] }, memory: 2G, image: /boot/vmlinuz-missing, order: 2, stop: { command: [ssh, bad, poweroff] } }',
+        `  - { name: bad, cpus: { count: 4, placement: nodes, nodes: [2] }, memory: 2G, image: ${image}, order: 2, stop: { command: [ssh, bad, poweroff] } }`,
         '',
       ].join('\n'),
     );
@@ -157,8 +161,8 @@ describe('the kernel lifecycle through the CLI, on the default simulated server'
     // good was created and started before bad failed: the rollback stopped and removed it.
     expect(r.stdout).toContain('ok [6/14] good: wait until sys/fs/parker/good/online = 1');
     expect(r.stdout).toContain('undo good: run ssh good poweroff');
-    expect(r.stdout).toContain('failed at step 11 (bad: kexec load /boot/vmlinuz-missing for bad): ');
-    expect(r.stdout).toContain('ENOENT (no such image)');
+    expect(r.stdout).toContain(`failed at step 11 (bad: kexec load ${image} for bad): `);
+    expect(r.stdout).toContain('ENOMEM (init_size');
     expect(r.stdout).toContain('rolled back the 10 steps before it: the machine is as it was');
     expect(r.stdout).not.toContain('could not undo');
     expect(withSim(observedState)).toEqual(before);
@@ -166,6 +170,43 @@ describe('the kernel lifecycle through the CLI, on the default simulated server'
     const journal = new Journal(stateDir);
     expect(journal.unfinished()).toBeUndefined();
     expect(journalProblems(journal.records(), { closed: true })).toEqual([]);
+  });
+
+  test('validate and apply refuse a missing, unreadable or non-bzImage image or initrd, and a command line over the image\'s limit, before anything changes', async () => {
+    const notImage = path.join(scratch, 'not-a-bzimage');
+    fs.writeFileSync(notImage, 'just text\n');
+    const shortLine = path.join(scratch, 'vmlinuz-short-cmdline');
+    fs.writeFileSync(shortLine, makeTestBzImage({ cmdlineSize: 64 }));
+    const unreadable = path.join(scratch, 'initrd-dir');
+    fs.mkdirSync(unreadable, { recursive: true });
+    const kernel = (name: string, extra: string, node: number) => `  - { name: ${name}, cpus: { count: 2, placement: nodes, nodes: [${node}] }, memory: 1G, ${extra} }`;
+    const layout = path.join(scratch, 'bad-files.yaml');
+    fs.writeFileSync(
+      layout,
+      [
+        'apiVersion: parker/v1alpha1',
+        'kind: Layout',
+        'metadata: { name: bad-files }',
+        'kernels:',
+        kernel('missing', 'image: /boot/vmlinuz-missing', 0),
+        kernel('text', `image: ${notImage}`, 1),
+        kernel('short', `image: ${shortLine}`, 2),
+        kernel('noinitrd', 'image: /boot/vmlinuz-parker, initrd: /boot/initrd-missing.img', 3),
+        kernel('dirinitrd', `image: /boot/vmlinuz-parker, initrd: ${unreadable}`, 3),
+        '',
+      ].join('\n'),
+    );
+    const before = withSim(observedState);
+    const v = await runCli('validate', layout);
+    expect(v.code).toBe(1);
+    expect(v.stdout + v.stderr).toContain('kernel-image: kernel missing: its image /boot/vmlinuz-missing does not exist');
+    expect(v.stdout + v.stderr).toContain(`kernel-image: kernel text: its image ${notImage} is not a bzImage`);
+    expect(v.stdout + v.stderr).toMatch(/cmdline-length: kernel short: its command line may be \d+ bytes once parker fills it in, over the 64/);
+    expect(v.stdout + v.stderr).toContain('kernel-initrd: kernel noinitrd: its initrd /boot/initrd-missing.img does not exist');
+    expect(v.stdout + v.stderr).toContain('kernel-initrd: kernel dirinitrd: its initrd');
+    const a = await runCli('apply', layout);
+    expect(a.code).toBe(1);
+    expect(withSim(observedState)).toEqual(before);
   });
 
   test('apply -o json prints one JSON document on stdout, progress on stderr', async () => {

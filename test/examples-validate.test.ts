@@ -62,7 +62,7 @@ describe('the examples validate as documented', () => {
   });
 
   it('plan of default.yaml on the fresh simulated server: 3 kernels to create, 27 steps (each waits for its console; two devices each), better than first fit', async () => {
-    const r = await runCli('plan', 'examples/default.yaml', '--machine', 'sim', '-o', 'json');
+    const r = await runCli('plan', 'examples/default.yaml', '--machine', 'sim', '--compare', '-o', 'json');
     const plan = JSON.parse(r.stdout) as { plan: { kernels: { kernel: string; action: string }[]; steps: unknown[] }; placement: { score: number }; firstFitScore: number };
     expect(plan.plan.kernels.map((k) => [k.kernel, k.action])).toEqual([
       ['db', 'create'],
@@ -71,5 +71,13 @@ describe('the examples validate as documented', () => {
     ]);
     expect(plan.plan.steps).toHaveLength(27);
     expect(plan.placement.score).toBeLessThan(plan.firstFitScore);
+  });
+
+  it('plan compares with first fit only when asked (--compare)', async () => {
+    const r = await runCli('plan', 'examples/default.yaml', '--machine', 'sim', '-o', 'json');
+    expect((JSON.parse(r.stdout) as { firstFitScore: number | null }).firstFitScore).toBeNull();
+    expect((await runCli('plan', 'examples/default.yaml', '--machine', 'sim')).stdout).toContain('layout score 0 (lower is better)\n');
+    const compared = await runCli('plan', 'examples/default.yaml', '--machine', 'sim', '--compare');
+    expect(compared.stdout).toMatch(/layout score 0 \(lower is better\); a first-fit placement would score [1-9]\d*\n/);
   });
 });

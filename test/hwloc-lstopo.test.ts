@@ -8,6 +8,7 @@ import { runCli } from './run-cli.js';
 import type { TreeFs } from '../src/machines/file-tree.js';
 import type { Machine } from '../src/machines/machine.js';
 import { discover } from '../src/topology/discover.js';
+import { hwlocXmlMachine } from '../src/hwloc/hwloc-import.js';
 import { arm64Clusters } from './fixtures/arm64-clusters.js';
 import { hybridCacheIndexes } from './fixtures/hybrid-cache-indexes.js';
 import { laptop1NodeSmt } from './fixtures/laptop-1node-smt.js';
@@ -75,10 +76,60 @@ describe('parker discover and the real lstopo read the same sysfs tree alike', (
       const machine = make();
       const dir = path.join(tmp, 'trees', name);
       writeTree((machine.fs as TreeFs).tree, dir);
-      const hwloc = viewOfLstopo(await lstopoOfTree(dir));
-      const parker = viewOfTopology(discover(machine), lstopoKnowsPackageIds(hwloc));
+      const xml = await lstopoOfTree(dir);
+      fs.writeFileSync(`${dir}.xml`, xml);
+      const hwloc = viewOfLstopo(xml);
+      const withIds = lstopoKnowsPackageIds(hwloc);
+      const expected = { ...hwloc, packages: hwloc.packages.map((p) => ({ ...p, id: withIds ? p.id : null })) };
       expect(hwloc.pus.length).toBeGreaterThan(0);
-      expect(parker).toEqual({ ...hwloc, packages: hwloc.packages.map((p) => ({ ...p, id: lstopoKnowsPackageIds(hwloc) ? p.id : null })) });
+      expect(viewOfTopology(discover(machine), withIds)).toEqual(expected);
+      // And lstopo's XML of the tree, read back by discover -i, describes the same machine.
+      expect(viewOfTopology(discover(hwlocXmlMachine(xml, `${name}.xml`)), withIds)).toEqual(expected);
     });
   }
+});
+
+describe('parker discover -i / --from with what a user already has', () => {
+  it('reads lstopo XML with -i and with --from alike', async () => {
+    const dir = path.join(tmp, 'trees', 'threeSockets-cli');
+    writeTree((VINTAGE_MACHINES.threeSockets!().fs as TreeFs).tree, dir);
+    const file = `${dir}.xml`;
+    fs.writeFileSync(file, await lstopoOfTree(dir));
+    const byInput = await runCli('discover', '-i', file, '-o', 'json');
+    const byFrom = await runCli('discover', '--from', file, '-o', 'json');
+    expect(byInput.code).toBe(0);
+    expect(byInput.stdout).toBe(byFrom.stdout);
+    const t = JSON.parse(byInput.stdout) as Topology;
+    // lstopo names this host's architecture when the tree does not say (no proc/hwloc-nofile-info).
+    expect(t.machine).toMatchObject({ kind: 'archive', description: `hwloc XML ${file}` });
+    expect(t.packages.map((p) => [p.id, p.cpus])).toEqual([
+      [0, [0, 1, 2, 9, 10, 11]],
+      [1, [3, 4, 5, 12, 13, 14]],
+      [2, [6, 7, 8, 15, 16, 17]],
+    ]);
+    expect(t.nodes.map((n) => [n.id, n.memoryBytes, n.distances])).toEqual([
+      [0, 2147483648, { '0': 10, '1': 20, '2': 20 }],
+      [1, 2147483648, { '0': 20, '1': 10, '2': 20 }],
+      [2, 2147483648, { '0': 20, '1': 20, '2': 10 }],
+    ]);
+    expect(t.caches.filter((c) => c.level === 3).map((c) => [c.id, c.sizeBytes])).toEqual([
+      [0, 16777216],
+      [1, 16777216],
+      [2, 16777216],
+    ]);
+    expect((await runCli('discover', '-i', file, '--from', file)).code).toBe(2);
+  });
+
+  it('reads an hwloc-gather-topology archive with --from and warns of damaged files on stderr', async () => {
+    const archive = await runCli('discover', '--from', 'test/fixtures/hwloc-gather-ia64.tar.bz2', '-o', 'json');
+    expect(archive.code).toBe(0);
+    expect((JSON.parse(archive.stdout) as Topology).packages).toHaveLength(4);
+
+    const dir = path.join(tmp, 'trees', 'damaged-cli');
+    writeTree((VINTAGE_MACHINES.damagedFiles!().fs as TreeFs).tree, dir);
+    const damaged = await runCli('discover', '--root', dir, '-o', 'json');
+    expect(damaged.code).toBe(0);
+    expect(damaged.stderr).toContain('warning: invalid value in sys/devices/system/cpu/cpu1/topology/core_id "abc": expected a decimal number; read as unknown');
+    expect((JSON.parse(damaged.stdout) as Topology).warnings).toHaveLength(4);
+  });
 });

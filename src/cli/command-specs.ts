@@ -43,7 +43,7 @@ export const MACHINE_FLAGS: readonly FlagSpec[] = [
   { flags: '--machine <name>', description: 'sim (the built-in simulated server) or host (this computer, read from /sys and /proc)' },
   { flags: '--root <dir>', description: 'a copied sysfs/procfs tree (holding sys/ and proc/), read-only' },
   { flags: '--synthetic <description>', description: 'a made-up machine, e.g. "pack:2 numa:2 l3:4 core:8 pu:2 mem:64G" (docs/synthetic.md)' },
-  { flags: '--from <archive>', description: 'a snapshot written by `parker gather -f FILE`' },
+  { flags: '--from <archive>', description: 'a snapshot written by `parker gather -f FILE`, an hwloc-gather-topology .tar.bz2, or hwloc XML (`lstopo --of xml`)' },
   {
     flags: '--state-dir <dir>',
     description: 'where the simulated machine, the journal, the lock and the applied layout live (default: $PARKER_STATE_DIR, else /var/lib/parker on a host, else $XDG_STATE_HOME/parker)',
@@ -70,10 +70,11 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
   {
     name: 'discover',
     summary: 'describe a machine: packages, NUMA nodes, caches, cores, threads, memory blocks, PCI devices, IOMMU groups, CMA areas, the Parker control filesystem',
+    flags: [{ flags: '-i, --input <file>', description: 'the machine an hwloc XML file (`lstopo --of xml`) or an archive describes: the same as --from FILE' }],
     machineFlags: true,
     output: [...DATA, 'hwloc'],
     exit: [[0, 'described'], [2, 'usage'], [3, 'the machine or snapshot cannot be read']],
-    notes: 'The JSON shape is documented in docs/topology-json.md (schema "parker.topology/v1"); -o hwloc writes hwloc v2 XML that `lstopo -i FILE` reads.',
+    notes: 'The JSON shape is documented in docs/topology-json.md (schema "parker.topology/v1"); -o hwloc writes hwloc v2 XML that `lstopo -i FILE` reads. Files discovery cannot read as a kernel writes them are reported as unknown, each named in a warning on stderr (and under "warnings" in the JSON).',
   },
   {
     name: 'gather',

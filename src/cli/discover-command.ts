@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { discover } from '../topology/discover.js';
+import { ParkerError } from '../units/parker-error.js';
 import { toHwlocXml } from '../hwloc/hwloc-xml.js';
 import type { MachineFlags } from './machine-flags.js';
 import { openMachine } from '../service/open-machine.js';
@@ -10,8 +11,11 @@ import { specNamed } from './command-specs.js';
 import type { CommandContext } from './command-context.js';
 
 export function discoverCommand(ctx: CommandContext): Command {
-  return commandFromSpec(specNamed('discover')).action((opts: MachineFlags & { output: string }) => {
-    const topology = discover(openMachine(opts));
+  return commandFromSpec(specNamed('discover')).action((opts: MachineFlags & { output: string; input?: string }) => {
+    const { input, ...flags } = opts;
+    if (input !== undefined && flags.from !== undefined) throw new ParkerError('E_USAGE', '-i and --from both name the input', 'keep one of them');
+    const topology = discover(openMachine(input === undefined ? flags : { ...flags, from: input }));
+    for (const warning of topology.warnings ?? []) ctx.err(`warning: ${warning.message}`);
     if (opts.output === 'hwloc') ctx.out(toHwlocXml(topology));
     else printData(opts.output, topology, (wide) => renderTopology(topology, wide), ctx.out);
   });

@@ -34,9 +34,9 @@ export function renderPlanReport(machine: Machine, planned: PlannedLayout): stri
 }
 
 export function planCommand(ctx: CommandContext): Command {
-  return commandFromSpec(specNamed('plan')).action((file: string, opts: MachineFlags & { output: string; out?: string; detailedExitcode?: boolean }) => {
+  return commandFromSpec(specNamed('plan')).action((file: string, opts: MachineFlags & { output: string; out?: string; detailedExitcode?: boolean; compare?: boolean }) => {
     const machine = openMachine(opts);
-    const planned = planLayout(file, machine, interfaceFor(machine.fs), stateDirOf(opts));
+    const planned = planLayout(file, machine, interfaceFor(machine.fs), stateDirOf(opts), { compare: opts.compare === true });
     printData(opts.output, planReport(machine, planned), () => renderPlanReport(machine, planned), ctx.out);
     if (!planned.plan) {
       ctx.setExitCode(EXIT.invalid);

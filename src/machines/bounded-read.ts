@@ -59,3 +59,29 @@ export function readBoundedFile(file: string, maxBytes: number, what: string): B
 function tooBig(file: string, what: string, maxBytes: number, size: number | null): ParkerError {
   return new ParkerError('E_TOO_BIG', `${what} ${file} is ${size === null ? 'larger than' : `${formatSizeHuman(size)}, over`} the limit of ${formatSizeHuman(maxBytes)}`, `name a ${what} within ${formatSizeHuman(maxBytes)}`);
 }
+
+/**
+ * A boot file (image, initrd) on this computer: its size and, when `read`, its bytes; null when
+ * it does not exist. Never blocks and never reads more than `maxBytes` (see readBoundedFile).
+ */
+export function localBootFile(file: string, options: { maxBytes: number; read: boolean }, what: string): { size: number; bytes: Uint8Array | null } | null {
+  try {
+    if (options.read) {
+      const bytes = readBoundedFile(file, options.maxBytes, what);
+      return { size: bytes.length, bytes };
+    }
+    const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    try {
+      const stat = fs.fstatSync(fd);
+      const kind = notRegularWords(stat);
+      if (kind) throw new ParkerError('E_TOO_BIG', `${what} ${file} is ${kind}, not a regular file`, `name a regular file for the ${what}`);
+      if (stat.size > options.maxBytes) throw tooBig(file, what, options.maxBytes, stat.size);
+      return { size: stat.size, bytes: null };
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw e;
+  }
+}

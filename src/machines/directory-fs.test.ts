@@ -1,3 +1,7 @@
+import * as nodeFs from 'node:fs';
+import * as nodePath from 'node:path';
+import * as os from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { DirectoryFs } from './directory-fs.js';
 
@@ -31,5 +35,69 @@ describe('DirectoryFs.resolve', () => {
 
   it('gives the root itself for an empty path', () => {
     expect(fs.resolve('')).toBe('/srv/machine');
+  });
+});
+
+describe('DirectoryFs on a root with hostile links', () => {
+  const setup = () => {
+    const base = nodeFs.mkdtempSync(nodePath.join(os.tmpdir(), 'parker-hostile-'));
+    const root = nodePath.join(base, 'root');
+    const outside = nodePath.join(base, 'outside');
+    nodeFs.mkdirSync(outside);
+    nodeFs.writeFileSync(nodePath.join(outside, 'secret'), 'top secret\n');
+    const cpu = nodePath.join(root, 'sys/devices/system/cpu');
+    nodeFs.mkdirSync(nodePath.join(cpu, 'cpu1'), { recursive: true });
+    nodeFs.mkdirSync(nodePath.join(cpu, 'cpu2'), { recursive: true });
+    nodeFs.writeFileSync(nodePath.join(cpu, 'cpu2/online'), '1\n');
+    // cpu1/online is a link to a file outside the root; sys/fs/parker a link to a directory outside.
+    nodeFs.symlinkSync(nodePath.join(outside, 'secret'), nodePath.join(cpu, 'cpu1/online'));
+    nodeFs.mkdirSync(nodePath.join(root, 'sys/fs'), { recursive: true });
+    nodeFs.symlinkSync(outside, nodePath.join(root, 'sys/fs/parker'));
+    nodeFs.mkdirSync(nodePath.join(root, 'proc'));
+    nodeFs.symlinkSync(nodePath.join(outside, 'secret'), nodePath.join(root, 'proc/cmdline'));
+    return { base, root, outside, fs: new DirectoryFs(root, true) };
+  };
+
+  it('does not write through a link that leads out of the root', () => {
+    const { outside, fs, base } = setup();
+    expect(() => fs.write('sys/devices/system/cpu/cpu1/online', '0')).toThrow(/EACCES.*out of the machine root/);
+    expect(nodeFs.readFileSync(nodePath.join(outside, 'secret'), 'utf8')).toBe('top secret\n');
+    nodeFs.rmSync(base, { recursive: true, force: true });
+  });
+
+  it('does not mkdir or rmdir through a linked sys/fs/parker', () => {
+    const { outside, fs, base } = setup();
+    expect(() => fs.mkdir('sys/fs/parker/db')).toThrow(/EACCES/);
+    expect(nodeFs.existsSync(nodePath.join(outside, 'db'))).toBe(false);
+    nodeFs.mkdirSync(nodePath.join(outside, 'victim'));
+    expect(() => fs.rmdir('sys/fs/parker/victim')).toThrow(/EACCES/);
+    expect(nodeFs.existsSync(nodePath.join(outside, 'victim'))).toBe(true);
+    nodeFs.rmSync(base, { recursive: true, force: true });
+  });
+
+  it('does not read through a link out of the root (a copied proc/cmdline pointing at a secret)', () => {
+    const { fs, base } = setup();
+    expect(() => fs.read('proc/cmdline')).toThrow(/EACCES/);
+    expect(fs.exists('proc/cmdline')).toBe(false);
+    nodeFs.rmSync(base, { recursive: true, force: true });
+  });
+
+  it('writes only the kernel files on its allow-list, and makes directories only in sys/fs/parker', () => {
+    const { root, fs, base } = setup();
+    expect(() => fs.write('sys/devices/system/cpu/cpu2/online', '0')).not.toThrow();
+    expect(nodeFs.readFileSync(nodePath.join(root, 'sys/devices/system/cpu/cpu2/online'), 'utf8')).toBe('0');
+    nodeFs.writeFileSync(nodePath.join(root, 'sys/devices/system/cpu/cpu2/other'), 'x');
+    expect(() => fs.write('sys/devices/system/cpu/cpu2/other', '0')).toThrow(/EACCES.*not a kernel file parker writes/);
+    expect(() => fs.mkdir('sys/devices/evil')).toThrow(/EACCES.*only in sys\/fs\/parker/);
+    expect(() => fs.mkdir('sys/fs/parker/../../../evil')).toThrow(/EACCES|outside/);
+    nodeFs.rmSync(base, { recursive: true, force: true });
+  });
+
+  it('reads a FIFO or a device as an error at once, never blocking', () => {
+    const { fs, base, root } = setup();
+    const fifo = nodePath.join(root, 'proc/fifo');
+    if (!nodeFs.existsSync(fifo)) spawnSync('mkfifo', [fifo]);
+    expect(() => fs.read('proc/fifo')).toThrow(/EINVAL.*not a regular file/);
+    nodeFs.rmSync(base, { recursive: true, force: true });
   });
 });

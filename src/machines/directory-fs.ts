@@ -4,18 +4,116 @@ import { KernelError, fromNodeError } from './kernel-error.js';
 import type { KernelFs } from './machine.js';
 
 /**
+ * The kernel files a host may write, as paths relative to the root with every link resolved:
+ * a CPU's and a memory block's online state, the PCI driver controls, and Parker's control
+ * filesystem. Anything else is refused (EACCES) before it is opened.
+ */
+const WRITABLE: readonly RegExp[] = [
+  /^sys\/devices\/system\/cpu\/cpu\d+\/online$/,
+  /^sys\/devices\/system\/memory\/memory\d+\/(state|online)$/,
+  /^sys\/bus\/pci\/drivers_probe$/,
+  /^sys\/bus\/pci\/drivers\/[^/]+\/(bind|unbind)$/,
+  /^sys\/(bus\/pci\/devices\/|devices\/(.+\/)?)[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]\/(driver_override|driver\/unbind)$/,
+  /^sys\/fs\/parker\/[^/]+(\/[^/]+)?$/,
+];
+/** Where directories may be made and removed: partitions, in Parker's control filesystem. */
+const DIRECTORIES = /^sys\/fs\/parker\/[^/]+$/;
+/** The largest file a read returns: kernel files are small; a larger one is not a kernel file. */
+const READ_LIMIT = 16 << 20;
+
+/**
  * A KernelFs over a real directory: "/" for this computer, or a copied sysfs/procfs tree.
- * Paths never leave the root: ".." past it and absolute paths are refused, so nothing is
- * read or written outside the machine root the caller gave.
+ * Paths never leave the root: ".." past it and absolute paths are refused, and a symbolic
+ * link that leads out of the root is not followed (EACCES), so nothing is read or written
+ * outside the machine root the caller gave. Writes go only to the kernel files WRITABLE
+ * lists, mkdir and rmdir only in sys/fs/parker, each judged on the path with its links
+ * resolved; reads take only regular files of at most READ_LIMIT bytes (never a FIFO or a
+ * device that would block or never end).
  */
 export class DirectoryFs implements KernelFs {
   readonly root: string;
+  /** The root with its own links resolved, against which resolved paths are checked. */
+  private realRoot: string | null = null;
 
   constructor(
     root: string,
     private readonly writable = false,
   ) {
     this.root = nodePath.resolve(root);
+  }
+
+  private rootReal(): string {
+    if (this.realRoot === null) {
+      try {
+        this.realRoot = fs.realpathSync.native(this.root);
+      } catch {
+        this.realRoot = this.root;
+      }
+    }
+    return this.realRoot;
+  }
+
+  /** A real (link-free) absolute path as a path relative to the root, or null when it lies outside. */
+  private insideRoot(real: string): string | null {
+    const root = this.rootReal();
+    if (real === root) return '';
+    if (root === '/') return real.slice(1);
+    return real.startsWith(root + nodePath.sep) ? real.slice(root.length + 1) : null;
+  }
+
+  /**
+   * The path with every link resolved, refused (EACCES) when a link leads out of the root;
+   * ENOENT when it does not exist. On "/" every path is inside: only the relative path is given.
+   */
+  private real(path: string, op: string): { full: string; relative: string } {
+    const full = this.resolve(path);
+    let real: string;
+    try {
+      real = fs.realpathSync.native(full);
+    } catch (e) {
+      throw fromNodeError(e, op, path);
+    }
+    const relative = this.insideRoot(real);
+    if (relative === null) throw new KernelError('EACCES', op, path, `a symbolic link leads out of the machine root (to ${real})`);
+    return { full: real, relative };
+  }
+
+  /** Reads need the link check only under a root other than "/": there every path is inside. */
+  private readable(path: string, op: string): string {
+    if (this.root === '/') return this.resolve(path);
+    return this.real(path, op).full;
+  }
+
+  /**
+   * The real path a write to `path` goes to, once it is proved to be a kernel file parker may
+   * write (WRITABLE) inside the root's kernel filesystems. Also for writers in other processes.
+   */
+  writablePath(path: string): string {
+    const where = this.real(path, 'write');
+    if (!WRITABLE.some((r) => r.test(where.relative))) {
+      throw new KernelError('EACCES', 'write', path, where.relative === path.replace(/^\/+/, '') ? 'not a kernel file parker writes' : `it leads to ${where.relative}, not a kernel file parker writes`);
+    }
+    return where.full;
+  }
+
+  /** The real path of a directory to make or remove: only a partition's, in Parker's control filesystem. */
+  private directoryPath(path: string, op: string): string {
+    const full = this.resolve(path);
+    const name = nodePath.basename(full);
+    const parent = this.real(nodePath.relative(this.root, nodePath.dirname(full)) || '.', op);
+    const relative = parent.relative === '' ? name : `${parent.relative}/${name}`;
+    if (!DIRECTORIES.test(relative) || name === '.' || name === '..') throw new KernelError('EACCES', op, path, 'directories are made and removed only in sys/fs/parker');
+    const target = nodePath.join(parent.full, name);
+    if (op === 'rmdir') {
+      let stat: fs.Stats;
+      try {
+        stat = fs.lstatSync(target);
+      } catch (e) {
+        throw fromNodeError(e, op, path);
+      }
+      if (!stat.isDirectory()) throw new KernelError(stat.isSymbolicLink() ? 'EACCES' : 'ENOTDIR', op, path, stat.isSymbolicLink() ? 'it is a symbolic link' : undefined);
+    }
+    return target;
   }
 
   resolve(path: string): string {
@@ -29,18 +127,35 @@ export class DirectoryFs implements KernelFs {
   }
 
   read(path: string): string {
+    return this.readBytes(path).toString('utf8');
+  }
+
+  readBytes(path: string): Buffer {
+    const file = this.readable(path, 'read');
+    let fd: number;
     try {
-      return fs.readFileSync(this.resolve(path), 'utf8');
+      fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
     } catch (e) {
       throw fromNodeError(e, 'read', path);
     }
-  }
-
-  readBytes(path: string): Uint8Array {
     try {
-      return fs.readFileSync(this.resolve(path));
+      const stat = fs.fstatSync(fd);
+      if (!stat.isFile()) throw new KernelError(stat.isDirectory() ? 'EISDIR' : 'EINVAL', 'read', path, stat.isDirectory() ? undefined : 'not a regular file (a device or a FIFO)');
+      const chunks: Buffer[] = [];
+      let total = 0;
+      for (;;) {
+        const chunk = Buffer.allocUnsafe(Math.max(4096, Math.min(stat.size + 1, 1 << 20)));
+        const n = fs.readSync(fd, chunk, 0, chunk.length, null);
+        if (n === 0) break;
+        chunks.push(chunk.subarray(0, n));
+        total += n;
+        if (total > READ_LIMIT) throw new KernelError('EINVAL', 'read', path, `larger than ${READ_LIMIT} bytes: not a kernel file`);
+      }
+      return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
     } catch (e) {
-      throw fromNodeError(e, 'read', path);
+      throw e instanceof KernelError ? e : fromNodeError(e, 'read', path);
+    } finally {
+      fs.closeSync(fd);
     }
   }
 
@@ -49,46 +164,46 @@ export class DirectoryFs implements KernelFs {
     try {
       // One write call, as `echo > file` does: sysfs acts on the whole buffer at once. No
       // O_CREAT: kernel files are never created by writing (sysfs would answer EACCES).
-      const fd = fs.openSync(this.resolve(path), fs.constants.O_WRONLY | fs.constants.O_TRUNC);
+      const fd = fs.openSync(this.writablePath(path), fs.constants.O_WRONLY | fs.constants.O_TRUNC);
       try {
         fs.writeSync(fd, value);
       } finally {
         fs.closeSync(fd);
       }
     } catch (e) {
-      throw fromNodeError(e, 'write', path);
+      throw e instanceof KernelError ? e : fromNodeError(e, 'write', path);
     }
   }
 
   mkdir(path: string): void {
     if (!this.writable) throw new KernelError('EROFS', 'mkdir', path, 'this machine is opened read-only');
     try {
-      fs.mkdirSync(this.resolve(path));
+      fs.mkdirSync(this.directoryPath(path, 'mkdir'));
     } catch (e) {
-      throw fromNodeError(e, 'mkdir', path);
+      throw e instanceof KernelError ? e : fromNodeError(e, 'mkdir', path);
     }
   }
 
   rmdir(path: string): void {
     if (!this.writable) throw new KernelError('EROFS', 'rmdir', path, 'this machine is opened read-only');
     try {
-      fs.rmdirSync(this.resolve(path));
+      fs.rmdirSync(this.directoryPath(path, 'rmdir'));
     } catch (e) {
-      throw fromNodeError(e, 'rmdir', path);
+      throw e instanceof KernelError ? e : fromNodeError(e, 'rmdir', path);
     }
   }
 
   list(path: string): string[] {
     try {
-      return fs.readdirSync(this.resolve(path)).sort();
+      return fs.readdirSync(this.readable(path, 'list')).sort();
     } catch (e) {
-      throw fromNodeError(e, 'list', path);
+      throw e instanceof KernelError ? e : fromNodeError(e, 'list', path);
     }
   }
 
   exists(path: string): boolean {
     try {
-      return fs.existsSync(this.resolve(path));
+      return fs.existsSync(this.readable(path, 'exists'));
     } catch {
       return false;
     }
@@ -104,7 +219,7 @@ export class DirectoryFs implements KernelFs {
 
   isDirectory(path: string): boolean {
     try {
-      return fs.statSync(this.resolve(path)).isDirectory();
+      return fs.statSync(this.readable(path, 'stat')).isDirectory();
     } catch {
       return false;
     }

@@ -1,3 +1,5 @@
+import { withoutControls } from '../units/framed-lines.js';
+
 /** The errno names a kernel filesystem returns, and the ones this project uses. */
 export type Errno =
   | 'ENOENT'
@@ -32,7 +34,7 @@ export class KernelError extends Error {
     readonly path: string,
     detail?: string,
   ) {
-    super(`${op} ${path}: ${errno}${detail ? ` (${detail})` : ''}`);
+    super(withoutControls(`${op} ${path}: ${errno}${detail ? ` (${detail})` : ''}`));
   }
 }
 

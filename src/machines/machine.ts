@@ -101,6 +101,18 @@ export interface Machine {
   crashed?(): { at: number; reason: string } | null;
   /** Lets go of what the machine holds open (the simulator's log). */
   close?(): void;
+  /**
+   * A file as this machine's kexec would load it (a kernel image, an initrd): its size, and its
+   * bytes when `read` (at most `maxBytes`); null when there is no such file. Throws E_TOO_BIG for
+   * a file that is not regular or is over `maxBytes`, and Node's error when it cannot be read.
+   * Present on machines that can load kernels, so that validate checks what apply will load.
+   */
+  bootFile?(path: string, options: { maxBytes: number; read: boolean }): BootFile | null;
+}
+
+export interface BootFile {
+  size: number;
+  bytes: Uint8Array | null;
 }
 
 export interface MachineEvent {

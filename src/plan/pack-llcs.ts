@@ -152,9 +152,10 @@ function bestChoice(nodes: readonly NodePlan[], count: number, unit: number, mem
     const here = Float64Array.from(after);
     for (const level of nodes[p]!.levels) {
       const add = NODE_COST * SCALE + level.cost;
+      // On a tie, use this node rather than later ones: lower node numbers first.
       for (let t = 1; t <= count; t++) {
         const via = after[Math.max(0, t - level.amount)]! + add;
-        if (via < here[t]!) here[t] = via;
+        if (via <= here[t]!) here[t] = via;
       }
     }
     suffix[p] = here;
@@ -185,8 +186,8 @@ function bestChoice(nodes: readonly NodePlan[], count: number, unit: number, mem
   let t = count - best.amount;
   for (let p = best.p + 1; p < n && t > 0; p++) {
     const here = suffix[p]![t]!;
-    if (here === suffix[p + 1]![t]) continue;
-    const level = nodes[p]!.levels.find((l) => suffix[p + 1]![Math.max(0, t - l.amount)]! + NODE_COST * SCALE + l.cost === here)!;
+    const level = nodes[p]!.levels.find((l) => suffix[p + 1]![Math.max(0, t - l.amount)]! + NODE_COST * SCALE + l.cost === here);
+    if (level === undefined) continue;
     const amount = Math.min(t, level.amount);
     parts.push({ plan: nodes[p]!, amount });
     t -= amount;

@@ -59,8 +59,8 @@ export function place(spec: LayoutSpec, topology: Topology, options: PlaceOption
   const owners = new LlcOwners(index);
   owners.add(bootCpus ?? [], -1);
   owners.add(zeroCore === null ? [0] : index.cores[zeroCore]!.cpus, -1);
-  kernelCpus.forEach((cpus, i) => owners.add(cpus, i));
   const weightOf = (i: number) => (i < 0 ? 0 : sharedLlcWeight(spec.kernels[i]!.profile));
+  kernelCpus.forEach((cpus, i) => owners.add(cpus, i, weightOf(i)));
   const memoryNodes: (number | null)[] = spec.kernels.map(() => null);
   for (const i of placementOrder(spec)) {
     const kernel = spec.kernels[i]!;
@@ -80,7 +80,7 @@ export function place(spec: LayoutSpec, topology: Topology, options: PlaceOption
       const outcome = placeCountedCpus({ name: kernel.name, index: i }, kernel.cpus, free, strategy, costs);
       diagnostics.push(...outcome.diagnostics);
       kernelCpus[i] = outcome.cpus;
-      owners.add(outcome.cpus, i);
+      owners.add(outcome.cpus, i, weightOf(i));
     }
     // The kernel keeps `cpus` as a CPU mask: the "first CPU" whose node gives the memory is the
     // lowest-numbered one, whatever order the list was written in.
@@ -129,13 +129,17 @@ class LlcOwners {
   private readonly byCache = new Map<number, Set<number>>();
   constructor(private readonly index: CpuIndex) {}
 
-  add(cpus: readonly number[], owner: number): void {
+  /** Caches holding a kernel whose neighbours cost (latency, throughput). */
+  private readonly weighted = new Set<number>();
+
+  add(cpus: readonly number[], owner: number, weight = 0): void {
     for (const cpu of cpus) {
       const llc = this.index.llcOfCpu(cpu);
       if (llc === null) continue;
       let set = this.byCache.get(llc);
       if (!set) this.byCache.set(llc, (set = new Set()));
       set.add(owner);
+      if (weight > 0) this.weighted.add(llc);
     }
   }
 
@@ -146,7 +150,7 @@ class LlcOwners {
   extraFor(group: number, i: number, weightOf: (owner: number) => number): number {
     const cache = this.index.groups[group]!.cache;
     const set = cache === null ? undefined : this.byCache.get(cache);
-    if (!set) return 0;
+    if (!set || (weightOf(i) === 0 && !this.weighted.has(cache!))) return 0;
     let extra = 0;
     for (const owner of set) if (owner !== i) extra += weightOf(i) + weightOf(owner);
     return extra;

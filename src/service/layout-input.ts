@@ -1,5 +1,4 @@
 import { errnoWords } from '../units/errno-words.js';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ParkerError } from '../units/parker-error.js';
 import { loadSpecFile, type LoadedSpec } from '../spec/load-spec.js';
@@ -11,6 +10,10 @@ import { discoverBootDependencies } from '../topology/boot-dependencies.js';
 import { hardwareOf, withHardware } from '../topology/hardware-topology.js';
 import type { KernelInterface } from '../interfaces/kernel-interface.js';
 import { prepareLayout, type PreparedLayout } from '../validate/prepare-layout.js';
+import { READ_LIMITS, readBoundedFile } from '../machines/bounded-read.js';
+import { BzImageError, parseBzImage } from '../machines/sim/bzimage.js';
+import type { Diagnostic } from '../spec/diagnostic.js';
+import { sortDiagnostics } from '../spec/diagnostic.js';
 
 /** What validate, plan and apply share: the spec, the machine's topology and the checked layout. */
 export interface LayoutInput {
@@ -34,12 +37,69 @@ function readConfigs(spec: LayoutSpec, file: string): Map<string, string> {
     if (!kernel.config) continue;
     const where = path.resolve(path.dirname(file), kernel.config);
     try {
-      configs.set(kernel.name, fs.readFileSync(where, 'utf8'));
+      configs.set(kernel.name, readBoundedFile(where, READ_LIMITS.config, 'kernel config').toString('utf8'));
     } catch (e) {
+      if (e instanceof ParkerError) throw e;
       throw new ParkerError('E_SPEC_READ', `kernel ${kernel.name}: cannot read its config ${where}: ${errnoWords(e)}`, 'fix the `config` path or remove it');
     }
   }
   return configs;
+}
+
+/** Room an interface's placeholder (`<memmap>`, `<control_structure>`) may take once filled in at load time. */
+const PLACEHOLDER_ROOM = 32;
+
+/**
+ * What apply would find wrong at kexec time, found by validate on the machine that will load
+ * them: each kernel's image must exist, be readable, be a regular file and a bzImage whose
+ * command line limit its line fits (placeholders counted at their longest); its initrd must
+ * exist, be readable and regular. Machines that cannot load kernels (snapshots, trees) are not
+ * asked: their /boot is not the target's.
+ */
+export function bootFileDiagnostics(spec: LayoutSpec, prepared: PreparedLayout, machine: Machine): Diagnostic[] {
+  if (!machine.bootFile) return [];
+  const out: Diagnostic[] = [];
+  const where = machine.description;
+  const problem = (e: unknown) => (e instanceof ParkerError ? e.message : errnoWords(e));
+  spec.kernels.forEach((kernel, i) => {
+    const at = (key: string) => ({ path: ['kernels', i, key], kernels: [kernel.name] });
+    try {
+      const image = machine.bootFile!(kernel.image, { maxBytes: READ_LIMITS.image, read: true });
+      if (!image) {
+        out.push({ severity: 'error', rule: 'kernel-image', message: `kernel ${kernel.name}: its image ${kernel.image} does not exist on ${where}`, fix: 'give the path of a bzImage on the machine that loads it', ...at('image') });
+      } else {
+        try {
+          const header = parseBzImage(image.bytes!);
+          const line = prepared.resolved?.cmdlines.find((c) => c.name === kernel.name)?.text;
+          if (line !== undefined) {
+            const longest = line.replace(/<[a-z_]+>/g, 'x'.repeat(PLACEHOLDER_ROOM)).length;
+            if (longest > header.cmdlineSize) {
+              out.push({
+                severity: 'error',
+                rule: 'cmdline-length',
+                message: `kernel ${kernel.name}: its command line may be ${longest} bytes once parker fills it in, over the ${header.cmdlineSize} its image ${kernel.image} accepts`,
+                fix: 'shorten the command line (cmdline, profile parameters), or build the kernel with a larger COMMAND_LINE_SIZE',
+                ...at('cmdline'),
+              });
+            }
+          }
+        } catch (e) {
+          if (!(e instanceof BzImageError)) throw e;
+          out.push({ severity: 'error', rule: 'kernel-image', message: `kernel ${kernel.name}: its image ${kernel.image} is not a bzImage kexec can load: ${e.message}`, fix: 'give the path of an x86 bzImage (arch/x86/boot/bzImage)', ...at('image') });
+        }
+      }
+    } catch (e) {
+      out.push({ severity: 'error', rule: 'kernel-image', message: `kernel ${kernel.name}: its image ${kernel.image} cannot be read on ${where}: ${problem(e)}`, fix: 'give the path of a readable bzImage (regular file) on the machine that loads it', ...at('image') });
+    }
+    if (!kernel.initrd) return;
+    try {
+      const initrd = machine.bootFile!(kernel.initrd, { maxBytes: READ_LIMITS.initrd, read: false });
+      if (!initrd) out.push({ severity: 'error', rule: 'kernel-initrd', message: `kernel ${kernel.name}: its initrd ${kernel.initrd} does not exist on ${where}`, fix: 'give the path of an initramfs on the machine that loads it, or remove initrd', ...at('initrd') });
+    } catch (e) {
+      out.push({ severity: 'error', rule: 'kernel-initrd', message: `kernel ${kernel.name}: its initrd ${kernel.initrd} cannot be read on ${where}: ${problem(e)}`, fix: 'give the path of a readable initramfs (regular file), or remove initrd', ...at('initrd') });
+    }
+  });
+  return out;
 }
 
 export function readLayout(file: string, machine: Machine, iface: KernelInterface): LayoutInput {
@@ -47,7 +107,9 @@ export function readLayout(file: string, machine: Machine, iface: KernelInterfac
   const topology = machineTopology(machine);
   if (!loaded.spec) return { file, loaded, spec: null, topology, prepared: null };
   const spec = loaded.spec;
-  const prepared = prepareLayout({ spec, topology, kernelInterface: iface, configs: readConfigs(spec, file), bootDependencies: discoverBootDependencies(machine.fs) });
+  const checked = prepareLayout({ spec, topology, kernelInterface: iface, configs: readConfigs(spec, file), bootDependencies: discoverBootDependencies(machine.fs) });
+  const files = bootFileDiagnostics(spec, checked, machine);
+  const prepared = files.length ? { ...checked, resolved: checked.resolved, diagnostics: sortDiagnostics([...checked.diagnostics, ...files]) } : checked;
   return { file, loaded, spec, topology, prepared };
 }
 

@@ -1,5 +1,5 @@
 import { hasErrors } from '../spec/diagnostic.js';
-import { compareWithFirstFit } from '../plan/compare-placements.js';
+import { firstFitScore } from '../plan/compare-placements.js';
 import { diffLayout } from '../plan/diff.js';
 import type { Plan } from '../plan/plan-types.js';
 import type { Machine } from '../machines/machine.js';
@@ -11,18 +11,24 @@ import { diagnosticsData } from './validate.js';
 export interface PlannedLayout {
   input: LayoutInput;
   plan: Plan | null;
+  /** The first-fit baseline's score, when asked for (`plan --compare`); else null. */
   firstFit: number | null;
 }
 
+export interface PlanOptions {
+  /** Also place the layout the first-fit way, for its score beside parker's (a second placement). */
+  compare?: boolean;
+}
+
 /** Reads, checks and plans a layout against a machine; the plan is null when there are errors. */
-export function planLayout(file: string, machine: Machine, iface: KernelInterface, stateDir: string): PlannedLayout {
+export function planLayout(file: string, machine: Machine, iface: KernelInterface, stateDir: string, options: PlanOptions = {}): PlannedLayout {
   const input = readLayout(file, machine, iface);
   const resolved = input.prepared?.resolved;
   if (!resolved || !input.spec || hasErrors(allDiagnostics(input))) return { input, plan: null, firstFit: null };
   // Kernels of the layout applied before keep their stop commands when this one removes them.
   const earlier = loadApplied(stateDir, machine.description)?.layout.spec.kernels ?? [];
   const plan = diffLayout(iface, resolved, { topology: input.topology, partitions: iface.readPartitions(machine.fs) }, earlier);
-  return { input, plan, firstFit: compareWithFirstFit(input.spec, input.topology).firstFit };
+  return { input, plan, firstFit: options.compare ? firstFitScore(input.spec, input.topology) : null };
 }
 
 /** A plan as data (`plan -o json`): findings, placement, command lines, boot changes, steps. */

@@ -1,5 +1,6 @@
 import { errnoWords } from '../units/errno-words.js';
-import * as fs from 'node:fs';
+import { READ_LIMITS, readBoundedFile } from '../machines/bounded-read.js';
+import { printable } from '../units/framed-lines.js';
 import { LineCounter, parseDocument, visit, type Alias, type Document, type YAMLError } from 'yaml';
 import { ParkerError } from '../units/parker-error.js';
 import { sortDiagnostics } from './diagnostic.js';
@@ -31,6 +32,12 @@ export interface LoadedSpec {
  * (memory not in whole GiB, ...) is still returned: hasErrors(diagnostics) says whether to go on.
  */
 export function loadSpec(text: string, file: string): LoadedSpec {
+  const loaded = loadSpecText(text, file);
+  // What the file says is echoed in messages: never its control characters (a terminal escape).
+  return { ...loaded, diagnostics: loaded.diagnostics.map((d) => ({ ...d, message: printable(d.message, 2000), ...(d.fix ? { fix: printable(d.fix, 2000) } : {}) })) };
+}
+
+function loadSpecText(text: string, file: string): LoadedSpec {
   const lineCounter = new LineCounter();
   // merge: `<<: *common` lets kernels share settings, as in Kubernetes manifests.
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true });
@@ -81,8 +88,10 @@ function withoutKeys(input: unknown, issues: readonly { path: PropertyKey[]; key
 export function loadSpecFile(path: string): LoadedSpec {
   let text: string;
   try {
-    text = fs.readFileSync(path, 'utf8');
+    // A regular file of at most READ_LIMITS.layout: /dev/zero or a FIFO fails at once (E_TOO_BIG).
+    text = readBoundedFile(path, READ_LIMITS.layout, 'layout').toString('utf8');
   } catch (error) {
+    if (error instanceof ParkerError) throw error;
     throw new ParkerError('E_SPEC_READ', `cannot read the layout file "${path}": ${errnoWords(error)}`, 'give the path of a layout YAML file, such as examples/default.yaml', { cause: error });
   }
   return loadSpec(text, path);

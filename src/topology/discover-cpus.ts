@@ -1,4 +1,4 @@
-import type { KernelFiles } from './kernel-files.js';
+import { isListFile, type KernelFiles } from './kernel-files.js';
 import type { Cpu, CpuSets } from './model.js';
 
 export const CPU_DIR = 'sys/devices/system/cpu';
@@ -140,30 +140,51 @@ export function discoverCpus(
  * they tell every set apart, else 0, 1, ... by first CPU (see discoverCpus).
  */
 function numberPackages(cpus: Cpu[], placements: ReadonlyMap<number, Placement>): void {
-  const packages = new Map<string, { raw: number | null; first: number }>();
-  const keyOf = (cpu: Cpu): string | null => {
+  interface Found {
+    raw: number | null;
+    first: number;
+    set: readonly number[] | null;
+    id?: number;
+  }
+  // The members of a package share one set array; equal sets read twice (inconsistent
+  // kernels) are matched by content, found by their first CPU and size.
+  const byArray = new Map<readonly number[], Found>();
+  const bySize = new Map<string, Found[]>();
+  const byId = new Map<number, Found>();
+  const found: Found[] = [];
+  const packageOf = new Map<number, Found>();
+  for (const cpu of cpus) {
     const p = placements.get(cpu.id)!;
-    if (p.packageCpus !== null) return p.packageCpus.length > 0 ? `set ${p.packageCpus.join(',')}` : null;
-    return p.package === null ? null : `id ${p.package}`;
-  };
-  const keys = new Map<number, string>();
-  for (const cpu of cpus) {
-    const key = keyOf(cpu);
-    if (key === null) continue;
-    keys.set(cpu.id, key);
-    const known = packages.get(key);
-    if (known === undefined) packages.set(key, { raw: cpu.package, first: cpu.id });
+    let f: Found | undefined;
+    if (p.packageCpus !== null) {
+      const set = p.packageCpus;
+      if (set.length === 0) continue;
+      f = byArray.get(set);
+      if (f === undefined) {
+        const sizeKey = `${set[0]} ${set.length}`;
+        const candidates = bySize.get(sizeKey) ?? [];
+        f = candidates.find((c) => c.set!.every((x, i) => x === set[i]));
+        if (f === undefined) {
+          f = { raw: cpu.package, first: cpu.id, set };
+          candidates.push(f);
+          bySize.set(sizeKey, candidates);
+          found.push(f);
+        }
+        byArray.set(set, f);
+      }
+    } else if (p.package !== null) {
+      f = byId.get(p.package);
+      if (f === undefined) {
+        byId.set(p.package, (f = { raw: p.package, first: cpu.id, set: null }));
+        found.push(f);
+      }
+    }
+    if (f !== undefined) packageOf.set(cpu.id, f);
   }
-  const raws = [...packages.values()].map((p) => p.raw);
+  const raws = found.map((f) => f.raw);
   const identify = raws.every((r) => r !== null) && new Set(raws).size === raws.length;
-  const idOf = new Map<string, number>();
-  [...packages.entries()]
-    .sort((a, b) => a[1].first - b[1].first)
-    .forEach(([key, p], i) => idOf.set(key, identify ? p.raw! : i));
-  for (const cpu of cpus) {
-    const key = keys.get(cpu.id);
-    cpu.package = key === undefined ? null : idOf.get(key)!;
-  }
+  found.sort((a, b) => a.first - b.first).forEach((f, i) => (f.id = identify ? f.raw! : i));
+  for (const cpu of cpus) cpu.package = packageOf.get(cpu.id)?.id ?? null;
 }
 
 /**
@@ -235,7 +256,8 @@ class PlacementReader {
   private set(dir: string, name: SetName): number[] | null {
     const form = this.forms.sets[name];
     if (form === undefined) return null;
-    const cpus = this.files.cpuSet([`${dir}/${form}`]);
+    const path = `${dir}/${form}`;
+    const cpus = isListFile(path) ? this.files.cpuList(path) : this.files.cpuMask(path);
     return cpus === null ? null : cpus.filter((c) => this.withTopology.has(c));
   }
 

@@ -59,3 +59,12 @@ export function printable(text: string, max = 200): string {
   });
   return shown.length > max ? `${shown.slice(0, max)}... (${shown.length - max} more)` : shown;
 }
+
+/**
+ * Text with its control characters made visible, except newlines and tabs: for messages that
+ * quote input (a name, a path), so that a terminal escape in a file never reaches a terminal.
+ */
+export function withoutControls(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}

@@ -1,4 +1,5 @@
 import type { ErrorCode } from './error-codes.js';
+import { withoutControls } from './framed-lines.js';
 
 /**
  * The one error class users see. `code` is stable: one of ERROR_CODES (./error-codes.ts), which
@@ -6,13 +7,16 @@ import type { ErrorCode } from './error-codes.js';
  */
 export class ParkerError extends Error {
   override readonly name = 'ParkerError';
+  readonly hint?: string;
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly hint?: string,
+    hint?: string,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    // Messages quote what users and files gave: their control characters are shown, never sent to a terminal.
+    super(withoutControls(message), options);
+    if (hint !== undefined) this.hint = withoutControls(hint);
   }
 }
 

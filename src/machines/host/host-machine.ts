@@ -1,6 +1,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DirectoryFs } from '../directory-fs.js';
+import { localBootFile } from '../bounded-read.js';
 import { KernelError } from '../kernel-error.js';
 import type { KernelFs, Machine } from '../machine.js';
 import { consoleLines, stopConsole, watchConsole } from './console-reader.js';
@@ -61,7 +62,7 @@ function guardStarting(fs: DirectoryFs, records: PartitionRecords, writable: boo
     // The write that starts a partition blocks until the new kernel is up: never in-process.
     const status = records.beginStart(where.name, null, Date.now());
     try {
-      const pid = writeStartFile(fs.resolve(p), value, p, status);
+      const pid = writeStartFile(fs.writablePath(p), value, p, status);
       if (pid !== null) records.setPid(where.name, pid);
     } catch (e) {
       // Refused (or no such file): nothing started, nothing to remember.
@@ -103,5 +104,7 @@ export function hostMachine(root = '/', writable = false, options: HostMachineOp
       watchConsole(records, name, source);
     },
     console: (name) => consoleLines(records, name),
+    // kexec-tools reads the image and initrd from this computer's own paths: known only when the root is this computer's.
+    ...(fs.root === '/' ? { bootFile: (file: string, options: { maxBytes: number; read: boolean }) => localBootFile(file, options, options.read ? 'kernel image' : 'initrd') } : {}),
   };
 }

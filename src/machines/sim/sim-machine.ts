@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ParkerError } from '../../units/parker-error.js';
 import { errnoWords } from '../../units/errno-words.js';
-import { READ_LIMITS, readBoundedFile } from '../bounded-read.js';
+import { READ_LIMITS, localBootFile, readBoundedFile } from '../bounded-read.js';
 import { FileTree, TreeFs } from '../file-tree.js';
 import type { Kexec, KexecLoad, Machine, MachineClock, RunResult } from '../machine.js';
 import { readOnlyMachine } from '../read-only-machine.js';
@@ -206,6 +206,26 @@ function assemble(meta: SimMeta, kernel: SimKernel, store: SimStore | null): Sim
     },
     startedBefore: (name) => kernel.partitions.get(name)?.started ?? null,
     crashed: () => kernel.crash,
+    bootFile(file, options) {
+      // As kexec sees it: the machine's own /boot first (in memory: just the test image), then the real path.
+      if (!store && file === SIM_IMAGE) {
+        const bytes = makeTestBzImage();
+        return { size: bytes.length, bytes: options.read ? bytes : null };
+      }
+      if (!store && file === SIM_INITRD) return { size: 19, bytes: options.read ? new TextEncoder().encode('parker test initrd\n') : null };
+      const what = options.read ? 'kernel image' : 'initrd';
+      if (store) {
+        const own = path.join(store.filesDir, file.replace(/^\/+/, ''));
+        // A machine not written yet has its /boot in memory only: the test image and initrd.
+        if (!store.exists() && (file === SIM_IMAGE || file === SIM_INITRD)) {
+          const bytes = file === SIM_IMAGE ? makeTestBzImage() : new TextEncoder().encode('parker test initrd\n');
+          return { size: bytes.length, bytes: options.read ? bytes : null };
+        }
+        const found = localBootFile(own, options, what);
+        if (found) return found;
+      }
+      return localBootFile(file, options, what);
+    },
     async run(name: string, argv: string[]): Promise<RunResult> {
       // The simulator cannot run the command; it delivers what the command is for.
       const p = partition(name);
