@@ -6,6 +6,8 @@ export default defineConfig({
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     exclude: ['test/lab/**', 'test/lab-parker/**', 'test/browser/**', 'node_modules/**'],
     setupFiles: ['test/setup-state-dir.ts'],
+    // dist/ built once before any test (bin/parker.js runs it), never rebuilt under a running test.
+    globalSetup: ['test/build-once.ts'],
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 20_000,

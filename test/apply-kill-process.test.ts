@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { memorySimMachine, openSimMachine } from '../src/machines/sim/sim-machine.js';
 import { Journal } from '../src/apply/journal.js';
@@ -29,7 +29,6 @@ function parker(...args: string[]) {
 const intents = () => (fs.existsSync(journalFile) ? fs.readFileSync(journalFile, 'utf8').split('"type":"intent"').length - 1 : 0);
 
 beforeAll(() => {
-  execFileSync('npm', ['run', 'build', '--silent'], { stdio: 'pipe', timeout: 120_000 });
   const kernels = Array.from({ length: KERNELS }, (_, i) => [
     `  - name: k${i}`,
     `    cpus: { count: 4, placement: nodes, nodes: [${i % 4}] }`,

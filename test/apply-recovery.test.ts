@@ -65,7 +65,7 @@ describe('recovery after the process was killed mid-apply', () => {
       }),
       { numRuns: 25 },
     );
-  });
+  }, 120_000); // 25 random layouts, each killed at every mutation: seconds alone, more on a busy machine
 
   test('killed while rolling back a refused write, recover finishes the rollback exactly', async () => {
     const fresh = freshSmallSimPlanner();

@@ -25,9 +25,6 @@ describe('parker completion bash', () => {
   beforeAll(async () => {
     fs.mkdirSync(path.join(scratch, 'bin'));
     fs.writeFileSync(path.join(scratch, 'bin', 'parker'), `#!/bin/sh\nexec node ${path.resolve('bin/parker.js')} "$@"\n`, { mode: 0o755 });
-    // `npm test` builds dist/ first; a run of this file alone builds it when it is older than the source.
-    const built = 'dist/cli/completion.js';
-    if (!fs.existsSync(built) || fs.statSync(built).mtimeMs < fs.statSync('src/cli/completion.ts').mtimeMs) execFileSync('npm', ['run', 'build', '--silent'], { stdio: 'pipe' });
     expect((await runCli('sim', 'create')).code).toBe(0);
     expect((await runCli('apply', 'examples/default.yaml')).code).toBe(0);
     const r = await runCli('completion', 'bash');

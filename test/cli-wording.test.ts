@@ -25,6 +25,17 @@ describe('what commands say', () => {
     expect(r.stderr).toBe('');
   });
 
+  it('on the simulator a stop command is marked simulated where it shows', async () => {
+    const status = JSON.parse((await runCli('status', '-o', 'json')).stdout) as { partitions: { name: string }[] };
+    const withStop = [];
+    for (const p of status.partitions) if (JSON.parse((await runCli('status', p.name, '-o', 'json')).stdout).layout?.stop) withStop.push(p.name);
+    expect(withStop.length).toBeGreaterThan(0);
+    const r = await runCli('stop', withStop[0]!);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^ok \[1\/\d+\] .*: run .* \(simulated\) \(/m);
+    expect((await runCli('start', withStop[0]!)).code).toBe(0);
+  });
+
   it('sim inject reports what followed as machine events on stdout, exit 0', async () => {
     const r = await runCli('sim', 'inject', 'web', 'reboot');
     expect(r.code).toBe(0);

@@ -29,8 +29,10 @@ export function progressStream(ctx: CommandContext, output: string): (text: stri
  */
 export function eventPrinter(ctx: CommandContext, output: string, plans?: (e: Extract<ServiceEvent, { type: 'layout-planned' | 'steps-planned' }>) => string): (e: ServiceEvent) => void {
   const write = progressStream(ctx, output);
-  const progress = progressPrinter(write, ctx.isTTY && forPeople(output), ctx.verbose ?? false);
+  let simulated = false;
+  const progress = progressPrinter(write, ctx.isTTY && forPeople(output), ctx.verbose ?? false, () => simulated);
   return (e) => {
+    if (e.type === 'layout-planned' || e.type === 'steps-planned') simulated = e.machine.simulatedClock === true;
     if (e.type === 'recovered') write(describeRecovery(e.result) + '\n');
     else if (e.type === 'layout-planned' || e.type === 'steps-planned') {
       if (plans && forPeople(output) && !ctx.quiet) ctx.out(plans(e));
