@@ -5,7 +5,8 @@ import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_pr
 import { afterAll, describe, expect, test } from 'vitest';
 import { runCli, type CliResult } from './run-cli.js';
 import { applyLayout } from '../src/service/apply.js';
-import { recoverMachine } from '../src/service/lifecycle.js';
+import { destroyPartitions, recoverMachine, startKernel, stopKernel } from '../src/service/lifecycle.js';
+import { ApplyLock } from '../src/apply/lock.js';
 import { createSim } from '../src/service/sim.js';
 import { openMachine } from '../src/service/open-machine.js';
 import { statusOf } from '../src/service/status.js';
@@ -44,23 +45,40 @@ function expectClearError(r: CliResult, code: string): void {
 }
 
 describe('1. stale plans', () => {
-  test('a change made by another parker after this apply opened the machine, before it took the lock, is seen: the plan is made under the lock', async () => {
+  test('apply, start, stop, destroy and recover read the machine only while they hold the lock, so no other parker changes it under their plan', async () => {
     const stateDir = freshDir();
     createSim(stateDir, { source: { kind: 'default' }, now: new Date() });
-    let opens = 0;
+    const unlockedOpens: string[] = [];
+    let action = '';
     const ctx = contextFor(stateDir, (o) => {
-      const machine = openMachine({ machine: 'sim', stateDir }, o);
-      if (opens++ === 0) {
-        // Another parker makes a partition between this open and the lock.
-        const other = openSimMachine(stateDir);
-        other.fs.mkdir('sys/fs/parker/intruder');
-        other.close();
-      }
-      return machine;
+      const holder = new ApplyLock(stateDir).holderOrNull();
+      if (holder?.pid !== process.pid) unlockedOpens.push(action);
+      return openMachine({ machine: 'sim', stateDir }, o);
     });
+    action = 'apply';
     const report = await applyLayout(ctx, 'examples/default.yaml');
     expect(report.outcome).toBe('applied');
-    // The plan removed the intruder: the machine is exactly the layout that was reported applied.
+    const name = report.placement!.kernels[0]!.name;
+    action = 'stop';
+    await stopKernel(ctx, name);
+    action = 'start';
+    await startKernel(ctx, name);
+    action = 'destroy';
+    await destroyPartitions(ctx, { all: true });
+    action = 'recover';
+    await recoverMachine(ctx);
+    expect(unlockedOpens).toEqual([]);
+  });
+
+  test('a change made by another parker before this apply took the lock is seen by its plan', async () => {
+    const stateDir = freshDir();
+    createSim(stateDir, { source: { kind: 'default' }, now: new Date() });
+    // Another parker made a partition just before: the plan made under the lock removes it.
+    const other = openSimMachine(stateDir);
+    other.fs.mkdir('sys/fs/parker/intruder');
+    other.close();
+    const report = await applyLayout(contextFor(stateDir), 'examples/default.yaml');
+    expect(report.outcome).toBe('applied');
     expect(partitionsOf(stateDir).sort()).toEqual(report.placement!.kernels.map((k) => k.name).sort());
   });
 });

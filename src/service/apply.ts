@@ -5,12 +5,11 @@ import type { ApplyResult } from '../apply/execute.js';
 import type { RecoveryResult } from '../apply/recover.js';
 import type { Machine } from '../machines/machine.js';
 import type { Plan } from '../plan/plan-types.js';
-import { requireChangeable } from './open-machine.js';
 import { planLayout, planReport, type PlanReport, type PlannedLayout } from './plan.js';
 import { interfaceFor } from './kernel-interfaces.js';
 import { loadApplied, saveApplied } from './applied-layout.js';
 import { readSavedPlan, requireCurrent, type SavedPlan } from './saved-plan.js';
-import { changeable, recoverOpenFirst, runSteps, withLock } from './transaction.js';
+import { changeable, recoverOpenFirst, runSteps, withLockedMachine } from './transaction.js';
 import type { ServiceContext } from './service-context.js';
 
 /**
@@ -49,7 +48,6 @@ function report(machine: Machine, planned: PlannedLayout, outcome: ApplyOutcome,
  * machine is as it was when the plan was made (E_PLAN otherwise, with nothing changed).
  */
 async function applySaved(ctx: ServiceContext, file: string, saved: SavedPlan, dryRun: boolean): Promise<ApplyReport> {
-  const first = ctx.open();
   const base = (machine: Machine, outcome: ApplyOutcome, extra: Partial<ApplyReport> = {}): ApplyReport => ({
     schema: 'parker.apply/v1',
     file,
@@ -67,17 +65,15 @@ async function applySaved(ctx: ServiceContext, file: string, saved: SavedPlan, d
     ...extra,
   });
   if (dryRun) {
+    const first = ctx.open();
     requireCurrent(saved, file, first);
     ctx.onEvent?.({ type: 'steps-planned', machine: first, action: `apply ${file}`, plan: saved.plan });
     return base(first, 'dry-run');
   }
-  requireChangeable(first, 'apply');
-  first.close?.();
-  return withLock(ctx.stateDir, `apply ${file}`, async () => {
+  // The machine is read under the lock: one read before it may be changed by another parker meanwhile.
+  return withLockedMachine(ctx, `apply ${file}`, 'apply', async (current) => {
     // A recovery changes the machine, so a plan saved before it is stale: check first.
     if (new Journal(ctx.stateDir).unfinished()) throw new ParkerError('E_PLAN', `an unfinished transaction must be recovered before ${file} can apply, and that makes the plan stale`, 'run parker recover, then plan again');
-    // The machine as it is now, read under the lock: another parker may have changed it since `first`.
-    const current = ctx.open();
     requireCurrent(saved, file, current);
     requireBootReady(current, saved.plan);
     const remember = () => saveApplied(ctx.stateDir, { format: 'parker.applied/v1', file: saved.file, machine: current.description, appliedAt: ctx.now().toISOString(), layout: saved.layout });
@@ -104,18 +100,16 @@ async function applySaved(ctx: ServiceContext, file: string, saved: SavedPlan, d
 export async function applyLayout(ctx: ServiceContext, file: string, options: { dryRun?: boolean } = {}): Promise<ApplyReport> {
   const saved = readSavedPlan(file);
   if (saved) return applySaved(ctx, file, saved, options.dryRun ?? false);
-  const first = ctx.open();
   if (options.dryRun) {
+    const first = ctx.open();
     const planned = planLayout(file, first, interfaceFor(first.fs), ctx.stateDir);
     ctx.onEvent?.({ type: 'layout-planned', machine: first, planned });
     if (planned.plan) requireBootReady(first, planned.plan);
     return report(first, planned, planned.plan ? 'dry-run' : 'invalid', { unfinishedTransaction: Boolean(new Journal(ctx.stateDir).unfinished()) });
   }
-  requireChangeable(first, 'apply');
-  first.close?.();
-  return withLock(ctx.stateDir, `apply ${file}`, async () => {
-    // Read under the lock: a machine read before it may have been changed by another parker since.
-    const { machine, recovery } = await recoverOpenFirst(ctx, ctx.open());
+  // The machine is read under the lock: one read before it may be changed by another parker meanwhile.
+  return withLockedMachine(ctx, `apply ${file}`, 'apply', async (opened) => {
+    const { machine, recovery } = await recoverOpenFirst(ctx, opened);
     const planned = planLayout(file, machine, interfaceFor(machine.fs), ctx.stateDir);
     ctx.onEvent?.({ type: 'layout-planned', machine, planned });
     const plan = planned.plan;

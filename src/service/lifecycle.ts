@@ -9,7 +9,7 @@ import { interfaceFor } from './kernel-interfaces.js';
 import { requireChangeable } from './open-machine.js';
 import { loadApplied } from './applied-layout.js';
 import { machineTopology } from './layout-input.js';
-import { changeable, recoverOpenFirst, recoverUnderLock, runSteps, withLock } from './transaction.js';
+import { changeable, recoverOpenFirst, recoverUnderLock, runSteps, withLockedMachine } from './transaction.js';
 import type { ServiceContext } from './service-context.js';
 
 /** How start, stop or destroy ended. */
@@ -53,12 +53,9 @@ async function runLifecycle(
   action: string,
   planFor: (machine: Machine) => Plan | { outcome: 'nothing-to-do' | 'not-running' },
 ): Promise<LifecycleReport> {
-  const first = ctx.open();
-  requireChangeable(first, action.split(' ')[0]!);
-  first.close?.();
-  return withLock(ctx.stateDir, action, async () => {
-    // Read under the lock: a machine read before it may have been changed by another parker since.
-    const { machine, recovery } = await recoverOpenFirst(ctx, ctx.open());
+  // The machine is read under the lock: one read before it may be changed by another parker meanwhile.
+  return withLockedMachine(ctx, action, action.split(' ')[0]!, async (opened) => {
+    const { machine, recovery } = await recoverOpenFirst(ctx, opened);
     const base = { schema: 'parker.lifecycle/v1' as const, action, machine: machine.description, recovery, result: null };
     const planned = planFor(machine);
     if ('outcome' in planned) return { ...base, outcome: planned.outcome, plan: null };
@@ -109,14 +106,13 @@ export function destroyPartitions(ctx: ServiceContext, which: { name: string } |
 
 /** Rolls back what a crashed transaction left and sweeps orphans (`parker recover`). */
 export async function recoverMachine(ctx: ServiceContext): Promise<RecoveryResult & { machine: string }> {
-  const first = ctx.open();
-  requireChangeable(first, 'recover');
-  first.close?.();
   // Recovering is what the user asked for: no further confirmation. The machine is read under the lock.
-  let description = first.description;
+  let description = '';
   const result = await recoverUnderLock(
     () => {
-      const machine = first.kind === 'host' ? ctx.open({ writable: true }) : ctx.open();
+      const first = ctx.open();
+      requireChangeable(first, 'recover');
+      const machine = first.kind === 'host' ? ctx.open({ writable: true }) : first;
       description = machine.description;
       return machine;
     },

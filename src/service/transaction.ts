@@ -9,6 +9,7 @@ import { KERNEL_INTERFACES, interfaceFor } from './kernel-interfaces.js';
 import type { ServiceContext } from './service-context.js';
 import type { ServiceEvent } from './events.js';
 import { lockDirFor } from './state-dir.js';
+import { requireChangeable } from './open-machine.js';
 
 /**
  * Runs `work` holding the state directory's lock. Everything that changes a machine reads the
@@ -23,6 +24,24 @@ export async function withLock<T>(stateDir: string, command: string, work: () =>
   } finally {
     lock.release();
   }
+}
+
+/**
+ * Runs `work` holding the lock, on the machine opened once the lock is held: a machine read
+ * before the lock may be changed by another parker before this one plans against it. A machine
+ * that can only be described is refused (E_USAGE) before anything else.
+ */
+export function withLockedMachine<T>(ctx: ServiceContext, lockCommand: string, command: string, work: (machine: Machine) => Promise<T>): Promise<T> {
+  return withLock(ctx.stateDir, lockCommand, async () => {
+    const machine = ctx.open();
+    try {
+      requireChangeable(machine, command);
+    } catch (e) {
+      machine.close?.();
+      throw e;
+    }
+    return work(machine);
+  });
 }
 
 /** Rolls back an unfinished transaction; the caller holds the lock. */
