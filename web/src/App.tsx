@@ -1,0 +1,246 @@
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { getJson, postJson, size, type Diagnostic, type Partition, type Status, type Topology } from './api';
+import { MachineView, type Owners } from './Machine';
+
+const PALETTE = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#42d4f4', '#f032e6', '#bfef45', '#469990', '#9a6324', '#800000', '#808000', '#000075', '#fabed4', '#ffd8b1', '#aaffc3'];
+const BOOT = '#9ca3af';
+const FREE = '#e5e7eb';
+
+/** Each kernel its colour, stable by name order; the boot kernel grey. */
+function colorsOf(partitions: Partition[]): Map<string, string> {
+  const colors = new Map<string, string>([['boot', BOOT], ['free', FREE]]);
+  [...partitions].sort((a, b) => a.name.localeCompare(b.name)).forEach((p, i) => colors.set(p.name, PALETTE[i % PALETTE.length]!));
+  return colors;
+}
+
+function ownersOf(topology: Topology, status: Status): Owners {
+  const owners: Owners = new Map();
+  for (const c of topology.cpu) if (c.online) owners.set(c.id, 'boot');
+  for (const p of status.partitions) for (const cpu of p.cpus) owners.set(cpu, p.name);
+  return owners;
+}
+
+interface Result {
+  kind: 'validate' | 'plan' | 'apply' | 'error';
+  diagnostics?: Diagnostic[];
+  steps?: string[];
+  text?: string;
+}
+
+export function App() {
+  const [topology, setTopology] = useState<Topology | null>(null);
+  const [status, setStatus] = useState<Status | null>(null);
+  const [consoles, setConsoles] = useState<Record<string, string[]>>({});
+  const [live, setLive] = useState('connecting');
+  const [layout, setLayout] = useState('');
+  const [result, setResult] = useState<Result | null>(null);
+  const [token, setToken] = useState(() => localStorage.getItem('parker-token') ?? '');
+  const [renderMs, setRenderMs] = useState<number | null>(null);
+  const refreshTimer = useRef<number | null>(null);
+
+  const refresh = useCallback(async () => {
+    try {
+      setStatus(await getJson<Status>('/api/v1/status'));
+    } catch (e) {
+      setResult({ kind: 'error', text: String(e) });
+    }
+  }, []);
+  const soon = useCallback(() => {
+    if (refreshTimer.current !== null) return;
+    refreshTimer.current = window.setTimeout(() => {
+      refreshTimer.current = null;
+      void refresh();
+    }, 150);
+  }, [refresh]);
+
+  useEffect(() => {
+    void Promise.all([getJson<Topology>('/api/v1/topology'), getJson<Status>('/api/v1/status')]).then(([t, s]) => {
+      // The drawing's own time: from the data to the first paint after it.
+      const t0 = performance.now();
+      setTopology(t);
+      setStatus(s);
+      requestAnimationFrame(() => setRenderMs(Math.round(performance.now() - t0)));
+      for (const p of s.partitions) void getJson<{ lines: string[] }>(`/api/v1/console/${p.name}?tail=12`).then((c) => setConsoles((old) => ({ ...old, [p.name]: c.lines })));
+    });
+    const events = new EventSource('/api/v1/events');
+    events.onopen = () => setLive('live');
+    events.onerror = () => setLive('reconnecting');
+    for (const type of ['partition', 'transaction', 'machine', 'step']) events.addEventListener(type, soon);
+    events.addEventListener('console', (e) => {
+      const data = JSON.parse((e as MessageEvent).data) as { name: string; lines: string[] };
+      setConsoles((old) => ({ ...old, [data.name]: [...(old[data.name] ?? []), ...data.lines].slice(-40) }));
+    });
+    return () => events.close();
+  }, [soon]);
+
+  useEffect(() => localStorage.setItem('parker-token', token), [token]);
+
+  const colors = useMemo(() => colorsOf(status?.partitions ?? []), [status]);
+  const owners = useMemo(() => (topology && status ? ownersOf(topology, status) : new Map<number, string>()), [topology, status]);
+
+  const post = async (kind: 'validate' | 'plan') => {
+    const r = await postJson<{ diagnostics: Diagnostic[]; plan?: { steps: { summary: string }[] } | null }>(`/api/v1/${kind}`, { layout, name: 'layout.yaml' });
+    if (!r.ok) return setResult({ kind: 'error', text: `${r.body.error?.code}: ${r.body.error?.message}` });
+    setResult({ kind, diagnostics: r.body.diagnostics, ...(r.body.plan ? { steps: r.body.plan.steps.map((s) => s.summary) } : {}) });
+  };
+  const write = async (path: string, body: unknown, what: string) => {
+    if (!window.confirm(`${what} on ${status?.machine}?`)) return;
+    const r = await postJson<{ id: string }>(path, body, token);
+    setResult(r.ok ? { kind: 'apply', text: `${what}: transaction ${r.body.id} accepted; progress follows live` } : { kind: 'error', text: `${r.body.error?.code}: ${r.body.error?.message}` });
+  };
+  const upload = (file: File | undefined) => void file?.text().then(setLayout);
+
+  if (!topology || !status) return <p style={{ padding: 16 }}>loading the machine…</p>;
+  const txn = status.daemon?.transaction;
+  return (
+    <>
+      <header>
+        <h1>parker</h1>
+        <span data-testid="machine-name">{status.machine}</span>
+        <span>{status.layout ? `layout ${status.layout.file.split('/').pop()}` : 'no layout applied'}</span>
+        {txn && <span data-testid="running">running: {txn.action.split('/').pop()} {txn.progress?.index !== undefined ? `step ${txn.progress.index + 1}/${txn.progress.total}` : ''}</span>}
+        <span className="live" data-testid="live">{live}{renderMs !== null ? <> · drawn in <span data-testid="render-ms">{renderMs}</span> ms</> : ''}</span>
+      </header>
+      <main>
+        <section>
+          <h2>Machine: {topology.cpu.length} CPUs</h2>
+          <div className="legend" data-testid="legend">
+            {[...colors].filter(([name]) => name === 'boot' || name === 'free' || status.partitions.some((p) => p.name === name)).map(([name, color]) => (
+              <span key={name} data-kernel={name}>
+                <i style={{ background: color }} />
+                {name === 'boot' ? 'boot kernel' : name === 'free' ? 'offline, unowned' : name}
+              </span>
+            ))}
+          </div>
+          <MachineView topology={topology} owners={owners} colors={colors} />
+        </section>
+        <section>
+          <h2>Kernels</h2>
+          <div className="cards">
+            {status.partitions.map((p) => (
+              <div className="card" key={p.name} data-testid={`card-${p.name}`} style={{ borderLeftColor: colors.get(p.name) }}>
+                <h3>
+                  {p.name} <span className={`state ${p.state}`} data-testid={`state-${p.name}`}>{p.state}</span>
+                </h3>
+                <div>{p.cpus.length} CPUs · {p.memory ? size(p.memory.end - p.memory.start + 1) : 'no memory'} · {p.devices.length} devices · profile {p.profile ?? '—'}</div>
+                <div>up {p.uptimeMs !== null ? `${(p.uptimeMs / 1000).toFixed(1)} s` : '—'}</div>
+                <div style={{ marginTop: 4 }}>
+                  <button onClick={() => void write(`/api/v1/kernels/${p.name}/start`, {}, `start ${p.name}`)}>start</button>
+                  <button onClick={() => void write(`/api/v1/kernels/${p.name}/stop`, {}, `stop ${p.name}`)}>stop</button>
+                  <button onClick={() => void write('/api/v1/destroy', { name: p.name }, `destroy ${p.name}`)}>destroy</button>
+                </div>
+                <div className="console" data-testid={`console-${p.name}`}>{(consoles[p.name] ?? []).join('\n')}</div>
+              </div>
+            ))}
+            {status.partitions.length === 0 && <p>No partitions: every CPU belongs to the boot kernel.</p>}
+          </div>
+        </section>
+        <div className="two">
+          <section>
+            <h2>Memory per NUMA node</h2>
+            <MemoryBars topology={topology} status={status} colors={colors} />
+          </section>
+          <section>
+            <h2>Machine events</h2>
+            {status.events.length === 0 && <p>none</p>}
+            {status.events.map((e, i) => (
+              <div key={i} className={`diag ${e.severity === 'error' ? 'error' : e.severity}`}>
+                {(e.at / 1000).toFixed(1)} s {e.hazard ? `${e.hazard} ` : ''}{e.message}
+              </div>
+            ))}
+          </section>
+        </div>
+        <section>
+          <h2>Layout</h2>
+          <textarea data-testid="layout" value={layout} onChange={(e) => setLayout(e.target.value)} placeholder="paste a layout (YAML) or upload one" />
+          <div style={{ marginTop: 6 }}>
+            <input type="file" accept=".yaml,.yml,.json" onChange={(e) => upload(e.target.files?.[0])} />
+            <button data-testid="validate" onClick={() => void post('validate')}>Validate</button>
+            <button data-testid="plan" onClick={() => void post('plan')}>Plan</button>
+            <button data-testid="apply" onClick={() => void write('/api/v1/apply', { layout, name: 'layout.yaml' }, 'apply the layout')}>Apply…</button>
+            <button onClick={() => void write('/api/v1/destroy', { all: true }, 'destroy every partition')}>Destroy all…</button>
+            <label style={{ marginLeft: 12 }}>
+              API token <input data-testid="token" type="password" value={token} onChange={(e) => setToken(e.target.value)} placeholder="parker serve --show-token" />
+            </label>
+          </div>
+          {result && <ResultView result={result} />}
+        </section>
+        <section>
+          <h2>Devices</h2>
+          <table data-testid="devices">
+            <thead>
+              <tr><th>address</th><th>class</th><th>node</th><th>IOMMU group</th><th>driver</th><th>owner</th></tr>
+            </thead>
+            <tbody>
+              {topology.pci.filter((d) => !d.bridge).map((d) => {
+                const owner = status.partitions.find((p) => p.devices.includes(d.address))?.name ?? 'boot';
+                return (
+                  <tr key={d.address}>
+                    <td>{d.address}</td><td>{d.className ?? '?'}</td><td>{d.node ?? '—'}</td><td>{d.iommuGroup ?? '—'}</td><td>{d.driver ?? '—'}</td>
+                    <td><i style={{ display: 'inline-block', width: 10, height: 10, background: colors.get(owner) }} /> {owner}</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </section>
+      </main>
+    </>
+  );
+}
+
+function ResultView({ result }: { result: Result }) {
+  if (result.kind === 'error' || result.kind === 'apply') return <p data-testid="result" className={result.kind === 'error' ? 'diag error' : ''}>{result.text}</p>;
+  const diags = result.diagnostics ?? [];
+  return (
+    <div data-testid="result">
+      <p>
+        {diags.filter((d) => d.severity === 'error').length} errors, {diags.filter((d) => d.severity === 'warning').length} warnings
+      </p>
+      {diags.map((d, i) => (
+        <div key={i} className={`diag ${d.severity}`} data-testid="diagnostic">
+          {d.location.file}{d.location.line !== undefined ? `:${d.location.line}:${d.location.col}` : ''} {d.severity} {d.hazard ?? d.rule}: {d.message}
+          {d.fix && <div className="fix">fix: {d.fix}</div>}
+        </div>
+      ))}
+      {result.steps && (
+        <ol data-testid="steps">
+          {result.steps.map((s, i) => (
+            <li key={i}>{s}</li>
+          ))}
+        </ol>
+      )}
+    </div>
+  );
+}
+
+function MemoryBars({ topology, status, colors }: { topology: Topology; status: Status; colors: Map<string, string> }) {
+  return (
+    <div data-testid="memory">
+      {topology.nodes.map((n) => {
+        const blocks = topology.memory.blocks.filter((b) => b.node === n.id);
+        if (!blocks.length || !n.memoryBytes) return null;
+        const lo = Math.min(...blocks.map((b) => b.range.start));
+        const hi = Math.max(...blocks.map((b) => b.range.end)) + 1;
+        const pct = (x: number) => `${((x - lo) / (hi - lo)) * 100}%`;
+        const pool = topology.cma.find((c) => c.name.endsWith(String(n.id)) && c.name.replace(/\d+$/, '') !== '');
+        const parts = status.partitions.filter((p) => p.memory && p.memory.start >= lo && p.memory.start < hi);
+        return (
+          <div key={n.id}>
+            <div>
+              node {n.id}: {size(n.memoryBytes)}
+              {pool?.totalPages ? ` · CMA pool ${size(pool.totalPages * 4096)}, ${size((pool.totalPages - (pool.availablePages ?? 0)) * 4096)} used` : ''}
+              {parts.map((p) => ` · ${p.name} ${size(p.memory!.end - p.memory!.start + 1)}`).join('')}
+            </div>
+            <div className="membar">
+              {pool?.totalPages ? <div className="seg cma" title="CMA pool" style={{ right: 0, width: `${(pool.totalPages * 4096 * 100) / (hi - lo)}%` }} /> : null}
+              {parts.map((p) => (
+                <div key={p.name} className="seg" title={`${p.name} 0x${p.memory!.start.toString(16)}-0x${p.memory!.end.toString(16)}`} style={{ left: pct(p.memory!.start), width: `${((p.memory!.end - p.memory!.start + 1) * 100) / (hi - lo)}%`, background: colors.get(p.name) }} />
+              ))}
+            </div>
+          </div>
+        );
+      })}
+    </div>
+  );
+}
