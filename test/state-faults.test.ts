@@ -7,6 +7,8 @@ import { runCli, type CliResult } from './run-cli.js';
 import { applyLayout } from '../src/service/apply.js';
 import { destroyPartitions, recoverMachine, startKernel, stopKernel } from '../src/service/lifecycle.js';
 import { ApplyLock } from '../src/apply/lock.js';
+import { withHostHardware } from '../src/service/host-hardware.js';
+import { discover } from '../src/topology/discover.js';
 import { createSim } from '../src/service/sim.js';
 import { openMachine } from '../src/service/open-machine.js';
 import { statusOf } from '../src/service/status.js';
@@ -246,6 +248,22 @@ describe('4. corrupt or malformed state files', () => {
       expect(Date.now() - started).toBeLessThan(20_000);
     }
     expect(partitionsOf(stateDir)).toHaveLength(applied.layout ? (applied.layout as { placement: { kernels: unknown[] } }).placement.kernels.length : 0);
+  });
+
+  test('a damaged hardware.json of a host is refused with E_STATE_CORRUPT, never read as "nothing recorded"', () => {
+    const stateDir = freshDir();
+    fs.writeFileSync(path.join(stateDir, 'hardware.json'), '{"format":"parker.hardware/v1","topo');
+    const host = withHostHardware(openMachine({ synthetic: 'pack:1 core:2 pu:2 mem:8G' }), stateDir);
+    const error = (() => {
+      try {
+        host.hardware(discover(host));
+      } catch (e) {
+        return e;
+      }
+      return null;
+    })();
+    expect((error as ParkerError).code).toBe('E_STATE_CORRUPT');
+    expect((error as ParkerError).message).toContain('hardware.json is damaged');
   });
 
   test('a lock that is a directory or a JSON list is refused with E_STATE_CORRUPT, not a stack trace', async () => {
