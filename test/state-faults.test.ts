@@ -256,7 +256,7 @@ describe('4. corrupt or malformed state files', () => {
     const host = withHostHardware(openMachine({ synthetic: 'pack:1 core:2 pu:2 mem:8G' }), stateDir);
     const error = (() => {
       try {
-        host.hardware(discover(host));
+        host.hardware!(discover(host));
       } catch (e) {
         return e;
       }
@@ -352,7 +352,14 @@ describe('7. trust boundaries', () => {
   test('control characters from input are shown escaped in errors, never sent to the terminal', async () => {
     const r = await runCli('status', 'db\u001b[2J\u0007', '--state-dir', freshDir());
     expect(r.code).toBe(2);
+    // eslint-disable-next-line no-control-regex
     expect(r.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f]/);
     expect(r.stderr).toContain('\\x1b[2J\\x07');
+    const layout = path.join(scratch, 'escape.yaml');
+    fs.writeFileSync(layout, ['apiVersion: parker/v1alpha1', 'kind: Layout', 'metadata: { name: e }', 'kernels:', '  - { name: a, cpus: { count: 2 }, memory: 1G, image: "/boot/\\e[2Jevil" }', ''].join('\n'));
+    const v = await runCli('validate', layout, '--state-dir', freshDir());
+    expect(v.code).toBe(1);
+    expect(v.stdout + v.stderr).toContain('/boot/\\x1b[2Jevil');
+    expect(v.stdout + v.stderr).not.toContain('\u001b');
   });
 });
