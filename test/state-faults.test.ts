@@ -7,6 +7,8 @@ import { runCli, type CliResult } from './run-cli.js';
 import { applyLayout } from '../src/service/apply.js';
 import { destroyPartitions, recoverMachine, startKernel, stopKernel } from '../src/service/lifecycle.js';
 import { ApplyLock } from '../src/apply/lock.js';
+import { withHostHardware } from '../src/service/host-hardware.js';
+import { discover } from '../src/topology/discover.js';
 import { createSim } from '../src/service/sim.js';
 import { openMachine } from '../src/service/open-machine.js';
 import { statusOf } from '../src/service/status.js';
@@ -248,6 +250,22 @@ describe('4. corrupt or malformed state files', () => {
     expect(partitionsOf(stateDir)).toHaveLength(applied.layout ? (applied.layout as { placement: { kernels: unknown[] } }).placement.kernels.length : 0);
   });
 
+  test('a damaged hardware.json of a host is refused with E_STATE_CORRUPT, never read as "nothing recorded"', () => {
+    const stateDir = freshDir();
+    fs.writeFileSync(path.join(stateDir, 'hardware.json'), '{"format":"parker.hardware/v1","topo');
+    const host = withHostHardware(openMachine({ synthetic: 'pack:1 core:2 pu:2 mem:8G' }), stateDir);
+    const error = (() => {
+      try {
+        host.hardware!(discover(host));
+      } catch (e) {
+        return e;
+      }
+      return null;
+    })();
+    expect((error as ParkerError).code).toBe('E_STATE_CORRUPT');
+    expect((error as ParkerError).message).toContain('hardware.json is damaged');
+  });
+
   test('a lock that is a directory or a JSON list is refused with E_STATE_CORRUPT, not a stack trace', async () => {
     const stateDir = freshDir();
     const lock = path.join(stateDir, 'lock');
@@ -334,7 +352,14 @@ describe('7. trust boundaries', () => {
   test('control characters from input are shown escaped in errors, never sent to the terminal', async () => {
     const r = await runCli('status', 'db\u001b[2J\u0007', '--state-dir', freshDir());
     expect(r.code).toBe(2);
+    // eslint-disable-next-line no-control-regex
     expect(r.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f]/);
     expect(r.stderr).toContain('\\x1b[2J\\x07');
+    const layout = path.join(scratch, 'escape.yaml');
+    fs.writeFileSync(layout, ['apiVersion: parker/v1alpha1', 'kind: Layout', 'metadata: { name: e }', 'kernels:', '  - { name: a, cpus: { count: 2 }, memory: 1G, image: "/boot/\\e[2Jevil" }', ''].join('\n'));
+    const v = await runCli('validate', layout, '--state-dir', freshDir());
+    expect(v.code).toBe(1);
+    expect(v.stdout + v.stderr).toContain('/boot/\\x1b[2Jevil');
+    expect(v.stdout + v.stderr).not.toContain('\u001b');
   });
 });

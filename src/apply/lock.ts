@@ -100,7 +100,7 @@ export class ApplyLock {
 
   acquire(command: string): void {
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    const me: LockHolder = { ...selfIdentity(), command, since: new Date().toISOString() };
+    const me = { format: 'parker.lock/v1', ...selfIdentity(), command, since: new Date().toISOString() };
     // The lock appears whole or not at all: written aside, then linked into place (link fails
     // when the lock exists). A lock file created empty and filled after would read as stale
     // to a second parker in between, and both would go on.

@@ -14,6 +14,7 @@ import { READ_LIMITS, readBoundedFile } from '../machines/bounded-read.js';
 import { BzImageError, parseBzImage } from '../machines/sim/bzimage.js';
 import type { Diagnostic } from '../spec/diagnostic.js';
 import { sortDiagnostics } from '../spec/diagnostic.js';
+import { withoutControls } from '../units/framed-lines.js';
 
 /** What validate, plan and apply share: the spec, the machine's topology and the checked layout. */
 export interface LayoutInput {
@@ -109,8 +110,9 @@ export function readLayout(file: string, machine: Machine, iface: KernelInterfac
   const spec = loaded.spec;
   const checked = prepareLayout({ spec, topology, kernelInterface: iface, configs: readConfigs(spec, file), bootDependencies: discoverBootDependencies(machine.fs) });
   const files = bootFileDiagnostics(spec, checked, machine);
-  const prepared = files.length ? { ...checked, resolved: checked.resolved, diagnostics: sortDiagnostics([...checked.diagnostics, ...files]) } : checked;
-  return { file, loaded, spec, topology, prepared };
+  // Findings quote names and paths from the layout: never their control characters.
+  const diagnostics = sortDiagnostics([...checked.diagnostics, ...files]).map((d) => ({ ...d, message: withoutControls(d.message), ...(d.fix ? { fix: withoutControls(d.fix) } : {}) }));
+  return { file, loaded, spec, topology, prepared: { ...checked, diagnostics } };
 }
 
 /** Every finding, the loader's first. */

@@ -2,6 +2,7 @@ import { errnoWords } from '../units/errno-words.js';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { ParkerError } from '../units/parker-error.js';
+import { READ_LIMITS, readBoundedFile } from '../machines/bounded-read.js';
 import type { Machine } from '../machines/machine.js';
 import type { Plan } from '../plan/plan-types.js';
 import type { ResolvedLayout } from '../plan/resolved-layout.js';
@@ -56,7 +57,8 @@ export function readSavedPlan(file: string): SavedPlan | null {
   let text: string;
   try {
     if (!fs.statSync(file).isFile()) return null;
-    text = fs.readFileSync(file, 'utf8');
+    // A saved plan of hundreds of kernels is a few MiB; anything larger is not one.
+    text = readBoundedFile(file, READ_LIMITS.stateFile, 'saved plan').toString('utf8');
   } catch {
     return null; // the layout reader names what is wrong with the file
   }

@@ -1,6 +1,6 @@
 import { errnoWords } from '../units/errno-words.js';
 import { READ_LIMITS, readBoundedFile } from '../machines/bounded-read.js';
-import { printable } from '../units/framed-lines.js';
+import { withoutControls } from '../units/framed-lines.js';
 import { LineCounter, parseDocument, visit, type Alias, type Document, type YAMLError } from 'yaml';
 import { ParkerError } from '../units/parker-error.js';
 import { sortDiagnostics } from './diagnostic.js';
@@ -34,7 +34,7 @@ export interface LoadedSpec {
 export function loadSpec(text: string, file: string): LoadedSpec {
   const loaded = loadSpecText(text, file);
   // What the file says is echoed in messages: never its control characters (a terminal escape).
-  return { ...loaded, diagnostics: loaded.diagnostics.map((d) => ({ ...d, message: printable(d.message, 2000), ...(d.fix ? { fix: printable(d.fix, 2000) } : {}) })) };
+  return { ...loaded, diagnostics: loaded.diagnostics.map((d) => ({ ...d, message: withoutControls(d.message), ...(d.fix ? { fix: withoutControls(d.fix) } : {}) })) };
 }
 
 function loadSpecText(text: string, file: string): LoadedSpec {

@@ -7,9 +7,9 @@
 //             kernel runs, the second is half made); then `parker recover`.
 // After each: no orphans, as the boot kernel shows them (partitions, CPUs, CMA counters,
 // the NVMe drives' drivers). LAB-RESULT lines; test/lab-parker/failures.test.ts asserts.
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import {
-  INITRD,
   NVME,
   PARKER_FS,
   assertInParkerLab,
@@ -37,14 +37,46 @@ async function settledState() {
   return machineState();
 }
 
+/** Lines of the boot kernel's log that say it oopsed. */
+function oopses() {
+  return spawnSync('dmesg', { encoding: 'utf8' })
+    .stdout.split('\n')
+    .filter((l) => /Oops|BUG:|general protection fault|Call Trace/.test(l));
+}
+
+function write(file, value) {
+  try {
+    fs.writeFileSync(file, value);
+    return 'ok';
+  } catch (e) {
+    return e.code ?? String(e);
+  }
+}
+
 try {
   result('boot', { state: machineState() });
 
-  // ---- rollback after a failure the kernel reports: beta's image is an initramfs, not a kernel.
-  const bad = '/root/lab-bad-image.yaml';
-  fs.writeFileSync(bad, labLayout('lab-bad-image', [alpha, { ...beta, image: INITRD }]));
+  // ---- a device enabled in the boot kernel but bound to no driver: writing it to `bind`
+  // oopses the Parker kernel (NULL pointer; the writer is killed, the partition's mutex stays
+  // held). parker must refuse before the write.
+  const dev = `/sys/bus/pci/devices/${NVME[1]}`;
+  const prepared = { unbind: write('/sys/bus/pci/drivers/nvme/unbind', NVME[1]), enable: write(`${dev}/enable`, '1') };
+  const before = { state: machineState() };
+  const onlyBeta = '/root/lab-beta-only.yaml';
+  fs.writeFileSync(onlyBeta, labLayout('lab-beta-only', [{ ...beta, order: 1 }]));
+  const refused = parker(['apply', onlyBeta, '--yes'], { timeoutMs: 180_000 });
+  const after = machineState();
+  const restored = { disable: write(`${dev}/enable`, '0'), probe: write('/sys/bus/pci/drivers_probe', NVME[1]) };
+  result('driverless-device', { ...refused, prepared, before, after, oopses: oopses(), restored, state: await settledState() });
+
+  // ---- rollback after a failure on the real kernel: beta comes online but its console never
+  // shows the line its layout waits for (a kernel that hangs after its PCI init looks like
+  // this), so apply times out on it after alpha and beta are both up, and must undo
+  // everything: both kernels stopped through their stop commands, CPUs, memory, devices back.
+  const bad = '/root/lab-never-ready.yaml';
+  fs.writeFileSync(bad, labLayout('lab-never-ready', [alpha, { ...beta, readyPattern: 'a line no kernel prints', readyTimeout: '5s' }]));
   const rollback = parker(['apply', bad, '--yes']);
-  result('rollback', { ...rollback, state: await settledState(), alphaConsole: lastBoot('ttyS1') });
+  result('rollback', { ...rollback, state: await settledState(), alphaConsole: lastBoot('ttyS1'), betaConsole: lastBoot('ttyS2') });
   result('rollback-status', parker(['status', '-o', 'json']));
 
   // ---- SIGKILL during apply, then recover.

@@ -246,7 +246,7 @@ export function labLayout(name, kernels, { bootCpus = '0,2' } = {}) {
       `    console: ${k.console}`,
       `    consoleSource: ${consoleLog(k.console)}`,
       `    cmdline: "8250.nr_uarts=${uarts} tsc_early_khz=${khz} parker.lab.app_timeout=900"`,
-      `    ready: { pattern: "${READY}", timeout: 180s }`,
+      `    ready: { pattern: "${k.readyPattern ?? READY}", timeout: ${k.readyTimeout ?? '180s'} }`,
       `    order: ${k.order}`,
       '    bootTimeout: 120s',
       '    stop:',
