@@ -1,5 +1,6 @@
 // What the three benchmarks share: statistics, a description of the machine they ran on, the
 // benchmark layout, CPU-profile summaries, and writing the figures into RESULTS.md.
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -204,3 +205,70 @@ export function profileTables(summaryOfProfile) {
     table(['function', 'time', 'share'], summaryOfProfile.inclusive),
   ].join('\n');
 }
+
+const GNU_TIME = '/usr/bin/time';
+export const hasGnuTime = fs.existsSync(GNU_TIME);
+
+/**
+ * One whole process, as a user runs it: wall time from spawn to exit, and, when GNU time is
+ * installed, its CPU time (user + system) and peak memory (maximum RSS, KB). Standard output
+ * goes to a file in `scratch` (a user's terminal or pipe would take it); the exit status is checked.
+ */
+export function wholeProcess(argv, { scratch, env = process.env, okCodes = [0], label = argv.join(' ') } = {}) {
+  const out = path.join(scratch, 'stdout');
+  const fd = fs.openSync(out, 'w');
+  try {
+    const [cmd, args] = hasGnuTime ? [GNU_TIME, ['-f', '%M %U %S', ...argv]] : [argv[0], argv.slice(1)];
+    const t0 = process.hrtime.bigint();
+    const result = spawnSync(cmd, args, { env, stdio: ['ignore', fd, 'pipe'], maxBuffer: 64 * 2 ** 20 });
+    const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
+    const stderr = result.stderr.toString();
+    if (!okCodes.includes(result.status)) throw new Error(`${label} exited ${result.status}: ${stderr.slice(-2000)}`);
+    let cpuMs = NaN;
+    let maxRssKb = NaN;
+    if (hasGnuTime) {
+      const [kb, user, sys] = stderr.trim().split('\n').pop().split(' ').map(Number);
+      cpuMs = (user + sys) * 1000;
+      maxRssKb = kb;
+    }
+    return { wallMs, cpuMs, maxRssKb, stdoutBytes: fs.statSync(out).size };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Where one whole process spends its time: runs it under `node --cpu-prof` and returns, for
+ * each pattern, the time of the samples with a matching frame on their stack (inclusive time),
+ * the sampled total and the wall time of the profiled run.
+ */
+export function profileProcess(argv, patterns, { scratch, env = process.env, okCodes = [0] } = {}) {
+  const dir = fs.mkdtempSync(path.join(scratch, 'prof-'));
+  try {
+    const t0 = process.hrtime.bigint();
+    const result = spawnSync(process.execPath, ['--cpu-prof', '--cpu-prof-dir', dir, ...argv], { env, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 64 * 2 ** 20 });
+    const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
+    if (!okCodes.includes(result.status)) throw new Error(`profiled run exited ${result.status}: ${result.stderr.toString().slice(-2000)}`);
+    const file = fs.readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+    const profile = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
+    const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+    const parent = new Map();
+    for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+    const frame = (n) => `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.replace(/^file:\/\//, '')}`;
+    const totals = new Map(Object.keys(patterns).map((k) => [k, 0]));
+    let sampled = 0;
+    profile.samples.forEach((id, i) => {
+      const dt = profile.timeDeltas[i] ?? 0;
+      sampled += dt;
+      const stack = [];
+      for (let cur = id; cur !== undefined; cur = parent.get(cur)) stack.push(frame(byId.get(cur)));
+      for (const [key, pattern] of Object.entries(patterns)) if (stack.some((f) => pattern.test(f))) totals.set(key, totals.get(key) + dt);
+    });
+    return { wallMs, sampledMs: sampled / 1000, parts: Object.fromEntries([...totals].map(([k, v]) => [k, v / 1000])) };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export const REPO_ROOT = REPO;
+export const PARKER_BIN = path.join(REPO, 'bin', 'parker.js');
