@@ -107,6 +107,41 @@ describe('granularity', () => {
   });
 });
 
+describe('profiles', () => {
+  it('a latency kernel gets an LLC nobody else is on, even listed after a kernel that would take it', () => {
+    // Balanced first in the spec would take L3 1 (the tightest that holds 4) and leave the
+    // latency kernel beside the boot kernel in L3 0. Latency kernels are placed first.
+    const { placement } = placeOn([
+      { name: 'b', cpus: { count: 4 } },
+      { name: 'l', profile: 'latency', cpus: { count: 2 } },
+    ]);
+    const [b, l] = placement.kernels;
+    expect(l).toMatchObject({ cpus: [2, 10], quality: { llcs: [1], sharedLlcs: 0 } });
+    // The balanced kernel keeps out of the latency kernel's L3 while it has anywhere else to go.
+    expect(b).toMatchObject({ cpus: [4, 5, 12, 13], quality: { llcs: [2], sharedLlcs: 0 } });
+    expect(placement.score).toBe(0);
+  });
+
+  it('a throughput kernel takes a free LLC and keeps it; a balanced one fills the fragment beside the boot kernel', () => {
+    const { placement } = placeOn([
+      { name: 'b', cpus: { count: 2 } },
+      { name: 't', profile: 'throughput', cpus: { count: 2 } },
+    ]);
+    const [b, t] = placement.kernels;
+    expect(t).toMatchObject({ cpus: [2, 10], quality: { llcs: [1], sharedLlcs: 0 } });
+    expect(b).toMatchObject({ cpus: [1, 9], quality: { llcs: [0], sharedLlcs: 1 } });
+    // Sharing L3 0 with the boot kernel costs a balanced kernel nothing.
+    expect(placement.score).toBe(0);
+  });
+
+  it('a latency kernel that must share pays for each neighbour on its LLCs', () => {
+    // 6 CPUs on node 0 beside the boot kernel's core: L3 0 is shared with it (+40).
+    const { placement } = placeOn([{ name: 'l', profile: 'latency', cpus: { count: 6, placement: 'nodes', nodes: [0] } }]);
+    expect(placement.kernels[0]).toMatchObject({ cpus: [1, 2, 3, 9, 10, 11], quality: { sharedLlcs: 1 } });
+    expect(placement.score).toBe(40);
+  });
+});
+
 describe('spread and nodes', () => {
   it('spread: equal shares on every node with free cores, each packed into its LLCs', () => {
     const { placement } = placeOn([{ name: 's', cpus: { count: 8, placement: 'spread' } }]);
