@@ -6,7 +6,7 @@ import { formatCpuList } from '../units/cpulist.js';
 import { exhaustiveBestLayout, exhaustiveBestScore, layoutEvaluator } from '../../test/fixtures/exhaustive-placement.js';
 import { withMemoryOnlyNode, withOfflineCores } from '../../test/fixtures/irregular-topology.js';
 import type { Topology } from '../topology/model.js';
-import { place, placementOrder } from './place.js';
+import { place } from './place.js';
 import { PlacementScorer } from './placement-score.js';
 
 const shapeOf = (maxCores: number): fc.Arbitrary<TopologyShape> =>
@@ -195,14 +195,13 @@ interface Tally {
  * exactly the best layout score any choice of its whole cores could give given the kernels
  * before it, or is refused and no such choice exists; the whole layout scores what the placer
  * reports; no joint choice of every kernel's cores beats it, and for one kernel it is the
- * joint optimum. Joint optima of several kernels are tallied: greedy kernel by kernel cannot
- * always reach them (docs/placement.md).
+ * joint optimum. Joint optima of several kernels are tallied: placement is greedy within an
+ * order, so it cannot always reach them (docs/placement.md).
  */
 function checkLayout(s: LayoutScenario, tally: Tally): void {
   const { topology, spec } = buildScenario(s);
-  const { placement, diagnostics } = place(spec, topology);
+  const { placement, diagnostics, order } = place(spec, topology);
   const errors = diagnostics.filter((d) => d.severity === 'error');
-  const order = placementOrder(spec);
   const placed: (number[] | undefined)[] = spec.kernels.map(() => undefined);
   const evaluate = layoutEvaluator(spec, topology, order);
   const scorer = new PlacementScorer(topology);
@@ -263,9 +262,11 @@ describe('whole layouts on irregular machines (property)', () => {
       fc.property(layoutScenario, (s) => checkLayout(s, tally)),
       { numRuns: 150, seed: 20261206 },
     );
-    // On this sample 29 of 31 do; the misses are a kernel placed early taking the only clean
-    // LLC (or the only fitting one) that a later kernel needed more.
+    // Layouts of up to 4 kernels are placed in every order and the best kept (place.ts). On
+    // this sample all 32 with several kernels placed reach the joint optimum; over 2000 random
+    // layouts, 428 of 429 did. The miss is a kernel's tie-break among equally good LLCs that a
+    // later kernel needed: placement stays greedy within an order.
     expect(tally.jointChecked).toBeGreaterThan(20);
-    expect(tally.jointEqual / tally.jointChecked).toBeGreaterThanOrEqual(0.85);
+    expect(tally.jointEqual / tally.jointChecked).toBeGreaterThanOrEqual(0.95);
   });
 });

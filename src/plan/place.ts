@@ -19,7 +19,12 @@ export interface PlaceOptions {
 export interface PlaceResult {
   placement: Placement;
   diagnostics: Diagnostic[];
+  /** The order the kernels were placed in (indexes into spec.kernels). */
+  order: number[];
 }
+
+/** Layouts of at most this many kernels are placed in every order, and the best kept. */
+export const EVERY_ORDER_UP_TO = 4;
 
 /**
  * Chooses every kernel's CPUs, memory node and devices (docs/placement.md). Pure and
@@ -28,6 +33,34 @@ export interface PlaceResult {
  * with (a CPU named twice, CPU 0 given away) are left to the validation rules.
  */
 export function place(spec: LayoutSpec, topology: Topology, options: PlaceOptions = {}): PlaceResult {
+  const first = placeInOrder(spec, topology, options, placementOrder(spec));
+  const kernels = spec.kernels.length;
+  if ((options.strategy ?? 'topology') !== 'topology' || kernels < 2 || kernels > EVERY_ORDER_UP_TO) return first;
+  // Kernel by kernel, an early kernel can take what a later one needed more (the only free LLC,
+  // the only one that fits whole). A few kernels are cheap to place in every order: keep the
+  // order that places the most kernels, then (all placed) scores lowest; on a tie, the profile order.
+  let best = first;
+  const errors = (r: PlaceResult) => r.diagnostics.filter((d) => d.severity === 'error').length;
+  for (const order of permutations(first.order)) {
+    if (order.every((k, i) => k === first.order[i])) continue;
+    const tried = placeInOrder(spec, topology, options, order);
+    if (errors(tried) < errors(best) || (errors(tried) === 0 && errors(best) === 0 && tried.placement.score < best.placement.score)) best = tried;
+  }
+  return best;
+}
+
+function* permutations(items: readonly number[]): Generator<number[]> {
+  if (items.length <= 1) {
+    yield [...items];
+    return;
+  }
+  for (let i = 0; i < items.length; i++) {
+    const rest = [...items.slice(0, i), ...items.slice(i + 1)];
+    for (const tail of permutations(rest)) yield [items[i]!, ...tail];
+  }
+}
+
+function placeInOrder(spec: LayoutSpec, topology: Topology, options: PlaceOptions, order: readonly number[]): PlaceResult {
   const strategy = options.strategy ?? 'topology';
   const diagnostics: Diagnostic[] = [];
   const index = new CpuIndex(topology);
@@ -62,7 +95,7 @@ export function place(spec: LayoutSpec, topology: Topology, options: PlaceOption
   const weightOf = (i: number) => (i < 0 ? 0 : sharedLlcWeight(spec.kernels[i]!.profile));
   kernelCpus.forEach((cpus, i) => owners.add(cpus, i, weightOf(i)));
   const memoryNodes: (number | null)[] = spec.kernels.map(() => null);
-  for (const i of placementOrder(spec)) {
+  for (const i of order) {
     const kernel = spec.kernels[i]!;
     if (typeof kernel.cpus !== 'string') {
       const costs =
@@ -121,6 +154,7 @@ export function place(spec: LayoutSpec, topology: Topology, options: PlaceOption
   return {
     placement: { boot: { cpus: bootCpus, devices: devices.boot }, kernels, score },
     diagnostics,
+    order: [...order],
   };
 }
 
