@@ -6,7 +6,8 @@ import { ParkerError } from '../units/parker-error.js';
 import { KernelError } from '../machines/kernel-error.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import type { CommandContext } from './command-context.js';
-import { GLOBAL_FLAGS } from './command-specs.js';
+import { COMMAND_SPECS, GLOBAL_FLAGS, type CommandSpec } from './command-specs.js';
+import { commandFromSpec } from './command-from-spec.js';
 import { loadConfig, type ParkerConfig } from './config-file.js';
 
 type CommandFactory = (ctx: CommandContext) => Command;
@@ -52,7 +53,14 @@ function packageVersion(): string {
   return pkg.version;
 }
 
-/** The program with the named commands (all of them by default, for help). */
+/** A command as its spec declares it, with subcommands, for help only: it never runs. */
+function specOnly(spec: CommandSpec): Command {
+  const command = commandFromSpec(spec);
+  for (const sub of spec.subcommands ?? []) command.addCommand(specOnly(sub));
+  return command;
+}
+
+/** The program with the named commands loaded (all of them by default); the rest from their specs. */
 export async function buildProgram(ctx: CommandContext, names: readonly string[] = COMMAND_NAMES): Promise<Command> {
   const program = new Command('parker')
     .description('partition one Linux server into several independent kernels')
@@ -60,7 +68,12 @@ export async function buildProgram(ctx: CommandContext, names: readonly string[]
     .configureOutput({ writeOut: ctx.out, writeErr: ctx.err })
     .exitOverride();
   for (const flag of GLOBAL_FLAGS) program.option(flag.flags, flag.description);
-  for (const name of names) program.addCommand((await COMMANDS[name]!())(ctx));
+  // The commands that may run are loaded; the others are built from their specs alone, which is
+  // all help and "did you mean" need (a command module can pull in the HTTP server or the schema).
+  for (const spec of COMMAND_SPECS) {
+    if (names.includes(spec.name)) program.addCommand((await COMMANDS[spec.name]!())(ctx));
+    else program.addCommand(specOnly(spec));
+  }
   // Before any action: the global flags into the context, the config files' defaults into the
   // options nobody gave (flags and the environment win).
   program.hook('preAction', (_program, action) => {
@@ -142,7 +155,7 @@ export async function main(argv: string[], ctx?: Partial<CommandContext>): Promi
   try {
     // Only the command that runs is loaded; help and mistakes get them all.
     const first = argv.slice(2).find((a) => !a.startsWith('-'));
-    const named = first !== undefined && first in COMMANDS ? [first] : COMMAND_NAMES;
+    const named = first !== undefined && first in COMMANDS ? [first] : [];
     await (await buildProgram(context, named)).parseAsync(argv);
     return exitCode;
   } catch (error) {

@@ -11,6 +11,7 @@ const PAGE = 4096;
 
 /** Each node's RAM as contiguous ranges, from its memory blocks. */
 function nodeRanges(hardware: Topology): Map<number, PhysRange[]> {
+  if (hardware.memory.blocks.length === 0) return nodeRangesFromRam(hardware);
   const out = new Map<number, PhysRange[]>();
   for (const block of [...hardware.memory.blocks].sort((a, b) => a.range.start - b.range.start)) {
     if (block.node === null) continue;
@@ -20,6 +21,35 @@ function nodeRanges(hardware: Topology): Map<number, PhysRange[]> {
     else ranges.push({ ...block.range });
     out.set(block.node, ranges);
   }
+  return out;
+}
+
+/**
+ * A kernel without memory hotplug shows no memory blocks, so no node's physical ranges. Firmware
+ * (an SRAT, QEMU's -numa) gives nodes their memory in node order, so the RAM that /proc/iomem
+ * lists is dealt out in address order: each node takes as much as its meminfo holds, rounded
+ * up to whole 128 MiB sections (a node's MemTotal leaves out what its kernel reserved).
+ */
+function nodeRangesFromRam(hardware: Topology): Map<number, PhysRange[]> {
+  const out = new Map<number, PhysRange[]>();
+  const section = 128 * 2 ** 20;
+  const ram = [...hardware.memory.systemRam].sort((a, b) => a.start - b.start).map((r) => ({ ...r }));
+  for (const node of [...hardware.nodes].sort((a, b) => a.id - b.id)) {
+    let want = Math.ceil((node.memoryBytes ?? 0) / section) * section;
+    const mine: PhysRange[] = [];
+    while (want > 0 && ram.length > 0) {
+      const r = ram[0]!;
+      const take = Math.min(want, r.end - r.start + 1);
+      mine.push({ start: r.start, end: r.start + take - 1 });
+      want -= take;
+      if (r.start + take > r.end) ram.shift();
+      else r.start += take;
+    }
+    if (mine.length) out.set(node.id, mine);
+  }
+  // The last node takes what is left: its own reserved pages are RAM too.
+  const last = [...out.keys()].sort((a, b) => a - b).at(-1);
+  if (last !== undefined) out.get(last)!.push(...ram);
   return out;
 }
 
@@ -225,10 +255,32 @@ export function syncPoolSizes(k: SimKernel): void {
  * per node and zone of the memory blocks, with `cma` (the CMA pages of the zone: the pool's
  * size) and `nr_free_cma` (its pages not handed to a partition).
  */
+/**
+ * The machine's memory as blocks with a node and a zone: its memory blocks, or, on a kernel
+ * without memory hotplug, each node's RAM cut at the zone limits (16 MiB DMA, 4 GiB DMA32).
+ */
+function memoryByZone(hardware: Topology): { node: number | null; zones: string[]; range: PhysRange }[] {
+  if (hardware.memory.blocks.length > 0) return hardware.memory.blocks;
+  const limits: [string, number][] = [['DMA', 16 * 2 ** 20], ['DMA32', FOUR_GIB], ['Normal', Number.MAX_SAFE_INTEGER]];
+  const out: { node: number; zones: string[]; range: PhysRange }[] = [];
+  for (const [node, ranges] of nodeRanges(hardware)) {
+    for (const r of ranges) {
+      let start = r.start;
+      for (const [zone, limit] of limits) {
+        if (start > r.end || start >= limit) continue;
+        const end = Math.min(r.end, limit - 1);
+        out.push({ node, zones: [zone], range: { start, end } });
+        start = end + 1;
+      }
+    }
+  }
+  return out;
+}
+
 function zoneinfo(k: SimKernel): string {
   const zones = new Map<string, { node: number; zone: string; startPfn: number; pages: number; cma: number; freeCma: number }>();
   const order = ['DMA', 'DMA32', 'Normal', 'Movable'];
-  for (const block of k.hardware.memory.blocks) {
+  for (const block of memoryByZone(k.hardware)) {
     if (block.node === null) continue;
     const zone = block.zones[0] ?? 'Normal';
     const key = `${block.node}/${zone}`;
@@ -238,7 +290,7 @@ function zoneinfo(k: SimKernel): string {
     zones.set(key, entry);
   }
   for (const pool of k.pools.values()) {
-    const block = k.hardware.memory.blocks.find((b) => b.range.start <= pool.range.start && pool.range.start <= b.range.end);
+    const block = memoryByZone(k.hardware).find((b) => b.range.start <= pool.range.start && pool.range.start <= b.range.end);
     const entry = block ? zones.get(`${block.node}/${block.zones[0] ?? 'Normal'}`) : undefined;
     if (!entry) continue;
     entry.cma += poolPages(pool);

@@ -156,7 +156,7 @@ describe('the control filesystem mount', () => {
     m.umount();
     expect(m.fs.list(P)).toEqual([]);
     expect(m.fs.read('proc/mounts')).not.toMatch(/parker/);
-    expect(errnoOf(() => m.fs.mkdir(`${P}/x`))).toBe('EPERM');
+    expect(errnoOf(() => m.fs.mkdir(`${P}/x`))).toBe('ENOENT');
     expect(errnoOf(() => m.umount())).toBe('EINVAL');
     m.mount();
     expect(m.fs.list(P)).toEqual(['db']);
@@ -166,5 +166,21 @@ describe('the control filesystem mount', () => {
   it('a boot kernel without parker_cma= has no parker filesystem to mount (ENODEV)', () => {
     const m = memorySimMachine({ kind: 'default' }, 'ro');
     expect(errnoOf(() => m.mount())).toBe('ENODEV');
+  });
+});
+
+describe('rmdir of a partition whose first CPU moved to another node (measured)', () => {
+  it('tears it down, keeps its memory taken, and says EBUSY', () => {
+    const m = memorySimMachine({ kind: 'default' }, 'ro console=ttyS0,115200 iommu=pt parker_cma=0:4G,1:4G');
+    m.fs.mkdir(`${P}/a`);
+    m.fs.write(`${P}/a/cpus`, '8');
+    m.fs.write(`${P}/a/memory`, '1G');
+    const released = () => m.fs.read('sys/kernel/mm/cma/parker0/release_pages_success').trim();
+    // A second write of other CPUs replaces the list: now the first CPU is on node 1.
+    m.fs.write(`${P}/a/cpus`, '40');
+    expect(errnoOf(() => m.fs.rmdir(`${P}/a`))).toBe('EBUSY');
+    expect(m.fs.list(P)).toEqual([]);
+    expect(m.fs.read('sys/devices/system/cpu/cpu40/online').trim()).toBe('1');
+    expect(released()).toBe('0');
   });
 });

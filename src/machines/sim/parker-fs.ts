@@ -63,8 +63,9 @@ function sync(k: SimKernel, p: SimPartition): void {
 export function mkdirParker(k: SimKernel, path: string): void {
   const where = parkerPath(path);
   if (!where?.name) k.fail('EEXIST', 'mkdir', path);
-  // Unmounted, sys/fs/parker is an empty sysfs directory: sysfs makes no directories.
-  if (!k.mounted) k.fail('EPERM', 'mkdir', path, 'the Parker control filesystem is not mounted');
+  // Unmounted, sys/fs/parker is an empty sysfs directory; mkdir there is ENOENT (measured on
+  // the real kernel, the mkdir system call straight on the mount point).
+  if (!k.mounted) k.fail('ENOENT', 'mkdir', path, 'the Parker control filesystem is not mounted');
   if (where.file !== undefined) {
     if (!k.partitions.has(where.name)) k.fail('ENOENT', 'mkdir', path);
     k.fail('EINVAL', 'mkdir', path, 'partitions are created only at the root of the control filesystem');
@@ -110,17 +111,27 @@ export function rmdirParker(k: SimKernel, path: string): void {
   // rmdir takes the partition's mutex, which a start that never came up holds for ever.
   if (p.status === 'hung' && !p.online) k.hang('blocked', 'rmdir', path, `the start of ${p.name} is still busy-waiting for its kernel`, p.name);
   if (p.online) k.fail('EBUSY', 'rmdir', path, `${p.name} is online: ask it to power off first`);
-  tearDown(k, p);
+  // The kernel gives memory back to the pool of the node of the partition's first CPU now. When
+  // a second cpus write moved that CPU to another node, the release fails: the partition is torn
+  // down all the same, its memory stays taken until reboot, and rmdir says EBUSY (measured).
+  const leaked = p.memory !== null && poolOf(k, p.memory) !== poolOfFirstCpu(k, p);
+  tearDown(k, p, { keepMemory: leaked });
   k.tree.remove(`${PARKER_ROOT}/${p.name}`);
+  if (leaked) k.fail('EBUSY', 'rmdir', path, `its memory came from another node's pool than its first CPU's: the memory stays taken until reboot`);
+}
+
+function poolOfFirstCpu(k: SimKernel, p: SimPartition) {
+  const node = p.cpus.length ? k.nodeOfCpu(p.cpus[0]!) : null;
+  return node === null ? undefined : k.pools.get(node);
 }
 
 /** Gives back what a partition held: CPUs online in the boot kernel, memory to CMA, devices re-probed. */
-export function tearDown(k: SimKernel, p: SimPartition): void {
+export function tearDown(k: SimKernel, p: SimPartition, options: { keepMemory?: boolean } = {}): void {
   k.partitions.delete(p.name);
   // CPUs a second cpus write replaced stay reserved: the kernel forgets only the current ones.
   for (const cpu of p.cpus) onlineCpu(k, cpu);
   k.syncCpuFiles(p.cpus);
-  freeMemory(k, p);
+  if (!options.keepMemory) freeMemory(k, p);
   for (const device of p.devices) releaseDevice(k, device, `${PARKER_ROOT}/${p.name}`);
 }
 
@@ -269,6 +280,11 @@ function writeMemory(k: SimKernel, p: SimPartition, value: string, path: string)
   if (!pool) {
     sync(k, p);
     k.fail('ENOMEM', 'write', path, `node ${node} has no CMA pool (none asked for in parker_cma=, or its reservation failed at boot)`);
+  }
+  // More than the whole pool is refused before the allocator runs: no failure is counted (measured).
+  if (Math.ceil(bytes / GiB) * GiB > pool.range.end - pool.range.start + 1) {
+    sync(k, p);
+    k.fail('ENOMEM', 'write', path, `${formatSize(bytes)} is more than the whole of ${pool.name}`);
   }
   const reserved = allocate(pool, Math.ceil(bytes / GiB) * GiB);
   const range = reserved ? { start: reserved.start, end: reserved.start + bytes - 1 } : null;

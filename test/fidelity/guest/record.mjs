@@ -68,7 +68,26 @@ function kernelLog() {
   return lines;
 }
 
-const machineFs = new DirectoryFs('/', true);
+/**
+ * The kernel's files as the kernel answers them. Reads go through parker's DirectoryFs; writes,
+ * mkdir and rmdir go straight to the system calls, since DirectoryFs refuses on its own what
+ * parker never does (mkdir outside sys/fs/parker, writes to files it does not drive), and the
+ * transcript is to hold the kernel's answers, not parker's.
+ */
+const kernelCall = (fn) => {
+  try {
+    return fn();
+  } catch (e) {
+    if (e && typeof e.code === 'string') throw Object.assign(new Error(e.message), { errno: e.code });
+    throw e;
+  }
+};
+const readingFs = new DirectoryFs('/', true);
+const machineFs = Object.assign(Object.create(readingFs), {
+  write: (path, value) => kernelCall(() => fs.writeFileSync(`/${path}`, value)),
+  mkdir: (path) => kernelCall(() => fs.mkdirSync(`/${path}`)),
+  rmdir: (path) => kernelCall(() => fs.rmdirSync(`/${path}`)),
+});
 const poolFiles = (kfs) => {
   for (const path of ['proc/meminfo', 'proc/zoneinfo', 'proc/mounts']) if (kfs.exists(path)) kfs.read(path);
 };
