@@ -78,10 +78,45 @@ export class DirectoryFs implements KernelFs {
     return { full: real, relative };
   }
 
-  /** Reads need the link check only under a root other than "/": there every path is inside. */
+  /** Directories (as given, resolved against the root) and where they really are, once proved inside the root. */
+  private readonly realDirs = new Map<string, string>();
+
+  private realDir(full: string, op: string, path: string): string {
+    if (full === this.root) return this.rootReal();
+    const cached = this.realDirs.get(full);
+    if (cached !== undefined) return cached;
+    // From the parent's real place: one lstat per directory, a full resolve only for a link.
+    const slash = full.lastIndexOf('/');
+    const candidate = this.realDir(slash <= 0 ? '/' : full.slice(0, slash), op, path) + full.slice(slash);
+    let real = candidate;
+    try {
+      if (fs.lstatSync(candidate).isSymbolicLink()) real = fs.realpathSync.native(candidate);
+    } catch (e) {
+      throw fromNodeError(e, op, path);
+    }
+    if (this.insideRoot(real) === null) throw new KernelError('EACCES', op, path, `a symbolic link leads out of the machine root (to ${real})`);
+    this.realDirs.set(full, real);
+    return real;
+  }
+
+  /**
+   * Reads need the link check only under a root other than "/": there every path is inside.
+   * Discovery reads tens of thousands of files, so the directories' real places are kept and
+   * only a last component that is itself a link is resolved in full.
+   */
   private readable(path: string, op: string): string {
     if (this.root === '/') return this.resolve(path);
-    return this.real(path, op).full;
+    const full = this.resolve(path);
+    if (full === this.root) return this.rootReal();
+    const slash = full.lastIndexOf('/');
+    const candidate = this.realDir(full.slice(0, slash) || '/', op, path) + full.slice(slash);
+    let stat: fs.Stats;
+    try {
+      stat = fs.lstatSync(candidate);
+    } catch {
+      return candidate; // missing: the operation itself says so
+    }
+    return stat.isSymbolicLink() ? this.real(path, op).full : candidate;
   }
 
   /**
@@ -127,35 +162,48 @@ export class DirectoryFs implements KernelFs {
   }
 
   read(path: string): string {
-    return this.readBytes(path).toString('utf8');
+    return this.readWith(path, 'utf8');
   }
 
   readBytes(path: string): Buffer {
-    const file = this.readable(path, 'read');
-    let fd: number;
+    return this.readWith(path, null);
+  }
+
+  /**
+   * Reads a whole file, never blocking (a FIFO), never a device or a file over READ_LIMIT, and
+   * never through a link out of the root: what is at the path is looked at first (lstat in its
+   * directory's real place; a link is resolved in full and must stay inside), then read in one
+   * call with O_NOFOLLOW, so nothing put there meanwhile is followed.
+   */
+  private readWith(path: string, encoding: 'utf8'): string;
+  private readWith(path: string, encoding: null): Buffer;
+  private readWith(path: string, encoding: 'utf8' | null): string | Buffer {
     try {
-      fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-    } catch (e) {
-      throw fromNodeError(e, 'read', path);
-    }
-    try {
-      const stat = fs.fstatSync(fd);
-      if (!stat.isFile()) throw new KernelError(stat.isDirectory() ? 'EISDIR' : 'EINVAL', 'read', path, stat.isDirectory() ? undefined : 'not a regular file (a device or a FIFO)');
-      const chunks: Buffer[] = [];
-      let total = 0;
-      for (;;) {
-        const chunk = Buffer.allocUnsafe(Math.max(4096, Math.min(stat.size + 1, 1 << 20)));
-        const n = fs.readSync(fd, chunk, 0, chunk.length, null);
-        if (n === 0) break;
-        chunks.push(chunk.subarray(0, n));
-        total += n;
-        if (total > READ_LIMIT) throw new KernelError('EINVAL', 'read', path, `larger than ${READ_LIMIT} bytes: not a kernel file`);
+      let target: string;
+      let stat: fs.Stats | undefined;
+      let nofollow = fs.constants.O_NOFOLLOW;
+      if (this.root === '/') {
+        target = this.resolve(path);
+        stat = fs.statSync(target, { throwIfNoEntry: false });
+        nofollow = 0;
+      } else {
+        const full = this.resolve(path);
+        const slash = full.lastIndexOf('/');
+        target = full === this.root ? this.rootReal() : this.realDir(full.slice(0, slash) || '/', 'read', path) + full.slice(slash);
+        stat = fs.lstatSync(target, { throwIfNoEntry: false });
+        if (stat?.isSymbolicLink()) {
+          target = this.real(path, 'read').full;
+          stat = fs.statSync(target, { throwIfNoEntry: false });
+        }
       }
-      return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
+      if (!stat) throw new KernelError('ENOENT', 'read', path);
+      if (!stat.isFile()) throw new KernelError(stat.isDirectory() ? 'EISDIR' : 'EINVAL', 'read', path, stat.isDirectory() ? undefined : 'not a regular file (a device or a FIFO)');
+      if (stat.size > READ_LIMIT) throw new KernelError('EINVAL', 'read', path, `larger than ${READ_LIMIT} bytes: not a kernel file`);
+      // Numeric open flags: @types/node types `flag` as a string, Node takes either.
+      const flag = (fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | nofollow) as unknown as string;
+      return encoding ? fs.readFileSync(target, { encoding, flag }) : fs.readFileSync(target, { flag });
     } catch (e) {
       throw e instanceof KernelError ? e : fromNodeError(e, 'read', path);
-    } finally {
-      fs.closeSync(fd);
     }
   }
 
@@ -203,10 +251,26 @@ export class DirectoryFs implements KernelFs {
 
   exists(path: string): boolean {
     try {
-      return fs.existsSync(this.readable(path, 'exists'));
+      return this.statOf(path, 'exists') !== undefined;
     } catch {
       return false;
     }
+  }
+
+  /**
+   * What is at the path, links followed, or undefined when nothing is. Under a root other than
+   * "/": one lstat of the path in its directory's real place; a link is resolved in full and
+   * must stay inside the root.
+   */
+  private statOf(path: string, op: string): fs.Stats | undefined {
+    if (this.root === '/') return fs.statSync(this.resolve(path), { throwIfNoEntry: false });
+    const full = this.resolve(path);
+    if (full === this.root) return fs.statSync(this.rootReal(), { throwIfNoEntry: false });
+    const slash = full.lastIndexOf('/');
+    const candidate = this.realDir(full.slice(0, slash) || '/', op, path) + full.slice(slash);
+    const stat = fs.lstatSync(candidate, { throwIfNoEntry: false });
+    if (!stat?.isSymbolicLink()) return stat;
+    return fs.statSync(this.real(path, op).full, { throwIfNoEntry: false });
   }
 
   readlink(path: string): string | null {
@@ -219,7 +283,7 @@ export class DirectoryFs implements KernelFs {
 
   isDirectory(path: string): boolean {
     try {
-      return fs.statSync(this.readable(path, 'stat')).isDirectory();
+      return this.statOf(path, 'stat')?.isDirectory() ?? false;
     } catch {
       return false;
     }
