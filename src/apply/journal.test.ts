@@ -110,3 +110,36 @@ describe('reading an unfinished transaction', () => {
     expect(completedSteps(t)).toEqual([1]);
   });
 });
+
+describe('the journal under damage', () => {
+  test('each line carries its checksum: a changed character in a middle line is refused with E_STATE_CORRUPT naming the line, never skipped', () => {
+    const journal = journalWith([begin('t1', [1, 2]), { type: 'intent', txn: 't1', step: 1 }, { type: 'done', txn: 't1', step: 1, ms: 3 }]);
+    const lines = fs.readFileSync(journal.file, 'utf8').split('\n');
+    lines[1] = lines[1]!.replace('"step":1', '"step":2');
+    fs.writeFileSync(journal.file, lines.join('\n'));
+    expect(() => journal.records()).toThrow(`journal ${journal.file} line 2 is damaged: its checksum does not match`);
+    try {
+      journal.records();
+    } catch (e) {
+      expect((e as { code?: string }).code).toBe('E_STATE_CORRUPT');
+    }
+  });
+
+  test('a transaction that ends compacts the journal to itself', () => {
+    const journal = journalWith([begin('t1', [1]), { type: 'end', txn: 't1', outcome: 'applied' }, begin('t2', [1]), { type: 'intent', txn: 't2', step: 1 }, { type: 'done', txn: 't2', step: 1, ms: 1 }]);
+    expect(journal.transactions().map((t) => t.txn)).toEqual(['t1', 't2']);
+    journal.append({ type: 'end', txn: 't2', outcome: 'applied' });
+    expect(new Journal(dir).transactions().map((t) => [t.txn, t.records.length])).toEqual([['t2', 4]]);
+    expect(fs.readdirSync(dir)).toEqual(['journal.jsonl']);
+  });
+
+  test('plain JSON lines written before framing are still read', () => {
+    fs.writeFileSync(path.join(dir, 'journal.jsonl'), [JSON.stringify(begin('t1', [1])), JSON.stringify({ type: 'intent', txn: 't1', step: 1 }), ''].join('\n'));
+    expect(inFlightStep(new Journal(dir).unfinished()!)).toBe(1);
+  });
+
+  test('a journal that is a FIFO or a directory is refused at once', () => {
+    fs.mkdirSync(path.join(dir, 'journal.jsonl'));
+    expect(() => new Journal(dir).records()).toThrow(/is damaged: it is a directory/);
+  });
+});
