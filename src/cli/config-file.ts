@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseDocument } from 'yaml';
+import { createRequire } from 'node:module';
 import { ParkerError } from '../units/parker-error.js';
 import { errnoWords } from '../units/errno-words.js';
 
@@ -48,7 +48,8 @@ function readOne(file: string, required: boolean): ParkerConfig {
     if (!required && (e as NodeJS.ErrnoException).code === 'ENOENT') return {};
     throw new ParkerError('E_CONFIG', `cannot read config file ${file}: ${errnoWords(e)}`, 'fix or remove the file');
   }
-  const doc = parseDocument(text);
+  // The YAML library only when there is a config file to read: start-up counts.
+  const doc = (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parseDocument(text);
   if (doc.errors.length) throw new ParkerError('E_CONFIG', `config file ${file}: ${doc.errors[0]!.message.split('\n')[0]}`, 'fix the YAML');
   const data = doc.toJS() as unknown;
   if (data === null || data === undefined) return {};

@@ -1,5 +1,7 @@
-import { stringify as toYaml } from 'yaml';
+import { createRequire } from 'node:module';
 import { atTerminal } from './colors.js';
+
+const require = createRequire(import.meta.url);
 
 export type OutputFormat = 'table' | 'wide' | 'json' | 'yaml';
 
@@ -46,7 +48,8 @@ export function fitToTerminal(text: string, columns = atTerminal ? process.stdou
 /** Prints a command's data in the chosen format; `table(wide)` renders it for people. */
 export function printData(format: string, data: unknown, table: (wide: boolean) => string, out: (text: string) => void): void {
   if (format === 'json') out(JSON.stringify(data, null, 2) + '\n');
-  else if (format === 'yaml') out(toYaml(data, { lineWidth: 0 }));
+  // The YAML library is loaded only for YAML output: every command's start-up counts.
+  else if (format === 'yaml') out((require('yaml') as typeof import('yaml')).stringify(data, { lineWidth: 0 }));
   else if (format === 'wide') out(table(true));
   else out(fitToTerminal(table(false)));
 }

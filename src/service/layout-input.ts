@@ -4,10 +4,9 @@ import { ParkerError } from '../units/parker-error.js';
 import { loadSpecFile, type LoadedSpec } from '../spec/load-spec.js';
 import type { LayoutSpec } from '../spec/spec-schema.js';
 import type { Machine } from '../machines/machine.js';
-import { discover } from '../topology/discover.js';
 import type { Topology } from '../topology/model.js';
 import { discoverBootDependencies } from '../topology/boot-dependencies.js';
-import { hardwareOf, withHardware } from '../topology/hardware-topology.js';
+import { machineTopology } from './machine-topology.js';
 import type { KernelInterface } from '../interfaces/kernel-interface.js';
 import { prepareLayout, type PreparedLayout } from '../validate/prepare-layout.js';
 import { READ_LIMITS, readBoundedFile } from '../machines/bounded-read.js';
@@ -25,11 +24,7 @@ export interface LayoutInput {
   prepared: PreparedLayout | null;
 }
 
-/** The topology to plan against: live, with the hardware's structure where partitions hide it. */
-export function machineTopology(machine: Machine): Topology {
-  const live = discover(machine);
-  return withHardware(live, hardwareOf(machine, live));
-}
+export { machineTopology } from './machine-topology.js';
 
 /** Reads each kernel's .config (the only file validation looks at), relative to the layout file. */
 function readConfigs(spec: LayoutSpec, file: string): Map<string, string> {

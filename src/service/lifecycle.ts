@@ -8,7 +8,7 @@ import type { Machine } from '../machines/machine.js';
 import { interfaceFor } from './kernel-interfaces.js';
 import { requireChangeable } from './open-machine.js';
 import { loadApplied } from './applied-layout.js';
-import { machineTopology } from './layout-input.js';
+import { machineTopology } from './machine-topology.js';
 import { changeable, recoverOpenFirst, recoverUnderLock, runSteps, withLockedMachine } from './transaction.js';
 import type { ServiceContext } from './service-context.js';
 
