@@ -130,6 +130,8 @@ describe('the kernel lifecycle through the CLI, on the default simulated server'
     expect((await status()).partitions).toEqual([]);
     expect(bootCpusOnline()).toHaveLength(256);
     expect(withSim(orphans)).toEqual([]);
+    // Whatever image was loaded pointed into memory now back in its pool.
+    expect(withSim((sim) => sim.kexec!.loaded())).toBe(false);
   });
 
   test('recover with nothing open says so', async () => {

@@ -36,6 +36,16 @@ describe('what commands say', () => {
     expect((await runCli('start', withStop[0]!)).code).toBe(0);
   });
 
+  it('destroy --all unloads the last kexec image, which points into memory given back', async () => {
+    const loaded = async () => JSON.parse((await runCli('sim', 'show', '-o', 'json')).stdout).kexecLoaded !== null;
+    expect(await loaded()).toBe(true);
+    const r = await runCli('destroy', '--all');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^ok \[\d+\/\d+\] boot: kexec unload/m);
+    expect(await loaded()).toBe(false);
+    expect((await runCli('apply', 'examples/default.yaml')).code).toBe(0);
+  });
+
   it('sim inject reports what followed as machine events on stdout, exit 0', async () => {
     const r = await runCli('sim', 'inject', 'web', 'reboot');
     expect(r.code).toBe(0);

@@ -4,7 +4,6 @@ import { formatSizeHuman } from '../../units/size.js';
 import type { PhysRange } from '../../units/phys-range.js';
 import type { SimKernel } from './sim-kernel.js';
 import type { LoadedImage, SimPartition } from './sim-state.js';
-import { unloadImage } from './kexec.js';
 import { resetMachine } from './machine-reset.js';
 
 /**
@@ -222,8 +221,8 @@ export function startPartition(k: SimKernel, p: SimPartition, path: string): voi
   }
   const outcome = judgeBoot(k, p);
   const image = k.kexec;
-  // The image now belongs to the partition: the next start needs a new load.
-  unloadImage(k);
+  // The image stays loaded (kexec_loaded reads 1, measured): it lies in this partition's
+  // memory, so another partition started from it would run outside its own (parker loads anew).
   p.cmdline = image.cmdline;
   p.started = true;
   k.starts++;
