@@ -122,6 +122,7 @@ describe('2. recover proves the holder dead', () => {
     expect(((await applyLayout(contextFor(stateDir), 'examples/default.yaml').catch((e: unknown) => e)) as ParkerError).code).toBe('E_LOCKED');
     const status = statusOf(openMachine({ machine: 'sim', stateDir }), stateDir);
     expect(status.applyRunning).toMatchObject({ pid, command: 'apply live.yaml' });
+    expect((await runCli('status', '--state-dir', stateDir)).stdout).toContain(`running now: "apply live.yaml", pid ${pid}`);
     expect(status.unfinishedTransaction).toBeNull();
 
     child.kill('SIGKILL');
@@ -209,6 +210,9 @@ describe('4. corrupt or malformed state files', () => {
       const status = await runCli('status', '-o', 'json', '--state-dir', stateDir);
       expect(status.code).toBe(0);
       expect(JSON.parse(status.stdout).stateProblems[0].code).toBe('E_STATE_CORRUPT');
+      const table = await runCli('status', '--state-dir', stateDir);
+      expect(table.code).toBe(0);
+      expect(table.stdout).toMatch(/^E_STATE_CORRUPT: .*journal/m);
       expect(fs.readFileSync(file)).toEqual(before);
       expect(partitionsOf(stateDir)).toEqual(['db']);
     });

@@ -19,7 +19,9 @@ export function renderStatus(data: StatusReport): string {
   if (data.crashed) lines.push(pc.red(`CRASHED at ${(data.crashed.at / 1000).toFixed(1)} s: ${data.crashed.reason}`), 'run `parker sim reset` to start again');
   lines.push(`${pc.bold('Layout')}   ${data.layout ? `${data.layout.file}, applied ${data.layout.appliedAt}` : 'none applied'}`);
   if (data.unfinishedTransaction) lines.push(pc.yellow(`unfinished transaction "${data.unfinishedTransaction.command}": run parker recover`));
-  if (data.lock) lines.push(pc.yellow(`locked by pid ${data.lock.pid} on ${data.lock.hostname}: ${data.lock.command}`));
+  if (data.applyRunning) lines.push(pc.yellow(`running now: "${data.applyRunning.command}", pid ${data.applyRunning.pid} on ${data.applyRunning.hostname} since ${data.applyRunning.since}`));
+  else if (data.lock) lines.push(pc.yellow(`locked by pid ${data.lock.pid} on ${data.lock.hostname}: ${data.lock.command}`));
+  for (const problem of data.stateProblems) lines.push(pc.red(`${problem.code}: ${problem.message}`) + (problem.hint ? `\n  ${pc.dim('fix:')} ${problem.hint}` : ''));
   const t = makeTable(['kernel', 'id', 'state', 'cpus', 'memory', 'devices', 'profile', 'uptime']);
   for (const p of data.partitions) {
     t.push([

@@ -34,7 +34,9 @@ export function buildBootCmdline(spec: LayoutSpec, placement: Placement, topolog
   if (spec.kernels.length > 0) {
     const needs = cmaNeeds(placement, topology);
     if (needs.size > 0) generated.push({ key: 'parker_cma', value: formatParkerCma(needs), source: 'parker', reason: 'CMA pools for partition memory' });
-    generated.push({ key: 'iommu', value: 'pt', source: 'hazard', reason: 'H13' });
+    // Only where there is an IOMMU to put in passthrough and a device to hand over (as H13 judges it).
+    const currentItems = current === null ? [] : kernelItems(parseCmdline(current));
+    if (placement.kernels.some((k) => k.devices.length > 0) && iommuPresent(topology, currentItems)) generated.push({ key: 'iommu', value: 'pt', source: 'hazard', reason: 'H13' });
     if (placement.boot.cpus.length > 0) generated.push({ key: 'irqaffinity', value: formatCpuList(placement.boot.cpus), source: 'hazard', reason: 'H12' });
   }
 
@@ -119,6 +121,18 @@ function parkerCmaChange(param: CmdlineParam, current: readonly CmdlineItem[], n
   const grown = new Map(pools);
   for (const [node, bytes] of needed) grown.set(node, Math.max(grown.get(node) ?? 0, bytes));
   return { ...param, value: formatParkerCma(grown) };
+}
+
+/**
+ * Whether the machine has an IOMMU at work: some PCI device sits in an IOMMU group (the kernel
+ * makes groups only when an IOMMU is active, translating or passthrough), or the boot line
+ * turns one on explicitly.
+ */
+export function iommuPresent(topology: Topology, current: readonly CmdlineItem[]): boolean {
+  if (topology.pci.some((d) => d.iommuGroup !== null)) return true;
+  const on = (key: string) => listOptions(current, key).some((o) => o === 'on' || o === 'force' || o === 'strict');
+  const passthrough = lookup(current, 'iommu.passthrough')?.value;
+  return on('intel_iommu') || on('amd_iommu') || listOptions(current, 'iommu').some((o) => o === 'force' || o === 'nopt') || passthrough === '0';
 }
 
 /** DMA from handed-over devices is not translated: `iommu=pt` (or `iommu.passthrough=1`), or the IOMMU off. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { explicitPlacement, kernelSpec, layoutSpec, smallTopology } from '../../test/fixtures/rule-context.js';
+import { explicitPlacement, kernelSpec, layoutSpec, NODE1_NVME, smallTopology } from '../../test/fixtures/rule-context.js';
 import type { LayoutSpec } from '../spec/spec-schema.js';
 import { buildCommandLines } from './command-lines.js';
 import { parkerInterface } from '../../test/fixtures/kernel-interface.js';
@@ -149,7 +149,18 @@ describe('buildCommandLines: conflicts', () => {
 });
 
 describe('buildCommandLines: boot kernel', () => {
-  const spec = layoutSpec([kernelSpec('a', { cpus: '1,5', memory: '2G' }), kernelSpec('b', { cpus: '2,6', memory: '3G' }), kernelSpec('c', { cpus: '3,7', memory: '1G' })]);
+  // b is handed a device, so iommu=pt is needed on a machine with an IOMMU (the small machine's devices are in IOMMU groups).
+  const spec = layoutSpec([kernelSpec('a', { cpus: '1,5', memory: '2G' }), kernelSpec('b', { cpus: '2,6', memory: '3G', devices: [NODE1_NVME] }), kernelSpec('c', { cpus: '3,7', memory: '1G' })]);
+
+  it('asks for iommu=pt only where there is an IOMMU and a device to hand over (as H13 judges it)', () => {
+    const required = (s: LayoutSpec, topology = smallTopology()) =>
+      buildCommandLines(s, explicitPlacement(s, topology), { ...topology, kernel: { release: null, cmdline: 'ro' } }, parkerInterface.cmdline).boot.required.map((p) => p.key);
+    expect(required(spec)).toContain('iommu');
+    const noDevices = layoutSpec(spec.kernels.map((k) => ({ ...k, devices: [] })));
+    expect(required(noDevices)).not.toContain('iommu');
+    const noIommu = smallTopology({ pci: smallTopology().pci.map((d) => ({ ...d, iommuGroup: null })) });
+    expect(required(spec, noIommu)).not.toContain('iommu');
+  });
 
   it('requires parker_cma sized from the placement, iommu=pt and irqaffinity, all changes on a bare boot kernel', () => {
     const { boot } = build(spec, 'root=/dev/sda2 ro');

@@ -1,24 +1,11 @@
-import { iommuTranslationOff } from '../../plan/boot-cmdline.js';
-import { kernelItems, listOptions, lookup, normalizeKey, parseCmdline, renderCmdline, type CmdlineItem } from '../../plan/cmdline-params.js';
-import type { Topology } from '../../topology/model.js';
+import { iommuPresent, iommuTranslationOff } from '../../plan/boot-cmdline.js';
+import { kernelItems, normalizeKey, parseCmdline, renderCmdline } from '../../plan/cmdline-params.js';
 import { BOOT, listWords, quoted } from '../layout-lookup.js';
 import type { Finding, Rule } from '../rule.js';
 import { bootLine } from '../kernel-lines.js';
 
 /** Parameters that decide whether the boot kernel's IOMMU translates DMA. */
 const IOMMU_KEYS = ['iommu', 'intel_iommu', 'amd_iommu', 'iommu.passthrough'];
-
-/**
- * Whether the machine has an IOMMU at work: some PCI device sits in an IOMMU group (the kernel
- * makes groups only when an IOMMU is active, translating or passthrough), or the boot line
- * turns one on explicitly.
- */
-function iommuPresent(topology: Topology, current: readonly CmdlineItem[]): boolean {
-  if (topology.pci.some((d) => d.iommuGroup !== null)) return true;
-  const on = (key: string) => listOptions(current, key).some((o) => o === 'on' || o === 'force' || o === 'strict');
-  const passthrough = lookup(current, 'iommu.passthrough')?.value;
-  return on('intel_iommu') || on('amd_iommu') || listOptions(current, 'iommu').some((o) => o === 'force' || o === 'nopt') || passthrough === '0';
-}
 
 /**
  * H13: while the boot kernel's IOMMU translates DMA, a device handed to an application kernel
