@@ -52,3 +52,15 @@ describe('-o wide', () => {
     expect(table).toContain(`${long!.slice(0, 47)}…`);
   });
 });
+
+describe('binary input', () => {
+  it('a binary file given as the layout is named binary, with no YAML errors quoting it', async () => {
+    const binary = path.join(scratch, 'layout.yaml');
+    fs.writeFileSync(binary, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x01, 0x00, 0x3a, 0x0a, 0x1b, 0x5b, 0x32, 0x4a]));
+    const r = await runCli('validate', binary);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('is binary, not YAML text');
+    expect(r.stderr.split('\n').filter(Boolean).length).toBeLessThanOrEqual(2);
+    expect(r.stdout).toBe('');
+  });
+});

@@ -120,6 +120,9 @@ export function loadSpecFile(path: string): LoadedSpec {
     if (error instanceof ParkerError) throw error;
     throw new ParkerError('E_SPEC_READ', `cannot read the layout file "${path}": ${errnoWords(error)}`, 'give the path of a layout YAML file, such as examples/default.yaml', { cause: error });
   }
+  // Binary data is said to be binary, not parsed into pages of YAML errors quoting it.
+  const nul = text.indexOf('\u0000');
+  if (nul >= 0) throw new ParkerError('E_SPEC_READ', `the layout file "${path}" is binary, not YAML text (a NUL byte at offset ${nul})`, 'give the path of a layout YAML file, such as examples/default.yaml');
   return loadSpec(text, path);
 }
 
