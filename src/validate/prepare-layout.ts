@@ -36,7 +36,12 @@ export function prepareLayout(inputs: LayoutInputs): PreparedLayout {
   const { spec, topology } = inputs;
   const placed = place(spec, topology, { bootDependencies: inputs.bootDependencies ?? new Map() });
   if (placed.diagnostics.some((d) => d.severity === 'error')) {
-    return { resolved: null, diagnostics: sortDiagnostics(placed.diagnostics) };
+    // Nothing placement-dependent can be judged, but the rules on command lines and the machine
+    // still run (on the lines of what could be placed), so every problem shows at once.
+    const lines = buildCommandLines(spec, placed.placement, topology, inputs.kernelInterface.cmdline);
+    const independent = [...RULES, ...inputs.kernelInterface.rules].filter((r) => r.needsPlacement === false);
+    const ruleDiagnostics = validateLayout({ spec, topology, placement: placed.placement, cmdlines: lines.cmdlines, boot: lines.boot, configs: inputs.configs ?? new Map(), bootDependencies: inputs.bootDependencies ?? new Map() }, independent);
+    return { resolved: null, diagnostics: sortDiagnostics([...placed.diagnostics, ...lines.diagnostics, ...ruleDiagnostics]) };
   }
   const lines = buildCommandLines(spec, placed.placement, topology, inputs.kernelInterface.cmdline);
   const ruleDiagnostics = validateLayout({

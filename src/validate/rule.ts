@@ -35,6 +35,11 @@ export interface Rule {
   /** Hazard id when the rule enforces one of docs/hazards.md; every finding carries it unless it overrides it. */
   hazard?: string;
   description: string;
+  /**
+   * False for rules that judge only command lines and the machine, not where kernels were
+   * placed: they still run when placement failed, so all problems show at once.
+   */
+  needsPlacement?: boolean;
   check(ctx: RuleContext): Finding[];
 }
 

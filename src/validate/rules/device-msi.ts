@@ -6,6 +6,7 @@ export const deviceMsiRule: Rule = {
   id: 'device-msi',
   hazard: 'H12',
   description: 'every device of an application kernel supports MSI or MSI-X',
+  needsPlacement: false,
   check(ctx) {
     const out: Finding[] = [];
     for (const { kernel, address, device, path } of assignedDevices(ctx)) {

@@ -13,6 +13,7 @@ export const firmwarePortsRule: Rule = {
   id: 'firmware-ports',
   hazard: 'H17',
   description: 'each kernel has a serial port of its own; application kernels do not call EFI runtime services',
+  needsPlacement: false,
   check(ctx) {
     const out: Finding[] = [];
     const lines = allLines(ctx);

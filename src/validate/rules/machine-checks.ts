@@ -13,6 +13,7 @@ export const machineChecksRule: Rule = {
   id: 'machine-checks',
   hazard: 'H06',
   description: 'application kernels leave corrected errors to the boot kernel; no kernel disables machine checks',
+  needsPlacement: false,
   check(ctx) {
     const out: Finding[] = [];
     for (const line of allLines(ctx)) {

@@ -11,6 +11,7 @@ export const microcodeRule: Rule = {
   id: 'microcode',
   hazard: 'H05',
   description: 'application kernels do not load microcode',
+  needsPlacement: false,
   check(ctx) {
     const out: Finding[] = [];
     for (const line of applicationLines(ctx)) {

@@ -14,6 +14,7 @@ export const mtrrRule: Rule = {
   id: 'mtrr',
   hazard: 'H18',
   description: 'application kernels do not rewrite MTRRs',
+  needsPlacement: false,
   check(ctx) {
     const out: Finding[] = [];
     for (const line of applicationLines(ctx)) {

@@ -14,6 +14,7 @@ export const nmiRule: Rule = {
   id: 'nmi',
   hazard: 'H11',
   description: 'no kernel panics on foreign NMIs; application kernels run no NMI watchdog',
+  needsPlacement: false,
   check(ctx) {
     const out: Finding[] = [];
     for (const line of allLines(ctx)) {

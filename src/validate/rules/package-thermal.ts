@@ -14,6 +14,7 @@ export const packageThermalRule: Rule = {
   id: 'package-thermal',
   hazard: 'H07',
   description: 'application kernels are not built with package thermal drivers',
+  needsPlacement: false,
   check(ctx) {
     const out: Finding[] = [];
     for (const line of applicationLines(ctx)) {

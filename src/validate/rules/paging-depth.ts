@@ -7,6 +7,7 @@ export const pagingDepthRule: Rule = {
   id: 'paging-depth',
   hazard: 'H20',
   description: 'every kernel has the same no5lvl setting',
+  needsPlacement: false,
   check(ctx) {
     return checkAgreement(ctx, {
       severity: 'error',

@@ -6,6 +6,7 @@ export const pciBridgeRule: Rule = {
   id: 'pci-bridge',
   hazard: 'H15',
   description: 'no PCI bridge or PCIe port goes to an application kernel',
+  needsPlacement: false,
   check(ctx) {
     const out: Finding[] = [];
     for (const { kernel, address, device, path } of assignedDevices(ctx)) {

@@ -18,6 +18,7 @@ export const powerManagementRule: Rule = {
   id: 'power-management',
   hazard: 'H08',
   description: 'no kernel changes package power state for the others',
+  needsPlacement: false,
   check(ctx) {
     const out: Finding[] = [];
     for (const line of allLines(ctx)) {

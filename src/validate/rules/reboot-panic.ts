@@ -12,6 +12,7 @@ export const rebootPanicRule: Rule = {
   id: 'reboot-panic',
   hazard: 'H10',
   description: 'application kernels halt on panic and never reset the machine',
+  needsPlacement: false,
   check(ctx) {
     const out: Finding[] = [];
     const report = (severity: 'error' | 'warning', line: { name: string; index: number | null }, message: string, fix: string) =>

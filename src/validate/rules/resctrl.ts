@@ -12,6 +12,7 @@ export const resctrlRule: Rule = {
   id: 'resctrl',
   hazard: 'H04',
   description: 'application kernels turn resctrl (RDT) off',
+  needsPlacement: false,
   check(ctx) {
     const out: Finding[] = [];
     for (const line of applicationLines(ctx)) {

@@ -10,6 +10,7 @@ export const speculationMitigationsRule: Rule = {
   id: 'speculation-mitigations',
   hazard: 'H19',
   description: 'every kernel has the same mitigations=, tsx=, nosmt and related settings',
+  needsPlacement: false,
   check(ctx) {
     return checkAgreement(ctx, {
       severity: 'warning',

@@ -11,6 +11,7 @@ export const splitLockDetectRule: Rule = {
   id: 'split-lock-detect',
   hazard: 'H02',
   description: 'every kernel has the same split_lock_detect= setting',
+  needsPlacement: false,
   check(ctx) {
     return checkAgreement(ctx, {
       severity: 'error',

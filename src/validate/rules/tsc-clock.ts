@@ -15,6 +15,7 @@ export const tscClockRule: Rule = {
   id: 'tsc-clock',
   hazard: 'H09',
   description: 'application kernels trust and use the TSC as the boot kernel does',
+  needsPlacement: false,
   check(ctx) {
     const out: Finding[] = [];
     const warn = (line: { name: string; index: number | null }, message: string, fix: string): void => {
