@@ -99,6 +99,21 @@ describe('hostKexec', () => {
     });
   });
 
+  it("quotes what went wrong, not kexec-tools' -d listing of memory ranges and segments", async () => {
+    // The output kexec-tools 2.0.25 -d gave on the lab VM for a file that is no kernel.
+    const output = [
+      'kernel: 0x5603620a12a0 kernel_size: 0xf',
+      'MEMORY RANGES',
+      '000000007ffd7000-000000007fffffff (1)',
+      '00000000b0000000-00000000bfffffff (1)',
+      '0000000100000000-000000013fffffff (0)',
+      'Try gzip decompression.',
+      'Cannot determine the file type of /boot/vmlinuz',
+    ].join('\n');
+    const kexec = hostKexec(kexecLoaded('0'), fakeKexec('debug-listing', output, 255));
+    await expect(kexec.load(windowed)).rejects.toMatchObject({ errno: 'ENOEXEC', message: 'kexec /boot/vmlinuz: ENOEXEC (Cannot determine the file type of /boot/vmlinuz)' });
+  });
+
   it('says clearly that kexec-tools cannot be run when it is not installed, not EINVAL or ENOENT of the image', async () => {
     const kexec = hostKexec(kexecLoaded('0'), path.join(dir, 'no-such-kexec'));
     await expect(kexec.load(windowed)).rejects.toMatchObject({ name: 'ParkerError', code: 'E_KEXEC', message: expect.stringMatching(/^cannot run .*no-such-kexec \(kexec-tools\) to load \/boot\/vmlinuz: ENOENT/) });

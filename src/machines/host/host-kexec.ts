@@ -57,13 +57,20 @@ export function kexecErrno(output: string): Errno | null {
   return KEXEC_REFUSALS.find(([pattern]) => pattern.test(output))?.[1] ?? null;
 }
 
-/** The last lines of kexec-tools' output worth quoting: its -d listing is long. */
+/**
+ * kexec-tools' -d listing, which says what it did, not what went wrong: its memory ranges
+ * ("000000007ffd7000-000000007fffffff (1)"), segments, relocations, where it loaded purgatory
+ * and the setup data, the kernel's init_size (measured on the lab VM's kexec-tools 2.0.25).
+ */
+const DEBUG_LINE = /^([0-9a-f]{16}-[0-9a-f]{16} \(\d+\)|MEMORY RANGES|kernel: 0x[0-9a-f]+ kernel_size:|segment\[|nr_segments|entry\s*=|R_X86_64|Loaded (purgatory|real_mode_data)|kernel init_size|bzImage is relocatable|Try gzip|Try LZMA|kexec_load: entry|sym: )/;
+
+/** The last lines of kexec-tools' output worth quoting: what went wrong, not its -d listing. */
 function quote(output: string): string {
   const lines = output
     .split('\n')
     .map((l) => l.trim())
-    .filter((l) => l !== '' && !/^(segment\[|nr_segments|entry\s*=)/.test(l));
-  return lines.slice(-6).join('; ');
+    .filter((l) => l !== '' && !DEBUG_LINE.test(l));
+  return lines.slice(-3).join('; ');
 }
 
 export function hostKexec(fs: KernelFs, binary = 'kexec'): Kexec {
