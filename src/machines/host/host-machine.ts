@@ -95,6 +95,15 @@ export function hostMachine(root = '/', writable = false, options: HostMachineOp
       const state = records.state(name);
       if (state.kind === 'starting') return { state: 'starting', onlineAt: null };
       if (state.kind === 'failed') return { state: 'start-failed', onlineAt: null, reason: state.reason };
+      if (state.kind === 'started') {
+        // The start write has returned, so online can be read without blocking: up since the
+        // start (status shows its uptime), or powered off since.
+        try {
+          return { state: fs.read(`sys/fs/parker/${name}/online`).trim() === '1' ? 'online' : 'stopped', onlineAt: state.since };
+        } catch {
+          return null;
+        }
+      }
       return null;
     },
     startedBefore(name) {
