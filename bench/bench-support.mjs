@@ -61,6 +61,12 @@ export function summary(values) {
 export const ms = (value) => (Number.isFinite(value) ? `${value.toFixed(value < 10 ? 2 : 1)} ms` : 'n/a');
 export const mib = (kb) => (Number.isFinite(kb) ? `${(kb / 1024).toFixed(1)} MiB` : 'n/a');
 
+/** A results-table row: label, median, min, max of the values, formatted. */
+export function summaryRow(label, values, format = ms) {
+  const m = summary(values);
+  return [label, format(m.median), format(m.min), format(m.max)];
+}
+
 /** Milliseconds a synchronous or async function takes, and its result. */
 export async function timed(fn) {
   const t0 = process.hrtime.bigint();

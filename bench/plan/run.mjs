@@ -48,6 +48,7 @@ import {
   table,
   timedSync,
   writeResults,
+  summaryRow,
 } from '../bench-support.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -182,10 +183,7 @@ const warnings = prepared.diagnostics.filter((d) => d.severity === 'warning');
 const byRule = new Map();
 for (const d of warnings) byRule.set(d.rule, (byRule.get(d.rule) ?? 0) + 1);
 
-const row = (label, values, format = ms) => {
-  const m = summary(values);
-  return [label, format(m.median), format(m.min), format(m.max)];
-};
+const row = summaryRow;
 const body = [
   '## Machine',
   '',

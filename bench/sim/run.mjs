@@ -39,6 +39,7 @@ import {
   timed,
   timedSync,
   writeResults,
+  summaryRow,
 } from '../bench-support.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -231,10 +232,7 @@ async function parent() {
       for (const l of i % 2 === 0 ? locations : [...locations].reverse()) samples.get(l.label).push(spawnChild(l.base));
     }
 
-    const row = (label, values, format = ms) => {
-      const m = summary(values);
-      return [label, format(m.median), format(m.min), format(m.max)];
-    };
+    const row = summaryRow;
     const verdicts = locations.map((l) => {
       const m = summary(whole.get(l.label).map((r) => r.wallMs)).median;
       return `**${m <= TARGET_MS ? 'met' : 'missed'}** with the state directory on ${l.name} (${ms(m)})`;
