@@ -11,7 +11,7 @@ function optionOf(flag: FlagSpec): Option {
 }
 
 /** The -o flag of a command that prints data. */
-export function outputFlag(formats: readonly string[]): FlagSpec {
+function outputFlag(formats: readonly string[]): FlagSpec {
   return { flags: '-o, --output <format>', description: 'output format', choices: formats, default: formats[0]! };
 }
 

@@ -28,7 +28,7 @@ const KEYS = {
 const MEANING: Record<keyof typeof KEYS, string> = { machine: 'sim or host', output: 'table, wide, json or yaml', 'state-dir': 'a directory' };
 
 /** The config files to read, in order (later ones win). */
-export function configFiles(env: NodeJS.ProcessEnv = process.env): string[] {
+function configFiles(env: NodeJS.ProcessEnv = process.env): string[] {
   if (env.PARKER_CONFIG) return [env.PARKER_CONFIG];
   const user = path.join(env.XDG_CONFIG_HOME || path.join(os.homedir(), '.config'), 'parker', 'config.yaml');
   return ['/etc/parker/config.yaml', user];

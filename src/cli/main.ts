@@ -46,7 +46,7 @@ const COMMANDS: Record<string, () => Promise<CommandFactory>> = {
   },
 };
 
-export const COMMAND_NAMES = Object.keys(COMMANDS);
+const COMMAND_NAMES = Object.keys(COMMANDS);
 
 function packageVersion(): string {
   const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
