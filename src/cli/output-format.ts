@@ -3,7 +3,6 @@ import { atTerminal } from './colors.js';
 
 const require = createRequire(import.meta.url);
 
-
 /** `table` and `wide` are for people; `json` and `yaml` print the same data object for programs. */
 export function forPeople(format: string): boolean {
   return format === 'table' || format === 'wide';
