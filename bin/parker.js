@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Runs the compiled CLI: no TypeScript loader at start-up.
-import { main } from '../dist/cli/main.js';
+// Runs the compiled CLI, bundled (scripts/bundle-cli.mjs): no TypeScript loader, few files to load.
+import { main } from '../dist/bundle/main.js';
 
 // `parker discover -o json | head` closes the pipe early: that is not an error.
 process.stdout.on('error', (error) => {

@@ -14,12 +14,14 @@ function newestSource(dir: string): number {
 }
 
 /**
- * Vitest global set-up: the tests that run parker as a process (bin/parker.js runs dist/) need
- * dist/ current. `npm test` builds first; a direct `vitest run` builds here when a source is
- * newer. Building once, before any test file runs, means no test rewrites dist/ under another.
+ * Vitest global set-up: the tests that run parker as a process (bin/parker.js runs the bundle
+ * of dist/) need both current. `npm test` builds first; a direct `vitest run` builds here when
+ * a source, or the bundling script, is newer. Building once, before any test file runs, means
+ * no test rewrites dist/ under another.
  */
 export default function setup(): void {
-  const main = 'dist/cli/main.js';
-  if (fs.existsSync(main) && fs.statSync(main).mtimeMs >= newestSource('src')) return;
-  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+  const bundle = 'dist/bundle/main.js';
+  const newest = Math.max(newestSource('src'), fs.statSync('scripts/bundle-cli.mjs').mtimeMs);
+  if (fs.existsSync(bundle) && fs.statSync(bundle).mtimeMs >= newest) return;
+  execFileSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' });
 }
