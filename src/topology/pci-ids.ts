@@ -20,34 +20,46 @@ interface Vendor {
   devices: Map<number, string>;
 }
 
+const hex4 = (id: number) => id.toString(16).padStart(4, '0');
+
 /**
- * Parses the vendor section of pci.ids: "vvvv  name" lines, each followed by one-tab
- * "dddd  name" device lines (two-tab subsystem lines are skipped). Parsing stops at the
- * device-class section ("C cc  name"), which pci-class.ts carries on its own.
+ * Reads the vendor section of pci.ids: "vvvv  name" lines, each followed by one-tab
+ * "dddd  name" device lines (two-tab subsystem lines are skipped). The device-class section
+ * ("C cc  name", which pci-class.ts carries on its own) ends it. A vendor is looked up only
+ * when asked for: the file is 1.3 MB and a machine names a handful of vendors, so reading all
+ * of it into maps cost more than the rest of a small machine's discovery.
  */
 export function parsePciIds(text: string): PciIds {
-  const vendors = new Map<number, Vendor>();
-  let current: Vendor | null = null;
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#') || line.startsWith('\t\t')) continue;
-    if (line.startsWith('\t')) {
-      const m = /^\t([0-9a-fA-F]{4})\s+(.+?)\s*$/.exec(line);
-      if (m && current) current.devices.set(parseInt(m[1]!, 16), m[2]!);
-      continue;
+  const classes = /^[A-Z] /m.exec(text);
+  const section = classes ? text.slice(0, classes.index) : text;
+  const vendors = new Map<number, Vendor | null>();
+  const vendor = (id: number): Vendor | null => {
+    if (id < 0 || id > 0xffff || !Number.isInteger(id)) return null;
+    let found = vendors.get(id);
+    if (found !== undefined) return found;
+    found = null;
+    const line = new RegExp(`^${hex4(id)}[ \\t]+(.+?)[ \\t\\r]*$`, 'mi').exec(section);
+    if (line) {
+      found = { name: line[1]!, devices: new Map() };
+      // Its device lines follow, up to the next line that is not a device, subsystem, comment or blank.
+      let at = line.index + line[0].length + 1;
+      while (at < section.length) {
+        let next = section.indexOf('\n', at);
+        if (next < 0) next = section.length;
+        const l = section.slice(at, next);
+        at = next + 1;
+        if (l === '' || l.startsWith('#') || l.startsWith('\t\t')) continue;
+        if (!l.startsWith('\t')) break;
+        const m = /^\t([0-9a-fA-F]{4})\s+(.+?)\s*$/.exec(l);
+        if (m) found.devices.set(parseInt(m[1]!, 16), m[2]!);
+      }
     }
-    const m = /^([0-9a-fA-F]{4})\s+(.+?)\s*$/.exec(line);
-    if (!m) {
-      // "C 01  Mass storage controller" and later sections are not vendors.
-      if (/^[A-Z] /.test(line)) break;
-      current = null;
-      continue;
-    }
-    current = { name: m[2]!, devices: new Map() };
-    vendors.set(parseInt(m[1]!, 16), current);
-  }
+    vendors.set(id, found);
+    return found;
+  };
   return {
-    vendorName: (vendor) => vendors.get(vendor)?.name ?? null,
-    deviceName: (vendor, device) => vendors.get(vendor)?.devices.get(device) ?? null,
+    vendorName: (id) => vendor(id)?.name ?? null,
+    deviceName: (id, device) => vendor(id)?.devices.get(device) ?? null,
   };
 }
 
