@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { DEFAULT_PCI_IDS_PATH, loadPciIds, parsePciIds, pciIdsPath } from './pci-ids.js';
 
 const SAMPLE = `#
@@ -48,6 +49,80 @@ describe('parsePciIds', () => {
     expect(ids.vendorName(0xabcd)).toBeNull();
     expect(ids.deviceName(0x8086, 0xffff)).toBeNull();
     expect(ids.deviceName(0xabcd, 0x2723)).toBeNull();
+  });
+});
+
+/** Every name of a pci.ids text, read line by line into maps: what a lookup must agree with. */
+function readAll(text: string): Map<string, string> {
+  const names = new Map<string, string>();
+  let vendor: number | null = null;
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#') || line.startsWith('\t\t')) continue;
+    if (line.startsWith('\t')) {
+      const m = /^\t([0-9a-fA-F]{4})\s+(.+?)\s*$/.exec(line);
+      if (m && vendor !== null) names.set(`${vendor}:${parseInt(m[1]!, 16)}`, m[2]!);
+      continue;
+    }
+    const m = /^([0-9a-fA-F]{4})\s+(.+?)\s*$/.exec(line);
+    if (!m) {
+      if (/^[A-Z] /.test(line)) break;
+      vendor = null;
+      continue;
+    }
+    vendor = parseInt(m[1]!, 16);
+    names.set(`${vendor}`, m[2]!);
+  }
+  return names;
+}
+
+describe('parsePciIds on generated databases', () => {
+  const id = fc.integer({ min: 0, max: 0xffff });
+  const name = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9 ./-]{0,20}[A-Za-z0-9]$/);
+  const hex = (n: number, upper: boolean) => (upper ? n.toString(16).toUpperCase() : n.toString(16)).padStart(4, '0');
+  const database = fc
+    .array(
+      fc.record({
+        vendor: id,
+        upper: fc.boolean(),
+        name,
+        devices: fc.array(fc.record({ device: id, name, subsystems: fc.nat({ max: 2 }), comment: fc.boolean() }), { maxLength: 6 }),
+      }),
+      { maxLength: 12 },
+    )
+    .map((vendors) => {
+      // One entry per vendor id and per device id within it, as pci.ids has.
+      const seen = new Set<number>();
+      const unique = vendors.filter((v) => !seen.has(v.vendor) && seen.add(v.vendor));
+      const lines = ['# pci.ids, generated', ''];
+      for (const v of unique) {
+        lines.push(`${hex(v.vendor, v.upper)}  ${v.name}`);
+        const devices = new Set<number>();
+        for (const d of v.devices) {
+          if (devices.has(d.device)) continue;
+          devices.add(d.device);
+          if (d.comment) lines.push('# a comment inside a vendor');
+          lines.push(`\t${hex(d.device, v.upper)}  ${d.name}`);
+          for (let i = 0; i < d.subsystems; i++) lines.push(`\t\t${hex(v.vendor, false)} ${hex(i, false)}  ${d.name} sub`);
+        }
+      }
+      lines.push('', 'C 02  Network controller', '\t00  Ethernet controller', 'ffff  not a vendor: in the class section', '');
+      return { text: lines.join('\n'), unique };
+    });
+
+  it('answers exactly what reading the whole file answers, for every id in it and some not in it', () => {
+    fc.assert(
+      fc.property(database, id, ({ text, unique }, other) => {
+        const all = readAll(text);
+        const ids = parsePciIds(text);
+        for (const v of [...unique.map((u) => u.vendor), other, 0xffff]) {
+          expect(ids.vendorName(v)).toBe(all.get(`${v}`) ?? null);
+          for (const d of [...(unique.find((u) => u.vendor === v)?.devices.map((x) => x.device) ?? []), other]) {
+            expect(ids.deviceName(v, d)).toBe(all.get(`${v}:${d}`) ?? null);
+          }
+        }
+      }),
+      { numRuns: 200 },
+    );
   });
 });
 
