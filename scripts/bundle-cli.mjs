@@ -13,8 +13,11 @@ import { fileURLToPath } from 'node:url';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const out = path.join(repo, 'dist', 'bundle');
+// Built beside it and swapped in, so that a parker running meanwhile never finds half a bundle.
+const fresh = path.join(repo, 'dist', `.bundle-${process.pid}`);
+const old = path.join(repo, 'dist', `.bundle-old-${process.pid}`);
 
-fs.rmSync(out, { recursive: true, force: true });
+fs.rmSync(fresh, { recursive: true, force: true });
 await build({
   cwd: repo,
   input: {
@@ -24,5 +27,8 @@ await build({
   },
   platform: 'node',
   logLevel: 'warn',
-  output: { dir: out, format: 'esm', chunkFileNames: '[name]-[hash].js', sourcemap: false },
+  output: { dir: fresh, format: 'esm', chunkFileNames: '[name]-[hash].js', sourcemap: false },
 });
+if (fs.existsSync(out)) fs.renameSync(out, old);
+fs.renameSync(fresh, out);
+fs.rmSync(old, { recursive: true, force: true });
