@@ -101,3 +101,48 @@ describe('DirectoryFs on a root with hostile links', () => {
     nodeFs.rmSync(base, { recursive: true, force: true });
   });
 });
+
+describe('DirectoryFs reads', () => {
+  const setup = () => {
+    const base = nodeFs.mkdtempSync(nodePath.join(os.tmpdir(), 'parker-reads-'));
+    const cpu = nodePath.join(base, 'sys/devices/system/cpu');
+    nodeFs.mkdirSync(nodePath.join(cpu, 'cpu0/cache/index0'), { recursive: true });
+    nodeFs.writeFileSync(nodePath.join(cpu, 'cpu0/cache/index0/level'), '1\n');
+    nodeFs.writeFileSync(nodePath.join(cpu, 'online'), '0\n');
+    return { base, cpu, fs: new DirectoryFs(base) };
+  };
+
+  it('reads through a link that stays inside the root, to a file and to a directory', () => {
+    const { base, cpu, fs } = setup();
+    nodeFs.symlinkSync('cpu0/cache/index0/level', nodePath.join(cpu, 'level-link'));
+    nodeFs.symlinkSync('cpu0/cache', nodePath.join(cpu, 'cache-link'));
+    expect(fs.read('sys/devices/system/cpu/level-link')).toBe('1\n');
+    expect(fs.list('sys/devices/system/cpu/cache-link')).toEqual(['index0']);
+    expect(fs.read('sys/devices/system/cpu/cache-link/index0/level')).toBe('1\n');
+    expect(() => fs.read('sys/devices/system/cpu/cache-link')).toThrow(/EISDIR/);
+    nodeFs.rmSync(base, { recursive: true, force: true });
+  });
+
+  it('reads a listed directory\'s files, and a missing one as ENOENT', () => {
+    const { base, fs } = setup();
+    expect(fs.list('sys/devices/system/cpu')).toEqual(['cpu0', 'online']);
+    expect(fs.list('sys/devices/system/cpu/cpu0/cache')).toEqual(['index0']);
+    expect(fs.read('sys/devices/system/cpu/cpu0/cache/index0/level')).toBe('1\n');
+    expect(() => fs.read('sys/devices/system/cpu/cpu0/cache/index0/size')).toThrow(/ENOENT/);
+    expect(() => fs.read('sys/devices/system/cpu/cpu9/online')).toThrow(/ENOENT/);
+    expect(() => fs.list('sys/devices/system/cpu/online')).toThrow(/ENOTDIR/);
+    nodeFs.rmSync(base, { recursive: true, force: true });
+  });
+
+  it('reads files larger than its buffer whole, and gives bytes that are the caller\'s own', () => {
+    const { base, cpu, fs } = setup();
+    const big = 'x'.repeat(200_000) + 'end\n';
+    nodeFs.writeFileSync(nodePath.join(cpu, 'big'), big);
+    expect(fs.read('sys/devices/system/cpu/big')).toBe(big);
+    const bytes = fs.readBytes('sys/devices/system/cpu/online');
+    fs.read('sys/devices/system/cpu/cpu0/cache/index0/level');
+    expect(Buffer.from(bytes).toString()).toBe('0\n');
+    expect(new DirectoryFs('/').read(nodePath.join(cpu, 'big').slice(1))).toBe(big);
+    nodeFs.rmSync(base, { recursive: true, force: true });
+  });
+});

@@ -28,7 +28,8 @@ const READ_LIMIT = 16 << 20;
  * outside the machine root the caller gave. Writes go only to the kernel files WRITABLE
  * lists, mkdir and rmdir only in sys/fs/parker, each judged on the path with its links
  * resolved; reads take only regular files of at most READ_LIMIT bytes (never a FIFO or a
- * device that would block or never end).
+ * device that would block or never end: under a root other than "/" such a file inside the
+ * root is opened non-blocking and refused before any read, see readWith).
  */
 export class DirectoryFs implements KernelFs {
   readonly root: string;
@@ -100,26 +101,6 @@ export class DirectoryFs implements KernelFs {
   }
 
   /**
-   * Reads need the link check only under a root other than "/": there every path is inside.
-   * Discovery reads tens of thousands of files, so the directories' real places are kept and
-   * only a last component that is itself a link is resolved in full.
-   */
-  private readable(path: string, op: string): string {
-    if (this.root === '/') return this.resolve(path);
-    const full = this.resolve(path);
-    if (full === this.root) return this.rootReal();
-    const slash = full.lastIndexOf('/');
-    const candidate = this.realDir(full.slice(0, slash) || '/', op, path) + full.slice(slash);
-    let stat: fs.Stats;
-    try {
-      stat = fs.lstatSync(candidate);
-    } catch {
-      return candidate; // missing: the operation itself says so
-    }
-    return stat.isSymbolicLink() ? this.real(path, op).full : candidate;
-  }
-
-  /**
    * The real path a write to `path` goes to, once it is proved to be a kernel file parker may
    * write (WRITABLE) inside the root's kernel filesystems. Also for writers in other processes.
    */
@@ -171,40 +152,66 @@ export class DirectoryFs implements KernelFs {
 
   /**
    * Reads a whole file, never blocking (a FIFO), never a device or a file over READ_LIMIT, and
-   * never through a link out of the root: what is at the path is looked at first (lstat in its
-   * directory's real place; a link is resolved in full and must stay inside), then read in one
-   * call with O_NOFOLLOW, so nothing put there meanwhile is followed.
+   * never through a link out of the root. Under a root other than "/" the path is opened at
+   * once in its directory's real place with O_NOFOLLOW | O_NONBLOCK | O_NOCTTY (a last
+   * component that is a link fails with ELOOP and is then resolved in full, and must stay
+   * inside), and fstat on the open file decides before any byte is read: only a regular file
+   * is read. One path walk per file: discovery reads tens of thousands of them. Under "/"
+   * (this computer, where /proc links lead to devices) the path is first looked at with stat
+   * and only a regular file is opened.
    */
   private readWith(path: string, encoding: 'utf8'): string;
   private readWith(path: string, encoding: null): Buffer;
   private readWith(path: string, encoding: 'utf8' | null): string | Buffer {
+    let fd: number;
+    let size: number;
     try {
-      let target: string;
-      let stat: fs.Stats | undefined;
-      let nofollow = fs.constants.O_NOFOLLOW;
       if (this.root === '/') {
-        target = this.resolve(path);
-        stat = fs.statSync(target, { throwIfNoEntry: false });
-        nofollow = 0;
+        const target = this.resolve(path);
+        const stat = fs.statSync(target, { throwIfNoEntry: false });
+        if (!stat) throw new KernelError('ENOENT', 'read', path);
+        checkReadable(stat, path);
+        fd = fs.openSync(target, READ_FLAGS);
+        size = stat.size;
       } else {
-        const full = this.resolve(path);
-        const slash = full.lastIndexOf('/');
-        target = full === this.root ? this.rootReal() : this.realDir(full.slice(0, slash) || '/', 'read', path) + full.slice(slash);
-        stat = fs.lstatSync(target, { throwIfNoEntry: false });
-        if (stat?.isSymbolicLink()) {
-          target = this.real(path, 'read').full;
-          stat = fs.statSync(target, { throwIfNoEntry: false });
+        fd = this.openBelowRoot(path);
+        try {
+          const stat = fs.fstatSync(fd);
+          checkReadable(stat, path);
+          size = stat.size;
+        } catch (e) {
+          fs.closeSync(fd);
+          throw e;
         }
       }
-      if (!stat) throw new KernelError('ENOENT', 'read', path);
-      if (!stat.isFile()) throw new KernelError(stat.isDirectory() ? 'EISDIR' : 'EINVAL', 'read', path, stat.isDirectory() ? undefined : 'not a regular file (a device or a FIFO)');
-      if (stat.size > READ_LIMIT) throw new KernelError('EINVAL', 'read', path, `larger than ${READ_LIMIT} bytes: not a kernel file`);
-      // Numeric open flags: @types/node types `flag` as a string, Node takes either.
-      const flag = (fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | nofollow) as unknown as string;
-      return encoding ? fs.readFileSync(target, { encoding, flag }) : fs.readFileSync(target, { flag });
     } catch (e) {
       throw e instanceof KernelError ? e : fromNodeError(e, 'read', path);
     }
+    try {
+      const length = readAll(fd, size, path);
+      const value = encoding ? readBuffer.toString('utf8', 0, length) : Buffer.from(readBuffer.subarray(0, length));
+      // A large file's buffer is not kept.
+      if (readBuffer.length > READ_BUFFER_SIZE) readBuffer = Buffer.allocUnsafe(READ_BUFFER_SIZE);
+      return value;
+    } catch (e) {
+      throw e instanceof KernelError ? e : fromNodeError(e, 'read', path);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  /** Opens a path under a root other than "/" for reading, never through a link out of the root. */
+  private openBelowRoot(path: string): number {
+    const full = this.resolve(path);
+    const slash = full.lastIndexOf('/');
+    const target = full === this.root ? this.rootReal() : this.realDir(full.slice(0, slash) || '/', 'read', path) + full.slice(slash);
+    try {
+      return fs.openSync(target, READ_FLAGS | fs.constants.O_NOFOLLOW);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ELOOP') throw e;
+    }
+    // The last component is a link: resolved in full, it must stay inside the root.
+    return fs.openSync(this.real(path, 'read').full, READ_FLAGS | fs.constants.O_NOFOLLOW);
   }
 
   write(path: string, value: string): void {
@@ -241,9 +248,26 @@ export class DirectoryFs implements KernelFs {
     }
   }
 
+  /**
+   * Under a root other than "/" the listing also gives each entry's type: an entry that is a
+   * directory (not a link to one) lies where its parent does, so a later read inside it needs
+   * no lstat of its own. Discovery lists cpu/, memory/ and each cpuN/cache/ before reading
+   * inside their directories.
+   */
   list(path: string): string[] {
     try {
-      return fs.readdirSync(this.readable(path, 'list')).sort();
+      if (this.root === '/') return fs.readdirSync(this.resolve(path)).sort();
+      const full = this.resolve(path);
+      const real = this.realDir(full, 'list', path);
+      const names: string[] = [];
+      for (const entry of fs.readdirSync(real, { withFileTypes: true })) {
+        names.push(entry.name);
+        if (entry.isDirectory()) {
+          const child = full + '/' + entry.name;
+          if (!this.realDirs.has(child)) this.realDirs.set(child, real + '/' + entry.name);
+        }
+      }
+      return names.sort();
     } catch (e) {
       throw e instanceof KernelError ? e : fromNodeError(e, 'list', path);
     }
@@ -292,7 +316,45 @@ export class DirectoryFs implements KernelFs {
 
 /** Non-empty names joined by single slashes, none of them "." or "..": nothing to resolve. */
 function isPlainRelative(path: string): boolean {
-  if (path === '') return false;
-  for (const part of path.split('/')) if (part === '' || part === '.' || part === '..') return false;
-  return true;
+  return path !== '' && !NOT_PLAIN.test(path);
+}
+
+/** A leading or trailing slash, a doubled one, or a "." or ".." part. */
+const NOT_PLAIN = /^\/|\/$|\/\/|(^|\/)\.\.?(\/|$)/;
+
+/** Opened for reading only: a FIFO does not block the open, a terminal does not become ours. */
+const READ_FLAGS = fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY;
+
+/** Only regular files are read, and none larger than READ_LIMIT. */
+function checkReadable(stat: fs.Stats, path: string): void {
+  if (!stat.isFile()) throw new KernelError(stat.isDirectory() ? 'EISDIR' : 'EINVAL', 'read', path, stat.isDirectory() ? undefined : 'not a regular file (a device or a FIFO)');
+  if (stat.size > READ_LIMIT) throw new KernelError('EINVAL', 'read', path, `larger than ${READ_LIMIT} bytes: not a kernel file`);
+}
+
+/**
+ * One buffer for every read (reads are synchronous, so no two use it at once): a file's bytes
+ * are decoded or copied out of it. It grows, for a larger file, up to READ_LIMIT + 1 bytes.
+ */
+const READ_BUFFER_SIZE = 64 << 10;
+let readBuffer = Buffer.allocUnsafe(READ_BUFFER_SIZE);
+
+/**
+ * Reads an open file to its end into readBuffer; the number of bytes. A file whose size is
+ * known (not procfs' 0, not sysfs' 4096 for a shorter value) ends at that size, as
+ * readFileSync has it; otherwise at the read that returns nothing.
+ */
+function readAll(fd: number, size: number, path: string): number {
+  let length = 0;
+  for (;;) {
+    if (length === readBuffer.length) {
+      if (length > READ_LIMIT) throw new KernelError('EINVAL', 'read', path, `larger than ${READ_LIMIT} bytes: not a kernel file`);
+      const larger = Buffer.allocUnsafe(Math.min(readBuffer.length * 2, READ_LIMIT + 1));
+      readBuffer.copy(larger, 0, 0, length);
+      readBuffer = larger;
+    }
+    const n = fs.readSync(fd, readBuffer, length, readBuffer.length - length, null);
+    if (n === 0) return length;
+    length += n;
+    if (size > 0 && length === size) return length;
+  }
 }
