@@ -1,4 +1,4 @@
-// Bundles the compiled CLI (dist/cli/main.js) and the daemon's write worker into dist/bundle/.
+// Bundles the compiled CLI (dist/cli/main.js) and the daemon's worker threads into dist/bundle/.
 //
 // Why: node's ESM loader resolves, reads and links each module file on its own, and a command
 // loads 100-200 of them (parker's and its dependencies'). One chunk per command instead makes
@@ -24,6 +24,8 @@ await build({
     main: path.join(repo, 'dist/cli/main.js'),
     // The daemon runs each write in a worker thread started from this file (src/server/transactions.ts).
     'write-worker': path.join(repo, 'dist/server/write-worker.js'),
+    // ... and reads the machine in another (src/server/status-reader.ts).
+    'read-worker': path.join(repo, 'dist/server/read-worker.js'),
   },
   platform: 'node',
   logLevel: 'warn',

@@ -5,13 +5,12 @@ import * as path from 'node:path';
 import { getRequestListener } from '@hono/node-server';
 import { errnoWords } from '../units/errno-words.js';
 import { ParkerError } from '../units/parker-error.js';
-import { openMachine } from '../service/open-machine.js';
 import type { MachineChoice } from '../service/machine-choice.js';
 import { createApi } from './api.js';
 import { EventHub } from './event-hub.js';
 import { describeAddress, type ListenAddress } from './listen-address.js';
-import { MachineWatch } from './machine-watch.js';
 import { Metrics } from './metrics.js';
+import { StatusReader } from './status-reader.js';
 import { ensureToken, tokenFile } from './token.js';
 import { Transactions } from './transactions.js';
 
@@ -40,9 +39,23 @@ export interface Daemon {
   close(): Promise<void>;
 }
 
-/** One JSON line per call on stderr. */
+let pending: string[] = [];
+function flushLog(): void {
+  if (pending.length === 0) return;
+  const text = pending.join('');
+  pending = [];
+  process.stderr.write(text);
+}
+process.once('exit', flushLog);
+
+/**
+ * One JSON line per call on stderr. The lines of one turn of the event loop go out in one write
+ * at its end (a busy daemon logs a thousand requests a second: one write each cost more than
+ * the requests).
+ */
 export function stderrLog(line: Record<string, unknown>): void {
-  process.stderr.write(JSON.stringify({ time: new Date().toISOString(), ...line }) + '\n');
+  if (pending.length === 0) setImmediate(flushLog);
+  pending.push(JSON.stringify({ time: new Date().toISOString(), ...line }) + '\n');
 }
 
 /** Whether something answers on a unix socket (a daemon already running there). */
@@ -72,8 +85,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const token = ensureToken(options.stateDir);
   const hub = new EventHub();
   const metrics = new Metrics();
-  const transactions = new Transactions({ machine: options.machine, stateDir: options.stateDir, hub, metrics, ...(options.blockMsPerStep ? { blockMsPerStep: options.blockMsPerStep } : {}) });
-  const app = createApi({ machine: options.machine, stateDir: options.stateDir, token, hub, metrics, transactions, version: options.version, log, ...(options.maxBody ? { maxBody: options.maxBody } : {}), ...(options.webDir !== undefined ? { webDir: options.webDir } : {}) });
+  const reader = new StatusReader({ machine: options.machine, stateDir: options.stateDir, hub, pollMs: options.pollMs ?? 1000, log });
+  const transactions = new Transactions({ machine: options.machine, stateDir: options.stateDir, hub, metrics, beforeEnd: () => reader.fresh(), ...(options.blockMsPerStep ? { blockMsPerStep: options.blockMsPerStep } : {}) });
+  const app = createApi({ machine: options.machine, stateDir: options.stateDir, token, hub, metrics, transactions, reader, version: options.version, log, ...(options.maxBody ? { maxBody: options.maxBody } : {}), ...(options.webDir !== undefined ? { webDir: options.webDir } : {}) });
   const server = http.createServer(getRequestListener(app.fetch));
   server.requestTimeout = 0; // event streams stay open
   server.headersTimeout = 10_000;
@@ -107,8 +121,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     throw new ParkerError('E_LISTEN', `cannot listen on ${describeAddress(listen)}: ${errnoWords(e)}`, 'choose another address with --listen, or stop what listens there');
   }
 
-  const watch = new MachineWatch(() => openMachine(options.machine), hub, options.pollMs ?? 1000, log);
-  watch.start();
+  reader.start();
   log({ level: 'info', msg: 'listening', address, stateDir: options.stateDir, token: tokenFile(options.stateDir) });
 
   return {
@@ -119,7 +132,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     hub,
     transactions,
     async close() {
-      watch.stop();
+      await reader.stop();
       const running = transactions.current();
       if (running) log({ level: 'warn', msg: 'closing while a write runs: it finishes in its worker', txn: running.id });
       await new Promise<void>((resolve) => {

@@ -1,11 +1,10 @@
-import * as fs from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ParkerError } from '../units/parker-error.js';
 import type { MachineChoice } from '../service/machine-choice.js';
 import type { EventHub } from './event-hub.js';
 import type { Metrics } from './metrics.js';
+import { workerUrl } from './worker-url.js';
 import { describeWrite, type PlainEvent, type WorkerInput, type WorkerMessage, type WriteOp } from './write-ops.js';
 
 export type TransactionState = 'running' | 'done' | 'failed';
@@ -25,15 +24,6 @@ export interface TransactionView {
   progress: PlainEvent | null;
 }
 
-/** The compiled worker: beside this module, or (when this module runs from TypeScript sources in tests) in dist/. */
-function workerUrl(): URL {
-  const here = import.meta.url;
-  if (here.endsWith('.js')) return new URL('./write-worker.js', here);
-  const built = new URL('../../dist/server/write-worker.js', here);
-  if (!fs.existsSync(fileURLToPath(built))) throw new ParkerError('E_INTERNAL', `the write worker ${fileURLToPath(built)} is not built`, 'run npm run build');
-  return built;
-}
-
 /**
  * Runs writes one at a time, each in its own worker thread, through the same service functions
  * and state-directory lock as the CLI (so a CLI apply and a daemon apply never interleave: the
@@ -44,7 +34,20 @@ export class Transactions {
   private running: { view: TransactionView; done: Promise<TransactionView> } | null = null;
 
   constructor(
-    private readonly options: { machine: MachineChoice; stateDir: string; hub: EventHub; metrics: Metrics; blockMsPerStep?: number; keep?: number },
+    private readonly options: {
+      machine: MachineChoice;
+      stateDir: string;
+      hub: EventHub;
+      metrics: Metrics;
+      blockMsPerStep?: number;
+      keep?: number;
+      /**
+       * Awaited when a write's worker has reported and before the transaction ends (its state,
+       * its event, ?wait=1's answer): the daemon reads the machine again there, so that whoever
+       * sees a write end reads the machine as the write left it.
+       */
+      beforeEnd?: () => Promise<unknown>;
+    },
   ) {}
 
   get(id: string): TransactionView | undefined {
@@ -74,17 +77,21 @@ export class Transactions {
     const bootStarts = new Map<string, number>();
     hub.publish('transaction', { txn: view.id, action: view.action, state: 'running' });
     const done = new Promise<TransactionView>((resolve) => {
-      const worker = new Worker(workerUrl(), { workerData: input });
+      const worker = new Worker(workerUrl('write-worker'), { workerData: input });
       let settled = false;
       const finish = (state: TransactionState, result: unknown, error: TransactionView['error']) => {
         if (settled) return;
         settled = true;
+        const seconds = (performance.now() - t0) / 1000;
+        const beforeEnd = this.options.beforeEnd?.() ?? Promise.resolve();
+        void beforeEnd.catch(() => undefined).then(() => end(state, result, error, seconds));
+      };
+      const end = (state: TransactionState, result: unknown, error: TransactionView['error'], seconds: number) => {
         view.state = state;
         view.result = result;
         view.error = error;
         view.finishedAt = new Date().toISOString();
         this.running = null;
-        const seconds = (performance.now() - t0) / 1000;
         metrics.transactionFinished(write.op, seconds, error?.code ?? failureCodeOf(result));
         hub.publish('transaction', { txn: view.id, action: view.action, state, outcome: (result as { outcome?: string } | null)?.outcome ?? null, error, seconds });
         resolve(view);
