@@ -191,6 +191,28 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
       'Anything that changes state (apply, start, stop, destroy, recover) needs `Authorization: Bearer TOKEN`; the token is made with mode 0600 as api-token in the state directory on first start. Writes run one at a time in a worker thread, under the same lock as the CLI. Routes, events and metrics: docs/server.md.',
   },
   {
+    name: 'api',
+    summary: 'send one request to the running daemon (`parker serve`) and print its JSON answer; the bearer token is read from the state directory and sent with every write',
+    args: [
+      { name: 'method-or-path', description: 'the route (/api/v1/status, or status for short), or the method before it: GET, POST, PUT, DELETE' },
+      { name: 'path', description: 'the route, when a method comes first', optional: true },
+    ],
+    flags: [
+      { flags: '-d, --data <json>', description: 'send this JSON body (POST unless a method is given); @FILE reads it from FILE' },
+      { flags: '--layout <file>', description: 'send this layout YAML file as {"layout", "name", "base"}, base being its directory, against which its relative config: paths resolve (POST unless a method is given)' },
+      { flags: '--server <address>', description: 'where the daemon listens: unix:PATH or http://127.0.0.1:PORT (default: the socket parker.sock in the state directory; /run/parker/parker.sock on a host)' },
+    ],
+    machineFlags: true,
+    exit: [
+      [0, 'the daemon answered 2xx'],
+      [2, 'usage, or a request the daemon refused: malformed, without the right token, naming nothing (E_REQUEST, E_UNAUTHORIZED, E_FORBIDDEN, E_NOT_FOUND, ...)'],
+      [3, 'no daemon answers (E_DAEMON), another write holds the lock (E_LOCKED), or the machine refused'],
+      [5, 'a write waited for (?wait=1) failed at a step and was rolled back'],
+    ],
+    notes:
+      'The answer is printed as indented JSON (other answers as they come: /metrics, the event stream). On an answer that is not 2xx, the error\'s code and message go to stderr and the exit status is the code\'s (docs/errors.md). Writes answer 202 with their transaction at once; add ?wait=1 to the route to wait for their end. Examples: `parker api status`, `parker api /api/v1/apply?wait=1 --layout layout.yaml`, `parker api POST destroy?wait=1 -d \'{"all": true}\'`. Routes: docs/server.md.',
+  },
+  {
     name: 'sim',
     summary: 'the simulated Parker machine: create, reset, show, inject faults, write a bootable image',
     subcommands: [

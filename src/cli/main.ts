@@ -29,6 +29,7 @@ const COMMANDS: Record<string, () => Promise<CommandFactory>> = {
   destroy: async () => (await import('./lifecycle-commands.js')).destroyCommand,
   recover: async () => (await import('./lifecycle-commands.js')).recoverCommand,
   serve: async () => (await import('./serve-command.js')).serveCommand,
+  api: async () => (await import('./api-command.js')).apiCommand,
   sim: async () => (await import('./sim-command.js')).simCommand,
   completion: async () => (await import('./completion-command.js')).completionCommand,
   schema: async () => (await import('./schema-command.js')).schemaCommand,

@@ -19,6 +19,7 @@ import { planLayout, planReport } from '../service/plan.js';
 import { interfaceFor } from '../service/kernel-interfaces.js';
 import { readConsole } from '../service/console.js';
 import { errorBody, httpStatusOf } from './http-errors.js';
+import { checkedBase, resolveConfigPaths } from './layout-base.js';
 import { sameToken } from './token.js';
 import type { EventHub, HubEvent } from './event-hub.js';
 import type { Metrics } from './metrics.js';
@@ -47,9 +48,11 @@ export interface ApiDeps {
 }
 
 const NAME = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a file name of letters, digits, ".", "_" and "-"');
-const LAYOUT_BODY = z.strictObject({ layout: z.string().min(1, 'the layout is empty'), name: NAME.optional() });
+/** The directory the client's layout file is in: its relative `config:` paths resolve against it. */
+const BASE = z.string().min(1);
+const LAYOUT_BODY = z.strictObject({ layout: z.string().min(1, 'the layout is empty'), name: NAME.optional(), base: BASE.optional() });
 const APPLY_BODY = z.union([
-  z.strictObject({ layout: z.string().min(1, 'the layout is empty'), name: NAME.optional(), dryRun: z.boolean().optional() }),
+  z.strictObject({ layout: z.string().min(1, 'the layout is empty'), name: NAME.optional(), base: BASE.optional(), dryRun: z.boolean().optional() }),
   z.strictObject({ plan: z.looseObject({ schema: z.literal('parker.saved-plan/v1') }), dryRun: z.boolean().optional() }),
 ]);
 const DESTROY_BODY = z.union([z.strictObject({ name: z.string().min(1) }), z.strictObject({ all: z.literal(true) })]);
@@ -193,7 +196,8 @@ export function createApi(deps: ApiDeps): Hono {
 
   const readOnlyLayout = async <T>(c: Context, run: (file: string) => T): Promise<T> => {
     const body = await bodyOf(c, LAYOUT_BODY);
-    const upload = writeUpload(scratch, body.name, body.layout);
+    const base = checkedBase(body.base);
+    const upload = writeUpload(scratch, body.name, base ? resolveConfigPaths(body.layout, base) : body.layout);
     try {
       return withoutDir(run(upload.file), upload.dir);
     } finally {
@@ -278,7 +282,8 @@ export function createApi(deps: ApiDeps): Hono {
   api.post('/apply', authorised, async (c) => {
     const body = await bodyOf(c, APPLY_BODY);
     const uploads = path.join(stateDir, 'uploads');
-    const upload = 'layout' in body ? writeUpload(uploads, body.name, body.layout) : writeUpload(uploads, 'plan.json', JSON.stringify(body.plan));
+    const base = 'layout' in body ? checkedBase(body.base) : undefined;
+    const upload = 'layout' in body ? writeUpload(uploads, body.name, base ? resolveConfigPaths(body.layout, base) : body.layout) : writeUpload(uploads, 'plan.json', JSON.stringify(body.plan));
     return accept(c, { op: 'apply', file: upload.file, ...(body.dryRun ? { dryRun: true } : {}) });
   });
   api.post('/kernels/:name/:action{start|stop}', authorised, async (c) => {

@@ -84,7 +84,7 @@ export const ERROR_CODES = {
   },
   E_STATE_CORRUPT: {
     exit: EXIT.machine,
-    meaning: 'a state file parker wrote (the journal, the lock, applied.json, the simulator\'s machine.json or ops.log) is damaged or malformed; the message names the file, the line and what is wrong, and nothing was changed',
+    meaning: 'a state file parker wrote (the journal, the lock, applied.json, the simulator\'s machine.json, hardware.json or ops.log) is damaged or malformed; the message names the file, the line and what is wrong, and nothing was changed',
     fix: 'as the message says: it names what parker will do again once the file is set aside or made new',
   },
   E_TOO_BIG: {
@@ -142,6 +142,7 @@ export const ERROR_CODES = {
   E_REQUEST: { exit: EXIT.usage, meaning: 'an API request body is malformed or does not match its schema (HTTP 400); the message names the field', fix: 'send the body docs/server.md describes for the route' },
   E_BODY_TOO_LARGE: { exit: EXIT.usage, meaning: 'an API request body is larger than the daemon accepts (HTTP 413); the message names the limit', fix: 'send a smaller layout, or raise `parker serve --max-body`' },
   E_LISTEN: { exit: EXIT.usage, meaning: '`parker serve` cannot listen where asked: an address that is not loopback (without `--force`), a malformed `--listen`, or a socket path in use', fix: 'listen on the unix socket, 127.0.0.1:PORT or [::1]:PORT; stop the other daemon' },
+  E_DAEMON: { exit: EXIT.machine, meaning: '`parker api` cannot reach the daemon: nothing listens on the socket or address, or it may not be opened', fix: 'start the daemon with `parker serve` (as the same user, for the same state directory), or name it with `--server`' },
   E_INTERNAL: { exit: EXIT.internal, meaning: 'a bug in parker: printed as "internal error" with its stack trace', fix: 'report it with the command and the stack trace' },
 } as const satisfies Record<string, ErrorCodeInfo>;
 

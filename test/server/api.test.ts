@@ -1,4 +1,6 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ApplyLock } from '../../src/apply/lock.js';
 import { apiOnSim, DEFAULT_LAYOUT, WRONG_LAYOUT, type Json } from './helpers.js';
@@ -43,6 +45,29 @@ describe('the API: reads', () => {
     expect(bad.errors).toBeGreaterThan(0);
     const h21 = bad.diagnostics.find((d: { hazard?: string }) => d.hazard === 'H21');
     expect(h21.location).toMatchObject({ file: 'layout.yaml', line: 15 });
+  });
+
+  it('resolves a posted layout\'s relative config: paths against its base, keeping every line where it was', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parker-base-'));
+    fs.mkdirSync(path.join(dir, 'k'));
+    fs.writeFileSync(path.join(dir, 'k/web.config'), 'CONFIG_X86_PKG_TEMP_THERMAL=y\n');
+    const layout = WRONG_LAYOUT.replace(/^(kernels:\n {2}- name: \S+\n)/m, '$1    config: "k/web.config" # relative\n');
+    expect(layout).not.toBe(WRONG_LAYOUT);
+    const post = (body: unknown) => app.request('/api/v1/validate', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const based = (await (await post({ layout, base: dir })).json()) as Json;
+    expect(based.diagnostics.some((d: { message: string }) => d.message.includes('CONFIG_X86_PKG_TEMP_THERMAL'))).toBe(true);
+    // One line more than examples/wrong.yaml above it: H21 moves down by exactly one, no more.
+    expect(based.diagnostics.find((d: { hazard?: string }) => d.hazard === 'H21').location).toMatchObject({ file: 'layout.yaml', line: 16 });
+    // No base: the path has no directory to be relative to.
+    const unbased = await post({ layout });
+    expect(unbased.status).toBe(422);
+    expect(((await unbased.json()) as Json).error.code).toBe('E_SPEC_READ');
+    // A relative base is refused before anything is read.
+    for (const route of ['/api/v1/validate', '/api/v1/plan']) {
+      const relative = await app.request(route, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ layout, base: 'configs' }) });
+      expect(relative.status, route).toBe(400);
+      expect(((await relative.json()) as Json).error.code).toBe('E_REQUEST');
+    }
   });
 
   it('plans a posted layout without changing anything', async () => {
@@ -101,6 +126,9 @@ describe('the API: refusals', () => {
     }
     const destroy = await app.request('/api/v1/destroy', json({ all: false }, auth));
     expect(destroy.status).toBe(400);
+    const relative = await app.request('/api/v1/apply', json({ layout: 'kind: Layout', base: 'here' }, auth));
+    expect(relative.status).toBe(400);
+    expect((await relative.json() as Json).error.code).toBe('E_REQUEST');
   });
 
   it('answers a write with E_LOCKED (409) while another parker holds the lock', async () => {

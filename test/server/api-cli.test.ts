@@ -1,0 +1,156 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSim } from '../../src/service/sim.js';
+import { runCli } from '../run-cli.js';
+import { DEFAULT_LAYOUT, ROOT, type Json } from './helpers.js';
+
+// `parker api` against a real `parker serve` process on its default unix socket: the socket
+// and the token are found from the state directory alone.
+
+const BIN = path.join(ROOT, 'bin/parker.js');
+
+function simStateDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parker-api-cli-'));
+  createSim(dir, { source: { kind: 'default' }, now: new Date('2026-11-27T12:00:00Z') });
+  return dir;
+}
+
+/** `parker serve` as its own process; resolves once it listens (bounded). */
+function serve(stateDir: string, ...flags: string[]): Promise<{ child: ChildProcess; address: string }> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--machine', 'sim', '--state-dir', stateDir, ...flags], { stdio: ['ignore', 'ignore', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let err = '';
+    const timer = setTimeout(() => reject(new Error(`parker serve did not listen in 30 s: ${err}`)), 30_000);
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (chunk: string) => {
+      err += chunk;
+      const m = /"msg":"listening","address":"([^"]+)"/.exec(err);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, address: m[1]! });
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`parker serve exited ${code}: ${err}`));
+    });
+  });
+}
+
+async function stop(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+  if (child.exitCode === null) child.kill('SIGKILL');
+}
+
+const api = (stateDir: string, ...args: string[]) => runCli('api', ...args, '--machine', 'sim', '--state-dir', stateDir);
+
+describe('parker api, with no daemon', () => {
+  it('says no daemon listens, with a stable code and the way to start one', async () => {
+    const dir = simStateDir();
+    const r = await api(dir, 'status');
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('E_DAEMON');
+    expect(r.stderr).toContain(`no daemon listens on unix:${path.join(dir, 'parker.sock')}`);
+    expect(r.stderr).toContain('parker serve');
+    const tcp = await runCli('api', 'status', '--server', 'http://127.0.0.1:1');
+    expect(tcp.code).toBe(3);
+    expect(tcp.stderr).toContain('E_DAEMON');
+  });
+
+  it('refuses what is not a method, a route or a server', async () => {
+    const dir = simStateDir();
+    expect((await api(dir, 'FETCH', 'status')).stderr).toContain('E_USAGE');
+    expect((await api(dir, 'status', '--server', 'ftp://x')).stderr).toContain('E_USAGE');
+    expect((await api(dir, 'validate', '--data', '{not json')).stderr).toContain('E_USAGE');
+  });
+});
+
+describe('parker api, with a daemon on its default socket', () => {
+  let stateDir: string;
+  let child: ChildProcess | undefined;
+  beforeAll(async () => {
+    stateDir = simStateDir();
+    ({ child } = await serve(stateDir));
+  });
+  afterAll(() => stop(child));
+
+  it('reads the status (GET, no token needed) and prints it as JSON', async () => {
+    const r = await api(stateDir, 'status');
+    expect(r.code, r.stderr).toBe(0);
+    const status = JSON.parse(r.stdout) as Json;
+    expect(status).toMatchObject({ schema: 'parker.status/v1', partitions: [], daemon: { transaction: null } });
+    expect(r.stdout).toContain('\n  "schema"');
+    const full = await api(stateDir, 'GET', '/api/v1/');
+    expect(JSON.parse(full.stdout).schema).toBe('parker.api/v1');
+  });
+
+  it('applies a layout file with the token it finds in the state directory, then destroys', async () => {
+    const applied = await api(stateDir, 'apply?wait=1', '--layout', path.join(ROOT, 'examples/default.yaml'));
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(JSON.parse(applied.stdout)).toMatchObject({ schema: 'parker.transaction/v1', state: 'done', result: { outcome: 'applied' } });
+    const status = JSON.parse((await api(stateDir, 'status')).stdout) as Json;
+    expect(status.partitions.map((p: { name: string }) => p.name).sort()).toEqual(['batch', 'db', 'web']);
+    expect(status.layout.file).toMatch(/uploads\/.+\/default\.yaml$/);
+    const destroyed = await api(stateDir, 'POST', 'destroy?wait=1', '--data', '{"all": true}');
+    expect(destroyed.code, destroyed.stderr).toBe(0);
+    expect(JSON.parse(destroyed.stdout).result.outcome).toBe('applied');
+  }, 60_000);
+
+  it('exits with the code of the error the daemon answers', async () => {
+    const missing = await api(stateDir, 'status/nosuch');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('E_NOT_FOUND');
+    expect(JSON.parse(missing.stdout).error.code).toBe('E_NOT_FOUND');
+    // Another state directory's token is not this daemon's.
+    const other = simStateDir();
+    fs.writeFileSync(path.join(other, 'api-token'), 'not-the-token\n', { mode: 0o600 });
+    const forbidden = await api(other, 'recover', '--data', '{}', '--server', `unix:${path.join(stateDir, 'parker.sock')}`);
+    expect(forbidden.code).toBe(2);
+    expect(forbidden.stderr).toContain('E_FORBIDDEN');
+  });
+
+  it('sends a layout file\'s directory as base: its relative config: paths are read from there', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parker-layout-'));
+    fs.mkdirSync(path.join(dir, 'configs'));
+    fs.writeFileSync(path.join(dir, 'configs/db.config'), 'CONFIG_X86_PKG_TEMP_THERMAL=y\n');
+    const layout = DEFAULT_LAYOUT.replace('    profile: latency\n', '    profile: latency\n    config: configs/db.config\n');
+    expect(layout).not.toBe(DEFAULT_LAYOUT);
+    fs.writeFileSync(path.join(dir, 'layout.yaml'), layout);
+    const validated = await api(stateDir, 'validate', '--layout', path.join(dir, 'layout.yaml'));
+    expect(validated.code, validated.stderr).toBe(0);
+    const report = JSON.parse(validated.stdout) as Json;
+    expect(report.file).toBe('layout.yaml');
+    expect(report.diagnostics.some((d: { message: string }) => d.message.includes('CONFIG_X86_PKG_TEMP_THERMAL'))).toBe(true);
+    // Without a base the daemon has no directory to read it from.
+    fs.writeFileSync(path.join(dir, 'body.json'), JSON.stringify({ layout, name: 'layout.yaml' }));
+    const unbased = await api(stateDir, 'validate', '--data', `@${path.join(dir, 'body.json')}`);
+    expect(unbased.code).not.toBe(0);
+    expect(unbased.stderr).toContain('E_SPEC_READ');
+  });
+});
+
+describe('parker api, with a daemon on loopback TCP', () => {
+  let child: ChildProcess | undefined;
+  let address: string;
+  let stateDir: string;
+  beforeAll(async () => {
+    stateDir = simStateDir();
+    ({ child, address } = await serve(stateDir, '--listen', '127.0.0.1:0'));
+  });
+  afterAll(() => stop(child));
+
+  it('talks to it with --server, and prints what is not JSON as it comes', async () => {
+    const r = await api(stateDir, 'status', '--server', address);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).schema).toBe('parker.status/v1');
+    const metrics = await api(stateDir, '/metrics', '--server', address);
+    expect(metrics.code).toBe(0);
+    expect(metrics.stdout).toContain('# TYPE parker_up gauge');
+  });
+});
