@@ -32,7 +32,7 @@ beforeAll(async () => {
   fs.writeFileSync(path.join(baseline, 'lock'), JSON.stringify({ pid: 999_999_999, hostname: os.hostname(), command: 'apply crashed.yaml', since: '2026-12-06T12:00:00.000Z' }) + '\n');
 }, 60_000);
 
-const STATE_FILES = ['journal.jsonl', 'sim/ops.log', 'applied.json', 'sim/machine.json', 'lock'] as const;
+const STATE_FILES = ['journal.jsonl', 'sim/ops.log', 'applied.json', 'sim/machine.json', 'sim/hardware.json', 'lock'] as const;
 
 type Damage = { kind: 'flip'; at: number; bit: number } | { kind: 'cut'; at: number } | { kind: 'insert'; at: number; bytes: number[] } | { kind: 'overwrite'; at: number; bytes: number[] };
 

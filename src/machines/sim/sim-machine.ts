@@ -23,6 +23,7 @@ import { makeTestBzImage } from './bzimage.js';
 import { addPciControlFiles } from './pci-binding.js';
 import { mountParker } from './parker-fs.js';
 import type { HardwareRecord } from '../../topology/hardware-topology.js';
+import type { Topology } from '../../topology/model.js';
 
 /** The image and initrd every new simulated machine has in its own /boot. */
 export const SIM_IMAGE = '/boot/vmlinuz-parker';
@@ -97,8 +98,9 @@ function baseTree(meta: SimMeta, store: SimStore | null, archive: Uint8Array | n
   }
 }
 
-function buildKernel(meta: SimMeta, tree: FileTree): SimKernel {
-  const hardware = discover(readOnlyMachine(new TreeFs(tree), 'sim', describeSource(meta.source), 'x86_64'));
+/** The boot kernel of a machine built from `tree`; `recorded` is its hardware as discovered when the machine was made. */
+function buildKernel(meta: SimMeta, tree: FileTree, recorded: Topology | null = null): SimKernel {
+  const hardware = recorded ?? discover(readOnlyMachine(new TreeFs(tree), 'sim', describeSource(meta.source), 'x86_64'));
   const kernel = new SimKernel(tree, hardware, meta.cmdline);
   // The pools are the ones this boot kernel reserves, never the ones a source tree showed.
   const cma = tree.get('sys/kernel/mm/cma');
@@ -296,6 +298,7 @@ function buildSimMachine(stateDir: string, options: SimCreateOptions): { machine
   const store = new SimStore(stateDir);
   const persist = () => {
     store.create(meta);
+    store.writeHardware(kernel.hardware);
     // The machine's files are its owner's alone: a copied tree may hold what the source kept private.
     fs.chmodSync(store.dir, 0o700);
     if (archive) fs.writeFileSync(store.sourceArchive, archive, { mode: 0o600 });
@@ -330,7 +333,7 @@ export function openSimMachine(stateDir: string, now: () => Date = () => new Dat
     return machine;
   }
   const meta = store.readMeta();
-  const kernel = buildKernel(meta, baseTree(meta, store, null));
+  const kernel = buildKernel(meta, baseTree(meta, store, null), store.readHardware());
   for (const entry of store.entries()) replay(kernel, entry);
   return assemble(meta, kernel, store);
 }

@@ -8,6 +8,7 @@ import { READ_LIMITS, readBoundedFile } from '../bounded-read.js';
 import type { LoadedImage, SimSource } from './sim-state.js';
 import type { SimOp } from './sim-fs.js';
 import type { Injection } from './app-kernel.js';
+import type { Topology } from '../../topology/model.js';
 
 /** Everything that changes a simulated machine, in order: replaying it rebuilds the machine. */
 export type SimLogEntry =
@@ -32,6 +33,8 @@ export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
   const base = env.XDG_STATE_HOME || path.join(os.homedir(), '.local', 'state');
   return path.join(base, 'parker');
 }
+
+const HARDWARE_FORMAT = 'parker.sim-hardware/v1';
 
 const SOURCE_KINDS = new Set(['default', 'synthetic', 'archive', 'root']);
 const OPS = new Set(['write', 'mkdir', 'rmdir', 'mount', 'umount', 'kexec', 'kexec-unload', 'sleep', 'poweroff', 'inject']);
@@ -79,9 +82,10 @@ function entryProblem(value: unknown): string | null {
 }
 
 /**
- * A simulated machine on disk: sim/machine.json (what it is), sim/ops.log (every change, one
- * framed line each with its checksum, appended before the change runs), sim/files/ (its own
- * /boot) and, for snapshots, sim/source.tar.gz. A line cut short by a killed process (no
+ * A simulated machine on disk: sim/machine.json (what it is), sim/hardware.json (its hardware
+ * as discovered when it was made), sim/ops.log (every change, one framed line each with its
+ * checksum, appended before the change runs), sim/files/ (its own /boot) and, for snapshots,
+ * sim/source.tar.gz. A line cut short by a killed process (no
  * newline) is dropped on replay; any other damaged line stops the machine from opening
  * (E_STATE_CORRUPT with the line), since replaying past it would rebuild another machine.
  *
@@ -108,6 +112,10 @@ export class SimStore {
 
   get logFile(): string {
     return path.join(this.dir, 'ops.log');
+  }
+
+  get hardwareFile(): string {
+    return path.join(this.dir, 'hardware.json');
   }
 
   exists(): boolean {
@@ -149,6 +157,38 @@ export class SimStore {
     const problem = metaProblem(data);
     if (problem) throw this.damaged(file, problem, fix);
     return data as SimMeta;
+  }
+
+  /**
+   * The machine's hardware as discovery saw it when the machine was made (sim/hardware.json,
+   * one framed record: its checksum tells a damaged file). Null for a machine made before the
+   * record existed: it is discovered again then. Reading it instead of discovering the machine
+   * at every command is most of what opening a simulated machine used to cost.
+   */
+  readHardware(): Topology | null {
+    const file = this.hardwareFile;
+    const fix = `nothing was changed; make the simulated machine again: parker sim reset --state-dir ${path.dirname(this.dir)} (or remove ${file}: the machine is then discovered at every command)`;
+    let text: string;
+    try {
+      text = readBoundedFile(file, READ_LIMITS.stateFile * 4, 'hardware record').toString('utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw this.damaged(file, e instanceof ParkerError ? e.message : `it cannot be read (${errnoWords(e)})`, fix);
+    }
+    const read = unframeRecord(text.replace(/\n$/, ''));
+    if (!read.ok) throw this.damaged(file, read.why, fix);
+    const record = read.value as { format?: unknown; topology?: Partial<Topology> } | null;
+    const t = record?.topology;
+    if (!read.framed || record?.format !== HARDWARE_FORMAT || typeof t !== 'object' || t === null || !Array.isArray(t.cpu) || !Array.isArray(t.nodes) || !Array.isArray(t.pci) || typeof t.cpus !== 'object') {
+      throw this.damaged(file, `it is not a ${HARDWARE_FORMAT} record`, fix);
+    }
+    return t as Topology;
+  }
+
+  writeHardware(topology: Topology): void {
+    const tmp = `${this.hardwareFile}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, frameRecord({ format: HARDWARE_FORMAT, topology }) + '\n', { mode: 0o600 });
+    fs.renameSync(tmp, this.hardwareFile);
   }
 
   create(meta: SimMeta): void {
