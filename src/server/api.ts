@@ -14,7 +14,8 @@ import { Journal } from '../apply/journal.js';
 import { openMachine } from '../service/open-machine.js';
 import type { MachineChoice } from '../service/machine-choice.js';
 import { kernelStatusOf } from '../service/status.js';
-import { validateLayout } from '../service/validate.js';
+import { validateLayout, type ValidateReport } from '../service/validate.js';
+import { loadApplied } from '../service/applied-layout.js';
 import { planLayout, planReport } from '../service/plan.js';
 import { interfaceFor } from '../service/kernel-interfaces.js';
 import { readConsole } from '../service/console.js';
@@ -164,6 +165,7 @@ export function createApi(deps: ApiDeps): Hono {
         'GET /api/v1/status',
         'GET /api/v1/status/:name',
         'POST /api/v1/validate',
+        'GET /api/v1/validate/applied',
         'POST /api/v1/plan',
         'GET /api/v1/console/:name',
         'GET /api/v1/journal',
@@ -204,6 +206,25 @@ export function createApi(deps: ApiDeps): Hono {
       fs.rmSync(upload.dir, { recursive: true, force: true });
     }
   };
+  // The applied layout's diagnostics (hazards with their ids, locations and fixes), as validate
+  // gives them for its file: read again only when another layout is applied.
+  let appliedReport: { key: string; report: ValidateReport } | null = null;
+  api.get('/validate/applied', (c) =>
+    c.json(
+      withMachine((m) => {
+        const applied = loadApplied(stateDir, m.description);
+        if (!applied) throw new ParkerError('E_NO_LAYOUT', `no layout is applied to ${m.description}`, 'apply one: POST /api/v1/apply');
+        const key = `${applied.file}\n${applied.appliedAt}`;
+        if (appliedReport?.key !== key) {
+          // A layout posted to this daemon is named by the name it was posted with.
+          const uploads = path.join(stateDir, 'uploads') + path.sep;
+          const report = validateLayout(applied.file, m).report;
+          appliedReport = { key, report: applied.file.startsWith(uploads) ? withoutDir(report, path.dirname(applied.file)) : report };
+        }
+        return appliedReport.report;
+      }),
+    ),
+  );
   api.post('/validate', async (c) => c.json(await readOnlyLayout(c, (file) => withMachine((m) => validateLayout(file, m).report))));
   api.post('/plan', async (c) => c.json(await readOnlyLayout(c, (file) => withMachine((m) => planReport(m, planLayout(file, m, interfaceFor(m.fs), stateDir))))));
 

@@ -70,6 +70,12 @@ describe('the API: reads', () => {
     }
   });
 
+  it('has no applied layout to report on before one is applied', async () => {
+    const res = await app.request('/api/v1/validate/applied');
+    expect(res.status).toBe(409);
+    expect((await res.json() as Json).error.code).toBe('E_NO_LAYOUT');
+  });
+
   it('plans a posted layout without changing anything', async () => {
     const plan = await (await app.request('/api/v1/plan', { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: DEFAULT_LAYOUT })).json() as Json;
     expect(plan.schema).toBe('parker.plan-report/v1');
@@ -156,6 +162,10 @@ describe('the API: writes through the service layer', () => {
 
     const status = await (await app.request('/api/v1/status')).json() as Json;
     expect(status.partitions.map((p: { name: string; state: string }) => `${p.name}:${p.state}`).sort()).toEqual(['batch:online', 'db:online', 'web:online']);
+    // The applied layout's diagnostics, under the name it was posted with.
+    const appliedReport = await (await app.request('/api/v1/validate/applied')).json() as Json;
+    expect(appliedReport).toMatchObject({ schema: 'parker.validate/v1', file: 'default.yaml', errors: 0 });
+    expect(appliedReport.diagnostics.find((d: { hazard?: string }) => d.hazard === 'H13')).toMatchObject({ severity: 'info', rule: 'iommu-passthrough', location: { file: 'default.yaml' }, fix: expect.any(String) });
     const db = await (await app.request('/api/v1/status/db')).json() as Json;
     expect(db).toMatchObject({ schema: 'parker.kernel-status/v1', name: 'db', inLayout: true });
     const console = await (await app.request('/api/v1/console/db?tail=5')).json() as Json;
@@ -180,7 +190,7 @@ describe('the API: writes through the service layer', () => {
     expect(fs.existsSync(`${stateDir}/applied.json`)).toBe(true);
     // One structured line per request.
     const lines = logs.filter((l) => l.msg === 'request');
-    expect(lines.length).toBe(12);
+    expect(lines.length).toBe(13);
     expect(lines[0]).toMatchObject({ method: 'POST', path: '/api/v1/apply', status: 200 });
   }, 60_000);
 

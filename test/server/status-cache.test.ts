@@ -15,12 +15,16 @@ describe('the status the daemon keeps', () => {
   const status = async () => (await (await app.request('/api/v1/status')).json()) as Json;
 
   it('is never stale after a write answered with ?wait=1', async () => {
-    expect(names(await status())).toEqual([]);
+    const empty = await status();
+    expect(names(empty)).toEqual([]);
+    const available = (s: Json, pool: string) => s.daemon.cma.find((c: { name: string }) => c.name === pool).availablePages as number;
     for (let round = 0; round < 2; round++) {
       const applied = await app.request('/api/v1/apply?wait=1', json({ layout: DEFAULT_LAYOUT }, auth));
       expect(applied.status).toBe(200);
       const after = await status();
       expect(names(after)).toEqual(['batch:online', 'db:online', 'web:online']);
+      // The CMA pools' use is read with the status: db's 32G came from node 1's pool.
+      expect(available(empty, 'parker1') - available(after, 'parker1')).toBe((32 * 2 ** 30) / 4096);
       expect(after.layout).not.toBeNull();
       expect(after.daemon.transaction).toBeNull();
       const destroyed = await app.request('/api/v1/destroy?wait=1', json({ all: true }, auth));
@@ -47,6 +51,8 @@ describe('the status the daemon keeps', () => {
   }, 90_000);
 
   it('does not read the machine per request: a change made outside the daemon shows at its next read', async () => {
+    // Let the reads the last write's steps asked for be done.
+    await new Promise((r) => setTimeout(r, 500));
     const before = await status();
     expect(before.partitions.length).toBe(3);
     // Another parker (the CLI) destroys every partition; the daemon has not read the machine since.

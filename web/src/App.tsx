@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { getJson, postJson, size, type Diagnostic, type Partition, type Status, type Topology } from './api';
+import { getJson, postJson, size, type Diagnostic, type Partition, type Status, type Topology, type ValidateReport } from './api';
 import { MachineView, type Owners } from './Machine';
 
 const PALETTE = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#42d4f4', '#f032e6', '#bfef45', '#469990', '#9a6324', '#800000', '#808000', '#000075', '#fabed4', '#ffd8b1', '#aaffc3'];
@@ -74,6 +74,21 @@ export function App() {
   }, [soon]);
 
   useEffect(() => localStorage.setItem('parker-token', token), [token]);
+
+  // The applied layout's diagnostics: read again whenever another layout is applied.
+  const [applied, setApplied] = useState<{ key: string; report: ValidateReport | null; error: string | null } | null>(null);
+  const appliedKey = status?.layout ? `${status.layout.file}@${status.layout.appliedAt}` : null;
+  useEffect(() => {
+    if (appliedKey === null) return setApplied(null);
+    let current = true;
+    getJson<ValidateReport>('/api/v1/validate/applied').then(
+      (report) => current && setApplied({ key: appliedKey, report, error: null }),
+      (e: unknown) => current && setApplied({ key: appliedKey, report: null, error: String(e) }),
+    );
+    return () => {
+      current = false;
+    };
+  }, [appliedKey]);
 
   const colors = useMemo(() => colorsOf(status?.partitions ?? []), [status]);
   const owners = useMemo(() => (topology && status ? ownersOf(topology, status) : new Map<number, string>()), [topology, status]);
@@ -150,6 +165,12 @@ export function App() {
             ))}
           </section>
         </div>
+        <section data-testid="applied">
+          <h2>Applied layout{status.layout ? `: ${status.layout.file.split('/').pop()}` : ''}</h2>
+          {!status.layout && <p>No layout applied.</p>}
+          {status.layout && applied?.error && <p className="diag error">{applied.error}</p>}
+          {status.layout && applied?.report && <Diagnostics diagnostics={applied.report.diagnostics} testid="applied-diagnostic" />}
+        </section>
         <section>
           <h2>Layout</h2>
           <textarea data-testid="layout" value={layout} onChange={(e) => setLayout(e.target.value)} placeholder="paste a layout (YAML) or upload one" />
@@ -191,18 +212,9 @@ export function App() {
 
 function ResultView({ result }: { result: Result }) {
   if (result.kind === 'error' || result.kind === 'apply') return <p data-testid="result" className={result.kind === 'error' ? 'diag error' : ''}>{result.text}</p>;
-  const diags = result.diagnostics ?? [];
   return (
     <div data-testid="result">
-      <p>
-        {diags.filter((d) => d.severity === 'error').length} errors, {diags.filter((d) => d.severity === 'warning').length} warnings
-      </p>
-      {diags.map((d, i) => (
-        <div key={i} className={`diag ${d.severity}`} data-testid="diagnostic">
-          {d.location.file}{d.location.line !== undefined ? `:${d.location.line}:${d.location.col}` : ''} {d.severity} {d.hazard ?? d.rule}: {d.message}
-          {d.fix && <div className="fix">fix: {d.fix}</div>}
-        </div>
-      ))}
+      <Diagnostics diagnostics={result.diagnostics ?? []} testid="diagnostic" />
       {result.steps && (
         <ol data-testid="steps">
           {result.steps.map((s, i) => (
@@ -211,6 +223,23 @@ function ResultView({ result }: { result: Result }) {
         </ol>
       )}
     </div>
+  );
+}
+
+/** Diagnostics as validate gives them: file:line:col, severity, hazard id (or rule), message and fix. */
+function Diagnostics({ diagnostics, testid }: { diagnostics: Diagnostic[]; testid: string }) {
+  return (
+    <>
+      <p>
+        {diagnostics.filter((d) => d.severity === 'error').length} errors, {diagnostics.filter((d) => d.severity === 'warning').length} warnings, {diagnostics.filter((d) => d.severity === 'info').length} notes
+      </p>
+      {diagnostics.map((d, i) => (
+        <div key={i} className={`diag ${d.severity}`} data-testid={testid}>
+          {d.location.file}{d.location.line !== undefined ? `:${d.location.line}:${d.location.col}` : ''} {d.severity} {d.hazard ? `${d.hazard} (${d.rule})` : d.rule}: {d.message}
+          {d.fix && <div className="fix">fix: {d.fix}</div>}
+        </div>
+      ))}
+    </>
   );
 }
 
@@ -223,13 +252,15 @@ function MemoryBars({ topology, status, colors }: { topology: Topology; status: 
         const lo = Math.min(...blocks.map((b) => b.range.start));
         const hi = Math.max(...blocks.map((b) => b.range.end)) + 1;
         const pct = (x: number) => `${((x - lo) / (hi - lo)) * 100}%`;
-        const pool = topology.cma.find((c) => c.name.endsWith(String(n.id)) && c.name.replace(/\d+$/, '') !== '');
+        // The pools' use as the daemon last read it (it changes with every kernel); their sizes as discovered.
+        const pools = status.daemon?.cma ?? topology.cma;
+        const pool = pools.find((c) => c.name.endsWith(String(n.id)) && c.name.replace(/\d+$/, '') !== '');
         const parts = status.partitions.filter((p) => p.memory && p.memory.start >= lo && p.memory.start < hi);
         return (
           <div key={n.id}>
             <div>
               node {n.id}: {size(n.memoryBytes)}
-              {pool?.totalPages ? ` · CMA pool ${size(pool.totalPages * 4096)}, ${size((pool.totalPages - (pool.availablePages ?? 0)) * 4096)} used` : ''}
+              {pool?.totalPages ? <span data-testid={`cma-${n.id}`}>{` · CMA pool ${size(pool.totalPages * 4096)}, ${size((pool.totalPages - (pool.availablePages ?? 0)) * 4096)} used`}</span> : ''}
               {parts.map((p) => ` · ${p.name} ${size(p.memory!.end - p.memory!.start + 1)}`).join('')}
             </div>
             <div className="membar">

@@ -27,7 +27,12 @@ export interface Status {
   partitions: Partition[];
   missing: string[];
   events: { at: number; severity: string; hazard?: string; kernel?: string; message: string }[];
-  daemon?: { transaction: { id: string; action: string; progress: { index?: number; total?: number; step?: { summary: string } } | null } | null };
+  daemon?: {
+    transaction: { id: string; action: string; progress: { index?: number; total?: number; step?: { summary: string } } | null } | null;
+    /** The CMA pools as the daemon last read them: their used pages change as kernels come and go. */
+    cma?: Topology['cma'];
+    readAt?: string;
+  };
 }
 export interface Diagnostic {
   severity: 'error' | 'warning' | 'info';
@@ -36,6 +41,13 @@ export interface Diagnostic {
   message: string;
   fix?: string;
   location: { file: string; line?: number; col?: number };
+}
+export interface ValidateReport {
+  file: string;
+  errors: number;
+  warnings: number;
+  infos: number;
+  diagnostics: Diagnostic[];
 }
 export interface ApiError {
   error: { code: string; message: string; hint: string | null };
