@@ -70,6 +70,9 @@ describe('the dashboard on the default simulated server', () => {
   });
 
   it('applies a layout through the page: kernels come up live, each CPU in its owner\'s colour, consoles appear', async () => {
+    expect(await page.textContent('[data-testid=applied]')).toContain('No layout applied');
+    const cmaBefore = await page.textContent('[data-testid=cma-1]');
+    expect(cmaBefore).toContain('0 MiB used');
     await page.fill('[data-testid=token]', daemon.token);
     await page.fill('[data-testid=layout]', fs.readFileSync(path.join(ROOT, 'examples/default.yaml'), 'utf8'));
     page.once('dialog', (d) => void d.accept());
@@ -82,6 +85,13 @@ describe('the dashboard on the default simulated server', () => {
     for (const p of status.partitions) for (const cpu of p.cpus) expect(colors[String(cpu)], `CPU ${cpu}`).toBe(legend[p.name]);
     const owned = new Set(status.partitions.flatMap((p) => p.cpus));
     for (const [cpu, color] of Object.entries(colors)) if (!owned.has(Number(cpu))) expect(color, `CPU ${cpu}`).toBe(legend.boot);
+    // The CMA pools' use follows, without reloading the page: db's 32G came from node 1's pool.
+    await page.waitForFunction(() => (document.querySelector('[data-testid=cma-1]')?.textContent ?? '').includes('32 GiB used'), null, { timeout: 15_000 });
+    // The applied layout's diagnostics: hazard ids, rules, locations and fixes.
+    await page.waitForSelector('[data-testid=applied-diagnostic]', { timeout: 15_000 });
+    const applied = await page.$$eval('[data-testid=applied-diagnostic]', (els) => els.map((e) => e.textContent ?? ''));
+    expect(applied.some((l) => /^layout\.yaml info H13 \(iommu-passthrough\): .*fix: /.test(l)), applied.join('\n')).toBe(true);
+    expect(await page.textContent('[data-testid=applied]')).toContain('Applied layout: layout.yaml');
     await page.hover('[data-cpu="40"]');
     expect(await page.textContent('[data-testid=hover]')).toContain('CPU 40');
     await page.screenshot({ path: path.join(ARTIFACTS, 'default-applied.png'), fullPage: true });
