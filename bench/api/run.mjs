@@ -192,6 +192,7 @@ async function main() {
 
   daemon.kill('SIGTERM');
   await new Promise((resolve) => (daemon.exitCode !== null ? resolve() : daemon.once('exit', resolve)));
+  if (process.env.KEEP_LOG) fs.copyFileSync(log, process.env.KEEP_LOG);
   const logLines = fs.readFileSync(log, 'utf8').split('\n').filter(Boolean);
   const daemonErrors = logLines.filter((l) => l.includes('"level":"error"'));
   // The daemon's own time per status request (its log's ms: from routing to the answer built;

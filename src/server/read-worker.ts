@@ -6,6 +6,7 @@
  * hardware tree at every open) and keeps answering requests.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { lowerThisThread } from './thread-priority.js';
 import { ParkerError } from '../units/parker-error.js';
 import type { Machine } from '../machines/machine.js';
 import { discoverCma } from '../topology/discover-cma.js';
@@ -17,6 +18,8 @@ import { MachineWatch } from './machine-watch.js';
 import type { ReadRequest, ReaderInput, ReaderMessage } from './status-reader.js';
 
 const input = workerData as ReaderInput;
+// Below the daemon's main thread: under load, its requests come first.
+lowerThisThread(10);
 const post = (message: ReaderMessage) => parentPort!.postMessage(message);
 const log = (line: Record<string, unknown>) => post({ kind: 'log', line });
 

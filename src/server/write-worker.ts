@@ -4,6 +4,7 @@
  * here it blocks this thread, never the daemon's, which keeps answering reads.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { lowerThisThread } from './thread-priority.js';
 import { ParkerError } from '../units/parker-error.js';
 import { applyLayout } from '../service/apply.js';
 import { destroyPartitions, recoverMachine, startKernel, stopKernel } from '../service/lifecycle.js';
@@ -12,6 +13,8 @@ import type { ServiceContext } from '../service/service-context.js';
 import { plainEvent, type WorkerInput, type WorkerMessage } from './write-ops.js';
 
 const input = workerData as WorkerInput;
+// Below the daemon's main thread: under load, its requests come first.
+lowerThisThread(10);
 const post = (message: WorkerMessage) => parentPort!.postMessage(message);
 
 function blockFor(ms: number): void {
