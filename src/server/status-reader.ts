@@ -123,6 +123,8 @@ export class StatusReader {
 
   /** A read begun after this call; after `timeoutMs`, the last read there is (or an error). */
   fresh(timeoutMs = 30_000): Promise<MachineRead> {
+    // Stopped, or given up on: nothing will read again.
+    if (!this.worker) return Promise.resolve(this.last ?? { seq: 0, at: new Date().toISOString(), ms: 0, json: null, cma: [], error: { code: 'E_INTERNAL', message: 'the daemon does not read the machine (stopped)', hint: 'see the daemon log' } });
     const seq = ++this.asked;
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
