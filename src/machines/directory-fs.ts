@@ -81,6 +81,47 @@ export class DirectoryFs implements KernelFs {
 
   /** Directories (as given, resolved against the root) and where they really are, once proved inside the root. */
   private readonly realDirs = new Map<string, string>();
+  /**
+   * The same for plain relative directory paths as callers give them
+   * ("sys/devices/system/cpu/cpu3"); "" when the directory is where the path says, under the
+   * root's real place (as nearly every one is), so that no second string is kept for it.
+   */
+  private readonly realByRelative = new Map<string, string>();
+
+  /**
+   * Where the last component of a path really is: its directory's real place, proved inside the
+   * root, and its name. The root itself is its real place.
+   */
+  private place(path: string, op: string): string {
+    const slash = path.lastIndexOf('/');
+    if (slash > 0 && isPlainRelative(path)) {
+      const dir = path.slice(0, slash);
+      const known = this.realByRelative.get(dir);
+      if (known === '') return this.rootReal() + '/' + path;
+      return (known ?? this.realOfDir(dir, op, path)) + path.slice(slash);
+    }
+    const full = this.resolve(path);
+    if (full === this.root) return this.rootReal();
+    const last = full.lastIndexOf('/');
+    return this.realDir(full.slice(0, last) || '/', op, path) + full.slice(last);
+  }
+
+  /** realDir for a plain relative directory path, through realByRelative. */
+  private realOfDir(dir: string, op: string, path: string): string {
+    const known = this.realByRelative.get(dir);
+    if (known !== undefined) return known === '' ? this.rootReal() + '/' + dir : known;
+    const slash = dir.lastIndexOf('/');
+    const candidate = (slash < 0 ? this.rootReal() : this.realOfDir(dir.slice(0, slash), op, path)) + '/' + dir.slice(slash + 1);
+    let real = candidate;
+    try {
+      if (fs.lstatSync(candidate).isSymbolicLink()) real = fs.realpathSync.native(candidate);
+    } catch (e) {
+      throw fromNodeError(e, op, path);
+    }
+    if (this.insideRoot(real) === null) throw new KernelError('EACCES', op, path, `a symbolic link leads out of the machine root (to ${real})`);
+    this.realByRelative.set(dir, real === this.rootReal() + '/' + dir ? '' : real);
+    return real;
+  }
 
   private realDir(full: string, op: string, path: string): string {
     if (full === this.root) return this.rootReal();
@@ -202,11 +243,8 @@ export class DirectoryFs implements KernelFs {
 
   /** Opens a path under a root other than "/" for reading, never through a link out of the root. */
   private openBelowRoot(path: string): number {
-    const full = this.resolve(path);
-    const slash = full.lastIndexOf('/');
-    const target = full === this.root ? this.rootReal() : this.realDir(full.slice(0, slash) || '/', 'read', path) + full.slice(slash);
     try {
-      return fs.openSync(target, READ_FLAGS | fs.constants.O_NOFOLLOW);
+      return fs.openSync(this.place(path, 'read'), READ_FLAGS | fs.constants.O_NOFOLLOW);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ELOOP') throw e;
     }
@@ -257,14 +295,20 @@ export class DirectoryFs implements KernelFs {
   list(path: string): string[] {
     try {
       if (this.root === '/') return fs.readdirSync(this.resolve(path)).sort();
-      const full = this.resolve(path);
-      const real = this.realDir(full, 'list', path);
+      const plain = isPlainRelative(path);
+      const real = plain ? this.realOfDir(path, 'list', path) : this.realDir(this.resolve(path), 'list', path);
+      const entries = fs.readdirSync(real, { withFileTypes: true });
       const names: string[] = [];
-      for (const entry of fs.readdirSync(real, { withFileTypes: true })) {
+      if (!plain) {
+        for (const entry of entries) names.push(entry.name);
+        return names.sort();
+      }
+      const where = real === this.rootReal() + '/' + path;
+      for (const entry of entries) {
         names.push(entry.name);
         if (entry.isDirectory()) {
-          const child = full + '/' + entry.name;
-          if (!this.realDirs.has(child)) this.realDirs.set(child, real + '/' + entry.name);
+          const child = path + '/' + entry.name;
+          if (!this.realByRelative.has(child)) this.realByRelative.set(child, where ? '' : real + '/' + entry.name);
         }
       }
       return names.sort();
@@ -288,11 +332,7 @@ export class DirectoryFs implements KernelFs {
    */
   private statOf(path: string, op: string): fs.Stats | undefined {
     if (this.root === '/') return fs.statSync(this.resolve(path), { throwIfNoEntry: false });
-    const full = this.resolve(path);
-    if (full === this.root) return fs.statSync(this.rootReal(), { throwIfNoEntry: false });
-    const slash = full.lastIndexOf('/');
-    const candidate = this.realDir(full.slice(0, slash) || '/', op, path) + full.slice(slash);
-    const stat = fs.lstatSync(candidate, { throwIfNoEntry: false });
+    const stat = fs.lstatSync(this.place(path, op), { throwIfNoEntry: false });
     if (!stat?.isSymbolicLink()) return stat;
     return fs.statSync(this.real(path, op).full, { throwIfNoEntry: false });
   }

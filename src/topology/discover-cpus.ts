@@ -127,9 +127,18 @@ export function discoverCpus(
     else if (isOnline) node = nodeOfCpu.get(id) ?? (hasDir ? files.linkedNode(dir) : null);
     else node = (hasDir ? files.linkedNode(dir) : null) ?? nodeOfCpu.get(id) ?? null;
 
-    const threadSiblings = placement.threadSiblings === null ? null : [...placement.threadSiblings];
-    const { packageCpus: _packageCpus, ...ids_ } = placement;
-    return { id, online: isOnline, hotpluggable, ...ids_, threadSiblings, node, llc: null };
+    return {
+      id,
+      online: isOnline,
+      hotpluggable,
+      package: placement.package,
+      die: placement.die,
+      cluster: placement.cluster,
+      core: placement.core,
+      threadSiblings: placement.threadSiblings === null ? null : placement.threadSiblings.slice(),
+      node,
+      llc: null,
+    };
   });
   numberPackages(cpus, placements);
   return cpus;

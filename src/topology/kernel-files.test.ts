@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { FileTree, TreeFs } from '../machines/file-tree.js';
-import { KernelFiles } from './kernel-files.js';
+import fc from 'fast-check';
+import { formatCpuList, parseCpuList } from '../units/cpulist.js';
+import { KernelFiles, plainCpuList } from './kernel-files.js';
 
 function files(entries: Record<string, string>): KernelFiles {
   const tree = new FileTree();
@@ -78,5 +80,29 @@ describe('KernelFiles', () => {
     expect(f.linkedNode('a')).toBeNull();
     expect(f.linkName('sys/pci/driver')).toBe('nvme');
     expect(f.linkName('a/int')).toBeNull();
+  });
+});
+
+describe('plainCpuList', () => {
+  it('reads every list the kernel prints as parseCpuList does', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.integer({ min: 0, max: 9000 }), { maxLength: 60 }), (cpus) => {
+        const text = formatCpuList(cpus);
+        expect(plainCpuList(text)).toEqual(parseCpuList(text));
+      }),
+    );
+  });
+
+  it('leaves any other text to parseCpuList, and never disagrees with it', () => {
+    for (const text of ['3,1', '1,1', '0-3:2/4', ' 1', '1, 2', '1-', '-1', '4-2', 'x', '1,,2', '99999999', '1048576', '0-1048576', '1,']) {
+      expect(plainCpuList(text)).toBeUndefined();
+    }
+    fc.assert(
+      fc.property(fc.stringMatching(/^[0-9,\- ]{0,12}$/), (text) => {
+        const plain = plainCpuList(text);
+        if (plain === undefined) return;
+        expect(plain).toEqual(parseCpuList(text));
+      }),
+    );
   });
 });
