@@ -17,23 +17,32 @@ export interface PciIds {
 
 interface Vendor {
   name: string;
-  devices: Map<number, string>;
+  /** Where its device lines are in the section: from the end of its own line to the next line that is not a device, subsystem, comment or blank. */
+  start: number;
+  end: number;
+  devices: Map<number, string | null>;
 }
 
 const hex4 = (id: number) => id.toString(16).padStart(4, '0');
 
-/** The "vvvv  name" line of a vendor: indexOf finds it faster than a regular expression over the whole file. */
-function vendorLine(section: string, hex: string): { index: number; 0: string; 1: string } | null {
-  const next = (from: number) => {
-    const i = section.indexOf(`\n${hex}`, from);
-    return i < 0 ? -1 : i + 1;
-  };
-  for (let at = section.startsWith(hex) ? 0 : next(0); at >= 0; at = next(at)) {
-    let end = section.indexOf('\n', at);
-    if (end < 0) end = section.length;
-    // The id is followed by blanks and a name: not the start of a longer token.
-    const m = /^[0-9a-fA-F]{4}[ \t]+(.+?)[ \t\r]*$/.exec(section.slice(at, end));
-    if (m) return { index: at, 0: m[0], 1: m[1]! };
+/**
+ * The first line at or after `from` that starts with `hex` followed by blanks and a name (a
+ * vendor line when `prefix` is '', a device line when it is a tab), before `end`: indexOf
+ * finds it much faster than reading every line.
+ */
+function findLine(section: string, prefix: string, hex: string, from: number, end: number): { at: number; lineEnd: number; name: string } | null {
+  for (const h of hex === hex.toUpperCase() ? [hex] : [hex, hex.toUpperCase()]) {
+    // Line starts that may hold it: the very start of the text, then each newline followed by it.
+    const starts = function* () {
+      if (from === 0 && section.startsWith(`${prefix}${h}`)) yield 0;
+      for (let i = section.indexOf(`\n${prefix}${h}`, from); i >= 0 && i < end; i = section.indexOf(`\n${prefix}${h}`, i + 1)) yield i + 1;
+    };
+    for (const at of starts()) {
+      let lineEnd = section.indexOf('\n', at);
+      if (lineEnd < 0) lineEnd = section.length;
+      const m = /^\t?[0-9a-fA-F]{4}[ \t]+(.+?)[ \t\r]*$/.exec(section.slice(at, lineEnd));
+      if (m) return { at, lineEnd, name: m[1]! };
+    }
   }
   return null;
 }
@@ -41,41 +50,44 @@ function vendorLine(section: string, hex: string): { index: number; 0: string; 1
 /**
  * Reads the vendor section of pci.ids: "vvvv  name" lines, each followed by one-tab
  * "dddd  name" device lines (two-tab subsystem lines are skipped). The device-class section
- * ("C cc  name", which pci-class.ts carries on its own) ends it. A vendor is looked up only
- * when asked for: the file is 1.3 MB and a machine names a handful of vendors, so reading all
- * of it into maps cost more than the rest of a small machine's discovery.
+ * ("C cc  name", which pci-class.ts carries on its own) ends it. Names are looked up when asked
+ * for, with indexOf: the file is 1.3 MB, Intel alone has thousands of lines, and a machine names
+ * a handful of devices, so reading it all into maps cost more than the rest of a small
+ * machine's discovery.
  */
 export function parsePciIds(text: string): PciIds {
-  const classes = /^[A-Z] /m.exec(text);
-  const section = classes ? text.slice(0, classes.index) : text;
+  const classes = text.startsWith('C ') ? 0 : text.indexOf('\nC ');
+  const section = classes >= 0 ? text.slice(0, classes) : text;
   const vendors = new Map<number, Vendor | null>();
   const vendor = (id: number): Vendor | null => {
-    if (id < 0 || id > 0xffff || !Number.isInteger(id)) return null;
+    if (!Number.isInteger(id) || id < 0 || id > 0xffff) return null;
     let found = vendors.get(id);
     if (found !== undefined) return found;
     found = null;
-    const line = vendorLine(section, hex4(id)) ?? vendorLine(section, hex4(id).toUpperCase());
+    const line = findLine(section, '', hex4(id), 0, section.length);
     if (line) {
-      found = { name: line[1]!, devices: new Map() };
-      // Its device lines follow, up to the next line that is not a device, subsystem, comment or blank.
-      let at = line.index + line[0].length + 1;
-      while (at < section.length) {
-        let next = section.indexOf('\n', at);
-        if (next < 0) next = section.length;
-        const l = section.slice(at, next);
-        at = next + 1;
-        if (l === '' || l.startsWith('#') || l.startsWith('\t\t')) continue;
-        if (!l.startsWith('\t')) break;
-        const m = /^\t([0-9a-fA-F]{4})\s+(.+?)\s*$/.exec(l);
-        if (m) found.devices.set(parseInt(m[1]!, 16), m[2]!);
-      }
+      // The first line after it that is not a device, subsystem, comment or blank line ends it.
+      const after = /\n[^\t#\n]/g;
+      after.lastIndex = line.lineEnd;
+      const next = after.exec(section);
+      found = { name: line.name, start: line.lineEnd, end: next ? next.index : section.length, devices: new Map() };
     }
     vendors.set(id, found);
     return found;
   };
+  const device = (vendorId: number, id: number): string | null => {
+    const v = vendor(vendorId);
+    if (!v || !Number.isInteger(id) || id < 0 || id > 0xffff) return null;
+    let name = v.devices.get(id);
+    if (name === undefined) {
+      name = findLine(section, '\t', hex4(id), v.start, v.end)?.name ?? null;
+      v.devices.set(id, name);
+    }
+    return name;
+  };
   return {
     vendorName: (id) => vendor(id)?.name ?? null,
-    deviceName: (id, device) => vendor(id)?.devices.get(device) ?? null,
+    deviceName: device,
   };
 }
 
