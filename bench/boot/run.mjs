@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { hasFlag, machineInfo, machineLines, median, ms, runsFromArgs, table, writeResults } from '../bench-support.mjs';
+import { hasFlag, machineInfo, machineLines, median, ms, profileTables, runsFromArgs, table, writeResults } from '../bench-support.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../..');
@@ -18,7 +18,7 @@ const RUN = `bench-boot-${Date.now()}`;
 const info = machineInfo();
 console.log(`bench/boot: ${RUNS} runs each of parker start and the floor, in one VM boot (QEMU TCG); this takes a few minutes`);
 const t0 = performance.now();
-const boot = spawnSync(path.join(ROOT, 'lab/parker/boot.sh'), ['--node', '--run', RUN, '--timeout', String(300 + RUNS * 150), '--script', 'bench/boot/guest.mjs', '--args', String(RUNS)], {
+const boot = spawnSync(path.join(ROOT, 'lab/parker/boot.sh'), ['--node', '--run', RUN, '--timeout', String(300 + RUNS * 150 + (hasFlag('--profile') ? 200 : 0)), '--script', 'bench/boot/guest.mjs', '--args', hasFlag('--profile') ? `${RUNS},profile` : String(RUNS)], {
   cwd: ROOT,
   encoding: 'utf8',
   stdio: ['ignore', 'pipe', 'pipe'],
@@ -77,5 +77,18 @@ const body = [
   `The first apply of the layout took ${setup.apply.toFixed(1)} s (boot, validation, planning, the whole create and start).`,
 ].join('\n');
 
-console.log(body);
-if (!hasFlag('--no-write')) writeResults(path.join(HERE, 'RESULTS.md'), 'bench/boot results', body);
+const profile = named('profile')[0];
+const profileBody = profile
+  ? [
+      '',
+      '## Where `parker start` spends its time in the guest (`--profile`: one more start under `node --cpu-prof`)',
+      '',
+      `Profiled run: ${ms(profile.parts.wallMs)} wall, ${ms(profile.parts.sampledMs)} sampled (the rest: starting node and exiting). Inclusive times of the samples; the stages nest (the lock holds the others).`,
+      '',
+      table(['stage', 'time'], Object.entries(profile.parts.parts).map(([k, v]) => [k, ms(v)])),
+      ...(profile.top ? ['', profileTables(profile.top)] : []),
+    ].join('\n')
+  : '';
+const fullBody = body + profileBody;
+console.log(fullBody);
+if (!hasFlag('--no-write')) writeResults(path.join(HERE, 'RESULTS.md'), 'bench/boot results', fullBody);

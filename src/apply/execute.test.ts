@@ -14,7 +14,7 @@ import { Journal } from './journal.js';
  * A machine of plain files and a simulated clock: enough to drive the executor. `run` plays
  * a stop command; `powersOffAfterMs` says when the kernel clears online (null: never).
  */
-function fakeMachine(files: Record<string, string>, options: { powersOffAfterMs?: number | null; runCode?: number } = {}) {
+function fakeMachine(files: Record<string, string>, options: { powersOffAfterMs?: number | null; runCode?: number; simulatedClock?: boolean } = {}) {
   const tree = new Map(Object.entries(files));
   let now = 0;
   let offAt: number | null = null;
@@ -49,6 +49,7 @@ function fakeMachine(files: Record<string, string>, options: { powersOffAfterMs?
     kind: 'sim',
     description: 'fake machine',
     fs,
+    simulatedClock: options.simulatedClock ?? false,
     clock: {
       now: () => now,
       sleep: async (ms) => {
@@ -69,11 +70,18 @@ const runOp = (machine: Machine, intent: Intent) => parkerInterface.perform(mach
 
 describe('Parker stop, performed', () => {
   test('a stop command returns once the kernel has cleared online', async () => {
-    const fake = fakeMachine({ 'sys/fs/parker/db/online': '1\n' }, { powersOffAfterMs: 1200 });
+    const fake = fakeMachine({ 'sys/fs/parker/db/online': '1\n' }, { powersOffAfterMs: 1260 });
     await runOp(fake.machine, stop);
     expect(fake.runs).toEqual([['ssh', 'db', 'poweroff']]);
     expect(fake.tree.get('sys/fs/parker/db/online')).toBe('0\n');
-    expect(fake.now()).toBe(1250);
+    // At the first look after it powered off: a real machine is looked at every 50 ms.
+    expect(fake.now()).toBe(1300);
+  });
+
+  test('on a simulated clock a wait looks every 250 ms (each look is an op in its log)', async () => {
+    const fake = fakeMachine({ 'sys/fs/parker/db/online': '1\n' }, { powersOffAfterMs: 1260, simulatedClock: true });
+    await runOp(fake.machine, stop);
+    expect(fake.now()).toBe(1500);
   });
 
   test('a stop command whose kernel never powers off times out after its timeout', async () => {

@@ -81,6 +81,15 @@ export async function runKernelOp(machine: Machine, op: KernelOp): Promise<void>
 }
 
 /**
+ * How often a wait looks again: a real machine every 50 ms, so that a wait ends soon after what
+ * it waits for (a start is timed to the kernel's readiness); the simulator every 250 ms of its
+ * own time, since each look is a change in its op log.
+ */
+function pollMs(machine: Machine, timeoutMs: number): number {
+  return Math.max(1, Math.min(machine.simulatedClock ? 250 : 50, timeoutMs));
+}
+
+/**
  * Polls a kernel's console until a line matches `pattern`. The machine shows only what the
  * kernel printed since its start (a partition is single-use), so an old boot cannot match.
  */
@@ -101,7 +110,7 @@ export async function waitForConsole(machine: Machine, partition: string, patter
         `see its console (parker console ${partition}); if it prints another line once up, set ready.pattern in the layout`,
       );
     }
-    await clock.sleep(Math.max(1, Math.min(250, timeoutMs)));
+    await clock.sleep(pollMs(machine, timeoutMs));
   }
 }
 
@@ -130,6 +139,6 @@ export async function waitFor(machine: Machine, path: string, value: string, tim
       if (blocked !== null) throw new ParkerError('E_TIMEOUT', `${path} did not read ${value} within ${timeoutMs / 1000} s: ${blocked}`, 'see the kernel console: parker console NAME');
       throw new ParkerError('E_TIMEOUT', `${path} still reads ${now} after ${timeoutMs / 1000} s (waiting for ${value})`, 'see the kernel console: parker console NAME');
     }
-    await clock.sleep(Math.max(1, Math.min(250, timeoutMs)));
+    await clock.sleep(pollMs(machine, timeoutMs));
   }
 }

@@ -1,4 +1,4 @@
-import type { Topology } from '../topology/model.js';
+import type { Cpu, PciDevice } from '../topology/model.js';
 import type { PhysRange } from '../units/phys-range.js';
 
 /** A partition as the machine's kernel shows it: the truth the planner diffs against. */
@@ -15,8 +15,19 @@ export interface ObservedPartition {
   online: boolean;
 }
 
+/**
+ * What the plan needs of the machine beside its partitions: which CPUs are online and can be
+ * brought back, and which devices have no driver (the boot kernel's side of the plan). A whole
+ * Topology is one; `parker start` reads just these files (src/service/boot-resources.ts).
+ */
+export interface ObservedResources {
+  cpus: { online: number[] };
+  cpu: Pick<Cpu, 'id' | 'hotpluggable'>[];
+  pci: Pick<PciDevice, 'address' | 'driver'>[];
+}
+
 /** What the planner compares the layout with. */
 export interface Observed {
-  topology: Topology;
+  topology: ObservedResources;
   partitions: ObservedPartition[];
 }

@@ -9,6 +9,7 @@ import { interfaceFor } from './kernel-interfaces.js';
 import { requireChangeable } from './open-machine.js';
 import { loadApplied } from './applied-layout.js';
 import { machineTopology } from './machine-topology.js';
+import { bootResources } from './boot-resources.js';
 import { changeable, recoverOpenFirst, recoverUnderLock, runSteps, withLockedMachine } from './transaction.js';
 import type { ServiceContext } from './service-context.js';
 
@@ -77,7 +78,9 @@ export function startKernel(ctx: ServiceContext, name: string): Promise<Lifecycl
     if (!kernel) throw new ParkerError('E_NOT_FOUND', `the applied layout has no kernel named ${name}`, `one of: ${layout.placement.kernels.map((k) => k.name).join(', ')}`);
     const only: ResolvedLayout = { ...layout, placement: { ...layout.placement, kernels: [kernel] }, cmdlines: layout.cmdlines.filter((c) => c.name === name) };
     const have = partitionNamed(machine, name);
-    return diffLayout(interfaceFor(machine.fs), only, { topology: machineTopology(machine), partitions: have ? [have] : [] });
+    // The boot kernel's side of the plan needs a few files, not the whole machine.
+    const resources = bootResources(machine, layout.placement.boot.cpus, layout.spec.boot.devices);
+    return diffLayout(interfaceFor(machine.fs), only, { topology: resources, partitions: have ? [have] : [] });
   });
 }
 
