@@ -87,6 +87,9 @@ export class DirectoryFs implements KernelFs {
    * root's real place (as nearly every one is), so that no second string is kept for it.
    */
   private readonly realByRelative = new Map<string, string>();
+  /** The directory of the last place() and its real place. */
+  private lastDir = '';
+  private lastReal = '';
 
   /**
    * Where the last component of a path really is: its directory's real place, proved inside the
@@ -96,9 +99,13 @@ export class DirectoryFs implements KernelFs {
     const slash = path.lastIndexOf('/');
     if (slash > 0 && isPlainRelative(path)) {
       const dir = path.slice(0, slash);
+      // Reads come in runs in one directory (a cache's level, type, size...): no lookup for those.
+      if (dir === this.lastDir) return this.lastReal + path.slice(slash);
       const known = this.realByRelative.get(dir);
-      if (known === '') return this.rootReal() + '/' + path;
-      return (known ?? this.realOfDir(dir, op, path)) + path.slice(slash);
+      const real = known === '' ? this.rootReal() + '/' + dir : (known ?? this.realOfDir(dir, op, path));
+      this.lastDir = dir;
+      this.lastReal = real;
+      return real + path.slice(slash);
     }
     const full = this.resolve(path);
     if (full === this.root) return this.rootReal();

@@ -1,4 +1,4 @@
-import { cpuDir } from './discover-cpus.js';
+import { CpuFlags, cpuDir } from './discover-cpus.js';
 import type { KernelFiles } from './kernel-files.js';
 import type { Cache, CacheType } from './model.js';
 
@@ -29,9 +29,9 @@ interface Found extends Cache {
 export function discoverCaches(
   files: KernelFiles,
   onlineCpus: readonly number[],
-  threadSiblings: ReadonlyMap<number, readonly number[] | null> = new Map(),
+  threadSiblings: (cpu: number) => readonly number[] | null = () => null,
 ): CacheDiscovery {
-  const ctx: CacheContext = { files, withTopology: new Set(onlineCpus), threadSiblings, sharedForm: undefined };
+  const ctx: CacheContext = { files, withTopology: new CpuFlags(onlineCpus, onlineCpus), threadSiblings, sharedForm: undefined };
   const found = readCaches(ctx, onlineCpus, 'index') ?? readCaches(ctx, onlineCpus, 'level and type')!;
   found.sort((a, b) => a.level - b.level || a.cpus[0]! - b.cpus[0]! || compareText(a.type, b.type) || a.index - b.index);
   // One instance per level, type and set of CPUs, as hwloc merges them.
@@ -48,8 +48,10 @@ export function discoverCaches(
 
 interface CacheContext {
   files: KernelFiles;
-  withTopology: ReadonlySet<number>;
-  threadSiblings: ReadonlyMap<number, readonly number[] | null>;
+  /** The CPUs discovery reads caches of (online, with a directory), `onlineCpus` sorted. */
+  withTopology: CpuFlags;
+  /** A CPU's thread siblings (its core), or null. */
+  threadSiblings: (cpu: number) => readonly number[] | null;
   /** shared_cpu_list (2.6.2x on) or shared_cpu_map (every kernel), decided at the first cache. */
   sharedForm: 'shared_cpu_list' | 'shared_cpu_map' | undefined;
 }
@@ -66,8 +68,8 @@ function sharedCpus(ctx: CacheContext, dir: string, cpu: number): number[] | nul
   const path = `${dir}/${ctx.sharedForm}`;
   let listed = ctx.sharedForm === 'shared_cpu_list' ? ctx.files.cpuList(path) : ctx.files.cpuMask(path);
   if (listed === null) return null;
-  if (listed.length === 0) listed = [...(ctx.threadSiblings.get(cpu) ?? [cpu])];
-  const shared = listed.filter((c) => ctx.withTopology.has(c));
+  if (listed.length === 0) listed = [...(ctx.threadSiblings(cpu) ?? [cpu])];
+  const shared = ctx.withTopology.keep(listed);
   return shared.includes(cpu) ? shared : [...shared, cpu].sort((a, b) => a - b);
 }
 
@@ -77,13 +79,15 @@ function sharedCpus(ctx: CacheContext, dir: string, cpu: number): number[] | nul
  */
 function readCaches(ctx: CacheContext, onlineCpus: readonly number[], match: 'index' | 'level and type'): Found[] | null {
   const files = ctx.files;
-  const covered = new Map<string, Set<number>>();
+  // Per index (or level and type), the CPUs whose cache there is known, one flag per CPU id.
+  const covered = new Map<string, Uint8Array>();
+  const coveredAll: Uint8Array[] = [];
   const hasIdFile = new Map<string, boolean>();
   const found: Found[] = [];
   let layout: string | null = null;
 
   for (const cpu of onlineCpus) {
-    if (covered.size > 0 && [...covered.values()].every((cpus) => cpus.has(cpu))) continue;
+    if (coveredAll.length > 0 && coveredAll.every((cpus) => cpus[cpu] === 1)) continue;
     const cacheDir = `${cpuDir(cpu)}/cache`;
     const indexes = files.numbered(cacheDir, 'index');
     if (match === 'index') {
@@ -99,12 +103,15 @@ function readCaches(ctx: CacheContext, onlineCpus: readonly number[], match: 'in
         key = `${kind.level} ${kind.type}`;
       }
       let cpus = covered.get(key);
-      if (cpus === undefined) covered.set(key, (cpus = new Set()));
-      if (cpus.has(cpu)) continue;
+      if (cpus === undefined) {
+        covered.set(key, (cpus = new Uint8Array(ctx.withTopology.size)));
+        coveredAll.push(cpus);
+      }
+      if (cpus[cpu] === 1) continue;
 
       const shared = sharedCpus(ctx, dir, cpu);
       if (shared === null) continue;
-      for (const c of shared) cpus.add(c);
+      for (const c of shared) cpus[c] = 1;
 
       // hwloc takes a cache whose type cannot be read as unified.
       const type = (kind ? kind.type : files.word(`${dir}/type`, TYPES)) ?? 'Unified';

@@ -106,28 +106,29 @@ export function discoverCpus(
   nodeOfCpu: ReadonlyMap<number, number>,
   numa: boolean,
 ): Cpu[] {
-  const online = new Set(sets.online);
   const ids = [...new Set([...sets.possible, ...sets.present, ...withDir])].sort((a, b) => a - b);
+  const online = new CpuFlags(ids, sets.online);
   const onlineWithDir = sets.online.filter((cpu) => withDir.has(cpu));
   const forms = probeTopologyFiles(files, onlineWithDir);
-  const reader = new PlacementReader(files, forms, new Set(onlineWithDir));
+  const reader = new PlacementReader(files, forms, new CpuFlags(ids, onlineWithDir));
 
-  const placements = new Map<number, Placement>();
-  const cpus = ids.map((id): Cpu => {
+  const placements: Placement[] = [];
+  const cpus: Cpu[] = [];
+  for (const id of ids) {
     const dir = cpuDir(id);
     const hasDir = withDir.has(id);
     const hotpluggable = hasDir && files.fs.exists(`${dir}/online`);
     const isOnline = online.has(id);
 
     const placement = isOnline && hasDir ? reader.placement(id) : UNPLACED;
-    placements.set(id, placement);
+    placements.push(placement);
 
     let node: number | null;
     if (!numa) node = 0;
     else if (isOnline) node = nodeOfCpu.get(id) ?? (hasDir ? files.linkedNode(dir) : null);
     else node = (hasDir ? files.linkedNode(dir) : null) ?? nodeOfCpu.get(id) ?? null;
 
-    return {
+    cpus.push({
       id,
       online: isOnline,
       hotpluggable,
@@ -138,17 +139,48 @@ export function discoverCpus(
       threadSiblings: placement.threadSiblings === null ? null : placement.threadSiblings.slice(),
       node,
       llc: null,
-    };
-  });
+    });
+  }
   numberPackages(cpus, placements);
   return cpus;
+}
+
+/**
+ * A set of CPU ids as one flag per id, for the ids discovery knows (`ids`, sorted): the
+ * thousands of membership tests of a large machine cost an array index, not a hash lookup.
+ * Ids beyond the last known one are never members.
+ */
+export class CpuFlags {
+  private readonly flags: Uint8Array;
+
+  constructor(ids: readonly number[], members: Iterable<number>) {
+    this.flags = new Uint8Array(ids.length === 0 ? 0 : ids[ids.length - 1]! + 1);
+    for (const cpu of members) if (cpu < this.flags.length) this.flags[cpu] = 1;
+  }
+
+  has(cpu: number): boolean {
+    return this.flags[cpu] === 1;
+  }
+
+  /** One more than the largest id it can hold: the length of an array indexed by these ids. */
+  get size(): number {
+    return this.flags.length;
+  }
+
+  /** The members of a sorted list, the list itself when all of them are (nothing copied). */
+  keep(cpus: number[]): number[] {
+    for (let i = 0; i < cpus.length; i++) {
+      if (this.flags[cpus[i]!] !== 1) return cpus.filter((c) => this.flags[c] === 1);
+    }
+    return cpus;
+  }
 }
 
 /**
  * Gives each CPU its package's final id: the package sets' own physical_package_ids when
  * they tell every set apart, else 0, 1, ... by first CPU (see discoverCpus).
  */
-function numberPackages(cpus: Cpu[], placements: ReadonlyMap<number, Placement>): void {
+function numberPackages(cpus: Cpu[], placements: readonly Placement[]): void {
   interface Found {
     raw: number | null;
     first: number;
@@ -162,12 +194,12 @@ function numberPackages(cpus: Cpu[], placements: ReadonlyMap<number, Placement>)
   const byId = new Map<number, Found>();
   const found: Found[] = [];
   const packageOf = new Map<number, Found>();
-  for (const cpu of cpus) {
-    const p = placements.get(cpu.id)!;
+  cpus.forEach((cpu, i) => {
+    const p = placements[i]!;
     let f: Found | undefined;
     if (p.packageCpus !== null) {
       const set = p.packageCpus;
-      if (set.length === 0) continue;
+      if (set.length === 0) return;
       f = byArray.get(set);
       if (f === undefined) {
         const sizeKey = `${set[0]} ${set.length}`;
@@ -189,7 +221,7 @@ function numberPackages(cpus: Cpu[], placements: ReadonlyMap<number, Placement>)
       }
     }
     if (f !== undefined) packageOf.set(cpu.id, f);
-  }
+  });
   const raws = found.map((f) => f.raw);
   const identify = raws.every((r) => r !== null) && new Set(raws).size === raws.length;
   found.sort((a, b) => a.first - b.first).forEach((f, i) => (f.id = identify ? f.raw! : i));
@@ -222,37 +254,37 @@ function probeTopologyFiles(files: KernelFiles, onlineWithDir: readonly number[]
  * set is cut down to `withTopology`, the CPUs that are online with a directory.
  */
 class PlacementReader {
-  private readonly fromSibling = new Map<number, Placement>();
-  private readonly groups = new Map<(typeof GROUPS)[number]['field'], Map<number, { id: number | null; cpus: number[] | null }>>();
+  /** The placement of each CPU read so far through a thread sibling, by id. */
+  private readonly fromSibling: (Placement | undefined)[];
+  /** Per group (package, die, cluster), what each member CPU's group read gave, by id. */
+  private readonly groups: ({ id: number | null; cpus: number[] | null } | undefined)[][];
 
   constructor(
     private readonly files: KernelFiles,
     private readonly forms: TopologyForms,
-    private readonly withTopology: ReadonlySet<number>,
+    private readonly withTopology: CpuFlags,
   ) {
-    for (const group of GROUPS) this.groups.set(group.field, new Map());
+    // Filled arrays, indexed by CPU id: never sparse, so never a dictionary.
+    this.fromSibling = new Array<Placement | undefined>(withTopology.size).fill(undefined);
+    this.groups = GROUPS.map(() => new Array<{ id: number | null; cpus: number[] | null } | undefined>(withTopology.size).fill(undefined));
   }
 
   placement(cpu: number): Placement {
-    const known = this.fromSibling.get(cpu);
-    if (known !== undefined) {
-      this.fromSibling.delete(cpu);
-      return known;
-    }
+    const known = this.fromSibling[cpu];
+    if (known !== undefined) return known;
     const dir = `${cpuDir(cpu)}/topology`;
-    const pkg = this.group(cpu, dir, GROUPS[0]);
+    const pkg = this.group(cpu, dir, 0);
     const placement: Placement = {
       package: pkg.id,
       packageCpus: pkg.cpus,
-      die: this.group(cpu, dir, GROUPS[1]).id,
-      cluster: this.group(cpu, dir, GROUPS[2]).id,
+      die: this.group(cpu, dir, 1).id,
+      cluster: this.group(cpu, dir, 2).id,
       core: this.read(dir, 'core_id'),
       threadSiblings: this.set(dir, 'threads'),
     };
     if (placement.cluster === X86_UNKNOWN_CLUSTER) placement.cluster = null;
-    const siblings = placement.threadSiblings;
-    for (const sibling of siblings ?? []) {
-      if (sibling !== cpu) this.fromSibling.set(sibling, placement);
+    for (const sibling of placement.threadSiblings ?? []) {
+      if (sibling !== cpu) this.fromSibling[sibling] = placement;
     }
     return placement;
   }
@@ -267,17 +299,18 @@ class PlacementReader {
     if (form === undefined) return null;
     const path = `${dir}/${form}`;
     const cpus = isListFile(path) ? this.files.cpuList(path) : this.files.cpuMask(path);
-    return cpus === null ? null : cpus.filter((c) => this.withTopology.has(c));
+    return cpus === null ? null : this.withTopology.keep(cpus);
   }
 
-  private group(cpu: number, dir: string, group: (typeof GROUPS)[number]): { id: number | null; cpus: number[] | null } {
-    const known = this.groups.get(group.field)!;
-    const found = known.get(cpu);
+  private group(cpu: number, dir: string, which: 0 | 1 | 2): { id: number | null; cpus: number[] | null } {
+    const known = this.groups[which]!;
+    const found = known[cpu];
     if (found !== undefined) return found;
+    const group = GROUPS[which];
     const id = this.read(dir, group.id);
     const cpus = this.set(dir, group.members);
     const result = { id, cpus };
-    for (const member of cpus ?? []) known.set(member, result);
+    for (const member of cpus ?? []) known[member] = result;
     return result;
   }
 }

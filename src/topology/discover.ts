@@ -30,7 +30,9 @@ export function discover(machine: Machine, options: DiscoverOptions = {}): Topol
   const { nodes, numa, nodeOfCpu } = discoverNodes(files, cpuSets.sets.online);
   const cpu = discoverCpus(files, cpuSets, nodeOfCpu, numa);
   const onlineWithDir = cpu.filter((c) => c.online && cpuSets.withDir.has(c.id)).map((c) => c.id);
-  const { caches, llcOf } = discoverCaches(files, onlineWithDir, new Map(cpu.map((c) => [c.id, c.threadSiblings])));
+  let byId: Map<number, (typeof cpu)[number]> | undefined;
+  const siblings = (id: number) => (byId ??= new Map(cpu.map((c) => [c.id, c]))).get(id)?.threadSiblings ?? null;
+  const { caches, llcOf } = discoverCaches(files, onlineWithDir, siblings);
   for (const c of cpu) c.llc = llcOf.get(c.id) ?? null;
 
   const blocks = discoverMemoryBlocks(files, numa ? nodes.map((n) => n.id) : null);
