@@ -313,10 +313,8 @@ export class DirectoryFs implements KernelFs {
       const where = real === this.rootReal() + '/' + path;
       for (const entry of entries) {
         names.push(entry.name);
-        if (entry.isDirectory()) {
-          const child = path + '/' + entry.name;
-          if (!this.realByRelative.has(child)) this.realByRelative.set(child, where ? '' : real + '/' + entry.name);
-        }
+        // A directory, not a link to one: where the listing says (the same answer as an lstat).
+        if (entry.isDirectory()) this.realByRelative.set(path + '/' + entry.name, where ? '' : real + '/' + entry.name);
       }
       return names.sort();
     } catch (e) {

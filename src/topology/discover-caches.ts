@@ -11,6 +11,9 @@ export interface CacheDiscovery {
 
 const TYPES: readonly CacheType[] = ['Data', 'Instruction', 'Unified'];
 
+/** "index0" ... "index15", made once: the key of a cache index in the pass below. */
+const INDEX_KEYS = Array.from({ length: 16 }, (_, k) => `index${k}`);
+
 interface Found extends Cache {
   /** The K of indexK where it was first read: orders instances that tie otherwise. */
   index: number;
@@ -97,7 +100,7 @@ function readCaches(ctx: CacheContext, onlineCpus: readonly number[], match: 'in
     for (const index of indexes) {
       const dir = `${cacheDir}/index${index}`;
       let kind: { level: number | null; type: CacheType | null } | null = null;
-      let key = `index${index}`;
+      let key = INDEX_KEYS[index] ?? `index${index}`;
       if (match === 'level and type') {
         kind = { level: files.int(`${dir}/level`), type: files.word(`${dir}/type`, TYPES) };
         key = `${kind.level} ${kind.type}`;

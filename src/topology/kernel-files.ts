@@ -164,7 +164,8 @@ export class KernelFiles {
   numbered(path: string, prefix: string): number[] {
     const ids: number[] = [];
     for (const name of this.list(path)) {
-      if (name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length))) ids.push(Number(name.slice(prefix.length)));
+      const id = numberAfter(name, prefix);
+      if (id !== undefined) ids.push(id);
     }
     return ids.sort((a, b) => a - b);
   }
@@ -227,4 +228,14 @@ export function plainCpuList(text: string): number[] | undefined {
     if (text.charCodeAt(i) !== 44 /* , */) return undefined;
     i++;
   }
+}
+
+/** N of a name PREFIX<N> (decimal digits only, as /^\d+$/ after the prefix), or undefined. */
+function numberAfter(name: string, prefix: string): number | undefined {
+  if (name.length <= prefix.length || !name.startsWith(prefix)) return undefined;
+  for (let i = prefix.length; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c < 48 || c > 57) return undefined;
+  }
+  return Number(name.slice(prefix.length));
 }
