@@ -30,9 +30,21 @@ const watch = new MachineWatch(() => openMachine(input.machine), hub, input.poll
 
 let wanted = 0;
 let scheduled = false;
+let poll: NodeJS.Timeout | null = null;
 
 function read(seq: number): void {
   const t0 = performance.now();
+  try {
+    readOnce(seq, t0);
+  } finally {
+    // The next look a poll after this one ended, and never sooner than four times what this one
+    // took: reading a large machine (thousands of CPUs) then takes at most a fifth of a CPU.
+    if (poll) clearTimeout(poll);
+    poll = setTimeout(schedule, Math.max(input.pollMs, 4 * (performance.now() - t0)));
+  }
+}
+
+function readOnce(seq: number, t0: number): void {
   let machine: Machine | null = null;
   try {
     machine = openMachine(input.machine);
@@ -68,5 +80,4 @@ parentPort!.on('message', (message: ReadRequest) => {
     schedule();
   } else if (message.kind === 'stop') process.exit(0);
 });
-setInterval(schedule, input.pollMs);
 schedule();

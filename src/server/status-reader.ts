@@ -149,10 +149,11 @@ export class StatusReader {
   /** Asks for a read soon, at most one per `nudgeGapMs`. */
   nudge(): void {
     if (this.nudgeTimer) return;
+    // At least twice what the last read took: a large machine is not read over and over.
     this.nudgeTimer = setTimeout(() => {
       this.nudgeTimer = null;
       this.ask(++this.asked);
-    }, this.options.nudgeGapMs ?? 100);
+    }, Math.max(this.options.nudgeGapMs ?? 100, 2 * (this.last?.ms ?? 0)));
     this.nudgeTimer.unref();
   }
 
