@@ -3,7 +3,7 @@ import type { MachineFlags } from './machine-flags.js';
 import { forPeople, printData } from './output-format.js';
 import { applyLayout } from '../service/apply.js';
 import { renderPlanReport } from './plan-command.js';
-import { renderSteps } from './render-plan.js';
+import { renderSteps } from './render-steps.js';
 import { eventPrinter, reportResult } from './transaction.js';
 import { serviceContextOf } from './service-context.js';
 import { commandFromSpec } from './command-from-spec.js';
@@ -16,7 +16,7 @@ type ApplyFlags = MachineFlags & { output: string; dryRun?: boolean; yes?: boole
 export function applyCommand(ctx: CommandContext): Command {
   return commandFromSpec(specNamed('apply')).action(async (file: string, opts: ApplyFlags) => {
     const onEvent = eventPrinter(ctx, opts.output, (e) => (e.type === 'layout-planned' ? renderPlanReport(e.machine, e.planned) : `Machine: ${e.machine.description}\n\n${renderSteps(e.plan)}\n`));
-    const report = await applyLayout(serviceContextOf(ctx, opts, onEvent), file, { dryRun: opts.dryRun ?? false });
+    const report = await applyLayout(await serviceContextOf(ctx, opts, onEvent), file, { dryRun: opts.dryRun ?? false });
     if (report.unfinishedTransaction) note(ctx, 'note: an unfinished apply will be rolled back first (parker recover); the plan above does not account for it\n');
     if (report.outcome === 'declined') note(ctx, 'nothing changed\n');
     if (!forPeople(opts.output)) printData(opts.output, report, () => '', ctx.out);

@@ -6,8 +6,6 @@ import type { Plan } from '../plan/plan-types.js';
 import type { ResolvedLayout } from '../plan/resolved-layout.js';
 import type { Topology } from '../topology/model.js';
 
-const SYMBOL = { create: pc.green('+'), change: pc.yellow('~'), replace: pc.yellow('-/+'), delete: pc.red('-'), start: pc.yellow('>'), unchanged: ' ' } as const;
-
 const compactTable = (head: string[]) => makeTable(head);
 
 export function renderPlacement(layout: ResolvedLayout, topology: Topology, firstFit: number | null): string {
@@ -48,19 +46,4 @@ export function renderBootChanges(plan: Plan): string {
     pc.bold('Boot kernel changes') + pc.dim(' (add to its command line and reboot it; parker never reboots the boot kernel)'),
     ...plan.bootChanges.map((p) => `  ${pc.yellow('~')} ${p.value === null ? p.key : `${p.key}=${p.value}`}${p.reason ? pc.dim(`  (${p.reason})`) : ''}`),
   ].join('\n');
-}
-
-export function renderSteps(plan: Plan): string {
-  const counts = (action: string) => plan.kernels.filter((k) => k.action === action).length;
-  if (plan.steps.length === 0) return `${pc.bold('Plan')}: no changes. The machine already matches the layout.`;
-  const lines = [
-    `${pc.bold('Plan')}: ${counts('create')} to create, ${counts('replace') + counts('start') + counts('change')} to change, ${counts('delete')} to delete, ${counts('unchanged')} unchanged`,
-  ];
-  for (const k of plan.kernels) {
-    lines.push(`  ${SYMBOL[k.action]} ${pc.bold(k.kernel)} ${pc.dim(`${k.action}${k.reasons.length ? `: ${k.reasons.join('; ')}` : ''}`)}`);
-    for (const step of plan.steps.filter((s) => s.kernel === k.kernel)) {
-      lines.push(`      ${String(step.id).padStart(3)}. ${step.summary}  ${pc.dim(`# ${step.why}`)}`);
-    }
-  }
-  return lines.join('\n');
 }

@@ -1,5 +1,5 @@
 import { ParkerError } from '../units/parker-error.js';
-import { openMachine } from '../service/open-machine.js';
+import { hostChosen, openHost } from '../service/open-host.js';
 import { stateDirOf } from '../service/state-dir.js';
 import type { ConfirmPolicy, ServiceContext } from '../service/service-context.js';
 import type { ServiceEvent } from '../service/events.js';
@@ -18,10 +18,14 @@ export function terminalConfirm(ctx: CommandContext, yes: boolean | undefined): 
   };
 }
 
-/** The service context of one CLI command: its machine flags, its state directory, the terminal. */
-export function serviceContextOf(ctx: CommandContext, flags: MachineFlags & { yes?: boolean }, onEvent?: (event: ServiceEvent) => void): ServiceContext {
+/**
+ * The service context of one CLI command: its machine flags, its state directory, the terminal.
+ * On a host, the other machines' code (the simulator, snapshots, hwloc XML) is not loaded.
+ */
+export async function serviceContextOf(ctx: CommandContext, flags: MachineFlags & { yes?: boolean }, onEvent?: (event: ServiceEvent) => void): Promise<ServiceContext> {
+  const open = hostChosen(flags) ? openHost : (await import('../service/open-machine.js')).openMachine;
   return {
-    open: (options) => openMachine(flags, options),
+    open: (options) => open(flags, options),
     stateDir: stateDirOf(flags),
     confirm: terminalConfirm(ctx, flags.yes),
     now: ctx.now,

@@ -6,9 +6,8 @@ import type { Plan } from '../plan/plan-types.js';
 import type { ResolvedLayout } from '../plan/resolved-layout.js';
 import type { Machine } from '../machines/machine.js';
 import { interfaceFor } from './kernel-interfaces.js';
-import { requireChangeable } from './open-machine.js';
+import { requireChangeable } from './require-changeable.js';
 import { loadApplied } from './applied-layout.js';
-import { machineTopology } from './machine-topology.js';
 import { bootResources } from './boot-resources.js';
 import { changeable, recoverOpenFirst, recoverUnderLock, runSteps, withLockedMachine } from './transaction.js';
 import type { ServiceContext } from './service-context.js';
@@ -96,8 +95,10 @@ export function stopKernel(ctx: ServiceContext, name: string): Promise<Lifecycle
 }
 
 /** Stops (if running) and removes one partition, or every partition: CPUs, memory and devices go back. */
-export function destroyPartitions(ctx: ServiceContext, which: { name: string } | { all: true }): Promise<LifecycleReport> {
+export async function destroyPartitions(ctx: ServiceContext, which: { name: string } | { all: true }): Promise<LifecycleReport> {
   const name = 'name' in which ? which.name : null;
+  // Loaded here, not with this module: start and stop do not discover the machine.
+  const { machineTopology } = await import('./machine-topology.js');
   return runLifecycle(ctx, name ? `destroy ${name}` : 'destroy --all', (machine) => {
     const iface = interfaceFor(machine.fs);
     const partitions = iface.readPartitions(machine.fs).filter((p) => name === null || p.name === name);

@@ -8,10 +8,10 @@ import { readOnlyMachine } from '../machines/read-only-machine.js';
 import { openSnapshot, readUnpackedMeta, withRecordedHardware } from '../snapshot/snapshot.js';
 import { hwlocXmlMachine, looksLikeXml } from '../hwloc/hwloc-import.js';
 import { syntheticMachine } from '../synthetic/tree.js';
-import { hostMachine, hostRunsParker } from '../machines/host/host-machine.js';
+import { hostRunsParker } from '../machines/host/host-machine.js';
 import { openSimMachine } from '../machines/sim/sim-machine.js';
 import { stateDirOf } from './state-dir.js';
-import { withHostHardware } from './host-hardware.js';
+import { openHost } from './open-host.js';
 import type { MachineChoice as MachineFlags } from './machine-choice.js';
 
 const MACHINE_NAMES = ['sim', 'host'] as const;
@@ -54,18 +54,9 @@ export function openMachine(flags: MachineFlags, options: { writable?: boolean }
     return openSnapshot(bytes, flags.from).machine;
   }
   const name = flags.machine ?? (hostRunsParker() ? 'host' : 'sim');
-  if (name === 'host') return withHostHardware(hostMachine('/', options.writable ?? false), stateDirOf(flags));
+  if (name === 'host') return openHost(flags, options);
   if (name === 'sim') return openSimMachine(stateDirOf(flags));
   throw new ParkerError('E_USAGE', `unknown machine "${name}"`, `use one of: ${MACHINE_NAMES.join(', ')}`);
 }
 
-/** Commands that change a machine refuse the ones that can only be described, before anything runs. */
-export function requireChangeable(machine: Machine, command: string): void {
-  if (machine.kind === 'root' || machine.kind === 'synthetic' || machine.kind === 'archive') {
-    throw new ParkerError(
-      'E_USAGE',
-      `${command} changes a machine, and ${machine.description} can only be described`,
-      'use parker plan to see what would happen, or make a simulated machine of it: parker sim create --synthetic/--from/--root, then run the command with --machine sim',
-    );
-  }
-}
+export { requireChangeable } from './require-changeable.js';

@@ -9,7 +9,7 @@ import { KERNEL_INTERFACES, interfaceFor } from './kernel-interfaces.js';
 import type { ServiceContext } from './service-context.js';
 import type { ServiceEvent } from './events.js';
 import { lockDirFor } from './state-dir.js';
-import { requireChangeable } from './open-machine.js';
+import { requireChangeable } from './require-changeable.js';
 
 /**
  * Runs `work` holding the state directory's lock. Everything that changes a machine reads the
