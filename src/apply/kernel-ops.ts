@@ -99,9 +99,12 @@ export async function waitForConsole(machine: Machine, partition: string, patter
   const clock = machine.clock ?? realClock;
   const regex = new RegExp(pattern);
   const deadline = clock.now() + timeoutMs;
+  // Lines already looked at are not looked at again, but the last one may still be growing.
+  let tested = 0;
   for (;;) {
     const lines = consoleOf.call(machine, partition);
-    if (lines.some((line) => regex.test(line))) return;
+    for (let i = tested; i < lines.length; i++) if (regex.test(lines[i]!)) return;
+    tested = Math.max(0, lines.length - 1);
     if (clock.now() >= deadline) {
       const last = lines.at(-1);
       throw new ParkerError(
