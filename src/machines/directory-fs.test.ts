@@ -134,6 +134,22 @@ describe('DirectoryFs reads', () => {
     nodeFs.rmSync(base, { recursive: true, force: true });
   });
 
+  it('never reads through a directory link out of the root, listed first or not', () => {
+    const { base, cpu } = setup();
+    const outside = nodeFs.mkdtempSync(nodePath.join(os.tmpdir(), 'parker-outside-'));
+    nodeFs.writeFileSync(nodePath.join(outside, 'online'), 'secret\n');
+    nodeFs.symlinkSync(outside, nodePath.join(cpu, 'cpu3'));
+    for (const listFirst of [true, false]) {
+      const fs = new DirectoryFs(base);
+      if (listFirst) expect(fs.list('sys/devices/system/cpu')).toContain('cpu3');
+      expect(() => fs.read('sys/devices/system/cpu/cpu3/online')).toThrow(/EACCES/);
+      expect(fs.exists('sys/devices/system/cpu/cpu3/online')).toBe(false);
+      expect(() => fs.list('sys/devices/system/cpu/cpu3')).toThrow(/EACCES/);
+    }
+    nodeFs.rmSync(outside, { recursive: true, force: true });
+    nodeFs.rmSync(base, { recursive: true, force: true });
+  });
+
   it('reads files larger than its buffer whole, and gives bytes that are the caller\'s own', () => {
     const { base, cpu, fs } = setup();
     const big = 'x'.repeat(200_000) + 'end\n';
