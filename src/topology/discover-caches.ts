@@ -14,7 +14,8 @@ const TYPES: readonly CacheType[] = ['Data', 'Instruction', 'Unified'];
 /** "index0" ... "index15", made once: the key of a cache index in the pass below. */
 const INDEX_KEYS = Array.from({ length: 16 }, (_, k) => `index${k}`);
 
-interface Found extends Cache {
+interface Found {
+  cache: Cache;
   /** The K of indexK where it was first read: orders instances that tie otherwise. */
   index: number;
 }
@@ -36,11 +37,11 @@ export function discoverCaches(
 ): CacheDiscovery {
   const ctx: CacheContext = { files, withTopology: new CpuFlags(onlineCpus, onlineCpus), threadSiblings, sharedForm: undefined };
   const found = readCaches(ctx, onlineCpus, 'index') ?? readCaches(ctx, onlineCpus, 'level and type')!;
-  found.sort((a, b) => a.level - b.level || a.cpus[0]! - b.cpus[0]! || compareText(a.type, b.type) || a.index - b.index);
+  found.sort(({ cache: a, index: i }, { cache: b, index: j }) => a.level - b.level || a.cpus[0]! - b.cpus[0]! || compareText(a.type, b.type) || i - j);
   // One instance per level, type and set of CPUs, as hwloc merges them.
   const seen = new Set<string>();
   const caches: Cache[] = [];
-  for (const { index: _index, ...cache } of found) {
+  for (const { cache } of found) {
     const key = `${cache.level} ${cache.type} ${cache.cpus.join(',')}`;
     if (seen.has(key)) continue;
     seen.add(key);
@@ -125,11 +126,7 @@ function readCaches(ctx: CacheContext, onlineCpus: readonly number[], match: 'in
       if (withId === undefined) hasIdFile.set(key, (withId = files.fs.exists(`${dir}/id`)));
       found.push({
         index,
-        level,
-        type,
-        sizeBytes: files.size(`${dir}/size`),
-        id: withId ? files.id(`${dir}/id`) : null,
-        cpus: shared,
+        cache: { level, type, sizeBytes: files.size(`${dir}/size`), id: withId ? files.id(`${dir}/id`) : null, cpus: shared },
       });
     }
   }
