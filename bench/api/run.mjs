@@ -12,7 +12,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { hasFlag, machineInfo, machineLines, mib, ms, PARKER_BIN, profileTables, REPO_ROOT, summarizeProfile, table, writeResults } from '../bench-support.mjs';
+import { filesystemType, hasFlag, machineInfo, machineLines, mib, ms, PARKER_BIN, profileTables, REPO_ROOT, summarizeProfile, table, writeResults } from '../bench-support.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const arg = (name, fallback) => {
@@ -316,7 +316,7 @@ async function main() {
   const body = [
     '## Machine',
     '',
-    ...machineLines(info, { 'State directory': `${os.tmpdir()} (${fs.existsSync(os.tmpdir()) ? 'disk' : '?'})` }),
+    ...machineLines(info, { 'State directory': `in ${os.tmpdir()} (${filesystemType(os.tmpdir())})` }),
     '',
     '## Setup',
     '',
