@@ -142,7 +142,7 @@ console.log(`interactive: ${INTERACTIVE.map((c) => `${c.key} ${ms(summary(intera
 // Where the whole process spends its time: inclusive time of the CLI's stages in V8 CPU
 // profiles of whole runs (the profiler adds a little to each).
 const STAGES = {
-  main: /^main .*dist\/cli\/main\.js/,
+  main: /^main .*dist\/(cli|bundle)\/main\.js/,
   modules: / node:internal\/modules\//,
   open: /^openMachine /,
   discover: /^machineTopology /,

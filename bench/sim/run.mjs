@@ -32,6 +32,7 @@ import {
   mib,
   ms,
   profileTables,
+  framePattern,
   runsFromArgs,
   summarizeProfile,
   summary,
@@ -148,9 +149,10 @@ const STAGES = {
   load: /^loadSpec /,
   prepare: /^prepareLayout /,
   diff: /^diffLayout /,
-  execute: / .*dist\/apply\/execute\.js$/,
-  journal: /^append .*dist\/apply\/journal\.js/,
-  simLog: /^append .*dist\/machines\/sim\/sim-store\.js/,
+  // After its first await a step runs under runTransaction's frame, not executePlan's.
+  execute: /^(executePlan|runSteps|runTransaction|undoSteps) /,
+  journal: framePattern('append', 'Journal = class', 'apply/journal'),
+  simLog: framePattern('append', 'SimStore = class', 'machines/sim/sim-store'),
   gc: /^\(garbage collector\)/,
 };
 
