@@ -100,6 +100,32 @@ describe('DirectoryFs on a root with hostile links', () => {
     expect(() => fs.read('proc/fifo')).toThrow(/EINVAL.*not a regular file/);
     nodeFs.rmSync(base, { recursive: true, force: true });
   });
+
+  it('never opens a FIFO or a device, under a root other than / too (opening some devices acts)', async () => {
+    const { fs, base, root } = setup();
+    const fifo = nodePath.join(root, 'proc/watch');
+    spawnSync('mkfifo', [fifo]);
+    // A writer's open of a FIFO returns only once a reader opens it: the marker tells.
+    const marker = nodePath.join(base, 'opened');
+    const writer = spawnSync('sh', ['-c', `(printf x > "${fifo}"; touch "${marker}") >/dev/null 2>&1 & echo $!`], { encoding: 'utf8' });
+    const pid = Number(writer.stdout.trim());
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(() => fs.read('proc/watch')).toThrow(/EINVAL.*not a regular file/);
+    expect(() => fs.readBytes('proc/watch')).toThrow(/EINVAL.*not a regular file/);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(nodeFs.existsSync(marker)).toBe(false);
+    // Let the writer go: open the FIFO here, then it can finish.
+    const fd = nodeFs.openSync(fifo, nodeFs.constants.O_RDONLY | nodeFs.constants.O_NONBLOCK);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    nodeFs.closeSync(fd);
+    expect(nodeFs.existsSync(marker)).toBe(true);
+    try {
+      process.kill(pid);
+    } catch {
+      // gone already
+    }
+    nodeFs.rmSync(base, { recursive: true, force: true });
+  });
 });
 
 describe('DirectoryFs reads', () => {

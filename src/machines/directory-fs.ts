@@ -200,13 +200,11 @@ export class DirectoryFs implements KernelFs {
 
   /**
    * Reads a whole file, never blocking (a FIFO), never a device or a file over READ_LIMIT, and
-   * never through a link out of the root. Under a root other than "/" the path is opened at
-   * once in its directory's real place with O_NOFOLLOW | O_NONBLOCK | O_NOCTTY (a last
-   * component that is a link fails with ELOOP and is then resolved in full, and must stay
-   * inside), and fstat on the open file decides before any byte is read: only a regular file
-   * is read. One path walk per file: discovery reads tens of thousands of them. Under "/"
-   * (this computer, where /proc links lead to devices) the path is first looked at with stat
-   * and only a regular file is opened.
+   * never through a link out of the root. A device or FIFO is never even opened (opening some
+   * devices acts: a watchdog starts counting): the path is looked at first, in its directory's
+   * real place under a root other than "/" (a last component that is a link is resolved in
+   * full, and must stay inside), and only a regular file is opened, with O_NOFOLLOW |
+   * O_NONBLOCK | O_NOCTTY; fstat on the open file checks it again before any byte is read.
    */
   private readWith(path: string, encoding: 'utf8'): string;
   private readWith(path: string, encoding: null): Buffer;
@@ -248,15 +246,21 @@ export class DirectoryFs implements KernelFs {
     }
   }
 
-  /** Opens a path under a root other than "/" for reading, never through a link out of the root. */
+  /**
+   * Opens a regular file under a root other than "/" for reading, never through a link out of
+   * the root, and never opening anything else.
+   */
   private openBelowRoot(path: string): number {
-    try {
-      return fs.openSync(this.place(path, 'read'), READ_FLAGS | fs.constants.O_NOFOLLOW);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ELOOP') throw e;
+    let target = this.place(path, 'read');
+    let stat = fs.lstatSync(target, { throwIfNoEntry: false });
+    if (stat?.isSymbolicLink()) {
+      // The last component is a link: resolved in full, it must stay inside the root.
+      target = this.real(path, 'read').full;
+      stat = fs.statSync(target, { throwIfNoEntry: false });
     }
-    // The last component is a link: resolved in full, it must stay inside the root.
-    return fs.openSync(this.real(path, 'read').full, READ_FLAGS | fs.constants.O_NOFOLLOW);
+    if (!stat) throw new KernelError('ENOENT', 'read', path);
+    checkReadable(stat, path);
+    return fs.openSync(target, READ_FLAGS | fs.constants.O_NOFOLLOW);
   }
 
   write(path: string, value: string): void {
