@@ -1,14 +1,9 @@
-import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { labDir, qemuProblem, readOrEmpty, runLabRunner, runStatus, tail } from '../lab/lab-process.js';
 
-/** The checkout under test: boot.sh --node copies its built parker into the guest at /parker. */
-export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-export function labDir(): string {
-  return process.env.PARKER_LAB_DIR ?? '/var/tmp/parker-lab';
-}
+// boot.sh --node copies the checkout's built parker (PROJECT_ROOT) into the guest at /parker.
+export { PROJECT_ROOT, labDir } from '../lab/lab-process.js';
 
 /** Where the five Parker RFC mails are (docs/lab.md): PARKER_RFC_PATCHES, else the lab's default. */
 export function rfcPatchDir(): string {
@@ -17,8 +12,8 @@ export function rfcPatchDir(): string {
 
 /** Why no Parker lab VM can boot here, or null when one can. */
 export function parkerLabProblem(): string | null {
-  const qemu = spawnSync('sh', ['-c', 'command -v qemu-system-x86_64'], { encoding: 'utf8' });
-  if (qemu.status !== 0) return 'qemu-system-x86_64 is not installed';
+  const qemu = qemuProblem();
+  if (qemu !== null) return qemu;
   const dir = rfcPatchDir();
   const patches = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.patch')) : [];
   if (patches.length < 5) return `the five Parker RFC patches are not in ${dir} (PARKER_RFC_PATCHES)`;
@@ -57,61 +52,41 @@ export interface ParkerVmRun {
   hostSeconds: number | null;
 }
 
-function readOrEmpty(file: string): string {
-  try {
-    return fs.readFileSync(file, 'utf8').replace(/\r/g, '');
-  } catch {
-    return '';
-  }
-}
-
 /**
  * Boots the Parker lab VM (lab/parker/boot.sh --node) and runs `script`, a node entry of this
  * project, in its boot kernel. Never rejects for a failing guest: callers assert on the result.
  */
-export function runParkerVm(name: string, script: string, options: { timeoutSeconds?: number; args?: string[] } = {}): Promise<ParkerVmRun> {
+export async function runParkerVm(name: string, script: string, options: { timeoutSeconds?: number; args?: string[] } = {}): Promise<ParkerVmRun> {
   const args = ['--node', '--run', name, '--timeout', String(options.timeoutSeconds ?? 600), '--script', script];
   if (options.args?.length) args.push('--args', options.args.join(','));
-  const child = spawn(path.join(PROJECT_ROOT, 'lab/parker/boot.sh'), args, { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let runnerOutput = '';
-  child.stdout.on('data', (chunk: Buffer) => (runnerOutput += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (runnerOutput += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', () => {
-      const dir = path.join(labDir(), 'parker-runs', name);
-      const output = readOrEmpty(path.join(dir, 'script-output.log'));
-      const results: Record<string, LabResult> = {};
-      for (const line of output.split('\n')) {
-        const at = line.indexOf('LAB-RESULT ');
-        if (at < 0) continue;
-        try {
-          const value = JSON.parse(line.slice(at + 'LAB-RESULT '.length)) as LabResult;
-          results[value.name as string] = value;
-        } catch {
-          // a line the serial port mangled: the assertion on its name says which
-        }
-      }
-      const exitText = readOrEmpty(path.join(dir, 'exit-code')).trim();
-      const hostText = readOrEmpty(path.join(dir, 'host-seconds')).trim();
-      resolve({
-        name,
-        dir,
-        exitCode: exitText === '' ? null : Number(exitText),
-        output,
-        bootConsole: readOrEmpty(path.join(dir, 'boot-console.log')),
-        appConsoles: { ttyS1: readOrEmpty(path.join(dir, 'app-ttyS1.log')), ttyS2: readOrEmpty(path.join(dir, 'app-ttyS2.log')) },
-        results,
-        runnerOutput,
-        hostSeconds: hostText === '' ? null : Number(hostText),
-      });
-    });
-  });
+  const runnerOutput = await runLabRunner('lab/parker/boot.sh', args);
+  const dir = path.join(labDir(), 'parker-runs', name);
+  const output = readOrEmpty(path.join(dir, 'script-output.log'));
+  const results: Record<string, LabResult> = {};
+  for (const line of output.split('\n')) {
+    const at = line.indexOf('LAB-RESULT ');
+    if (at < 0) continue;
+    try {
+      const value = JSON.parse(line.slice(at + 'LAB-RESULT '.length)) as LabResult;
+      results[value.name as string] = value;
+    } catch {
+      // a line the serial port mangled: the assertion on its name says which
+    }
+  }
+  return {
+    name,
+    dir,
+    ...runStatus(dir),
+    output,
+    bootConsole: readOrEmpty(path.join(dir, 'boot-console.log')),
+    appConsoles: { ttyS1: readOrEmpty(path.join(dir, 'app-ttyS1.log')), ttyS2: readOrEmpty(path.join(dir, 'app-ttyS2.log')) },
+    results,
+    runnerOutput,
+  };
 }
 
 /** A failure message with what a reader needs to see why the guest failed. */
 export function explainParkerRun(run: ParkerVmRun, result?: LabResult): string {
-  const tail = (text: string, lines: number) => text.trimEnd().split('\n').slice(-lines).join('\n');
   return [
     `Parker lab run "${run.name}" (logs in ${run.dir}) exited ${run.exitCode ?? 'without a status'}`,
     ...(result ? [`--- ${result.name as string}: exit ${result.code as string}\n${tail(`${result.stdout ?? ''}${result.stderr ?? ''}`, 30)}`] : []),

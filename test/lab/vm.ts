@@ -1,22 +1,17 @@
-import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { labDir, qemuProblem, readOrEmpty, runLabRunner, runStatus, tail } from './lab-process.js';
 
-/** The checkout under test: lab/run.sh shares it with the VM at /mnt/project. */
-export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-export function labDir(): string {
-  return process.env.PARKER_LAB_DIR ?? '/var/tmp/parker-lab';
-}
+// lab/run.sh shares the checkout under test (PROJECT_ROOT) with the VM at /mnt/project.
+export { PROJECT_ROOT, labDir } from './lab-process.js';
 
 /** What lab/setup.sh leaves behind and every VM needs. */
 const LAB_FILES = ['share/boot/vmlinuz', 'share/boot/initrd.img', 'share/boot/kernel-release', 'share/node/bin/node'];
 
 /** Why no lab VM can start here, or null when one can. */
 export function labProblem(): string | null {
-  const qemu = spawnSync('sh', ['-c', 'command -v qemu-system-x86_64'], { encoding: 'utf8' });
-  if (qemu.status !== 0) return 'qemu-system-x86_64 is not installed';
+  const qemu = qemuProblem();
+  if (qemu !== null) return qemu;
   const missing = LAB_FILES.filter((file) => !fs.existsSync(path.join(labDir(), file)));
   if (missing.length > 0) return `the lab cache ${labDir()} lacks ${missing.join(', ')}`;
   return null;
@@ -61,14 +56,6 @@ export interface VmOptions {
   append?: string;
 }
 
-function readOrEmpty(file: string): string {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch {
-    return '';
-  }
-}
-
 function parseGuestTimes(text: string): Record<string, number> {
   const times: Record<string, number> = {};
   for (const line of text.split('\n')) {
@@ -84,41 +71,26 @@ function parseGuestTimes(text: string): Record<string, number> {
  * what came back through the share. Never rejects for a failing guest: callers assert on
  * the result.
  */
-export function runInVm(name: string, entry: string, args: readonly string[], options: VmOptions = {}): Promise<VmRun> {
+export async function runInVm(name: string, entry: string, args: readonly string[], options: VmOptions = {}): Promise<VmRun> {
   const runnerArgs = ['--run', name, '--timeout', String(options.timeoutSeconds ?? 300)];
   if (options.topology !== undefined) runnerArgs.push('--topology', options.topology);
   if (options.append !== undefined) runnerArgs.push('--append', options.append);
-  const child = spawn(path.join(PROJECT_ROOT, 'lab/run.sh'), [...runnerArgs, entry, ...args], {
-    cwd: PROJECT_ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let runnerOutput = '';
-  child.stdout.on('data', (chunk: Buffer) => (runnerOutput += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (runnerOutput += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', () => {
-      const dir = path.join(labDir(), 'share/runs', name);
-      const exitText = readOrEmpty(path.join(dir, 'exit-code')).trim();
-      const hostText = readOrEmpty(path.join(dir, 'host-seconds')).trim();
-      resolve({
-        name,
-        dir,
-        exitCode: exitText === '' ? null : Number(exitText),
-        stdout: readOrEmpty(path.join(dir, 'stdout')),
-        stderr: readOrEmpty(path.join(dir, 'stderr')),
-        console: readOrEmpty(path.join(dir, 'console.log')),
-        runnerOutput,
-        hostSeconds: hostText === '' ? null : Number(hostText),
-        guestTimes: parseGuestTimes(readOrEmpty(path.join(dir, 'guest-times'))),
-      });
-    });
-  });
+  const runnerOutput = await runLabRunner('lab/run.sh', [...runnerArgs, entry, ...args]);
+  const dir = path.join(labDir(), 'share/runs', name);
+  return {
+    name,
+    dir,
+    ...runStatus(dir),
+    stdout: readOrEmpty(path.join(dir, 'stdout')),
+    stderr: readOrEmpty(path.join(dir, 'stderr')),
+    console: readOrEmpty(path.join(dir, 'console.log')),
+    runnerOutput,
+    guestTimes: parseGuestTimes(readOrEmpty(path.join(dir, 'guest-times'))),
+  };
 }
 
 /** A failure message with what a reader needs to see why the guest command failed. */
 export function explainRun(run: VmRun): string {
-  const tail = (text: string, lines: number) => text.trimEnd().split('\n').slice(-lines).join('\n');
   return [
     `lab run "${run.name}" (results in ${run.dir}) exited ${run.exitCode ?? 'without a status'}`,
     `--- lab/run.sh:\n${tail(run.runnerOutput, 10)}`,
