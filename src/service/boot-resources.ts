@@ -1,6 +1,6 @@
 import type { Machine } from '../machines/machine.js';
 import type { ObservedResources } from '../plan/observed.js';
-import { CPU_DIR, cpuDir } from '../topology/discover-cpus.js';
+import { cpuDir, discoverCpuSets } from '../topology/discover-cpus.js';
 import { PCI_DEVICES_DIR } from '../topology/discover-pci.js';
 import { KernelFiles } from '../topology/kernel-files.js';
 import { normalizePciAddress } from '../units/pci-address.js';
@@ -14,11 +14,9 @@ import { normalizePciAddress } from '../units/pci-address.js';
  */
 export function bootResources(machine: Machine, bootCpus: readonly number[], bootDevices: readonly string[]): ObservedResources {
   const files = new KernelFiles(machine.fs);
-  // As discovery: an unreadable or empty online list is worked out from each CPU's own file.
-  const listed = files.cpuList(`${CPU_DIR}/online`);
-  const online = listed !== null && listed.length > 0 ? listed : files.numbered(CPU_DIR, 'cpu').filter((cpu) => files.int(`${cpuDir(cpu)}/online`) !== 0);
   return {
-    cpus: { online },
+    // Discovery's own reading of the CPU sets (a few small files), with its fallbacks.
+    cpus: { online: discoverCpuSets(files).sets.online },
     cpu: bootCpus.map((id) => ({ id, hotpluggable: machine.fs.exists(`${cpuDir(id)}/online`) })),
     pci: bootDevices
       .map(normalizePciAddress)
