@@ -4,6 +4,11 @@ import { stateDirOf } from './state-dir.js';
 import { withHostHardware } from './host-hardware.js';
 import type { MachineChoice } from './machine-choice.js';
 
+/** Which of the machine flags were given (at most one may be). */
+export function machineFlagsGiven(flags: MachineChoice): ('machine' | 'root' | 'synthetic' | 'from')[] {
+  return (['machine', 'root', 'synthetic', 'from'] as const).filter((k) => flags[k] !== undefined);
+}
+
 /**
  * Whether the machine flags choose this computer: `--machine host`, or no machine flag on a
  * computer that runs a Parker kernel. Its own file, so that a command on a host loads neither
@@ -11,7 +16,7 @@ import type { MachineChoice } from './machine-choice.js';
  * them was a large part of a `parker start`.
  */
 export function hostChosen(flags: MachineChoice): boolean {
-  const given = (['machine', 'root', 'synthetic', 'from'] as const).filter((k) => flags[k] !== undefined);
+  const given = machineFlagsGiven(flags);
   if (given.length === 0) return hostRunsParker();
   return given.length === 1 && flags.machine === 'host';
 }

@@ -8,17 +8,16 @@ import { readOnlyMachine } from '../machines/read-only-machine.js';
 import { openSnapshot, readUnpackedMeta, withRecordedHardware } from '../snapshot/snapshot.js';
 import { hwlocXmlMachine, looksLikeXml } from '../hwloc/hwloc-import.js';
 import { syntheticMachine } from '../synthetic/tree.js';
-import { hostRunsParker } from '../machines/host/host-machine.js';
 import { openSimMachine } from '../machines/sim/sim-machine.js';
 import { stateDirOf } from './state-dir.js';
-import { openHost } from './open-host.js';
+import { hostChosen, machineFlagsGiven, openHost } from './open-host.js';
 import type { MachineChoice as MachineFlags } from './machine-choice.js';
 
 const MACHINE_NAMES = ['sim', 'host'] as const;
 
 /** The one place that turns the machine flags into a Machine (docs/cli.md, "Choosing a machine"). */
 export function openMachine(flags: MachineFlags, options: { writable?: boolean } = {}): Machine {
-  const given = (['machine', 'root', 'synthetic', 'from'] as const).filter((k) => flags[k] !== undefined);
+  const given = machineFlagsGiven(flags);
   if (given.length > 1) {
     throw new ParkerError(
       'E_USAGE',
@@ -53,8 +52,8 @@ export function openMachine(flags: MachineFlags, options: { writable?: boolean }
     if (looksLikeXml(bytes)) return hwlocXmlMachine(new TextDecoder().decode(bytes), flags.from);
     return openSnapshot(bytes, flags.from).machine;
   }
-  const name = flags.machine ?? (hostRunsParker() ? 'host' : 'sim');
-  if (name === 'host') return openHost(flags, options);
+  if (hostChosen(flags)) return openHost(flags, options);
+  const name = flags.machine ?? 'sim';
   if (name === 'sim') return openSimMachine(stateDirOf(flags));
   throw new ParkerError('E_USAGE', `unknown machine "${name}"`, `use one of: ${MACHINE_NAMES.join(', ')}`);
 }
