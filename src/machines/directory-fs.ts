@@ -119,6 +119,13 @@ export class DirectoryFs implements KernelFs {
     if (known !== undefined) return known === '' ? this.rootReal() + '/' + dir : known;
     const slash = dir.lastIndexOf('/');
     const candidate = (slash < 0 ? this.rootReal() : this.realOfDir(dir.slice(0, slash), op, path)) + '/' + dir.slice(slash + 1);
+    const real = this.realOfCandidate(candidate, op, path);
+    this.realByRelative.set(dir, real === this.rootReal() + '/' + dir ? '' : real);
+    return real;
+  }
+
+  /** Where a directory whose parent's real place is known really is: one lstat, a full resolve only for a link, which must stay inside the root. */
+  private realOfCandidate(candidate: string, op: string, path: string): string {
     let real = candidate;
     try {
       if (fs.lstatSync(candidate).isSymbolicLink()) real = fs.realpathSync.native(candidate);
@@ -126,7 +133,6 @@ export class DirectoryFs implements KernelFs {
       throw fromNodeError(e, op, path);
     }
     if (this.insideRoot(real) === null) throw new KernelError('EACCES', op, path, `a symbolic link leads out of the machine root (to ${real})`);
-    this.realByRelative.set(dir, real === this.rootReal() + '/' + dir ? '' : real);
     return real;
   }
 
@@ -137,13 +143,7 @@ export class DirectoryFs implements KernelFs {
     // From the parent's real place: one lstat per directory, a full resolve only for a link.
     const slash = full.lastIndexOf('/');
     const candidate = this.realDir(slash <= 0 ? '/' : full.slice(0, slash), op, path) + full.slice(slash);
-    let real = candidate;
-    try {
-      if (fs.lstatSync(candidate).isSymbolicLink()) real = fs.realpathSync.native(candidate);
-    } catch (e) {
-      throw fromNodeError(e, op, path);
-    }
-    if (this.insideRoot(real) === null) throw new KernelError('EACCES', op, path, `a symbolic link leads out of the machine root (to ${real})`);
+    const real = this.realOfCandidate(candidate, op, path);
     this.realDirs.set(full, real);
     return real;
   }
