@@ -14,7 +14,7 @@ export interface ReaderInput {
 }
 export type ReadRequest = { kind: 'read'; seq: number } | { kind: 'stop' };
 export type ReaderMessage =
-  | { kind: 'read'; seq: number; at: string; ms: number; json: string | null; cma: CmaArea[]; error: { code: string; message: string; hint: string | null } | null }
+  | ({ kind: 'read' } & MachineRead)
   | { kind: 'event'; type: HubEventType; data: Record<string, unknown> }
   | { kind: 'log'; line: Record<string, unknown> };
 
@@ -31,6 +31,11 @@ export interface MachineRead {
 }
 
 /** The status document of a read, or its error thrown as the API reports it. */
+/** A read that did not happen: what status answers with instead. */
+function failedRead(seq: number, message: string, hint: string): MachineRead {
+  return { seq, at: new Date().toISOString(), ms: 0, json: null, cma: [], error: { code: 'E_INTERNAL', message, hint } };
+}
+
 export function statusJsonOf(read: MachineRead): string {
   if (read.error || read.json === null) throw new ParkerError((read.error?.code ?? 'E_INTERNAL') as ErrorCode, read.error?.message ?? 'the machine could not be read', read.error?.hint ?? undefined);
   return read.json;
@@ -85,7 +90,10 @@ export class StatusReader {
     worker.on('message', (message: ReaderMessage) => {
       if (message.kind === 'event') this.options.hub.publish(message.type, message.data);
       else if (message.kind === 'log') this.options.log(message.line);
-      else this.received({ seq: message.seq, at: message.at, ms: message.ms, json: message.json, cma: message.cma, error: message.error });
+      else {
+        const { kind: _kind, ...read } = message;
+        this.received(read);
+      }
     });
     worker.on('error', (e) => this.options.log({ level: 'error', msg: 'status reader failed', error: String(e?.stack ?? e) }));
     worker.on('exit', (code) => {
@@ -96,7 +104,7 @@ export class StatusReader {
       const now = Date.now();
       this.restarts = [...this.restarts.filter((t) => now - t < 60_000), now];
       if (this.restarts.length > 5) {
-        this.received({ seq: this.asked, at: new Date().toISOString(), ms: 0, json: null, cma: [], error: { code: 'E_INTERNAL', message: 'the daemon cannot read the machine: its reader keeps failing', hint: 'see the daemon log' } });
+        this.received(failedRead(this.asked, 'the daemon cannot read the machine: its reader keeps failing', 'see the daemon log'));
         return;
       }
       this.spawn();
@@ -124,12 +132,12 @@ export class StatusReader {
   /** A read begun after this call; after `timeoutMs`, the last read there is (or an error). */
   fresh(timeoutMs = 30_000): Promise<MachineRead> {
     // Stopped, or given up on: nothing will read again.
-    if (!this.worker) return Promise.resolve(this.last ?? { seq: 0, at: new Date().toISOString(), ms: 0, json: null, cma: [], error: { code: 'E_INTERNAL', message: 'the daemon does not read the machine (stopped)', hint: 'see the daemon log' } });
+    if (!this.worker) return Promise.resolve(this.last ?? failedRead(0, 'the daemon does not read the machine (stopped)', 'see the daemon log'));
     const seq = ++this.asked;
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w.resolve !== done);
-        resolve(this.last ?? { seq: 0, at: new Date().toISOString(), ms: 0, json: null, cma: [], error: { code: 'E_INTERNAL', message: `the machine could not be read in ${timeoutMs} ms`, hint: 'see the daemon log' } });
+        resolve(this.last ?? failedRead(0, `the machine could not be read in ${timeoutMs} ms`, 'see the daemon log'));
       }, timeoutMs);
       timer.unref();
       const done = (read: MachineRead) => {
