@@ -248,7 +248,7 @@ export function wholeProcess(argv, { scratch, env = process.env, okCodes = [0], 
  * each pattern, the time of the samples with a matching frame on their stack (inclusive time),
  * the sampled total and the wall time of the profiled run.
  */
-export function profileProcess(argv, patterns, { scratch, env = process.env, okCodes = [0] } = {}) {
+export function profileProcess(argv, patterns, { scratch, env = process.env, okCodes = [0], onProfile } = {}) {
   const dir = fs.mkdtempSync(path.join(scratch, 'prof-'));
   try {
     const t0 = process.hrtime.bigint();
@@ -256,6 +256,8 @@ export function profileProcess(argv, patterns, { scratch, env = process.env, okC
     const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
     if (!okCodes.includes(result.status)) throw new Error(`profiled run exited ${result.status}: ${result.stderr.toString().slice(-2000)}`);
     const file = fs.readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+    // A caller that wants more of the same profile (summarizeProfile) reads it before it goes.
+    onProfile?.(path.join(dir, file));
     const profile = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
     const byId = new Map(profile.nodes.map((n) => [n.id, n]));
     const parent = new Map();
@@ -275,6 +277,17 @@ export function profileProcess(argv, patterns, { scratch, env = process.env, okC
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** Stages every whole-process profile of a parker command names (inclusive times). */
+export const COMMON_STAGES = {
+  modules: / node:internal\/modules\//,
+  open: /^openMachine /,
+  discover: /^machineTopology /,
+  load: /^loadSpec /,
+  prepare: /^prepareLayout /,
+  diff: /^diffLayout /,
+  gc: /^\(garbage collector\)/,
+};
 
 /**
  * A profile's frames name the bundle's chunk files (dist/bundle/NAME-HASH.js), not the source

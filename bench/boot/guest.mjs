@@ -132,19 +132,16 @@ try {
     const stages = {
       modules: /node:internal\/modules\/esm\//,
       lock: /withLock /,
-      open: /openMachine /,
+      open: /(openMachine|openHost) /,
       recover: /recoverOpenFirst /,
       applied: /loadApplied /,
-      discovery: /machineTopology /,
+      resources: /bootResources /,
       plan: /diffLayout /,
       steps: /runSteps /,
     };
-    const parts = profileProcess(argv, stages, { scratch });
-    await stop();
-    const dir = fs.mkdtempSync(path.join(scratch, 'whole-'));
-    spawnSync(process.execPath, ['--cpu-prof', '--cpu-prof-dir', dir, ...argv], { stdio: 'ignore' });
-    const file = fs.readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
-    result('profile', { parts, top: file ? summarizeProfile(path.join(dir, file), { top: 25 }) : null });
+    let top = null;
+    const parts = profileProcess(argv, stages, { scratch, onProfile: (file) => (top = summarizeProfile(file, { top: 25 })) });
+    result('profile', { parts, top });
     await stop();
   }
   const destroy = parker(['destroy', '--all', '--yes']);

@@ -41,6 +41,7 @@ import {
   median,
   ms,
   profileTables,
+  COMMON_STAGES,
   runsFromArgs,
   scratchDir,
   summarizeProfile,
@@ -142,15 +143,9 @@ console.log(`interactive: ${INTERACTIVE.map((c) => `${c.key} ${ms(summary(intera
 // Where the whole process spends its time: inclusive time of the CLI's stages in V8 CPU
 // profiles of whole runs (the profiler adds a little to each).
 const STAGES = {
+  ...COMMON_STAGES,
   main: /^main .*dist\/(cli|bundle)\/main\.js/,
-  modules: / node:internal\/modules\//,
-  open: /^openMachine /,
-  discover: /^machineTopology /,
-  load: /^loadSpec /,
-  prepare: /^prepareLayout /,
-  diff: /^diffLayout /,
   render: /^printData /,
-  gc: /^\(garbage collector\)/,
 };
 const profiled = [];
 for (let i = 0; i < Math.min(runs, 5); i++) profiled.push(profileProcess(COMMANDS[1].argv.slice(1), STAGES, { scratch }));

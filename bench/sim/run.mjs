@@ -32,6 +32,7 @@ import {
   mib,
   ms,
   profileTables,
+  COMMON_STAGES,
   framePattern,
   runsFromArgs,
   summarizeProfile,
@@ -143,17 +144,11 @@ function spawnChild(stateBase, extraNodeArgs = []) {
 
 /** What a user's `parker apply` process spends its time on (inclusive times in a CPU profile). */
 const STAGES = {
-  modules: / node:internal\/modules\//,
-  open: /^openMachine /,
-  discover: /^machineTopology /,
-  load: /^loadSpec /,
-  prepare: /^prepareLayout /,
-  diff: /^diffLayout /,
+  ...COMMON_STAGES,
   // After its first await a step runs under runTransaction's frame, not executePlan's.
   execute: /^(executePlan|runSteps|runTransaction|undoSteps) /,
   journal: framePattern('append', 'Journal = class', 'apply/journal'),
   simLog: framePattern('append', 'SimStore = class', 'machines/sim/sim-store'),
-  gc: /^\(garbage collector\)/,
 };
 
 async function parent() {
