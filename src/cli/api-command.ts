@@ -5,7 +5,8 @@ import type { Command } from 'commander';
 import { errnoWords } from '../units/errno-words.js';
 import { isErrorCode, type ErrorCode } from '../units/error-codes.js';
 import { ParkerError } from '../units/parker-error.js';
-import { HOST_LOCK_DIR, HOST_STATE_DIR, stateDirOf } from '../service/state-dir.js';
+import { stateDirOf } from '../service/state-dir.js';
+import { defaultSocketPath, readToken } from '../service/daemon-files.js';
 import type { MachineFlags } from './machine-flags.js';
 import { commandFromSpec } from './command-from-spec.js';
 import { specNamed } from './command-specs.js';
@@ -18,14 +19,6 @@ type Flags = MachineFlags & { data?: string; layout?: string; server?: string };
 export type DaemonAddress = { kind: 'unix'; path: string } | { kind: 'tcp'; url: URL };
 
 const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD']);
-
-/**
- * The socket `parker serve` listens on by default for a state directory: parker.sock in it, or
- * /run/parker/parker.sock on a host (as src/server/listen-address.ts chooses it).
- */
-export function defaultDaemonSocket(stateDir: string): string {
-  return stateDir === HOST_STATE_DIR ? path.join(HOST_LOCK_DIR, 'parker.sock') : path.join(stateDir, 'parker.sock');
-}
 
 /** `--server`: unix:PATH (or an absolute path) or http://HOST:PORT. */
 export function parseServer(text: string): DaemonAddress {
@@ -54,13 +47,11 @@ export function routeOf(text: string): string {
 
 /** The daemon's token from the state directory; null when there is none (a read needs none). */
 function tokenOf(stateDir: string): string | null {
-  const file = path.join(stateDir, 'api-token');
   try {
-    const text = fs.readFileSync(file, 'utf8').trim();
-    return text === '' ? null : text;
+    return readToken(stateDir);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new ParkerError('E_DAEMON', `cannot read the daemon's token ${file}: ${errnoWords(e)}`, "run as the daemon's user (the token is 0600), or as root on a host");
+    const why = e instanceof ParkerError ? e.message : errnoWords(e);
+    throw new ParkerError('E_DAEMON', `cannot read the daemon's token: ${why}`, "run as the daemon's user (the token is 0600), or as root on a host");
   }
 }
 
@@ -154,7 +145,7 @@ export function apiCommand(ctx: CommandContext): Command {
     const body = opts.layout !== undefined ? layoutBody(opts.layout) : opts.data !== undefined ? readData(opts.data) : undefined;
     method ??= body !== undefined ? 'POST' : 'GET';
     const stateDir = stateDirOf(opts);
-    const address = opts.server !== undefined ? parseServer(opts.server) : { kind: 'unix' as const, path: defaultDaemonSocket(stateDir) };
+    const address = opts.server !== undefined ? parseServer(opts.server) : { kind: 'unix' as const, path: defaultSocketPath(stateDir) };
     // Reads need no token: it is sent with writes only.
     const token = method === 'GET' || method === 'HEAD' ? null : tokenOf(stateDir);
     const answer = await requestDaemon(address, method, routeOf(route), { ...(body !== undefined ? { body } : {}), token, onChunk: ctx.out });

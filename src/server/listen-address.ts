@@ -1,14 +1,11 @@
 import * as path from 'node:path';
 import { ParkerError } from '../units/parker-error.js';
-import { HOST_LOCK_DIR, HOST_STATE_DIR } from '../service/state-dir.js';
+import { defaultSocketPath } from '../service/daemon-files.js';
 
 /** Where the daemon listens: a unix socket (the default) or a loopback TCP address. */
 export type ListenAddress = { kind: 'unix'; path: string } | { kind: 'tcp'; host: string; port: number };
 
-/** The default socket: /run/parker/parker.sock on a host, inside the state directory otherwise. */
-export function defaultSocketPath(stateDir: string): string {
-  return stateDir === HOST_STATE_DIR ? path.join(HOST_LOCK_DIR, 'parker.sock') : path.join(stateDir, 'parker.sock');
-}
+export { defaultSocketPath } from '../service/daemon-files.js';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1']);
 

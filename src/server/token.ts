@@ -1,24 +1,10 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { readToken, tokenFile } from '../service/daemon-files.js';
 import { errnoWords } from '../units/errno-words.js';
 import { ParkerError } from '../units/parker-error.js';
 
-/** The bearer token anything that changes state must send; it lives beside the journal. */
-export function tokenFile(stateDir: string): string {
-  return path.join(stateDir, 'api-token');
-}
-
-/** The token, read; null when the daemon has not made one yet. */
-export function readToken(stateDir: string): string | null {
-  try {
-    const text = fs.readFileSync(tokenFile(stateDir), 'utf8').trim();
-    return text === '' ? null : text;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new ParkerError('E_IO', `cannot read ${tokenFile(stateDir)}: ${errnoWords(e)}`, 'check its owner and mode (0600)');
-  }
-}
+export { readToken, tokenFile } from '../service/daemon-files.js';
 
 /** The token, made with mode 0600 on first start (exclusively: two daemons never make two). */
 export function ensureToken(stateDir: string): string {

@@ -1,0 +1,29 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { errnoWords } from '../units/errno-words.js';
+import { ParkerError } from '../units/parker-error.js';
+import { HOST_LOCK_DIR, HOST_STATE_DIR } from './state-dir.js';
+
+// Where the daemon's files are for a state directory: what `parker serve` makes and `parker api`
+// finds. Below both, since the CLI and the server may not import each other.
+
+/** The default socket: /run/parker/parker.sock on a host, inside the state directory otherwise. */
+export function defaultSocketPath(stateDir: string): string {
+  return stateDir === HOST_STATE_DIR ? path.join(HOST_LOCK_DIR, 'parker.sock') : path.join(stateDir, 'parker.sock');
+}
+
+/** The bearer token anything that changes state must send; it lives beside the journal. */
+export function tokenFile(stateDir: string): string {
+  return path.join(stateDir, 'api-token');
+}
+
+/** The token, read; null when the daemon has not made one yet. */
+export function readToken(stateDir: string): string | null {
+  try {
+    const text = fs.readFileSync(tokenFile(stateDir), 'utf8').trim();
+    return text === '' ? null : text;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new ParkerError('E_IO', `cannot read ${tokenFile(stateDir)}: ${errnoWords(e)}`, 'check its owner and mode (0600)');
+  }
+}
