@@ -1,6 +1,6 @@
 import type { KernelFs } from '../machines/machine.js';
 import { isKernelError } from '../machines/kernel-error.js';
-import { MAX_CPUS, parseCpuList } from '../units/cpulist.js';
+import { parseCpuList } from '../units/cpulist.js';
 import { parseCpuMask } from '../units/cpumask.js';
 import { ParkerError } from '../units/parker-error.js';
 import { parseSize } from '../units/size.js';
@@ -116,8 +116,6 @@ export class KernelFiles {
   cpuList(path: string): number[] | null {
     const text = this.text(path);
     if (text === null) return null;
-    const plain = plainCpuList(text);
-    if (plain !== undefined) return plain;
     try {
       return parseCpuList(text);
     } catch (e) {
@@ -197,38 +195,6 @@ export function isListFile(path: string): boolean {
 
 /** A size in whole KiB as sysfs prints cache sizes, no leading zero (memparse reads that as octal). */
 const KIBIBYTES = /^[1-9]\d{0,12}K$/;
-
-/**
- * A CPU list as the kernel prints it ("0-3,8,10-11": ascending, disjoint, no spaces), read in
- * one pass; undefined for anything else (a stride, spaces, disorder, an error), which
- * parseCpuList then reads with the same result. Discovery reads thousands of these.
- */
-export function plainCpuList(text: string): number[] | undefined {
-  const cpus: number[] = [];
-  const end = text.length;
-  if (end === 0) return cpus;
-  let i = 0;
-  let previous = -1;
-  for (;;) {
-    let first = 0;
-    let start = i;
-    for (let c = text.charCodeAt(i); c >= 48 && c <= 57; c = text.charCodeAt(++i)) first = first * 10 + (c - 48);
-    if (i === start || i - start > 7) return undefined;
-    let last = first;
-    if (text.charCodeAt(i) === 45 /* - */) {
-      last = 0;
-      start = ++i;
-      for (let c = text.charCodeAt(i); c >= 48 && c <= 57; c = text.charCodeAt(++i)) last = last * 10 + (c - 48);
-      if (i === start || i - start > 7) return undefined;
-    }
-    if (first <= previous || last < first || last >= MAX_CPUS) return undefined;
-    for (let cpu = first; cpu <= last; cpu++) cpus.push(cpu);
-    previous = last;
-    if (i === end) return cpus;
-    if (text.charCodeAt(i) !== 44 /* , */) return undefined;
-    i++;
-  }
-}
 
 /** N of a name PREFIX<N> (decimal digits only, as /^\d+$/ after the prefix), or undefined. */
 function numberAfter(name: string, prefix: string): number | undefined {

@@ -10,6 +10,16 @@ export const MAX_CPUS = 1 << 20;
 export function parseCpuList(text: string): number[] {
   const s = text.trim();
   if (s === '') return [];
+  return plainCpuList(s) ?? parseCpuListParts(text);
+}
+
+/**
+ * parseCpuList part by part: every form the kernel accepts, strides ("0-15:2/4") and spaces
+ * included, with an error naming what is wrong. The one-pass plainCpuList must agree with it.
+ */
+export function parseCpuListParts(text: string): number[] {
+  const s = text.trim();
+  if (s === '') return [];
   const out = new Set<number>();
   for (const part of s.split(',')) {
     // The kernel also accepts "0-15:2/4" (used / group size) after a range; honour it when reading user input.
@@ -27,6 +37,38 @@ export function parseCpuList(text: string): number[] {
     }
   }
   return [...out].sort((a, b) => a - b);
+}
+
+/**
+ * A CPU list as the kernel prints it ("0-3,8,10-11": ascending, disjoint, no spaces), read in
+ * one pass; undefined for anything else (a stride, spaces, disorder, an error), which
+ * parseCpuList then reads the slow way, with the same result. Discovery reads thousands.
+ */
+export function plainCpuList(text: string): number[] | undefined {
+  const cpus: number[] = [];
+  const end = text.length;
+  if (end === 0) return cpus;
+  let i = 0;
+  let previous = -1;
+  for (;;) {
+    let first = 0;
+    let start = i;
+    for (let c = text.charCodeAt(i); c >= 48 && c <= 57; c = text.charCodeAt(++i)) first = first * 10 + (c - 48);
+    if (i === start || i - start > 7) return undefined;
+    let last = first;
+    if (text.charCodeAt(i) === 45 /* - */) {
+      last = 0;
+      start = ++i;
+      for (let c = text.charCodeAt(i); c >= 48 && c <= 57; c = text.charCodeAt(++i)) last = last * 10 + (c - 48);
+      if (i === start || i - start > 7) return undefined;
+    }
+    if (first <= previous || last < first || last >= MAX_CPUS) return undefined;
+    for (let cpu = first; cpu <= last; cpu++) cpus.push(cpu);
+    previous = last;
+    if (i === end) return cpus;
+    if (text.charCodeAt(i) !== 44 /* , */) return undefined;
+    i++;
+  }
 }
 
 /** The kernel's own formatting (bitmap_print_to_pagebuf with list=true). */
