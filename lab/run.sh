@@ -2,7 +2,8 @@
 # Boots one lab VM (QEMU/TCG, the Debian kernel lab/setup.sh prepared) with a topology
 # (default q35-2node, below), runs ENTRY from the project inside it and leaves the results
 # in the run directory $PARKER_LAB_DIR/share/runs/NAME/: stdout, stderr, exit-code, guest-times (from the guest),
-# console.log, qemu.log, host-seconds, qemu-command (from here).
+# console.log, qemu.log, host-seconds, qemu-command (from here), and boot-retries with
+# console.log.stalled-N when a boot stalled and was started again (lab/qemu-watch.sh).
 #
 # Usage: lab/run.sh [--run NAME] [--topology NAME] [--timeout SECONDS] [--append KERNEL_ARGS]
 #                   ENTRY [ARGS...]
@@ -94,6 +95,7 @@ QEMU_ARGS=(
 )
 
 rm -rf "$DIR"
+mkdir -p "$SHARE/runs"
 # Keep the 20 most recent runs.
 ls -1t "$SHARE/runs" | tail -n +20 | while read -r old; do rm -rf "${SHARE:?}/runs/$old"; done
 mkdir -p "$DIR"
@@ -105,13 +107,22 @@ for arg in "${QEMU_ARGS[@]}"; do
 done | sed '1s/^ \\$/qemu-system-x86_64 \\/' > "$DIR/qemu-command"
 echo >> "$DIR/qemu-command"
 
+# A boot that stalls before init starts the command is an emulator hang: boot again, at most
+# twice (lab/qemu-watch.sh; the stalled consoles stay as console.log.stalled-N).
+. "$PROJECT/lab/qemu-watch.sh"
 START=$EPOCHREALTIME
-status=0
-timeout --kill-after=10 "$TIMEOUT" qemu-system-x86_64 "${QEMU_ARGS[@]}" < /dev/null > "$DIR/qemu.log" 2>&1 || status=$?
+for attempt in 1 2 3; do
+  status=0
+  run_qemu_watched "$DIR/console.log" '^LAB_RUN ' "$TIMEOUT" "${QEMU_ARGS[@]}" > "$DIR/qemu.log" 2>&1 || status=$?
+  [ "$status" = 86 ] && [ "$attempt" -lt 3 ] || break
+  echo "lab/run.sh: the guest kernel stalled while booting, before init ran the command (an emulator hang, see $DIR/console.log.stalled-$attempt); booting again" >&2
+  boot_stalled_note "$DIR" "$attempt" console.log qemu.log
+done
 awk -v a="$START" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f\n", b - a }' > "$DIR/host-seconds"
 
 if [ ! -f "$DIR/exit-code" ]; then
   [ "$status" = 124 ] && echo "lab/run.sh: the VM did not finish within ${TIMEOUT}s" >&2
+  [ "$status" = 86 ] && echo "lab/run.sh: the guest kernel stalled while booting, three times" >&2
   echo "lab/run.sh: no result from the guest (qemu exit $status); last console lines of $DIR/console.log:" >&2
   tail -n 20 "$DIR/console.log" >&2 || true
   exit 125

@@ -122,16 +122,25 @@ QEMU_ARGS=(
 } > "$DIR/qemu-command"
 
 say "run $RUN: $SCRIPT ${ARGS//,/ } (timeout ${TIMEOUT}s); logs in $DIR"
+# A boot kernel that stalls before its userspace is up is an emulator hang: boot again, at
+# most twice (lab/qemu-watch.sh; the stalled logs stay as *.stalled-N).
+. "$HERE/../qemu-watch.sh"
 START=$EPOCHREALTIME
-status=0
-timeout --kill-after=10 "$TIMEOUT" qemu-system-x86_64 "${QEMU_ARGS[@]}" < /dev/null > "$DIR/qemu.log" 2>&1 || status=$?
+for attempt in 1 2 3; do
+  status=0
+  run_qemu_watched "$DIR/boot-console.log" 'parker-lab: boot kernel userspace ready' "$TIMEOUT" "${QEMU_ARGS[@]}" > "$DIR/qemu.log" 2>&1 || status=$?
+  rm -f "$DIR"/*.sock
+  [ "$status" = 86 ] && [ "$attempt" -lt 3 ] || break
+  say "the boot kernel stalled before its userspace was up (an emulator hang, see $DIR/boot-console.log.stalled-$attempt); booting again"
+  boot_stalled_note "$DIR" "$attempt" boot-console.log script-output.log qemu.log app-ttyS1.log app-ttyS2.log
+done
 awk -v a="$START" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f\n", b - a }' > "$DIR/host-seconds"
-rm -f "$DIR"/*.sock
 
 code=$(cat "$DIR/boot-console.log" "$DIR/script-output.log" 2>/dev/null | tr -d '\r' |
   sed -n 's/^parker-lab: script .* exit \([0-9]*\) .*/\1/p' | tail -n 1)
 if [ -z "$code" ]; then
   [ "$status" = 124 ] && say "the VM did not finish within ${TIMEOUT}s"
+  [ "$status" = 86 ] && say "the boot kernel stalled while booting, three times"
   say "no result from the guest (qemu exit $status); last lines of $DIR/boot-console.log:"
   tail -n 25 "$DIR/boot-console.log" >&2 || true
   say "last lines of $DIR/script-output.log:"
