@@ -1,22 +1,66 @@
-import Table from 'cli-table3';
 import { atTerminal, pc } from './colors.js';
 
-const NO_BORDERS = {
-  top: '', 'top-mid': '', 'top-left': '', 'top-right': '',
-  bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
-  left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '  ',
-};
+export type Cell = string | number | null | undefined;
+
+/** Rows pushed one by one, drawn by toString(). */
+export interface TextTable {
+  push(...rows: Cell[][]): number;
+  toString(): string;
+}
+
+// ANSI colour codes take no room on the screen.
+// eslint-disable-next-line no-control-regex
+const ANSI = /\u001b\[[0-9;]*m/g;
+
+function width(text: string): number {
+  const visible = text.includes('\u001b') ? text.replace(ANSI, '') : text;
+  let n = 0;
+  for (const _ of visible) n++;
+  return n;
+}
 
 /**
  * A table for people: light borders at a terminal; in pipes and logs plain columns separated by
- * two spaces (as kubectl prints them), so grep and awk see no box drawing.
+ * two spaces (as kubectl prints them), so grep and awk see no box drawing. Drawn here rather
+ * than by a table library: a 255-kernel plan spent 95 ms of its 0.9 s in one (bench/plan), for
+ * what is padding. The drawing is the one cli-table3 gave (test/table-drawing.test.ts).
  */
-export function makeTable(head: readonly string[], plain = !atTerminal): Table.Table {
-  if (plain) {
-    const table = new Table({ head: [...head], chars: NO_BORDERS, style: { head: [], border: [], 'padding-left': 0, 'padding-right': 0 } });
-    const text = table.toString.bind(table);
-    table.toString = () => text().split('\n').map((line) => line.trimEnd()).join('\n');
-    return table;
-  }
-  return new Table({ head: head.map((h) => pc.bold(h)), style: { head: [], border: [] }, chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' } });
+export function makeTable(head: readonly string[], plain = !atTerminal): TextTable {
+  const rows: string[][] = [plain ? [...head] : head.map((h) => pc.bold(h))];
+  return {
+    push(...more: Cell[][]) {
+      for (const row of more) rows.push(row.map((cell) => (cell === null || cell === undefined ? '' : String(cell))));
+      return rows.length - 1;
+    },
+    toString() {
+      const columns = Math.max(...rows.map((row) => row.length));
+      const widths = new Array<number>(columns).fill(0);
+      const cellWidths = rows.map((row) => row.map((cell, i) => {
+        const w = width(cell);
+        if (w > widths[i]!) widths[i] = w;
+        return w;
+      }));
+      const lines: string[] = [];
+      if (plain) {
+        rows.forEach((row, r) => {
+          let line = '';
+          for (let i = 0; i < columns; i++) {
+            const cell = row[i] ?? '';
+            line += i === 0 ? '' : '  ';
+            line += cell + ' '.repeat(widths[i]! - (cellWidths[r]![i] ?? 0));
+          }
+          lines.push(line.trimEnd());
+        });
+        return lines.join('\n');
+      }
+      const rule = (left: string, mid: string, right: string) => left + widths.map((w) => '─'.repeat(w + 2)).join(mid) + right;
+      lines.push(rule('┌', '┬', '┐'));
+      rows.forEach((row, r) => {
+        const cells = widths.map((w, i) => ` ${row[i] ?? ''}${' '.repeat(w - (cellWidths[r]![i] ?? 0))} `);
+        lines.push(`│${cells.join('│')}│`);
+      });
+      lines.push(rule('└', '┴', '┘'));
+      return lines.join('\n');
+    },
+  };
 }
