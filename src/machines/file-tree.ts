@@ -9,6 +9,27 @@ export type TreeEntry =
 
 const MAX_LINK_HOPS = 40;
 
+/**
+ * A directory whose entries are made the first time anything looks inside it. The simulator
+ * rebuilds its machine's tree in every command; most commands (status, console) never look
+ * into a CPU's cache or topology directories, which are most of the tree.
+ */
+export class LazyDir {
+  readonly type = 'dir' as const;
+  private made: Map<string, TreeEntry> | null = null;
+  constructor(private fill: ((children: Map<string, TreeEntry>) => void) | null) {}
+
+  get children(): Map<string, TreeEntry> {
+    if (this.made === null) {
+      this.made = new Map();
+      const fill = this.fill!;
+      this.fill = null;
+      fill(this.made);
+    }
+    return this.made;
+  }
+}
+
 function splitPath(path: string): string[] {
   const parts = path.split('/');
   // Most paths are plain ("sys/devices/system/cpu/online"): no second list for them.

@@ -1,5 +1,6 @@
 import { ParkerError } from '../units/parker-error.js';
-import { discover } from '../topology/discover.js';
+import { discoverPci } from '../topology/discover-pci.js';
+import { KernelFiles } from '../topology/kernel-files.js';
 import { interfaceFor } from './kernel-interfaces.js';
 import type { Machine } from '../machines/machine.js';
 import { Journal } from '../apply/journal.js';
@@ -91,7 +92,8 @@ export function kernelStatusOf(machine: Machine, stateDir: string, name: string,
     throw new ParkerError('E_NOT_FOUND', `no kernel named ${name} on ${machine.description} or in its applied layout`, known.length ? `one of: ${known.join(', ')}` : 'see parker status');
   }
   const placement = applied?.layout.placement.kernels.find((k) => k.name === name) ?? null;
-  const pci = machine.crashed?.() ? [] : discover(machine).pci;
+  // Only the devices: not the whole machine (thousands of CPUs' files) for one kernel's few devices.
+  const pci = machine.crashed?.() ? [] : discoverPci(new KernelFiles(machine.fs));
   const devices = (partition?.devices ?? placement?.devices ?? []).map((address) => {
     const device = pci.find((d) => d.address === address);
     return { address, class: device?.className ?? null, node: device?.node ?? null, iommuGroup: device?.iommuGroup ?? null, bootDriver: device?.driver ?? null };

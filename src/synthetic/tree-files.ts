@@ -1,4 +1,4 @@
-import type { FileTree, TreeEntry } from '../machines/file-tree.js';
+import { LazyDir, type FileTree, type TreeEntry } from '../machines/file-tree.js';
 import { formatCpuList } from '../units/cpulist.js';
 import { formatCpuMask } from '../units/cpumask.js';
 
@@ -22,6 +22,11 @@ export function sub(dir: Dir, name: string): Dir {
   }
   if (entry.type !== 'dir') throw new Error(`synthetic tree: ${name} is not a directory`);
   return entry.children;
+}
+
+/** A subdirectory whose entries `fill` makes when something first looks inside (LazyDir). */
+export function lazySub(dir: Dir, name: string, fill: (children: Dir) => void): void {
+  dir.set(name, new LazyDir(fill));
 }
 
 /** sysfs files end in a newline. */

@@ -6,7 +6,7 @@ import { formatSyntheticDescription, parseSyntheticDescription, type SyntheticDe
 import { CACHE_LINE_SIZE, SYNTHETIC_CACHES, syntheticLayout, type SyntheticLayout, type SyntheticNode } from './layout.js';
 import { writePci } from './pci-tree.js';
 import { nodeMeminfo, nodeUsage, writeProc } from './procfs.js';
-import { CpuSetText, dirAt, hex, link, put, sub } from './tree-files.js';
+import { CpuSetText, dirAt, hex, lazySub, link, put, sub } from './tree-files.js';
 
 export { SYNTHETIC_KERNEL_RELEASE } from './procfs.js';
 export { relativeTarget } from './tree-files.js';
@@ -69,41 +69,44 @@ function writeCpus(tree: FileTree, layout: SyntheticLayout): void {
     const cluster = groups.l2[cpu.l2]!;
     const die = groups.die[cpu.dieIndex]!;
     const pkg = groups.package[cpu.package]!;
-    const topo = sub(dir, 'topology');
-    put(topo, 'physical_package_id', cpu.package);
-    put(topo, 'die_id', cpu.die);
-    // x86 numbers clusters (CPUs sharing an L2) by their L2's id.
-    put(topo, 'cluster_id', cpu.l2);
-    put(topo, 'core_id', cpu.coreId);
-    for (const [names, set] of [
-      [['thread_siblings', 'core_cpus'], core],
-      [['core_siblings', 'package_cpus'], pkg],
-      [['die_cpus'], die],
-      [['cluster_cpus'], cluster],
-    ] as const) {
-      for (const base of names) {
-        put(topo, base, text.mask(set));
-        put(topo, `${base}_list`, text.list(set));
+    // A CPU's topology and caches are most of the tree, and only discovery reads them.
+    lazySub(dir, 'topology', (topo) => {
+      put(topo, 'physical_package_id', cpu.package);
+      put(topo, 'die_id', cpu.die);
+      // x86 numbers clusters (CPUs sharing an L2) by their L2's id.
+      put(topo, 'cluster_id', cpu.l2);
+      put(topo, 'core_id', cpu.coreId);
+      for (const [names, set] of [
+        [['thread_siblings', 'core_cpus'], core],
+        [['core_siblings', 'package_cpus'], pkg],
+        [['die_cpus'], die],
+        [['cluster_cpus'], cluster],
+      ] as const) {
+        for (const base of names) {
+          put(topo, base, text.mask(set));
+          put(topo, `${base}_list`, text.list(set));
+        }
       }
-    }
+    });
 
-    const cache = sub(dir, 'cache');
-    const sharing = [core, core, cluster, groups.l3[cpu.l3]!];
-    const ids = [cpu.core, cpu.core, cpu.l2, cpu.l3];
-    SYNTHETIC_CACHES.forEach((shape, i) => {
-      const index = sub(cache, `index${i}`);
-      const coresSharing = shape.level === 1 ? 1 : sharing[i]!.length / pu;
-      const kb = shape.kbPerCore * coresSharing;
-      put(index, 'level', shape.level);
-      put(index, 'type', shape.type);
-      put(index, 'size', `${kb}K`);
-      put(index, 'id', ids[i]!);
-      put(index, 'shared_cpu_list', text.list(sharing[i]!));
-      put(index, 'shared_cpu_map', text.mask(sharing[i]!));
-      put(index, 'coherency_line_size', CACHE_LINE_SIZE);
-      put(index, 'ways_of_associativity', shape.ways);
-      put(index, 'number_of_sets', (kb * 1024) / (CACHE_LINE_SIZE * shape.ways));
-      put(index, 'physical_line_partition', 1);
+    lazySub(dir, 'cache', (cache) => {
+      const sharing = [core, core, cluster, groups.l3[cpu.l3]!];
+      const ids = [cpu.core, cpu.core, cpu.l2, cpu.l3];
+      SYNTHETIC_CACHES.forEach((shape, i) => {
+        const index = sub(cache, `index${i}`);
+        const coresSharing = shape.level === 1 ? 1 : sharing[i]!.length / pu;
+        const kb = shape.kbPerCore * coresSharing;
+        put(index, 'level', shape.level);
+        put(index, 'type', shape.type);
+        put(index, 'size', `${kb}K`);
+        put(index, 'id', ids[i]!);
+        put(index, 'shared_cpu_list', text.list(sharing[i]!));
+        put(index, 'shared_cpu_map', text.mask(sharing[i]!));
+        put(index, 'coherency_line_size', CACHE_LINE_SIZE);
+        put(index, 'ways_of_associativity', shape.ways);
+        put(index, 'number_of_sets', (kb * 1024) / (CACHE_LINE_SIZE * shape.ways));
+        put(index, 'physical_line_partition', 1);
+      });
     });
   }
 }

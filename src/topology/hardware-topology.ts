@@ -35,8 +35,17 @@ export function missesStructure(t: Topology): boolean {
 export interface HardwareRecord {
   /** The structure, given what discovery sees now (a host records it when every CPU is online). */
   hardware?(live: Topology): Topology | null;
+  /**
+   * The hardware of a machine whose hardware never changes and is known without looking
+   * (the simulator): live discovery then reads only what changes (discoverOverHardware).
+   */
+  fixedHardware?(): Topology;
 }
 
 export function hardwareOf(machine: object, live: Topology): Topology | null {
   return (machine as HardwareRecord).hardware?.(live) ?? null;
+}
+
+export function fixedHardwareOf(machine: object): Topology | null {
+  return (machine as HardwareRecord).fixedHardware?.() ?? null;
 }

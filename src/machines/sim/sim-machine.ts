@@ -200,6 +200,7 @@ function assemble(meta: SimMeta, kernel: SimKernel, store: SimStore | null): Sim
     meta,
     console: (name) => [...(kernel.partitions.get(name)?.console ?? [])],
     hardware: () => kernel.hardware,
+    fixedHardware: () => kernel.hardware,
     simulatedClock: true,
     events: () => [...kernel.events],
     partitionState: (name) => {
