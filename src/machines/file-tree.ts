@@ -42,6 +42,25 @@ function splitPath(path: string): string[] {
  * to the machine root. Synthetic machines, gathered archives and the simulator all hold their
  * sysfs/procfs this way. Reads follow links as the kernel's VFS would.
  */
+/**
+ * A file whose text is made the first time it is read. The simulator's /proc/zoneinfo covers
+ * every memory block and changes with every partition's memory: made at each change, it cost
+ * a 255-kernel apply a quarter of a second, and hardly anything reads it.
+ */
+export class LazyFile {
+  readonly type = 'file' as const;
+  private made: string | null = null;
+  constructor(private make: (() => string) | null) {}
+
+  get data(): string {
+    if (this.made === null) {
+      this.made = this.make!();
+      this.make = null;
+    }
+    return this.made;
+  }
+}
+
 export class FileTree {
   readonly root: TreeEntry & { type: 'dir' } = { type: 'dir', children: new Map() };
 
@@ -51,6 +70,15 @@ export class FileTree {
     const name = parts.pop();
     if (name === undefined) throw new Error(`FileTree.file: empty path`);
     this.dirOf(parts).children.set(name, { type: 'file', data });
+    return this;
+  }
+
+  /** Adds or replaces a file whose text `make` gives when it is first read (LazyFile). */
+  lazyFile(path: string, make: () => string): this {
+    const parts = splitPath(path);
+    const name = parts.pop();
+    if (name === undefined) throw new Error(`FileTree.lazyFile: empty path`);
+    this.dirOf(parts).children.set(name, new LazyFile(make));
     return this;
   }
 

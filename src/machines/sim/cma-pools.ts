@@ -247,7 +247,8 @@ export function syncPoolSizes(k: SimKernel): void {
     };
     k.tree.file('proc/meminfo', set(set(text, 'CmaTotal', totalKb), 'CmaFree', freeKb));
   }
-  k.tree.file('proc/zoneinfo', zoneinfo(k));
+  // Made when read, from the pools as they are then: every change of them comes through here.
+  k.tree.lazyFile('proc/zoneinfo', () => zoneinfo(k));
 }
 
 /**
@@ -280,7 +281,8 @@ function memoryByZone(hardware: Topology): { node: number | null; zones: string[
 function zoneinfo(k: SimKernel): string {
   const zones = new Map<string, { node: number; zone: string; startPfn: number; pages: number; cma: number; freeCma: number }>();
   const order = ['DMA', 'DMA32', 'Normal', 'Movable'];
-  for (const block of memoryByZone(k.hardware)) {
+  const blocks = memoryByZone(k.hardware);
+  for (const block of blocks) {
     if (block.node === null) continue;
     const zone = block.zones[0] ?? 'Normal';
     const key = `${block.node}/${zone}`;
@@ -290,7 +292,7 @@ function zoneinfo(k: SimKernel): string {
     zones.set(key, entry);
   }
   for (const pool of k.pools.values()) {
-    const block = memoryByZone(k.hardware).find((b) => b.range.start <= pool.range.start && pool.range.start <= b.range.end);
+    const block = blocks.find((b) => b.range.start <= pool.range.start && pool.range.start <= b.range.end);
     const entry = block ? zones.get(`${block.node}/${block.zones[0] ?? 'Normal'}`) : undefined;
     if (!entry) continue;
     entry.cma += poolPages(pool);
