@@ -132,8 +132,9 @@ describe('executePlan', () => {
     expect(result.stepsRun).toBe(2);
     expect(result.failure).toMatchObject({ error: 'write sys/fs/parker/missing/cpus: ENOENT', undoErrors: [], notUndone: [] });
     expect(events).toEqual(['step-start 1', 'step-done 1', 'step-start 2', 'step-done 2', 'step-start 3', 'step-failed 3', 'undo-start 2', 'undo-done 2', 'undo-start 1', 'undo-done 1']);
-    expect(journal.records().map((r) => `${r.type}${'step' in r ? ` ${r.step}` : ''}`)).toEqual([
+    expect(journal.records().map((r) => `${r.type}${'step' in r ? ` ${r.step}` : r.type === 'announce' ? ` ${r.steps.join(',')}` : ''}`)).toEqual([
       'begin',
+      'announce 1,2,3',
       'intent 1',
       'done 1',
       'intent 2',
@@ -158,5 +159,26 @@ describe('executePlan', () => {
     const result = await executePlan(machine, parkerInterface, [start], new Journal(dir), { command: 'start db' });
     expect(result.failure?.error).toBe('sys/fs/parker/db/online still reads 0 after 1 s (waiting for 1)');
     expect(result.failure?.consoleTail).toEqual(console.slice(8));
+  });
+
+  test("each kernel's run of steps is announced once, before its first step begins", async () => {
+    const fake = fakeMachine({});
+    const of = (id: number, kernel: string): Step => ({ ...step(id, { kind: 'create-partition', partition: kernel }, null), kernel });
+    // a, a, b, boot, boot, a: four runs (a kernel's steps need not be all together).
+    const steps = [of(1, 'a'), of(2, 'a'), of(3, 'b'), of(4, 'boot'), of(5, 'boot'), of(6, 'a')];
+    const journal = new Journal(dir);
+    expect((await executePlan(fake.machine, parkerInterface, steps, journal, { command: 'apply t' })).outcome).toBe('applied');
+    expect(journal.records().filter((r) => r.type === 'announce' || r.type === 'intent').map((r) => (r.type === 'announce' ? `announce ${r.steps.join(',')}` : `intent ${r.step}`))).toEqual([
+      'announce 1,2',
+      'intent 1',
+      'intent 2',
+      'announce 3',
+      'intent 3',
+      'announce 4,5',
+      'intent 4',
+      'intent 5',
+      'announce 6',
+      'intent 6',
+    ]);
   });
 });

@@ -88,9 +88,16 @@ export async function undoSteps(machine: Machine, iface: KernelInterface, journa
   return errors;
 }
 
+/** The ids of the run of steps from `from` on that belong to the same kernel. */
+function kernelRun(steps: readonly Step[], from: number): number[] {
+  const ids: number[] = [];
+  for (let i = from; i < steps.length && steps[i]!.kernel === steps[from]!.kernel; i++) ids.push(steps[i]!.id);
+  return ids;
+}
+
 /**
- * Runs a plan's steps in order: each announced in the journal (fsync'd) before it runs and
- * recorded after. On the first failure the completed steps are undone in reverse and the
+ * Runs a plan's steps in order: each kernel's steps announced in the journal (fsync'd) before
+ * the first of them runs, and each step's start and end recorded. On the first failure the completed steps are undone in reverse and the
  * failure is reported with the kernel's console tail.
  */
 export async function executePlan(machine: Machine, iface: KernelInterface, steps: Step[], journal: Journal, options: ExecuteOptions): Promise<ApplyResult> {
@@ -118,6 +125,8 @@ async function runTransaction(machine: Machine, iface: KernelInterface, steps: S
   const completed: Step[] = [];
   for (const [i, step] of steps.entries()) {
     const index = i + 1;
+    // A kernel's steps are announced together, before the first of them runs (journal.ts, DURABLE).
+    if (i === 0 || steps[i - 1]!.kernel !== step.kernel) journal.append({ type: 'announce', txn, steps: kernelRun(steps, i) });
     options.onEvent?.({ type: 'step-start', step, index, total: steps.length });
     journal.append({ type: 'intent', txn, step: step.id });
     const t0 = wall();

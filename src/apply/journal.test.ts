@@ -25,7 +25,7 @@ describe('Journal', () => {
     const records: JournalRecord[] = [begin('t1', [1]), { type: 'intent', txn: 't1', step: 1 }, { type: 'done', txn: 't1', step: 1, ms: 3 }, { type: 'end', txn: 't1', outcome: 'applied' }];
     const journal = journalWith(records);
     expect(fs.readFileSync(journal.file, 'utf8').split('\n')).toHaveLength(5);
-    expect(new Journal(dir).records()).toEqual([{ ...records[0], format: 'parker.journal/v2' }, ...records.slice(1)]);
+    expect(new Journal(dir).records()).toEqual([{ ...records[0], format: 'parker.journal/v3' }, ...records.slice(1)]);
   });
 
   test('a missing journal has no records and nothing unfinished', () => {
@@ -136,6 +136,21 @@ describe('the journal under damage', () => {
   test('plain JSON lines written before framing are still read', () => {
     fs.writeFileSync(path.join(dir, 'journal.jsonl'), [JSON.stringify(begin('t1', [1])), JSON.stringify({ type: 'intent', txn: 't1', step: 1 }), ''].join('\n'));
     expect(inFlightStep(new Journal(dir).unfinished()!)).toBe(1);
+  });
+
+  test('an announce record is read back; one naming no steps or a step the transaction lacks is refused, naming the line', () => {
+    const fine = journalWith([begin('t1', [1, 2]), { type: 'announce', txn: 't1', steps: [1, 2] }, { type: 'intent', txn: 't1', step: 1 }]);
+    expect(fine.records().map((r) => r.type)).toEqual(['begin', 'announce', 'intent']);
+    expect(inFlightStep(fine.unfinished()!)).toBe(1);
+    for (const [bad, words] of [
+      [{ type: 'announce', txn: 't1', steps: [1, 9] }, 'line 2 is damaged: its announce record names step 9'],
+      [{ type: 'announce', txn: 't1', steps: [] }, 'line 2 is damaged: its announce record names no steps'],
+      [{ type: 'announce', txn: 't1', steps: ['1'] }, 'line 2 is damaged: its announce record names no steps'],
+    ] as const) {
+      fs.rmSync(path.join(dir, 'journal.jsonl'), { force: true });
+      const journal = journalWith([begin('t1', [1, 2]), bad as unknown as JournalRecord]);
+      expect(() => journal.records()).toThrow(expect.objectContaining({ code: 'E_STATE_CORRUPT', message: expect.stringContaining(words) }));
+    }
   });
 
   test('a journal that is a FIFO or a directory is refused at once', () => {

@@ -7,13 +7,13 @@ import { READ_LIMITS, notRegularWords } from '../machines/bounded-read.js';
 import { asIdentity, type ProcessIdentity } from './process-identity.js';
 import { stepProblem } from './intent-check.js';
 
-export const JOURNAL_FORMAT = 'parker.journal/v2';
+export const JOURNAL_FORMAT = 'parker.journal/v3';
 
 /**
  * The apply journal: append-only records, one per line, each framed with its checksum
  * (src/units/framed-lines.ts), so that after a crash `parker recover` knows what was done,
  * what was in flight and what to undo. One transaction per apply (or start, stop, destroy).
- * Records that announce something (begin, intent, undo-intent) are fsync'd before it runs,
+ * Records that announce something (begin, announce, undo-intent) are fsync'd before it runs,
  * and end is fsync'd so a finished apply stays finished; see DURABLE. When a transaction
  * ends the journal is compacted to that transaction alone.
  */
@@ -31,6 +31,8 @@ export type JournalRecord =
       owner?: ProcessIdentity;
       steps: Step[];
     }
+  /** The steps of one kernel (a run of steps with the same kernel), before the first of them runs. */
+  | { type: 'announce'; txn: string; steps: number[] }
   | { type: 'intent'; txn: string; step: number }
   | { type: 'done'; txn: string; step: number; ms: number }
   | { type: 'failed'; txn: string; step: number; error: string }
@@ -62,14 +64,19 @@ function dropTornTail(fd: number): void {
 }
 
 /**
- * The records fsync'd as they are written. The others (done, failed, undone, undo-failed)
- * are not: the next fsync'd record flushes them with it, so a crash can lose only those
- * written since the last one. Recovery does not need them: a lost done or failed leaves its
- * step in flight, and recover asks the kernel's files whether it took effect (tookEffect);
- * a lost undone or undo-failed leaves its undo in flight, and recover judges that from the
- * kernel's files too.
+ * The records fsync'd as they are written: begin, each kernel's steps announced together
+ * before the first of them runs (one fsync for its 7 or so steps: one per step was half a
+ * second of a 255-kernel apply on disk), undo-intent, end. The others (intent, done, failed,
+ * undone, undo-failed) are not: the next fsync'd record flushes them with it. A parker process
+ * that dies loses nothing it wrote, so `recover` knows the step in flight (its intent without
+ * an end) and asks the kernel's files whether it took effect (tookEffect); an undo in flight
+ * likewise. Only a crash of the whole computer loses records, those since the last fsync:
+ * steps of the last announced kernel may then have run unrecorded. On a Parker machine such a
+ * crash restarts every kernel, so nothing they did remains; the simulator's op log loses its
+ * own unsynced tail the same way. Recovery's sweep gives back any CPU or device of the
+ * transaction that nobody holds.
  */
-const DURABLE: ReadonlySet<JournalRecord['type']> = new Set(['begin', 'intent', 'undo-intent', 'end']);
+const DURABLE: ReadonlySet<JournalRecord['type']> = new Set(['begin', 'announce', 'undo-intent', 'end']);
 
 const STEP_TYPES = new Set(['intent', 'done', 'failed', 'undo-intent', 'undone', 'undo-failed']);
 const OUTCOMES = new Set(['applied', 'rolled-back', 'recovered']);
@@ -99,6 +106,10 @@ function recordProblem(value: unknown): string | null {
     if (typeof r.step !== 'number' || !Number.isSafeInteger(r.step)) return `its ${r.type} record names no step`;
     if ((r.type === 'failed' || r.type === 'undo-failed') && typeof r.error !== 'string') return `its ${r.type} record has no error`;
     if (r.type === 'done' && typeof r.ms !== 'number') return 'its done record has no duration';
+    return null;
+  }
+  if (r.type === 'announce') {
+    if (!Array.isArray(r.steps) || r.steps.length === 0 || !r.steps.every((n) => typeof n === 'number' && Number.isSafeInteger(n))) return 'its announce record names no steps';
     return null;
   }
   if (r.type === 'end') return OUTCOMES.has(r.outcome as string) ? null : 'its end record has no outcome';
@@ -230,6 +241,8 @@ export class Journal {
         const steps = begun.get(record.txn);
         if (!steps) throw this.damaged(`its ${record.type} record belongs to transaction ${printable(record.txn, 60)}, which never began`, i + 1);
         if ('step' in record && !steps.has(record.step)) throw this.damaged(`its ${record.type} record names step ${record.step}, which transaction ${printable(record.txn, 60)} does not have`, i + 1);
+        const unknown = record.type === 'announce' ? record.steps.find((step) => !steps.has(step)) : undefined;
+        if (unknown !== undefined) throw this.damaged(`its announce record names step ${unknown}, which transaction ${printable(record.txn, 60)} does not have`, i + 1);
       }
       out.push(record);
     }
