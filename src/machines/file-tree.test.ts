@@ -90,6 +90,34 @@ describe('FileTree.get', () => {
   });
 });
 
+describe('TreeFs over a fixed tree', () => {
+  it('answers every read, listing and test as the plain view does, whatever came before', () => {
+    const tree = pciTree().link('sys/up', '..').link('sys/abs', '/sys/bus').file('sys/bus/pci/drivers/nvme/bind', '');
+    const known = [...tree.walk()].map(([p]) => p).concat(['sys/bus/pci/devices/0000:01:00.0/driver/bind', 'sys/abs/pci/drivers', 'sys/up/sys/bus']);
+    const extra = ['..', '.', '', 'up', 'abs', 'missing', 'vendor'];
+    const path = fc.tuple(fc.constantFrom(...known), fc.array(fc.tuple(fc.nat(8), fc.constantFrom(...extra)), { maxLength: 2 })).map(([base, inserts]) => {
+      const parts = base.split('/');
+      for (const [at, part] of inserts) parts.splice(at % (parts.length + 1), 0, part);
+      return parts.join('/');
+    });
+    const answer = (fs: TreeFs, p: string, op: 'read' | 'list' | 'exists' | 'isDirectory') => {
+      try {
+        return op === 'read' ? fs.read(p) : op === 'list' ? fs.list(p) : op === 'exists' ? fs.exists(p) : fs.isDirectory(p);
+      } catch (e) {
+        return `error ${(e as { code?: string }).code}`;
+      }
+    };
+    fc.assert(
+      fc.property(fc.array(fc.tuple(path, fc.constantFrom('read', 'list', 'exists', 'isDirectory') as fc.Arbitrary<'read' | 'list' | 'exists' | 'isDirectory'>), { minLength: 1, maxLength: 12 }), (ops) => {
+        const plain = new TreeFs(tree);
+        const fixed = new TreeFs(tree, true);
+        for (const [p, op] of ops) expect(answer(fixed, p, op), `${op} ${p}`).toEqual(answer(plain, p, op));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
 describe('FileTree.realpath', () => {
   it('resolves links anywhere in the path', () => {
     const tree = pciTree();

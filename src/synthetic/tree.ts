@@ -36,7 +36,7 @@ export function buildSyntheticTree(d: SyntheticDescription): FileTree {
 export function syntheticMachine(input: string | SyntheticDescription): Machine {
   const d = typeof input === 'string' ? parseSyntheticDescription(input) : input;
   const text = typeof input === 'string' ? input.trim() : formatSyntheticDescription(d);
-  return readOnlyMachine(new TreeFs(buildSyntheticTree(d)), 'synthetic', `synthetic "${text}"`, 'x86_64');
+  return readOnlyMachine(new TreeFs(buildSyntheticTree(d), true), 'synthetic', `synthetic "${text}"`, 'x86_64');
 }
 
 

@@ -100,7 +100,7 @@ function baseTree(meta: SimMeta, store: SimStore | null, archive: Uint8Array | n
 
 /** The boot kernel of a machine built from `tree`; `recorded` is its hardware as discovered when the machine was made. */
 function buildKernel(meta: SimMeta, tree: FileTree, recorded: Topology | null = null): SimKernel {
-  const hardware = recorded ?? discover(readOnlyMachine(new TreeFs(tree), 'sim', describeSource(meta.source), 'x86_64'));
+  const hardware = recorded ?? discover(readOnlyMachine(new TreeFs(tree, true), 'sim', describeSource(meta.source), 'x86_64'));
   const kernel = new SimKernel(tree, hardware, meta.cmdline);
   // The pools are the ones this boot kernel reserves, never the ones a source tree showed.
   const cma = tree.get('sys/kernel/mm/cma');
