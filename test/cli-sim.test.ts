@@ -29,6 +29,16 @@ describe('parker sim', () => {
     expect(s.pools.map((p) => p.name)).toEqual(['parker0', 'parker1']);
   });
 
+  it('says why Parker is off: no parker_cma=, or one no node could hold (with the kernel\'s words)', async () => {
+    const none = await runCli('sim', 'create', '--synthetic', 'pack:1 numa:2 core:2 mem:4G', '--cmdline', 'ro', '--state-dir', path.join(tmp, 'none'));
+    expect(none.stdout).toContain('no parker_cma= on the boot command line: Parker is disabled');
+    const big = await runCli('sim', 'create', '--synthetic', 'pack:1 numa:2 core:2 mem:4G', '--cmdline', 'ro parker_cma=16G', '--state-dir', path.join(tmp, 'big'));
+    expect(big.code).toBe(0);
+    expect(big.stdout).toContain('parker_cma=16G reserved no pool: Parker is disabled');
+    expect(big.stdout).toContain('parker: reservation failed - err -12, node 1');
+    expect(big.stdout).not.toContain('no parker_cma= on the boot command line');
+  });
+
   it('creates one from a gathered snapshot, and reset keeps its source even when the file is gone', async () => {
     const archive = path.join(tmp, 'qemu-copy.tar.gz');
     fs.copyFileSync('test/fixtures/qemu-q35-2node.tar.gz', archive);

@@ -19,13 +19,21 @@ function renderShow(d: SimReport): string {
     `created ${d.createdAt}, simulated time ${(d.clockMs / 1000).toFixed(1)} s`,
     `boot command line: ${d.cmdline}`,
     `CPUs: ${d.cpus.online} of ${d.cpus.possible} online in the boot kernel`,
-    d.pools.length ? `CMA pools:\n${d.pools.map((p) => `  ${p.summary}`).join('\n')}` : pc.yellow('no parker_cma= on the boot command line: Parker is disabled'),
+    d.pools.length ? `CMA pools:\n${d.pools.map((p) => `  ${p.summary}`).join('\n')}` : noPools(d),
     `kexec image loaded: ${d.kexecLoaded ? `${d.kexecLoaded.path} (${d.kexecLoaded.version ?? '?'})` : 'none'}`,
     `partitions: ${d.partitions.map((p) => `${p.name} (${p.status})`).join(', ') || 'none'}`,
     `application kernels boot from ${d.image} in the simulator's own /boot (${d.stateDir}/sim/files)`,
   ];
   if (d.crashed) lines.push(pc.red(`CRASHED: ${d.crashed.reason}`));
   return lines.join('\n') + '\n';
+}
+
+/** Why Parker is off: no parker_cma= at all, or one that reserved nothing (with the kernel's words). */
+function noPools(d: SimReport): string {
+  const asked = /(?:^|\s)parker_cma=(\S*)/.exec(d.cmdline)?.[1];
+  if (asked === undefined) return pc.yellow('no parker_cma= on the boot command line: Parker is disabled');
+  const log = d.reservationLog.map((line) => `  ${line}`).join('\n');
+  return pc.yellow(`parker_cma=${asked} reserved no pool: Parker is disabled`) + (log ? `\n${log}` : '');
 }
 
 export function simCommand(ctx: CommandContext): Command {

@@ -38,6 +38,8 @@ export function simReport(stateDir: string) {
     crashed: k.crash,
     cpus: { possible: k.hardware.cpus.possible.length, online: k.online.size },
     pools: [...k.pools.values()].map((p) => ({ name: p.name, node: p.node, range: p.range, used: p.used, summary: describePool(p) })),
+    /** What the boot kernel logged about its parker_cma= reservations. */
+    reservationLog: k.bootLog.filter((line) => line.startsWith('parker:')),
     partitions: [...k.partitions.values()].map((p) => ({ name: p.name, id: p.id, status: p.status, cpus: p.cpus.length, memory: p.memory, devices: p.devices })),
     kexecLoaded: k.kexec,
     bootModel: BOOT_MODEL,

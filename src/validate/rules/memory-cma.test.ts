@@ -55,6 +55,23 @@ describe('memory-cma', () => {
     }
   });
 
+  test('on the simulator or a host without the control filesystem, a parker_cma= that reserved nothing is an error naming a value the nodes can hold', () => {
+    const spec = layoutSpec([onNode0('a', '2G')]);
+    for (const kind of ['sim', 'host'] as const) {
+      const off = { ...smallTopology(), machine: { ...smallTopology().machine, kind }, parker: { controlFs: false, partitions: [] } };
+      const [d] = runRule(memoryCmaRule, ruleContext(spec, { bootCmdline: 'ro parker_cma=0:64G,1:64G', topology: off }));
+      expect(d?.severity).toBe('error');
+      expect(d?.message).toBe('kernel "a" needs 2G from the CMA pool of NUMA node 0; the boot kernel\'s parker_cma=0:64G,1:64G asks 64G there, but the boot kernel made no pool: its reservation failed at boot (there is no parker0 CMA area), nor any other pool: Parker is off (there is no control filesystem)');
+      expect(d?.fix).toContain('such as parker_cma=0:2G for this layout');
+      // With the control filesystem, the same command line is taken at its word.
+      const on = { ...off, parker: { controlFs: true, partitions: [] } };
+      expect(runRule(memoryCmaRule, ruleContext(spec, { bootCmdline: 'ro parker_cma=0:64G,1:64G', topology: on }))).toEqual([]);
+    }
+    // A described machine (a snapshot) without it only shows what a boot kernel would need.
+    const archive = { ...smallTopology(), machine: { ...smallTopology().machine, kind: 'archive' as const }, parker: { controlFs: false, partitions: [] } };
+    expect(runRule(memoryCmaRule, ruleContext(spec, { bootCmdline: 'ro parker_cma=0:64G,1:64G', topology: archive }))).toEqual([]);
+  });
+
   test('names the planned boot-kernel change when the command-line generator already chose one', () => {
     const spec = layoutSpec([onNode0('a', '2G')]);
     const diagnostics = runRule(memoryCmaRule, ruleContext(spec, { bootCmdline: 'ro quiet', bootChanges: [param('iommu', 'pt'), param('parker_cma', '0:4G,1:4G')] }));

@@ -94,7 +94,11 @@ export const memoryCmaRule: Rule = {
     }
     // The running kernel's pools are the ones it made, which can be fewer or smaller than its
     // parker_cma= asked for; boot.cmdline's value is for a reboot, so only its text counts.
-    const made = user === undefined ? madePools(ctx.topology) : null;
+    // A machine apply would change (the simulator, this host) without the control filesystem
+    // made no pool at all, whatever its CMA areas show: its parker_cma= reserved nothing (the
+    // kernel disables Parker then), and apply could not create a partition.
+    const parkerOff = (ctx.topology.machine.kind === 'sim' || ctx.topology.machine.kind === 'host') && !ctx.topology.parker.controlFs;
+    const made = user === undefined ? (parkerOff ? new Map<number, number | null>() : madePools(ctx.topology)) : null;
     const source: PoolSource =
       user !== undefined
         ? { value: user, label: `boot.cmdline's parker_cma=${user}`, path: ['boot', 'cmdline'] }
@@ -200,10 +204,14 @@ function checkPools(demands: NodeDemand[], pools: ReadonlyMap<number, number>, s
     if (source.made && wanted !== undefined && (pool ?? 0) < wanted) {
       // The kernel made less than its parker_cma= asked for: a reboot with the same value would not help.
       const made = pool === undefined || pool === 0 ? `no pool: its reservation failed at boot (there is no parker${demand.node.id} CMA area)` : `a pool of only ${formatSize(pool)}`;
+      // No pool anywhere: Parker is off (no control filesystem), and only a smaller ask helps.
+      const none = source.made.size === 0;
       out.push({
         severity: 'error',
-        message: `${takers} need${demand.kernels.length > 1 ? '' : 's'} ${formatSize(demand.bytes)} from the CMA pool of NUMA node ${demand.node.id}; ${source.label} asks ${formatSize(wanted)} there, but the boot kernel made ${made}`,
-        fix: `start ${demand.kernels.length > 1 ? 'them' : 'it'} on another node's CPUs, or free 1 GiB-aligned memory on node ${demand.node.id} for the pool and reboot (the boot log says "reservation failed" for the node)`,
+        message: `${takers} need${demand.kernels.length > 1 ? '' : 's'} ${formatSize(demand.bytes)} from the CMA pool of NUMA node ${demand.node.id}; ${source.label} asks ${formatSize(wanted)} there, but the boot kernel made ${made}${none ? ', nor any other pool: Parker is off (there is no control filesystem)' : ''}`,
+        fix: none
+          ? `boot the boot kernel with a parker_cma= its nodes can hold, such as parker_cma=${formatParkerCma(grownPools(new Map(), demands))} for this layout (the boot log says "reservation failed" for each node it could not reserve)`
+          : `start ${demand.kernels.length > 1 ? 'them' : 'it'} on another node's CPUs, or free 1 GiB-aligned memory on node ${demand.node.id} for the pool and reboot (the boot log says "reservation failed" for the node)`,
         path: kernelPath(demand.kernels[demand.kernels.length - 1]!, 'cpus'),
         kernels: [BOOT, ...demand.kernels.map((k) => k.name)],
       });
