@@ -4,9 +4,11 @@
 # Why: under TCG on a loaded 2-core host, a guest kernel now and then hangs while it boots
 # (seen: an IPI never answered in text_poke_bp_batch at 2 s, then "soft lockup" every 26 s
 # until the timeout). That is the emulator, before any project code runs, and it cost a whole
-# 300 s timeout. The watcher stops such a boot as soon as the guest kernel reports the stall,
-# so that the caller can boot again. A stall after init has started is not touched: from then
-# on the code under test runs, and its failure must show.
+# 300 s timeout. A kernel can also report a stall and then carry on when its vCPUs were starved
+# for a while, so a boot counts as stalled only when, QEMU_WATCH_GRACE seconds (default 40)
+# after its first report, init has still not started; the watcher then stops it, so that the
+# caller can boot again. A stall after init has started is not touched: from then on the code
+# under test runs, and its failure must show.
 
 # The guest kernel's own words for a CPU that stopped answering.
 QEMU_WATCH_STALL='soft lockup - CPU#|rcu_(sched|preempt) detected stalls|rcu: INFO: rcu_(sched|preempt) self-detected stall'
@@ -14,27 +16,35 @@ QEMU_WATCH_STALL='soft lockup - CPU#|rcu_(sched|preempt) detected stalls|rcu: IN
 # run_qemu_watched CONSOLE READY_PATTERN TIMEOUT QEMU_ARGS...
 #   Runs qemu-system-x86_64 QEMU_ARGS under `timeout TIMEOUT`, stdout and stderr to the
 #   caller's. Returns QEMU's status (124 on timeout), or 86 when the guest kernel stalled
-#   before READY_PATTERN (an extended regexp) appeared in CONSOLE; QEMU is then stopped.
+#   before READY_PATTERN (an extended regexp) appeared in CONSOLE; QEMU is then stopped. An
+#   interrupted caller (INT, TERM) stops QEMU too.
 run_qemu_watched() {
-  local console=$1 ready=$2 limit=$3
+  local console=$1 ready=$2 limit=$3 grace=${QEMU_WATCH_GRACE:-40}
   shift 3
   timeout --kill-after=10 "$limit" qemu-system-x86_64 "$@" < /dev/null &
-  local pid=$! booted=
-  while kill -0 "$pid" 2> /dev/null; do
-    if [ -z "$booted" ] && [ -f "$console" ]; then
+  local pid=$! booted= stalled_at=
+  # shellcheck disable=SC2064 # the pid is meant to be fixed now
+  trap "kill $pid 2> /dev/null; trap - INT TERM; kill -s INT \$\$" INT
+  # shellcheck disable=SC2064
+  trap "kill $pid 2> /dev/null; trap - INT TERM; kill -s TERM \$\$" TERM
+  while [ -z "$booted" ] && kill -0 "$pid" 2> /dev/null; do
+    if [ -f "$console" ]; then
       if grep -Eq "$ready" "$console"; then
         booted=yes
-      elif grep -Eq "$QEMU_WATCH_STALL" "$console"; then
+      elif [ -z "$stalled_at" ] && grep -Eq "$QEMU_WATCH_STALL" "$console"; then
+        stalled_at=$SECONDS
+      elif [ -n "$stalled_at" ] && [ $((SECONDS - stalled_at)) -ge "$grace" ]; then
         kill "$pid" 2> /dev/null
         wait "$pid" 2> /dev/null
+        trap - INT TERM
         return 86
       fi
     fi
-    [ -n "$booted" ] && break
-    sleep 1
+    [ -n "$booted" ] || sleep 1
   done
   local status=0
   wait "$pid" || status=$?
+  trap - INT TERM
   return "$status"
 }
 

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -35,10 +35,13 @@ prev=
 for a; do [ "$prev" = -serial ] && console=\${a#file:}; prev=$a; done
 n=$(( $(cat "$FAKE_STATE/boots" 2>/dev/null || echo 0) + 1 ))
 echo "$n" > "$FAKE_STATE/boots"
+echo $$ > "$FAKE_STATE/pid"
 echo "[    0.000000] Linux version fake (boot $n)" > "$console"
 if [ "$n" -le "$STALLS" ]; then
   echo '${STALL_LINE}' >> "$console"
-  exec sleep 60
+  # A kernel whose vCPUs were only starved for a while goes on after its report.
+  [ -n "$RECOVERS_AFTER" ] || exec sleep 60
+  sleep "$RECOVERS_AFTER"
 fi
 echo "LAB_RUN fake: boot $n" >> "$console"
 [ -n "$AFTER" ] && echo "$AFTER" >> "$console" && sleep 2
@@ -52,7 +55,8 @@ exit 0
 
 function runShell(script: string, env: Record<string, string>): { status: number | null; stderr: string; seconds: number } {
   const started = Date.now();
-  const result = spawnSync('bash', ['-c', script], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 60_000 });
+  // A stall counts once init has not started 1 s after the kernel's report (40 s in the labs).
+  const result = spawnSync('bash', ['-c', script], { env: { ...process.env, QEMU_WATCH_GRACE: '1', ...env }, encoding: 'utf8', timeout: 60_000 });
   return { status: result.status, stderr: result.stderr, seconds: (Date.now() - started) / 1000 };
 }
 
@@ -68,6 +72,21 @@ describe('run_qemu_watched (lab/qemu-watch.sh)', () => {
     expect(run.status).toBe(86);
     // The stand-in would hang for 60 s; the watcher looks once a second.
     expect(run.seconds).toBeLessThan(20);
+  });
+
+  it('leaves a guest that reports a stall and then starts init within the grace period', () => {
+    const { bin, state } = fakeQemu();
+    const console = path.join(state, 'console.log');
+    const run = runShell(`. ${PROJECT}/lab/qemu-watch.sh; run_qemu_watched ${console} '^LAB_RUN ' 50 -serial file:${console}`, {
+      PATH: `${bin}:${process.env.PATH}`,
+      FAKE_STATE: state,
+      STALLS: '1',
+      RECOVERS_AFTER: '1',
+      QEMU_WATCH_GRACE: '5',
+    });
+    expect(run.status).toBe(0);
+    expect(fs.readFileSync(path.join(state, 'boots'), 'utf8').trim()).toBe('1');
+    expect(fs.readFileSync(console, 'utf8')).toContain('LAB_RUN fake: boot 1');
   });
 
   it('leaves a stall after the guest is ready to the timeout, so that the failure shows', () => {
@@ -104,6 +123,28 @@ describe('lab/run.sh', () => {
     expect(fs.readFileSync(path.join(dir, 'console.log.stalled-1'), 'utf8')).toContain('soft lockup');
     expect(fs.readFileSync(path.join(dir, 'console.log'), 'utf8')).toContain('LAB_RUN fake: boot 3');
     expect(run.stderr).toMatch(/stalled while booting.*booting again/);
+  });
+
+  it('stops QEMU when it is itself stopped (TERM) while it watches', async () => {
+    const { env, state } = labEnv(1);
+    const runner = spawn(`${PROJECT}/lab/run.sh`, ['--run', 'stopped', '--timeout', '50', 'bin/parker.js', '--version'], { env: { ...process.env, ...env, QEMU_WATCH_GRACE: '100' }, stdio: 'ignore' });
+    const exited = new Promise<number | null>((resolve) => runner.on('exit', (code) => resolve(code)));
+    const pidFile = path.join(state, 'pid');
+    for (let i = 0; i < 100 && !fs.existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 100));
+    const qemu = Number(fs.readFileSync(pidFile, 'utf8'));
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    expect(alive(qemu)).toBe(true);
+    runner.kill('SIGTERM');
+    await exited;
+    for (let i = 0; i < 50 && alive(qemu); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(alive(qemu)).toBe(false);
   });
 
   it('gives up after three stalled boots with status 125 and says why', () => {

@@ -56,4 +56,10 @@ describe('makeTable', () => {
     t.push(['off', 22]);
     expect(t.toString()).toBe('state    n\n\u001b[32mrunning\u001b[39m  1\noff      22');
   });
+
+  it('keeps a cell on one line: a newline or control character in it shows as a space', () => {
+    const t = makeTable(['name', 'n'], true);
+    t.push(['evil\nname\r\u0007', 1]);
+    expect(t.toString()).toBe(`${'name'.padEnd(11)}  n\n${'evil name'.padEnd(11)}  1`);
+  });
 });

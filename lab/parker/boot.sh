@@ -148,5 +148,8 @@ if [ -z "$code" ]; then
   exit 125
 fi
 echo "$code" > "$DIR/exit-code"
-say "run $RUN: script exit $code after $(cat "$DIR/host-seconds")s of QEMU; logs in $DIR"
+# A retried boot is said with the result: the boot kernel here is the Parker kernel under test.
+retried=
+[ -f "$DIR/boot-retries" ] && retried=" (after $(cat "$DIR/boot-retries") stalled boot(s) of the boot kernel: $DIR/boot-console.log.stalled-*)"
+say "run $RUN: script exit $code after $(cat "$DIR/host-seconds")s of QEMU$retried; logs in $DIR"
 exit "$code"

@@ -72,9 +72,11 @@ function dropTornTail(fd: number): void {
  * an end) and asks the kernel's files whether it took effect (tookEffect); an undo in flight
  * likewise. Only a crash of the whole computer loses records, those since the last fsync:
  * steps of the last announced kernel may then have run unrecorded. On a Parker machine such a
- * crash restarts every kernel, so nothing they did remains; the simulator's op log loses its
- * own unsynced tail the same way. Recovery's sweep gives back any CPU or device of the
- * transaction that nobody holds.
+ * crash restarts every kernel, so nothing they did remains. The simulator's op log is not
+ * fsync'd either, and after such a crash the two files may keep different amounts of their
+ * tails: the simulated machine can then hold what the first steps of that kernel made (a
+ * partition with CPUs), which `parker status` shows and the next apply plans from.
+ * Recovery's sweep gives back any CPU or device of the transaction that nobody holds.
  */
 const DURABLE: ReadonlySet<JournalRecord['type']> = new Set(['begin', 'announce', 'undo-intent', 'end']);
 

@@ -12,6 +12,17 @@ export interface TextTable {
 // eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-9;]*m/g;
 
+// A cell is one line: a newline or other control character (in a name read from a machine)
+// would break the columns, so it shows as a space. Colour codes are kept.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001a\u001c-\u001f\u007f]/g;
+
+function cellText(cell: Cell): string {
+  const text = cell === null || cell === undefined ? '' : String(cell);
+  return text.replace(CONTROL, ' ');
+}
+
+/** Columns a cell takes: one per character (code point), colour codes none. */
 function width(text: string): number {
   const visible = text.includes('\u001b') ? text.replace(ANSI, '') : text;
   let n = 0;
@@ -29,7 +40,7 @@ export function makeTable(head: readonly string[], plain = !atTerminal): TextTab
   const rows: string[][] = [plain ? [...head] : head.map((h) => pc.bold(h))];
   return {
     push(...more: Cell[][]) {
-      for (const row of more) rows.push(row.map((cell) => (cell === null || cell === undefined ? '' : String(cell))));
+      for (const row of more) rows.push(row.map(cellText));
       return rows.length - 1;
     },
     toString() {

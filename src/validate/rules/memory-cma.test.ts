@@ -55,14 +55,15 @@ describe('memory-cma', () => {
     }
   });
 
-  test('on the simulator or a host without the control filesystem, a parker_cma= that reserved nothing is an error naming a value the nodes can hold', () => {
+  test('on the simulator or a host without the control filesystem, a parker_cma= is an error (not Parker, or nothing reserved) naming a value the nodes can hold', () => {
     const spec = layoutSpec([onNode0('a', '2G')]);
     for (const kind of ['sim', 'host'] as const) {
       const off = { ...smallTopology(), machine: { ...smallTopology().machine, kind }, parker: { controlFs: false, partitions: [] } };
       const [d] = runRule(memoryCmaRule, ruleContext(spec, { bootCmdline: 'ro parker_cma=0:64G,1:64G', topology: off }));
       expect(d?.severity).toBe('error');
-      expect(d?.message).toBe('kernel "a" needs 2G from the CMA pool of NUMA node 0; the boot kernel\'s parker_cma=0:64G,1:64G asks 64G there, but the boot kernel made no pool: its reservation failed at boot (there is no parker0 CMA area), nor any other pool: Parker is off (there is no control filesystem)');
+      expect(d?.message).toBe('the boot kernel runs with parker_cma=0:64G,1:64G but has no Parker control filesystem (sys/fs/parker): it is not a Parker kernel, or every parker_cma= reservation failed at boot and Parker is off, so no partition can be made');
       expect(d?.fix).toContain('such as parker_cma=0:2G for this layout');
+      expect(d?.kernels).toEqual(['boot', 'a']);
       // With the control filesystem, the same command line is taken at its word.
       const on = { ...off, parker: { controlFs: true, partitions: [] } };
       expect(runRule(memoryCmaRule, ruleContext(spec, { bootCmdline: 'ro parker_cma=0:64G,1:64G', topology: on }))).toEqual([]);

@@ -82,9 +82,8 @@ export const memoryCmaRule: Rule = {
       // On the machine apply would change (the simulator, this host) that is a gate: apply
       // cannot give any partition memory. A described machine (snapshot, tree, synthetic) only
       // shows what its boot kernel will need.
-      const runsNow = ctx.boot.current !== null && (ctx.topology.machine.kind === 'sim' || ctx.topology.machine.kind === 'host');
       out.push({
-        severity: runsNow ? 'error' : 'warning',
+        severity: runsNow(ctx) ? 'error' : 'warning',
         message: `${why}: this layout needs parker_cma=${value} (a boot-kernel change: the boot kernel must be rebooted with it)`,
         fix: `add parker_cma=${value} to the boot kernel's command line and reboot it`,
         kernels: [BOOT],
@@ -94,11 +93,20 @@ export const memoryCmaRule: Rule = {
     }
     // The running kernel's pools are the ones it made, which can be fewer or smaller than its
     // parker_cma= asked for; boot.cmdline's value is for a reboot, so only its text counts.
-    // A machine apply would change (the simulator, this host) without the control filesystem
-    // made no pool at all, whatever its CMA areas show: its parker_cma= reserved nothing (the
-    // kernel disables Parker then), and apply could not create a partition.
-    const parkerOff = (ctx.topology.machine.kind === 'sim' || ctx.topology.machine.kind === 'host') && !ctx.topology.parker.controlFs;
-    const made = user === undefined ? (parkerOff ? new Map<number, number | null>() : madePools(ctx.topology)) : null;
+    // A machine apply would change (the simulator, this host) that runs with parker_cma= but
+    // has no control filesystem: every reservation failed (the kernel then disables Parker),
+    // or it is not a Parker kernel. Apply could not create a partition, whatever the pools say.
+    if (user === undefined && runsNow(ctx) && !ctx.topology.parker.controlFs) {
+      const value = formatParkerCma(grownPools(new Map(), demands));
+      out.push({
+        severity: 'error',
+        message: `the boot kernel runs with parker_cma=${current} but has no Parker control filesystem (sys/fs/parker): it is not a Parker kernel, or every parker_cma= reservation failed at boot and Parker is off, so no partition can be made`,
+        fix: `boot a Parker kernel with a parker_cma= its nodes can hold, such as parker_cma=${value} for this layout (its boot log says "reservation failed" for each node it could not reserve)`,
+        kernels: [BOOT, ...demands.flatMap((d) => d.kernels.map((k) => k.name))],
+      });
+      return out;
+    }
+    const made = user === undefined ? madePools(ctx.topology) : null;
     const source: PoolSource =
       user !== undefined
         ? { value: user, label: `boot.cmdline's parker_cma=${user}`, path: ['boot', 'cmdline'] }
@@ -120,6 +128,11 @@ export const memoryCmaRule: Rule = {
     return out;
   },
 };
+
+/** Whether the machine is the one apply would change (the simulator, this host), with a known command line. */
+function runsNow(ctx: RuleContext): boolean {
+  return ctx.boot.current !== null && (ctx.topology.machine.kind === 'sim' || ctx.topology.machine.kind === 'host');
+}
 
 /** The value of the last parker_cma= before "--", or undefined. */
 function parkerCma(cmdline: string): string | undefined {
@@ -204,14 +217,10 @@ function checkPools(demands: NodeDemand[], pools: ReadonlyMap<number, number>, s
     if (source.made && wanted !== undefined && (pool ?? 0) < wanted) {
       // The kernel made less than its parker_cma= asked for: a reboot with the same value would not help.
       const made = pool === undefined || pool === 0 ? `no pool: its reservation failed at boot (there is no parker${demand.node.id} CMA area)` : `a pool of only ${formatSize(pool)}`;
-      // No pool anywhere: Parker is off (no control filesystem), and only a smaller ask helps.
-      const none = source.made.size === 0;
       out.push({
         severity: 'error',
-        message: `${takers} need${demand.kernels.length > 1 ? '' : 's'} ${formatSize(demand.bytes)} from the CMA pool of NUMA node ${demand.node.id}; ${source.label} asks ${formatSize(wanted)} there, but the boot kernel made ${made}${none ? ', nor any other pool: Parker is off (there is no control filesystem)' : ''}`,
-        fix: none
-          ? `boot the boot kernel with a parker_cma= its nodes can hold, such as parker_cma=${formatParkerCma(grownPools(new Map(), demands))} for this layout (the boot log says "reservation failed" for each node it could not reserve)`
-          : `start ${demand.kernels.length > 1 ? 'them' : 'it'} on another node's CPUs, or free 1 GiB-aligned memory on node ${demand.node.id} for the pool and reboot (the boot log says "reservation failed" for the node)`,
+        message: `${takers} need${demand.kernels.length > 1 ? '' : 's'} ${formatSize(demand.bytes)} from the CMA pool of NUMA node ${demand.node.id}; ${source.label} asks ${formatSize(wanted)} there, but the boot kernel made ${made}`,
+        fix: `start ${demand.kernels.length > 1 ? 'them' : 'it'} on another node's CPUs, or free 1 GiB-aligned memory on node ${demand.node.id} for the pool and reboot (the boot log says "reservation failed" for the node)`,
         path: kernelPath(demand.kernels[demand.kernels.length - 1]!, 'cpus'),
         kernels: [BOOT, ...demand.kernels.map((k) => k.name)],
       });
