@@ -9,9 +9,17 @@ import type { Topology } from '../topology/model.js';
 
 const FORMAT = 'parker.hardware/v1';
 const fileOf = (stateDir: string) => path.join(stateDir, 'hardware.json');
+/** A new random id at every boot of the kernel. */
+const BOOT_ID = 'proc/sys/kernel/random/boot_id';
+
+/** The record: the structure, and the boot it was seen in (absent in records made before it was kept). */
+interface HostRecord {
+  topology: Topology;
+  bootId: string | null;
+}
 
 /** The recorded structure; null when none was recorded. A damaged record is refused (E_STATE_CORRUPT), never read as none. */
-function readRecord(stateDir: string): Topology | null {
+function readRecord(stateDir: string): HostRecord | null {
   const file = fileOf(stateDir);
   const damaged = (what: string) =>
     new ParkerError('E_STATE_CORRUPT', `the recorded hardware ${file} is damaged: ${what}`, `nothing was changed; move it aside (mv ${file} ${file}.damaged) and run parker once while every CPU is online (no partitions) to record it again`);
@@ -23,40 +31,59 @@ function readRecord(stateDir: string): Topology | null {
     if ((e as NodeJS.ErrnoException).code === 'EACCES') return null; // a user who may not read it plans as if none were recorded
     throw damaged(e instanceof ParkerError ? e.message : errnoWords(e));
   }
-  let record: { format?: unknown; topology?: unknown };
+  let record: { format?: unknown; topology?: unknown; bootId?: unknown };
   try {
     record = JSON.parse(text) as typeof record;
   } catch (e) {
     throw damaged(`it is not JSON (${(e as Error).message})`);
   }
   if (typeof record !== 'object' || record === null || record.format !== FORMAT || typeof record.topology !== 'object' || record.topology === null) throw damaged(`it is not a ${FORMAT} record`);
-  return record.topology as Topology;
+  if (record.bootId !== undefined && typeof record.bootId !== 'string') throw damaged('its boot id is not text');
+  return { topology: record.topology as Topology, bootId: record.bootId ?? null };
 }
 
-function writeRecord(stateDir: string, topology: Topology): void {
+function writeRecord(stateDir: string, topology: Topology, bootId: string | null): void {
   try {
     fs.mkdirSync(stateDir, { recursive: true });
     const tmp = `${fileOf(stateDir)}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify({ format: FORMAT, topology }) + '\n', { mode: 0o644 });
+    fs.writeFileSync(tmp, JSON.stringify({ format: FORMAT, ...(bootId === null ? {} : { bootId }), topology }) + '\n', { mode: 0o644 });
     fs.renameSync(tmp, fileOf(stateDir));
   } catch {
     // A user who may not write the state directory still gets the answer; the next root run records it.
   }
 }
 
+/** The running kernel's boot id (a new one at every boot), or null when it cannot be read. */
+function bootIdOf(machine: Machine): string | null {
+  try {
+    const id = machine.fs.read(BOOT_ID).trim();
+    return id === '' ? null : id;
+  } catch {
+    return null;
+  }
+}
+
 /**
- * A host that remembers its hardware's structure: recorded in the state directory the first
- * time parker sees every CPU online, and used once partitions have taken CPUs offline (Linux
- * then drops their topology files).
+ * A host that remembers its hardware's structure: recorded in the state directory whenever
+ * parker sees every CPU online in a boot it has no record of, and used once partitions have
+ * taken CPUs offline (Linux then drops their topology files). Within the boot it was recorded
+ * in, the structure of the CPUs cannot change (a CPU that comes back online brings back the same
+ * topology and caches), so `fixedHardware` offers it and discovery reads only what changes
+ * (discoverOverHardware). A record of another boot is only a fallback: the machine may have
+ * been rebuilt since, and the next full view records it again.
  */
 export function withHostHardware(machine: Machine, stateDir: string): Machine & HardwareRecord {
   const hardware = (live: Topology): Topology | null => {
     const recorded = readRecord(stateDir);
-    if (recorded === null && !missesStructure(live)) {
-      writeRecord(stateDir, live);
-      return live;
-    }
-    return recorded;
+    if (missesStructure(live)) return recorded?.topology ?? null;
+    const bootId = bootIdOf(machine);
+    if (recorded === null || recorded.bootId === null || recorded.bootId !== bootId) writeRecord(stateDir, live, bootId);
+    return live;
   };
-  return { ...machine, hardware };
+  const fixedHardware = (): Topology | null => {
+    const recorded = readRecord(stateDir);
+    if (recorded === null || recorded.bootId === null || missesStructure(recorded.topology)) return null;
+    return recorded.bootId === bootIdOf(machine) ? recorded.topology : null;
+  };
+  return { ...machine, hardware, fixedHardware };
 }

@@ -36,10 +36,11 @@ export interface HardwareRecord {
   /** The structure, given what discovery sees now (a host records it when every CPU is online). */
   hardware?(live: Topology): Topology | null;
   /**
-   * The hardware of a machine whose hardware never changes and is known without looking
-   * (the simulator): live discovery then reads only what changes (discoverOverHardware).
+   * The hardware, when it cannot have changed since it was recorded and is known without
+   * looking (the simulator always; a host within the boot it recorded it in): live discovery
+   * then reads only what changes (discoverOverHardware). Null when not known so.
    */
-  fixedHardware?(): Topology;
+  fixedHardware?(): Topology | null;
 }
 
 export function hardwareOf(machine: object, live: Topology): Topology | null {
