@@ -1,4 +1,4 @@
-import { LazyDir, type FileTree, type TreeEntry } from '../machines/file-tree.js';
+import { LazyDir, LazyFile, type FileTree, type TreeEntry } from '../machines/file-tree.js';
 import { formatCpuList } from '../units/cpulist.js';
 import { formatCpuMask } from '../units/cpumask.js';
 
@@ -28,6 +28,12 @@ export function sub(dir: Dir, name: string): Dir {
 export function lazySub(dir: Dir, name: string, fill: (children: Dir) => void): void {
   dir.set(name, new LazyDir(fill));
 }
+
+/**
+ * A CPU mask file, its text made when read: masks of a 4096-CPU machine are 1 KB each and
+ * discovery reads the list forms, so most are never read (LazyFile).
+ */
+export const putMask = (dir: Dir, name: string, text: CpuSetText, cpus: number[]) => dir.set(name, new LazyFile(() => `${text.mask(cpus)}\n`));
 
 /** sysfs files end in a newline. */
 export const put = (dir: Dir, name: string, value: string | number) => dir.set(name, { type: 'file', data: `${value}\n` });

@@ -6,7 +6,7 @@ import { formatSyntheticDescription, parseSyntheticDescription, type SyntheticDe
 import { CACHE_LINE_SIZE, SYNTHETIC_CACHES, syntheticLayout, type SyntheticLayout, type SyntheticNode } from './layout.js';
 import { writePci } from './pci-tree.js';
 import { nodeMeminfo, nodeUsage, writeProc } from './procfs.js';
-import { CpuSetText, dirAt, hex, lazySub, link, put, sub } from './tree-files.js';
+import { CpuSetText, dirAt, hex, lazySub, link, put, putMask, sub } from './tree-files.js';
 
 export { SYNTHETIC_KERNEL_RELEASE } from './procfs.js';
 export { relativeTarget } from './tree-files.js';
@@ -83,7 +83,7 @@ function writeCpus(tree: FileTree, layout: SyntheticLayout): void {
         [['cluster_cpus'], cluster],
       ] as const) {
         for (const base of names) {
-          put(topo, base, text.mask(set));
+          putMask(topo, base, text, set);
           put(topo, `${base}_list`, text.list(set));
         }
       }
@@ -101,7 +101,7 @@ function writeCpus(tree: FileTree, layout: SyntheticLayout): void {
         put(index, 'size', `${kb}K`);
         put(index, 'id', ids[i]!);
         put(index, 'shared_cpu_list', text.list(sharing[i]!));
-        put(index, 'shared_cpu_map', text.mask(sharing[i]!));
+        putMask(index, 'shared_cpu_map', text, sharing[i]!);
         put(index, 'coherency_line_size', CACHE_LINE_SIZE);
         put(index, 'ways_of_associativity', shape.ways);
         put(index, 'number_of_sets', (kb * 1024) / (CACHE_LINE_SIZE * shape.ways));
