@@ -39,12 +39,13 @@ export function discover(machine: Machine, options: DiscoverOptions = {}): Topol
 }
 
 /**
- * For a machine whose hardware never changes and is known without looking (the simulator
- * keeps it from when it was made): what `withHardware(discover(machine), hardware)` gives,
- * reading only what changes (CPU sets, nodes, memory, PCI, pools, partitions) and never the
- * topology and cache files of thousands of CPUs. Null when that cannot be promised: the
- * record or the reads hold warnings, or the CPUs are not the record's.
- * test/discover-over-hardware.test.ts compares the two on simulated machines in use.
+ * For a machine whose hardware cannot have changed since it was recorded (the simulator's
+ * from when it was made; a host's within the boot it recorded it in): what
+ * `withHardware(discover(machine), hardware)` gives, reading only what changes (CPU sets,
+ * nodes, memory, PCI, pools, partitions) and never the topology and cache files of thousands
+ * of CPUs. Null when that cannot be promised: the record or the reads hold warnings, or the
+ * CPUs are not the record's. test/discover-over-hardware.test.ts and
+ * test/host-hardware.test.ts compare the two on simulated machines in use and on a host tree.
  */
 export function discoverOverHardware(machine: Machine, hardware: Topology, options: DiscoverOptions = {}): Topology | null {
   if (hardware.warnings !== undefined && hardware.warnings.length > 0) return null;
