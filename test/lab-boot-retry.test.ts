@@ -60,44 +60,35 @@ function runShell(script: string, env: Record<string, string>): { status: number
   return { status: result.status, stderr: result.stderr, seconds: (Date.now() - started) / 1000 };
 }
 
+/** run_qemu_watched over the stand-in, with its console in the stand-in's state directory. */
+function watchStandIn(env: Record<string, string>): { run: ReturnType<typeof runShell>; state: string; console: string } {
+  const { bin, state } = fakeQemu();
+  const console = path.join(state, 'console.log');
+  const run = runShell(`. ${PROJECT}/lab/qemu-watch.sh; run_qemu_watched ${console} '^LAB_RUN ' 50 -serial file:${console}`, {
+    PATH: `${bin}:${process.env.PATH}`,
+    FAKE_STATE: state,
+    ...env,
+  });
+  return { run, state, console };
+}
+
 describe('run_qemu_watched (lab/qemu-watch.sh)', () => {
   it('stops a guest that stalls before it is ready, at once, with status 86', () => {
-    const { bin, state } = fakeQemu();
-    const console = path.join(state, 'console.log');
-    const run = runShell(`. ${PROJECT}/lab/qemu-watch.sh; run_qemu_watched ${console} '^LAB_RUN ' 50 -serial file:${console}`, {
-      PATH: `${bin}:${process.env.PATH}`,
-      FAKE_STATE: state,
-      STALLS: '1',
-    });
+    const { run } = watchStandIn({ STALLS: '1' });
     expect(run.status).toBe(86);
     // The stand-in would hang for 60 s; the watcher looks once a second.
     expect(run.seconds).toBeLessThan(20);
   });
 
   it('leaves a guest that reports a stall and then starts init within the grace period', () => {
-    const { bin, state } = fakeQemu();
-    const console = path.join(state, 'console.log');
-    const run = runShell(`. ${PROJECT}/lab/qemu-watch.sh; run_qemu_watched ${console} '^LAB_RUN ' 50 -serial file:${console}`, {
-      PATH: `${bin}:${process.env.PATH}`,
-      FAKE_STATE: state,
-      STALLS: '1',
-      RECOVERS_AFTER: '1',
-      QEMU_WATCH_GRACE: '5',
-    });
+    const { run, state, console } = watchStandIn({ STALLS: '1', RECOVERS_AFTER: '1', QEMU_WATCH_GRACE: '5' });
     expect(run.status).toBe(0);
     expect(fs.readFileSync(path.join(state, 'boots'), 'utf8').trim()).toBe('1');
     expect(fs.readFileSync(console, 'utf8')).toContain('LAB_RUN fake: boot 1');
   });
 
   it('leaves a stall after the guest is ready to the timeout, so that the failure shows', () => {
-    const { bin, state } = fakeQemu();
-    const console = path.join(state, 'console.log');
-    const run = runShell(`. ${PROJECT}/lab/qemu-watch.sh; run_qemu_watched ${console} '^LAB_RUN ' 50 -serial file:${console}`, {
-      PATH: `${bin}:${process.env.PATH}`,
-      FAKE_STATE: state,
-      STALLS: '0',
-      AFTER: STALL_LINE,
-    });
+    const { run, console } = watchStandIn({ STALLS: '0', AFTER: STALL_LINE });
     expect(run.status).toBe(0);
     expect(fs.readFileSync(console, 'utf8')).toContain('soft lockup');
   });

@@ -2,6 +2,7 @@ import { errnoWords } from '../units/errno-words.js';
 import * as fs from 'node:fs';
 import { Command } from 'commander';
 import { pc } from './colors.js';
+import { lookupValue, parseCmdline } from '../plan/cmdline-params.js';
 import { ParkerError } from '../units/parker-error.js';
 import { makeTestBzImage } from '../machines/sim/bzimage.js';
 import { createSim, injectSim, resetSim, simReport, simSourceOf, type SimReport } from '../service/sim.js';
@@ -30,8 +31,8 @@ function renderShow(d: SimReport): string {
 
 /** Why Parker is off: no parker_cma= at all, or one that reserved nothing (with the kernel's words). */
 function noPools(d: SimReport): string {
-  const asked = /(?:^|\s)parker_cma=(\S*)/.exec(d.cmdline)?.[1];
-  if (asked === undefined) return pc.yellow('no parker_cma= on the boot command line: Parker is disabled');
+  const asked = lookupValue(parseCmdline(d.cmdline), 'parker_cma');
+  if (asked === undefined || asked === null) return pc.yellow('no parker_cma= on the boot command line: Parker is disabled');
   const log = d.reservationLog.map((line) => `  ${line}`).join('\n');
   return pc.yellow(`parker_cma=${asked} reserved no pool: Parker is disabled`) + (log ? `\n${log}` : '');
 }

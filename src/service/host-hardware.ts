@@ -73,17 +73,25 @@ function bootIdOf(machine: Machine): string | null {
  * been rebuilt since, and the next full view records it again.
  */
 export function withHostHardware(machine: Machine, stateDir: string): Machine & HardwareRecord {
+  // Read once for this machine (a big host's record is megabytes): fixedHardware, then
+  // hardware when the record could not be used, ask the same questions of it.
+  let recorded: HostRecord | null | undefined;
+  let bootId: string | null | undefined;
+  const record = () => (recorded === undefined ? (recorded = readRecord(stateDir)) : recorded);
+  const boot = () => (bootId === undefined ? (bootId = bootIdOf(machine)) : bootId);
   const hardware = (live: Topology): Topology | null => {
-    const recorded = readRecord(stateDir);
-    if (missesStructure(live)) return recorded?.topology ?? null;
-    const bootId = bootIdOf(machine);
-    if (recorded === null || recorded.bootId === null || recorded.bootId !== bootId) writeRecord(stateDir, live, bootId);
+    if (missesStructure(live)) return record()?.topology ?? null;
+    const seen = record();
+    if (seen === null || seen.bootId === null || seen.bootId !== boot()) {
+      writeRecord(stateDir, live, boot());
+      recorded = { topology: live, bootId: boot() };
+    }
     return live;
   };
   const fixedHardware = (): Topology | null => {
-    const recorded = readRecord(stateDir);
-    if (recorded === null || recorded.bootId === null || missesStructure(recorded.topology)) return null;
-    return recorded.bootId === bootIdOf(machine) ? recorded.topology : null;
+    const seen = record();
+    if (seen === null || seen.bootId === null || missesStructure(seen.topology)) return null;
+    return seen.bootId === boot() ? seen.topology : null;
   };
   return { ...machine, hardware, fixedHardware };
 }

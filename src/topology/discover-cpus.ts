@@ -36,6 +36,11 @@ export function discoverCpuSets(files: KernelFiles): CpuSetsDiscovery {
   return { sets: { possible, present, online, offline }, withDir };
 }
 
+/** The CPUs discovery describes, sorted: possible, present or with a directory. */
+export function cpuIds({ sets, withDir }: CpuSetsDiscovery): number[] {
+  return [...new Set([...sets.possible, ...sets.present, ...withDir])].sort((a, b) => a - b);
+}
+
 /** What cpuN/topology says about one CPU; thread siblings share all of it. */
 interface Placement {
   /** physical_package_id as read; packages get their final ids once every CPU is read. */
@@ -106,7 +111,7 @@ export function discoverCpus(
   nodeOfCpu: ReadonlyMap<number, number>,
   numa: boolean,
 ): Cpu[] {
-  const ids = [...new Set([...sets.possible, ...sets.present, ...withDir])].sort((a, b) => a - b);
+  const ids = cpuIds({ sets, withDir });
   const online = new CpuFlags(ids, sets.online);
   const onlineWithDir = sets.online.filter((cpu) => withDir.has(cpu));
   const forms = probeTopologyFiles(files, onlineWithDir);

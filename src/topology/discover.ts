@@ -1,7 +1,7 @@
 import type { Machine } from '../machines/machine.js';
 import { discoverCaches } from './discover-caches.js';
 import { discoverCma } from './discover-cma.js';
-import { discoverCpus, discoverCpuSets } from './discover-cpus.js';
+import { cpuIds, discoverCpus, discoverCpuSets } from './discover-cpus.js';
 import { parseIomem } from './discover-iomem.js';
 import { discoverMemoryBlocks } from './discover-memory.js';
 import { discoverNodes, memTotalBytes, type NodeDiscovery } from './discover-nodes.js';
@@ -50,9 +50,10 @@ export function discover(machine: Machine, options: DiscoverOptions = {}): Topol
 export function discoverOverHardware(machine: Machine, hardware: Topology, options: DiscoverOptions = {}): Topology | null {
   if (hardware.warnings !== undefined && hardware.warnings.length > 0) return null;
   const files = new KernelFiles(machine.fs);
-  const { sets, withDir } = discoverCpuSets(files);
+  const cpuSets = discoverCpuSets(files);
+  const { sets, withDir } = cpuSets;
   const live = discoverNodes(files, sets.online);
-  const ids = [...new Set([...sets.possible, ...sets.present, ...withDir])].sort((a, b) => a - b);
+  const ids = cpuIds(cpuSets);
   if (ids.length !== hardware.cpu.length || ids.some((id, i) => hardware.cpu[i]!.id !== id)) return null;
   const online = new Set(sets.online);
   // Discovery places exactly the CPUs that are online with a directory; any other leaves the
