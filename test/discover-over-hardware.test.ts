@@ -97,7 +97,8 @@ describe('discoverOverHardware', () => {
       // A device of the boot kernel loses its driver.
       const machine = ctx.open();
       const device = discover(machine).pci.find((d) => d.driver !== null && d.className !== 'bridge');
-      if (device) machine.fs.write(`sys/bus/pci/drivers/${device.driver}/unbind`, device.address);
+      expect(device).toBeDefined();
+      machine.fs.write(`sys/bus/pci/drivers/${device!.driver}/unbind`, device!.address);
       agree(ctx.open());
 
       await destroyPartitions(ctx, { all: true });

@@ -16,12 +16,12 @@ import type { CommandContext } from './command-context.js';
 type Flags = MachineFlags & { data?: string; layout?: string; server?: string };
 
 /** Where the daemon listens: its unix socket or a loopback HTTP address. */
-export type DaemonAddress = { kind: 'unix'; path: string } | { kind: 'tcp'; url: URL };
+type DaemonAddress = { kind: 'unix'; path: string } | { kind: 'tcp'; url: URL };
 
 const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD']);
 
 /** `--server`: unix:PATH (or an absolute path) or http://HOST:PORT. */
-export function parseServer(text: string): DaemonAddress {
+function parseServer(text: string): DaemonAddress {
   if (text.startsWith('unix:')) return { kind: 'unix', path: path.resolve(text.slice(5)) };
   if (text.startsWith('/')) return { kind: 'unix', path: text };
   let url: URL | null = null;
@@ -34,12 +34,12 @@ export function parseServer(text: string): DaemonAddress {
   return { kind: 'tcp', url };
 }
 
-export function describeDaemon(address: DaemonAddress): string {
+function describeDaemon(address: DaemonAddress): string {
   return address.kind === 'unix' ? `unix:${address.path}` : address.url.origin;
 }
 
 /** "status" is /api/v1/status; a path from the root is taken as it is. */
-export function routeOf(text: string): string {
+function routeOf(text: string): string {
   if (text.startsWith('/')) return text;
   if (/^[a-z]+:\/\//i.test(text)) throw new ParkerError('E_USAGE', `${JSON.stringify(text)} is a URL, not a route`, 'give the route (/api/v1/status, or status) and the daemon with --server');
   return `/api/v1/${text}`;
@@ -74,7 +74,7 @@ function readData(text: string): string {
 }
 
 /** The body of --layout: the file's text, its name, and its directory for relative config: paths. */
-export function layoutBody(file: string): string {
+function layoutBody(file: string): string {
   const where = path.resolve(file);
   let text: string;
   try {
@@ -85,7 +85,7 @@ export function layoutBody(file: string): string {
   return JSON.stringify({ layout: text, name: path.basename(where).replace(/[^A-Za-z0-9._-]/g, '_').replace(/^[^A-Za-z0-9]/, 'x').slice(0, 64), base: path.dirname(where) });
 }
 
-export interface DaemonAnswer {
+interface DaemonAnswer {
   status: number;
   contentType: string;
   body: string;
@@ -95,7 +95,7 @@ export interface DaemonAnswer {
  * One request to the daemon. An event stream is passed to `onChunk` as it comes; any other
  * answer is collected. Nothing listening is E_DAEMON.
  */
-export function requestDaemon(address: DaemonAddress, method: string, route: string, options: { body?: string; token?: string | null; onChunk?: (text: string) => void } = {}): Promise<DaemonAnswer> {
+function requestDaemon(address: DaemonAddress, method: string, route: string, options: { body?: string; token?: string | null; onChunk?: (text: string) => void } = {}): Promise<DaemonAnswer> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   if (options.body !== undefined) {

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { ParkerError } from '../units/parker-error.js';
 import { stateDirOf } from '../service/state-dir.js';
-import { ensureToken, parseListen, startDaemon, tokenFile } from '../server/daemon.js';
+import { ensureToken, parseListen, startDaemon } from '../server/daemon.js';
+import { tokenFile } from '../service/daemon-files.js';
 import type { MachineFlags } from './machine-flags.js';
 import { commandFromSpec } from './command-from-spec.js';
 import { specNamed } from './command-specs.js';

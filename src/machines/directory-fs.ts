@@ -101,8 +101,7 @@ export class DirectoryFs implements KernelFs {
       const dir = path.slice(0, slash);
       // Reads come in runs in one directory (a cache's level, type, size...): no lookup for those.
       if (dir === this.lastDir) return this.lastReal + path.slice(slash);
-      const known = this.realByRelative.get(dir);
-      const real = known === '' ? this.rootReal() + '/' + dir : (known ?? this.realOfDir(dir, op, path));
+      const real = this.realOfDir(dir, op, path);
       this.lastDir = dir;
       this.lastReal = real;
       return real + path.slice(slash);

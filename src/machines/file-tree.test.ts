@@ -62,17 +62,24 @@ describe('FileTree and TreeFs', () => {
   });
 });
 
+/** The PCI tree with a relative link up, an absolute link and a driver file. */
+const linkedTree = () => pciTree().link('sys/up', '..').link('sys/abs', '/sys/bus').file('sys/bus/pci/drivers/nvme/bind', '');
+
+/** Paths of the tree (through links too), with up to `inserts` of "..", ".", empty parts, links and missing names put in. */
+function pathsOf(tree: FileTree, inserts: number): fc.Arbitrary<string> {
+  const known = [...tree.walk()].map(([p]) => p).concat(['sys/bus/pci/devices/0000:01:00.0/driver/bind', 'sys/abs/pci/drivers', 'sys/up/sys/bus']);
+  const extra = ['..', '.', '', 'up', 'abs', 'missing', 'vendor'];
+  return fc.tuple(fc.constantFrom(...known), fc.array(fc.tuple(fc.nat(8), fc.constantFrom(...extra)), { maxLength: inserts })).map(([base, put]) => {
+    const parts = base.split('/');
+    for (const [at, part] of put) parts.splice(at % (parts.length + 1), 0, part);
+    return parts.join('/');
+  });
+}
+
 describe('FileTree.get', () => {
   it('finds what lookup finds, for paths with links, "..", ".", and doubled or trailing slashes', () => {
-    const tree = pciTree().link('sys/up', '..').link('sys/abs', '/sys/bus').file('sys/bus/pci/drivers/nvme/bind', '');
-    // Paths of the tree (through links too), with "..", ".", empty parts and links put in.
-    const known = [...tree.walk()].map(([p]) => p).concat(['sys/bus/pci/devices/0000:01:00.0/driver/bind', 'sys/abs/pci/drivers', 'sys/up/sys/bus']);
-    const extra = ['..', '.', '', 'up', 'abs', 'missing', 'vendor'];
-    const paths = fc.tuple(fc.constantFrom(...known), fc.array(fc.tuple(fc.nat(8), fc.constantFrom(...extra)), { maxLength: 3 })).map(([base, inserts]) => {
-      const parts = base.split('/');
-      for (const [at, part] of inserts) parts.splice(at % (parts.length + 1), 0, part);
-      return parts.join('/');
-    });
+    const tree = linkedTree();
+    const paths = pathsOf(tree, 3);
     fc.assert(
       fc.property(paths, fc.boolean(), (path, followLast) => {
         const reference = tree.lookup(path.split('/').filter((p) => p !== '' && p !== '.'), followLast);
@@ -92,14 +99,8 @@ describe('FileTree.get', () => {
 
 describe('TreeFs over a fixed tree', () => {
   it('answers every read, listing and test as the plain view does, whatever came before', () => {
-    const tree = pciTree().link('sys/up', '..').link('sys/abs', '/sys/bus').file('sys/bus/pci/drivers/nvme/bind', '');
-    const known = [...tree.walk()].map(([p]) => p).concat(['sys/bus/pci/devices/0000:01:00.0/driver/bind', 'sys/abs/pci/drivers', 'sys/up/sys/bus']);
-    const extra = ['..', '.', '', 'up', 'abs', 'missing', 'vendor'];
-    const path = fc.tuple(fc.constantFrom(...known), fc.array(fc.tuple(fc.nat(8), fc.constantFrom(...extra)), { maxLength: 2 })).map(([base, inserts]) => {
-      const parts = base.split('/');
-      for (const [at, part] of inserts) parts.splice(at % (parts.length + 1), 0, part);
-      return parts.join('/');
-    });
+    const tree = linkedTree();
+    const path = pathsOf(tree, 2);
     const answer = (fs: TreeFs, p: string, op: 'read' | 'list' | 'exists' | 'isDirectory') => {
       try {
         return op === 'read' ? fs.read(p) : op === 'list' ? fs.list(p) : op === 'exists' ? fs.exists(p) : fs.isDirectory(p);

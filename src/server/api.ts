@@ -22,6 +22,7 @@ import { readConsole } from '../service/console.js';
 import { errorBody, httpStatusOf } from './http-errors.js';
 import { checkedBase, resolveConfigPaths } from './layout-base.js';
 import { sameToken } from './token.js';
+import { tokenFile } from '../service/daemon-files.js';
 import type { EventHub, HubEvent } from './event-hub.js';
 import type { Metrics } from './metrics.js';
 import { statusJsonOf, statusOfRead, type StatusReader } from './status-reader.js';
@@ -149,8 +150,8 @@ export function createApi(deps: ApiDeps): Hono {
   const authorised = async (c: Context, next: () => Promise<void>) => {
     const header = c.req.header('authorization');
     const m = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-    if (!m) throw new ParkerError('E_UNAUTHORIZED', `${c.req.method} ${c.req.path} changes state and needs a bearer token`, `send Authorization: Bearer TOKEN (the token is in ${path.join(stateDir, 'api-token')})`);
-    if (!sameToken(m[1]!, deps.token)) throw new ParkerError('E_FORBIDDEN', 'the bearer token is not this daemon\'s', `read it again from ${path.join(stateDir, 'api-token')}`);
+    if (!m) throw new ParkerError('E_UNAUTHORIZED', `${c.req.method} ${c.req.path} changes state and needs a bearer token`, `send Authorization: Bearer TOKEN (the token is in ${tokenFile(stateDir)})`);
+    if (!sameToken(m[1]!, deps.token)) throw new ParkerError('E_FORBIDDEN', 'the bearer token is not this daemon\'s', `read it again from ${tokenFile(stateDir)}`);
     await next();
   };
 

@@ -11,7 +11,8 @@ import { EventHub } from './event-hub.js';
 import { describeAddress, type ListenAddress } from './listen-address.js';
 import { Metrics } from './metrics.js';
 import { StatusReader } from './status-reader.js';
-import { ensureToken, tokenFile } from './token.js';
+import { ensureToken } from './token.js';
+import { tokenFile } from '../service/daemon-files.js';
 import { Transactions } from './transactions.js';
 
 export interface DaemonOptions {
@@ -78,16 +79,26 @@ async function prepareSocket(file: string): Promise<void> {
   fs.rmSync(file); // left by a daemon that died
 }
 
-/** Starts the daemon: the API, the dashboard and /metrics on one listener. */
-export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
+/**
+ * The daemon's parts, wired as it runs them (the API tests run the same wiring without a
+ * listener): the reader thread answers status, and a write ends only after a read that began
+ * after its last step. The reader is not started.
+ */
+export function wireDaemon(options: Omit<DaemonOptions, 'listen'>) {
   const log = options.log ?? stderrLog;
-  fs.mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
   const token = ensureToken(options.stateDir);
   const hub = new EventHub();
   const metrics = new Metrics();
   const reader = new StatusReader({ machine: options.machine, stateDir: options.stateDir, hub, pollMs: options.pollMs ?? 1000, log });
   const transactions = new Transactions({ machine: options.machine, stateDir: options.stateDir, hub, metrics, beforeEnd: () => reader.fresh(), ...(options.blockMsPerStep ? { blockMsPerStep: options.blockMsPerStep } : {}) });
   const app = createApi({ machine: options.machine, stateDir: options.stateDir, token, hub, metrics, transactions, reader, version: options.version, log, ...(options.maxBody ? { maxBody: options.maxBody } : {}), ...(options.webDir !== undefined ? { webDir: options.webDir } : {}) });
+  return { log, token, hub, metrics, reader, transactions, app };
+}
+
+/** Starts the daemon: the API, the dashboard and /metrics on one listener. */
+export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
+  fs.mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
+  const { log, token, hub, reader, transactions, app } = wireDaemon(options);
   const server = http.createServer(getRequestListener(app.fetch));
   server.requestTimeout = 0; // event streams stay open
   server.headersTimeout = 10_000;
@@ -144,5 +155,6 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   };
 }
 
+// What the serve command takes from the server layer, through this module only (docs/architecture.md).
 export { parseListen } from './listen-address.js';
-export { ensureToken, tokenFile, readToken } from './token.js';
+export { ensureToken } from './token.js';

@@ -5,7 +5,6 @@ import { defaultSocketPath } from '../service/daemon-files.js';
 /** Where the daemon listens: a unix socket (the default) or a loopback TCP address. */
 export type ListenAddress = { kind: 'unix'; path: string } | { kind: 'tcp'; host: string; port: number };
 
-export { defaultSocketPath } from '../service/daemon-files.js';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1']);
 

@@ -3,51 +3,18 @@ import { interfaceFor } from '../service/kernel-interfaces.js';
 import type { EventHub } from './event-hub.js';
 
 /**
- * Looks at the machine every `pollMs` and publishes what changed: partitions that appeared,
- * changed state or went away; new console lines; new machine events. A machine whose state
- * lives in files (the simulator, a host's sysfs) is read afresh at every look.
+ * Publishes what changed on the machine since the last look: partitions that appeared, changed
+ * state or went away; new console lines; new machine events. The daemon's reader thread
+ * (read-worker.ts) opens the machine afresh and calls `lookAt` at each of its reads.
  */
 export class MachineWatch {
-  private timer: NodeJS.Timeout | null = null;
   private states = new Map<string, string>();
   private consoleSeen = new Map<string, number>();
   private eventsSeen = -1;
-  private busy = false;
 
-  constructor(
-    private readonly open: () => Machine,
-    private readonly hub: EventHub,
-    private readonly pollMs: number,
-    private readonly log: (line: Record<string, unknown>) => void,
-  ) {}
+  constructor(private readonly hub: EventHub) {}
 
-  start(): void {
-    this.look();
-    this.timer = setInterval(() => this.look(), this.pollMs);
-    this.timer.unref();
-  }
-
-  stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-  }
-
-  look(): void {
-    if (this.busy) return;
-    this.busy = true;
-    let machine: Machine | null = null;
-    try {
-      machine = this.open();
-      this.lookAt(machine);
-    } catch (e) {
-      this.log({ level: 'warn', msg: 'machine watch: cannot read the machine', error: String((e as Error)?.message ?? e) });
-    } finally {
-      machine?.close?.();
-      this.busy = false;
-    }
-  }
-
-  /** One look at a machine already open (the status reader opens it once for both); throws when it cannot be read. */
+  /** One look at an open machine; throws when it cannot be read. */
   lookAt(machine: Machine): void {
     const crashed = machine.crashed?.() ?? null;
     const partitions = crashed ? [] : interfaceFor(machine.fs).readPartitions(machine.fs);

@@ -26,7 +26,7 @@ const log = (line: Record<string, unknown>) => post({ kind: 'log', line });
 // The watch publishes here; each event crosses to the daemon's hub.
 const hub = new EventHub(16);
 hub.subscribe((e) => post({ kind: 'event', type: e.type, data: e.data }));
-const watch = new MachineWatch(() => openMachine(input.machine), hub, input.pollMs, log);
+const watch = new MachineWatch(hub);
 
 let wanted = 0;
 let scheduled = false;
@@ -75,9 +75,7 @@ function schedule(): void {
 }
 
 parentPort!.on('message', (message: ReadRequest) => {
-  if (message.kind === 'read') {
-    wanted = Math.max(wanted, message.seq);
-    schedule();
-  } else if (message.kind === 'stop') process.exit(0);
+  wanted = Math.max(wanted, message.seq);
+  schedule();
 });
 schedule();

@@ -12,7 +12,7 @@ export interface ReaderInput {
   stateDir: string;
   pollMs: number;
 }
-export type ReadRequest = { kind: 'read'; seq: number } | { kind: 'stop' };
+export type ReadRequest = { kind: 'read'; seq: number };
 export type ReaderMessage =
   | ({ kind: 'read' } & MachineRead)
   | { kind: 'event'; type: HubEventType; data: Record<string, unknown> }
@@ -30,12 +30,12 @@ export interface MachineRead {
   error: { code: string; message: string; hint: string | null } | null;
 }
 
-/** The status document of a read, or its error thrown as the API reports it. */
 /** A read that did not happen: what status answers with instead. */
 function failedRead(seq: number, message: string, hint: string): MachineRead {
   return { seq, at: new Date().toISOString(), ms: 0, json: null, cma: [], error: { code: 'E_INTERNAL', message, hint } };
 }
 
+/** The status document of a read, or its error thrown as the API reports it. */
 export function statusJsonOf(read: MachineRead): string {
   if (read.error || read.json === null) throw new ParkerError((read.error?.code ?? 'E_INTERNAL') as ErrorCode, read.error?.message ?? 'the machine could not be read', read.error?.hint ?? undefined);
   return read.json;
@@ -122,11 +122,6 @@ export class StatusReader {
 
   private ask(seq: number): void {
     this.worker?.postMessage({ kind: 'read', seq } satisfies ReadRequest);
-  }
-
-  /** The last read, whatever its age (at most about `pollMs`); null before the first. */
-  latest(): MachineRead | null {
-    return this.last;
   }
 
   /** A read begun after this call; after `timeoutMs`, the last read there is (or an error). */

@@ -4,7 +4,6 @@ import { readToken, tokenFile } from '../service/daemon-files.js';
 import { errnoWords } from '../units/errno-words.js';
 import { ParkerError } from '../units/parker-error.js';
 
-export { readToken, tokenFile } from '../service/daemon-files.js';
 
 /** The token, made with mode 0600 on first start (exclusively: two daemons never make two). */
 export function ensureToken(stateDir: string): string {

@@ -58,4 +58,3 @@ export function openMachine(flags: MachineFlags, options: { writable?: boolean }
   throw new ParkerError('E_USAGE', `unknown machine "${name}"`, `use one of: ${MACHINE_NAMES.join(', ')}`);
 }
 
-export { requireChangeable } from './require-changeable.js';

@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { FileTree, TreeFs } from '../machines/file-tree.js';
-import fc from 'fast-check';
-import { formatCpuList, parseCpuListParts, plainCpuList } from '../units/cpulist.js';
 import { KernelFiles } from './kernel-files.js';
 
 function files(entries: Record<string, string>): KernelFiles {
@@ -80,30 +78,5 @@ describe('KernelFiles', () => {
     expect(f.linkedNode('a')).toBeNull();
     expect(f.linkName('sys/pci/driver')).toBe('nvme');
     expect(f.linkName('a/int')).toBeNull();
-  });
-});
-
-describe('plainCpuList', () => {
-  it('reads every list the kernel prints as the part-by-part parser does', () => {
-    fc.assert(
-      fc.property(fc.uniqueArray(fc.integer({ min: 0, max: 9000 }), { maxLength: 60 }), (cpus) => {
-        const text = formatCpuList(cpus);
-        expect(plainCpuList(text)).toEqual([...cpus].sort((a, b) => a - b));
-        expect(plainCpuList(text)).toEqual(parseCpuListParts(text));
-      }),
-    );
-  });
-
-  it('leaves any other text to the part-by-part parser, and never disagrees with it', () => {
-    for (const text of ['3,1', '1,1', '0-3:2/4', ' 1', '1, 2', '1-', '-1', '4-2', 'x', '1,,2', '99999999', '1048576', '0-1048576', '1,']) {
-      expect(plainCpuList(text)).toBeUndefined();
-    }
-    fc.assert(
-      fc.property(fc.stringMatching(/^[0-9,\- ]{0,12}$/), (text) => {
-        const plain = plainCpuList(text);
-        if (plain === undefined) return;
-        expect(plain).toEqual(parseCpuListParts(text));
-      }),
-    );
   });
 });

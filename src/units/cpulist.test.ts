@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { formatCpuList, MAX_CPUS, parseCpuList } from './cpulist.js';
+import { formatCpuList, MAX_CPUS, parseCpuList, parseCpuListParts, plainCpuList } from './cpulist.js';
 import { expectParseError } from '../../test/fixtures/expect-parse-error.js';
 
 
@@ -89,6 +89,31 @@ describe('formatCpuList', () => {
           const nextStart = Number(parts[i]!.split('-')[0]);
           expect(nextStart).toBeGreaterThan(previousEnd + 1);
         }
+      }),
+    );
+  });
+});
+
+describe('plainCpuList', () => {
+  it('reads every list the kernel prints as the part-by-part parser does', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.integer({ min: 0, max: 9000 }), { maxLength: 60 }), (cpus) => {
+        const text = formatCpuList(cpus);
+        expect(plainCpuList(text)).toEqual([...cpus].sort((a, b) => a - b));
+        expect(plainCpuList(text)).toEqual(parseCpuListParts(text));
+      }),
+    );
+  });
+
+  it('leaves any other text to the part-by-part parser, and never disagrees with it', () => {
+    for (const text of ['3,1', '1,1', '0-3:2/4', ' 1', '1, 2', '1-', '-1', '4-2', 'x', '1,,2', '99999999', '1048576', '0-1048576', '1,']) {
+      expect(plainCpuList(text)).toBeUndefined();
+    }
+    fc.assert(
+      fc.property(fc.stringMatching(/^[0-9,\- ]{0,12}$/), (text) => {
+        const plain = plainCpuList(text);
+        if (plain === undefined) return;
+        expect(plain).toEqual(parseCpuListParts(text));
       }),
     );
   });

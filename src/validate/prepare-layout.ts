@@ -34,27 +34,19 @@ export interface PreparedLayout {
 /** Places, generates command lines and validates: everything `validate` and `plan` share. Pure. */
 export function prepareLayout(inputs: LayoutInputs): PreparedLayout {
   const { spec, topology } = inputs;
-  const placed = place(spec, topology, { bootDependencies: inputs.bootDependencies ?? new Map() });
-  if (placed.diagnostics.some((d) => d.severity === 'error')) {
-    // Nothing placement-dependent can be judged, but the rules on command lines and the machine
-    // still run (on the lines of what could be placed), so every problem shows at once.
-    const lines = buildCommandLines(spec, placed.placement, topology, inputs.kernelInterface.cmdline);
-    const independent = [...RULES, ...inputs.kernelInterface.rules].filter((r) => r.needsPlacement === false);
-    const ruleDiagnostics = validateLayout({ spec, topology, placement: placed.placement, cmdlines: lines.cmdlines, boot: lines.boot, configs: inputs.configs ?? new Map(), bootDependencies: inputs.bootDependencies ?? new Map() }, independent);
-    return { resolved: null, diagnostics: sortDiagnostics([...placed.diagnostics, ...lines.diagnostics, ...ruleDiagnostics]) };
-  }
+  const bootDependencies = inputs.bootDependencies ?? new Map<string, string>();
+  const placed = place(spec, topology, { bootDependencies });
+  // When placement failed nothing placement-dependent can be judged, but the rules on command
+  // lines and the machine still run (on the lines of what could be placed), so every problem shows at once.
+  const failed = placed.diagnostics.some((d) => d.severity === 'error');
   const lines = buildCommandLines(spec, placed.placement, topology, inputs.kernelInterface.cmdline);
-  const ruleDiagnostics = validateLayout({
-    spec,
-    topology,
-    placement: placed.placement,
-    cmdlines: lines.cmdlines,
-    boot: lines.boot,
-    configs: inputs.configs ?? new Map(),
-    bootDependencies: inputs.bootDependencies ?? new Map(),
-  }, [...RULES, ...inputs.kernelInterface.rules]);
+  const rules = [...RULES, ...inputs.kernelInterface.rules];
+  const ruleDiagnostics = validateLayout(
+    { spec, topology, placement: placed.placement, cmdlines: lines.cmdlines, boot: lines.boot, configs: inputs.configs ?? new Map(), bootDependencies },
+    failed ? rules.filter((r) => r.needsPlacement === false) : rules,
+  );
   return {
-    resolved: { spec, placement: placed.placement, cmdlines: lines.cmdlines, boot: lines.boot },
+    resolved: failed ? null : { spec, placement: placed.placement, cmdlines: lines.cmdlines, boot: lines.boot },
     diagnostics: sortDiagnostics([...placed.diagnostics, ...lines.diagnostics, ...ruleDiagnostics]),
   };
 }

@@ -2,8 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { labDir, qemuProblem, readOrEmpty, runLabRunner, runStatus, tail } from '../lab/lab-process.js';
 
-// boot.sh --node copies the checkout's built parker (PROJECT_ROOT) into the guest at /parker.
-export { PROJECT_ROOT, labDir } from '../lab/lab-process.js';
+// boot.sh --node copies the checkout's built parker into the guest at /parker.
 
 /** Where the five Parker RFC mails are (docs/lab.md): PARKER_RFC_PATCHES, else the lab's default. */
 export function rfcPatchDir(): string {

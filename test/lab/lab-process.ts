@@ -9,6 +9,18 @@ import { fileURLToPath } from 'node:url';
 /** The checkout under test. */
 export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
+/**
+ * A lab suite's global set-up: before any VM boots, dist/ must be the build of this checkout
+ * (the guest runs it). PARKER_LAB_SKIP_BUILD=1 keeps an existing dist/. Without the lab
+ * (`problem` is not null) there is nothing to build for: each test file then fails in its
+ * beforeAll, naming the fix.
+ */
+export function buildForLab(problem: string | null, lab: string): void {
+  if (problem !== null || process.env.PARKER_LAB_SKIP_BUILD === '1') return;
+  const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`npm run build failed, so the ${lab} has nothing to run:\n${build.stdout}${build.stderr}`);
+}
+
 export function labDir(): string {
   return process.env.PARKER_LAB_DIR ?? '/var/tmp/parker-lab';
 }

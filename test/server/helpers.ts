@@ -2,12 +2,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createApi } from '../../src/server/api.js';
-import { EventHub } from '../../src/server/event-hub.js';
-import { Metrics } from '../../src/server/metrics.js';
-import { StatusReader } from '../../src/server/status-reader.js';
-import { ensureToken } from '../../src/server/token.js';
-import { Transactions } from '../../src/server/transactions.js';
+import { wireDaemon } from '../../src/server/daemon.js';
 import { createSim } from '../../src/service/sim.js';
 
 export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
@@ -18,15 +13,9 @@ export const WRONG_LAYOUT = fs.readFileSync(path.join(ROOT, 'examples/wrong.yaml
 export function apiOnSim(options: { maxBody?: number; blockMsPerStep?: number; pollMs?: number } = {}) {
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parker-api-'));
   createSim(stateDir, { source: { kind: 'default' }, now: new Date('2026-11-27T12:00:00Z') });
-  const token = ensureToken(stateDir);
-  const hub = new EventHub();
-  const metrics = new Metrics();
-  const machine = { machine: 'sim', stateDir };
   const logs: Record<string, unknown>[] = [];
-  const reader = new StatusReader({ machine, stateDir, hub, pollMs: options.pollMs ?? 1000, log: (l) => logs.push(l) });
+  const { token, hub, metrics, reader, transactions, app } = wireDaemon({ machine: { machine: 'sim', stateDir }, stateDir, version: '0.0.0-test', webDir: null, log: (l) => logs.push(l), ...options });
   reader.start();
-  const transactions = new Transactions({ machine, stateDir, hub, metrics, beforeEnd: () => reader.fresh(), ...(options.blockMsPerStep ? { blockMsPerStep: options.blockMsPerStep } : {}) });
-  const app = createApi({ machine, stateDir, token, hub, metrics, transactions, reader, version: '0.0.0-test', log: (l) => logs.push(l), webDir: null, ...(options.maxBody ? { maxBody: options.maxBody } : {}) });
   const auth = { authorization: `Bearer ${token}` };
   const json = (body: unknown, headers: Record<string, string> = {}) => ({ method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
   return { stateDir, token, hub, metrics, transactions, reader, app, logs, auth, json };
