@@ -3,6 +3,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ApplyLock } from '../../src/apply/lock.js';
+import { openMachine } from '../../src/service/open-machine.js';
+import { interfaceFor } from '../../src/service/kernel-interfaces.js';
+import { planLayout } from '../../src/service/plan.js';
+import { savePlan } from '../../src/service/saved-plan.js';
 import { apiOnSim, DEFAULT_LAYOUT, WRONG_LAYOUT, type Json } from './helpers.js';
 
 // Every route of /api/v1 in-process (app.request: no socket) on the simulated default server.
@@ -200,20 +204,58 @@ describe('the API: writes through the service layer', () => {
     expect(await res.json() as Json).toMatchObject({ state: 'failed', error: { code: 'E_NOT_FOUND' } });
   });
 
-  it('applies a saved plan posted as JSON', async () => {
-    const planned = await (await app.request('/api/v1/plan', { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: DEFAULT_LAYOUT })).json() as Json;
-    expect(planned.plan.steps.length).toBeGreaterThan(0);
+  it('refuses a saved plan the machine no longer matches', async () => {
     // A plan saved by `parker plan --out` carries the machine's fingerprint: a made-up one is stale.
     const stale = await app.request('/api/v1/apply?wait=1', json({ plan: { schema: 'parker.saved-plan/v1', file: 'x.yaml', machine: 'simulated default server', fingerprint: '0', createdAt: '', layout: {}, plan: { steps: [] } } }, auth));
     expect(stale.status).toBe(409);
     expect((await stale.json() as Json).error.code).toBe('E_PLAN');
+    expect((await (await app.request('/api/v1/status')).json() as Json).partitions).toEqual([]);
   });
 
-  it('exposes Prometheus metrics', async () => {
+  it('applies a saved plan posted as JSON: exactly its steps', async () => {
+    // Saved as `parker plan default.yaml --out FILE` saves it, on the same machine.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parker-saved-'));
+    const layoutFile = path.join(dir, 'default.yaml');
+    fs.writeFileSync(layoutFile, DEFAULT_LAYOUT);
+    const machine = openMachine({ machine: 'sim', stateDir });
+    const saved = savePlan(path.join(dir, 'plan.json'), machine, planLayout(layoutFile, machine, interfaceFor(machine.fs), stateDir), new Date());
+    machine.close?.();
+    const res = await app.request('/api/v1/apply?wait=1', json({ plan: JSON.parse(fs.readFileSync(path.join(dir, 'plan.json'), 'utf8')) }, auth));
+    expect(res.status).toBe(200);
+    const txn = await res.json() as Json;
+    expect(txn).toMatchObject({ state: 'done', result: { outcome: 'applied' } });
+    expect(txn.result.result.stepsRun).toBe(saved.plan.steps.length);
+    const status = await (await app.request('/api/v1/status')).json() as Json;
+    expect(status.partitions.map((p: { name: string; state: string }) => `${p.name}:${p.state}`).sort()).toEqual(['batch:online', 'db:online', 'web:online']);
+    // Applied once, the same saved plan is stale: the machine has changed since it was made.
+    const again = await app.request('/api/v1/apply?wait=1', json({ plan: JSON.parse(fs.readFileSync(path.join(dir, 'plan.json'), 'utf8')) }, auth));
+    expect(again.status).toBe(409);
+  }, 60_000);
+
+  it('exposes Prometheus metrics: the kernels the saved plan started, their pools, durations and failures', async () => {
     const text = await (await app.request('/metrics')).text();
-    for (const family of ['parker_kernels', 'parker_kernel_cpus', 'parker_cma_pool_used_bytes', 'parker_transaction_duration_seconds_bucket', 'parker_kernel_boot_duration_seconds_count', 'parker_failures_total']) expect(text).toContain(family);
-    expect(text).toMatch(/parker_transaction_duration_seconds_count\{op="apply"\} [1-9]/);
-    expect(text).toMatch(/parker_failures_total\{code="E_NOT_FOUND"\} 1/);
+    const value = (sample: string) => {
+      const line = text.split('\n').find((l) => l.startsWith(sample + ' '));
+      expect(line, sample).toBeDefined();
+      return Number(line!.slice(sample.length + 1));
+    };
+    expect(value('parker_up')).toBe(1);
+    expect(value('parker_kernels{state="online"}')).toBe(3);
+    // examples/default.yaml: db 32 CPUs, 32G, 2 devices; web 48, 40G, 2; batch 64, 16G, 2.
+    expect([value('parker_kernel_cpus{kernel="db"}'), value('parker_kernel_cpus{kernel="web"}'), value('parker_kernel_cpus{kernel="batch"}')]).toEqual([32, 48, 64]);
+    expect([value('parker_kernel_memory_bytes{kernel="db"}'), value('parker_kernel_memory_bytes{kernel="web"}'), value('parker_kernel_memory_bytes{kernel="batch"}')]).toEqual([32, 40, 16].map((g) => g * 2 ** 30));
+    expect(value('parker_kernel_devices{kernel="db"}')).toBe(2);
+    expect(value('parker_kernel_online{kernel="web"}')).toBe(1);
+    // Each kernel's memory came from the pool of its node (db 1, web 2, batch 3); node 0's is untouched.
+    expect(value('parker_cma_pool_bytes{pool="parker0",node="0"}')).toBe(48 * 2 ** 30);
+    expect([0, 1, 2, 3].map((n) => value(`parker_cma_pool_used_bytes{pool="parker${n}",node="${n}"}`))).toEqual([0, 32, 40, 16].map((g) => g * 2 ** 30));
+    // One boot observed per kernel started in this daemon: 3 by the first apply, db's restart, 3 by the saved plan.
+    expect(value('parker_kernel_boot_duration_seconds_count')).toBe(7);
+    expect(value('parker_kernel_boot_duration_seconds_bucket{le="+Inf"}')).toBe(7);
+    expect(value('parker_kernel_boot_duration_seconds_sum')).toBeGreaterThan(0);
+    expect(value('parker_transaction_duration_seconds_count{op="apply"}')).toBe(4);
+    expect(value('parker_failures_total{code="E_NOT_FOUND"}')).toBe(1);
+    expect(value('parker_failures_total{code="E_PLAN"}')).toBe(2);
   });
 });
 
@@ -239,9 +281,12 @@ describe('the API: a long apply', () => {
     while (transactions.get(id)!.state === 'running') {
       const r0 = performance.now();
       const status = await (await app.request('/api/v1/status')).json() as Json;
+      const topology = await app.request('/api/v1/topology');
       slowest = Math.max(slowest, performance.now() - r0);
       if (transactions.get(id)!.state === 'running') {
         expect(status.daemon.transaction.id).toBe(id);
+        expect(topology.status).toBe(200);
+        expect(((await topology.json()) as Json).cpu.length).toBe(256);
         answeredWhileRunning++;
       }
       await new Promise((r) => setTimeout(r, 20));

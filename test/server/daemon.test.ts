@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type Daemon } from '../../src/server/daemon.js';
 import { parseListen } from '../../src/server/listen-address.js';
 import { defaultSocketPath } from '../../src/service/daemon-files.js';
-import { createSim } from '../../src/service/sim.js';
+import { createSim, injectSim } from '../../src/service/sim.js';
 import { runCli } from '../run-cli.js';
 import { DEFAULT_LAYOUT, overSocket, type Json } from './helpers.js';
 
@@ -133,8 +133,9 @@ describe('the daemon on a unix socket', () => {
 describe('the daemon on loopback TCP: events', () => {
   let daemon: Daemon;
   let base: string;
+  let stateDir: string;
   beforeAll(async () => {
-    const stateDir = simStateDir();
+    stateDir = simStateDir();
     daemon = await startDaemon({ machine: { machine: 'sim', stateDir }, stateDir, listen: parseListen('127.0.0.1:0', stateDir), version: 'test', log: () => {}, webDir: null, pollMs: 100 });
     base = daemon.address;
   });
@@ -160,6 +161,17 @@ describe('the daemon on loopback TCP: events', () => {
     const resumedIds = resumed.filter((e) => e.id).map((e) => Number(e.id));
     expect(resumedIds[0]).toBe(middle + 1);
   }, 40_000);
+
+  it('streams a hazard\'s consequence as a machine event with its id, as it happens', async () => {
+    // Another process (parker sim inject) makes db take a split lock: H02 is about the whole machine.
+    const streamed = readSse(`${base}/api/v1/events`, {}, (events) => events.some((e) => e.event === 'machine' && JSON.parse(e.data).hazard === 'H02'));
+    await new Promise((r) => setTimeout(r, 200));
+    const injected = injectSim(stateDir, 'db', 'split-lock');
+    expect(injected.map((e) => e.hazard)).toContain('H02');
+    const events = await streamed;
+    const h02 = events.filter((e) => e.event === 'machine').map((e) => JSON.parse(e.data)).find((d) => d.hazard === 'H02');
+    expect(h02).toMatchObject({ hazard: 'H02', kernel: 'db', message: injected.find((e) => e.hazard === 'H02')!.message });
+  }, 30_000);
 
   it('serves a note instead of the dashboard when none is built, and /metrics as text', async () => {
     const page = await fetch(`${base}/`);
