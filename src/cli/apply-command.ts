@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import type { MachineFlags } from './machine-flags.js';
 import { forPeople, printData } from './output-format.js';
-import { applyLayout } from '../service/apply.js';
+import { applyLayout, reapplyLayout } from '../service/apply.js';
+import { ParkerError } from '../units/parker-error.js';
 import { renderPlanReport } from './plan-command.js';
 import { renderSteps } from './render-steps.js';
 import { eventPrinter, reportResult } from './transaction.js';
@@ -11,12 +12,14 @@ import { specNamed } from './command-specs.js';
 import { EXIT } from './exit-codes.js';
 import { note, type CommandContext } from './command-context.js';
 
-type ApplyFlags = MachineFlags & { output: string; dryRun?: boolean; yes?: boolean };
+type ApplyFlags = MachineFlags & { output: string; dryRun?: boolean; yes?: boolean; applied?: boolean };
 
 export function applyCommand(ctx: CommandContext): Command {
-  return commandFromSpec(specNamed('apply')).action(async (file: string, opts: ApplyFlags) => {
+  return commandFromSpec(specNamed('apply')).action(async (file: string | undefined, opts: ApplyFlags) => {
+    if (!file === !opts.applied) throw new ParkerError('E_USAGE', file ? 'give a layout file or --applied, not both' : 'missing layout: give a layout file, or --applied for the one last applied', 'parker apply LAYOUT.yaml, or parker apply --applied');
     const onEvent = eventPrinter(ctx, opts.output, (e) => (e.type === 'layout-planned' ? renderPlanReport(e.machine, e.planned) : `Machine: ${e.machine.description}\n\n${renderSteps(e.plan)}\n`));
-    const report = await applyLayout(await serviceContextOf(ctx, opts, onEvent), file, { dryRun: opts.dryRun ?? false });
+    const service = await serviceContextOf(ctx, opts, onEvent);
+    const report = file ? await applyLayout(service, file, { dryRun: opts.dryRun ?? false }) : await reapplyLayout(service, { dryRun: opts.dryRun ?? false });
     if (report.unfinishedTransaction) note(ctx, 'note: an unfinished apply will be rolled back first (parker recover); the plan above does not account for it\n');
     if (report.outcome === 'declined') note(ctx, 'nothing changed\n');
     if (!forPeople(opts.output)) printData(opts.output, report, () => '', ctx.out);

@@ -108,8 +108,12 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
   {
     name: 'apply',
     summary: 'make the machine match a layout: validate, plan, then run the steps as one transaction (journal, lock, rollback on failure, recovery of a crashed earlier run first)',
-    args: [{ name: 'layout', description: 'layout YAML file, or a plan saved by `parker plan --out FILE`' }],
-    flags: [{ flags: '--dry-run', description: 'show the plan and change nothing' }, YES],
+    args: [{ name: 'layout', description: 'layout YAML file, or a plan saved by `parker plan --out FILE`', optional: true }],
+    flags: [
+      { flags: '--applied', description: 'instead of a file: the layout last applied to this machine, placed as it was (after a machine reset, every kernel comes back; parker-apply.service runs this at boot)' },
+      { flags: '--dry-run', description: 'show the plan and change nothing' },
+      YES,
+    ],
     machineFlags: true,
     output: DATA,
     exit: [

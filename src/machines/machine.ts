@@ -130,6 +130,8 @@ export interface PartitionState {
   reason?: string;
   /** Clock time it came online, or null. */
   onlineAt: number | null;
+  /** How long its boot took, from the start write to online, when the machine knows (the simulator); else absent. */
+  bootMs?: number | null;
 }
 
 export interface RunResult {

@@ -189,7 +189,7 @@ export function createApi(deps: ApiDeps): Hono {
   api.get('/status', async (c) => {
     const read = await deps.reader.current();
     const json = statusJsonOf(read);
-    const daemon = { transaction: transactions.current(), readAt: read.at, cma: read.cma };
+    const daemon = { transaction: transactions.current(), readAt: read.at, cma: read.cma, boots: metrics.lastBoots() };
     return c.body(`${json.slice(0, -1)},"daemon":${JSON.stringify(daemon)}}`, 200, { 'content-type': 'application/json' });
   });
   api.get('/status/:name', (c) => {

@@ -38,6 +38,8 @@ export class Metrics {
   private readonly boot = new Histogram(BOOT_BUCKETS);
   private readonly failures = new Map<string, number>();
   private readonly requests = new Map<string, number>();
+  /** Each kernel's last boot this daemon saw, in seconds: the dashboard's cards show it. */
+  private readonly lastBoot = new Map<string, number>();
 
   transactionFinished(op: string, seconds: number, failureCode: string | null): void {
     if (!this.txn.has(op)) this.txn.set(op, new Histogram(TXN_BUCKETS));
@@ -45,8 +47,14 @@ export class Metrics {
     if (failureCode) this.failures.set(failureCode, (this.failures.get(failureCode) ?? 0) + 1);
   }
 
-  bootObserved(seconds: number): void {
+  bootObserved(kernel: string, seconds: number): void {
     this.boot.observe(seconds);
+    this.lastBoot.set(kernel, round(seconds));
+  }
+
+  /** Kernel name -> seconds its last boot took, for the boots this daemon ran. */
+  lastBoots(): Record<string, number> {
+    return Object.fromEntries([...this.lastBoot].sort(([a], [b]) => a.localeCompare(b)));
   }
 
   requestServed(status: number): void {

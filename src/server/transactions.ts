@@ -100,7 +100,7 @@ export class Transactions {
         if (message.kind === 'event') {
           const event = message.event;
           if (event.type.startsWith('step-') || event.type.startsWith('undo-')) view.progress = event;
-          trackBoot(event, bootStarts, (s) => metrics.bootObserved(s));
+          trackBoot(event, bootStarts, (kernel, s) => metrics.bootObserved(kernel, s));
           hub.publish('step', { txn: view.id, ...event });
         } else if (message.kind === 'result') finish('done', message.result, null);
         else finish('failed', null, { code: message.error.code, message: message.error.message, hint: message.error.hint });
@@ -121,12 +121,12 @@ function failureCodeOf(result: unknown): string | null {
 }
 
 /** A kernel's boot: from its start step starting to its wait-online (or wait-ready) step done, wall clock. */
-function trackBoot(event: PlainEvent, starts: Map<string, number>, observe: (seconds: number) => void): void {
+function trackBoot(event: PlainEvent, starts: Map<string, number>, observe: (kernel: string, seconds: number) => void): void {
   const step = event.step as { kernel?: string; kind?: string } | undefined;
   if (!step?.kernel) return;
   if (event.type === 'step-start' && step.kind === 'start') starts.set(step.kernel, performance.now());
   if (event.type === 'step-done' && (step.kind === 'wait-online' || step.kind === 'wait-ready') && starts.has(step.kernel)) {
-    observe((performance.now() - starts.get(step.kernel)!) / 1000);
+    observe(step.kernel, (performance.now() - starts.get(step.kernel)!) / 1000);
     starts.delete(step.kernel);
   }
 }

@@ -6,6 +6,9 @@ import type { RecoveryResult } from '../apply/recover.js';
 import type { Machine } from '../machines/machine.js';
 import type { Plan } from '../plan/plan-types.js';
 import { planLayout, planReport, type PlanReport, type PlannedLayout } from './plan.js';
+import { diffLayout } from '../plan/diff.js';
+import { machineTopology } from './machine-topology.js';
+import type { AppliedLayout } from './applied-layout.js';
 import { interfaceFor } from './kernel-interfaces.js';
 import { loadApplied, saveApplied } from './applied-layout.js';
 import { readSavedPlan, requireCurrent, type SavedPlan } from './saved-plan.js';
@@ -131,5 +134,57 @@ export async function applyLayout(ctx: ServiceContext, file: string, options: { 
     if (result.outcome === 'applied') remember();
     target.close?.();
     return report(target, planned, result.outcome, { recovery, result });
+  });
+}
+
+/**
+ * Applies again the layout last applied to this machine, placed as it was then (`apply
+ * --applied`, which parker-apply.service runs at boot): after a machine reset (H10) no partition
+ * survives, and every kernel comes back on the CPUs, memory and devices it had. Kernels still
+ * running as placed are left alone. No layout applied to this machine: E_NO_LAYOUT.
+ */
+export async function reapplyLayout(ctx: ServiceContext, options: { dryRun?: boolean } = {}): Promise<ApplyReport> {
+  const planFor = (machine: Machine): { applied: AppliedLayout; plan: Plan } => {
+    const applied = loadApplied(ctx.stateDir, machine.description);
+    if (!applied) throw new ParkerError('E_NO_LAYOUT', `no layout has been applied to ${machine.description}`, 'apply one first: parker apply LAYOUT.yaml');
+    const iface = interfaceFor(machine.fs);
+    const plan = diffLayout(iface, applied.layout, { topology: machineTopology(machine), partitions: iface.readPartitions(machine.fs) }, applied.layout.spec.kernels);
+    return { applied, plan };
+  };
+  const base = (machine: Machine, applied: AppliedLayout, plan: Plan, outcome: ApplyOutcome, extra: Partial<ApplyReport> = {}): ApplyReport => ({
+    schema: 'parker.apply/v1',
+    file: applied.file,
+    machine: machine.description,
+    diagnostics: [],
+    placement: applied.layout.placement,
+    firstFitScore: null,
+    cmdlines: applied.layout.cmdlines,
+    boot: applied.layout.boot,
+    plan,
+    outcome,
+    recovery: null,
+    result: null,
+    unfinishedTransaction: false,
+    ...extra,
+  });
+  if (options.dryRun) {
+    const first = ctx.open();
+    const { applied, plan } = planFor(first);
+    ctx.onEvent?.({ type: 'steps-planned', machine: first, action: `apply ${applied.file} again`, plan });
+    requireBootReady(first, plan);
+    return base(first, applied, plan, plan.steps.length ? 'dry-run' : 'no-changes', { unfinishedTransaction: Boolean(new Journal(ctx.stateDir).unfinished()) });
+  }
+  return withLockedMachine(ctx, 'apply --applied', 'apply', async (opened) => {
+    const { machine, recovery } = await recoverOpenFirst(ctx, opened);
+    const { applied, plan } = planFor(machine);
+    ctx.onEvent?.({ type: 'steps-planned', machine, action: `apply ${applied.file} again`, plan });
+    requireBootReady(machine, plan);
+    if (plan.steps.length === 0) return base(machine, applied, plan, 'no-changes', { recovery });
+    const target = await changeable(ctx, machine, `apply ${plural(plan.steps.length, 'step')}`);
+    if (!target) return base(machine, applied, plan, 'declined', { recovery });
+    // The transaction is named as the lock is: the lock is checked to be still this command's.
+    const result = await runSteps(target, ctx.stateDir, 'apply --applied', plan.steps, ctx.onEvent);
+    target.close?.();
+    return base(target, applied, plan, result.outcome, { recovery, result });
   });
 }

@@ -69,6 +69,7 @@ export function statusOf(machine: Machine, stateDir: string) {
         profile: spec?.profile ?? null,
         inLayout: spec !== undefined,
         uptimeMs: known?.onlineAt != null && p.online ? (machine.clock?.now() ?? 0) - known.onlineAt : null,
+        bootMs: known?.bootMs ?? null,
       };
     }),
     missing: (applied?.layout.placement.kernels ?? []).map((k) => k.name).filter((n) => !partitions.some((p) => p.name === n)),

@@ -58,7 +58,7 @@ export const ERROR_CODES = {
   E_SYNTHETIC: { exit: EXIT.usage, meaning: 'a synthetic description that does not parse or describes no machine', fix: 'see docs/synthetic.md' },
   E_MACHINE: { exit: EXIT.usage, meaning: '`--root` is not a directory holding `sys/`, `--from` cannot be read', fix: 'name a real tree or snapshot' },
   E_NOT_FOUND: { exit: EXIT.usage, meaning: 'no partition or kernel of that name', fix: '`parker status` lists them' },
-  E_NO_LAYOUT: { exit: EXIT.usage, meaning: 'start/stop need a layout applied earlier', fix: '`parker apply LAYOUT`' },
+  E_NO_LAYOUT: { exit: EXIT.usage, meaning: 'start, stop and apply --applied need a layout applied earlier', fix: '`parker apply LAYOUT`' },
   E_NOT_RUNNING: { exit: EXIT.usage, meaning: '`sim inject` on a kernel that is not online', fix: 'start it first' },
   E_CONFIRM: { exit: EXIT.usage, meaning: 'a change to a real host with no terminal to confirm on', fix: 'read the plan, add `--yes`' },
   E_CONFIG: { exit: EXIT.usage, meaning: 'a config file (/etc/parker/config.yaml, the user\'s, or $PARKER_CONFIG) cannot be read or holds an unknown setting or value', fix: 'fix the file the message names' },

@@ -20,6 +20,8 @@ describe('deploy/', () => {
     expect(daemon).toMatch(/^ExecStart=\/usr\/bin\/parker serve /m);
     const apply = fs.readFileSync(path.join(ROOT, 'deploy/systemd/parker-apply.service'), 'utf8');
     expect(apply).toMatch(/^Type=oneshot$/m);
-    expect(apply).toMatch(/^ExecStart=\/usr\/bin\/parker apply \/etc\/parker\/layout.yaml .*--yes/m);
+    expect(apply).toMatch(/^ExecStart=\/usr\/bin\/parker apply --applied --machine host --yes$/m);
+    // It runs only where there is something to bring back, on a Parker boot kernel.
+    expect(apply).toMatch(/^ConditionPathExists=\/var\/lib\/parker\/applied.json$/m);
   });
 });

@@ -27,6 +27,48 @@ interface Result {
   text?: string;
 }
 
+interface PlanAnswer {
+  diagnostics: Diagnostic[];
+  plan?: { kernels: { kernel: string; action: string }[]; steps: { summary: string }[] } | null;
+}
+
+/** "27 steps: create db, web, batch." as the confirmation says it. */
+function planSummary(plan: NonNullable<PlanAnswer['plan']>): string {
+  const byAction = new Map<string, string[]>();
+  for (const k of plan.kernels) if (k.action !== 'unchanged') byAction.set(k.action, [...(byAction.get(k.action) ?? []), k.kernel]);
+  const what = [...byAction].map(([action, names]) => `${action} ${names.join(', ')}`).join('; ');
+  return `${plan.steps.length} step${plan.steps.length === 1 ? '' : 's'}${what ? `: ${what}` : ''}.`;
+}
+
+/** A CPU list as the kernel prints one: 0-7,128-135. */
+function cpuList(cpus: number[]): string {
+  const sorted = [...cpus].sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
+    parts.push(i === j ? `${sorted[i]}` : `${sorted[i]}-${sorted[j]}`);
+    i = j + 1;
+  }
+  return parts.join(',');
+}
+
+/** How long a kernel's last boot took: as the machine knows it, else as the daemon timed it. */
+function bootMsOf(p: Partition, status: Status): number | null {
+  if (p.bootMs !== null && p.bootMs !== undefined) return p.bootMs;
+  const seconds = status.daemon?.boots?.[p.name];
+  return seconds === undefined ? null : seconds * 1000;
+}
+
+/** The NUMA node whose memory blocks hold a physical address, or null. */
+function nodeOfMemory(topology: Topology, address: number): number | null {
+  return topology.memory.blocks.find((b) => b.range.start <= address && address <= b.range.end)?.node ?? null;
+}
+
+function seconds(ms: number): string {
+  return ms >= 60_000 ? `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s` : `${(ms / 1000).toFixed(1)} s`;
+}
+
 export function App() {
   const [topology, setTopology] = useState<Topology | null>(null);
   const [status, setStatus] = useState<Status | null>(null);
@@ -37,6 +79,8 @@ export function App() {
   const [token, setToken] = useState(() => localStorage.getItem('parker-token') ?? '');
   const [renderMs, setRenderMs] = useState<number | null>(null);
   const refreshTimer = useRef<number | null>(null);
+  const dataAt = useRef(0);
+  const onDrawn = useCallback((at: number) => setRenderMs(Math.round(at - dataAt.current)), []);
 
   const refresh = useCallback(async () => {
     try {
@@ -55,11 +99,10 @@ export function App() {
 
   useEffect(() => {
     void Promise.all([getJson<Topology>('/api/v1/topology'), getJson<Status>('/api/v1/status')]).then(([t, s]) => {
-      // The drawing's own time: from the data to the first paint after it.
-      const t0 = performance.now();
+      // The drawing's own time: from the data to the first paint of the machine (onDrawn).
+      dataAt.current = performance.now();
       setTopology(t);
       setStatus(s);
-      requestAnimationFrame(() => setRenderMs(Math.round(performance.now() - t0)));
       for (const p of s.partitions) void getJson<{ lines: string[] }>(`/api/v1/console/${p.name}?tail=12`).then((c) => setConsoles((old) => ({ ...old, [p.name]: c.lines })));
     });
     const events = new EventSource('/api/v1/events');
@@ -93,15 +136,29 @@ export function App() {
   const colors = useMemo(() => colorsOf(status?.partitions ?? []), [status]);
   const owners = useMemo(() => (topology && status ? ownersOf(topology, status) : new Map<number, string>()), [topology, status]);
 
-  const post = async (kind: 'validate' | 'plan') => {
-    const r = await postJson<{ diagnostics: Diagnostic[]; plan?: { steps: { summary: string }[] } | null }>(`/api/v1/${kind}`, { layout, name: 'layout.yaml' });
-    if (!r.ok) return setResult({ kind: 'error', text: `${r.body.error?.code}: ${r.body.error?.message}` });
+  /** Validates or plans the layout in the box and shows the answer; the plan report, or null. */
+  const post = async (kind: 'validate' | 'plan'): Promise<PlanAnswer | null> => {
+    const r = await postJson<PlanAnswer>(`/api/v1/${kind}`, { layout, name: 'layout.yaml' });
+    if (!r.ok) {
+      setResult({ kind: 'error', text: `${r.body.error?.code}: ${r.body.error?.message}` });
+      return null;
+    }
     setResult({ kind, diagnostics: r.body.diagnostics, ...(r.body.plan ? { steps: r.body.plan.steps.map((s) => s.summary) } : {}) });
+    return r.body;
   };
-  const write = async (path: string, body: unknown, what: string) => {
-    if (!window.confirm(`${what} on ${status?.machine}?`)) return;
+  const write = async (path: string, body: unknown, what: string, question = `${what} on ${status?.machine}?`) => {
+    if (!window.confirm(question)) return;
     const r = await postJson<{ id: string }>(path, body, token);
     setResult(r.ok ? { kind: 'apply', text: `${what}: transaction ${r.body.id} accepted; progress follows live` } : { kind: 'error', text: `${r.body.error?.code}: ${r.body.error?.message}` });
+  };
+  // Apply as `parker apply` does: the plan first (shown below the box), then a confirmation that
+  // names what will change; a layout with errors has no plan and is never sent to be applied.
+  const apply = async () => {
+    const planned = await post('plan');
+    if (!planned) return;
+    if (!planned.plan) return setResult({ kind: 'plan', diagnostics: planned.diagnostics, text: 'The layout has errors: nothing to apply.' });
+    if (planned.plan.steps.length === 0) return setResult({ kind: 'plan', diagnostics: planned.diagnostics, steps: [], text: 'Nothing to change: the machine already runs this layout.' });
+    await write('/api/v1/apply', { layout, name: 'layout.yaml' }, 'apply the layout', `Apply layout.yaml on ${status?.machine}? ${planSummary(planned.plan)}`);
   };
   const upload = (file: File | undefined) => void file?.text().then(setLayout);
 
@@ -127,7 +184,7 @@ export function App() {
               </span>
             ))}
           </div>
-          <MachineView topology={topology} owners={owners} colors={colors} />
+          <MachineView topology={topology} owners={owners} colors={colors} onDrawn={onDrawn} />
         </section>
         <section>
           <h2>Kernels</h2>
@@ -137,12 +194,17 @@ export function App() {
                 <h3>
                   {p.name} <span className={`state ${p.state}`} data-testid={`state-${p.name}`}>{p.state}</span>
                 </h3>
-                <div>{p.cpus.length} CPUs · {p.memory ? size(p.memory.end - p.memory.start + 1) : 'no memory'} · {p.devices.length} devices · profile {p.profile ?? '—'}</div>
-                <div>up {p.uptimeMs !== null ? `${(p.uptimeMs / 1000).toFixed(1)} s` : '—'}</div>
+                <div data-testid={`resources-${p.name}`} title={p.devices.join(' ')}>
+                  {p.cpus.length} CPUs ({cpuList(p.cpus)}) · {p.memory ? `${size(p.memory.end - p.memory.start + 1)}${nodeOfMemory(topology, p.memory.start) !== null ? ` on node ${nodeOfMemory(topology, p.memory.start)}` : ''}` : 'no memory'} · {p.devices.length} device{p.devices.length === 1 ? '' : 's'} · profile {p.profile ?? '—'}
+                </div>
+                <div data-testid={`boot-${p.name}`}>
+                  {bootMsOf(p, status) !== null ? `booted in ${seconds(bootMsOf(p, status)!)} · ` : ''}
+                  {p.uptimeMs !== null ? `up ${seconds(p.uptimeMs)}` : 'not running'}
+                </div>
                 <div style={{ marginTop: 4 }}>
-                  <button onClick={() => void write(`/api/v1/kernels/${p.name}/start`, {}, `start ${p.name}`)}>start</button>
-                  <button onClick={() => void write(`/api/v1/kernels/${p.name}/stop`, {}, `stop ${p.name}`)}>stop</button>
-                  <button onClick={() => void write('/api/v1/destroy', { name: p.name }, `destroy ${p.name}`)}>destroy</button>
+                  <button data-testid={`start-${p.name}`} onClick={() => void write(`/api/v1/kernels/${p.name}/start`, {}, `start ${p.name}`)}>start</button>
+                  <button data-testid={`stop-${p.name}`} onClick={() => void write(`/api/v1/kernels/${p.name}/stop`, {}, `stop ${p.name}`)}>stop</button>
+                  <button data-testid={`destroy-${p.name}`} onClick={() => void write('/api/v1/destroy', { name: p.name }, `destroy ${p.name}`)}>destroy</button>
                 </div>
                 <div className="console" data-testid={`console-${p.name}`}>{(consoles[p.name] ?? []).join('\n')}</div>
               </div>
@@ -175,11 +237,11 @@ export function App() {
           <h2>Layout</h2>
           <textarea data-testid="layout" value={layout} onChange={(e) => setLayout(e.target.value)} placeholder="paste a layout (YAML) or upload one" />
           <div style={{ marginTop: 6 }}>
-            <input type="file" accept=".yaml,.yml,.json" onChange={(e) => upload(e.target.files?.[0])} />
+            <input data-testid="upload" type="file" accept=".yaml,.yml,.json" onChange={(e) => upload(e.target.files?.[0])} />
             <button data-testid="validate" onClick={() => void post('validate')}>Validate</button>
             <button data-testid="plan" onClick={() => void post('plan')}>Plan</button>
-            <button data-testid="apply" onClick={() => void write('/api/v1/apply', { layout, name: 'layout.yaml' }, 'apply the layout')}>Apply…</button>
-            <button onClick={() => void write('/api/v1/destroy', { all: true }, 'destroy every partition')}>Destroy all…</button>
+            <button data-testid="apply" onClick={() => void apply()}>Apply…</button>
+            <button data-testid="destroy-all" onClick={() => void write('/api/v1/destroy', { all: true }, 'destroy every partition')}>Destroy all…</button>
             <label style={{ marginLeft: 12 }}>
               API token <input data-testid="token" type="password" value={token} onChange={(e) => setToken(e.target.value)} placeholder="parker serve --show-token" />
             </label>
@@ -196,7 +258,7 @@ export function App() {
               {topology.pci.filter((d) => !d.bridge).map((d) => {
                 const owner = status.partitions.find((p) => p.devices.includes(d.address))?.name ?? 'boot';
                 return (
-                  <tr key={d.address}>
+                  <tr key={d.address} data-testid={`device-${d.address}`}>
                     <td>{d.address}</td><td>{d.className ?? '?'}</td><td>{d.node ?? '—'}</td><td>{d.iommuGroup ?? '—'}</td><td>{d.driver ?? '—'}</td>
                     <td><i style={{ display: 'inline-block', width: 10, height: 10, background: colors.get(owner) }} /> {owner}</td>
                   </tr>
@@ -214,6 +276,7 @@ function ResultView({ result }: { result: Result }) {
   if (result.kind === 'error' || result.kind === 'apply') return <p data-testid="result" className={result.kind === 'error' ? 'diag error' : ''}>{result.text}</p>;
   return (
     <div data-testid="result">
+      {result.text && <p data-testid="result-note">{result.text}</p>}
       <Diagnostics diagnostics={result.diagnostics ?? []} testid="diagnostic" />
       {result.steps && (
         <ol data-testid="steps">
@@ -263,10 +326,14 @@ function MemoryBars({ topology, status, colors }: { topology: Topology; status: 
               {pool?.totalPages ? <span data-testid={`cma-${n.id}`}>{` · CMA pool ${size(pool.totalPages * 4096)}, ${size((pool.totalPages - (pool.availablePages ?? 0)) * 4096)} used`}</span> : ''}
               {parts.map((p) => ` · ${p.name} ${size(p.memory!.end - p.memory!.start + 1)}`).join('')}
             </div>
-            <div className="membar">
-              {pool?.totalPages ? <div className="seg cma" title="CMA pool" style={{ right: 0, width: `${(pool.totalPages * 4096 * 100) / (hi - lo)}%` }} /> : null}
+            {/* The node's physical range, low to high: each partition at its own range. The
+                kernel does not say where in the node its CMA pool lies, so the pool is drawn by
+                its size only, at the top end (where memblock reserves it), and the partitions
+                are carved from it. */}
+            <div className="membar" data-testid={`membar-${n.id}`} data-range={`${lo}-${hi - 1}`}>
+              {pool?.totalPages ? <div className="seg cma" title={`CMA pool ${size(pool.totalPages * 4096)} (its place in the node is not shown by the kernel)`} style={{ right: 0, width: `${(pool.totalPages * 4096 * 100) / (hi - lo)}%` }} /> : null}
               {parts.map((p) => (
-                <div key={p.name} className="seg" title={`${p.name} 0x${p.memory!.start.toString(16)}-0x${p.memory!.end.toString(16)}`} style={{ left: pct(p.memory!.start), width: `${((p.memory!.end - p.memory!.start + 1) * 100) / (hi - lo)}%`, background: colors.get(p.name) }} />
+                <div key={p.name} className="seg" data-testid={`seg-${p.name}`} title={`${p.name} 0x${p.memory!.start.toString(16)}-0x${p.memory!.end.toString(16)}`} style={{ left: pct(p.memory!.start), width: `${((p.memory!.end - p.memory!.start + 1) * 100) / (hi - lo)}%`, background: colors.get(p.name) }} />
               ))}
             </div>
           </div>

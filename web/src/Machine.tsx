@@ -1,4 +1,4 @@
-import { memo, useMemo, useState } from 'react';
+import { memo, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { Topology } from './api';
 
 /** Kernel name -> colour; "boot" and "free" have their own. */
@@ -51,8 +51,16 @@ const Cpu = memo(function Cpu({ id, color }: { id: number; color: string }) {
   return <span className="pu" data-cpu={id} style={{ background: color }} />;
 });
 
-export const MachineView = memo(function MachineView({ topology, owners, colors }: { topology: Topology; owners: Owners; colors: Map<string, string> }) {
+export const MachineView = memo(function MachineView({ topology, owners, colors, onDrawn }: { topology: Topology; owners: Owners; colors: Map<string, string>; onDrawn?: (at: number) => void }) {
   const tree = useMemo(() => machineTree(topology), [topology]);
+  // When the first drawing is on screen: its boxes are in the document (layout effect), then
+  // the frame that paints them has run (a task queued from that frame's callback runs after it).
+  const drawnFor = useRef<Topology | null>(null);
+  useLayoutEffect(() => {
+    if (!onDrawn || drawnFor.current === topology) return;
+    drawnFor.current = topology;
+    requestAnimationFrame(() => setTimeout(() => onDrawn(performance.now()), 0));
+  }, [topology, onDrawn]);
   const [hover, setHover] = useState<string | null>(null);
   const info = useMemo(() => new Map(topology.cpu.map((c) => [c.id, c])), [topology]);
   const colorOf = (cpu: number) => colors.get(owners.get(cpu) ?? 'free') ?? '#ddd';
@@ -67,19 +75,19 @@ export const MachineView = memo(function MachineView({ topology, owners, colors 
     <div className="machine" onMouseOver={onOver} onMouseLeave={() => setHover(null)} data-testid="machine">
       <div className="hover" data-testid="hover">{hover ?? 'hover a CPU for its ids'}</div>
       {tree.map((p) => (
-        <div className="package" key={p.key}>
+        <div className="package" key={p.key} data-package={p.key.slice(1)}>
           <div className="label">{p.label}</div>
           <div className="row">
             {p.children.map((n) => (
-              <div className="node" key={n.key}>
+              <div className="node" key={n.key} data-node={n.key.slice(1)}>
                 <div className="label">{n.label}</div>
                 <div className="row">
                   {n.children.map((l3) => (
-                    <div className="l3" key={l3.key}>
+                    <div className="l3" key={l3.key} data-l3={l3.key}>
                       <div className="label">{l3.label}</div>
                       <div className="cores">
                         {l3.children.map((core) => (
-                          <div className="core" key={core.key} title={core.label}>
+                          <div className="core" key={core.key} title={core.label} data-core={core.key}>
                             {core.cpus!.map((cpu) => (
                               <Cpu key={cpu} id={cpu} color={colorOf(cpu)} />
                             ))}

@@ -20,6 +20,8 @@ export interface Partition {
   devices: string[];
   profile: string | null;
   uptimeMs: number | null;
+  /** Its last boot, start to online, when the machine knows it (the simulator). */
+  bootMs: number | null;
 }
 export interface Status {
   machine: string;
@@ -32,6 +34,8 @@ export interface Status {
     /** The CMA pools as the daemon last read them: their used pages change as kernels come and go. */
     cma?: Topology['cma'];
     readAt?: string;
+    /** Seconds each kernel's last boot took, for the boots this daemon ran. */
+    boots?: Record<string, number>;
   };
 }
 export interface Diagnostic {

@@ -18,7 +18,7 @@ import { SimStore, type SimLogEntry, type SimMeta } from './sim-store.js';
 import type { SimSource } from './sim-state.js';
 import { kernelImageRanges, reserveCmaPools, syncCmaFiles, syncPoolSizes } from './cma-pools.js';
 import { loadImage, readImage, unloadImage } from './kexec.js';
-import { inject, powerOff, type Injection } from './app-kernel.js';
+import { bootDurationMs, inject, powerOff, type Injection } from './app-kernel.js';
 import { makeTestBzImage } from './bzimage.js';
 import { addPciControlFiles } from './pci-binding.js';
 import { mountParker } from './parker-fs.js';
@@ -205,7 +205,7 @@ function assemble(meta: SimMeta, kernel: SimKernel, store: SimStore | null): Sim
     events: () => [...kernel.events],
     partitionState: (name) => {
       const p = kernel.partitions.get(name);
-      return p ? { state: p.status, onlineAt: p.onlineAt ?? null } : null;
+      return p ? { state: p.status, onlineAt: p.onlineAt ?? null, bootMs: p.onlineAt != null ? bootDurationMs(p) : null } : null;
     },
     startedBefore: (name) => kernel.partitions.get(name)?.started ?? null,
     crashed: () => kernel.crash,

@@ -1,0 +1,81 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { runCli } from './run-cli.js';
+
+// `parker apply --applied` (what parker-apply.service runs at boot) on one simulated default
+// server, in order: nothing applied yet, apply, a machine reset (H10), every kernel back.
+
+interface Partition {
+  name: string;
+  state: string;
+  cpus: number[];
+  memory: { start: number; end: number } | null;
+  devices: string[];
+}
+
+async function partitions(): Promise<Partition[]> {
+  const r = await runCli('status', '-o', 'json');
+  expect(r.code).toBe(0);
+  return (JSON.parse(r.stdout) as { partitions: Partition[] }).partitions.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+describe('apply --applied: the layout last applied, placed as it was', () => {
+  test('wants a file or --applied, not both and not neither', async () => {
+    expect(await runCli('sim', 'create')).toMatchObject({ code: 0 });
+    const neither = await runCli('apply');
+    expect(neither.code).toBe(2);
+    expect(neither.stderr).toContain('E_USAGE: missing layout');
+    const both = await runCli('apply', 'examples/default.yaml', '--applied');
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('E_USAGE: give a layout file or --applied, not both');
+  });
+
+  test('refuses when no layout was ever applied to the machine', async () => {
+    const r = await runCli('apply', '--applied', '--yes');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('E_NO_LAYOUT');
+    expect(await partitions()).toEqual([]);
+  });
+
+  let before: Partition[] = [];
+  test('changes nothing while the machine matches the applied layout', async () => {
+    expect((await runCli('apply', 'examples/default.yaml', '--yes')).code).toBe(0);
+    before = await partitions();
+    expect(before.map((p) => `${p.name}:${p.state}`)).toEqual(['batch:online', 'db:online', 'web:online']);
+    const r = await runCli('apply', '--applied', '--yes', '-o', 'json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ schema: 'parker.apply/v1', file: 'examples/default.yaml', outcome: 'no-changes' });
+  });
+
+  test('after a machine reset brings every kernel back on the CPUs, memory and devices it had', async () => {
+    const reset = await runCli('sim', 'inject', 'db', 'reboot');
+    expect(reset.stdout + reset.stderr).toContain('H10');
+    expect(await partitions()).toEqual([]);
+    // A dry run shows the plan and changes nothing.
+    const dry = await runCli('apply', '--applied', '--dry-run', '-o', 'json');
+    expect(dry.code).toBe(0);
+    expect(JSON.parse(dry.stdout)).toMatchObject({ outcome: 'dry-run', plan: { steps: expect.any(Array) } });
+    expect(await partitions()).toEqual([]);
+    // Exactly the command deploy/systemd/parker-apply.service runs at boot, on this simulated machine.
+    const unit = fs.readFileSync(path.join(import.meta.dirname, '../deploy/systemd/parker-apply.service'), 'utf8');
+    const argv = /^ExecStart=\/usr\/bin\/parker (.*)$/m.exec(unit)![1]!.split(' ');
+    expect(argv).toEqual(['apply', '--applied', '--machine', 'host', '--yes']);
+    const r = await runCli(...argv.filter((a, i) => a !== '--machine' && argv[i - 1] !== '--machine'));
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('done: 27 steps');
+    const after = await partitions();
+    expect(after.map(({ name, state, cpus, memory, devices }) => ({ name, state, cpus, memory, devices }))).toEqual(before.map(({ name, state, cpus, memory, devices }) => ({ name, state, cpus, memory, devices })));
+  });
+
+  test('brings back only what is missing: a destroyed kernel, the others left running', async () => {
+    expect((await runCli('destroy', 'web', '--yes')).code).toBe(0);
+    const r = await runCli('apply', '--applied', '--yes', '-o', 'json');
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as { outcome: string; plan: { kernels: { kernel: string; action: string }[] } };
+    expect(report.outcome).toBe('applied');
+    expect(report.plan.kernels.filter((k) => k.action !== 'unchanged').map((k) => `${k.kernel}:${k.action}`)).toEqual(['web:create']);
+    expect((await partitions()).map((p) => `${p.name}:${p.state}`)).toEqual(['batch:online', 'db:online', 'web:online']);
+  });
+});
