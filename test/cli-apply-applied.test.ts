@@ -1,10 +1,12 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test } from 'vitest';
 import { runCli } from './run-cli.js';
 
 // `parker apply --applied` (what parker-apply.service runs at boot) on one simulated default
-// server, in order: nothing applied yet, apply, a machine reset (H10), every kernel back.
+// server, in order: nothing applied yet, apply, a machine reset (H10), every kernel back; the
+// file read and checked again each time, from wherever the command runs.
 
 interface Partition {
   name: string;
@@ -14,13 +16,18 @@ interface Partition {
   devices: string[];
 }
 
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'parker-applied-'));
+afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
+const layoutFile = path.join(scratch, 'layout.yaml');
+const DEFAULT = fs.readFileSync(path.join(import.meta.dirname, '../examples/default.yaml'), 'utf8');
+
 async function partitions(): Promise<Partition[]> {
   const r = await runCli('status', '-o', 'json');
   expect(r.code).toBe(0);
   return (JSON.parse(r.stdout) as { partitions: Partition[] }).partitions.sort((a, b) => a.name.localeCompare(b.name));
 }
 
-describe('apply --applied: the layout last applied, placed as it was', () => {
+describe('apply --applied: the layout file last applied, read and checked again', () => {
   test('wants a file or --applied, not both and not neither', async () => {
     expect(await runCli('sim', 'create')).toMatchObject({ code: 0 });
     const neither = await runCli('apply');
@@ -39,13 +46,24 @@ describe('apply --applied: the layout last applied, placed as it was', () => {
   });
 
   let before: Partition[] = [];
-  test('changes nothing while the machine matches the applied layout', async () => {
-    expect((await runCli('apply', 'examples/default.yaml', '--yes')).code).toBe(0);
+  test('changes nothing while the machine matches the applied layout, from any directory', async () => {
+    fs.writeFileSync(layoutFile, DEFAULT);
+    // Applied by a relative name: --applied finds it by the absolute path it had (systemd runs it from /).
+    const here = process.cwd();
+    process.chdir(scratch);
+    try {
+      expect((await runCli('apply', 'layout.yaml', '--yes')).code).toBe(0);
+    } finally {
+      process.chdir(here);
+    }
     before = await partitions();
     expect(before.map((p) => `${p.name}:${p.state}`)).toEqual(['batch:online', 'db:online', 'web:online']);
     const r = await runCli('apply', '--applied', '--yes', '-o', 'json');
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ schema: 'parker.apply/v1', file: 'examples/default.yaml', outcome: 'no-changes' });
+    expect(JSON.parse(r.stdout)).toMatchObject({ schema: 'parker.apply/v1', file: layoutFile, outcome: 'no-changes' });
+    // The applied layout keeps the name it was applied under, and when.
+    const status = JSON.parse((await runCli('status', '-o', 'json')).stdout) as { layout: { file: string } };
+    expect(status.layout.file).toBe('layout.yaml');
   });
 
   test('after a machine reset brings every kernel back on the CPUs, memory and devices it had', async () => {
@@ -77,5 +95,26 @@ describe('apply --applied: the layout last applied, placed as it was', () => {
     expect(report.outcome).toBe('applied');
     expect(report.plan.kernels.filter((k) => k.action !== 'unchanged').map((k) => `${k.kernel}:${k.action}`)).toEqual(['web:create']);
     expect((await partitions()).map((p) => `${p.name}:${p.state}`)).toEqual(['batch:online', 'db:online', 'web:online']);
+  });
+});
+
+describe('apply --applied: a layout that no longer holds changes nothing', () => {
+  test('a layout file that now has errors: exit 1, the diagnostics, nothing applied', async () => {
+    expect((await runCli('sim', 'inject', 'db', 'reboot')).code).toBe(0);
+    // Edited since it was applied: db now asks for more memory than node 1's pool holds.
+    fs.writeFileSync(layoutFile, DEFAULT.replace(/^(\s+memory:) 32G$/m, '$1 480G'));
+    expect(fs.readFileSync(layoutFile, 'utf8')).not.toBe(DEFAULT);
+    const r = await runCli('apply', '--applied', '--yes');
+    expect(r.code).toBe(1);
+    expect(r.stdout + r.stderr).toMatch(/error/);
+    expect(await partitions()).toEqual([]);
+  });
+
+  test('a layout file that is gone: a clear error naming it, nothing applied', async () => {
+    fs.rmSync(layoutFile);
+    const r = await runCli('apply', '--applied', '--yes');
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(layoutFile);
+    expect(await partitions()).toEqual([]);
   });
 });

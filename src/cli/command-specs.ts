@@ -110,7 +110,7 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
     summary: 'make the machine match a layout: validate, plan, then run the steps as one transaction (journal, lock, rollback on failure, recovery of a crashed earlier run first)',
     args: [{ name: 'layout', description: 'layout YAML file, or a plan saved by `parker plan --out FILE`', optional: true }],
     flags: [
-      { flags: '--applied', description: 'instead of a file: the layout last applied to this machine, placed as it was (after a machine reset, every kernel comes back; parker-apply.service runs this at boot)' },
+      { flags: '--applied', description: 'instead of a file: the layout file last applied to this machine, read and checked again (after a machine reset every kernel comes back; parker-apply.service runs this at boot)' },
       { flags: '--dry-run', description: 'show the plan and change nothing' },
       YES,
     ],
@@ -119,7 +119,7 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
     exit: [
       [0, 'applied, or no changes'],
       [1, 'the layout has errors, or the boot kernel needs changes first (parker_cma=)'],
-      [2, 'usage'],
+      [2, 'usage, or --applied where no layout was applied (E_NO_LAYOUT)'],
       [3, 'the machine refused, a file is unreadable, or a saved plan is stale (E_PLAN: nothing changed)'],
       [5, 'a step failed and everything was rolled back'],
     ],

@@ -11,7 +11,10 @@ import type { ResolvedLayout } from '../plan/resolved-layout.js';
  */
 export interface AppliedLayout {
   format: 'parker.applied/v1';
+  /** The layout file as it was named (or the saved plan's layout file). */
   file: string;
+  /** The layout file's absolute path when it was applied, for `apply --applied` (absent from older records and saved plans). */
+  source?: string;
   machine: string;
   appliedAt: string;
   layout: ResolvedLayout;
@@ -38,6 +41,7 @@ function appliedProblem(value: unknown): string | null {
   const a = value as Record<string, unknown>;
   if (a.format !== 'parker.applied/v1') return 'its format is not parker.applied/v1';
   if (typeof a.file !== 'string' || typeof a.machine !== 'string' || typeof a.appliedAt !== 'string') return 'it lacks the file, machine or time it was applied';
+  if (a.source !== undefined && typeof a.source !== 'string') return 'its source is not a path';
   const layout = a.layout as Record<string, unknown> | null | undefined;
   if (typeof layout !== 'object' || layout === null) return 'it has no layout';
   const spec = layout.spec as Record<string, unknown> | null | undefined;

@@ -6,8 +6,7 @@ import type { RecoveryResult } from '../apply/recover.js';
 import type { Machine } from '../machines/machine.js';
 import type { Plan } from '../plan/plan-types.js';
 import { planLayout, planReport, type PlanReport, type PlannedLayout } from './plan.js';
-import { diffLayout } from '../plan/diff.js';
-import { machineTopology } from './machine-topology.js';
+import * as path from 'node:path';
 import type { AppliedLayout } from './applied-layout.js';
 import { interfaceFor } from './kernel-interfaces.js';
 import { loadApplied, saveApplied } from './applied-layout.js';
@@ -121,8 +120,9 @@ export async function applyLayout(ctx: ServiceContext, file: string, options: { 
     const layout = planned.input.prepared!.resolved!;
     // Applying what is already applied changes nothing, not even when it was applied.
     const before = loadApplied(ctx.stateDir, machine.description);
-    const unchanged = before?.file === file && JSON.stringify(before.layout) === JSON.stringify(layout);
-    const remember = () => saveApplied(ctx.stateDir, { format: 'parker.applied/v1', file, machine: machine.description, appliedAt: unchanged ? before.appliedAt : ctx.now().toISOString(), layout });
+    // The same file (by where it is: `apply --applied` names it by its absolute path) and the same layout.
+    const unchanged = before !== null && (before.source ?? path.resolve(before.file)) === path.resolve(file) && JSON.stringify(before.layout) === JSON.stringify(layout);
+    const remember = () => saveApplied(ctx.stateDir, { format: 'parker.applied/v1', file: unchanged ? before.file : file, source: path.resolve(file), machine: machine.description, appliedAt: unchanged ? before.appliedAt : ctx.now().toISOString(), layout });
     if (plan.steps.length === 0) {
       // A machine that already matches has this layout applied: start, stop and status use it.
       remember();
@@ -138,53 +138,22 @@ export async function applyLayout(ctx: ServiceContext, file: string, options: { 
 }
 
 /**
- * Applies again the layout last applied to this machine, placed as it was then (`apply
- * --applied`, which parker-apply.service runs at boot): after a machine reset (H10) no partition
- * survives, and every kernel comes back on the CPUs, memory and devices it had. Kernels still
- * running as placed are left alone. No layout applied to this machine: E_NO_LAYOUT.
+ * Applies again the layout file last applied to this machine (`apply --applied`, which
+ * parker-apply.service runs at boot): read, validated and planned afresh like any apply, so a
+ * machine that changed since (a CPU gone, a device moved, a new /boot, another boot command
+ * line) is judged as it is now. After a machine reset (H10) no partition survives and every
+ * kernel comes back; kernels still running as placed are left alone. No layout applied to this
+ * machine: E_NO_LAYOUT.
  */
 export async function reapplyLayout(ctx: ServiceContext, options: { dryRun?: boolean } = {}): Promise<ApplyReport> {
-  const planFor = (machine: Machine): { applied: AppliedLayout; plan: Plan } => {
-    const applied = loadApplied(ctx.stateDir, machine.description);
-    if (!applied) throw new ParkerError('E_NO_LAYOUT', `no layout has been applied to ${machine.description}`, 'apply one first: parker apply LAYOUT.yaml');
-    const iface = interfaceFor(machine.fs);
-    const plan = diffLayout(iface, applied.layout, { topology: machineTopology(machine), partitions: iface.readPartitions(machine.fs) }, applied.layout.spec.kernels);
-    return { applied, plan };
-  };
-  const base = (machine: Machine, applied: AppliedLayout, plan: Plan, outcome: ApplyOutcome, extra: Partial<ApplyReport> = {}): ApplyReport => ({
-    schema: 'parker.apply/v1',
-    file: applied.file,
-    machine: machine.description,
-    diagnostics: [],
-    placement: applied.layout.placement,
-    firstFitScore: null,
-    cmdlines: applied.layout.cmdlines,
-    boot: applied.layout.boot,
-    plan,
-    outcome,
-    recovery: null,
-    result: null,
-    unfinishedTransaction: false,
-    ...extra,
-  });
-  if (options.dryRun) {
-    const first = ctx.open();
-    const { applied, plan } = planFor(first);
-    ctx.onEvent?.({ type: 'steps-planned', machine: first, action: `apply ${applied.file} again`, plan });
-    requireBootReady(first, plan);
-    return base(first, applied, plan, plan.steps.length ? 'dry-run' : 'no-changes', { unfinishedTransaction: Boolean(new Journal(ctx.stateDir).unfinished()) });
+  const machine = ctx.open();
+  let applied: AppliedLayout | null;
+  try {
+    applied = loadApplied(ctx.stateDir, machine.description);
+  } finally {
+    machine.close?.();
   }
-  return withLockedMachine(ctx, 'apply --applied', 'apply', async (opened) => {
-    const { machine, recovery } = await recoverOpenFirst(ctx, opened);
-    const { applied, plan } = planFor(machine);
-    ctx.onEvent?.({ type: 'steps-planned', machine, action: `apply ${applied.file} again`, plan });
-    requireBootReady(machine, plan);
-    if (plan.steps.length === 0) return base(machine, applied, plan, 'no-changes', { recovery });
-    const target = await changeable(ctx, machine, `apply ${plural(plan.steps.length, 'step')}`);
-    if (!target) return base(machine, applied, plan, 'declined', { recovery });
-    // The transaction is named as the lock is: the lock is checked to be still this command's.
-    const result = await runSteps(target, ctx.stateDir, 'apply --applied', plan.steps, ctx.onEvent);
-    target.close?.();
-    return base(target, applied, plan, result.outcome, { recovery, result });
-  });
+  if (!applied) throw new ParkerError('E_NO_LAYOUT', `no layout has been applied to ${machine.description}`, 'apply one first: parker apply LAYOUT.yaml');
+  // Where the file was when it was applied: --applied may run from another directory (systemd runs it from /).
+  return applyLayout(ctx, applied.source ?? applied.file, options);
 }

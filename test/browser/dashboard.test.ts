@@ -100,6 +100,8 @@ describe('the dashboard on the default simulated server', () => {
   });
 
   it('shows a bad layout\'s diagnostics with line numbers, and never offers to apply it', async () => {
+    // With the token in place: a write that was sent would be accepted, not refused for want of it.
+    await page.fill('[data-testid=token]', daemon.token);
     const wrong = fs.readFileSync(path.join(ROOT, 'examples/wrong.yaml'), 'utf8');
     await page.fill('[data-testid=layout]', wrong);
     await page.click('[data-testid=validate]');
@@ -196,6 +198,15 @@ describe('the dashboard on the default simulated server', () => {
       expect(bar.width, p.name).toBeCloseTo(((p.memory!.end - p.memory!.start + 1) / (hi + 1 - lo)) * 100, 3);
       for (const address of p.devices) expect(await page.textContent(`[data-testid="device-${address}"] td:last-child`), address).toContain(p.name);
     }
+  });
+
+  it('records a layout that changes no step (a new stop command) as the applied layout, after asking', async () => {
+    const edited = fs.readFileSync(path.join(ROOT, 'examples/default.yaml'), 'utf8').replace('command: [ssh, root@db.lab, poweroff]', 'command: [ssh, admin@db.lab, sudo, poweroff]');
+    await page.fill('[data-testid=layout]', edited);
+    const question = nextDialog(true);
+    await page.click('[data-testid=apply]');
+    expect(await question).toBe('Nothing to change on simulated default server now: record layout.yaml as its applied layout (used at the kernels\' next start)?');
+    await expect.poll(async () => (await api<{ layout: { stop: { command: string[] } | null } }>('status/db')).layout.stop?.command, { timeout: 15_000 }).toEqual(['ssh', 'admin@db.lab', 'sudo', 'poweroff']);
   });
 
   it('stops, starts and destroys a kernel from its card', async () => {

@@ -24,8 +24,8 @@ interface SseEvent {
   data: string;
 }
 
-/** Reads an event stream until `until` says stop (or the time runs out). */
-function readSse(url: string, headers: Record<string, string>, until: (events: SseEvent[]) => boolean, ms = 20_000): Promise<SseEvent[]> {
+/** Reads an event stream until `until` says stop (or the time runs out); `opened` is called at its first event (hello). */
+function readSse(url: string, headers: Record<string, string>, until: (events: SseEvent[]) => boolean, ms = 20_000, opened?: () => void): Promise<SseEvent[]> {
   return new Promise((resolve, reject) => {
     const events: SseEvent[] = [];
     let buffer = '';
@@ -46,6 +46,7 @@ function readSse(url: string, headers: Record<string, string>, until: (events: S
           }
           if (block.startsWith(':')) continue;
           events.push(e);
+          if (events.length === 1) opened?.();
         }
         if (until(events)) {
           clearTimeout(timer);
@@ -164,8 +165,10 @@ describe('the daemon on loopback TCP: events', () => {
 
   it('streams a hazard\'s consequence as a machine event with its id, as it happens', async () => {
     // Another process (parker sim inject) makes db take a split lock: H02 is about the whole machine.
-    const streamed = readSse(`${base}/api/v1/events`, {}, (events) => events.some((e) => e.event === 'machine' && JSON.parse(e.data).hazard === 'H02'));
-    await new Promise((r) => setTimeout(r, 200));
+    let opened!: () => void;
+    const hello = new Promise<void>((r) => (opened = r));
+    const streamed = readSse(`${base}/api/v1/events`, {}, (events) => events.some((e) => e.event === 'machine' && JSON.parse(e.data).hazard === 'H02'), 20_000, opened);
+    await hello;
     const injected = injectSim(stateDir, 'db', 'split-lock');
     expect(injected.map((e) => e.hazard)).toContain('H02');
     const events = await streamed;

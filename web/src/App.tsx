@@ -53,11 +53,11 @@ function cpuList(cpus: number[]): string {
   return parts.join(',');
 }
 
-/** How long a kernel's last boot took: as the machine knows it, else as the daemon timed it. */
-function bootMsOf(p: Partition, status: Status): number | null {
-  if (p.bootMs !== null && p.bootMs !== undefined) return p.bootMs;
-  const seconds = status.daemon?.boots?.[p.name];
-  return seconds === undefined ? null : seconds * 1000;
+/** How long a kernel's last boot took, as the machine knows it; else the last start this daemon ran, said so. */
+function bootText(p: Partition, status: Status): string {
+  if (p.bootMs !== null && p.bootMs !== undefined) return `booted in ${seconds(p.bootMs)} · `;
+  const daemonSeconds = status.daemon?.boots?.[p.name];
+  return daemonSeconds === undefined ? '' : `last start by this daemon: ${seconds(daemonSeconds * 1000)} to online · `;
 }
 
 /** The NUMA node whose memory blocks hold a physical address, or null. */
@@ -66,7 +66,9 @@ function nodeOfMemory(topology: Topology, address: number): number | null {
 }
 
 function seconds(ms: number): string {
-  return ms >= 60_000 ? `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s` : `${(ms / 1000).toFixed(1)} s`;
+  if (ms < 59_950) return `${(ms / 1000).toFixed(1)} s`;
+  const whole = Math.round(ms / 1000);
+  return `${Math.floor(whole / 60)} min ${whole % 60} s`;
 }
 
 export function App() {
@@ -157,8 +159,10 @@ export function App() {
     const planned = await post('plan');
     if (!planned) return;
     if (!planned.plan) return setResult({ kind: 'plan', diagnostics: planned.diagnostics, text: 'The layout has errors: nothing to apply.' });
-    if (planned.plan.steps.length === 0) return setResult({ kind: 'plan', diagnostics: planned.diagnostics, steps: [], text: 'Nothing to change: the machine already runs this layout.' });
-    await write('/api/v1/apply', { layout, name: 'layout.yaml' }, 'apply the layout', `Apply layout.yaml on ${status?.machine}? ${planSummary(planned.plan)}`);
+    // No step can still be a change: a running kernel's image, command line or stop command is
+    // the layout's, used at its next start; applying records it, as `parker apply` does.
+    const question = planned.plan.steps.length === 0 ? `Nothing to change on ${status?.machine} now: record layout.yaml as its applied layout (used at the kernels' next start)?` : `Apply layout.yaml on ${status?.machine}? ${planSummary(planned.plan)}`;
+    await write('/api/v1/apply', { layout, name: 'layout.yaml' }, 'apply the layout', question);
   };
   const upload = (file: File | undefined) => void file?.text().then(setLayout);
 
@@ -198,7 +202,7 @@ export function App() {
                   {p.cpus.length} CPUs ({cpuList(p.cpus)}) · {p.memory ? `${size(p.memory.end - p.memory.start + 1)}${nodeOfMemory(topology, p.memory.start) !== null ? ` on node ${nodeOfMemory(topology, p.memory.start)}` : ''}` : 'no memory'} · {p.devices.length} device{p.devices.length === 1 ? '' : 's'} · profile {p.profile ?? '—'}
                 </div>
                 <div data-testid={`boot-${p.name}`}>
-                  {bootMsOf(p, status) !== null ? `booted in ${seconds(bootMsOf(p, status)!)} · ` : ''}
+                  {bootText(p, status)}
                   {p.uptimeMs !== null ? `up ${seconds(p.uptimeMs)}` : 'not running'}
                 </div>
                 <div style={{ marginTop: 4 }}>
