@@ -38,7 +38,7 @@ echo "$n" > "$FAKE_STATE/boots"
 echo $$ > "$FAKE_STATE/pid"
 echo "[    0.000000] Linux version fake (boot $n)" > "$console"
 if [ "$n" -le "$STALLS" ]; then
-  echo '${STALL_LINE}' >> "$console"
+  echo "\${STALL_TEXT:-${STALL_LINE}}" >> "$console"
   # A kernel whose vCPUs were only starved for a while goes on after its report.
   [ -n "$RECOVERS_AFTER" ] || exec sleep 60
   sleep "$RECOVERS_AFTER"
@@ -78,6 +78,12 @@ describe('run_qemu_watched (lab/qemu-watch.sh)', () => {
     expect(run.status).toBe(86);
     // The stand-in would hang for 60 s; the watcher looks once a second.
     expect(run.seconds).toBeLessThan(20);
+  });
+
+  it('counts an NVMe command the emulator never completed (a lost interrupt) as a stall', () => {
+    const { run, console } = watchStandIn({ STALLS: '1', STALL_TEXT: '[   79.228673] nvme nvme1: I/O tag 20 (1014) QID 0 timeout, completion polled' });
+    expect(run.status).toBe(86);
+    expect(fs.readFileSync(console, 'utf8')).toContain('completion polled');
   });
 
   it('leaves a guest that reports a stall and then starts init within the grace period', () => {

@@ -25,10 +25,15 @@ describe('parker against the real Parker kernel: rollback and recovery leave no 
 
   it('refuses to hand over a device that is enabled but bound to no driver (that bind oopses the kernel)', () => {
     const d = r['driverless-device']!;
-    expect(d.prepared, explain('driverless-device')).toEqual({ unbind: 'ok', enable: 'ok' });
+    expect(d.prepared, explain('driverless-device')).toEqual({ planned: 0, unbind: 'ok', enable: 'ok' });
     expect(d.before.state.devices['0000:00:06.0']).toMatchObject({ driver: null, enable: '1' });
-    expect(d.code, explain('driverless-device')).not.toBe(0);
-    expect(`${d.stdout}${d.stderr}`).toMatch(/0000:00:06\.0/);
+    // Validation sees it first: exit 1, nothing changed.
+    expect(d.code, explain('driverless-device')).toBe(1);
+    expect(`${d.stdout}${d.stderr}`).toMatch(/device-driver.*0000:00:06\.0.*bound to no driver/);
+    // A plan saved before the driver went: its bind step refuses before writing, and the apply rolls back.
+    expect(d.saved.code, explain('driverless-device')).toBe(5);
+    expect(`${d.saved.stdout}${d.saved.stderr}`).toMatch(/FAILED \[\d+\/\d+\] beta: write sys\/fs\/parker\/beta\/bind = 0000:00:06\.0 .*: 0000:00:06\.0 is enabled in the boot kernel but bound to no driver/);
+    expect(`${d.saved.stdout}${d.saved.stderr}`).toContain('the machine is as it was');
     expect(d.oopses, explain('driverless-device')).toEqual([]);
     expect(d.after.partitions).toEqual([]);
     expect(d.restored).toEqual({ disable: 'ok', probe: 'ok' });

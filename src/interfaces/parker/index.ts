@@ -8,6 +8,7 @@ import { readPartitions } from './read-partitions.js';
 import { parkerTookEffect } from './took-effect.js';
 import { partitionLimitsRule } from './rules/partition-limits.js';
 import { pciDomainRule } from './rules/pci-domain.js';
+import { deviceDriverRule } from './rules/device-driver.js';
 
 /** The Parker RFC's control filesystem, /sys/fs/parker (docs/architecture.md, "The kernel-interface seam"). */
 export const parkerInterface: KernelInterface = {
@@ -16,7 +17,7 @@ export const parkerInterface: KernelInterface = {
   present: (fs) => fs.isDirectory(PARKER_ROOT),
   readPartitions,
   cmdline: PARKER_CMDLINE,
-  rules: [partitionLimitsRule, pciDomainRule],
+  rules: [partitionLimitsRule, pciDomainRule, deviceDriverRule],
   perform: performParker,
   tookEffect: parkerTookEffect,
   sweepOrphans: sweepParkerOrphans,

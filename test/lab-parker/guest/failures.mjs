@@ -58,16 +58,20 @@ try {
 
   // ---- a device enabled in the boot kernel but bound to no driver: writing it to `bind`
   // oopses the Parker kernel (NULL pointer; the writer is killed, the partition's mutex stays
-  // held). parker must refuse before the write.
+  // held). parker must refuse before the write: validation says so (device-driver), and a plan
+  // saved while the device still had its driver is refused at its bind step and rolled back.
   const dev = `/sys/bus/pci/devices/${NVME[1]}`;
-  const prepared = { unbind: write('/sys/bus/pci/drivers/nvme/unbind', NVME[1]), enable: write(`${dev}/enable`, '1') };
-  const before = { state: machineState() };
   const onlyBeta = '/root/lab-beta-only.yaml';
+  const savedPlan = '/root/lab-beta-only.plan.json';
   fs.writeFileSync(onlyBeta, labLayout('lab-beta-only', [{ ...beta, order: 1 }]));
+  const planned = parker(['plan', onlyBeta, '--out', savedPlan], { timeoutMs: 180_000 });
+  const prepared = { planned: planned.code, unbind: write('/sys/bus/pci/drivers/nvme/unbind', NVME[1]), enable: write(`${dev}/enable`, '1') };
+  const before = { state: machineState() };
   const refused = parker(['apply', onlyBeta, '--yes'], { timeoutMs: 180_000 });
+  const savedRefused = parker(['apply', savedPlan, '--yes'], { timeoutMs: 180_000 });
   const after = machineState();
   const restored = { disable: write(`${dev}/enable`, '0'), probe: write('/sys/bus/pci/drivers_probe', NVME[1]) };
-  result('driverless-device', { ...refused, prepared, before, after, oopses: oopses(), restored, state: await settledState() });
+  result('driverless-device', { ...refused, saved: savedRefused, prepared, before, after, oopses: oopses(), restored, state: await settledState() });
 
   // ---- rollback after a failure on the real kernel: beta comes online but its console never
   // shows the line its layout waits for (a kernel that hangs after its PCI init looks like
