@@ -148,12 +148,20 @@ describe('schema errors, located', () => {
         severity: 'error',
         rule: 'missing-key',
         message: 'kernels[0] has no `image`, which is required',
-        fix: 'add `image:` (path of the kernel image (bzImage))',
+        fix: "add `image:` (absolute path of the kernel image (bzImage) on the boot kernel's filesystem)",
         path: ['kernels', 0, 'image'],
         kernels: ['db'],
       },
     ]);
-    expect(lines(result)[0]).toBe('lab.yaml:9:5 error missing-key: kernels[0] has no `image`, which is required\n  fix: add `image:` (path of the kernel image (bzImage))');
+    expect(lines(result)[0]).toBe("lab.yaml:9:5 error missing-key: kernels[0] has no `image`, which is required\n  fix: add `image:` (absolute path of the kernel image (bzImage) on the boot kernel's filesystem)");
+  });
+
+  test('a relative image or initrd is refused: kexec runs wherever parker runs, not where the layout is', () => {
+    const result = loadSpec(GOOD.replace('    image: /boot/vmlinuz-parker\n  - name: web', '    image: vmlinuz-parker\n    initrd: ./initrd.img\n  - name: web'), 'lab.yaml');
+    expect(lines(result).map((l) => l.split('\n')[0])).toEqual([
+      'lab.yaml:12:5 error bad-value: kernels[0].image "vmlinuz-parker" must be an absolute path on the boot kernel\'s filesystem, such as /boot/vmlinuz-parker',
+      'lab.yaml:13:5 error bad-value: kernels[0].initrd "./initrd.img" must be an absolute path on the boot kernel\'s filesystem, such as /boot/initrd-parker.img',
+    ]);
   });
 
   test('a missing top-level literal gives the line to paste', () => {

@@ -83,6 +83,8 @@ export const bootSchema = z.strictObject({
   cmdline: z.string().default('').describe('parameters to add to the boot kernel command line'),
 });
 
+const absolute = (example: string) => `must be an absolute path on the boot kernel's filesystem, such as ${example}`;
+
 export const profileSchema = z.enum(['balanced', 'latency', 'throughput']);
 
 export const kernelSchema = z.strictObject({
@@ -90,8 +92,9 @@ export const kernelSchema = z.strictObject({
   cpus: cpuSelectionSchema,
   memory: size.describe('memory size, whole GiB (Parker allocates in 1 GiB units from the CMA pool)'),
   devices: z.array(deviceSchema).default([]),
-  image: z.string().min(1).describe('path of the kernel image (bzImage)'),
-  initrd: z.string().min(1).optional(),
+  // Absolute: kexec runs wherever parker runs (a daemon, a systemd unit at boot), not where the layout was written.
+  image: z.string().regex(/^\//, absolute('/boot/vmlinuz-parker')).describe("absolute path of the kernel image (bzImage) on the boot kernel's filesystem"),
+  initrd: z.string().regex(/^\//, absolute('/boot/initrd-parker.img')).optional(),
   cmdline: z.string().default('').describe('parameters added after the generated ones'),
   config: z.string().min(1).optional().describe("path of the kernel's .config, checked for hazards"),
   profile: profileSchema.default('balanced'),
