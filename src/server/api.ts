@@ -17,6 +17,7 @@ import { kernelStatusOf } from '../service/status.js';
 import { validateLayout, type ValidateReport } from '../service/validate.js';
 import { loadApplied } from '../service/applied-layout.js';
 import { planLayout, planReport } from '../service/plan.js';
+import { savedPlanOf } from '../service/saved-plan.js';
 import { interfaceFor } from '../service/kernel-interfaces.js';
 import { readConsole } from '../service/console.js';
 import { errorBody, httpStatusOf } from './http-errors.js';
@@ -53,6 +54,8 @@ const NAME = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a file name 
 /** The directory the client's layout file is in: its relative `config:` paths resolve against it. */
 const BASE = z.string().min(1);
 const LAYOUT_BODY = z.strictObject({ layout: z.string().min(1, 'the layout is empty'), name: NAME.optional(), base: BASE.optional() });
+/** POST /plan also takes `save`: the answer then carries the plan as `plan --out` saves it, to apply exactly. */
+const PLAN_BODY = LAYOUT_BODY.extend({ save: z.boolean().optional() });
 const APPLY_BODY = z.union([
   z.strictObject({ layout: z.string().min(1, 'the layout is empty'), name: NAME.optional(), base: BASE.optional(), dryRun: z.boolean().optional() }),
   z.strictObject({ plan: z.looseObject({ schema: z.literal('parker.saved-plan/v1') }), dryRun: z.boolean().optional() }),
@@ -197,8 +200,7 @@ export function createApi(deps: ApiDeps): Hono {
     return c.json(withMachine((m) => kernelStatusOf(m, stateDir, c.req.param('name'), tail)));
   });
 
-  const readOnlyLayout = async <T>(c: Context, run: (file: string) => T): Promise<T> => {
-    const body = await bodyOf(c, LAYOUT_BODY);
+  const readOnlyLayout = <T>(body: z.infer<typeof LAYOUT_BODY>, run: (file: string) => T): T => {
     const base = checkedBase(body.base);
     const upload = writeUpload(scratch, body.name, base ? resolveConfigPaths(body.layout, base) : body.layout);
     try {
@@ -226,8 +228,27 @@ export function createApi(deps: ApiDeps): Hono {
       }),
     ),
   );
-  api.post('/validate', async (c) => c.json(await readOnlyLayout(c, (file) => withMachine((m) => validateLayout(file, m).report))));
-  api.post('/plan', async (c) => c.json(await readOnlyLayout(c, (file) => withMachine((m) => planReport(m, planLayout(file, m, interfaceFor(m.fs), stateDir))))));
+  api.post('/validate', async (c) => c.json(readOnlyLayout(await bodyOf(c, LAYOUT_BODY), (file) => withMachine((m) => validateLayout(file, m).report))));
+  api.post('/plan', async (c) => {
+    const body = await bodyOf(c, PLAN_BODY);
+    if (!body.save) return c.json(readOnlyLayout(body, (file) => withMachine((m) => planReport(m, planLayout(file, m, interfaceFor(m.fs), stateDir)))));
+    // A plan to apply exactly (POST /apply {plan}): its layout file is kept with the applied
+    // uploads, since the applied layout names it (start, stop, `apply --applied`).
+    const base = checkedBase(body.base);
+    const upload = writeUpload(path.join(stateDir, 'uploads'), body.name, base ? resolveConfigPaths(body.layout, base) : body.layout);
+    let answer;
+    try {
+      answer = withMachine((m) => {
+        const planned = planLayout(upload.file, m, interfaceFor(m.fs), stateDir);
+        return { report: planReport(m, planned), saved: planned.plan ? savedPlanOf(m, planned, new Date()) : null };
+      });
+    } catch (e) {
+      fs.rmSync(upload.dir, { recursive: true, force: true });
+      throw e;
+    }
+    if (!answer.saved) fs.rmSync(upload.dir, { recursive: true, force: true });
+    return c.json({ ...withoutDir(answer.report, upload.dir), saved: answer.saved });
+  });
 
   api.get('/console/:name', (c) => {
     const name = c.req.param('name');

@@ -40,10 +40,15 @@ export function machineFingerprint(machine: Machine): string {
   return createHash('sha256').update(JSON.stringify({ machine: machine.description, partitions, online })).digest('hex').slice(0, 16);
 }
 
-export function savePlan(target: string, machine: Machine, planned: PlannedLayout, now: Date): SavedPlan {
+/** A plan as `plan --out` saves it: its layout, its steps and the machine's fingerprint. */
+export function savedPlanOf(machine: Machine, planned: PlannedLayout, now: Date): SavedPlan {
   const layout = planned.input.prepared?.resolved;
   if (!planned.plan || !layout) throw new ParkerError('E_INVALID', `${planned.input.file} has errors: there is no plan to save`, 'fix the layout first (parker validate)');
-  const saved: SavedPlan = { schema: 'parker.saved-plan/v1', file: planned.input.file, machine: machine.description, fingerprint: machineFingerprint(machine), createdAt: now.toISOString(), layout, plan: planned.plan };
+  return { schema: 'parker.saved-plan/v1', file: planned.input.file, machine: machine.description, fingerprint: machineFingerprint(machine), createdAt: now.toISOString(), layout, plan: planned.plan };
+}
+
+export function savePlan(target: string, machine: Machine, planned: PlannedLayout, now: Date): SavedPlan {
+  const saved = savedPlanOf(machine, planned, now);
   try {
     fs.writeFileSync(target, JSON.stringify(saved, null, 2) + '\n');
   } catch (e) {

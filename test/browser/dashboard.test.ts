@@ -154,6 +154,9 @@ describe('the dashboard on the default simulated server', () => {
     await page.click('[data-testid=apply]');
     expect(await question).toContain('Apply layout.yaml');
     for (const name of ['db', 'web', 'batch']) await page.waitForSelector(`[data-testid=state-${name}]:has-text("online")`, { timeout: 60_000 });
+    // What ran is the plan that was confirmed: the page sent the saved plan, not the layout again.
+    const writes = (await api<{ transactions: { result: { file: string; outcome: string } | null }[] }>('transactions')).transactions;
+    expect(writes.map((t) => [path.basename(t.result?.file ?? ''), t.result?.outcome])).toEqual([['plan.json', 'applied']]);
     await page.waitForFunction(() => (document.querySelector('[data-testid=console-db]')?.textContent ?? '').length > 0, null, { timeout: 15_000 });
     const status = await api<ApiStatus>('status');
     const colors = await cpuColors(page);

@@ -301,3 +301,37 @@ describe('the API: a long apply', () => {
     expect(events.at(-1)).toMatchObject({ type: 'transaction', data: { txn: id, state: 'done', outcome: 'applied' } });
   }, 60_000);
 });
+
+describe('the API: a plan to apply exactly (what the dashboard confirms is what runs)', () => {
+  const { app, auth, json, stateDir } = apiOnSim();
+  const plan = async (layout: string) => (await (await app.request('/api/v1/plan', json({ layout, name: 'default.yaml', save: true }))).json()) as Json;
+
+  it('answers the plan with the plan saved as `plan --out` saves it, its layout kept with the uploads', async () => {
+    const answer = await plan(DEFAULT_LAYOUT);
+    expect(answer).toMatchObject({ schema: 'parker.plan-report/v1', file: 'default.yaml', saved: { schema: 'parker.saved-plan/v1', machine: 'simulated default server' } });
+    expect(answer.saved.plan.steps.length).toBe(answer.plan.steps.length);
+    expect(answer.saved.file.startsWith(path.join(stateDir, 'uploads') + path.sep)).toBe(true);
+    expect(fs.readFileSync(answer.saved.file, 'utf8')).toBe(DEFAULT_LAYOUT);
+    // A layout with errors has no plan to save, and leaves no upload behind.
+    const before = fs.readdirSync(path.join(stateDir, 'uploads')).length;
+    const wrong = await plan(WRONG_LAYOUT);
+    expect(wrong.saved).toBeNull();
+    expect(wrong.plan).toBeNull();
+    expect(fs.readdirSync(path.join(stateDir, 'uploads')).length).toBe(before);
+  });
+
+  it('applies that plan while the machine is as it was, and refuses it (E_PLAN, nothing changed) once it has changed', async () => {
+    const first = await plan(DEFAULT_LAYOUT);
+    const second = await plan(DEFAULT_LAYOUT);
+    const applied = await app.request('/api/v1/apply?wait=1', json({ plan: first.saved }, auth));
+    expect(applied.status).toBe(200);
+    expect(((await applied.json()) as Json).result).toMatchObject({ outcome: 'applied', result: { stepsRun: first.saved.plan.steps.length } });
+    // The applied layout is the uploaded file the plan was made from.
+    const status = (await (await app.request('/api/v1/status')).json()) as Json;
+    expect(status.layout.file).toBe(first.saved.file);
+    const stale = await app.request('/api/v1/apply?wait=1', json({ plan: second.saved }, auth));
+    expect(stale.status).toBe(409);
+    expect(((await stale.json()) as Json).error.code).toBe('E_PLAN');
+    expect(((await (await app.request('/api/v1/status')).json()) as Json).partitions.length).toBe(3);
+  }, 60_000);
+});

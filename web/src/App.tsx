@@ -30,6 +30,8 @@ interface Result {
 interface PlanAnswer {
   diagnostics: Diagnostic[];
   plan?: { kernels: { kernel: string; action: string }[]; steps: { summary: string }[] } | null;
+  /** With `save`: the plan as `parker plan --out` saves it, for POST /apply {plan}. */
+  saved?: unknown;
 }
 
 /** "27 steps: create db, web, batch." as the confirmation says it. */
@@ -138,9 +140,9 @@ export function App() {
   const colors = useMemo(() => colorsOf(status?.partitions ?? []), [status]);
   const owners = useMemo(() => (topology && status ? ownersOf(topology, status) : new Map<number, string>()), [topology, status]);
 
-  /** Validates or plans the layout in the box and shows the answer; the plan report, or null. */
-  const post = async (kind: 'validate' | 'plan'): Promise<PlanAnswer | null> => {
-    const r = await postJson<PlanAnswer>(`/api/v1/${kind}`, { layout, name: 'layout.yaml' });
+  /** Validates or plans the layout in the box and shows the answer; the plan report, or null. `save`: with the plan to apply exactly. */
+  const post = async (kind: 'validate' | 'plan', save = false): Promise<PlanAnswer | null> => {
+    const r = await postJson<PlanAnswer>(`/api/v1/${kind}`, { layout, name: 'layout.yaml', ...(save ? { save: true } : {}) });
     if (!r.ok) {
       setResult({ kind: 'error', text: `${r.body.error?.code}: ${r.body.error?.message}` });
       return null;
@@ -153,16 +155,18 @@ export function App() {
     const r = await postJson<{ id: string }>(path, body, token);
     setResult(r.ok ? { kind: 'apply', text: `${what}: transaction ${r.body.id} accepted; progress follows live` } : { kind: 'error', text: `${r.body.error?.code}: ${r.body.error?.message}` });
   };
-  // Apply as `parker apply` does: the plan first (shown below the box), then a confirmation that
-  // names what will change; a layout with errors has no plan and is never sent to be applied.
+  // Apply as `parker plan --out` then `parker apply FILE` do: the plan first (shown below the
+  // box), then a confirmation that names what will change, then exactly that plan, which the
+  // daemon refuses (E_PLAN) if the machine changed meanwhile. A layout with errors has no plan
+  // and is never sent to be applied.
   const apply = async () => {
-    const planned = await post('plan');
+    const planned = await post('plan', true);
     if (!planned) return;
-    if (!planned.plan) return setResult({ kind: 'plan', diagnostics: planned.diagnostics, text: 'The layout has errors: nothing to apply.' });
+    if (!planned.plan || !planned.saved) return setResult({ kind: 'plan', diagnostics: planned.diagnostics, text: 'The layout has errors: nothing to apply.' });
     // No step can still be a change: a running kernel's image, command line or stop command is
     // the layout's, used at its next start; applying records it, as `parker apply` does.
     const question = planned.plan.steps.length === 0 ? `Nothing to change on ${status?.machine} now: record layout.yaml as its applied layout (used at the kernels' next start)?` : `Apply layout.yaml on ${status?.machine}? ${planSummary(planned.plan)}`;
-    await write('/api/v1/apply', { layout, name: 'layout.yaml' }, 'apply the layout', question);
+    await write('/api/v1/apply', { plan: planned.saved }, 'apply the layout', question);
   };
   const upload = (file: File | undefined) => void file?.text().then(setLayout);
 
