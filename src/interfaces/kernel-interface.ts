@@ -23,6 +23,16 @@ export interface KernelInterface extends PartitionLifecycle {
   readonly cmdline: CmdlineTerms;
   /** Validation rules that are the interface's own (its limits), run after the common ones. */
   readonly rules: readonly Rule[];
+  /**
+   * Boot-kernel parameters without which no partition can be made (Parker: `parker_cma`, the
+   * pools partitions take memory from): apply refuses a plan whose boot changes name one.
+   */
+  readonly bootParametersRequired: readonly string[];
+  /**
+   * Steps to add when a destroy leaves no partition, after its own (Parker: unload the kexec
+   * image, which points into memory that went back to the pool). Empty when there is nothing.
+   */
+  afterLastPartition(machine: Machine): { intent: Intent; why: string }[];
   /** Carries an intent out on the machine. Throws KernelError or ParkerError. */
   perform(machine: Machine, intent: Intent): Promise<void>;
   /** After a crash: whether an intent that was in flight took effect, judged from the kernel's files. */

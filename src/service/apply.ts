@@ -30,9 +30,10 @@ export interface ApplyReport extends Omit<PlanReport, 'schema'> {
   unfinishedTransaction: boolean;
 }
 
-/** Boot-kernel changes apply cannot work without: the CMA pools partitions take memory from. */
+/** Boot-kernel changes apply cannot work without (Parker: the CMA pools partitions take memory from). */
 function requireBootReady(machine: Machine, plan: Plan): void {
-  const blocking = plan.bootChanges.filter((p) => p.key === 'parker_cma').map((p) => `${p.key}=${p.value}`);
+  const required = interfaceFor(machine.fs).bootParametersRequired;
+  const blocking = plan.bootChanges.filter((p) => required.includes(p.key)).map((p) => `${p.key}=${p.value}`);
   if (!blocking.length) return;
   throw new ParkerError(
     'E_BOOT_CHANGES',

@@ -105,12 +105,10 @@ export async function destroyPartitions(ctx: ServiceContext, which: { name: stri
     if (name && partitions.length === 0) throw new ParkerError('E_NOT_FOUND', `no partition named ${name} on ${machine.description}`, 'see parker status');
     const applied = loadApplied(ctx.stateDir, machine.description);
     const plan = diffLayout(iface, EMPTY_LAYOUT, { topology: machineTopology(machine), partitions }, applied?.layout.spec.kernels ?? [], 'destroy requested');
-    // The last kexec image points into memory that goes back to the pool: with no partition
-    // left, nothing will start from it, so it is unloaded too (seen left loaded on the real kernel).
+    // What the interface does once no partition is left (Parker: unload the last kexec image).
     const remaining = iface.readPartitions(machine.fs).length - partitions.length;
-    if (plan.steps.length > 0 && remaining === 0 && machine.kexec?.loaded()) {
-      const intent = { kind: 'unload-image' } as const;
-      plan.steps.push({ id: plan.steps.length + 1, action: 'delete', kernel: 'boot', intent, why: 'no partition is left to start from the loaded kexec image', undo: null, summary: iface.describe(intent) });
+    if (plan.steps.length > 0 && remaining === 0) {
+      for (const { intent, why } of iface.afterLastPartition(machine)) plan.steps.push({ id: plan.steps.length + 1, action: 'delete', kernel: 'boot', intent, why, undo: null, summary: iface.describe(intent) });
     }
     return plan;
   });

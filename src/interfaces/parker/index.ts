@@ -18,6 +18,10 @@ export const parkerInterface: KernelInterface = {
   readPartitions,
   cmdline: PARKER_CMDLINE,
   rules: [partitionLimitsRule, pciDomainRule, deviceDriverRule],
+  bootParametersRequired: ['parker_cma'],
+  // The last kexec image points into memory that went back to the pool: with no partition left,
+  // nothing will start from it (seen left loaded on the real kernel).
+  afterLastPartition: (machine) => (machine.kexec?.loaded() ? [{ intent: { kind: 'unload-image' }, why: 'no partition is left to start from the loaded kexec image' }] : []),
   perform: performParker,
   tookEffect: parkerTookEffect,
   sweepOrphans: sweepParkerOrphans,
