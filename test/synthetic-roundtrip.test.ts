@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { smallSyntheticDescription } from './fixtures/synthetic-descriptions.js';
 import { describe, expect, it } from 'vitest';
 import { TreeFs } from '../src/machines/file-tree.js';
 import { readOnlyMachine } from '../src/machines/read-only-machine.js';
@@ -153,33 +154,8 @@ describe('discover() reads a synthetic machine back as described', () => {
   });
 
   it('any small description', () => {
-    const level = fc.integer({ min: 1, max: 3 });
-    const description = fc
-      .record({
-        pack: level,
-        die: level,
-        numa: level,
-        l3: level,
-        l2: fc.option(level, { nil: null }),
-        core: level,
-        pu: level,
-        numbering: fc.constantFrom('linux', 'compact', 'roundrobin'),
-        memnodes: fc.integer({ min: 0, max: 2 }),
-        mem: fc.integer({ min: 1, max: 24 }).map((n) => n * 512),
-        block: fc.constantFrom('128M', '256M', '1G', '2G'),
-        nvme: fc.integer({ min: 0, max: 2 }),
-        nic: fc.integer({ min: 0, max: 2 }),
-        cma: fc.constantFrom('', ' cmdline:parker_cma=2G', ' cmdline:parker_cma=0:1G,1:1G'),
-      })
-      // Small enough to run many: at most 512 CPUs.
-      .filter((r) => r.pack * r.die * r.numa * r.l3 * (r.l2 ?? 1) * r.core * r.pu <= 512)
-      .map(
-        (r) =>
-          `pack:${r.pack} die:${r.die} numa:${r.numa} l3:${r.l3}${r.l2 === null ? '' : ` l2:${r.l2}`} core:${r.core} pu:${r.pu} ` +
-          `numbering:${r.numbering} memnodes:${r.memnodes} mem:${r.mem}M block:${r.block} nvme:${r.nvme} nic:${r.nic}${r.cma}`,
-      );
     fc.assert(
-      fc.property(description, (text) => {
+      fc.property(smallSyntheticDescription, (text) => {
         const d = parseSyntheticDescription(text);
         expectDescribedMachine(discoverSynthetic(d), syntheticLayout(d));
       }),

@@ -5,6 +5,8 @@ import { formatCpuList } from '../units/cpulist.js';
 import { formatSyntheticDescription, parseSyntheticDescription, type SyntheticDescription } from './description.js';
 import { CACHE_LINE_SIZE, SYNTHETIC_CACHES, syntheticLayout, type SyntheticLayout, type SyntheticNode } from './layout.js';
 import { writePci } from './pci-tree.js';
+import { syntheticHardware } from './hardware.js';
+import type { HardwareRecord, HardwareStructure } from '../topology/hardware-topology.js';
 import { nodeMeminfo, nodeUsage, writeProc } from './procfs.js';
 import { CpuSetText, dirAt, hex, lazySub, link, put, putMask, sub } from './tree-files.js';
 
@@ -21,7 +23,10 @@ const PAGE_SIZE = 4096;
  * backend both read the described machine back.
  */
 export function buildSyntheticTree(d: SyntheticDescription): FileTree {
-  const layout = syntheticLayout(d);
+  return treeOfLayout(syntheticLayout(d));
+}
+
+function treeOfLayout(layout: SyntheticLayout): FileTree {
   const tree = new FileTree();
   writeCpus(tree, layout);
   writeNodes(tree, layout);
@@ -32,11 +37,17 @@ export function buildSyntheticTree(d: SyntheticDescription): FileTree {
   return tree;
 }
 
-/** A read-only machine from a description string or object. */
-export function syntheticMachine(input: string | SyntheticDescription): Machine {
+/**
+ * A read-only machine from a description string or object. It knows its hardware's structure
+ * from the description (syntheticHardware), as the simulator knows its recorded hardware, so
+ * planning against it reads only what can differ from a plain discovery's answer: nothing.
+ */
+export function syntheticMachine(input: string | SyntheticDescription): Machine & HardwareRecord {
   const d = typeof input === 'string' ? parseSyntheticDescription(input) : input;
   const text = typeof input === 'string' ? input.trim() : formatSyntheticDescription(d);
-  return readOnlyMachine(new TreeFs(buildSyntheticTree(d), true), 'synthetic', `synthetic "${text}"`, 'x86_64');
+  const layout = syntheticLayout(d);
+  let hardware: HardwareStructure | undefined;
+  return { ...readOnlyMachine(new TreeFs(treeOfLayout(layout), true), 'synthetic', `synthetic "${text}"`, 'x86_64'), fixedHardware: () => (hardware ??= syntheticHardware(layout)) };
 }
 
 

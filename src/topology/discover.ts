@@ -11,6 +11,7 @@ import { groupCores, groupPackages } from './group-cpus.js';
 import { KernelFiles } from './kernel-files.js';
 import { TOPOLOGY_SCHEMA, type NumaNode, type Topology } from './model.js';
 import type { PciIds } from './pci-ids.js';
+import type { HardwareStructure } from './hardware-topology.js';
 
 export interface DiscoverOptions {
   /** Vendor and device names; default: the pci.ids database (see pci-ids.ts). */
@@ -47,7 +48,7 @@ export function discover(machine: Machine, options: DiscoverOptions = {}): Topol
  * CPUs are not the record's. test/discover-over-hardware.test.ts and
  * test/host-hardware.test.ts compare the two on simulated machines in use and on a host tree.
  */
-export function discoverOverHardware(machine: Machine, hardware: Topology, options: DiscoverOptions = {}): Topology | null {
+export function discoverOverHardware(machine: Machine, hardware: HardwareStructure, options: DiscoverOptions = {}): Topology | null {
   if (hardware.warnings !== undefined && hardware.warnings.length > 0) return null;
   const files = new KernelFiles(machine.fs);
   const cpuSets = discoverCpuSets(files);
@@ -59,6 +60,7 @@ export function discoverOverHardware(machine: Machine, hardware: Topology, optio
   // Discovery places exactly the CPUs that are online with a directory; any other leaves the
   // structure to the record (withHardware), nodes included.
   const structureFromRecord = hardware.cpu.some((c) => c.package === null) || ids.some((id) => !online.has(id) || !withDir.has(id));
+  if (structureFromRecord && hardware.nodes === undefined) return null;
   const topology = assemble(
     machine,
     files,
@@ -68,7 +70,7 @@ export function discoverOverHardware(machine: Machine, hardware: Topology, optio
       packages: hardware.packages,
       cores: hardware.cores,
       caches: hardware.caches,
-      nodes: structureFromRecord ? hardware.nodes : live.nodes,
+      nodes: structureFromRecord ? hardware.nodes! : live.nodes,
     },
     live,
     options,

@@ -40,13 +40,20 @@ export interface HardwareRecord {
    * looking (the simulator always; a host within the boot it recorded it in): live discovery
    * then reads only what changes (discoverOverHardware). Null when not known so.
    */
-  fixedHardware?(): Topology | null;
+  fixedHardware?(): HardwareStructure | null;
 }
+
+/**
+ * What discoverOverHardware takes from a record: the CPUs' structure, and the nodes when it
+ * must stand in for live ones (CPUs offline). A whole Topology is one; a synthetic machine
+ * builds one from its description without discovering it (synthetic/hardware.ts).
+ */
+export type HardwareStructure = Pick<Topology, 'cpu' | 'packages' | 'cores' | 'caches' | 'warnings'> & { nodes?: Topology['nodes'] };
 
 export function hardwareOf(machine: object, live: Topology): Topology | null {
   return (machine as HardwareRecord).hardware?.(live) ?? null;
 }
 
-export function fixedHardwareOf(machine: object): Topology | null {
+export function fixedHardwareOf(machine: object): HardwareStructure | null {
   return (machine as HardwareRecord).fixedHardware?.() ?? null;
 }
