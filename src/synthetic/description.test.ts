@@ -27,7 +27,7 @@ describe('parseSyntheticDescription', () => {
     expect(parseSyntheticDescription('pack:1 core:2')).toEqual<SyntheticDescription>({
       levels: { pack: 1, die: 1, numa: 1, l3: 1, l2: null, core: 2, pu: 1 },
       memPerNode: 16 * GiB,
-      blockSize: 128 * MiB,
+      blockSize: null,
       distances: { local: 10, samePackage: 12, remote: 32, memoryOnly: 20 },
       numbering: 'linux',
       memoryOnlyNodes: 0,

@@ -11,8 +11,11 @@ export interface SyntheticDescription {
   levels: SyntheticLevels;
   /** Memory of each NUMA node that has CPUs, in bytes. */
   memPerNode: number;
-  /** Memory block size (sys/devices/system/memory/block_size_bytes), a power of two. */
-  blockSize: number;
+  /**
+   * Memory block size (sys/devices/system/memory/block_size_bytes), a power of two; null: as
+   * Linux picks it on a bare-metal x86_64 machine (the layout's `blockSize`).
+   */
+  blockSize: number | null;
   distances: SyntheticDistances;
   numbering: CpuNumbering;
   /** Extra NUMA nodes with memory and no CPUs (CXL-like expanders), numbered after the others. */
@@ -94,7 +97,7 @@ export const DEFAULT_SYNTHETIC_CMDLINE =
 
 export const SYNTHETIC_DEFAULTS = {
   memPerNode: 16 * 2 ** 30,
-  blockSize: 128 * 2 ** 20,
+  blockSize: null,
   distances: { local: 10, samePackage: 12, remote: 32, memoryOnly: 20 },
   numbering: 'linux' as CpuNumbering,
   memoryOnlyNodeMem: 64 * 2 ** 30,
@@ -221,7 +224,7 @@ export function parseSyntheticDescription(input: string): SyntheticDescription {
   let lastLevel = -1;
   const d = {
     memPerNode: SYNTHETIC_DEFAULTS.memPerNode as number,
-    blockSize: SYNTHETIC_DEFAULTS.blockSize as number,
+    blockSize: SYNTHETIC_DEFAULTS.blockSize as number | null,
     distances: { ...SYNTHETIC_DEFAULTS.distances } as SyntheticDistances,
     numbering: SYNTHETIC_DEFAULTS.numbering,
     memoryOnlyNodes: 0,
@@ -374,7 +377,7 @@ export function checkSyntheticDescription(d: SyntheticDescription, input = forma
   checkMem('mem', d.memPerNode);
   if (d.memoryOnlyNodes > 0) checkMem('memnode-mem', d.memoryOnlyNodeMem);
   const b = d.blockSize;
-  if (b < SECTION_SIZE || b > MAX_BLOCK_SIZE || !Number.isInteger(Math.log2(b))) {
+  if (b !== null && (b < SECTION_SIZE || b > MAX_BLOCK_SIZE || !Number.isInteger(Math.log2(b)))) {
     throw syntheticError(input, `"block:${formatSize(b)}" is not a power of two from 128M to 64G`, 'use a size such as "block:128M" or "block:2G"');
   }
   const { local, samePackage, remote, memoryOnly } = d.distances;
@@ -409,7 +412,7 @@ export function formatSyntheticDescription(d: SyntheticDescription): string {
   if (levels.pu !== 1) tokens.push(`pu:${levels.pu}`);
   const sizeOr = (bytes: number) => (Number.isSafeInteger(bytes) && bytes >= 0 ? formatSize(bytes) : String(bytes));
   if (d.memPerNode !== SYNTHETIC_DEFAULTS.memPerNode) tokens.push(`mem:${sizeOr(d.memPerNode)}`);
-  if (d.blockSize !== SYNTHETIC_DEFAULTS.blockSize) tokens.push(`block:${sizeOr(d.blockSize)}`);
+  if (d.blockSize !== null) tokens.push(`block:${sizeOr(d.blockSize)}`);
   const dist = d.distances;
   const def = SYNTHETIC_DEFAULTS.distances;
   if (dist.memoryOnly !== def.memoryOnly) {

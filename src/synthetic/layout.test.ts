@@ -4,6 +4,7 @@ import { parseSyntheticDescription, type SyntheticPciDevice } from './descriptio
 import { cmaAreas, SYNTHETIC_NVME, syntheticLayout } from './layout.js';
 
 const GiB = 2 ** 30;
+const MiB = 2 ** 20;
 const layoutOf = (text: string) => syntheticLayout(parseSyntheticDescription(text));
 
 describe('CPU numbering', () => {
@@ -168,8 +169,24 @@ describe('memory layout', () => {
   });
 });
 
+describe('the memory block size', () => {
+  it('is what Linux picks on bare-metal x86_64 unless the description names one: 128M while RAM ends below 64G, 2G from there', () => {
+    // One 16G node: RAM ends at 18G (the 2G hole below 4G). Four: 66G.
+    expect(layoutOf('pack:1 core:2 mem:16G').blockSize).toBe(128 * MiB);
+    expect(layoutOf('pack:1 numa:3 core:1 mem:20G').blockSize).toBe(128 * MiB);
+    expect(layoutOf('pack:1 numa:4 core:1 mem:16G').blockSize).toBe(2 * GiB);
+    expect(layoutOf('pack:1 numa:4 core:1 mem:16G block:256M').blockSize).toBe(256 * MiB);
+    // With 2G blocks every node starts on a 2G boundary, so no block holds two nodes.
+    const l = layoutOf('pack:1 numa:4 core:1 mem:16G');
+    for (const n of l.nodes.slice(1)) expect(n.ranges[0]!.start % (2 * GiB)).toBe(0);
+    // Node 0's 16G lies at 0-3G and 4G-17G: blocks 0-8; the other nodes' 8 each.
+    expect(l.blocks.length).toBe(33);
+  });
+});
+
 describe('cmaAreas', () => {
-  const nodes = layoutOf('pack:2 numa:2 core:1 mem:64G').nodes;
+  // 128M blocks, so that the node ranges below stay where they are (Linux would pick 2G here).
+  const nodes = layoutOf('pack:2 numa:2 core:1 mem:64G block:128M').nodes;
 
   it('places parker<nid> 1 GiB aligned at the top of each named node', () => {
     expect(cmaAreas('ro parker_cma=0:48G,2:1536M', nodes)).toEqual([

@@ -24,6 +24,8 @@ export interface SyntheticLayout {
   groups: { core: number[][]; l2: number[][]; l3: number[][]; die: number[][]; package: number[][] };
   /** Indexed by node id: CPU nodes first, then memory-only ones. */
   nodes: SyntheticNode[];
+  /** Memory block size: the description's, else as Linux picks it (linuxBlockSize). */
+  blockSize: number;
   /** SLIT: distances[a][b]. */
   distances: number[][];
   blocks: SyntheticBlock[];
@@ -84,6 +86,8 @@ const LOW_RAM_WINDOWS: readonly PhysRange[] = [
 ];
 const FOUR_GIB = 4 * GiB;
 const DMA_LIMIT = 16 * MiB;
+/** A memory section of x86_64, the smallest memory block. */
+const SECTION = 128 * MiB;
 
 const bitsFor = (n: number) => (n <= 1 ? 0 : Math.ceil(Math.log2(n)));
 const alignUp = (n: number, a: number) => Math.ceil(n / a) * a;
@@ -93,15 +97,18 @@ export function syntheticLayout(d: SyntheticDescription): SyntheticLayout {
   checkSyntheticDescription(d);
   const counts = syntheticCounts(d);
   const { cpus, groups } = layOutCpus(d, counts);
-  const nodes = layOutNodes(d, counts, cpus);
+  // Where RAM ends decides Linux's block size, and the block size where each node starts.
+  const blockSize = d.blockSize ?? linuxBlockSize(layOutNodes(d, counts, cpus, SECTION));
+  const nodes = layOutNodes(d, counts, cpus, blockSize);
   return {
     description: d,
     counts,
     cpus,
     groups,
     nodes,
+    blockSize,
     distances: nodeDistances(d, nodes),
-    blocks: memoryBlocks(nodes, d.blockSize),
+    blocks: memoryBlocks(nodes, blockSize),
     cma: cmaAreas(d.cmdline, nodes),
     pci: pciDevices(d, counts.cpuNodes, counts.nodes),
   };
@@ -169,7 +176,16 @@ function layOutCpus(d: SyntheticDescription, counts: SyntheticLayout['counts']) 
  * node starts at the next memory-block boundary, so no block spans two nodes and block
  * indexes agree with /proc/iomem.
  */
-function layOutNodes(d: SyntheticDescription, counts: SyntheticLayout['counts'], cpus: SyntheticCpu[]): SyntheticNode[] {
+/**
+ * The memory block size Linux picks on a bare-metal x86_64 machine (arch/x86/mm/init_64.c,
+ * probe_memory_block_size): 2 GiB once RAM ends at or above 64 GiB, else 128 MiB.
+ */
+function linuxBlockSize(nodes: readonly SyntheticNode[]): number {
+  const end = Math.max(...nodes.flatMap((n) => n.ranges.map((r) => r.end + 1)));
+  return end >= 64 * GiB ? 2 * GiB : SECTION;
+}
+
+function layOutNodes(d: SyntheticDescription, counts: SyntheticLayout['counts'], cpus: SyntheticCpu[], blockSize: number): SyntheticNode[] {
   const nodes: SyntheticNode[] = [];
   const nodesPerPackage = counts.cpuNodes / d.levels.pack;
   for (let id = 0; id < counts.cpuNodes; id++) {
@@ -199,7 +215,7 @@ function layOutNodes(d: SyntheticDescription, counts: SyntheticLayout['counts'],
       node.ranges.push({ start: w.start, end: w.start + take - 1 });
       left -= take;
     }
-    cursor = Math.max(FOUR_GIB, alignUp(node.ranges.at(-1)!.end + 1, d.blockSize));
+    cursor = Math.max(FOUR_GIB, alignUp(node.ranges.at(-1)!.end + 1, blockSize));
   }
   const top = nodes.at(-1)!.ranges.at(-1)!.end;
   if (!Number.isSafeInteger(top)) {

@@ -163,7 +163,7 @@ function writeMemoryBlocks(tree: FileTree, layout: SyntheticLayout): void {
   const root = dirAt(tree, 'sys/devices/system/memory');
   const nodeRoot = dirAt(tree, 'sys/devices/system/node');
   const busDevices = dirAt(tree, 'sys/bus/memory/devices');
-  put(root, 'block_size_bytes', layout.description.blockSize.toString(16));
+  put(root, 'block_size_bytes', layout.blockSize.toString(16));
   put(root, 'auto_online_blocks', 'offline');
   for (const block of layout.blocks) {
     const name = `memory${block.index}`;
