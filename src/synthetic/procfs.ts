@@ -245,7 +245,8 @@ export function writeProc(tree: FileTree, layout: SyntheticLayout): void {
   const proc = dirAt(tree, 'proc');
   proc.set('iomem', { type: 'file', data: syntheticIomem(layout) });
   proc.set('meminfo', { type: 'file', data: procMeminfo(layout) });
-  proc.set('cpuinfo', { type: 'file', data: procCpuinfo(layout) });
+  // Thousands of lines on a large machine, and parker reads none of them (hwloc does): made when read.
+  tree.lazyFile('proc/cpuinfo', () => procCpuinfo(layout));
   put(proc, 'cmdline', layout.description.cmdline);
   put(
     proc,
