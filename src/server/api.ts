@@ -103,6 +103,40 @@ function writeUpload(dir: string, name: string | undefined, text: string): { fil
   return { file, dir: where };
 }
 
+/** How long a posted layout is kept unless it is the applied one: a plan answered with `save` may be applied within it. */
+export const UPLOAD_KEEP_MS = 24 * 3600 * 1000;
+
+/**
+ * Removes the uploads older than UPLOAD_KEEP_MS, except the directory of the applied layout
+ * (start, stop and `apply --applied` read it): every apply and every plan with `save` writes
+ * one, and a daemon runs for months.
+ */
+export function pruneUploads(stateDir: string, now = Date.now()): void {
+  const uploads = path.join(stateDir, 'uploads');
+  let keep: string | null = null;
+  try {
+    const applied = JSON.parse(fs.readFileSync(path.join(stateDir, 'applied.json'), 'utf8')) as { file?: unknown; source?: unknown };
+    for (const f of [applied.source, applied.file]) if (typeof f === 'string' && f.startsWith(uploads + path.sep)) keep = f.slice(uploads.length + 1).split(path.sep)[0]!;
+  } catch {
+    // No applied layout, or one that cannot be read: then nothing is kept for it, and nothing else changes.
+  }
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(uploads, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    if (!entry.isDirectory() || entry.name === keep) continue;
+    const dir = path.join(uploads, entry.name);
+    try {
+      if (now - fs.lstatSync(dir).mtimeMs > UPLOAD_KEEP_MS) fs.rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+}
+
 /** Replaces the upload's directory in a report by nothing: the client sees its own file name. */
 function withoutDir<T>(report: T, dir: string): T {
   return JSON.parse(JSON.stringify(report).split(`${dir}/`).join('')) as T;
@@ -235,6 +269,7 @@ export function createApi(deps: ApiDeps): Hono {
     // A plan to apply exactly (POST /apply {plan}): its layout file is kept with the applied
     // uploads, since the applied layout names it (start, stop, `apply --applied`).
     const base = checkedBase(body.base);
+    pruneUploads(stateDir);
     const upload = writeUpload(path.join(stateDir, 'uploads'), body.name, base ? resolveConfigPaths(body.layout, base) : body.layout);
     let answer;
     try {
@@ -325,6 +360,7 @@ export function createApi(deps: ApiDeps): Hono {
   api.post('/apply', authorised, async (c) => {
     const body = await bodyOf(c, APPLY_BODY);
     const uploads = path.join(stateDir, 'uploads');
+    pruneUploads(stateDir);
     const base = 'layout' in body ? checkedBase(body.base) : undefined;
     const upload = 'layout' in body ? writeUpload(uploads, body.name, base ? resolveConfigPaths(body.layout, base) : body.layout) : writeUpload(uploads, 'plan.json', JSON.stringify(body.plan));
     return accept(c, { op: 'apply', file: upload.file, ...(body.dryRun ? { dryRun: true } : {}) });
