@@ -266,6 +266,8 @@ export function createApi(deps: ApiDeps): Hono {
   api.post('/plan', async (c) => {
     const body = await bodyOf(c, PLAN_BODY);
     if (!body.save) return c.json(readOnlyLayout(body, (file) => withMachine((m) => planReport(m, planLayout(file, m, interfaceFor(m.fs), stateDir)))));
+    // Saving writes to the state directory: only with the token, as every write.
+    await authorised(c, async () => {});
     // A plan to apply exactly (POST /apply {plan}): its layout file is kept with the applied
     // uploads, since the applied layout names it (start, stop, `apply --applied`).
     const base = checkedBase(body.base);
@@ -361,6 +363,11 @@ export function createApi(deps: ApiDeps): Hono {
     const body = await bodyOf(c, APPLY_BODY);
     const uploads = path.join(stateDir, 'uploads');
     pruneUploads(stateDir);
+    // A saved plan made here names its layout's upload, which the applied layout will name:
+    // one removed since (uploads older than a day) cannot be applied any more.
+    if ('plan' in body && typeof body.plan.file === 'string' && body.plan.file.startsWith(uploads + path.sep) && !fs.existsSync(body.plan.file)) {
+      throw new ParkerError('E_PLAN', 'the layout this plan was made from is no longer kept (the daemon removes uploads older than a day)', 'plan again (POST /api/v1/plan with save), then apply that plan');
+    }
     const base = 'layout' in body ? checkedBase(body.base) : undefined;
     const upload = 'layout' in body ? writeUpload(uploads, body.name, base ? resolveConfigPaths(body.layout, base) : body.layout) : writeUpload(uploads, 'plan.json', JSON.stringify(body.plan));
     return accept(c, { op: 'apply', file: upload.file, ...(body.dryRun ? { dryRun: true } : {}) });

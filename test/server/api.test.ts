@@ -304,7 +304,15 @@ describe('the API: a long apply', () => {
 
 describe('the API: a plan to apply exactly (what the dashboard confirms is what runs)', () => {
   const { app, auth, json, stateDir } = apiOnSim();
-  const plan = async (layout: string) => (await (await app.request('/api/v1/plan', json({ layout, name: 'default.yaml', save: true }))).json()) as Json;
+  const plan = async (layout: string) => (await (await app.request('/api/v1/plan', json({ layout, name: 'default.yaml', save: true }, auth))).json()) as Json;
+
+  it('saves a plan only with the token: saving writes to the state directory', async () => {
+    const none = await app.request('/api/v1/plan', json({ layout: DEFAULT_LAYOUT, save: true }));
+    expect(none.status).toBe(401);
+    const wrong = await app.request('/api/v1/plan', json({ layout: DEFAULT_LAYOUT, save: true }, { authorization: 'Bearer nope' }));
+    expect(wrong.status).toBe(403);
+    expect(fs.existsSync(path.join(stateDir, 'uploads'))).toBe(false);
+  });
 
   it('answers the plan with the plan saved as `plan --out` saves it, its layout kept with the uploads', async () => {
     const answer = await plan(DEFAULT_LAYOUT);
@@ -318,6 +326,15 @@ describe('the API: a plan to apply exactly (what the dashboard confirms is what 
     expect(wrong.saved).toBeNull();
     expect(wrong.plan).toBeNull();
     expect(fs.readdirSync(path.join(stateDir, 'uploads')).length).toBe(before);
+  });
+
+  it('refuses a saved plan whose layout the daemon no longer keeps (E_PLAN), changing nothing', async () => {
+    const gone = await plan(DEFAULT_LAYOUT);
+    fs.rmSync(path.dirname(gone.saved.file), { recursive: true });
+    const res = await app.request('/api/v1/apply?wait=1', json({ plan: gone.saved }, auth));
+    expect(res.status).toBe(409);
+    expect(((await res.json()) as Json).error).toMatchObject({ code: 'E_PLAN', message: expect.stringContaining('no longer kept') });
+    expect(((await (await app.request('/api/v1/status')).json()) as Json).partitions).toEqual([]);
   });
 
   it('applies that plan while the machine is as it was, and refuses it (E_PLAN, nothing changed) once it has changed', async () => {

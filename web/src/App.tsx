@@ -142,7 +142,7 @@ export function App() {
 
   /** Validates or plans the layout in the box and shows the answer; the plan report, or null. `save`: with the plan to apply exactly. */
   const post = async (kind: 'validate' | 'plan', save = false): Promise<PlanAnswer | null> => {
-    const r = await postJson<PlanAnswer>(`/api/v1/${kind}`, { layout, name: 'layout.yaml', ...(save ? { save: true } : {}) });
+    const r = await postJson<PlanAnswer>(`/api/v1/${kind}`, { layout, name: 'layout.yaml', ...(save ? { save: true } : {}) }, save ? token : undefined);
     if (!r.ok) {
       setResult({ kind: 'error', text: `${r.body.error?.code}: ${r.body.error?.message}` });
       return null;

@@ -80,13 +80,22 @@ function replaceCmdline(tree: FileTree, cmdline: string): void {
   if (cma?.type === 'dir') for (const name of [...cma.children.keys()]) if (name.startsWith('parker')) cma.children.delete(name);
 }
 
-/** The hardware tree a machine starts from, before any change. */
-function baseTree(meta: SimMeta, store: SimStore | null, archive: Uint8Array | null): FileTree {
+/**
+ * The hardware tree a machine starts from, before any change. `recorded`: the hardware record
+ * the machine was made with, when it has one.
+ */
+function baseTree(meta: SimMeta, store: SimStore | null, archive: Uint8Array | null, recorded: Topology | null = null): FileTree {
   switch (meta.source.kind) {
     case 'default':
       return buildDefaultServerTree({ cmdline: meta.cmdline });
-    case 'synthetic':
-      return buildSyntheticTree({ ...parseSyntheticDescription(meta.source.description), cmdline: meta.cmdline });
+    case 'synthetic': {
+      const d = { ...parseSyntheticDescription(meta.source.description), cmdline: meta.cmdline };
+      // A description that names no block size keeps the one the machine was made with:
+      // synthetic machines had 128 MiB blocks by default before they followed Linux's choice,
+      // and the record, the pools and the op log name those blocks.
+      if (d.blockSize === null && recorded?.memory.blockSizeBytes) d.blockSize = recorded.memory.blockSizeBytes;
+      return buildSyntheticTree(d);
+    }
     case 'archive':
     case 'root': {
       const bytes = archive ?? (store ? readBoundedFile(store.sourceArchive, READ_LIMITS.snapshot, 'snapshot') : null);
@@ -334,7 +343,8 @@ export function openSimMachine(stateDir: string, now: () => Date = () => new Dat
     return machine;
   }
   const meta = store.readMeta();
-  const kernel = buildKernel(meta, baseTree(meta, store, null), store.readHardware());
+  const recorded = store.readHardware();
+  const kernel = buildKernel(meta, baseTree(meta, store, null, recorded), recorded);
   for (const entry of store.entries()) replay(kernel, entry);
   return assemble(meta, kernel, store);
 }
