@@ -23,5 +23,8 @@ describe('deploy/', () => {
     expect(apply).toMatch(/^ExecStart=\/usr\/bin\/parker apply --applied --machine host --yes$/m);
     // It runs only where there is something to bring back, on a Parker boot kernel.
     expect(apply).toMatch(/^ConditionPathExists=\/var\/lib\/parker\/applied.json$/m);
+    // After udev's coldplug: a device it hands over must be bound to its driver (device-driver).
+    expect(apply).toMatch(/^After=.*\bsystemd-udev-settle\.service\b/m);
+    expect(apply).toMatch(/^Wants=systemd-udev-settle\.service$/m);
   });
 });
