@@ -15,7 +15,7 @@ import { openMachine } from '../service/open-machine.js';
 import type { MachineChoice } from '../service/machine-choice.js';
 import { kernelStatusOf } from '../service/status.js';
 import { validateLayout, type ValidateReport } from '../service/validate.js';
-import { loadApplied } from '../service/applied-layout.js';
+import { appliedFiles, loadApplied } from '../service/applied-layout.js';
 import { planLayout, planReport } from '../service/plan.js';
 import { savedPlanOf } from '../service/saved-plan.js';
 import { interfaceFor } from '../service/kernel-interfaces.js';
@@ -113,13 +113,8 @@ export const UPLOAD_KEEP_MS = 24 * 3600 * 1000;
  */
 export function pruneUploads(stateDir: string, now = Date.now()): void {
   const uploads = path.join(stateDir, 'uploads');
-  let keep: string | null = null;
-  try {
-    const applied = JSON.parse(fs.readFileSync(path.join(stateDir, 'applied.json'), 'utf8')) as { file?: unknown; source?: unknown };
-    for (const f of [applied.source, applied.file]) if (typeof f === 'string' && f.startsWith(uploads + path.sep)) keep = f.slice(uploads.length + 1).split(path.sep)[0]!;
-  } catch {
-    // No applied layout, or one that cannot be read: then nothing is kept for it, and nothing else changes.
-  }
+  // No applied layout, or one that cannot be read: then nothing is kept for it, and nothing else changes.
+  const keep = appliedFiles(stateDir).find((f) => f.startsWith(uploads + path.sep))?.slice(uploads.length + 1).split(path.sep)[0] ?? null;
   let entries: fs.Dirent[];
   try {
     entries = fs.readdirSync(uploads, { withFileTypes: true });
@@ -135,6 +130,12 @@ export function pruneUploads(stateDir: string, now = Date.now()): void {
       // Gone meanwhile.
     }
   }
+}
+
+/** A posted layout written as writeUpload does, its relative config: paths made absolute against `base` first. */
+function writeLayoutUpload(dir: string, body: { layout: string; name?: string | undefined; base?: string | undefined }): { file: string; dir: string } {
+  const base = checkedBase(body.base);
+  return writeUpload(dir, body.name, base ? resolveConfigPaths(body.layout, base) : body.layout);
 }
 
 /** Replaces the upload's directory in a report by nothing: the client sees its own file name. */
@@ -184,11 +185,15 @@ export function createApi(deps: ApiDeps): Hono {
   api.use('*', (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limit(c, next)));
 
   // Anything that changes state needs the bearer token: none is 401, a wrong one 403.
-  const authorised = async (c: Context, next: () => Promise<void>) => {
+  /** Throws E_UNAUTHORIZED without a bearer token, E_FORBIDDEN with another than this daemon's. */
+  const requireToken = (c: Context): void => {
     const header = c.req.header('authorization');
     const m = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
     if (!m) throw new ParkerError('E_UNAUTHORIZED', `${c.req.method} ${c.req.path} changes state and needs a bearer token`, `send Authorization: Bearer TOKEN (the token is in ${tokenFile(stateDir)})`);
     if (!sameToken(m[1]!, deps.token)) throw new ParkerError('E_FORBIDDEN', 'the bearer token is not this daemon\'s', `read it again from ${tokenFile(stateDir)}`);
+  };
+  const authorised = async (c: Context, next: () => Promise<void>) => {
+    requireToken(c);
     await next();
   };
 
@@ -235,8 +240,7 @@ export function createApi(deps: ApiDeps): Hono {
   });
 
   const readOnlyLayout = <T>(body: z.infer<typeof LAYOUT_BODY>, run: (file: string) => T): T => {
-    const base = checkedBase(body.base);
-    const upload = writeUpload(scratch, body.name, base ? resolveConfigPaths(body.layout, base) : body.layout);
+    const upload = writeLayoutUpload(scratch, body);
     try {
       return withoutDir(run(upload.file), upload.dir);
     } finally {
@@ -267,12 +271,11 @@ export function createApi(deps: ApiDeps): Hono {
     const body = await bodyOf(c, PLAN_BODY);
     if (!body.save) return c.json(readOnlyLayout(body, (file) => withMachine((m) => planReport(m, planLayout(file, m, interfaceFor(m.fs), stateDir)))));
     // Saving writes to the state directory: only with the token, as every write.
-    await authorised(c, async () => {});
+    requireToken(c);
     // A plan to apply exactly (POST /apply {plan}): its layout file is kept with the applied
     // uploads, since the applied layout names it (start, stop, `apply --applied`).
-    const base = checkedBase(body.base);
     pruneUploads(stateDir);
-    const upload = writeUpload(path.join(stateDir, 'uploads'), body.name, base ? resolveConfigPaths(body.layout, base) : body.layout);
+    const upload = writeLayoutUpload(path.join(stateDir, 'uploads'), body);
     let answer;
     try {
       answer = withMachine((m) => {
@@ -368,8 +371,7 @@ export function createApi(deps: ApiDeps): Hono {
     if ('plan' in body && typeof body.plan.file === 'string' && body.plan.file.startsWith(uploads + path.sep) && !fs.existsSync(body.plan.file)) {
       throw new ParkerError('E_PLAN', 'the layout this plan was made from is no longer kept (the daemon removes uploads older than a day)', 'plan again (POST /api/v1/plan with save), then apply that plan');
     }
-    const base = 'layout' in body ? checkedBase(body.base) : undefined;
-    const upload = 'layout' in body ? writeUpload(uploads, body.name, base ? resolveConfigPaths(body.layout, base) : body.layout) : writeUpload(uploads, 'plan.json', JSON.stringify(body.plan));
+    const upload = 'layout' in body ? writeLayoutUpload(uploads, body) : writeUpload(uploads, 'plan.json', JSON.stringify(body.plan));
     return accept(c, { op: 'apply', file: upload.file, ...(body.dryRun ? { dryRun: true } : {}) });
   });
   api.post('/kernels/:name/:action{start|stop}', authorised, async (c) => {

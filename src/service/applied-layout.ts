@@ -56,6 +56,22 @@ function appliedProblem(value: unknown): string | null {
 }
 
 /**
+ * The files the applied layout names (as applied, and where it was), whatever machine it was
+ * applied to; none when there is no applied layout or it cannot be read. Nothing is refused
+ * here: the daemon only keeps those files when it prunes its uploads.
+ */
+export function appliedFiles(stateDir: string): string[] {
+  try {
+    const data: unknown = JSON.parse(readBoundedFile(fileOf(stateDir), READ_LIMITS.stateFile, 'applied layout').toString('utf8'));
+    if (appliedProblem(data) !== null) return [];
+    const applied = data as AppliedLayout;
+    return applied.source === undefined ? [applied.file] : [applied.file, applied.source];
+  } catch {
+    return [];
+  }
+}
+
+/**
  * The layout applied to `machine`, or null when none was (no file, or one applied to another
  * machine). A damaged applied.json is refused (E_STATE_CORRUPT), never read as "none applied":
  * stop and destroy would then not know the kernels' stop commands.

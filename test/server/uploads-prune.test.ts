@@ -16,7 +16,10 @@ describe('pruneUploads', () => {
       const when = new Date(Date.now() - ageMs);
       fs.utimesSync(dir, when, when);
     }
-    if (applied) fs.writeFileSync(path.join(state, 'applied.json'), JSON.stringify({ format: 'parker.applied/v1', file: path.join(state, 'uploads', applied, 'layout.yaml') }));
+    if (applied) {
+      const layout = { spec: { kernels: [] }, placement: { kernels: [] }, cmdlines: [] };
+      fs.writeFileSync(path.join(state, 'applied.json'), JSON.stringify({ format: 'parker.applied/v1', file: path.join(state, 'uploads', applied, 'layout.yaml'), machine: 'm', appliedAt: '', layout }));
+    }
     return state;
   }
   const left = (state: string) => fs.readdirSync(path.join(state, 'uploads')).sort();

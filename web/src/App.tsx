@@ -42,7 +42,10 @@ function planSummary(plan: NonNullable<PlanAnswer['plan']>): string {
   return `${plan.steps.length} step${plan.steps.length === 1 ? '' : 's'}${what ? `: ${what}` : ''}.`;
 }
 
-/** A CPU list as the kernel prints one: 0-7,128-135. */
+/**
+ * A CPU list as the kernel prints one: 0-7,128-135 (formatCpuList in src/units/cpulist.ts,
+ * which the page cannot import: its error type pulls in node:zlib).
+ */
 function cpuList(cpus: number[]): string {
   const sorted = [...cpus].sort((a, b) => a - b);
   const parts: string[] = [];
@@ -62,9 +65,12 @@ function bootText(p: Partition, status: Status): string {
   return daemonSeconds === undefined ? '' : `last start by this daemon: ${seconds(daemonSeconds * 1000)} to online · `;
 }
 
-/** The NUMA node whose memory blocks hold a physical address, or null. */
-function nodeOfMemory(topology: Topology, address: number): number | null {
-  return topology.memory.blocks.find((b) => b.range.start <= address && address <= b.range.end)?.node ?? null;
+/** A partition's memory and the NUMA node whose memory blocks hold it: "32 GiB on node 1". */
+function memoryText(p: Partition, topology: Topology): string {
+  if (!p.memory) return 'no memory';
+  const start = p.memory.start;
+  const node = topology.memory.blocks.find((b) => b.range.start <= start && start <= b.range.end)?.node ?? null;
+  return `${size(p.memory.end - p.memory.start + 1)}${node !== null ? ` on node ${node}` : ''}`;
 }
 
 function seconds(ms: number): string {
@@ -203,7 +209,7 @@ export function App() {
                   {p.name} <span className={`state ${p.state}`} data-testid={`state-${p.name}`}>{p.state}</span>
                 </h3>
                 <div data-testid={`resources-${p.name}`} title={p.devices.join(' ')}>
-                  {p.cpus.length} CPUs ({cpuList(p.cpus)}) · {p.memory ? `${size(p.memory.end - p.memory.start + 1)}${nodeOfMemory(topology, p.memory.start) !== null ? ` on node ${nodeOfMemory(topology, p.memory.start)}` : ''}` : 'no memory'} · {p.devices.length} device{p.devices.length === 1 ? '' : 's'} · profile {p.profile ?? '—'}
+                  {p.cpus.length} CPUs ({cpuList(p.cpus)}) · {memoryText(p, topology)} · {p.devices.length} device{p.devices.length === 1 ? '' : 's'} · profile {p.profile ?? '—'}
                 </div>
                 <div data-testid={`boot-${p.name}`}>
                   {bootText(p, status)}
