@@ -290,13 +290,13 @@ export const COMMON_STAGES = {
 };
 
 /**
- * A profile's frames name the bundle's chunk files (dist/bundle/NAME-HASH.js), not the source
+ * A profile's frames name the bundle's chunk files (dist/bundle/NAME-HASH.cjs), not the source
  * modules: the pattern of the frames of `functionName` in the chunk whose text holds `marker`
  * (such as "Journal = class"), or in the unbundled `module` (such as "apply/journal").
  */
 export function framePattern(functionName, marker, module) {
   const dir = path.join(REPO, 'dist', 'bundle');
-  const chunk = fs.existsSync(dir) ? fs.readdirSync(dir).find((f) => f.endsWith('.js') && fs.readFileSync(path.join(dir, f), 'utf8').includes(marker)) : undefined;
+  const chunk = fs.existsSync(dir) ? fs.readdirSync(dir).find((f) => f.endsWith('.cjs') && fs.readFileSync(path.join(dir, f), 'utf8').includes(marker)) : undefined;
   const escape = (t) => t.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
   const files = [`dist/${module}.js`, ...(chunk ? [`dist/bundle/${chunk}`] : [])].map(escape).join('|');
   return new RegExp(`^${escape(functionName)} .*(${files})$`);

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Runs the compiled CLI, bundled (scripts/bundle-cli.mjs): no TypeScript loader, few files to load.
+// Runs the compiled CLI, bundled (scripts/bundle-cli.mjs): no TypeScript loader, few files to
+// load, compiled through V8's code cache (load-bundle.js).
 import { readFileSync } from 'node:fs';
 
 // `parker --version` alone is answered before the program loads: scripts call it to see
@@ -10,7 +11,8 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   process.exit(0);
 }
 
-const { main } = await import('../dist/bundle/main.js');
+const { loadBundle } = await import('./load-bundle.js');
+const { main } = loadBundle();
 
 // `parker discover -o json | head` closes the pipe early: that is not an error.
 process.stdout.on('error', (error) => {
@@ -18,4 +20,11 @@ process.stdout.on('error', (error) => {
   throw error;
 });
 
-process.exitCode = await main(process.argv);
+const code = await main(process.argv);
+// Exit now rather than when the event loop has drained: node would first wait for V8's
+// background garbage collection to finish, about 10 ms of an interactive command. Nothing of
+// parker's is still running when main returns (a kernel's start writer and the console reader
+// are detached processes). Output still being written, where pipes are asynchronous (not on
+// Linux), is let finish.
+if (process.stdout.writableLength === 0 && process.stderr.writableLength === 0) process.exit(code);
+process.exitCode = code;

@@ -23,7 +23,7 @@ describe('the packed package', () => {
   }, 240_000);
 
   it('holds the built code, the man page, the docs help cites and the examples, and no tests', () => {
-    for (const file of ['bin/parker.js', 'dist/cli/main.js', 'dist/bundle/main.js', 'man/parker.1', 'docs/cli.md', 'docs/errors.md', 'examples/default.yaml', 'schema/layout.schema.json']) expect(files).toContain(file);
+    for (const file of ['bin/parker.js', 'dist/cli/main.js', 'dist/bundle/main.cjs', 'dist/bundle/main.cjs.v8-cache', 'man/parker.1', 'docs/cli.md', 'docs/errors.md', 'examples/default.yaml', 'schema/layout.schema.json']) expect(files).toContain(file);
     expect(files.filter((f) => f.endsWith('.test.js') || f.startsWith('test/') || f.startsWith('src/'))).toEqual([]);
   });
 
@@ -32,5 +32,16 @@ describe('the packed package', () => {
     expect(run('--version').trim()).toBe(version);
     expect(run('demo')).toContain('Demo done');
     expect(run('completion', 'bash')).toContain('complete -F _parker parker');
+  });
+
+  it('compiles its chunks from the code cache the build recorded (npm keeps the files as new as their chunks)', () => {
+    const loader = path.join(prefix, 'lib', 'node_modules', 'parker', 'bin', 'load-bundle.js');
+    const script = `import { loadBundle } from ${JSON.stringify(loader)};
+      const bundle = loadBundle();
+      await bundle.main(['node', 'parker', 'status', '--state-dir', ${JSON.stringify(path.join(scratch, 'cache-state'))}], { out: () => {} });
+      process.stdout.write(JSON.stringify(bundle.chunks));`;
+    const chunks = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' })) as Record<string, number>;
+    expect(chunks).toMatchObject({ refused: 0, uncached: 0 });
+    expect(chunks['cached']).toBeGreaterThan(10);
   });
 });

@@ -50,11 +50,12 @@ function cleanUp() {
  */
 function copyOfBuild() {
   const tree = path.join(scratch, 'tree');
-  for (let tries = 0; !fs.existsSync(path.join(REPO_ROOT, 'dist/bundle/main.js')); tries++) {
-    if (tries > 120) throw new Error('dist/bundle/main.js is missing: npm run build');
+  for (let tries = 0; !fs.existsSync(path.join(REPO_ROOT, 'dist/bundle/main.cjs')); tries++) {
+    if (tries > 120) throw new Error('dist/bundle/main.cjs is missing: npm run build');
     spawnSync('sleep', ['1']);
   }
-  for (const part of ['bin', 'dist', 'package.json']) fs.cpSync(path.join(REPO_ROOT, part), path.join(tree, part), { recursive: true });
+  // Times kept: a chunk newer than its code cache is compiled from its text (bin/load-bundle.js).
+  for (const part of ['bin', 'dist', 'package.json']) fs.cpSync(path.join(REPO_ROOT, part), path.join(tree, part), { recursive: true, preserveTimestamps: true });
   for (const part of ['node_modules', 'examples', 'web']) fs.symlinkSync(path.join(REPO_ROOT, part), path.join(tree, part));
   return path.join(tree, 'bin', path.basename(PARKER_BIN));
 }

@@ -49,14 +49,19 @@ async function run(): Promise<unknown> {
   }
 }
 
-try {
-  const result = await run();
-  post({ kind: 'result', result: JSON.parse(JSON.stringify(result)) as unknown });
-} catch (e) {
-  if (e instanceof ParkerError) post({ kind: 'error', error: { code: e.code, message: e.message, hint: e.hint ?? null } });
-  else {
-    const err = e as Error & { code?: unknown };
-    const isKernel = err?.name === 'KernelError';
-    post({ kind: 'error', error: { code: isKernel ? 'E_KERNEL' : 'E_INTERNAL', message: String(err?.message ?? e), hint: null, ...(err?.stack ? { stack: err.stack } : {}) } });
+// No top-level await: the bundle is CommonJS (scripts/bundle-cli.mjs).
+async function runAndReport(): Promise<void> {
+  try {
+    const result = await run();
+    post({ kind: 'result', result: JSON.parse(JSON.stringify(result)) as unknown });
+  } catch (e) {
+    if (e instanceof ParkerError) post({ kind: 'error', error: { code: e.code, message: e.message, hint: e.hint ?? null } });
+    else {
+      const err = e as Error & { code?: unknown };
+      const isKernel = err?.name === 'KernelError';
+      post({ kind: 'error', error: { code: isKernel ? 'E_KERNEL' : 'E_INTERNAL', message: String(err?.message ?? e), hint: null, ...(err?.stack ? { stack: err.stack } : {}) } });
+    }
   }
 }
+
+void runAndReport();

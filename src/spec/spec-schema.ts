@@ -1,5 +1,10 @@
 import * as z from 'zod';
 
+// zod compiles a parser for each object schema with `new Function` at its first use. A command
+// parses one layout, once: compiling that code (never in the code cache, bin/load-bundle.js)
+// cost more than it saved.
+z.config({ jitless: true });
+
 /**
  * The layout spec: one YAML file that says how a machine is split. Versioned like a
  * Kubernetes object. docs/spec.md documents every field; schema/layout.schema.json is

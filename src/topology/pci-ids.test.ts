@@ -155,6 +155,15 @@ describe('loadPciIds', () => {
     expect(ids.deviceName(0x8086, 0x2723)).toBeNull();
   });
 
+  it('gives names that are not ASCII as the file spells them in UTF-8', () => {
+    const path = join(dir, 'utf8.ids');
+    writeFileSync(path, '1af4  Société Générale\n\t1000  Réseau µ-virtio 网卡\n1b36  Red Hat, Inc.\n', 'utf8');
+    const ids = loadPciIds(path);
+    expect(ids.vendorName(0x1af4)).toBe('Société Générale');
+    expect(ids.deviceName(0x1af4, 0x1000)).toBe('Réseau µ-virtio 网卡');
+    expect(ids.vendorName(0x1b36)).toBe('Red Hat, Inc.');
+  });
+
   it('reads a file once and reuses it', () => {
     const path = join(dir, 'once.ids');
     writeFileSync(path, SAMPLE);

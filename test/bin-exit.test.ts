@@ -1,0 +1,43 @@
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { EXIT } from '../src/cli/exit-codes.js';
+
+// bin/parker.js exits as soon as the command returns (without waiting for V8's background
+// garbage collection): the exit status and every byte of output must survive that.
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'parker-bin-exit-'));
+afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
+const BIG = ['discover', '-o', 'json', '--synthetic', 'pack:2 numa:2 l3:4 core:32 pu:2 mem:64G'];
+
+describe('bin/parker.js exiting', () => {
+  it('writes all of a large output into a pipe its reader empties late', async () => {
+    const file = path.join(scratch, 'discover.json');
+    const fd = fs.openSync(file, 'w');
+    expect(spawnSync(process.execPath, ['bin/parker.js', ...BIG], { stdio: ['ignore', fd, 'pipe'] }).status).toBe(0);
+    fs.closeSync(fd);
+    const expected = fs.readFileSync(file, 'utf8');
+    expect(expected.length).toBeGreaterThan(256 * 1024);
+
+    const child = spawn(process.execPath, ['bin/parker.js', ...BIG], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.pause();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+    child.stdout.resume();
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(0);
+    expect(Buffer.concat(chunks).toString('utf8')).toBe(expected);
+  });
+
+  it('keeps the exit status of the command', () => {
+    const state = path.join(scratch, 'state');
+    const wrong = spawnSync(process.execPath, ['bin/parker.js', 'validate', 'examples/wrong.yaml', '--state-dir', state], { encoding: 'utf8' });
+    expect(wrong.status).toBe(EXIT.invalid);
+    expect(wrong.stdout).toMatch(/H\d\d/);
+    const usage = spawnSync(process.execPath, ['bin/parker.js', 'status', '--no-such-flag'], { encoding: 'utf8' });
+    expect(usage.status).toBe(EXIT.usage);
+    expect(usage.stderr).toContain('--no-such-flag');
+  });
+});
