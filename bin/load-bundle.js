@@ -4,9 +4,11 @@
 // cache before node 22), and parsing and compiling the bundle's chunks was a fifth of an
 // interactive command's time. The build runs a few commands once and stores, beside each chunk,
 // V8's cache of the code they compiled (`NAME.cjs.v8-cache`, scripts/record-code-cache.mjs); a
-// later process deserializes it instead of compiling. V8 refuses a cache made by another V8 or
-// with other flags, and the chunk then compiles as usual: a cache only ever saves time.
+// later process deserializes it instead of compiling. A cache that does not match its chunk,
+// or that V8 refuses (another V8, other V8 flags such as --max-old-space-size), is not used and
+// the chunk compiles from its text: a cache only ever saves time.
 import Module, { createRequire } from 'node:module';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
@@ -14,20 +16,30 @@ import { fileURLToPath } from 'node:url';
 
 export const BUNDLE_DIR = fileURLToPath(new URL('../dist/bundle/', import.meta.url));
 const CACHE_SUFFIX = '.v8-cache';
+// node's own wrapper of a CommonJS module, on a line of its own so that line 1 keeps its columns.
+const WRAPPER_HEAD = '(function (exports, require, module, __filename, __dirname) {\n';
+const WRAPPER_TAIL = '\n});';
+const FINGERPRINT_BYTES = 20;
 
 /**
- * The cache stored for `file`, when there is one at least as new as the file. V8 checks the
- * cache against its own version, its flags and the source's length, not the source's text: a
- * chunk edited after the build (newer than its cache) must not get the old code.
+ * What a cache is made for: the chunk's text and this V8. V8 itself checks a cache against
+ * its version and flags, but against the source's length only: a chunk edited, or replaced by
+ * another build's, could otherwise run the old code.
  */
-function storedCache(file) {
+function fingerprint(content) {
+  return createHash('sha1').update(`${process.versions.v8}\0${process.arch}\0`).update(content).digest();
+}
+
+/** The V8 data of the cache stored for `file`, when it was made for this `content`. */
+function storedCache(file, content) {
+  let bytes;
   try {
-    const cache = fs.statSync(file + CACHE_SUFFIX);
-    if (cache.mtimeMs < fs.statSync(file).mtimeMs) return undefined;
-    return fs.readFileSync(file + CACHE_SUFFIX);
+    bytes = fs.readFileSync(file + CACHE_SUFFIX);
   } catch {
     return undefined;
   }
+  if (bytes.length <= FINGERPRINT_BYTES || !bytes.subarray(0, FINGERPRINT_BYTES).equals(fingerprint(content))) return undefined;
+  return bytes.subarray(FINGERPRINT_BYTES);
 }
 
 /**
@@ -35,7 +47,7 @@ function storedCache(file) {
  * no cache is read, and `saveCodeCache()` writes one for every chunk loaded so far, holding
  * all the code compiled until then (the commands run in between decide what that is).
  * `chunks` counts, as they load, the chunks compiled from a cache, those whose cache V8
- * refused, and those that had none.
+ * refused, and those that had none (or none made for their text).
  */
 export function loadBundle(dir = BUNDLE_DIR, { record = false } = {}) {
   const bundle = fs.realpathSync(dir);
@@ -44,18 +56,21 @@ export function loadBundle(dir = BUNDLE_DIR, { record = false } = {}) {
   const compile = Module.prototype._compile;
   Module.prototype._compile = function compileWithCache(content, filename) {
     if (path.dirname(filename) !== bundle || !filename.endsWith('.cjs')) return compile.call(this, content, filename);
-    const cachedData = record ? undefined : storedCache(filename);
-    const script = new vm.Script(Module.wrap(content), { filename, cachedData });
+    const cachedData = record ? undefined : storedCache(filename, content);
+    // Named by its place in the package, wherever it is: V8 keeps the name a cache was recorded
+    // under (a directory of the build) for the code made from it.
+    const name = `parker/dist/bundle/${path.basename(filename)}`;
+    const script = new vm.Script(WRAPPER_HEAD + content + WRAPPER_TAIL, { filename: name, lineOffset: -1, cachedData });
     if (cachedData === undefined) chunks.uncached++;
     else if (script.cachedDataRejected) chunks.refused++;
     else chunks.cached++;
-    if (record) scripts.push({ script, file: filename + CACHE_SUFFIX });
+    if (record) scripts.push({ script, file: filename + CACHE_SUFFIX, content });
     const wrapper = script.runInThisContext();
     return wrapper.call(this.exports, this.exports, createRequire(filename), this, filename, path.dirname(filename));
   };
   const { main } = createRequire(import.meta.url)(path.join(bundle, 'main.cjs'));
   const saveCodeCache = () => {
-    for (const { script, file } of scripts) fs.writeFileSync(file, script.createCachedData());
+    for (const { script, file, content } of scripts) fs.writeFileSync(file, Buffer.concat([fingerprint(content), script.createCachedData()]));
     return scripts.length;
   };
   return { main, chunks, saveCodeCache };

@@ -24,7 +24,7 @@ const code = await main(process.argv);
 // Exit now rather than when the event loop has drained: node would first wait for V8's
 // background garbage collection to finish, about 10 ms of an interactive command. Nothing of
 // parker's is still running when main returns (a kernel's start writer and the console reader
-// are detached processes). Output still being written, where pipes are asynchronous (not on
-// Linux), is let finish.
+// are detached processes; `serve` returns once its running write has ended). Output still
+// queued for a pipe whose reader is slow is let finish.
 if (process.stdout.writableLength === 0 && process.stderr.writableLength === 0) process.exit(code);
 process.exitCode = code;

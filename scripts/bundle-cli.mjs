@@ -33,12 +33,24 @@ await build({
   },
   platform: 'node',
   logLevel: 'warn',
-  output: { dir: fresh, format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: '[name]-[hash].cjs', sourcemap: false },
+  output: {
+    dir: fresh,
+    format: 'cjs',
+    entryFileNames: '[name].cjs',
+    chunkFileNames: '[name]-[hash].cjs',
+    sourcemap: false,
+    // Strict, as the ES modules it is made from are.
+    strict: true,
+    // A chunk compiled from the code cache cannot run import() (bin/load-bundle.js): require().
+    dynamicImportInCjs: false,
+  },
 });
 // In its own process, so that the commands it runs leave nothing behind in this one. A bundle
 // without its cache still works (only slower), and the tests then say what broke the commands.
 try {
-  execFileSync(process.execPath, [path.join(repo, 'scripts', 'record-code-cache.mjs'), fresh], { stdio: ['ignore', 'ignore', 'inherit'] });
+  // Without NODE_OPTIONS: V8 refuses a cache made under flags (--max-old-space-size, ...) other than a run's.
+  const { NODE_OPTIONS: _flags, ...env } = process.env;
+  execFileSync(process.execPath, [path.join(repo, 'scripts', 'record-code-cache.mjs'), fresh], { stdio: ['ignore', 'ignore', 'inherit'], env });
 } catch {
   process.stderr.write('warning: the bundle has no code cache; its commands start slower\n');
 }

@@ -9,8 +9,11 @@
 // function compiled while it was recorded, and the larger it is the longer it takes to read,
 // so the everyday commands' shared chunks do not carry the code of apply. Output of the
 // commands is dropped; a command that fails stops the recording (exit 1) and leaves no cache.
+// Nothing of the build machine's own set-up may steer it: the state directory is made under
+// dist/ (a temporary directory may be on /dev/shm, which parker refuses), every command names
+// the simulator, the user's config files are replaced by an empty one, and NODE_OPTIONS is
+// dropped (V8 refuses a cache made under other flags: scripts/bundle-cli.mjs drops it too).
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -30,23 +33,36 @@ async function runAll(main, commands) {
   }
 }
 
+/** The environment of a parker run by the recording: an empty config file beside `state`, no NODE_OPTIONS. */
+function quietEnvironment(state) {
+  const config = path.join(path.dirname(state), 'config.yaml');
+  if (!fs.existsSync(config)) fs.writeFileSync(config, '');
+  const env = { ...process.env, PARKER_CONFIG: config };
+  delete env.NODE_OPTIONS;
+  return env;
+}
+
 if (setupState !== undefined) {
   // The child: set up the simulated server, with no cache recorded.
+  process.env.PARKER_CONFIG = quietEnvironment(setupState).PARKER_CONFIG;
   const s = ['--state-dir', setupState];
   try {
-    await runAll(loadBundle(dir).main, [['sim', 'create', ...s], ['apply', layout, ...s]]);
+    await runAll(loadBundle(dir).main, [['sim', 'create', ...s], ['apply', layout, '--machine', 'sim', ...s]]);
   } catch (error) {
     process.stderr.write(`setting up the server to record the code cache failed: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 1;
   }
 } else {
-  const state = fs.mkdtempSync(path.join(os.tmpdir(), 'parker-code-cache-'));
-  const s = ['--state-dir', state];
+  const work = fs.mkdtempSync(path.join(repo, 'dist', '.code-cache-'));
+  const state = path.join(work, 'state');
+  const env = quietEnvironment(state);
+  process.env.PARKER_CONFIG = env.PARKER_CONFIG;
+  const s = ['--machine', 'sim', '--state-dir', state];
   // Not `discover`: it changes a V8 flag (src/cli/discover-command.ts), and V8 refuses a cache
   // made under flags other than its own.
   const COMMANDS = [['validate', layout, ...s], ['plan', layout, ...s], ['status', ...s], ['status', 'db', ...s], ['console', 'db', ...s]];
   try {
-    execFileSync(process.execPath, [fileURLToPath(import.meta.url), dir, state], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync(process.execPath, [fileURLToPath(import.meta.url), dir, state], { stdio: ['ignore', 'ignore', 'inherit'], env });
     const { main, saveCodeCache } = loadBundle(dir, { record: true });
     await runAll(main, COMMANDS);
     process.stdout.write(`code cache recorded for ${saveCodeCache()} chunks\n`);
@@ -55,6 +71,6 @@ if (setupState !== undefined) {
     process.stderr.write(`recording the code cache failed: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 1;
   } finally {
-    fs.rmSync(state, { recursive: true, force: true });
+    fs.rmSync(work, { recursive: true, force: true });
   }
 }

@@ -36,8 +36,6 @@ function fakeBundle(name: string, word: string): string {
   return dir;
 }
 
-const setMtime = (file: string, seconds: number) => fs.utimesSync(file, seconds, seconds);
-
 describe('loading the bundle through the code cache', () => {
   it('records a cache for every chunk loaded, and a new process compiles from it', () => {
     const dir = fakeBundle('recorded', 'one');
@@ -47,19 +45,36 @@ describe('loading the bundle through the code cache', () => {
     expect(load(dir)).toMatchObject({ result: 'one!', chunks: { cached: 2, refused: 0, uncached: 0 } });
   });
 
-  it('compiles a chunk edited after its cache from the source: V8 itself would take the old code', () => {
+  it('compiles a chunk edited after its cache was made from its text, though V8 alone would take the old code', () => {
     const dir = fakeBundle('edited', 'one');
     load(dir, { record: true });
     const main = path.join(dir, 'main.cjs');
-    fs.writeFileSync(main, fs.readFileSync(main, 'utf8').replace("'one'", "'two'"));
-    // V8 checks a cache against its own version and flags and the source's length only: a
-    // cache at least as new as the edited chunk (as when both are copied) runs the old code.
-    setMtime(main, 1_000_000);
-    setMtime(`${main}.v8-cache`, 1_000_000);
-    expect(load(dir).result).toBe('one!');
-    // Newer than its cache, the chunk is compiled from its text.
-    setMtime(main, 2_000_000);
+    const edited = fs.readFileSync(main, 'utf8').replace("'one'", "'two'");
+    fs.writeFileSync(main, edited);
+    // The cache file's times say nothing: it is as new as the chunk, or newer.
+    fs.utimesSync(main, 1_000_000, 1_000_000);
     expect(load(dir)).toMatchObject({ result: 'two!', chunks: { cached: 1, refused: 0, uncached: 1 } });
+    // Why the loader checks: V8 checks a cache against the source's length only, and would run
+    // the code of 'one' for the edited text of the same length.
+    const v8Data = fs.readFileSync(`${main}.v8-cache`).subarray(20);
+    const script = `
+      import * as vm from 'node:vm';
+      const source = '(function (exports, require, module, __filename, __dirname) {\\n' + ${JSON.stringify(edited)} + '\\n});';
+      const compiled = new vm.Script(source, { filename: 'parker/dist/bundle/main.cjs', lineOffset: -1, cachedData: Buffer.from(${JSON.stringify(v8Data.toString('base64'))}, 'base64') });
+      const module = { exports: {} };
+      compiled.runInThisContext()(module.exports, (id) => ({ suffix: () => '!' }), module, '', '');
+      process.stdout.write(JSON.stringify({ refused: compiled.cachedDataRejected, result: module.exports.main() }));`;
+    expect(JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }))).toEqual({ refused: false, result: 'one!' });
+  });
+
+  it('names the chunks in stack traces by their place in the package, with their own line numbers, cached or not', () => {
+    const dir = path.join(scratch, 'stack');
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, 'main.cjs'), `'use strict';\nexports.main = () => new Error('where').stack.split('\\n')[1].trim();\n`);
+    const recorded = load(dir, { record: true });
+    const cached = load(dir);
+    expect(cached.chunks.cached).toBe(1);
+    for (const { result } of [recorded, cached]) expect(result).toMatch(/^at (exports\.main|Object\.main|main) \(parker\/dist\/bundle\/main\.cjs:2:\d+\)$/);
   });
 
   it('compiles from the source when V8 refuses a damaged cache', () => {
@@ -69,8 +84,41 @@ describe('loading the bundle through the code cache', () => {
     const bytes = fs.readFileSync(cache);
     fs.writeFileSync(cache, bytes.subarray(0, bytes.length >> 1));
     expect(load(dir)).toMatchObject({ result: 'one!', chunks: { cached: 1, refused: 1, uncached: 0 } });
-    fs.writeFileSync(cache, 'not a cache at all');
+    fs.writeFileSync(cache, Buffer.concat([bytes.subarray(0, 20), Buffer.from('not V8 data at all')]));
     expect(load(dir)).toMatchObject({ result: 'one!', chunks: { cached: 1, refused: 1, uncached: 0 } });
+    // Not even made for this chunk: as if there were none.
+    fs.writeFileSync(cache, 'not a cache at all');
+    expect(load(dir)).toMatchObject({ result: 'one!', chunks: { cached: 1, refused: 0, uncached: 1 } });
+  });
+
+  it('has no chunk that calls import(), which a chunk compiled from a cache cannot run, and every chunk strict', () => {
+    const dir = path.resolve('dist/bundle');
+    const chunks = fs.readdirSync(dir).filter((f) => f.endsWith('.cjs'));
+    expect(chunks.length).toBeGreaterThan(20);
+    for (const chunk of chunks) {
+      const text = fs.readFileSync(path.join(dir, chunk), 'utf8');
+      expect(text.startsWith('"use strict";'), chunk).toBe(true);
+      const code = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+      expect(code.match(/(?<![\w$.])import\s*\(/g) ?? [], chunk).toEqual([]);
+    }
+  });
+
+  it('records the cache whatever config file and temporary directory the building user has', () => {
+    // A copy of the bundle at the same depth below a package.json, as the build makes it.
+    const copy = path.join(scratch, 'copy');
+    fs.mkdirSync(path.join(copy, 'dist'), { recursive: true });
+    fs.copyFileSync('package.json', path.join(copy, 'package.json'));
+    fs.symlinkSync(path.resolve('node_modules'), path.join(copy, 'node_modules'));
+    const bundle = path.join(copy, 'dist', 'bundle');
+    fs.cpSync('dist/bundle', bundle, { recursive: true, filter: (f) => !f.endsWith('.v8-cache') });
+    const config = path.join(scratch, 'host-config.yaml');
+    fs.writeFileSync(config, 'machine: host\noutput: json\n');
+    const env = { ...process.env, PARKER_CONFIG: config, TMPDIR: '/dev/shm' };
+    execFileSync(process.execPath, ['scripts/record-code-cache.mjs', bundle], { env, stdio: 'pipe' });
+    const status = load(bundle, { args: ['status', '--state-dir', path.join(scratch, 'copy-state')] });
+    expect(status.result).toBe(0);
+    expect(status.chunks).toMatchObject({ refused: 0, uncached: 0 });
+    expect(fs.readdirSync(path.resolve('dist')).filter((f) => f.startsWith('.code-cache-'))).toEqual([]);
   });
 
   it('compiles every chunk the everyday commands load from the cache the build recorded', () => {

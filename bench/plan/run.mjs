@@ -217,7 +217,7 @@ const body = [
     [
       ['profiled run, wall', ms(summary(profiled.map((p) => p.wallMs)).median), ms(summary(profiled.map((p) => p.wallMs)).min), ms(summary(profiled.map((p) => p.wallMs)).max)],
       ['in no sample: starting node, exiting, waiting for a CPU', ms(unsampled.median), ms(unsampled.min), ms(unsampled.max)],
-      ["loading the modules (node's ESM loader)", ...['median', 'min', 'max'].map((k) => ms(stage('modules')[k]))],
+      ["loading the bundle's chunks (node's module loader, the code cache, their top-level code)", ...['median', 'min', 'max'].map((k) => ms(stage('modules')[k]))],
       ['`main` (the command)', ...['median', 'min', 'max'].map((k) => ms(stage('main')[k]))],
       ['  `openMachine`: build the synthetic sysfs tree', ...['median', 'min', 'max'].map((k) => ms(stage('open')[k]))],
       ['  `machineTopology`: discover it', ...['median', 'min', 'max'].map((k) => ms(stage('discover')[k]))],

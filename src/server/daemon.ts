@@ -144,13 +144,19 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     transactions,
     async close() {
       await reader.stop();
-      const running = transactions.current();
-      if (running) log({ level: 'warn', msg: 'closing while a write runs: it finishes in its worker', txn: running.id });
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         for (const s of sockets) s.destroy();
       });
       if (listen.kind === 'unix') fs.rmSync(listen.path, { force: true });
+      // A write stopped halfway would leave the machine half changed, its journal waiting for
+      // `parker recover`: the running one ends in its worker first (no new one can start now).
+      const running = transactions.current();
+      if (running) {
+        log({ level: 'warn', msg: 'closing: waiting for the running write to end', txn: running.id, action: running.action });
+        await transactions.idle();
+        log({ level: 'info', msg: 'the running write ended', txn: running.id, state: running.state });
+      }
     },
   };
 }

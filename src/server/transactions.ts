@@ -62,6 +62,11 @@ export class Transactions {
     return this.running?.view ?? null;
   }
 
+  /** Settles when no write runs: at once when none does, else when the running one has ended. */
+  async idle(): Promise<void> {
+    while (this.running) await this.running.done;
+  }
+
   /** Starts a write; refuses at once (E_LOCKED) while another of this daemon's runs. */
   start(write: WriteOp): { view: TransactionView; done: Promise<TransactionView> } {
     if (this.running) {

@@ -2,7 +2,8 @@ import * as z from 'zod';
 
 // zod compiles a parser for each object schema with `new Function` at its first use. A command
 // parses one layout, once: compiling that code (never in the code cache, bin/load-bundle.js)
-// cost more than it saved.
+// cost more than it saved. The setting is zod's, for the whole process: the daemon's request
+// bodies are parsed without it too, which costs them little (they are small).
 z.config({ jitless: true });
 
 /**

@@ -154,3 +154,26 @@ describe('parker api, with a daemon on loopback TCP', () => {
     expect(metrics.stdout).toContain('# TYPE parker_up gauge');
   });
 });
+
+describe('stopping parker serve while a write runs', () => {
+  it('lets the write end (every kernel online, no unfinished transaction), then exits', async () => {
+    const stateDir = simStateDir();
+    const { child } = await serve(stateDir, '--block-per-step', '100');
+    let log = '';
+    child.stderr!.on('data', (chunk: string) => (log += chunk));
+    const started = await api(stateDir, 'apply', '--layout', path.join(ROOT, 'examples/default.yaml'));
+    expect(started.code, started.stderr).toBe(0);
+    expect(JSON.parse(started.stdout)).toMatchObject({ state: 'running' });
+    // Some steps in, far from the end (27 steps of at least 100 ms each).
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    expect(await Promise.race([exited, new Promise((resolve) => setTimeout(() => resolve('still running'), 30_000))])).toBe(0);
+    expect(log).toContain('waiting for the running write to end');
+    const status = await runCli('status', '-o', 'json', '--machine', 'sim', '--state-dir', stateDir);
+    expect(status.code, status.stderr).toBe(0);
+    const parsed = JSON.parse(status.stdout) as Json;
+    expect(parsed.partitions.map((p: { name: string; state: string }) => `${p.name} ${p.state}`).sort()).toEqual(['batch online', 'db online', 'web online']);
+    expect(parsed).toMatchObject({ unfinishedTransaction: null, applyRunning: null });
+  }, 60_000);
+});
