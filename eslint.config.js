@@ -75,4 +75,10 @@ export default tseslint.config(
   },
   ...layerRules,
   serveCommandRule,
+  // The bin is CommonJS (bin/package.json): node starts a CommonJS entry sooner than an ES module.
+  {
+    files: ['bin/**/*.js'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );

@@ -7,27 +7,33 @@
 // later process deserializes it instead of compiling. A cache that does not match its chunk,
 // or that V8 refuses (another V8, other V8 flags such as --max-old-space-size), is not used and
 // the chunk compiles from its text: a cache only ever saves time.
-import Module, { createRequire } from 'node:module';
-import { createHash } from 'node:crypto';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import * as vm from 'node:vm';
-import { fileURLToPath } from 'node:url';
+//
+// CommonJS, as the bin is (bin/package.json): node starts a CommonJS entry sooner, and reaches
+// the built-in modules without making ES module facades of them.
+'use strict';
+const Module = require('node:module');
+const { crc32 } = require('node:zlib');
+const fs = require('node:fs');
+const path = require('node:path');
+const vm = require('node:vm');
 
-export const BUNDLE_DIR = fileURLToPath(new URL('../dist/bundle/', import.meta.url));
+const BUNDLE_DIR = path.join(__dirname, '..', 'dist', 'bundle');
 const CACHE_SUFFIX = '.v8-cache';
 // node's own wrapper of a CommonJS module, on a line of its own so that line 1 keeps its columns.
 const WRAPPER_HEAD = '(function (exports, require, module, __filename, __dirname) {\n';
 const WRAPPER_TAIL = '\n});';
-const FINGERPRINT_BYTES = 20;
+const FINGERPRINT_BYTES = 4;
 
 /**
- * What a cache is made for: the chunk's text and this V8. V8 itself checks a cache against
- * its version and flags, but against the source's length only: a chunk edited, or replaced by
+ * What a cache is made for: the chunk's text and this V8 (a CRC-32 of both: node:zlib is loaded
+ * anyway, node:crypto would cost more than the check). V8 itself checks a cache against its
+ * version and flags, but against the source's length only: a chunk edited, or replaced by
  * another build's, could otherwise run the old code.
  */
 function fingerprint(content) {
-  return createHash('sha1').update(`${process.versions.v8}\0${process.arch}\0`).update(content).digest();
+  const bytes = Buffer.alloc(FINGERPRINT_BYTES);
+  bytes.writeUInt32BE(crc32(content, crc32(`${process.versions.v8}\0${process.arch}\0`)));
+  return bytes;
 }
 
 /** The V8 data of the cache stored for `file`, when it was made for this `content`. */
@@ -49,7 +55,7 @@ function storedCache(file, content) {
  * `chunks` counts, as they load, the chunks compiled from a cache, those whose cache V8
  * refused, and those that had none (or none made for their text).
  */
-export function loadBundle(dir = BUNDLE_DIR, { record = false } = {}) {
+function loadBundle(dir = BUNDLE_DIR, { record = false } = {}) {
   const bundle = fs.realpathSync(dir);
   const chunks = { cached: 0, refused: 0, uncached: 0 };
   const scripts = [];
@@ -66,12 +72,15 @@ export function loadBundle(dir = BUNDLE_DIR, { record = false } = {}) {
     else chunks.cached++;
     if (record) scripts.push({ script, file: filename + CACHE_SUFFIX, content });
     const wrapper = script.runInThisContext();
-    return wrapper.call(this.exports, this.exports, createRequire(filename), this, filename, path.dirname(filename));
+    return wrapper.call(this.exports, this.exports, Module.createRequire(filename), this, filename, path.dirname(filename));
   };
-  const { main } = createRequire(import.meta.url)(path.join(bundle, 'main.cjs'));
+  const { main } = require(path.join(bundle, 'main.cjs'));
   const saveCodeCache = () => {
     for (const { script, file, content } of scripts) fs.writeFileSync(file, Buffer.concat([fingerprint(content), script.createCachedData()]));
     return scripts.length;
   };
   return { main, chunks, saveCodeCache };
 }
+
+exports.BUNDLE_DIR = BUNDLE_DIR;
+exports.loadBundle = loadBundle;

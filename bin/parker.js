@@ -1,17 +1,18 @@
 #!/usr/bin/env node
 // Runs the compiled CLI, bundled (scripts/bundle-cli.mjs): no TypeScript loader, few files to
-// load, compiled through V8's code cache (load-bundle.js).
-import { readFileSync } from 'node:fs';
+// load, compiled through V8's code cache (load-bundle.js). CommonJS (bin/package.json): node
+// starts a CommonJS entry sooner than an ES module.
+'use strict';
 
 // `parker --version` alone is answered before the program loads: scripts call it to see
 // whether (and which) parker is installed, and it needs nothing else.
 const args = process.argv.slice(2);
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
-  process.stdout.write(`${JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version}\n`);
+  process.stdout.write(`${require('../package.json').version}\n`);
   process.exit(0);
 }
 
-const { loadBundle } = await import('./load-bundle.js');
+const { loadBundle } = require('./load-bundle.js');
 const { main } = loadBundle();
 
 // `parker discover -o json | head` closes the pipe early: that is not an error.
@@ -20,11 +21,12 @@ process.stdout.on('error', (error) => {
   throw error;
 });
 
-const code = await main(process.argv);
-// Exit now rather than when the event loop has drained: node would first wait for V8's
-// background garbage collection to finish, about 10 ms of an interactive command. Nothing of
-// parker's is still running when main returns (a kernel's start writer and the console reader
-// are detached processes; `serve` returns once its running write has ended). Output still
-// queued for a pipe whose reader is slow is let finish.
-if (process.stdout.writableLength === 0 && process.stderr.writableLength === 0) process.exit(code);
-process.exitCode = code;
+main(process.argv).then((code) => {
+  // Exit now rather than when the event loop has drained: node would first wait for V8's
+  // background garbage collection to finish, about 10 ms of an interactive command. Nothing
+  // of parker's is still running when main returns (a kernel's start writer and the console
+  // reader are detached processes; `serve` returns once its running write has ended). Output
+  // still queued for a pipe whose reader is slow is let finish.
+  if (process.stdout.writableLength === 0 && process.stderr.writableLength === 0) process.exit(code);
+  process.exitCode = code;
+});

@@ -56,7 +56,7 @@ describe('loading the bundle through the code cache', () => {
     expect(load(dir)).toMatchObject({ result: 'two!', chunks: { cached: 1, refused: 0, uncached: 1 } });
     // Why the loader checks: V8 checks a cache against the source's length only, and would run
     // the code of 'one' for the edited text of the same length.
-    const v8Data = fs.readFileSync(`${main}.v8-cache`).subarray(20);
+    const v8Data = fs.readFileSync(`${main}.v8-cache`).subarray(4);
     const script = `
       import * as vm from 'node:vm';
       const source = '(function (exports, require, module, __filename, __dirname) {\\n' + ${JSON.stringify(edited)} + '\\n});';
@@ -84,7 +84,7 @@ describe('loading the bundle through the code cache', () => {
     const bytes = fs.readFileSync(cache);
     fs.writeFileSync(cache, bytes.subarray(0, bytes.length >> 1));
     expect(load(dir)).toMatchObject({ result: 'one!', chunks: { cached: 1, refused: 1, uncached: 0 } });
-    fs.writeFileSync(cache, Buffer.concat([bytes.subarray(0, 20), Buffer.from('not V8 data at all')]));
+    fs.writeFileSync(cache, Buffer.concat([bytes.subarray(0, 4), Buffer.from('not V8 data at all')]));
     expect(load(dir)).toMatchObject({ result: 'one!', chunks: { cached: 1, refused: 1, uncached: 0 } });
     // Not even made for this chunk: as if there were none.
     fs.writeFileSync(cache, 'not a cache at all');

@@ -23,7 +23,7 @@ describe('the packed package', () => {
   }, 240_000);
 
   it('holds the built code, the man page, the docs help cites and the examples, and no tests', () => {
-    for (const file of ['bin/parker.js', 'dist/cli/main.js', 'dist/bundle/main.cjs', 'dist/bundle/main.cjs.v8-cache', 'man/parker.1', 'docs/cli.md', 'docs/errors.md', 'examples/default.yaml', 'schema/layout.schema.json']) expect(files).toContain(file);
+    for (const file of ['bin/parker.js', 'bin/package.json', 'bin/load-bundle.js', 'dist/cli/main.js', 'dist/bundle/main.cjs', 'dist/bundle/main.cjs.v8-cache', 'man/parker.1', 'docs/cli.md', 'docs/errors.md', 'examples/default.yaml', 'schema/layout.schema.json']) expect(files).toContain(file);
     expect(files.filter((f) => f.endsWith('.test.js') || f.startsWith('test/') || f.startsWith('src/'))).toEqual([]);
   });
 

@@ -127,11 +127,11 @@ wholeProcess([process.execPath, PARKER_BIN, 'apply', path.join(REPO, 'examples/d
 // run; and `status` with every chunk compiled from its text (the recording mode of
 // bin/load-bundle.js reads no cache), to show what the cache saves.
 const LOADER = JSON.stringify(path.join(REPO, 'bin/load-bundle.js'));
-const UNCACHED_STATUS = `import { loadBundle } from ${LOADER}; const { main } = loadBundle(undefined, { record: true }); process.exitCode = await main(['node', 'parker', 'status', '--state-dir', ${JSON.stringify(simState)}]);`;
+const UNCACHED_STATUS = `require(${LOADER}).loadBundle(undefined, { record: true }).main(['node', 'parker', 'status', '--state-dir', ${JSON.stringify(simState)}]).then((code) => process.exit(code));`;
 const INTERACTIVE = [
   { key: 'floor', label: '`node -e 0`', argv: [process.execPath, '-e', '0'], noTarget: true },
-  { key: 'entry', label: "loading the CLI's entry chunk through the code cache, nothing run (`loadBundle()`)", argv: [process.execPath, '--input-type=module', '-e', `import { loadBundle } from ${LOADER}; loadBundle();`], noTarget: true },
-  { key: 'uncached', label: '`parker status` with no code cache (every chunk compiled from its text)', argv: [process.execPath, '--input-type=module', '-e', UNCACHED_STATUS], noTarget: true },
+  { key: 'entry', label: "loading the CLI's entry chunk through the code cache, nothing run (`loadBundle()`)", argv: [process.execPath, '-e', `require(${LOADER}).loadBundle();`], noTarget: true },
+  { key: 'uncached', label: '`parker status` with no code cache (every chunk compiled from its text)', argv: [process.execPath, '-e', UNCACHED_STATUS], noTarget: true },
   { key: 'version', label: '`parker --version`', argv: [process.execPath, PARKER_BIN, '--version'] },
   { key: 'status', label: '`parker status`', argv: [process.execPath, PARKER_BIN, 'status', '--state-dir', simState] },
   { key: 'console', label: '`parker console db`', argv: [process.execPath, PARKER_BIN, 'console', 'db', '--state-dir', simState] },
