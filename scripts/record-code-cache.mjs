@@ -58,9 +58,9 @@ if (setupState !== undefined) {
   const env = quietEnvironment(state);
   process.env.PARKER_CONFIG = env.PARKER_CONFIG;
   const s = ['--machine', 'sim', '--state-dir', state];
-  // Not `discover`: it changes a V8 flag (src/cli/discover-command.ts), and V8 refuses a cache
-  // made under flags other than its own.
-  const COMMANDS = [['validate', layout, ...s], ['plan', layout, ...s], ['status', ...s], ['status', 'db', ...s], ['console', 'db', ...s]];
+  // `discover` changes a V8 flag while it runs and puts it back (src/cli/discover-command.ts):
+  // V8 refuses a cache made under flags other than its own.
+  const COMMANDS = [['validate', layout, ...s], ['plan', layout, ...s], ['status', ...s], ['status', 'db', ...s], ['console', 'db', ...s], ['discover', ...s], ['discover', '-o', 'json', ...s]];
   try {
     execFileSync(process.execPath, [fileURLToPath(import.meta.url), dir, state], { stdio: ['ignore', 'ignore', 'inherit'], env });
     const { main, saveCodeCache } = loadBundle(dir, { record: true });

@@ -15,20 +15,27 @@ import type { CommandContext } from './command-context.js';
  * Discovery reads tens of thousands of small files and keeps little of them: V8 would grow its
  * young generation to hold the passing garbage, and a 4096-CPU machine's discovery then peaked
  * 12 MiB higher for no gain in time (bench/discover). Keeping it at its first size is a flag V8
- * reads at every collection.
+ * reads at every collection. The returned function puts V8's default (2, `node --v8-options`)
+ * back: a later command of the same process (the demo, the code cache's recording) must run
+ * under the flags it would have alone, and V8 refuses a code cache made under other flags.
  */
-function keepYoungGenerationSmall(): void {
+function keepYoungGenerationSmall(): () => void {
   v8.setFlagsFromString('--semi-space-growth-factor=1');
+  return () => v8.setFlagsFromString('--semi-space-growth-factor=2');
 }
 
 export function discoverCommand(ctx: CommandContext): Command {
   return commandFromSpec(specNamed('discover')).action((opts: MachineFlags & { output: string; input?: string }) => {
-    keepYoungGenerationSmall();
-    const { input, ...flags } = opts;
-    if (input !== undefined && flags.from !== undefined) throw new ParkerError('E_USAGE', '-i and --from both name the input', 'keep one of them');
-    const topology = discover(openMachine(input === undefined ? flags : { ...flags, from: input }));
-    for (const warning of topology.warnings ?? []) ctx.err(`warning: ${warning.message}`);
-    if (opts.output === 'hwloc') ctx.out(toHwlocXml(topology));
-    else printData(opts.output, topology, (wide) => renderTopology(topology, wide), ctx.out);
+    const restore = keepYoungGenerationSmall();
+    try {
+      const { input, ...flags } = opts;
+      if (input !== undefined && flags.from !== undefined) throw new ParkerError('E_USAGE', '-i and --from both name the input', 'keep one of them');
+      const topology = discover(openMachine(input === undefined ? flags : { ...flags, from: input }));
+      for (const warning of topology.warnings ?? []) ctx.err(`warning: ${warning.message}`);
+      if (opts.output === 'hwloc') ctx.out(toHwlocXml(topology));
+      else printData(opts.output, topology, (wide) => renderTopology(topology, wide), ctx.out);
+    } finally {
+      restore();
+    }
   });
 }
