@@ -50,8 +50,9 @@ function storedCache(file, content) {
 
 /**
  * Requires `dir`/main.cjs, compiling the chunks of `dir` through V8's code cache. With `record`,
- * no cache is read, and `saveCodeCache()` writes one for every chunk loaded so far, holding
- * all the code compiled until then (the commands run in between decide what that is).
+ * no cache is read, and `saveCodeCache()` writes one for every chunk loaded so far (or only
+ * for those that have none), holding all the code compiled until then (the commands run in
+ * between decide what that is).
  * `chunks` counts, as they load, the chunks compiled from a cache, those whose cache V8
  * refused, and those that had none (or none made for their text).
  */
@@ -75,9 +76,15 @@ function loadBundle(dir = BUNDLE_DIR, { record = false } = {}) {
     return wrapper.call(this.exports, this.exports, Module.createRequire(filename), this, filename, path.dirname(filename));
   };
   const { main } = require(path.join(bundle, 'main.cjs'));
-  const saveCodeCache = () => {
-    for (const { script, file, content } of scripts) fs.writeFileSync(file, Buffer.concat([fingerprint(content), script.createCachedData()]));
-    return scripts.length;
+  /** Writes the caches; with `onlyMissing`, only for the chunks that have none. Returns how many it wrote. */
+  const saveCodeCache = ({ onlyMissing = false } = {}) => {
+    let written = 0;
+    for (const { script, file, content } of scripts) {
+      if (onlyMissing && fs.existsSync(file)) continue;
+      fs.writeFileSync(file, Buffer.concat([fingerprint(content), script.createCachedData()]));
+      written++;
+    }
+    return written;
   };
   return { main, chunks, saveCodeCache };
 }

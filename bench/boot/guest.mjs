@@ -130,7 +130,8 @@ try {
     const scratch = fs.mkdtempSync('/tmp/bench-boot-prof-');
     const argv = [PARKER_BIN, 'start', KERNEL.name, '--yes', '--machine', 'host'];
     const stages = {
-      modules: /node:internal\/modules\/esm\//,
+      // The bundle is CommonJS: node's CommonJS loader, with the chunks' top-level code.
+      modules: /node:internal\/modules\//,
       lock: /withLock /,
       open: /(openMachine|openHost) /,
       recover: /recoverOpenFirst /,
