@@ -71,9 +71,11 @@ export async function buildProgram(ctx: CommandContext, names: readonly string[]
   for (const flag of GLOBAL_FLAGS) program.option(flag.flags, flag.description);
   // The commands that may run are loaded; the others are built from their specs alone, which is
   // all help and "did you mean" need (a command module can pull in the HTTP server or the schema).
+  // With one command named, the others are not built at all: nothing of theirs can show.
+  const only = names.length === 1;
   for (const spec of COMMAND_SPECS) {
     if (names.includes(spec.name)) program.addCommand((await COMMANDS[spec.name]!())(ctx));
-    else program.addCommand(specOnly(spec));
+    else if (!only) program.addCommand(specOnly(spec));
   }
   // Before any action: the global flags into the context, the config files' defaults into the
   // options nobody gave (flags and the environment win).
