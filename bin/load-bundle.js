@@ -36,16 +36,29 @@ function fingerprint(content) {
   return bytes;
 }
 
-/** The V8 data of the cache stored for `file`, when it was made for this `content`. */
+// No cache of a chunk comes near this; a file beyond it is not one.
+const MAX_CACHE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The V8 data of the cache stored for `file`, when it was made for this `content`. Anything
+ * but a regular file of sane size is no cache: opened without blocking (a FIFO would wait for a
+ * writer), checked before a byte is read.
+ */
 function storedCache(file, content) {
-  let bytes;
+  let fd;
   try {
-    bytes = fs.readFileSync(file + CACHE_SUFFIX);
+    fd = fs.openSync(file + CACHE_SUFFIX, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    const stat = fs.fstatSync(fd);
+    if (!stat.isFile() || stat.size <= FINGERPRINT_BYTES || stat.size > MAX_CACHE_BYTES) return undefined;
+    const bytes = Buffer.allocUnsafe(stat.size);
+    if (fs.readSync(fd, bytes, 0, stat.size, 0) !== stat.size) return undefined;
+    if (!bytes.subarray(0, FINGERPRINT_BYTES).equals(fingerprint(content))) return undefined;
+    return bytes.subarray(FINGERPRINT_BYTES);
   } catch {
     return undefined;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
-  if (bytes.length <= FINGERPRINT_BYTES || !bytes.subarray(0, FINGERPRINT_BYTES).equals(fingerprint(content))) return undefined;
-  return bytes.subarray(FINGERPRINT_BYTES);
 }
 
 /**

@@ -24,7 +24,8 @@ function load(dir: string | null, { record = false, args = [] as string[] } = {}
     const result = await bundle.main(${JSON.stringify(['node', 'parker', ...args])}, { out: () => {}, err: () => {} });
     const saved = ${record} ? bundle.saveCodeCache() : undefined;
     process.stdout.write(JSON.stringify({ result, chunks: bundle.chunks, saved }));`;
-  return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' })) as Loaded;
+  // Bounded: a loader that waited on a FIFO must fail the test, not hang it.
+  return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 })) as Loaded;
 }
 
 /** A bundle of two chunks, main.cjs answering `word` (always three letters, so the length stays). */
@@ -89,6 +90,19 @@ describe('loading the bundle through the code cache', () => {
     // Not even made for this chunk: as if there were none.
     fs.writeFileSync(cache, 'not a cache at all');
     expect(load(dir)).toMatchObject({ result: 'one!', chunks: { cached: 1, refused: 0, uncached: 1 } });
+  });
+
+  it('takes a FIFO, a directory or an empty file in the place of a cache for no cache, without waiting', () => {
+    const dir = fakeBundle('hostile', 'one');
+    const cache = path.join(dir, 'main.cjs.v8-cache');
+    execFileSync('mkfifo', [cache]);
+    expect(load(dir)).toMatchObject({ result: 'one!', chunks: { cached: 0, refused: 0, uncached: 2 } });
+    fs.rmSync(cache);
+    fs.mkdirSync(cache);
+    expect(load(dir)).toMatchObject({ result: 'one!', chunks: { uncached: 2 } });
+    fs.rmdirSync(cache);
+    fs.writeFileSync(cache, '');
+    expect(load(dir)).toMatchObject({ result: 'one!', chunks: { uncached: 2 } });
   });
 
   it('has no chunk that calls import(), which a chunk compiled from a cache cannot run, and every chunk strict', () => {
