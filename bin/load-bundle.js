@@ -5,8 +5,8 @@
 // interactive command's time. The build runs a few commands once and stores, beside each chunk,
 // V8's cache of the code they compiled (`NAME.cjs.v8-cache`, scripts/record-code-cache.mjs); a
 // later process deserializes it instead of compiling. A cache that does not match its chunk,
-// or that V8 refuses (another V8, other V8 flags such as --max-old-space-size), is not used and
-// the chunk compiles from its text: a cache only ever saves time.
+// a damaged one, or one V8 refuses (another V8, other V8 flags such as --max-old-space-size) is
+// not used and the chunk compiles from its text: a cache only ever saves time.
 //
 // CommonJS, as the bin is (bin/package.json): node starts a CommonJS entry sooner, and reaches
 // the built-in modules without making ES module facades of them.
@@ -25,14 +25,16 @@ const WRAPPER_TAIL = '\n});';
 const FINGERPRINT_BYTES = 4;
 
 /**
- * What a cache is made for: the chunk's text and this V8 (a CRC-32 of both: node:zlib is loaded
- * anyway, node:crypto would cost more than the check). V8 itself checks a cache against its
- * version and flags, but against the source's length only: a chunk edited, or replaced by
- * another build's, could otherwise run the old code.
+ * A CRC-32 of what a cache is for and of what it holds: this V8, the wrapper, the chunk's text,
+ * then V8's data (node:zlib is loaded anyway; node:crypto would cost more than the check). V8
+ * itself checks a cache against its version and flags and the source's length only, and
+ * checksums nothing in a release build: a chunk edited (or replaced by another build's) with
+ * its length kept, or a damaged cache, would otherwise run the wrong code.
  */
-function fingerprint(content) {
+function fingerprint(content, v8Data) {
+  const seed = crc32(`${process.versions.v8}\0${process.arch}\0${WRAPPER_HEAD}\0${WRAPPER_TAIL}\0`);
   const bytes = Buffer.alloc(FINGERPRINT_BYTES);
-  bytes.writeUInt32BE(crc32(content, crc32(`${process.versions.v8}\0${process.arch}\0`)));
+  bytes.writeUInt32BE(crc32(v8Data, crc32(content, seed)));
   return bytes;
 }
 
@@ -52,8 +54,8 @@ function storedCache(file, content) {
     if (!stat.isFile() || stat.size <= FINGERPRINT_BYTES || stat.size > MAX_CACHE_BYTES) return undefined;
     const bytes = Buffer.allocUnsafe(stat.size);
     if (fs.readSync(fd, bytes, 0, stat.size, 0) !== stat.size) return undefined;
-    if (!bytes.subarray(0, FINGERPRINT_BYTES).equals(fingerprint(content))) return undefined;
-    return bytes.subarray(FINGERPRINT_BYTES);
+    const v8Data = bytes.subarray(FINGERPRINT_BYTES);
+    return bytes.subarray(0, FINGERPRINT_BYTES).equals(fingerprint(content, v8Data)) ? v8Data : undefined;
   } catch {
     return undefined;
   } finally {
@@ -94,7 +96,8 @@ function loadBundle(dir = BUNDLE_DIR, { record = false } = {}) {
     let written = 0;
     for (const { script, file, content } of scripts) {
       if (onlyMissing && fs.existsSync(file)) continue;
-      fs.writeFileSync(file, Buffer.concat([fingerprint(content), script.createCachedData()]));
+      const v8Data = script.createCachedData();
+      fs.writeFileSync(file, Buffer.concat([fingerprint(content, v8Data), v8Data]));
       written++;
     }
     return written;

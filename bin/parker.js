@@ -15,13 +15,26 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
 const { loadBundle } = require('./load-bundle.js');
 const { main } = loadBundle();
 
+// A command whose work ended without main() returning (a promise nothing settles) is a bug,
+// not a success: say so, with E_INTERNAL's status (an ES module entry would have exited 13).
+let returned = false;
+process.on('exit', (code) => {
+  if (returned || code !== 0) return;
+  process.stderr.write('internal error: the command ended without finishing; report it with the command line\n');
+  process.exitCode = 70;
+});
+
 // `parker discover -o json | head` closes the pipe early: that is not an error.
 process.stdout.on('error', (error) => {
-  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  if (error.code === 'EPIPE') {
+    returned = true;
+    process.exit(process.exitCode ?? 0);
+  }
   throw error;
 });
 
 main(process.argv).then((code) => {
+  returned = true;
   // Exit now rather than when the event loop has drained: node would first wait for V8's
   // background garbage collection to finish, about 10 ms of an interactive command. Nothing
   // of parker's is still running when main returns (a kernel's start writer and the console

@@ -21,6 +21,20 @@ const out = path.join(repo, 'dist', 'bundle');
 const fresh = path.join(repo, 'dist', `.bundle-${process.pid}`);
 const old = path.join(repo, 'dist', `.bundle-old-${process.pid}`);
 
+// What a build killed halfway left behind (a bundle not swapped in, the recording's state
+// directory): never another running build's, which is named by its live pid.
+const alive = (pid) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM';
+  }
+};
+for (const name of fs.readdirSync(path.join(repo, 'dist'))) {
+  const left = /^\.(?:bundle|bundle-old|code-cache)-(\d+)(?:-|$)/.exec(name);
+  if (left && !alive(Number(left[1]))) fs.rmSync(path.join(repo, 'dist', name), { recursive: true, force: true });
+}
 fs.rmSync(fresh, { recursive: true, force: true });
 await build({
   cwd: repo,
@@ -50,7 +64,7 @@ await build({
 try {
   // Without NODE_OPTIONS: V8 refuses a cache made under flags (--max-old-space-size, ...) other than a run's.
   const { NODE_OPTIONS: _flags, ...env } = process.env;
-  execFileSync(process.execPath, [path.join(repo, 'scripts', 'record-code-cache.mjs'), fresh], { stdio: ['ignore', 'ignore', 'inherit'], env });
+  execFileSync(process.execPath, [path.join(repo, 'scripts', 'record-code-cache.mjs'), fresh], { stdio: ['ignore', 'ignore', 'inherit'], env, timeout: 10 * 60_000 });
 } catch {
   process.stderr.write('warning: the bundle has no code cache; its commands start slower\n');
 }

@@ -66,19 +66,21 @@ if (step !== undefined) {
     process.exitCode = 1;
   }
 } else {
-  const work = fs.mkdtempSync(path.join(repo, 'dist', '.code-cache-'));
+  // Named by this process, so that a later build can tell a leftover from a running one.
+  const work = fs.mkdtempSync(path.join(repo, 'dist', `.code-cache-${process.pid}-`));
   fs.writeFileSync(path.join(work, 'config.yaml'), '');
   const env = { ...process.env };
   delete env.NODE_OPTIONS;
   try {
     for (const name of Object.keys(RECORDS)) {
-      execFileSync(process.execPath, [fileURLToPath(import.meta.url), dir, name, path.join(work, 'state')], { stdio: ['ignore', 'ignore', 'pipe'], env });
+      execFileSync(process.execPath, [fileURLToPath(import.meta.url), dir, name, path.join(work, 'state')], { stdio: ['ignore', 'ignore', 'pipe'], env, timeout: 3 * 60_000 });
     }
     process.stdout.write(`code cache recorded for ${fs.readdirSync(dir).filter((f) => f.endsWith('.v8-cache')).length} chunks\n`);
   } catch (error) {
     for (const file of fs.readdirSync(dir)) if (file.endsWith('.v8-cache')) fs.rmSync(path.join(dir, file));
     const said = String(error?.stderr ?? '').trim();
-    process.stderr.write(`recording the code cache failed: ${said || (error instanceof Error ? error.message : String(error))}\n`);
+    const how = error?.signal ? ` (killed by ${error.signal})` : error?.status ? ` (exit ${error.status})` : '';
+    process.stderr.write(`recording the code cache failed${how}: ${said || (error instanceof Error ? error.message : String(error))}\n`);
     process.exitCode = 1;
   } finally {
     fs.rmSync(work, { recursive: true, force: true });

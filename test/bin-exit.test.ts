@@ -40,4 +40,20 @@ describe('bin/parker.js exiting', () => {
     expect(usage.status).toBe(EXIT.usage);
     expect(usage.stderr).toContain('--no-such-flag');
   });
+
+  it('exits 70 with an internal error when the command ends without main() returning', () => {
+    // The bin beside a bundle whose main never settles (and one whose main returns 3).
+    const copy = path.join(scratch, 'fake');
+    fs.mkdirSync(path.join(copy, 'dist', 'bundle'), { recursive: true });
+    fs.cpSync('bin', path.join(copy, 'bin'), { recursive: true });
+    const main = path.join(copy, 'dist', 'bundle', 'main.cjs');
+    fs.writeFileSync(main, 'exports.main = () => new Promise(() => {});\n');
+    const never = spawnSync(process.execPath, [path.join(copy, 'bin', 'parker.js'), 'status'], { encoding: 'utf8', timeout: 20_000 });
+    expect(never.status).toBe(EXIT.internal);
+    expect(never.stderr).toContain('internal error: the command ended without finishing');
+    fs.writeFileSync(main, 'exports.main = async () => 3;\n');
+    const three = spawnSync(process.execPath, [path.join(copy, 'bin', 'parker.js'), 'status'], { encoding: 'utf8', timeout: 20_000 });
+    expect(three.status).toBe(3);
+    expect(three.stderr).toBe('');
+  });
 });

@@ -87,3 +87,29 @@ describe('untrusted text in messages', () => {
     expect(r.stderr).toContain('\\x1b]0;pwned\\x07');
   });
 });
+
+describe('help and the command that runs', () => {
+  // The whole program is built for help, so it lists every command; a command line that runs
+  // one command builds only that one.
+  const commandsListed = (text: string) => [...text.matchAll(/^ {2}([a-z]+)\b/gm)].map((m) => m[1]);
+
+  it('lists every command for the program\'s help, also when a command follows it', async () => {
+    const alone = await runCli('--help');
+    expect(alone.code).toBe(0);
+    const all = commandsListed(alone.stdout.slice(alone.stdout.indexOf('Commands:')));
+    expect(all).toEqual(expect.arrayContaining(['discover', 'validate', 'plan', 'apply', 'status', 'console', 'serve', 'sim']));
+    for (const args of [['--help', 'status'], ['-h', 'status'], ['-qh', 'plan'], ['-v', '--help', 'apply']]) {
+      const r = await runCli(...args);
+      expect(r.code, args.join(' ')).toBe(0);
+      expect(commandsListed(r.stdout.slice(r.stdout.indexOf('Commands:'))), args.join(' ')).toEqual(all);
+    }
+  });
+
+  it('shows a command\'s own help for `parker CMD --help` and `parker help CMD`', async () => {
+    for (const args of [['status', '--help'], ['help', 'status'], ['-q', 'status', '-h']]) {
+      const r = await runCli(...args);
+      expect(r.code, args.join(' ')).toBe(0);
+      expect(r.stdout, args.join(' ')).toMatch(/^Usage: parker status \[options\] \[name\]/);
+    }
+  });
+});

@@ -54,7 +54,7 @@ function copyOfBuild() {
     if (tries > 120) throw new Error('dist/bundle/main.cjs is missing: npm run build');
     spawnSync('sleep', ['1']);
   }
-  // Times kept: a chunk newer than its code cache is compiled from its text (bin/load-bundle.js).
+  // Times kept, as a user's copy would keep them.
   for (const part of ['bin', 'dist', 'package.json']) fs.cpSync(path.join(REPO_ROOT, part), path.join(tree, part), { recursive: true, preserveTimestamps: true });
   for (const part of ['node_modules', 'examples', 'web']) fs.symlinkSync(path.join(REPO_ROOT, part), path.join(tree, part));
   return path.join(tree, 'bin', path.basename(PARKER_BIN));

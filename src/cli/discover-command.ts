@@ -15,13 +15,16 @@ import type { CommandContext } from './command-context.js';
  * Discovery reads tens of thousands of small files and keeps little of them: V8 would grow its
  * young generation to hold the passing garbage, and a 4096-CPU machine's discovery then peaked
  * 12 MiB higher for no gain in time (bench/discover). Keeping it at its first size is a flag V8
- * reads at every collection. The returned function puts V8's default (2, `node --v8-options`)
- * back: a later command of the same process (the demo, the code cache's recording) must run
- * under the flags it would have alone, and V8 refuses a code cache made under other flags.
+ * reads at every collection. The returned function puts the flag back (V8's default, 2 in
+ * `node --v8-options`, unless node was started with another): a later command of the same
+ * process (the demo, the code cache's recording) must run under the flags it would have alone,
+ * and V8 refuses a code cache made under other flags.
  */
 function keepYoungGenerationSmall(): () => void {
+  // What this process was started with, if it named the flag itself.
+  const given = process.execArgv.map((a) => /^--semi[-_]space[-_]growth[-_]factor=(\d+)$/.exec(a)?.[1]).find((v) => v !== undefined);
   v8.setFlagsFromString('--semi-space-growth-factor=1');
-  return () => v8.setFlagsFromString('--semi-space-growth-factor=2');
+  return () => v8.setFlagsFromString(`--semi-space-growth-factor=${given ?? 2}`);
 }
 
 export function discoverCommand(ctx: CommandContext): Command {

@@ -61,7 +61,22 @@ function specOnly(spec: CommandSpec): Command {
   return command;
 }
 
-/** The program with the named commands loaded (all of them by default); the rest from their specs. */
+/**
+ * The command a command line runs, as a list of its name, or none when the whole program must
+ * be built: an unknown command (for "did you mean"), no command, or the program's own help asked
+ * before the command (`parker --help status` lists every command).
+ */
+export function commandToRun(args: readonly string[]): string[] {
+  const at = args.findIndex((a) => !a.startsWith('-'));
+  if (at < 0 || !(args[at]! in COMMANDS)) return [];
+  const helpFirst = args.slice(0, at).some((a) => a === '--help' || /^-[^-]*h/.test(a));
+  return helpFirst ? [] : [args[at]!];
+}
+
+/**
+ * The program with the named commands loaded (all of them by default); the rest from their
+ * specs, or, when exactly one is named, not at all (nothing of theirs can show then).
+ */
 export async function buildProgram(ctx: CommandContext, names: readonly string[] = COMMAND_NAMES): Promise<Command> {
   const program = new Command('parker')
     .description('partition one Linux server into several independent kernels')
@@ -71,7 +86,6 @@ export async function buildProgram(ctx: CommandContext, names: readonly string[]
   for (const flag of GLOBAL_FLAGS) program.option(flag.flags, flag.description);
   // The commands that may run are loaded; the others are built from their specs alone, which is
   // all help and "did you mean" need (a command module can pull in the HTTP server or the schema).
-  // With one command named, the others are not built at all: nothing of theirs can show.
   const only = names.length === 1;
   for (const spec of COMMAND_SPECS) {
     if (names.includes(spec.name)) program.addCommand((await COMMANDS[spec.name]!())(ctx));
@@ -156,9 +170,8 @@ export async function main(argv: string[], ctx?: Partial<CommandContext>): Promi
   // Errors are reported whatever --quiet says.
   const report = context.err;
   try {
-    // Only the command that runs is loaded; help and mistakes get them all.
-    const first = argv.slice(2).find((a) => !a.startsWith('-'));
-    const named = first !== undefined && first in COMMANDS ? [first] : [];
+    // Only the command that runs is loaded (and built); help and mistakes get them all.
+    const named = commandToRun(argv.slice(2));
     await (await buildProgram(context, named)).parseAsync(argv);
     return exitCode;
   } catch (error) {
