@@ -76,8 +76,9 @@ function loadBundle(dir = BUNDLE_DIR, { record = false } = {}) {
   const chunks = { cached: 0, refused: 0, uncached: 0 };
   const scripts = [];
   const compile = Module.prototype._compile;
-  Module.prototype._compile = function compileWithCache(content, filename) {
-    if (path.dirname(filename) !== bundle || !filename.endsWith('.cjs')) return compile.call(this, content, filename);
+  Module.prototype._compile = function compileWithCache(content, filename, ...rest) {
+    // Anything else as node would compile it (with whatever else node passes, such as the format).
+    if (path.dirname(filename) !== bundle || !filename.endsWith('.cjs')) return compile.call(this, content, filename, ...rest);
     const cachedData = record ? undefined : storedCache(filename, content);
     // Named by its place in the package, wherever it is: V8 keeps the name a cache was recorded
     // under (a directory of the build) for the code made from it.

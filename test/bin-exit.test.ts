@@ -56,4 +56,12 @@ describe('bin/parker.js exiting', () => {
     expect(three.status).toBe(3);
     expect(three.stderr).toBe('');
   });
+
+  it('reads a config file, whose YAML library comes from node_modules, not from the bundle', () => {
+    const config = path.join(scratch, 'config.yaml');
+    fs.writeFileSync(config, 'output: json\n');
+    const r = spawnSync(process.execPath, ['bin/parker.js', 'status', '--state-dir', path.join(scratch, 'config-state')], { encoding: 'utf8', env: { ...process.env, PARKER_CONFIG: config }, timeout: 20_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ schema: 'parker.status/v1' });
+  });
 });
