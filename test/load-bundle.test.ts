@@ -152,5 +152,12 @@ describe('loading the bundle through the code cache', () => {
     const discover = load(null, { args: ['discover', '-o', 'json', '--synthetic', 'pack:2 core:4 pu:2'] });
     expect(discover.result).toBe(0);
     expect(discover.chunks).toMatchObject({ refused: 0, uncached: 0 });
+    // The layout commands, and one that changes the machine (its own chunks recorded apart).
+    const layout = path.resolve('examples/default.yaml');
+    for (const args of [['validate', layout], ['plan', layout], ['apply', layout]]) {
+      const run = load(null, { args: [...args, '--state-dir', state] });
+      expect(run.result, args[0]).toBe(0);
+      expect(run.chunks, args[0]).toMatchObject({ refused: 0, uncached: 0 });
+    }
   });
 });
