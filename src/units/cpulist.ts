@@ -1,3 +1,4 @@
+import { cpuRanges } from './cpu-ranges.js';
 import { parseError } from './parker-error.js';
 
 /** Far above any kernel's NR_CPUS (8192); keeps a typo like "0-99999999999" from eating memory. */
@@ -77,12 +78,5 @@ export function formatCpuList(cpus: Iterable<number>): string {
   for (const cpu of sorted) {
     if (!Number.isInteger(cpu) || cpu < 0) throw parseError('CPU number', String(cpu), 'expected a whole number >= 0');
   }
-  const parts: string[] = [];
-  for (let i = 0; i < sorted.length; ) {
-    let j = i;
-    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
-    parts.push(i === j ? `${sorted[i]}` : `${sorted[i]}-${sorted[j]}`);
-    i = j + 1;
-  }
-  return parts.join(',');
+  return cpuRanges(sorted);
 }

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { getJson, postJson, size, type Diagnostic, type Partition, type Status, type Topology, type ValidateReport } from './api';
 import { MachineView, type Owners } from './Machine';
+import { cpuRanges } from '../../src/units/cpu-ranges';
 
 const PALETTE = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#42d4f4', '#f032e6', '#bfef45', '#469990', '#9a6324', '#800000', '#808000', '#000075', '#fabed4', '#ffd8b1', '#aaffc3'];
 const BOOT = '#9ca3af';
@@ -42,20 +43,9 @@ function planSummary(plan: NonNullable<PlanAnswer['plan']>): string {
   return `${plan.steps.length} step${plan.steps.length === 1 ? '' : 's'}${what ? `: ${what}` : ''}.`;
 }
 
-/**
- * A CPU list as the kernel prints one: 0-7,128-135 (formatCpuList in src/units/cpulist.ts,
- * which the page cannot import: its error type pulls in node:zlib).
- */
+/** A CPU list as the kernel prints one: 0-7,128-135. */
 function cpuList(cpus: number[]): string {
-  const sorted = [...cpus].sort((a, b) => a - b);
-  const parts: string[] = [];
-  for (let i = 0; i < sorted.length; ) {
-    let j = i;
-    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
-    parts.push(i === j ? `${sorted[i]}` : `${sorted[i]}-${sorted[j]}`);
-    i = j + 1;
-  }
-  return parts.join(',');
+  return cpuRanges([...new Set(cpus)].sort((a, b) => a - b));
 }
 
 /** How long a kernel's last boot took, as the machine knows it; else the last start this daemon ran, said so. */
