@@ -14,7 +14,7 @@ const TYPES: readonly CacheType[] = ['Data', 'Instruction', 'Unified'];
 /** "index0" ... "index15", made once: the key of a cache index in the pass below. */
 const INDEX_KEYS = Array.from({ length: 16 }, (_, k) => `index${k}`);
 
-interface Found {
+export interface FoundCache {
   cache: Cache;
   /** The K of indexK where it was first read: orders instances that tie otherwise. */
   index: number;
@@ -36,9 +36,15 @@ export function discoverCaches(
   threadSiblings: (cpu: number) => readonly number[] | null = () => null,
 ): CacheDiscovery {
   const ctx: CacheContext = { files, withTopology: new CpuFlags(onlineCpus, onlineCpus), threadSiblings, sharedForm: undefined };
-  const found = readCaches(ctx, onlineCpus, 'index') ?? readCaches(ctx, onlineCpus, 'level and type')!;
+  return mergeCaches(readCaches(ctx, onlineCpus, 'index') ?? readCaches(ctx, onlineCpus, 'level and type')!);
+}
+
+/**
+ * Cache instances as read, in discovery's order (level, first CPU, type, then index K), one per
+ * level, type and set of CPUs as hwloc merges them, with each CPU's last-level cache.
+ */
+export function mergeCaches(found: FoundCache[]): CacheDiscovery {
   found.sort(({ cache: a, index: i }, { cache: b, index: j }) => a.level - b.level || a.cpus[0]! - b.cpus[0]! || compareText(a.type, b.type) || i - j);
-  // One instance per level, type and set of CPUs, as hwloc merges them.
   const seen = new Set<string>();
   const caches: Cache[] = [];
   for (const { cache } of found) {
@@ -81,13 +87,13 @@ function sharedCpus(ctx: CacheContext, dir: string, cpu: number): number[] | nul
  * One pass over the CPUs, matching shared caches by `match`. Matching by index gives up
  * (null) as soon as two CPUs list different indexes.
  */
-function readCaches(ctx: CacheContext, onlineCpus: readonly number[], match: 'index' | 'level and type'): Found[] | null {
+function readCaches(ctx: CacheContext, onlineCpus: readonly number[], match: 'index' | 'level and type'): FoundCache[] | null {
   const files = ctx.files;
   // Per index (or level and type), the CPUs whose cache there is known, one flag per CPU id.
   const covered = new Map<string, Uint8Array>();
   const coveredAll: Uint8Array[] = [];
   const hasIdFile = new Map<string, boolean>();
-  const found: Found[] = [];
+  const found: FoundCache[] = [];
   let layout: string | null = null;
 
   for (const cpu of onlineCpus) {
