@@ -31,10 +31,10 @@ const FINGERPRINT_BYTES = 4;
  * checksums nothing in a release build: a chunk edited (or replaced by another build's) with
  * its length kept, or a damaged cache, would otherwise run the wrong code.
  */
+const FINGERPRINT_SEED = crc32(`${process.versions.v8}\0${process.arch}\0${WRAPPER_HEAD}\0${WRAPPER_TAIL}\0`);
 function fingerprint(content, v8Data) {
-  const seed = crc32(`${process.versions.v8}\0${process.arch}\0${WRAPPER_HEAD}\0${WRAPPER_TAIL}\0`);
   const bytes = Buffer.alloc(FINGERPRINT_BYTES);
-  bytes.writeUInt32BE(crc32(v8Data, crc32(content, seed)));
+  bytes.writeUInt32BE(crc32(v8Data, crc32(content, FINGERPRINT_SEED)));
   return bytes;
 }
 

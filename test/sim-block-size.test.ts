@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { openSimMachine } from '../src/machines/sim/sim-machine.js';
 import { createSim } from '../src/service/sim.js';
 import { machineTopology } from '../src/service/machine-topology.js';
@@ -10,6 +10,8 @@ import { machineTopology } from '../src/service/machine-topology.js';
 // 64 GiB). A simulated machine made before, from a description that names no block size, was
 // built with 128 MiB blocks: its hardware record, pools and op log name those, so it keeps them.
 const DESCRIPTION = 'pack:1 numa:4 core:2 mem:16G';
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'parker-block-'));
+afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
 const blockSize = (stateDir: string) => {
   const m = openSimMachine(stateDir);
   try {
@@ -21,7 +23,7 @@ const blockSize = (stateDir: string) => {
 
 describe('the block size of a simulated synthetic machine', () => {
   it('is Linux\'s choice for a new one (2 GiB here: RAM ends at 66 GiB)', () => {
-    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parker-block-'));
+    const stateDir = fs.mkdtempSync(path.join(scratch, 'state-'));
     createSim(stateDir, { source: { kind: 'synthetic', description: DESCRIPTION }, now: new Date() });
     const { file, topology } = blockSize(stateDir);
     expect(file).toBe((2 * 2 ** 30).toString(16));
@@ -29,7 +31,7 @@ describe('the block size of a simulated synthetic machine', () => {
   });
 
   it('stays the one it was made with when its description names none', () => {
-    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parker-block-'));
+    const stateDir = fs.mkdtempSync(path.join(scratch, 'state-'));
     // Made with 128 MiB blocks, as the default was; then its description loses the block: key,
     // as a machine made before the default changed has it.
     createSim(stateDir, { source: { kind: 'synthetic', description: `${DESCRIPTION} block:128M` }, now: new Date() });

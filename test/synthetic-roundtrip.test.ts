@@ -73,7 +73,6 @@ function expectDescribedMachine(t: Topology, layout: SyntheticLayout): void {
     expect(found.distances).toEqual(Object.fromEntries(layout.distances[node.id]!.map((dist, to) => [String(to), dist])));
   }
   expect(t.memory.totalBytes).toBe(layout.nodes.reduce((sum, n) => sum + n.memBytes, 0));
-  expect(t.memory.blockSizeBytes).toBe(d.blockSize ?? layout.blockSize);
   expect(t.memory.blockSizeBytes).toBe(layout.blockSize);
   expect(t.memory.blocks.map((b) => [b.index, b.node, b.online, b.zones])).toEqual(
     layout.blocks.map((b) => [b.index, b.node, true, b.zone === 'none' ? [] : [b.zone]]),

@@ -19,7 +19,7 @@ import {
   result,
   sleep,
 } from '../../test/lab-parker/guest/lab-guest.mjs';
-import { profileProcess, summarizeProfile } from '../bench-support.mjs';
+import { COMMON_STAGES, profileProcess, summarizeProfile } from '../bench-support.mjs';
 
 assertInParkerLab('bench/boot/guest.mjs');
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -130,8 +130,7 @@ try {
     const scratch = fs.mkdtempSync('/tmp/bench-boot-prof-');
     const argv = [PARKER_BIN, 'start', KERNEL.name, '--yes', '--machine', 'host'];
     const stages = {
-      // The bundle is CommonJS: node's CommonJS loader, with the chunks' top-level code.
-      modules: /node:internal\/modules\//,
+      modules: COMMON_STAGES.modules,
       lock: /withLock /,
       open: /(openMachine|openHost) /,
       recover: /recoverOpenFirst /,

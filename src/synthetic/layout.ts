@@ -5,6 +5,7 @@ import { parkerCmaParameter, parseParkerCma } from '../units/parker-cma.js';
 import {
   checkSyntheticDescription,
   formatSyntheticDescription,
+  SECTION_SIZE,
   syntheticCounts,
   type SyntheticDescription,
   type SyntheticPciDevice,
@@ -86,8 +87,6 @@ const LOW_RAM_WINDOWS: readonly PhysRange[] = [
 ];
 const FOUR_GIB = 4 * GiB;
 const DMA_LIMIT = 16 * MiB;
-/** A memory section of x86_64, the smallest memory block. */
-const SECTION = 128 * MiB;
 
 const bitsFor = (n: number) => (n <= 1 ? 0 : Math.ceil(Math.log2(n)));
 const alignUp = (n: number, a: number) => Math.ceil(n / a) * a;
@@ -98,7 +97,7 @@ export function syntheticLayout(d: SyntheticDescription): SyntheticLayout {
   const counts = syntheticCounts(d);
   const { cpus, groups } = layOutCpus(d, counts);
   // Where RAM ends decides Linux's block size, and the block size where each node starts.
-  const blockSize = d.blockSize ?? linuxBlockSize(layOutNodes(d, counts, cpus, SECTION));
+  const blockSize = d.blockSize ?? linuxBlockSize(layOutNodes(d, counts, cpus, SECTION_SIZE));
   const nodes = layOutNodes(d, counts, cpus, blockSize);
   return {
     description: d,
@@ -172,19 +171,19 @@ function layOutCpus(d: SyntheticDescription, counts: SyntheticLayout['counts']) 
 }
 
 /**
- * Node 0's memory starts at the bottom and flows around the holes below 4 GiB; every other
- * node starts at the next memory-block boundary, so no block spans two nodes and block
- * indexes agree with /proc/iomem.
- */
-/**
  * The memory block size Linux picks on a bare-metal x86_64 machine (arch/x86/mm/init_64.c,
  * probe_memory_block_size): 2 GiB once RAM ends at or above 64 GiB, else 128 MiB.
  */
 function linuxBlockSize(nodes: readonly SyntheticNode[]): number {
   const end = Math.max(...nodes.flatMap((n) => n.ranges.map((r) => r.end + 1)));
-  return end >= 64 * GiB ? 2 * GiB : SECTION;
+  return end >= 64 * GiB ? 2 * GiB : SECTION_SIZE;
 }
 
+/**
+ * Node 0's memory starts at the bottom and flows around the holes below 4 GiB; every other
+ * node starts at the next memory-block boundary, so no block spans two nodes and block
+ * indexes agree with /proc/iomem.
+ */
 function layOutNodes(d: SyntheticDescription, counts: SyntheticLayout['counts'], cpus: SyntheticCpu[], blockSize: number): SyntheticNode[] {
   const nodes: SyntheticNode[] = [];
   const nodesPerPackage = counts.cpuNodes / d.levels.pack;

@@ -60,7 +60,8 @@ export function discoverOverHardware(machine: Machine, hardware: HardwareStructu
   // Discovery places exactly the CPUs that are online with a directory; any other leaves the
   // structure to the record (withHardware), nodes included.
   const structureFromRecord = hardware.cpu.some((c) => c.package === null) || ids.some((id) => !online.has(id) || !withDir.has(id));
-  if (structureFromRecord && hardware.nodes === undefined) return null;
+  const nodes = structureFromRecord ? hardware.nodes : live.nodes;
+  if (nodes === undefined) return null;
   const topology = assemble(
     machine,
     files,
@@ -70,7 +71,7 @@ export function discoverOverHardware(machine: Machine, hardware: HardwareStructu
       packages: hardware.packages,
       cores: hardware.cores,
       caches: hardware.caches,
-      nodes: structureFromRecord ? hardware.nodes! : live.nodes,
+      nodes,
     },
     live,
     options,

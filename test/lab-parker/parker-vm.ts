@@ -2,8 +2,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { labDir, qemuProblem, readOrEmpty, runLabRunner, runStatus, tail } from '../lab/lab-process.js';
 
-// boot.sh --node copies the checkout's built parker into the guest at /parker.
-
 /** Where the five Parker RFC mails are (docs/lab.md): PARKER_RFC_PATCHES, else the lab's default. */
 export function rfcPatchDir(): string {
   return process.env.PARKER_RFC_PATCHES ?? path.join(labDir(), 'rfc-patches');
