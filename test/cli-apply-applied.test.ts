@@ -118,3 +118,31 @@ describe('apply --applied: a layout that no longer holds changes nothing', () =>
     expect(await partitions()).toEqual([]);
   });
 });
+
+describe('apply --applied after a saved plan', () => {
+  test('finds the layout the plan was made from by its absolute path, from any directory', async () => {
+    expect((await runCli('destroy', '--all', '--yes')).code).toBe(0);
+    fs.writeFileSync(layoutFile, DEFAULT);
+    const planFile = path.join(scratch, 'plan.json');
+    // Planned and applied by relative names, as a user in that directory types them.
+    const here = process.cwd();
+    process.chdir(scratch);
+    try {
+      expect((await runCli('plan', 'layout.yaml', '--out', 'plan.json')).code).toBe(0);
+      expect((await runCli('apply', 'plan.json', '--yes')).code).toBe(0);
+    } finally {
+      process.chdir(here);
+    }
+    expect(JSON.parse(fs.readFileSync(planFile, 'utf8'))).toMatchObject({ file: 'layout.yaml', source: layoutFile });
+    // systemd runs it from /: the plan's relative name alone would not be found there.
+    expect((await runCli('sim', 'inject', 'db', 'reboot')).code).toBe(0);
+    process.chdir('/');
+    try {
+      const r = await runCli('apply', '--applied', '--yes');
+      expect(r.code, r.stderr).toBe(0);
+    } finally {
+      process.chdir(here);
+    }
+    expect((await partitions()).map((p) => `${p.name}:${p.state}`)).toEqual(['batch:online', 'db:online', 'web:online']);
+  });
+});

@@ -79,7 +79,7 @@ async function applySaved(ctx: ServiceContext, file: string, saved: SavedPlan, d
     if (new Journal(ctx.stateDir).unfinished()) throw new ParkerError('E_PLAN', `an unfinished transaction must be recovered before ${file} can apply, and that makes the plan stale`, 'run parker recover, then plan again');
     requireCurrent(saved, file, current);
     requireBootReady(current, saved.plan);
-    const remember = () => saveApplied(ctx.stateDir, { format: 'parker.applied/v1', file: saved.file, machine: current.description, appliedAt: ctx.now().toISOString(), layout: saved.layout });
+    const remember = () => saveApplied(ctx.stateDir, { format: 'parker.applied/v1', file: saved.file, source: saved.source ?? path.resolve(saved.file), machine: current.description, appliedAt: ctx.now().toISOString(), layout: saved.layout });
     if (saved.plan.steps.length === 0) {
       remember();
       return base(current, 'no-changes');

@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { errnoWords } from '../units/errno-words.js';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -15,8 +16,10 @@ import type { PlannedLayout } from './plan.js';
  */
 export interface SavedPlan {
   schema: 'parker.saved-plan/v1';
-  /** The layout file it was made from. */
+  /** The layout file it was made from, as it was named. */
   file: string;
+  /** Its absolute path: `apply --applied` reads it from wherever it runs (plans saved before it have none). */
+  source?: string;
   machine: string;
   /** machineFingerprint() of the machine the plan was made against. */
   fingerprint: string;
@@ -44,7 +47,7 @@ export function machineFingerprint(machine: Machine): string {
 export function savedPlanOf(machine: Machine, planned: PlannedLayout, now: Date): SavedPlan {
   const layout = planned.input.prepared?.resolved;
   if (!planned.plan || !layout) throw new ParkerError('E_INVALID', `${planned.input.file} has errors: there is no plan to save`, 'fix the layout first (parker validate)');
-  return { schema: 'parker.saved-plan/v1', file: planned.input.file, machine: machine.description, fingerprint: machineFingerprint(machine), createdAt: now.toISOString(), layout, plan: planned.plan };
+  return { schema: 'parker.saved-plan/v1', file: planned.input.file, source: path.resolve(planned.input.file), machine: machine.description, fingerprint: machineFingerprint(machine), createdAt: now.toISOString(), layout, plan: planned.plan };
 }
 
 export function savePlan(target: string, machine: Machine, planned: PlannedLayout, now: Date): SavedPlan {
