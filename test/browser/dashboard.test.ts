@@ -196,7 +196,11 @@ describe('the dashboard on the default simulated server', () => {
         const seg = e.querySelector<HTMLElement>(`[data-testid=seg-${name}]`);
         return { range: (e as HTMLElement).dataset.range!, left: seg ? parseFloat(seg.style.left) : null, width: seg ? parseFloat(seg.style.width) : null };
       }, p.name);
-      const [lo, hi] = bar.range.split('-').map(Number) as [number, number];
+      // The node's physical range, from its memory blocks as discovered (not from the page).
+      const blocks = topology.memory.blocks.filter((b) => b.node === node);
+      const lo = Math.min(...blocks.map((b) => b.range.start));
+      const hi = Math.max(...blocks.map((b) => b.range.end));
+      expect(bar.range, p.name).toBe(`${lo}-${hi}`);
       expect(bar.left, p.name).toBeCloseTo(((p.memory!.start - lo) / (hi + 1 - lo)) * 100, 3);
       expect(bar.width, p.name).toBeCloseTo(((p.memory!.end - p.memory!.start + 1) / (hi + 1 - lo)) * 100, 3);
       for (const address of p.devices) expect(await page.textContent(`[data-testid="device-${address}"] td:last-child`), address).toContain(p.name);
