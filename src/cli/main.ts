@@ -66,7 +66,7 @@ function specOnly(spec: CommandSpec): Command {
  * be built: an unknown command (for "did you mean"), no command, or the program's own help asked
  * before the command (`parker --help status` lists every command).
  */
-export function commandToRun(args: readonly string[]): string[] {
+function commandToRun(args: readonly string[]): string[] {
   const at = args.findIndex((a) => !a.startsWith('-'));
   if (at < 0 || !(args[at]! in COMMANDS)) return [];
   const helpFirst = args.slice(0, at).some((a) => a === '--help' || /^-[^-]*h/.test(a));

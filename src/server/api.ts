@@ -111,7 +111,7 @@ export const UPLOAD_KEEP_MS = 24 * 3600 * 1000;
  * (start, stop and `apply --applied` read it): every apply and every plan with `save` writes
  * one, and a daemon runs for months.
  */
-export function pruneUploads(stateDir: string, now = Date.now()): void {
+export function pruneUploads(stateDir: string): void {
   const uploads = path.join(stateDir, 'uploads');
   // No applied layout, or one that cannot be read: then nothing is kept for it, and nothing else changes.
   const keep = appliedFiles(stateDir).find((f) => f.startsWith(uploads + path.sep))?.slice(uploads.length + 1).split(path.sep)[0] ?? null;
@@ -125,7 +125,7 @@ export function pruneUploads(stateDir: string, now = Date.now()): void {
     if (!entry.isDirectory() || entry.name === keep) continue;
     const dir = path.join(uploads, entry.name);
     try {
-      if (now - fs.lstatSync(dir).mtimeMs > UPLOAD_KEEP_MS) fs.rmSync(dir, { recursive: true, force: true });
+      if (Date.now() - fs.lstatSync(dir).mtimeMs > UPLOAD_KEEP_MS) fs.rmSync(dir, { recursive: true, force: true });
     } catch {
       // Gone meanwhile.
     }
@@ -148,6 +148,7 @@ const CONTENT_TYPES: Record<string, string> = { '.html': 'text/html; charset=utf
 export function createApi(deps: ApiDeps): Hono {
   const app = new Hono({ strict: false });
   const { hub, metrics, transactions, stateDir } = deps;
+  const uploads = path.join(stateDir, 'uploads');
   const open = (): Machine => openMachine(deps.machine);
   const withMachine = <T>(read: (m: Machine) => T): T => {
     const m = open();
@@ -239,14 +240,20 @@ export function createApi(deps: ApiDeps): Hono {
     return c.json(withMachine((m) => kernelStatusOf(m, stateDir, c.req.param('name'), tail)));
   });
 
-  const readOnlyLayout = <T>(body: z.infer<typeof LAYOUT_BODY>, run: (file: string) => T): T => {
-    const upload = writeLayoutUpload(scratch, body);
+  /** Runs `run` on a posted layout written under `dir`; the upload is removed after, unless `keep` says the result needs it. */
+  const withUpload = <T>(dir: string, body: z.infer<typeof LAYOUT_BODY>, run: (upload: { file: string; dir: string }) => T, keep: (result: T) => boolean = () => false): T => {
+    const upload = writeLayoutUpload(dir, body);
+    let kept = false;
     try {
-      return withoutDir(run(upload.file), upload.dir);
+      const result = run(upload);
+      kept = keep(result);
+      return result;
     } finally {
-      fs.rmSync(upload.dir, { recursive: true, force: true });
+      if (!kept) fs.rmSync(upload.dir, { recursive: true, force: true });
     }
   };
+  /** A posted layout read in scratch space, the answer naming it without its directory. */
+  const readOnlyLayout = <T>(body: z.infer<typeof LAYOUT_BODY>, run: (file: string) => T): T => withUpload(scratch, body, (upload) => withoutDir(run(upload.file), upload.dir));
   // The applied layout's diagnostics (hazards with their ids, locations and fixes), as validate
   // gives them for its file: read again only when another layout is applied.
   let appliedReport: { key: string; report: ValidateReport } | null = null;
@@ -258,9 +265,8 @@ export function createApi(deps: ApiDeps): Hono {
         const key = `${applied.file}\n${applied.appliedAt}`;
         if (appliedReport?.key !== key) {
           // A layout posted to this daemon is named by the name it was posted with.
-          const uploads = path.join(stateDir, 'uploads') + path.sep;
           const report = validateLayout(applied.file, m).report;
-          appliedReport = { key, report: applied.file.startsWith(uploads) ? withoutDir(report, path.dirname(applied.file)) : report };
+          appliedReport = { key, report: applied.file.startsWith(uploads + path.sep) ? withoutDir(report, path.dirname(applied.file)) : report };
         }
         return appliedReport.report;
       }),
@@ -275,19 +281,17 @@ export function createApi(deps: ApiDeps): Hono {
     // A plan to apply exactly (POST /apply {plan}): its layout file is kept with the applied
     // uploads, since the applied layout names it (start, stop, `apply --applied`).
     pruneUploads(stateDir);
-    const upload = writeLayoutUpload(path.join(stateDir, 'uploads'), body);
-    let answer;
-    try {
-      answer = withMachine((m) => {
-        const planned = planLayout(upload.file, m, interfaceFor(m.fs), stateDir);
-        return { report: planReport(m, planned), saved: planned.plan ? savedPlanOf(m, planned, new Date()) : null };
-      });
-    } catch (e) {
-      fs.rmSync(upload.dir, { recursive: true, force: true });
-      throw e;
-    }
-    if (!answer.saved) fs.rmSync(upload.dir, { recursive: true, force: true });
-    return c.json({ ...withoutDir(answer.report, upload.dir), saved: answer.saved });
+    const answer = withUpload(
+      uploads,
+      body,
+      (upload) =>
+        withMachine((m) => {
+          const planned = planLayout(upload.file, m, interfaceFor(m.fs), stateDir);
+          return { ...withoutDir(planReport(m, planned), upload.dir), saved: planned.plan ? savedPlanOf(m, planned, new Date()) : null };
+        }),
+      (planned) => planned.saved !== null,
+    );
+    return c.json(answer);
   });
 
   api.get('/console/:name', (c) => {
@@ -364,7 +368,6 @@ export function createApi(deps: ApiDeps): Hono {
 
   api.post('/apply', authorised, async (c) => {
     const body = await bodyOf(c, APPLY_BODY);
-    const uploads = path.join(stateDir, 'uploads');
     pruneUploads(stateDir);
     // A saved plan made here names its layout's upload, which the applied layout will name:
     // one removed since (uploads older than a day) cannot be applied any more.

@@ -62,9 +62,8 @@ function appliedProblem(value: unknown): string | null {
  */
 export function appliedFiles(stateDir: string): string[] {
   try {
-    const data: unknown = JSON.parse(readBoundedFile(fileOf(stateDir), READ_LIMITS.stateFile, 'applied layout').toString('utf8'));
-    if (appliedProblem(data) !== null) return [];
-    const applied = data as AppliedLayout;
+    const applied = readApplied(stateDir);
+    if (applied === null) return [];
     return applied.source === undefined ? [applied.file] : [applied.file, applied.source];
   } catch {
     return [];
@@ -77,6 +76,12 @@ export function appliedFiles(stateDir: string): string[] {
  * stop and destroy would then not know the kernels' stop commands.
  */
 export function loadApplied(stateDir: string, machine: string): AppliedLayout | null {
+  const applied = readApplied(stateDir);
+  return applied?.machine === machine ? applied : null;
+}
+
+/** applied.json as saveApplied wrote it, whatever machine it names; null when there is none; E_STATE_CORRUPT when damaged. */
+function readApplied(stateDir: string): AppliedLayout | null {
   const file = fileOf(stateDir);
   const fix = `nothing was changed. Apply the layout again to write it anew (parker apply LAYOUT), or move it aside: mv ${file} ${file}.damaged`;
   let text: string;
@@ -95,8 +100,7 @@ export function loadApplied(stateDir: string, machine: string): AppliedLayout | 
   }
   const problem = appliedProblem(data);
   if (problem) throw new ParkerError('E_STATE_CORRUPT', `the applied layout ${file} is damaged: ${problem}`, fix);
-  const applied = data as AppliedLayout;
-  return applied.machine === machine ? applied : null;
+  return data as AppliedLayout;
 }
 
 export function forgetApplied(stateDir: string): void {
