@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -162,6 +163,13 @@ describe('loadPciIds', () => {
     expect(ids.vendorName(0x1af4)).toBe('Société Générale');
     expect(ids.deviceName(0x1af4, 0x1000)).toBe('Réseau µ-virtio 网卡');
     expect(ids.vendorName(0x1b36)).toBe('Red Hat, Inc.');
+  });
+
+  it('answers null, without waiting or an error, for a FIFO or a directory in its place', () => {
+    const fifo = join(dir, 'fifo.ids');
+    execFileSync('mkfifo', [fifo]);
+    expect(loadPciIds(fifo).vendorName(0x8086)).toBeNull();
+    expect(loadPciIds(dir).deviceName(0x8086, 0x1593)).toBeNull();
   });
 
   it('reads a file once and reuses it', () => {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 
 /** Where Debian's pci.ids package puts the database. */
 export const DEFAULT_PCI_IDS_PATH = '/usr/share/misc/pci.ids';
@@ -97,6 +97,25 @@ const utf8OfLatin1 = (name: string) => Buffer.from(name, 'latin1').toString('utf
 
 const NO_NAMES: PciIds = { vendorName: () => null, deviceName: () => null };
 
+/**
+ * The file's text, read as Latin-1 (a byte per character: decoding the whole 1.3 MB as UTF-8
+ * took five times as long, and only the few names looked up are UTF-8, decoded one by one),
+ * or null when it is no readable regular file. Opened without blocking and checked before a
+ * byte is read: a FIFO in its place would wait for a writer forever.
+ */
+function readRegularFile(path: string): string | null {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    if (!fstatSync(fd).isFile()) return null;
+    return readFileSync(fd, 'latin1');
+  } catch {
+    return null;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
 /** Parsed databases by path: the file is read at most once per process. */
 const cache = new Map<string, PciIds>();
 
@@ -108,14 +127,7 @@ const cache = new Map<string, PciIds>();
 export function loadPciIds(path: string = pciIdsPath()): PciIds {
   let ids = cache.get(path);
   if (ids === undefined) {
-    let text: string | null = null;
-    try {
-      // Read as Latin-1, a byte per character: decoding the whole 1.3 MB as UTF-8 took five
-      // times as long, and only the few names looked up are UTF-8 (decoded one by one).
-      text = readFileSync(path, 'latin1');
-    } catch {
-      text = null;
-    }
+    const text = readRegularFile(path);
     ids = text === null ? NO_NAMES : parsePciIds(text, utf8OfLatin1);
     cache.set(path, ids);
   }
