@@ -1,8 +1,8 @@
-import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { errnoWords } from '../units/errno-words.js';
+import { READ_LIMITS, readBoundedFile, readBoundedStream } from '../machines/bounded-read.js';
 import { isErrorCode, type ErrorCode } from '../units/error-codes.js';
 import { ParkerError } from '../units/parker-error.js';
 import { stateDirOf } from '../service/state-dir.js';
@@ -55,13 +55,20 @@ function tokenOf(stateDir: string): string | null {
   }
 }
 
+/**
+ * Far more than any daemon takes (its --max-body is 1 MiB by default), and far less than
+ * memory: `--data @/dev/zero` or an endless pipe fails at once rather than filling it.
+ */
+const MAX_DATA_BYTES = 64 << 20;
+
 function readData(text: string): string {
   let body = text;
   if (text.startsWith('@')) {
     const file = text.slice(1);
     try {
-      body = fs.readFileSync(file === '-' ? 0 : file, 'utf8');
+      body = (file === '-' ? readBoundedStream(0, MAX_DATA_BYTES, 'standard input') : readBoundedFile(file, MAX_DATA_BYTES, 'request body')).toString('utf8');
     } catch (e) {
+      if (e instanceof ParkerError) throw new ParkerError(e.code, `--data ${text}: ${e.message}`, file === '-' ? 'send a JSON body of a sane size' : 'give a JSON file after @ (or @- and a pipe)');
       throw new ParkerError('E_USAGE', `--data ${text}: cannot read ${file}: ${errnoWords(e)}`, 'give a readable JSON file after @');
     }
   }
@@ -78,8 +85,10 @@ function layoutBody(file: string): string {
   const where = path.resolve(file);
   let text: string;
   try {
-    text = fs.readFileSync(where, 'utf8');
+    // As validate reads one: a regular file of at most READ_LIMITS.layout.
+    text = readBoundedFile(where, READ_LIMITS.layout, 'layout').toString('utf8');
   } catch (e) {
+    if (e instanceof ParkerError) throw e;
     throw new ParkerError('E_SPEC_READ', `cannot read ${file}: ${errnoWords(e)}`, 'check the path of --layout');
   }
   return JSON.stringify({ layout: text, name: path.basename(where).replace(/[^A-Za-z0-9._-]/g, '_').replace(/^[^A-Za-z0-9]/, 'x').slice(0, 64), base: path.dirname(where) });

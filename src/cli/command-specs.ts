@@ -202,7 +202,7 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
       { name: 'path', description: 'the route, when a method comes first', optional: true },
     ],
     flags: [
-      { flags: '-d, --data <json>', description: 'send this JSON body (POST unless a method is given); @FILE reads it from FILE' },
+      { flags: '-d, --data <json>', description: 'send this JSON body (POST unless a method is given); @FILE reads it from FILE (a regular file), @- from standard input' },
       { flags: '--layout <file>', description: 'send this layout YAML file as {"layout", "name", "base"}, base being its directory, against which its relative config: paths resolve (POST unless a method is given)' },
       { flags: '--server <address>', description: 'where the daemon listens: unix:PATH or http://127.0.0.1:PORT (default: the socket parker.sock in the state directory; /run/parker/parker.sock on a host)' },
     ],

@@ -62,6 +62,32 @@ export function readBoundedFile(file: string, maxBytes: number, what: string): B
   }
 }
 
+/**
+ * Reads a stream (standard input: a pipe, a terminal) to its end, but at most `maxBytes`: an
+ * endless one fails with E_TOO_BIG once it has sent more. A stream opened without blocking by
+ * whoever passed it is waited for (EAGAIN), not taken for its end.
+ */
+export function readBoundedStream(fd: number, maxBytes: number, what: string): Buffer {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for (;;) {
+    const chunk = Buffer.allocUnsafe(Math.min(1 << 16, maxBytes + 1 - total));
+    let n: number;
+    try {
+      n = fs.readSync(fd, chunk, 0, chunk.length, null);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+      continue;
+    }
+    if (n === 0) break;
+    chunks.push(chunk.subarray(0, n));
+    total += n;
+    if (total > maxBytes) throw new ParkerError('E_TOO_BIG', `${what} sent more than ${formatSizeHuman(maxBytes)}`, `send at most ${formatSizeHuman(maxBytes)}`);
+  }
+  return Buffer.concat(chunks, total);
+}
+
 function tooBig(file: string, what: string, maxBytes: number, size: number | null): ParkerError {
   return new ParkerError('E_TOO_BIG', `${what} ${file} is ${size === null ? 'larger than' : `${formatSizeHuman(size)}, over`} the limit of ${formatSizeHuman(maxBytes)}`, `name a ${what} within ${formatSizeHuman(maxBytes)}`);
 }

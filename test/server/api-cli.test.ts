@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -68,6 +68,30 @@ describe('parker api, with no daemon', () => {
     expect((await api(dir, 'FETCH', 'status')).stderr).toContain('E_USAGE');
     expect((await api(dir, 'status', '--server', 'ftp://x')).stderr).toContain('E_USAGE');
     expect((await api(dir, 'validate', '--data', '{not json')).stderr).toContain('E_USAGE');
+  });
+
+  it('refuses a layout or a body that is no regular file, or never ends, before reading it all', async () => {
+    const dir = simStateDir();
+    const fifo = path.join(dir, 'layout.fifo');
+    spawnSync('mkfifo', [fifo]);
+    for (const args of [
+      ['validate', '--layout', '/dev/zero'],
+      ['validate', '--layout', fifo],
+      ['validate', '--data', '@/dev/zero'],
+      ['validate', '--data', `@${fifo}`],
+    ]) {
+      const r = await api(dir, ...args);
+      expect(r.code, args.join(' ')).not.toBe(0);
+      expect(r.stderr, args.join(' ')).toContain('E_TOO_BIG');
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+    // A body on standard input: read to its end, up to a limit.
+    const sent = spawnSync(process.execPath, [BIN, 'api', 'validate', '--data', '@-', '--state-dir', dir], { input: '{"layout": "x"}', encoding: 'utf8', timeout: 30_000 });
+    expect(sent.stderr).toContain('E_DAEMON');
+    const endless = spawnSync(process.execPath, [BIN, 'api', 'validate', '--data', '@-', '--state-dir', dir], { stdio: [fs.openSync('/dev/zero', 'r'), 'pipe', 'pipe'], encoding: 'utf8', timeout: 30_000 });
+    expect(endless.status).not.toBe(0);
+    expect(endless.stderr).toContain('E_TOO_BIG');
+    expect(endless.stderr).toContain('standard input sent more than 64 MiB');
   });
 });
 
