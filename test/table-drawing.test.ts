@@ -57,6 +57,21 @@ describe('makeTable', () => {
     expect(t.toString()).toBe('state    n\n\u001b[32mrunning\u001b[39m  1\noff      22');
   });
 
+  it('pads by the columns characters take on the screen: wide ones two, combining marks none', () => {
+    const head = ['address', 'name', 'node'];
+    const rows = [
+      ['0000:01:00.0', 'Réseau µ-virtio 网卡', 0],
+      ['0000:02:00.0', '株式会社 ﾃｽﾄ', 1],
+      ['0000:03:00.0', 'Cafe\u0301 Ｆｕｌｌ 한국', 2],
+      ['0000:04:00.0', 'plain', 3],
+    ];
+    for (const plain of [true, false]) {
+      const table = makeTable(head, plain);
+      table.push(...rows);
+      expect(table.toString()).toBe(libraryDrawing(head, rows, plain));
+    }
+  });
+
   it('keeps a cell on one line: a newline or control character in it shows as a space', () => {
     const t = makeTable(['name', 'n'], true);
     t.push(['evil\nname\r\u0007', 1]);

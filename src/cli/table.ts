@@ -22,11 +22,41 @@ function cellText(cell: Cell): string {
   return text.replace(CONTROL, ' ');
 }
 
-/** Columns a cell takes: one per character (code point), colour codes none. */
+// Characters that take no column: combining marks (variation selectors among them) and format
+// characters (zero-width spaces and joiners).
+const ZERO_WIDTH = /^[\p{Mn}\p{Me}\p{Cf}]$/u;
+
+/**
+ * Whether a code point takes two columns at a terminal: the East Asian wide and fullwidth
+ * blocks (CJK, kana, Hangul, fullwidth forms) and the emoji blocks. PCI names read from a
+ * machine's pci.ids may hold them.
+ */
+function isWide(cp: number): boolean {
+  return (
+    (cp >= 0x1100 && cp <= 0x115f) ||
+    (cp >= 0x2e80 && cp <= 0x303e) ||
+    (cp >= 0x3041 && cp <= 0x33ff) ||
+    (cp >= 0x3400 && cp <= 0x4dbf) ||
+    (cp >= 0x4e00 && cp <= 0x9fff) ||
+    (cp >= 0xa000 && cp <= 0xa4cf) ||
+    (cp >= 0xac00 && cp <= 0xd7a3) ||
+    (cp >= 0xf900 && cp <= 0xfaff) ||
+    (cp >= 0xfe30 && cp <= 0xfe4f) ||
+    (cp >= 0xff00 && cp <= 0xff60) ||
+    (cp >= 0xffe0 && cp <= 0xffe6) ||
+    (cp >= 0x1f300 && cp <= 0x1f64f) ||
+    (cp >= 0x1f900 && cp <= 0x1f9ff) ||
+    (cp >= 0x20000 && cp <= 0x3fffd)
+  );
+}
+
+/** Columns a cell takes on the screen: colour codes none, wide characters two, combining marks none. */
 function width(text: string): number {
   const visible = text.includes('\u001b') ? text.replace(ANSI, '') : text;
+  // eslint-disable-next-line no-control-regex
+  if (/^[\u0000-\u007f]*$/.test(visible)) return visible.length;
   let n = 0;
-  for (const _ of visible) n++;
+  for (const ch of visible) n += ZERO_WIDTH.test(ch) ? 0 : isWide(ch.codePointAt(0)!) ? 2 : 1;
   return n;
 }
 
