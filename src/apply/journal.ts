@@ -4,6 +4,7 @@ import { ParkerError } from '../units/parker-error.js';
 import { frameRecord, printable, unframeRecord } from '../units/framed-lines.js';
 import type { Step } from '../plan/step.js';
 import { READ_LIMITS, notRegularWords } from '../machines/bounded-read.js';
+import { openOwnFile, replaceOwnFile } from '../machines/own-files.js';
 import { asIdentity, type ProcessIdentity } from './process-identity.js';
 import { stepProblem } from './intent-check.js';
 
@@ -159,14 +160,7 @@ export class Journal {
     }
     const tmp = `${this.file}.compact.${process.pid}`;
     try {
-      const fd = fs.openSync(tmp, 'w', 0o644);
-      try {
-        fs.writeSync(fd, records.map((r) => frameRecord(r) + '\n').join(''));
-        fs.fsyncSync(fd);
-      } finally {
-        fs.closeSync(fd);
-      }
-      fs.renameSync(tmp, this.file);
+      replaceOwnFile(this.file, tmp, records.map((r) => frameRecord(r) + '\n').join(''), { durable: true });
     } catch {
       fs.rmSync(tmp, { force: true });
     }
@@ -184,7 +178,12 @@ export class Journal {
     if (this.fd === null) {
       fs.mkdirSync(path.dirname(this.file), { recursive: true });
       this.checkRegular();
-      this.fd = fs.openSync(this.file, 'a+');
+      try {
+        this.fd = openOwnFile(this.file, fs.constants.O_RDWR | fs.constants.O_APPEND | fs.constants.O_CREAT);
+      } catch (e) {
+        if (e instanceof ParkerError) throw this.damaged(e.message);
+        throw e;
+      }
     }
     return this.fd;
   }
@@ -200,7 +199,8 @@ export class Journal {
   private checkRegular(): void {
     let stat: fs.Stats;
     try {
-      stat = fs.statSync(this.file);
+      // The file itself: a symbolic link in its place is refused, never read or written through.
+      stat = fs.lstatSync(this.file);
     } catch {
       return;
     }

@@ -51,7 +51,9 @@ function tokenOf(stateDir: string): string | null {
     return readToken(stateDir);
   } catch (e) {
     const why = e instanceof ParkerError ? e.message : errnoWords(e);
-    throw new ParkerError('E_DAEMON', `cannot read the daemon's token: ${why}`, "run as the daemon's user (the token is 0600), or as root on a host");
+    // A token file that is not one says how to replace it; one this user may not read, whose it is.
+    const hint = e instanceof ParkerError && e.code === 'E_STATE_CORRUPT' && e.hint ? e.hint : "run as the daemon's user (the token is 0600), or as root on a host";
+    throw new ParkerError('E_DAEMON', `cannot read the daemon's token: ${why}`, hint);
   }
 }
 

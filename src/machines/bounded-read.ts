@@ -10,6 +10,7 @@ export function notRegularWords(stat: fs.Stats): string | null {
   if (stat.isCharacterDevice()) return 'a character device';
   if (stat.isBlockDevice()) return 'a block device';
   if (stat.isSocket()) return 'a socket';
+  if (stat.isSymbolicLink()) return 'a symbolic link';
   return 'not a regular file';
 }
 
@@ -86,6 +87,35 @@ export function readBoundedStream(fd: number, maxBytes: number, what: string): B
     if (total > maxBytes) throw new ParkerError('E_TOO_BIG', `${what} sent more than ${formatSizeHuman(maxBytes)}`, `send at most ${formatSizeHuman(maxBytes)}`);
   }
   return Buffer.concat(chunks, total);
+}
+
+/**
+ * The bytes of a regular file from `from` to its end (from its start when it is shorter: a log
+ * rotated or truncated), at most the last `maxBytes` of them, and whether older ones were left
+ * out; null when it is missing, unreadable or no regular file. Opened without blocking: a FIFO
+ * in its place answers null at once.
+ */
+export function readRegularTail(file: string, from: number, maxBytes: number): { bytes: Buffer; cut: boolean } | null {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    const stat = fs.fstatSync(fd);
+    if (!stat.isFile()) return null;
+    const begin = stat.size >= from ? from : 0;
+    const start = Math.max(begin, stat.size - maxBytes);
+    const bytes = Buffer.allocUnsafe(stat.size - start);
+    let got = 0;
+    while (got < bytes.length) {
+      const n = fs.readSync(fd, bytes, got, bytes.length - got, start + got);
+      if (n === 0) break;
+      got += n;
+    }
+    return { bytes: bytes.subarray(0, got), cut: start > begin };
+  } catch {
+    return null;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
 }
 
 function tooBig(file: string, what: string, maxBytes: number, size: number | null): ParkerError {

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { ParkerError } from '../units/parker-error.js';
 import { errnoWords } from '../units/errno-words.js';
 import { READ_LIMITS, readBoundedFile } from '../machines/bounded-read.js';
+import { replaceOwnFile } from '../machines/own-files.js';
 import type { ResolvedLayout } from '../plan/resolved-layout.js';
 
 /**
@@ -24,15 +25,7 @@ const fileOf = (stateDir: string) => path.join(stateDir, 'applied.json');
 
 export function saveApplied(stateDir: string, applied: AppliedLayout): void {
   fs.mkdirSync(stateDir, { recursive: true });
-  const tmp = `${fileOf(stateDir)}.tmp`;
-  const fd = fs.openSync(tmp, 'w', 0o644);
-  try {
-    fs.writeSync(fd, JSON.stringify(applied, null, 2) + '\n');
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, fileOf(stateDir));
+  replaceOwnFile(fileOf(stateDir), `${fileOf(stateDir)}.tmp`, JSON.stringify(applied, null, 2) + '\n', { durable: true });
 }
 
 /** Why parsed applied.json content is not what saveApplied writes; null when it is. */

@@ -1,7 +1,7 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { errnoWords } from '../units/errno-words.js';
 import { ParkerError } from '../units/parker-error.js';
+import { readBoundedFile } from '../machines/bounded-read.js';
 import { HOST_LOCK_DIR, HOST_STATE_DIR } from './state-dir.js';
 
 // Where the daemon's files are for a state directory: what `parker serve` makes and `parker api`
@@ -17,13 +17,17 @@ export function tokenFile(stateDir: string): string {
   return path.join(stateDir, 'api-token');
 }
 
+const MAX_TOKEN_BYTES = 4096;
+
 /** The token, read; null when the daemon has not made one yet. */
 export function readToken(stateDir: string): string | null {
   try {
-    const text = fs.readFileSync(tokenFile(stateDir), 'utf8').trim();
+    // A token is a line: a FIFO, a device or a huge file in its place is refused, not read.
+    const text = readBoundedFile(tokenFile(stateDir), MAX_TOKEN_BYTES, 'token file').toString('utf8').trim();
     return text === '' ? null : text;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    if (e instanceof ParkerError) throw new ParkerError('E_STATE_CORRUPT', e.message, `remove it: the daemon makes a new one (rm ${tokenFile(stateDir)}, then restart parker serve)`);
     throw new ParkerError('E_IO', `cannot read ${tokenFile(stateDir)}: ${errnoWords(e)}`, 'check its owner and mode (0600)');
   }
 }

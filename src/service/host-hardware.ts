@@ -4,7 +4,8 @@ import type { Machine } from '../machines/machine.js';
 import { ParkerError } from '../units/parker-error.js';
 import { errnoWords } from '../units/errno-words.js';
 import { READ_LIMITS, readBoundedFile } from '../machines/bounded-read.js';
-import { missesStructure, type HardwareRecord } from '../topology/hardware-topology.js';
+import { replaceOwnFile } from '../machines/own-files.js';
+import { hardwareRecordProblem, missesStructure, type HardwareRecord } from '../topology/hardware-topology.js';
 import type { Topology } from '../topology/model.js';
 
 const FORMAT = 'parker.hardware/v1';
@@ -39,15 +40,15 @@ function readRecord(stateDir: string): HostRecord | null {
   }
   if (typeof record !== 'object' || record === null || record.format !== FORMAT || typeof record.topology !== 'object' || record.topology === null) throw damaged(`it is not a ${FORMAT} record`);
   if (record.bootId !== undefined && typeof record.bootId !== 'string') throw damaged('its boot id is not text');
+  const problem = hardwareRecordProblem(record.topology);
+  if (problem) throw damaged(`its hardware: ${problem}`);
   return { topology: record.topology as Topology, bootId: record.bootId ?? null };
 }
 
 function writeRecord(stateDir: string, topology: Topology, bootId: string | null): void {
   try {
     fs.mkdirSync(stateDir, { recursive: true });
-    const tmp = `${fileOf(stateDir)}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify({ format: FORMAT, ...(bootId === null ? {} : { bootId }), topology }) + '\n', { mode: 0o644 });
-    fs.renameSync(tmp, fileOf(stateDir));
+    replaceOwnFile(fileOf(stateDir), `${fileOf(stateDir)}.${process.pid}.tmp`, JSON.stringify({ format: FORMAT, ...(bootId === null ? {} : { bootId }), topology }) + '\n');
   } catch {
     // A user who may not write the state directory still gets the answer; the next root run records it.
   }

@@ -1,6 +1,5 @@
-import * as fs from 'node:fs';
 import { ParkerError } from '../units/parker-error.js';
-import { createSimMachine, openSimMachine, SIM_IMAGE } from '../machines/sim/sim-machine.js';
+import { createSimMachine, openSimMachine, readSourceArchive, SIM_IMAGE } from '../machines/sim/sim-machine.js';
 import { SimStore } from '../machines/sim/sim-store.js';
 import type { SimSource } from '../machines/sim/sim-state.js';
 import { describePool } from '../machines/sim/cma-pools.js';
@@ -62,7 +61,7 @@ export function resetSim(stateDir: string, now: Date): SimReport {
   const meta = store.exists() ? store.readMeta() : null;
   const source = meta?.source ?? { kind: 'default' as const };
   // The machine's own copy of its snapshot: the original file may be gone.
-  const archive = (source.kind === 'archive' || source.kind === 'root') && meta ? fs.readFileSync(store.sourceArchive) : undefined;
+  const archive = (source.kind === 'archive' || source.kind === 'root') && meta ? readSourceArchive(store) : undefined;
   createSimMachine(stateDir, { source, now, ...(meta ? { cmdline: meta.cmdline } : {}), ...(archive ? { archive } : {}) }).close();
   forgetApplied(stateDir);
   return simReport(stateDir);

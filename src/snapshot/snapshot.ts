@@ -10,7 +10,7 @@ import { READ_LIMITS } from '../machines/bounded-read.js';
 import { unpackBzip2, withoutRootDirectory } from './archive-entries.js';
 import { discover } from '../topology/discover.js';
 import type { Topology } from '../topology/model.js';
-import type { HardwareRecord } from '../topology/hardware-topology.js';
+import { hardwareRecordProblem, type HardwareRecord } from '../topology/hardware-topology.js';
 
 /**
  * `parker gather` snapshots: a gzip'd tar of exactly the sysfs/procfs files discovery read on
@@ -192,7 +192,8 @@ function parseMeta(text: string, name: string): SnapshotMeta {
   if (typeof m !== 'object' || m === null || Array.isArray(m) || typeof m.source !== 'string' || typeof m.createdAt !== 'string' || (m.hostname !== null && typeof m.hostname !== 'string') || (m.arch !== undefined && m.arch !== null && typeof m.arch !== 'string')) {
     throw new ParkerError('E_SNAPSHOT', `${name}: its ${SNAPSHOT_META} is not the metadata parker gather writes`, 'gather again');
   }
-  if (m.hardware !== undefined && (typeof m.hardware !== 'object' || m.hardware === null)) throw new ParkerError('E_SNAPSHOT', `${name}: its ${SNAPSHOT_META} has a malformed hardware record`, 'gather again');
+  const problem = m.hardware === undefined ? null : hardwareRecordProblem(m.hardware);
+  if (problem) throw new ParkerError('E_SNAPSHOT', `${name}: its ${SNAPSHOT_META} has a malformed hardware record (${problem})`, 'gather again');
   return m as SnapshotMeta;
 }
 
@@ -205,9 +206,13 @@ export function withRecordedHardware(machine: Machine, meta: SnapshotMeta | null
 /** The metadata a snapshot left beside its sys/ when it was unpacked into a directory, or null. */
 export function readUnpackedMeta(fs: KernelFs): SnapshotMeta | null {
   if (!fs.exists(SNAPSHOT_META)) return null;
+  let text: string;
   try {
-    return JSON.parse(fs.read(SNAPSHOT_META)) as SnapshotMeta;
+    text = fs.read(SNAPSHOT_META);
+    JSON.parse(text);
   } catch {
     return null;
   }
+  // Checked as a packed snapshot's is: planning must not trust a hardware record it cannot use.
+  return parseMeta(text, 'the tree');
 }

@@ -24,6 +24,18 @@ export function withHardware(live: Topology, hardware: Topology | null): Topolog
 }
 
 /** Whether some possible CPU has no known package (offline, its files gone). */
+/**
+ * Why a hardware structure read back from a file (a snapshot's metadata, the host's or the
+ * simulator's record) lacks what withHardware takes from it; null when it has it all.
+ */
+export function hardwareRecordProblem(value: unknown): string | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'it is not an object';
+  const t = value as Record<string, unknown>;
+  for (const key of ['cpu', 'packages', 'cores', 'caches', 'nodes'] as const) if (!Array.isArray(t[key])) return `its ${key} is not a list`;
+  if ((t.cpu as unknown[]).some((c) => typeof c !== 'object' || c === null || typeof (c as { id?: unknown }).id !== 'number')) return 'a CPU in it has no id';
+  return null;
+}
+
 export function missesStructure(t: Topology): boolean {
   return t.cpu.some((c) => c.package === null);
 }

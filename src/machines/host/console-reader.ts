@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { PartitionRecords } from './partition-records.js';
+import { readRegularTail } from '../bounded-read.js';
 
 /** The speed of the serial console parker gives every application kernel (`console=ttySn,115200`). */
 const CONSOLE_BAUD = 115200;
@@ -26,9 +27,14 @@ export interface ConsoleRecord {
 const recordFile = (records: PartitionRecords, name: string) => path.join(records.of(name), 'console.json');
 const logFile = (records: PartitionRecords, name: string) => path.join(records.of(name), 'console.log');
 
+/** What a console shows at most: the last 8 MiB of what its kernel printed since its start. */
+const MAX_CONSOLE_BYTES = 8 << 20;
+
 function readRecord(records: PartitionRecords, name: string): ConsoleRecord | null {
+  const read = readRegularTail(recordFile(records, name), 0, 64 * 1024);
+  if (read === null || read.cut) return null;
   try {
-    return JSON.parse(fs.readFileSync(recordFile(records, name), 'utf8')) as ConsoleRecord;
+    return JSON.parse(read.bytes.toString('utf8')) as ConsoleRecord;
   } catch {
     return null;
   }
@@ -63,15 +69,13 @@ export function consoleLines(records: PartitionRecords, name: string): string[] 
   const record = readRecord(records, name);
   if (!record) return [];
   const file = record.kind === 'device' ? logFile(records, name) : record.source;
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch {
-    return [];
-  }
-  // A log that shrank was rotated or truncated: all of it is newer than the start.
-  const text = bytes.subarray(bytes.length >= record.offset ? record.offset : 0).toString('utf8');
-  const lines = text.split('\n').map((line) => line.replace(/\r/g, ''));
+  // A log that shrank was rotated or truncated: all of it is newer than the start. A FIFO or a
+  // device named as the source shows nothing rather than holding every command up.
+  const read = readRegularTail(file, typeof record.offset === 'number' ? record.offset : 0, MAX_CONSOLE_BYTES);
+  if (read === null) return [];
+  const lines = read.bytes.toString('utf8').split('\n').map((line) => line.replace(/\r/g, ''));
+  // The first line of a log cut to its last bytes is a piece of one.
+  if (read.cut) lines.shift();
   if (lines.at(-1) === '') lines.pop();
   return lines;
 }

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readRegularTail } from '../bounded-read.js';
 
 /**
  * What a host remembers of each partition it started, one directory per partition under
@@ -40,12 +41,10 @@ function alive(pid: number): boolean {
   }
 }
 
+/** A record's text (a few lines); null when it is missing, is no regular file or is not small. */
 function readText(file: string): string | null {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch {
-    return null;
-  }
+  const read = readRegularTail(file, 0, 64 * 1024);
+  return read === null || read.cut ? null : read.bytes.toString('utf8');
 }
 
 export class PartitionRecords {

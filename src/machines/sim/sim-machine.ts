@@ -81,6 +81,19 @@ function replaceCmdline(tree: FileTree, cmdline: string): void {
 }
 
 /**
+ * The machine's own copy of the snapshot it was made from (sim/source.tar.gz): the original
+ * file may be gone. Missing or not a file, the machine cannot be rebuilt from it.
+ */
+export function readSourceArchive(store: SimStore): Buffer {
+  try {
+    return readBoundedFile(store.sourceArchive, READ_LIMITS.snapshot, 'snapshot');
+  } catch (e) {
+    const why = e instanceof ParkerError ? e.message : errnoWords(e);
+    throw new ParkerError('E_SIM_STATE', `the simulated machine lost its source snapshot ${store.sourceArchive} (${why})`, 'make the machine again from the snapshot it came from: parker sim create --from FILE (it replaces this one)');
+  }
+}
+
+/**
  * The hardware tree a machine starts from, before any change. `recorded`: the hardware record
  * the machine was made with, when it has one.
  */
@@ -98,7 +111,7 @@ function baseTree(meta: SimMeta, store: SimStore | null, archive: Uint8Array | n
     }
     case 'archive':
     case 'root': {
-      const bytes = archive ?? (store ? readBoundedFile(store.sourceArchive, READ_LIMITS.snapshot, 'snapshot') : null);
+      const bytes = archive ?? (store ? readSourceArchive(store) : null);
       if (!bytes) throw new ParkerError('E_SIM_STATE', 'the simulated machine lost its source snapshot', 'run `parker sim reset`');
       const tree = (openSnapshot(bytes, meta.source.path).machine.fs as TreeFs).tree;
       replaceCmdline(tree, meta.cmdline);

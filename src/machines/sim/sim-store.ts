@@ -5,6 +5,7 @@ import { ParkerError } from '../../units/parker-error.js';
 import { errnoWords } from '../../units/errno-words.js';
 import { frameRecord, printable, unframeRecord } from '../../units/framed-lines.js';
 import { READ_LIMITS, readBoundedFile } from '../bounded-read.js';
+import { openOwnFile, replaceOwnFile } from '../own-files.js';
 import type { LoadedImage, SimSource } from './sim-state.js';
 import type { SimOp } from './sim-fs.js';
 import type { Injection } from './app-kernel.js';
@@ -186,9 +187,7 @@ export class SimStore {
   }
 
   writeHardware(topology: Topology): void {
-    const tmp = `${this.hardwareFile}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, frameRecord({ format: HARDWARE_FORMAT, topology }) + '\n', { mode: 0o600 });
-    fs.renameSync(tmp, this.hardwareFile);
+    replaceOwnFile(this.hardwareFile, `${this.hardwareFile}.${process.pid}.tmp`, frameRecord({ format: HARDWARE_FORMAT, topology }) + '\n', { mode: 0o600 });
   }
 
   create(meta: SimMeta): void {
@@ -208,6 +207,8 @@ export class SimStore {
     const file = this.logFile;
     let bytes: Buffer;
     try {
+      // Read only as the file itself: a link in its place is damage, not another machine.
+      if (fs.lstatSync(file).isSymbolicLink()) throw new ParkerError('E_STATE_CORRUPT', `op log ${file} is a symbolic link, not a file parker wrote`, 'move it aside');
       bytes = readBoundedFile(file, READ_LIMITS.stateFile * 4, 'op log');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
@@ -220,7 +221,13 @@ export class SimStore {
     const end = text.lastIndexOf('\n') + 1;
     if (end < text.length) {
       const keep = bytes.lastIndexOf(0x0a) + 1;
-      fs.truncateSync(file, keep);
+      // Cut through a descriptor of the file itself: never through a link put in its place.
+      const fd = this.openLog(fs.constants.O_WRONLY);
+      try {
+        fs.ftruncateSync(fd, keep);
+      } finally {
+        fs.closeSync(fd);
+      }
       text = bytes.subarray(0, keep).toString('utf8');
     }
     const out: SimLogEntry[] = [];
@@ -244,8 +251,18 @@ export class SimStore {
 
   append(entry: SimLogEntry): void {
     this.ensureOnDisk();
-    this.fd ??= fs.openSync(this.logFile, 'a');
+    this.fd ??= this.openLog(fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT);
     fs.writeSync(this.fd, frameRecord(entry) + '\n');
+  }
+
+  /** The op log, opened as parker's own file (own-files.ts): a link or FIFO there is refused as damage. */
+  private openLog(flags: number): number {
+    try {
+      return openOwnFile(this.logFile, flags);
+    } catch (e) {
+      if (e instanceof ParkerError) throw this.damaged(this.logFile, e.message, 'nothing was changed; move it aside and make the machine again as it was created: parker sim reset');
+      throw e;
+    }
   }
 
   close(): void {

@@ -1,0 +1,160 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli, type CliResult } from './run-cli.js';
+import { createSim } from '../src/service/sim.js';
+import { consoleLines } from '../src/machines/host/console-reader.js';
+import { PartitionRecords } from '../src/machines/host/partition-records.js';
+
+// Links, FIFOs and devices put where parker keeps its state: parker writes nothing through them,
+// never waits on them, and says what it found with a stable code.
+
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'parker-hostile-state-'));
+afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
+let n = 0;
+const DEFAULT_LAYOUT = path.resolve('examples/default.yaml');
+
+function simDir(): string {
+  const dir = path.join(scratch, `s${n++}`);
+  createSim(dir, { source: { kind: 'default' }, now: new Date('2026-12-07T12:00:00Z') });
+  return dir;
+}
+
+function victim(text: string): string {
+  const file = path.join(scratch, `victim${n++}.txt`);
+  fs.writeFileSync(file, text);
+  return file;
+}
+
+const mkfifo = (file: string) => execFileSync('mkfifo', [file]);
+
+function expectClearError(r: CliResult, code: string): void {
+  expect(r.code, r.stderr).not.toBe(0);
+  expect(r.stderr).toContain(`error ${code}: `);
+  expect(r.stderr).not.toContain('internal error');
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+}
+
+describe('state files replaced by links', () => {
+  it('a journal that is a link is refused, and the file it points at is left as it was', async () => {
+    const dir = simDir();
+    expect((await runCli('apply', DEFAULT_LAYOUT, '--state-dir', dir, '--yes')).code).toBe(0);
+    const target = victim('precious data without newline');
+    fs.rmSync(path.join(dir, 'journal.jsonl'));
+    fs.symlinkSync(target, path.join(dir, 'journal.jsonl'));
+    const r = await runCli('stop', 'batch', '--state-dir', dir, '--yes');
+    expectClearError(r, 'E_STATE_CORRUPT');
+    expect(r.stderr).toContain('a symbolic link');
+    expect(fs.readFileSync(target, 'utf8')).toBe('precious data without newline');
+  });
+
+  it("the simulator's op log as a link is neither cut nor appended to", async () => {
+    const dir = simDir();
+    expect((await runCli('apply', DEFAULT_LAYOUT, '--state-dir', dir, '--yes')).code).toBe(0);
+    const log = path.join(dir, 'sim', 'ops.log');
+    const target = victim(fs.readFileSync(log, 'utf8') + 'a torn line');
+    fs.rmSync(log);
+    fs.symlinkSync(target, log);
+    const before = fs.readFileSync(target, 'utf8');
+    expectClearError(await runCli('status', '--state-dir', dir), 'E_STATE_CORRUPT');
+    expectClearError(await runCli('stop', 'batch', '--state-dir', dir, '--yes'), 'E_STATE_CORRUPT');
+    expect(fs.readFileSync(target, 'utf8')).toBe(before);
+  });
+
+  it('a link or a FIFO where applied.json is written first is replaced, not written through or waited on', async () => {
+    const dir = simDir();
+    const target = victim('not parker\'s');
+    fs.symlinkSync(target, path.join(dir, 'applied.json.tmp'));
+    expect((await runCli('apply', DEFAULT_LAYOUT, '--state-dir', dir, '--yes')).code).toBe(0);
+    expect(fs.readFileSync(target, 'utf8')).toBe('not parker\'s');
+    expect(fs.lstatSync(path.join(dir, 'applied.json')).isFile()).toBe(true);
+    const other = simDir();
+    mkfifo(path.join(other, 'applied.json.tmp'));
+    expect((await runCli('apply', DEFAULT_LAYOUT, '--state-dir', other, '--yes')).code).toBe(0);
+    expect(fs.lstatSync(path.join(other, 'applied.json')).isFile()).toBe(true);
+  });
+});
+
+describe('a simulated machine that lost its snapshot', () => {
+  async function fromSnapshot(): Promise<string> {
+    const dir = path.join(scratch, `snap${n++}`);
+    expect((await runCli('sim', 'create', '--from', 'test/fixtures/qemu-q35-2node.tar.gz', '--cmdline', 'console=ttyS0 parker_cma=1:1G', '--state-dir', dir)).code).toBe(0);
+    return dir;
+  }
+
+  it('says so, with E_SIM_STATE, when its copy is gone, a FIFO or a device', async () => {
+    for (const damage of ['missing', 'fifo', 'device'] as const) {
+      const dir = await fromSnapshot();
+      const copy = path.join(dir, 'sim', 'source.tar.gz');
+      fs.rmSync(copy);
+      if (damage === 'fifo') mkfifo(copy);
+      if (damage === 'device') fs.symlinkSync('/dev/zero', copy);
+      for (const args of [['sim', 'reset'], ['status']]) {
+        const r = await runCli(...args, '--state-dir', dir);
+        expectClearError(r, 'E_SIM_STATE');
+        expect(r.stderr).toContain('lost its source snapshot');
+      }
+    }
+  });
+});
+
+describe('the daemon token', () => {
+  it('a FIFO or a device in its place is refused at once, not read', async () => {
+    for (const make of [mkfifo, (file: string) => fs.symlinkSync('/dev/zero', file)]) {
+      const dir = simDir();
+      make(path.join(dir, 'api-token'));
+      const r = await runCli('api', 'POST', 'apply', '--data', '{}', '--state-dir', dir);
+      expectClearError(r, 'E_DAEMON');
+      expect(r.stderr).toContain('token file');
+      expect(r.stderr).toContain('fix: remove it: the daemon makes a new one');
+    }
+  });
+});
+
+describe("a host kernel's console and records", () => {
+  it('a FIFO as the console source shows nothing at once; a huge log shows its last 8 MiB, whole lines', () => {
+    const dir = path.join(scratch, `records${n++}`);
+    const records = new PartitionRecords(dir, (name) => path.join(scratch, 'no-such-parker', name));
+    const write = (source: string, offset: number) => {
+      fs.mkdirSync(records.of('db'), { recursive: true });
+      fs.writeFileSync(path.join(records.of('db'), 'console.json'), JSON.stringify({ source, kind: 'file', offset, pid: null }) + '\n');
+    };
+    const fifo = path.join(scratch, `console${n++}.fifo`);
+    mkfifo(fifo);
+    write(fifo, 0);
+    expect(consoleLines(records, 'db')).toEqual([]);
+
+    const log = path.join(scratch, `console${n++}.log`);
+    const line = 'x'.repeat(99) + '\n';
+    fs.writeFileSync(log, 'before the start\n' + line.repeat(100_000) + 'the last line\n');
+    write(log, 'before the start\n'.length);
+    const lines = consoleLines(records, 'db');
+    expect(lines.at(-1)).toBe('the last line');
+    expect(lines.length).toBeLessThan(90_000);
+    expect(lines.length).toBeGreaterThan(80_000);
+    expect(lines.slice(0, -1).every((l) => l === 'x'.repeat(99))).toBe(true);
+    // The whole of a small log from the start on.
+    fs.writeFileSync(log, 'before the start\none\ntwo\n');
+    expect(consoleLines(records, 'db')).toEqual(['one', 'two']);
+  });
+});
+
+describe('a hardware record that is not one', () => {
+  it('refuses a snapshot whose metadata has a malformed hardware record (E_SNAPSHOT), packed or unpacked', async () => {
+    const tree = path.join(scratch, `tree${n++}`);
+    fs.mkdirSync(tree);
+    execFileSync('tar', ['-xzf', 'test/fixtures/qemu-q35-2node.tar.gz', '-C', tree]);
+    const meta = path.join(tree, 'parker-gather.json');
+    expect(fs.existsSync(meta)).toBe(true);
+    const data = JSON.parse(fs.readFileSync(meta, 'utf8')) as Record<string, unknown>;
+    fs.writeFileSync(meta, JSON.stringify({ ...data, hardware: {} }));
+    const r = await runCli('plan', DEFAULT_LAYOUT, '--root', tree);
+    expectClearError(r, 'E_SNAPSHOT');
+    expect(r.stderr).toContain('malformed hardware record');
+    const packed = path.join(scratch, `bad-hw${n++}.tar.gz`);
+    execFileSync('tar', ['-czf', packed, '-C', tree, '.']);
+    expectClearError(await runCli('plan', DEFAULT_LAYOUT, '--from', packed), 'E_SNAPSHOT');
+  });
+});
