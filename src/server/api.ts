@@ -31,6 +31,27 @@ import type { Transactions } from './transactions.js';
 import type { WriteOp } from './write-ops.js';
 
 export const API_SCHEMA = 'parker.api/v1';
+/**
+ * The dashboard file a request path names inside `dir`, or null (then index.html answers): a
+ * path that does not decode, or that leads out of `dir` once decoded ("%2e%2e/"), names none.
+ */
+function webFile(dir: string, requestPath: string): string | null {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(requestPath);
+  } catch {
+    return null;
+  }
+  const root = path.resolve(dir);
+  const wanted = path.resolve(root, `.${path.posix.normalize(`/${decoded}`)}`);
+  if (!wanted.startsWith(root + path.sep)) return null;
+  try {
+    return fs.statSync(wanted).isFile() ? wanted : null;
+  } catch {
+    return null;
+  }
+}
+
 export const DEFAULT_MAX_BODY = 1024 * 1024;
 
 export interface ApiDeps {
@@ -412,8 +433,7 @@ export function createApi(deps: ApiDeps): Hono {
     if (!dir || !index || !fs.existsSync(index)) {
       return c.html('<!doctype html><title>parker</title><p>The dashboard is not built: run <code>npm run build:web</code>. The API is at <a href="/api/v1/">/api/v1/</a>.</p>', 404);
     }
-    const wanted = path.normalize(path.join(dir, decodeURIComponent(c.req.path)));
-    const file = wanted.startsWith(dir) && fs.existsSync(wanted) && fs.statSync(wanted).isFile() ? wanted : index;
+    const file = webFile(dir, c.req.path) ?? index;
     const type = CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream';
     return c.body(fs.readFileSync(file), 200, { 'content-type': type, 'cache-control': file === index ? 'no-cache' : 'public, max-age=31536000, immutable' });
   });

@@ -1,0 +1,48 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { wireDaemon } from '../../src/server/daemon.js';
+import { createSim } from '../../src/service/sim.js';
+
+// The dashboard's files: served from its directory only, whatever the request's path spells.
+
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'parker-web-files-'));
+afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
+
+describe('the dashboard files', () => {
+  const web = path.join(scratch, 'dist');
+  fs.mkdirSync(path.join(web, 'assets'), { recursive: true });
+  fs.writeFileSync(path.join(web, 'index.html'), '<!doctype html><title>index</title>');
+  fs.writeFileSync(path.join(web, 'assets', 'app.js'), 'console.log(1)');
+  // A sibling whose name starts with the dashboard directory's, and a file above it.
+  fs.mkdirSync(path.join(scratch, 'dist-secret'));
+  fs.writeFileSync(path.join(scratch, 'dist-secret', 'secret.txt'), 'secret');
+  fs.writeFileSync(path.join(scratch, 'above.txt'), 'above');
+  const stateDir = path.join(scratch, 'state');
+  createSim(stateDir, { source: { kind: 'default' }, now: new Date('2026-12-07T12:00:00Z') });
+  const { app } = wireDaemon({ machine: { machine: 'sim', stateDir }, stateDir, version: '0.0.0-test', webDir: web, log: () => {} });
+
+  it('serves its files, and index.html for any other page', async () => {
+    const asset = await app.request('/assets/app.js');
+    expect(asset.status).toBe(200);
+    expect(await asset.text()).toBe('console.log(1)');
+    expect(asset.headers.get('content-type')).toContain('javascript');
+    expect(await (await app.request('/machine/cpus')).text()).toContain('<title>index</title>');
+  });
+
+  it('never serves a file outside its directory, however the path is spelled', async () => {
+    for (const url of ['/../dist-secret/secret.txt', '/%2e%2e/dist-secret/secret.txt', '/%2E%2E%2Fdist-secret%2Fsecret.txt', '/..%2fabove.txt', '/%2e%2e/above.txt', '/assets/%2e%2e/%2e%2e/above.txt']) {
+      const r = await app.request(url);
+      const body = await r.text();
+      expect(body, url).not.toBe('secret');
+      expect(body, url).not.toBe('above');
+    }
+  });
+
+  it('answers a path that does not decode with the index, not an error', async () => {
+    const r = await app.request('/%E0%A4%A');
+    expect(r.status).toBe(200);
+    expect(await r.text()).toContain('<title>index</title>');
+  });
+});
