@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { ParkerError } from '../units/parker-error.js';
 import { frameRecord, printable, unframeRecord } from '../units/framed-lines.js';
 import type { Step } from '../plan/step.js';
-import { READ_LIMITS, notRegularWords } from '../machines/bounded-read.js';
+import { READ_LIMITS, notRegularWords, readBoundedFile } from '../machines/bounded-read.js';
 import { openOwnFile, replaceOwnFile } from '../machines/own-files.js';
 import { asIdentity, type ProcessIdentity } from './process-identity.js';
 import { stepProblem } from './intent-check.js';
@@ -218,9 +218,11 @@ export class Journal {
     this.checkRegular();
     let text: string;
     try {
-      text = fs.readFileSync(this.file, 'utf8');
+      // Checked again through its descriptor: a FIFO put in its place meanwhile is not waited on.
+      text = readBoundedFile(this.file, READ_LIMITS.stateFile, 'journal').toString('utf8');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      if (e instanceof ParkerError) throw this.damaged(e.message);
       throw this.damaged(`it cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     }
     const out: JournalRecord[] = [];

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ParkerError } from '../units/parker-error.js';
 import { printable } from '../units/framed-lines.js';
+import { errnoWords } from '../units/errno-words.js';
 import { notRegularWords } from '../machines/bounded-read.js';
 import { asIdentity, liveness, selfIdentity, type ProcessIdentity } from './process-identity.js';
 
@@ -114,7 +115,10 @@ export class ApplyLock {
           this.held = text;
           return;
         } catch (e) {
-          if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+          if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
+            // EPERM or EOPNOTSUPP: a filesystem without hard links, which the lock is made with.
+            throw new ParkerError('E_IO', `cannot take the lock ${this.file}: ${errnoWords(e)}`, 'put the state directory on a local Linux filesystem (ext4, xfs, tmpfs): --state-dir or $PARKER_STATE_DIR');
+          }
         }
         const current = this.readText();
         if (current === null) continue; // released meanwhile

@@ -39,10 +39,16 @@ const MAX_CONFIG_BYTES = 64 * 1024;
 function readOne(file: string, required: boolean): ParkerConfig {
   let text: string;
   try {
-    const stat = fs.statSync(file);
-    if (!stat.isFile()) throw new ParkerError('E_CONFIG', `config file ${file} is not a regular file`, 'point PARKER_CONFIG at a YAML file, or remove it');
-    if (stat.size > MAX_CONFIG_BYTES) throw new ParkerError('E_CONFIG', `config file ${file} is ${stat.size} bytes; a config holds a few lines`, 'fix the file');
-    text = fs.readFileSync(file, 'utf8');
+    // Opened without blocking and checked through its descriptor: a FIFO is not waited on.
+    const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    try {
+      const stat = fs.fstatSync(fd);
+      if (!stat.isFile()) throw new ParkerError('E_CONFIG', `config file ${file} is not a regular file`, 'point PARKER_CONFIG at a YAML file, or remove it');
+      if (stat.size > MAX_CONFIG_BYTES) throw new ParkerError('E_CONFIG', `config file ${file} is ${stat.size} bytes; a config holds a few lines`, 'fix the file');
+      text = fs.readFileSync(fd, 'utf8');
+    } finally {
+      fs.closeSync(fd);
+    }
   } catch (e) {
     if (e instanceof ParkerError) throw e;
     if (!required && (e as NodeJS.ErrnoException).code === 'ENOENT') return {};

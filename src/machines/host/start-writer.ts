@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { KernelError, type Errno } from '../kernel-error.js';
+import { readRegularTail } from '../bounded-read.js';
 
 /** How long a refusal of the start write (EINVAL, EBUSY) takes to show before we call it started. */
 export const START_GRACE_MS = 2000;
@@ -13,6 +14,12 @@ const ERRNO_BY_SHELL_MESSAGE: [RegExp, Errno][] = [
   [/No such device/i, 'ENODEV'],
   [/Cannot allocate memory/i, 'ENOMEM'],
 ];
+
+/** A status file's text: small, regular, never waited on; null when there is none. */
+function readSmall(file: string): string | null {
+  const read = readRegularTail(file, 0, 4096);
+  return read === null ? null : read.bytes.toString('utf8');
+}
 
 function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
@@ -38,10 +45,11 @@ export function writeStartFile(file: string, value: string, shownPath: string, s
   child.unref();
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
-    if (fs.existsSync(status) && fs.readFileSync(status, 'utf8').trim() !== '') {
-      const code = Number(fs.readFileSync(status, 'utf8').trim());
+    const written = readSmall(status);
+    if (written !== null && written.trim() !== '') {
+      const code = Number(written.trim());
       if (code === 0) return child.pid ?? null;
-      const message = fs.existsSync(`${status}.err`) ? fs.readFileSync(`${status}.err`, 'utf8').trim() : '';
+      const message = (readSmall(`${status}.err`) ?? '').trim();
       const errno = ERRNO_BY_SHELL_MESSAGE.find(([pattern]) => pattern.test(message))?.[1] ?? 'EIO';
       throw new KernelError(errno, 'write', shownPath, message || undefined);
     }
