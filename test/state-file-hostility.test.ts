@@ -158,3 +158,23 @@ describe('a hardware record that is not one', () => {
     expectClearError(await runCli('plan', DEFAULT_LAYOUT, '--from', packed), 'E_SNAPSHOT');
   });
 });
+
+describe('partition names that are paths', () => {
+  it('name no partition, anywhere a name becomes a path', async () => {
+    const dir = path.join(scratch, `records${n++}`);
+    const records = new PartitionRecords(dir, (name) => path.join(scratch, 'no-such-parker', name));
+    // A record elsewhere that a "../" name would reach.
+    const elsewhere = path.join(scratch, `elsewhere${n++}`);
+    fs.mkdirSync(elsewhere);
+    const secret = victim('secret line\n');
+    fs.writeFileSync(path.join(elsewhere, 'console.json'), JSON.stringify({ source: secret, kind: 'file', offset: 0, pid: null }));
+    const sneaky = path.relative(dir, elsewhere);
+    expect(sneaky.startsWith('..')).toBe(true);
+    for (const name of [sneaky, '..', '.', 'a/b', 'a\0b', '']) {
+      expect(() => consoleLines(records, name), JSON.stringify(name)).toThrow(/no partition named/);
+    }
+    const sim = simDir();
+    const r = await runCli('console', '../../etc', '--state-dir', sim);
+    expectClearError(r, 'E_NOT_FOUND');
+  });
+});

@@ -16,6 +16,8 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   E_INVALID: 422,
   E_BOOT_CHANGES: 422,
   E_SPEC_READ: 422,
+  // A file the request names (a layout's config:) that is a device, a FIFO or too large: the request's fault.
+  E_TOO_BIG: 422,
   E_INTERNAL: 500,
 };
 

@@ -1,6 +1,7 @@
 import { ParkerError } from '../units/parker-error.js';
 import type { Machine } from '../machines/machine.js';
 import { interfaceFor } from './kernel-interfaces.js';
+import { partitionName } from '../units/partition-name.js';
 
 export interface ConsoleRead {
   lines: string[];
@@ -11,6 +12,7 @@ export interface ConsoleRead {
 /** A kernel's console as the machine shows it now, and whether its partition exists and runs. */
 export function readConsole(machine: Machine, name: string): ConsoleRead {
   if (!machine.console) throw new ParkerError('E_NO_CONSOLE', `${machine.description} cannot show consoles`, 'read the kernel console on its serial port');
+  partitionName(name);
   const partition = interfaceFor(machine.fs).readPartitions(machine.fs).find((p) => p.name === name);
   const lines = machine.console(name);
   machine.close?.();

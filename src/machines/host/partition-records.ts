@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readRegularTail } from '../bounded-read.js';
+import { partitionName } from '../../units/partition-name.js';
 
 /**
  * What a host remembers of each partition it started, one directory per partition under
@@ -59,7 +60,7 @@ export class PartitionRecords {
 
   /** The directory of one partition's records. */
   of(name: string): string {
-    return path.join(this.dir, name);
+    return path.join(this.dir, partitionName(name));
   }
 
   /** Starts a new record for a start write of `name`, replacing any older one; returns the status file the writer fills. */

@@ -46,3 +46,17 @@ describe('the dashboard files', () => {
     expect(await r.text()).toContain('<title>index</title>');
   });
 });
+
+describe('names in routes', () => {
+  const stateDir = path.join(scratch, 'state-names');
+  createSim(stateDir, { source: { kind: 'default' }, now: new Date('2026-12-07T12:00:00Z') });
+  const { app } = wireDaemon({ machine: { machine: 'sim', stateDir }, stateDir, version: '0.0.0-test', webDir: null, log: () => {} });
+
+  it('a console or kernel name that is a path is no partition (404 E_NOT_FOUND), never read as one', async () => {
+    for (const url of ['/api/v1/console/..%2F..%2F..%2Ftmp%2Fevil', '/api/v1/console/..%2F', '/api/v1/status/..%2Fx', '/api/v1/console/a%00b']) {
+      const r = await app.request(url);
+      expect(r.status, url).toBe(404);
+      expect(((await r.json()) as { error: { code: string } }).error.code, url).toBe('E_NOT_FOUND');
+    }
+  });
+});
