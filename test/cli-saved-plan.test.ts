@@ -68,4 +68,32 @@ describe('saved plans', () => {
     expect(r.stderr).toContain('E_PLAN');
     expect(r.stderr).toContain('damaged saved plan');
   });
+
+  test('a saved plan edited into one that is not parker\'s (a step or its layout) changes nothing, and keeps applied.json whole', async () => {
+    expect((await runCli('sim', 'create')).code).toBe(0);
+    expect((await runCli('plan', 'examples/default.yaml', '--out', planFile)).code).toBe(0);
+    const saved = JSON.parse(fs.readFileSync(planFile, 'utf8'));
+    const edits: [string, (plan: typeof saved) => void, string][] = [
+      ['a step that is null', (p) => (p.plan.steps[0] = null), 'step 1: it is not an object'],
+      ['a step with no intent', (p) => delete p.plan.steps[2].intent, 'step 3: its intent is malformed'],
+      ['an empty layout', (p) => (p.layout = {}), 'its layout has no kernels'],
+      ['a layout without command lines', (p) => delete p.layout.cmdlines, 'its layout has no command lines'],
+    ];
+    for (const [what, edit, words] of edits) {
+      const copy = JSON.parse(JSON.stringify(saved));
+      edit(copy);
+      const file = path.join(scratch, 'edited.plan.json');
+      fs.writeFileSync(file, JSON.stringify(copy));
+      const before = observed();
+      for (const args of [['apply', file], ['apply', file, '--dry-run']]) {
+        const r = await runCli(...args);
+        expect(r.code, `${what}: ${r.stderr}`).toBe(3);
+        expect(r.stderr).toContain('E_PLAN');
+        expect(r.stderr).toContain(`damaged saved plan: ${words}`);
+        expect(r.stderr).not.toContain('internal error');
+      }
+      expect(observed()).toEqual(before);
+      expect(fs.existsSync(path.join(stateDir, 'applied.json'))).toBe(false);
+    }
+  });
 });

@@ -178,3 +178,31 @@ describe('partition names that are paths', () => {
     expectClearError(r, 'E_NOT_FOUND');
   });
 });
+
+describe("a layout's config files", () => {
+  function layoutNaming(configs: string[]): string {
+    const kernels = configs.map((config, i) => `  - name: k${i}\n    cpus: { count: 2 }\n    memory: 1G\n    image: /boot/vmlinuz-parker\n    config: ${config}\n`).join('');
+    const file = path.join(scratch, `configs${n++}.yaml`);
+    fs.writeFileSync(file, `apiVersion: parker/v1alpha1\nkind: Layout\nmetadata:\n  name: configs\nkernels:\n${kernels}`);
+    return file;
+  }
+  const sparse = (size: number) => {
+    const file = path.join(scratch, `config${n++}`);
+    fs.writeFileSync(file, '');
+    fs.truncateSync(file, size);
+    return file;
+  };
+
+  it('reads a file many kernels name once, and refuses more than 128 MiB of distinct ones together', async () => {
+    const dir = simDir();
+    // 20 kernels naming one 8 MiB file: 8 MiB read, not 160.
+    const shared = sparse(8 << 20);
+    const once = await runCli('validate', layoutNaming(Array(20).fill(shared)), '--state-dir', dir);
+    expect(once.stderr).not.toContain('E_TOO_BIG');
+    expect(once.stdout).toContain('configs');
+    // 17 distinct ones of 8 MiB: 136 MiB.
+    const many = await runCli('validate', layoutNaming(Array.from({ length: 17 }, () => sparse(8 << 20))), '--state-dir', dir);
+    expectClearError(many, 'E_TOO_BIG');
+    expect(many.stderr).toContain('config files come to more than 128 MiB together');
+  });
+});

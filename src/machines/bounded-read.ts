@@ -18,6 +18,8 @@ export function notRegularWords(stat: fs.Stats): string | null {
 export const READ_LIMITS = {
   layout: 1 << 20,
   config: 8 << 20,
+  /** All the distinct .config files of one layout together (a kernel's is about 300 KiB). */
+  configsTotal: 128 << 20,
   image: 256 << 20,
   initrd: 1 << 30,
   snapshot: 64 << 20,

@@ -35,7 +35,15 @@ function appliedProblem(value: unknown): string | null {
   if (a.format !== 'parker.applied/v1') return 'its format is not parker.applied/v1';
   if (typeof a.file !== 'string' || typeof a.machine !== 'string' || typeof a.appliedAt !== 'string') return 'it lacks the file, machine or time it was applied';
   if (a.source !== undefined && typeof a.source !== 'string') return 'its source is not a path';
-  const layout = a.layout as Record<string, unknown> | null | undefined;
+  return resolvedLayoutProblem(a.layout);
+}
+
+/**
+ * Why a resolved layout read back from a file (applied.json, a saved plan) is not one parker
+ * wrote: what start, stop, status and the next apply take from it; null when it is one.
+ */
+export function resolvedLayoutProblem(value: unknown): string | null {
+  const layout = value as Record<string, unknown> | null | undefined;
   if (typeof layout !== 'object' || layout === null) return 'it has no layout';
   const spec = layout.spec as Record<string, unknown> | null | undefined;
   const placement = layout.placement as Record<string, unknown> | null | undefined;

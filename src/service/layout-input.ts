@@ -10,6 +10,7 @@ import { machineTopology } from './machine-topology.js';
 import type { KernelInterface } from '../interfaces/kernel-interface.js';
 import { prepareLayout, type PreparedLayout } from '../validate/prepare-layout.js';
 import { READ_LIMITS, readBoundedFile } from '../machines/bounded-read.js';
+import { formatSizeHuman } from '../units/size.js';
 import { BzImageError, parseBzImage } from '../machines/sim/bzimage.js';
 import type { Diagnostic } from '../spec/diagnostic.js';
 import { sortDiagnostics } from '../spec/diagnostic.js';
@@ -26,18 +27,33 @@ export interface LayoutInput {
 
 export { machineTopology } from './machine-topology.js';
 
-/** Reads each kernel's .config (the only file validation looks at), relative to the layout file. */
+/**
+ * Reads each kernel's .config (the only file validation looks at), relative to the layout file:
+ * each file once however many kernels name it, and all of them within READ_LIMITS.configsTotal,
+ * so that a small layout (a posted one too) cannot make parker hold gigabytes.
+ */
 function readConfigs(spec: LayoutSpec, file: string): Map<string, string> {
   const configs = new Map<string, string>();
+  const byPath = new Map<string, string>();
+  let total = 0;
   for (const kernel of spec.kernels) {
     if (!kernel.config) continue;
     const where = path.resolve(path.dirname(file), kernel.config);
-    try {
-      configs.set(kernel.name, readBoundedFile(where, READ_LIMITS.config, 'kernel config').toString('utf8'));
-    } catch (e) {
-      if (e instanceof ParkerError) throw e;
-      throw new ParkerError('E_SPEC_READ', `kernel ${kernel.name}: cannot read its config ${where}: ${errnoWords(e)}`, 'fix the `config` path or remove it');
+    let text = byPath.get(where);
+    if (text === undefined) {
+      try {
+        text = readBoundedFile(where, READ_LIMITS.config, 'kernel config').toString('utf8');
+      } catch (e) {
+        if (e instanceof ParkerError) throw e;
+        throw new ParkerError('E_SPEC_READ', `kernel ${kernel.name}: cannot read its config ${where}: ${errnoWords(e)}`, 'fix the `config` path or remove it');
+      }
+      total += text.length;
+      if (total > READ_LIMITS.configsTotal) {
+        throw new ParkerError('E_TOO_BIG', `the kernels' config files come to more than ${formatSizeHuman(READ_LIMITS.configsTotal)} together (at ${where}, of kernel ${kernel.name})`, 'name fewer or smaller .config files: kernels built alike can share one');
+      }
+      byPath.set(where, text);
     }
+    configs.set(kernel.name, text);
   }
   return configs;
 }

@@ -9,6 +9,9 @@ import type { Plan } from '../plan/plan-types.js';
 import type { ResolvedLayout } from '../plan/resolved-layout.js';
 import { interfaceFor } from './kernel-interfaces.js';
 import type { PlannedLayout } from './plan.js';
+import { resolvedLayoutProblem } from './applied-layout.js';
+import { stepProblem, undoProblem } from '../apply/intent-check.js';
+import type { Step } from '../plan/step.js';
 
 /**
  * A plan written by `parker plan --out FILE` and applied by `parker apply FILE` (as terraform
@@ -79,8 +82,18 @@ export function readSavedPlan(file: string): SavedPlan | null {
   }
   const saved = data as Partial<SavedPlan>;
   if (saved.schema !== 'parker.saved-plan/v1') return null;
-  if (typeof saved.fingerprint !== 'string' || typeof saved.machine !== 'string' || !saved.plan || !Array.isArray(saved.plan.steps) || !saved.layout) {
-    throw new ParkerError('E_PLAN', `${file} is a damaged saved plan (a field is missing)`, 'make the plan again: parker plan LAYOUT --out FILE');
+  const fix = 'make the plan again: parker plan LAYOUT --out FILE';
+  if (typeof saved.fingerprint !== 'string' || typeof saved.machine !== 'string' || typeof saved.file !== 'string' || typeof saved.createdAt !== 'string' || !saved.plan || !Array.isArray(saved.plan.steps) || !saved.layout) {
+    throw new ParkerError('E_PLAN', `${file} is a damaged saved plan (a field is missing)`, fix);
+  }
+  if (saved.source !== undefined && typeof saved.source !== 'string') throw new ParkerError('E_PLAN', `${file} is a damaged saved plan: its source is not a path`, fix);
+  // Checked as the journal checks what it runs, and as applied.json is checked (the layout
+  // becomes applied.json): a plan edited by hand or damaged changes nothing.
+  const layoutProblem = resolvedLayoutProblem(saved.layout);
+  if (layoutProblem) throw new ParkerError('E_PLAN', `${file} is a damaged saved plan: ${layoutProblem}`, fix);
+  for (const [i, step] of (saved.plan.steps as unknown[]).entries()) {
+    const problem = stepProblem(step) ?? undoProblem(step as Step);
+    if (problem) throw new ParkerError('E_PLAN', `${file} is a damaged saved plan: step ${i + 1}: ${problem}`, fix);
   }
   return saved as SavedPlan;
 }
