@@ -1,5 +1,4 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -83,6 +82,8 @@ const APPLY_BODY = z.union([
 ]);
 const DESTROY_BODY = z.union([z.strictObject({ name: z.string().min(1) }), z.strictObject({ all: z.literal(true) })]);
 const KERNEL = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+/** Events kept for one event-stream client that is not reading (a tenth of a 255-kernel apply's). */
+const MAX_QUEUED_EVENTS = 1000;
 
 /** The built dashboard shipped with the package: web/dist beside src/ and dist/. */
 export function defaultWebDir(): string {
@@ -136,17 +137,24 @@ export function pruneUploads(stateDir: string): void {
   const uploads = path.join(stateDir, 'uploads');
   // No applied layout, or one that cannot be read: then nothing is kept for it, and nothing else changes.
   const keep = appliedFiles(stateDir).find((f) => f.startsWith(uploads + path.sep))?.slice(uploads.length + 1).split(path.sep)[0] ?? null;
+  removeOlderThan(uploads, UPLOAD_KEEP_MS, keep);
+  // What a daemon killed in the middle of a request left in scratch space.
+  removeOlderThan(path.join(stateDir, 'scratch'), UPLOAD_KEEP_MS, null);
+}
+
+/** Removes the directories in `parent` last changed more than `ms` ago, but `keep`. */
+function removeOlderThan(parent: string, ms: number, keep: string | null): void {
   let entries: fs.Dirent[];
   try {
-    entries = fs.readdirSync(uploads, { withFileTypes: true });
+    entries = fs.readdirSync(parent, { withFileTypes: true });
   } catch {
     return;
   }
   for (const entry of entries) {
     if (!entry.isDirectory() || entry.name === keep) continue;
-    const dir = path.join(uploads, entry.name);
+    const dir = path.join(parent, entry.name);
     try {
-      if (Date.now() - fs.lstatSync(dir).mtimeMs > UPLOAD_KEEP_MS) fs.rmSync(dir, { recursive: true, force: true });
+      if (Date.now() - fs.lstatSync(dir).mtimeMs > ms) fs.rmSync(dir, { recursive: true, force: true });
     } catch {
       // Gone meanwhile.
     }
@@ -180,7 +188,9 @@ export function createApi(deps: ApiDeps): Hono {
     }
   };
   const maxBody = deps.maxBody ?? DEFAULT_MAX_BODY;
-  const scratch = path.join(os.tmpdir(), `parker-serve-${process.pid}`);
+  // Posted layouts that are only read (validate, plan): in the state directory, which is the
+  // daemon's own (0700), each in a directory of its own removed after its request.
+  const scratch = path.join(stateDir, 'scratch');
 
   // One structured log line per request.
   app.use('*', async (c, next) => {
@@ -192,7 +202,9 @@ export function createApi(deps: ApiDeps): Hono {
   });
 
   app.onError((error, c) => {
-    const body = errorBody(error);
+    // A client that went away before its body ended (node's "aborted"): its doing, not a fault of the daemon's.
+    const aborted = (error as NodeJS.ErrnoException)?.code === 'ECONNRESET' || (error as Error)?.message === 'aborted';
+    const body = errorBody(aborted ? new ParkerError('E_REQUEST', 'the request ended before its body did', 'send the whole body') : error);
     if (body.error.code === 'E_INTERNAL') deps.log({ level: 'error', msg: 'internal error', error: String((error as Error)?.stack ?? error) });
     return c.json(body, body.error.status as 500);
   });
@@ -269,6 +281,10 @@ export function createApi(deps: ApiDeps): Hono {
       const result = run(upload);
       kept = keep(result);
       return result;
+    } catch (e) {
+      // An error names the upload as the answers do: without the daemon's directory.
+      if (e instanceof ParkerError) throw new ParkerError(e.code, e.message.split(`${upload.dir}/`).join(''), e.hint?.split(`${upload.dir}/`).join(''));
+      throw e;
     } finally {
       if (!kept) fs.rmSync(upload.dir, { recursive: true, force: true });
     }
@@ -342,7 +358,17 @@ export function createApi(deps: ApiDeps): Hono {
     return streamSSE(c, async (stream) => {
       const queue: HubEvent[] = [];
       let wake: (() => void) | null = null;
+      // A client that stops reading is let go once MAX_QUEUED_EVENTS wait for it, rather than
+      // kept with all that happens meanwhile: it reconnects with Last-Event-ID (and gets a gap
+      // event if the ring lost some).
       const unsubscribe = hub.subscribe((e) => {
+        if (!wanted(e)) return;
+        if (queue.length >= MAX_QUEUED_EVENTS) {
+          deps.log({ level: 'warn', msg: 'event stream closed: its client stopped reading', queued: queue.length });
+          queue.length = 0;
+          stream.abort();
+          return;
+        }
         queue.push(e);
         wake?.();
       });
@@ -376,8 +402,9 @@ export function createApi(deps: ApiDeps): Hono {
 
   // Writes: each runs in a worker through the service layer, one at a time. 202 with the
   // transaction at once; ?wait=1 answers when it ends, with its result.
-  const accept = async (c: Context, write: WriteOp) => {
+  const accept = async (c: Context, write: WriteOp, afterEnd?: () => void) => {
     const { view, done } = transactions.start(write);
+    if (afterEnd) void done.then(afterEnd, afterEnd);
     c.set('txn' as never, view.id as never);
     if (c.req.query('wait') === '1' || c.req.query('wait') === 'true') {
       const ended = await done;
@@ -396,7 +423,12 @@ export function createApi(deps: ApiDeps): Hono {
       throw new ParkerError('E_PLAN', 'the layout this plan was made from is no longer kept (the daemon removes uploads older than a day)', 'plan again (POST /api/v1/plan with save), then apply that plan');
     }
     const upload = 'layout' in body ? writeLayoutUpload(uploads, body) : writeUpload(uploads, 'plan.json', JSON.stringify(body.plan));
-    return accept(c, { op: 'apply', file: upload.file, ...(body.dryRun ? { dryRun: true } : {}) });
+    // Kept only when the applied layout names it (apply --applied reads it at the next boot):
+    // not after a dry run, a refusal (E_LOCKED) or a rollback.
+    const unlessApplied = () => {
+      if (!appliedFiles(stateDir).includes(upload.file)) fs.rmSync(upload.dir, { recursive: true, force: true });
+    };
+    return accept(c, { op: 'apply', file: upload.file, ...(body.dryRun ? { dryRun: true } : {}) }, unlessApplied);
   });
   api.post('/kernels/:name/:action{start|stop}', authorised, async (c) => {
     const name = c.req.param('name')!;

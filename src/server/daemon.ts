@@ -27,6 +27,8 @@ export interface DaemonOptions {
   webDir?: string | null;
   /** Tests: block each write's worker this long at every step start. */
   blockMsPerStep?: number;
+  /** How long a request (headers and body) may take to arrive; tests make it short. */
+  requestTimeoutMs?: number;
 }
 
 export interface Daemon {
@@ -99,9 +101,16 @@ export function wireDaemon(options: Omit<DaemonOptions, 'listen'>) {
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   fs.mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
   const { log, token, hub, reader, transactions, app } = wireDaemon(options);
-  const server = http.createServer(getRequestListener(app.fetch));
-  server.requestTimeout = 0; // event streams stay open
-  server.headersTimeout = 10_000;
+  const requestTimeout = options.requestTimeoutMs ?? 60_000;
+  // Node looks for requests over their time this often (30 s unless told).
+  const server = http.createServer({ connectionsCheckingInterval: Math.min(30_000, Math.max(100, requestTimeout / 2)) }, getRequestListener(app.fetch));
+  // A request (its headers and its body, at most --max-body) must arrive within these; an event
+  // stream is unaffected (its request is whole once its headers are), and a client that sends
+  // half a body and waits does not hold a connection for ever.
+  server.headersTimeout = Math.min(10_000, requestTimeout);
+  server.requestTimeout = requestTimeout;
+  // Dashboards, scripts and event streams of one machine: far fewer than this.
+  server.maxConnections = 512;
   const sockets = new Set<net.Socket>();
   server.on('connection', (s) => {
     sockets.add(s);

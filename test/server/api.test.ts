@@ -149,6 +149,8 @@ describe('the API: refusals', () => {
       const res = await locked.request('/api/v1/apply?wait=1', j({ layout: DEFAULT_LAYOUT }, a));
       expect(res.status).toBe(409);
       expect((await res.json() as Json).error.code).toBe('E_LOCKED');
+      // Its upload is not kept: nothing names it.
+      expect(fs.readdirSync(path.join(stateDir, 'uploads'))).toEqual([]);
     } finally {
       lock.release();
     }

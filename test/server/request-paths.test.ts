@@ -60,3 +60,21 @@ describe('names in routes', () => {
     }
   });
 });
+
+describe('posted layouts that are only read', () => {
+  it('are read in the state directory, and their errors do not show where', async () => {
+    const stateDir = path.join(scratch, 'state-read');
+    createSim(stateDir, { source: { kind: 'default' }, now: new Date('2026-12-07T12:00:00Z') });
+    const { app } = wireDaemon({ machine: { machine: 'sim', stateDir }, stateDir, version: '0.0.0-test', webDir: null, log: () => {} });
+    const layout = fs.readFileSync('examples/default.yaml', 'utf8').replace(/^(kernels:\n {2}- name: \S+\n)/m, '$1    config: "no-such.config"\n');
+    const r = await app.request('/api/v1/validate', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ layout, name: 'mine.yaml' }) });
+    const body = (await r.json()) as { error: { code: string; message: string } };
+    expect(r.status).toBe(422);
+    expect(body.error.code).toBe('E_SPEC_READ');
+    expect(body.error.message).toContain('no-such.config');
+    expect(body.error.message).not.toContain(stateDir);
+    expect(body.error.message).not.toContain(os.tmpdir() + '/parker-serve');
+    // Nothing is left behind.
+    expect(fs.readdirSync(path.join(stateDir, 'scratch'))).toEqual([]);
+  });
+});
