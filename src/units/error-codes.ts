@@ -89,7 +89,7 @@ export const ERROR_CODES = {
   },
   E_TOO_BIG: {
     exit: EXIT.machine,
-    meaning: 'an input is too large or is not a regular file (a device, a FIFO, a directory): a layout, a kernel image, an initrd, a `.config`, a snapshot or what it unpacks to; the message names the file and the limit',
+    meaning: 'an input is too large or is not a regular file (a device, a FIFO, a directory): a layout, a kernel image, an initrd, a `.config` (or all of a layout\'s together), a snapshot or what it unpacks to, a request body read by `parker api`; the message names the file and the limit',
     fix: 'name a regular file within the limit',
   },
   E_JOURNAL: { exit: EXIT.machine, meaning: 'the journal has an unfinished transaction of another machine', fix: '`parker recover` with that machine' },
