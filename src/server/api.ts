@@ -387,10 +387,12 @@ export function createApi(deps: ApiDeps): Hono {
             const e = queue.shift()!;
             if (wanted(e)) await stream.writeSSE({ id: String(e.id), event: e.type, data: JSON.stringify({ ...e.data, at: e.at }) });
           }
+          let timer: NodeJS.Timeout | undefined;
           await new Promise<void>((resolve) => {
             wake = resolve;
-            setTimeout(resolve, 15_000).unref();
+            timer = setTimeout(resolve, 15_000).unref();
           });
+          clearTimeout(timer);
           wake = null;
           if (!queue.length && !stream.aborted) await stream.write(': keep-alive\n\n');
         }
