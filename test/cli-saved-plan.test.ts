@@ -74,8 +74,11 @@ describe('saved plans', () => {
     expect((await runCli('plan', 'examples/default.yaml', '--out', planFile)).code).toBe(0);
     const saved = JSON.parse(fs.readFileSync(planFile, 'utf8'));
     const edits: [string, (plan: typeof saved) => void, string][] = [
-      ['a step that is null', (p) => (p.plan.steps[0] = null), 'step 1: it is not an object'],
-      ['a step with no intent', (p) => delete p.plan.steps[2].intent, 'step 3: its intent is malformed'],
+      ['a step that is null', (p) => (p.plan.steps[0] = null), 'step 1 is malformed: it is not an object'],
+      ['a step with no intent', (p) => delete p.plan.steps[2].intent, 'step 3 is malformed: its intent is malformed'],
+      ['two steps with one number', (p) => (p.plan.steps[1].id = p.plan.steps[0].id), `two steps are numbered ${saved.plan.steps[0].id}`],
+      ['no boot changes', (p) => delete p.plan.bootChanges, "its plan's boot changes are malformed"],
+      ['no kernels', (p) => delete p.plan.kernels, "its plan's kernels are malformed"],
       ['an empty layout', (p) => (p.layout = {}), 'its layout has no kernels'],
       ['a layout without command lines', (p) => delete p.layout.cmdlines, 'its layout has no command lines'],
     ];

@@ -114,7 +114,7 @@ describe('the daemon token', () => {
 });
 
 describe("a host kernel's console and records", () => {
-  it('a FIFO as the console source shows nothing at once; a huge log shows its last 8 MiB, whole lines', () => {
+  it('a FIFO as the console source shows nothing at once; a log of more than 64 MiB since the start is refused, not cut', () => {
     const dir = path.join(scratch, `records${n++}`);
     const records = new PartitionRecords(dir, (name) => path.join(scratch, 'no-such-parker', name));
     const write = (source: string, offset: number) => {
@@ -126,18 +126,16 @@ describe("a host kernel's console and records", () => {
     write(fifo, 0);
     expect(consoleLines(records, 'db')).toEqual([]);
 
+    // Every line from the start on, and one more each time one is added: followers count them.
     const log = path.join(scratch, `console${n++}.log`);
-    const line = 'x'.repeat(99) + '\n';
-    fs.writeFileSync(log, 'before the start\n' + line.repeat(100_000) + 'the last line\n');
-    write(log, 'before the start\n'.length);
-    const lines = consoleLines(records, 'db');
-    expect(lines.at(-1)).toBe('the last line');
-    expect(lines.length).toBeLessThan(90_000);
-    expect(lines.length).toBeGreaterThan(80_000);
-    expect(lines.slice(0, -1).every((l) => l === 'x'.repeat(99))).toBe(true);
-    // The whole of a small log from the start on.
     fs.writeFileSync(log, 'before the start\none\ntwo\n');
+    write(log, 'before the start\n'.length);
     expect(consoleLines(records, 'db')).toEqual(['one', 'two']);
+    fs.appendFileSync(log, 'three\n');
+    expect(consoleLines(records, 'db')).toEqual(['one', 'two', 'three']);
+    // Over the limit (a sparse file): a clear error, no partial window.
+    fs.truncateSync(log, (64 << 20) + 100);
+    expect(() => consoleLines(records, 'db')).toThrow(/holds more than 64 MiB since its start/);
   });
 });
 
@@ -204,5 +202,42 @@ describe("a layout's config files", () => {
     const many = await runCli('validate', layoutNaming(Array.from({ length: 17 }, () => sparse(8 << 20))), '--state-dir', dir);
     expectClearError(many, 'E_TOO_BIG');
     expect(many.stderr).toContain('config files come to more than 128 MiB together');
+  });
+});
+
+describe('a state directory that cannot be one', () => {
+  it('is refused with E_USAGE before anything is written: empty, a link to nothing, under a file, a link into /sys', async () => {
+    const base = path.join(scratch, `dirs${n++}`);
+    fs.mkdirSync(base);
+    fs.symlinkSync(path.join(base, 'nowhere'), path.join(base, 'dangling'));
+    fs.writeFileSync(path.join(base, 'afile'), '');
+    fs.symlinkSync('/sys/kernel', path.join(base, 'sysln'));
+    const cases: [string, string][] = [
+      ['', '--state-dir is empty'],
+      [path.join(base, 'dangling'), 'is a link to nothing'],
+      [path.join(base, 'dangling', 'sub'), 'is a link to nothing'],
+      [path.join(base, 'afile', 'sub'), 'afile is not a directory'],
+      [path.join(base, 'sysln'), 'is inside /proc, /sys or /dev'],
+      [path.join(base, 'sysln', 'parker'), 'is inside /proc, /sys or /dev'],
+    ];
+    for (const [dir, words] of cases) {
+      for (const args of [['sim', 'create'], ['apply', DEFAULT_LAYOUT, '--yes'], ['status']]) {
+        const r = await runCli(...args, '--state-dir', dir);
+        expect(r.code, `${args[0]} ${dir}: ${r.stderr}`).toBe(2);
+        expect(r.stderr).toContain('error E_USAGE: ');
+        expect(r.stderr).toContain(words);
+      }
+    }
+    expect(fs.readdirSync(base).sort()).toEqual(['afile', 'dangling', 'sysln']);
+    expect(fs.existsSync(path.join(base, 'nowhere'))).toBe(false);
+  });
+
+  it('console --follow refuses a --poll that is not a positive whole number, instead of spinning', async () => {
+    const dir = simDir();
+    for (const poll of ['abc', '0', '-5', '1.5']) {
+      const r = await runCli('console', 'db', '--follow', '--poll', poll, '--state-dir', dir);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`--poll "${poll}" is not a positive whole number`);
+    }
   });
 });

@@ -63,7 +63,7 @@ describe('makeTable', () => {
       ['0000:01:00.0', 'Réseau µ-virtio 网卡', 0],
       ['0000:02:00.0', '株式会社 ﾃｽﾄ', 1],
       ['0000:03:00.0', 'Cafe\u0301 Ｆｕｌｌ 한국', 2],
-      ['0000:04:00.0', 'plain', 3],
+      ['0000:04:00.0', 'plain 🚀 🥰 soft\u00adhyphen', 3],
     ];
     for (const plain of [true, false]) {
       const table = makeTable(head, plain);

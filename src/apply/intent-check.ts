@@ -114,6 +114,23 @@ export function stepProblem(value: unknown): string | null {
   return null;
 }
 
+/**
+ * Why a list of steps (a journal's begin record, a saved plan) is not one parker planned: a
+ * malformed step, or two with one number (the journal records their outcomes by number).
+ */
+export function stepsProblem(steps: unknown): string | null {
+  if (!Array.isArray(steps)) return 'it has no steps';
+  const ids = new Set<number>();
+  for (const [i, step] of steps.entries()) {
+    const problem = stepProblem(step);
+    if (problem) return `step ${i + 1} is malformed: ${problem}`;
+    const id = (step as Step).id;
+    if (ids.has(id)) return `two steps are numbered ${id}`;
+    ids.add(id);
+  }
+  return null;
+}
+
 /** Why recovery must not run a step's recorded undo: it is not the one its intent has. */
 export function undoProblem(step: Step): string | null {
   if (derivedUndo(step.intent, step.undo) !== undefined) return null;

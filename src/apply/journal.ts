@@ -6,7 +6,7 @@ import type { Step } from '../plan/step.js';
 import { READ_LIMITS, notRegularWords, readBoundedFile } from '../machines/bounded-read.js';
 import { openOwnFile, replaceOwnFile } from '../machines/own-files.js';
 import { asIdentity, type ProcessIdentity } from './process-identity.js';
-import { stepProblem } from './intent-check.js';
+import { stepsProblem } from './intent-check.js';
 
 export const JOURNAL_FORMAT = 'parker.journal/v3';
 
@@ -94,16 +94,8 @@ function recordProblem(value: unknown): string | null {
     if (typeof r.command !== 'string' || typeof r.machine !== 'string' || typeof r.at !== 'string') return 'its begin record lacks the command, machine or time';
     if (r.interface !== undefined && typeof r.interface !== 'string') return 'its interface is not a name';
     if (r.owner !== undefined && asIdentity(r.owner) === null) return 'its owner is not a process';
-    if (!Array.isArray(r.steps)) return 'its begin record has no steps';
-    const ids = new Set<number>();
-    for (const [i, step] of r.steps.entries()) {
-      const problem = stepProblem(step);
-      if (problem) return `step ${i + 1} of its begin record is malformed: ${problem}`;
-      const id = (step as Step).id;
-      if (ids.has(id)) return `its begin record has two steps numbered ${id}`;
-      ids.add(id);
-    }
-    return null;
+    const problem = stepsProblem(r.steps);
+    return problem ? `its begin record: ${problem}` : null;
   }
   if (STEP_TYPES.has(r.type)) {
     if (typeof r.step !== 'number' || !Number.isSafeInteger(r.step)) return `its ${r.type} record names no step`;

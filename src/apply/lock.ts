@@ -115,9 +115,11 @@ export class ApplyLock {
           this.held = text;
           return;
         } catch (e) {
-          if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
+          const code = (e as NodeJS.ErrnoException).code;
+          if (code !== 'EEXIST') {
             // EPERM or EOPNOTSUPP: a filesystem without hard links, which the lock is made with.
-            throw new ParkerError('E_IO', `cannot take the lock ${this.file}: ${errnoWords(e)}`, 'put the state directory on a local Linux filesystem (ext4, xfs, tmpfs): --state-dir or $PARKER_STATE_DIR');
+            const noLinks = code === 'EPERM' || code === 'EOPNOTSUPP' || code === 'ENOTSUP';
+            throw new ParkerError('E_IO', `cannot take the lock ${this.file}: ${errnoWords(e)}`, noLinks ? 'put the state directory on a local Linux filesystem (ext4, xfs, tmpfs): --state-dir or $PARKER_STATE_DIR' : 'make room or fix the permissions of the state directory');
           }
         }
         const current = this.readText();

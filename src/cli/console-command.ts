@@ -5,9 +5,10 @@ import { consoleLines } from '../service/console.js';
 import { commandFromSpec } from './command-from-spec.js';
 import { specNamed } from './command-specs.js';
 import type { CommandContext } from './command-context.js';
+import { positiveInteger } from './flag-values.js';
 
 export function consoleCommand(ctx: CommandContext): Command {
   return commandFromSpec(specNamed('console')).action(async (name: string, opts: MachineFlags & { follow?: boolean; poll: string }) => {
-    for await (const line of consoleLines(() => openMachine(opts), name, { follow: opts.follow ?? false, pollMs: Number(opts.poll) })) ctx.out(line + '\n');
+    for await (const line of consoleLines(() => openMachine(opts), name, { follow: opts.follow ?? false, pollMs: positiveInteger('--poll', opts.poll) })) ctx.out(line + '\n');
   });
 }

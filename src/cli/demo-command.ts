@@ -22,6 +22,8 @@ export function demoCommand(ctx: CommandContext, run: Runner): Command {
   return commandFromSpec(specNamed('demo')).action(async (opts: { stateDir?: string }) => {
       const layout = path.relative(process.cwd(), defaultExample()) || defaultExample();
       const state = opts.stateDir ? ['--state-dir', opts.stateDir] : [];
+      // The simulator always, even on a Parker boot kernel (where the host is the default machine).
+      const sim = ['--machine', 'sim'];
       const stage = async (title: string, args: string[], okCodes = [0]) => {
         ctx.out(`\n${pc.bold(pc.cyan(`$ parker ${args.join(' ')}`))}  ${pc.dim(`# ${title}`)}\n`);
         const { code } = await run([...args, ...state]);
@@ -29,11 +31,11 @@ export function demoCommand(ctx: CommandContext, run: Runner): Command {
       };
       const started = Date.now();
       await stage('a fresh simulated 256-CPU server, 4 NUMA nodes, booted with parker_cma=', ['sim', 'create']);
-      await stage('every problem with file:line:col and the fix (none here: exit 0)', ['validate', layout]);
-      await stage('plan and apply: one line per step, rolled back on failure', ['apply', layout]);
-      await stage('what runs now', ['status']);
+      await stage('every problem with file:line:col and the fix (none here: exit 0)', ['validate', layout, ...sim]);
+      await stage('plan and apply: one line per step, rolled back on failure', ['apply', layout, ...sim]);
+      await stage('what runs now', ['status', ...sim]);
       ctx.out(`\n${pc.bold(pc.cyan('$ parker console db'))}  ${pc.dim('# the first lines of its boot log')}\n`);
-      const console = await run(['console', 'db', ...state], true);
+      const console = await run(['console', 'db', ...sim, ...state], true);
       ctx.out(console.out.split('\n').slice(0, 12).join('\n') + `\n${pc.dim('...')}\n`);
       ctx.out(
         `\n${pc.bold('Demo done')} in ${((Date.now() - started) / 1000).toFixed(1)} s. Try next:\n` +

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { ParkerError } from '../units/parker-error.js';
 import { stateDirOf } from '../service/state-dir.js';
 import { ensureToken, parseListen, startDaemon } from '../server/daemon.js';
 import { tokenFile } from '../service/daemon-files.js';
@@ -7,14 +6,10 @@ import type { MachineFlags } from './machine-flags.js';
 import { commandFromSpec } from './command-from-spec.js';
 import { specNamed } from './command-specs.js';
 import { note, type CommandContext } from './command-context.js';
+import { positiveInteger } from './flag-values.js';
 
 type Flags = MachineFlags & { listen?: string; force?: boolean; maxBody: string; showToken?: boolean; poll: string; blockPerStep?: string };
 
-function positive(flag: string, text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n <= 0) throw new ParkerError('E_USAGE', `${flag} ${JSON.stringify(text)} is not a positive whole number`, `e.g. ${flag} 1000`);
-  return n;
-}
 
 /** `parker serve`: parses its flags and runs the daemon of src/server until SIGINT or SIGTERM. */
 export function serveCommand(ctx: CommandContext): Command {
@@ -32,9 +27,9 @@ export function serveCommand(ctx: CommandContext): Command {
       stateDir,
       listen,
       version: ctx.version,
-      maxBody: positive('--max-body', opts.maxBody),
-      pollMs: positive('--poll', opts.poll),
-      ...(opts.blockPerStep ? { blockMsPerStep: positive('--block-per-step', opts.blockPerStep) } : {}),
+      maxBody: positiveInteger('--max-body', opts.maxBody),
+      pollMs: positiveInteger('--poll', opts.poll),
+      ...(opts.blockPerStep ? { blockMsPerStep: positiveInteger('--block-per-step', opts.blockPerStep) } : {}),
     });
     note(ctx, `parker serve: listening on ${daemon.address}; writes need the bearer token in ${daemon.tokenFile}\n`);
     await new Promise<void>((resolve) => {

@@ -14,6 +14,9 @@ import { note, type CommandContext } from './command-context.js';
 
 type SimFlags = { stateDir?: string; synthetic?: string; from?: string; root?: string; cmdline?: string; output: string };
 
+/** The simulator's state directory: never the host's (/var/lib/parker), even on a Parker boot kernel. */
+const simStateDir = (opts: SimFlags) => stateDirOf({ ...opts, machine: 'sim' });
+
 function renderShow(d: SimReport): string {
   const lines = [
     `${pc.bold('Simulated machine')} ${d.description} (state in ${d.stateDir})`,
@@ -45,15 +48,15 @@ export function simCommand(ctx: CommandContext): Command {
     .description(spec.summary)
     .addCommand(
       sub('create').action((opts: SimFlags) =>
-        show(opts, createSim(stateDirOf(opts), { source: simSourceOf(opts), now: ctx.now(), ...(opts.cmdline ? { cmdline: opts.cmdline } : {}) })),
+        show(opts, createSim(simStateDir(opts), { source: simSourceOf(opts), now: ctx.now(), ...(opts.cmdline ? { cmdline: opts.cmdline } : {}) })),
       ),
     )
-    .addCommand(sub('reset').action((opts: SimFlags) => show(opts, resetSim(stateDirOf(opts), ctx.now()))))
-    .addCommand(sub('show').action((opts: SimFlags) => show(opts, simReport(stateDirOf(opts)))))
+    .addCommand(sub('reset').action((opts: SimFlags) => show(opts, resetSim(simStateDir(opts), ctx.now()))))
+    .addCommand(sub('show').action((opts: SimFlags) => show(opts, simReport(simStateDir(opts)))))
     .addCommand(
       sub('inject').action((name: string, what: string, opts: SimFlags) => {
         // What followed are machine events, reported as such: the injection itself succeeded.
-        for (const e of injectSim(stateDirOf(opts), name, what)) ctx.out(`event${e.hazard ? ` ${e.hazard}` : ''} [${e.severity}]: ${e.message}\n`);
+        for (const e of injectSim(simStateDir(opts), name, what)) ctx.out(`event${e.hazard ? ` ${e.hazard}` : ''} [${e.severity}]: ${e.message}\n`);
       }),
     )
     .addCommand(

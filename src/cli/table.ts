@@ -44,8 +44,11 @@ function isWide(cp: number): boolean {
     (cp >= 0xfe30 && cp <= 0xfe4f) ||
     (cp >= 0xff00 && cp <= 0xff60) ||
     (cp >= 0xffe0 && cp <= 0xffe6) ||
+    (cp >= 0x1f200 && cp <= 0x1f251) ||
     (cp >= 0x1f300 && cp <= 0x1f64f) ||
+    (cp >= 0x1f680 && cp <= 0x1f6ff) ||
     (cp >= 0x1f900 && cp <= 0x1f9ff) ||
+    (cp >= 0x1fa70 && cp <= 0x1faff) ||
     (cp >= 0x20000 && cp <= 0x3fffd)
   );
 }
@@ -56,7 +59,8 @@ function width(text: string): number {
   // eslint-disable-next-line no-control-regex
   if (/^[\u0000-\u007f]*$/.test(visible)) return visible.length;
   let n = 0;
-  for (const ch of visible) n += ZERO_WIDTH.test(ch) ? 0 : isWide(ch.codePointAt(0)!) ? 2 : 1;
+  // (The soft hyphen is a format character that terminals show.)
+  for (const ch of visible) n += ZERO_WIDTH.test(ch) && ch !== '\u00ad' ? 0 : isWide(ch.codePointAt(0)!) ? 2 : 1;
   return n;
 }
 

@@ -405,7 +405,15 @@ export function createApi(deps: ApiDeps): Hono {
   // Writes: each runs in a worker through the service layer, one at a time. 202 with the
   // transaction at once; ?wait=1 answers when it ends, with its result.
   const accept = async (c: Context, write: WriteOp, afterEnd?: () => void) => {
-    const { view, done } = transactions.start(write);
+    let started: ReturnType<Transactions['start']>;
+    try {
+      started = transactions.start(write);
+    } catch (e) {
+      // Refused at once (another write runs): it ended before it began.
+      afterEnd?.();
+      throw e;
+    }
+    const { view, done } = started;
     if (afterEnd) void done.then(afterEnd, afterEnd);
     c.set('txn' as never, view.id as never);
     if (c.req.query('wait') === '1' || c.req.query('wait') === 'true') {

@@ -10,7 +10,7 @@ import type { ResolvedLayout } from '../plan/resolved-layout.js';
 import { interfaceFor } from './kernel-interfaces.js';
 import type { PlannedLayout } from './plan.js';
 import { resolvedLayoutProblem } from './applied-layout.js';
-import { stepProblem, undoProblem } from '../apply/intent-check.js';
+import { stepsProblem, undoProblem } from '../apply/intent-check.js';
 import type { Step } from '../plan/step.js';
 
 /**
@@ -63,6 +63,22 @@ export function savePlan(target: string, machine: Machine, planned: PlannedLayou
   return saved;
 }
 
+/** Why a plan read back from a file is not one parker made: what apply and its output take from it. */
+function planProblem(value: unknown): string | null {
+  const plan = value as Partial<Plan>;
+  if (plan.schema !== 'parker.plan/v1') return 'its plan is not a parker.plan/v1';
+  const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null;
+  if (!Array.isArray(plan.kernels) || !plan.kernels.every((k: unknown) => isObject(k) && typeof k.kernel === 'string' && typeof k.action === 'string' && Array.isArray(k.reasons))) return "its plan's kernels are malformed";
+  if (!Array.isArray(plan.bootChanges) || !plan.bootChanges.every((p: unknown) => isObject(p) && typeof p.key === 'string')) return "its plan's boot changes are malformed";
+  const steps = stepsProblem(plan.steps);
+  if (steps) return steps;
+  for (const [i, step] of (plan.steps as Step[]).entries()) {
+    const undo = undoProblem(step);
+    if (undo) return `step ${i + 1}: ${undo}`;
+  }
+  return null;
+}
+
 /** The saved plan in `file`, or null when the file is something else (a layout). */
 export function readSavedPlan(file: string): SavedPlan | null {
   let text: string;
@@ -91,10 +107,8 @@ export function readSavedPlan(file: string): SavedPlan | null {
   // becomes applied.json): a plan edited by hand or damaged changes nothing.
   const layoutProblem = resolvedLayoutProblem(saved.layout);
   if (layoutProblem) throw new ParkerError('E_PLAN', `${file} is a damaged saved plan: ${layoutProblem}`, fix);
-  for (const [i, step] of (saved.plan.steps as unknown[]).entries()) {
-    const problem = stepProblem(step) ?? undoProblem(step as Step);
-    if (problem) throw new ParkerError('E_PLAN', `${file} is a damaged saved plan: step ${i + 1}: ${problem}`, fix);
-  }
+  const problem = planProblem(saved.plan);
+  if (problem) throw new ParkerError('E_PLAN', `${file} is a damaged saved plan: ${problem}`, fix);
   return saved as SavedPlan;
 }
 

@@ -25,13 +25,29 @@ export function choosesHost(flags: MachineChoice): boolean {
  * refused, never written.
  */
 export function stateDirOf(flags: MachineChoice): string {
-  const chosen = flags.stateDir ?? process.env.PARKER_STATE_DIR ?? (choosesHost(flags) ? HOST_STATE_DIR : defaultStateDir());
+  const fix = 'choose a directory on a real filesystem with --state-dir or PARKER_STATE_DIR';
+  // An empty --state-dir would be the current directory: never what was meant.
+  if (flags.stateDir === '') throw new ParkerError('E_USAGE', '--state-dir is empty', fix);
+  const chosen = flags.stateDir ?? (process.env.PARKER_STATE_DIR || undefined) ?? (choosesHost(flags) ? HOST_STATE_DIR : defaultStateDir());
   const dir = path.resolve(chosen);
-  if (/^\/(proc|sys|dev)(\/|$)/.test(dir)) {
-    throw new ParkerError('E_USAGE', `state directory ${dir} is inside /proc, /sys or /dev`, 'choose a directory on a real filesystem with --state-dir or PARKER_STATE_DIR');
+  const kernels = /^\/(proc|sys|dev)(\/|$)/;
+  if (kernels.test(dir)) throw new ParkerError('E_USAGE', `state directory ${dir} is inside /proc, /sys or /dev`, fix);
+  // Where it really is, as far as it exists: a link may lead into /sys, or to nothing.
+  let existing = dir;
+  while (!fs.existsSync(existing)) {
+    let link: fs.Stats | null = null;
+    try {
+      link = fs.lstatSync(existing);
+    } catch {
+      link = null;
+    }
+    if (link?.isSymbolicLink()) throw new ParkerError('E_USAGE', `state directory ${dir}: ${existing} is a link to nothing`, fix);
+    existing = path.dirname(existing);
   }
-  if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) {
-    throw new ParkerError('E_USAGE', `state directory ${dir} is not a directory`, 'choose a directory with --state-dir or PARKER_STATE_DIR');
+  const real = fs.realpathSync(existing);
+  if (kernels.test(real)) throw new ParkerError('E_USAGE', `state directory ${dir} is inside /proc, /sys or /dev (${existing} is ${real})`, fix);
+  if (!fs.statSync(real).isDirectory()) {
+    throw new ParkerError('E_USAGE', existing === dir ? `state directory ${dir} is not a directory` : `state directory ${dir}: ${existing} is not a directory`, fix);
   }
   return dir;
 }

@@ -23,7 +23,6 @@ export function withHardware(live: Topology, hardware: Topology | null): Topolog
   };
 }
 
-/** Whether some possible CPU has no known package (offline, its files gone). */
 /**
  * Why a hardware structure read back from a file (a snapshot's metadata, the host's or the
  * simulator's record) lacks what withHardware takes from it; null when it has it all.
@@ -36,6 +35,7 @@ export function hardwareRecordProblem(value: unknown): string | null {
   return null;
 }
 
+/** Whether some possible CPU has no known package (offline, its files gone). */
 export function missesStructure(t: Topology): boolean {
   return t.cpu.some((c) => c.package === null);
 }

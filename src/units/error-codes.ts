@@ -84,7 +84,7 @@ export const ERROR_CODES = {
   },
   E_STATE_CORRUPT: {
     exit: EXIT.machine,
-    meaning: 'a state file parker wrote (the journal, the lock, applied.json, the simulator\'s machine.json, hardware.json or ops.log) is damaged or malformed; the message names the file, the line and what is wrong, and nothing was changed',
+    meaning: 'a state file parker wrote (the journal, the lock, applied.json, the daemon\'s token, the simulator\'s machine.json, hardware.json or ops.log) is damaged or malformed, or something else (a link, a FIFO) is in its place; the message names the file, the line and what is wrong, and nothing was changed',
     fix: 'as the message says: it names what parker will do again once the file is set aside or made new',
   },
   E_TOO_BIG: {

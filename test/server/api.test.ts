@@ -141,6 +141,17 @@ describe('the API: refusals', () => {
     expect((await relative.json() as Json).error.code).toBe('E_REQUEST');
   });
 
+  it('keeps no upload of an apply refused while another write runs', async () => {
+    const { stateDir, app: busy, auth: a, json: j, transactions } = apiOnSim({ blockMsPerStep: 200 });
+    const first = await busy.request('/api/v1/apply', j({ layout: DEFAULT_LAYOUT, name: 'first.yaml' }, a));
+    expect(first.status).toBe(202);
+    const second = await busy.request('/api/v1/apply', j({ layout: DEFAULT_LAYOUT, name: 'second.yaml' }, a));
+    expect(second.status).toBe(409);
+    const uploaded = fs.readdirSync(path.join(stateDir, 'uploads')).flatMap((d) => fs.readdirSync(path.join(stateDir, 'uploads', d)));
+    expect(uploaded).toEqual(['first.yaml']);
+    await transactions.idle();
+  });
+
   it('answers a write with E_LOCKED (409) while another parker holds the lock', async () => {
     const { stateDir, app: locked, auth: a, json: j } = apiOnSim();
     const lock = new ApplyLock(stateDir);

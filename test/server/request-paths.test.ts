@@ -52,7 +52,8 @@ describe('names in routes', () => {
   createSim(stateDir, { source: { kind: 'default' }, now: new Date('2026-12-07T12:00:00Z') });
   const { app } = wireDaemon({ machine: { machine: 'sim', stateDir }, stateDir, version: '0.0.0-test', webDir: null, log: () => {} });
 
-  it('a console or kernel name that is a path is no partition (404 E_NOT_FOUND), never read as one', async () => {
+  // (On the simulator no name becomes a path; test/state-file-hostility.test.ts checks the host's records.)
+  it('a console or kernel name that is a path answers 404 E_NOT_FOUND', async () => {
     for (const url of ['/api/v1/console/..%2F..%2F..%2Ftmp%2Fevil', '/api/v1/console/..%2F', '/api/v1/status/..%2Fx', '/api/v1/console/a%00b']) {
       const r = await app.request(url);
       expect(r.status, url).toBe(404);

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { PartitionRecords } from './partition-records.js';
 import { readRegularTail } from '../bounded-read.js';
+import { ParkerError } from '../../units/parker-error.js';
 
 /** The speed of the serial console parker gives every application kernel (`console=ttySn,115200`). */
 const CONSOLE_BAUD = 115200;
@@ -27,8 +28,12 @@ export interface ConsoleRecord {
 const recordFile = (records: PartitionRecords, name: string) => path.join(records.of(name), 'console.json');
 const logFile = (records: PartitionRecords, name: string) => path.join(records.of(name), 'console.log');
 
-/** What a console shows at most: the last 8 MiB of what its kernel printed since its start. */
-const MAX_CONSOLE_BYTES = 8 << 20;
+/**
+ * What a console may hold since its kernel's start. Beyond it the console is refused rather
+ * than cut: followers (console --follow, the daemon's events) count its lines, and a window
+ * that slides would lose or repeat some.
+ */
+const MAX_CONSOLE_BYTES = 64 << 20;
 
 function readRecord(records: PartitionRecords, name: string): ConsoleRecord | null {
   const read = readRegularTail(recordFile(records, name), 0, 64 * 1024);
@@ -73,9 +78,8 @@ export function consoleLines(records: PartitionRecords, name: string): string[] 
   // device named as the source shows nothing rather than holding every command up.
   const read = readRegularTail(file, typeof record.offset === 'number' ? record.offset : 0, MAX_CONSOLE_BYTES);
   if (read === null) return [];
+  if (read.cut) throw new ParkerError('E_TOO_BIG', `${name}'s console ${file} holds more than ${MAX_CONSOLE_BYTES >> 20} MiB since its start`, `read it where it is: tail -f ${file}`);
   const lines = read.bytes.toString('utf8').split('\n').map((line) => line.replace(/\r/g, ''));
-  // The first line of a log cut to its last bytes is a piece of one.
-  if (read.cut) lines.shift();
   if (lines.at(-1) === '') lines.pop();
   return lines;
 }
