@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import type { PartitionRecords } from './partition-records.js';
 import { readRegularTail } from '../bounded-read.js';
 import { ParkerError } from '../../units/parker-error.js';
+import { processStartTime } from '../../apply/process-identity.js';
 
 /** The speed of the serial console parker gives every application kernel (`console=ttySn,115200`). */
 const CONSOLE_BAUD = 115200;
@@ -23,6 +24,8 @@ export interface ConsoleRecord {
   offset: number;
   /** The reader's pid (device sources). */
   pid: number | null;
+  /** Its start time (/proc/PID/stat), so that only that process is ever signalled. */
+  started?: string | null;
 }
 
 const recordFile = (records: PartitionRecords, name: string) => path.join(records.of(name), 'console.json');
@@ -62,7 +65,7 @@ export function watchConsole(records: PartitionRecords, name: string, source: st
     // raw -echo: what the kernel prints must not be echoed back to it as input.
     const child = spawn('sh', ['-c', 'stty -F "$1" "$3" raw -echo 2>/dev/null; exec cat "$1" >> "$2"', 'parker-console', source, log, String(CONSOLE_BAUD)], { detached: true, stdio: 'ignore' });
     child.unref();
-    record = { source, kind: 'device', offset: 0, pid: child.pid ?? null };
+    record = { source, kind: 'device', offset: 0, pid: child.pid ?? null, started: child.pid ? processStartTime(child.pid) : null };
   } else {
     record = { source, kind: 'file', offset: stat?.isFile() ? stat.size : 0, pid: null };
   }
@@ -87,10 +90,13 @@ export function consoleLines(records: PartitionRecords, name: string): string[] 
 /** Ends the console reader parker started for `name`, if any. */
 export function stopConsole(records: PartitionRecords, name: string): void {
   const record = readRecord(records, name);
-  if (record?.pid) {
+  // Only the reader parker started, still running: a pid from a record is a number on disk,
+  // and -1 (or a reused pid) would signal processes that are not ours.
+  const pid = record?.pid;
+  if (typeof pid === 'number' && Number.isSafeInteger(pid) && pid > 1 && typeof record?.started === 'string' && processStartTime(pid) === record.started) {
     try {
       // The reader leads its own process group (detached): end the shell's cat with it.
-      process.kill(-record.pid, 'SIGTERM');
+      process.kill(-pid, 'SIGTERM');
     } catch {
       // gone already
     }

@@ -47,8 +47,10 @@ function guardStarting(fs: DirectoryFs, records: PartitionRecords, writable: boo
   fs.readBytes = (p) => (guard('read', p), readBytes(p));
   fs.rmdir = (p) => {
     guard('rmdir', p);
-    rmdir(p);
     const where = partitionPath(p);
+    // Where its records are is checked before the partition goes (records.of refuses a link out of the root).
+    if (where && where.file === null) records.of(where.name);
+    rmdir(p);
     if (where && where.file === null) {
       // The partition is gone: so are its start record and its console reader.
       stopConsole(records, where.name);
@@ -60,9 +62,11 @@ function guardStarting(fs: DirectoryFs, records: PartitionRecords, writable: boo
     const where = partitionPath(p);
     if (!where || where.file !== 'online' || !writable) return write(p, value);
     // The write that starts a partition blocks until the new kernel is up: never in-process.
+    // The path is checked (inside the root, no link out of it) before anything is recorded.
+    const target = fs.writablePath(p);
     const status = records.beginStart(where.name, null, Date.now());
     try {
-      const pid = writeStartFile(fs.writablePath(p), value, p, status);
+      const pid = writeStartFile(target, value, p, status);
       if (pid !== null) records.setPid(where.name, pid);
     } catch (e) {
       // Refused (or no such file): nothing started, nothing to remember.
@@ -78,7 +82,7 @@ function guardStarting(fs: DirectoryFs, records: PartitionRecords, writable: boo
  */
 export function hostMachine(root = '/', writable = false, options: HostMachineOptions = {}): Machine {
   const fs = new DirectoryFs(root, writable);
-  const records = new PartitionRecords(options.runDir ?? path.join(fs.root, 'run/parker/partitions'), (name) => fs.resolve(`sys/fs/parker/${name}`));
+  const records = new PartitionRecords(options.runDir ?? path.join(fs.root, 'run/parker/partitions'), (name) => fs.resolve(`sys/fs/parker/${name}`), options.runDir === undefined && path.resolve(fs.root) !== '/' ? fs.root : null);
   guardStarting(fs, records, writable);
   const where = fs.root === '/' ? '' : ` under ${fs.root}`;
   const kernelFs: KernelFs = fs;

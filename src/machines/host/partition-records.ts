@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readRegularTail } from '../bounded-read.js';
 import { partitionName } from '../../units/partition-name.js';
+import { ParkerError } from '../../units/parker-error.js';
 
 /**
  * What a host remembers of each partition it started, one directory per partition under
@@ -56,11 +57,30 @@ export class PartitionRecords {
   constructor(
     readonly dir: string,
     private readonly partitionDir: (name: string) => string,
+    /** A copied root the records must stay inside (null: this computer's own /run). */
+    private readonly within: string | null = null,
   ) {}
 
   /** The directory of one partition's records. */
   of(name: string): string {
-    return path.join(this.dir, partitionName(name));
+    return path.join(this.checkedDir(), partitionName(name));
+  }
+
+  /**
+   * The records' directory, refused (E_STATE_CORRUPT) when a link leads it out of the copied
+   * root it belongs to: a `run` that links elsewhere would have parker write and remove files there.
+   */
+  private checkedDir(): string {
+    const wanted = path.resolve(this.dir);
+    if (this.within === null) return wanted;
+    let existing = wanted;
+    while (!fs.existsSync(existing) && path.dirname(existing) !== existing) existing = path.dirname(existing);
+    const real = fs.realpathSync(existing);
+    const root = fs.realpathSync(this.within);
+    if (real !== root && !real.startsWith(root + path.sep)) {
+      throw new ParkerError('E_STATE_CORRUPT', `${existing}, on the way to ${wanted}, leads out of ${this.within} (to ${real})`, 'parker keeps its records of partitions inside the machine root: remove the link');
+    }
+    return wanted;
   }
 
   /** Starts a new record for a start write of `name`, replacing any older one; returns the status file the writer fills. */

@@ -1,0 +1,70 @@
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { hostMachine } from './host-machine.js';
+import { PartitionRecords } from './partition-records.js';
+import { stopConsole } from './console-reader.js';
+import { processStartTime } from '../../apply/process-identity.js';
+
+// parker's records of a host's partitions (run/parker/partitions under the root) stay inside
+// the root, and a record on disk never makes parker signal a process it did not start.
+
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'parker-host-records-'));
+afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
+let n = 0;
+
+/** A copied root with one partition whose `online` is a plain file, and `run` linked out of the root. */
+function rootWithRunOutside(): { root: string; outside: string } {
+  const root = path.join(scratch, `root${n++}`);
+  const dir = path.join(root, 'sys/fs/parker/p');
+  fs.mkdirSync(dir, { recursive: true });
+  for (const [file, value] of [['id', '1'], ['cpus', '2-3'], ['memory', '1073741824@0x100000000'], ['online', '0']] as const) fs.writeFileSync(path.join(dir, file), `${value}\n`);
+  const outside = path.join(scratch, `outside${n++}`);
+  fs.mkdirSync(path.join(outside, 'parker/partitions/p'), { recursive: true });
+  fs.writeFileSync(path.join(outside, 'parker/partitions/p/keep.txt'), 'not parker\'s');
+  fs.symlinkSync(outside, path.join(root, 'run'));
+  return { root, outside };
+}
+
+describe("a host's partition records", () => {
+  it('are refused when run/ links out of the root: starting and removing a partition write and remove nothing there', () => {
+    const { root, outside } = rootWithRunOutside();
+    const machine = hostMachine(root, true);
+    expect(() => machine.fs.write('sys/fs/parker/p/online', '1')).toThrow(/leads out of/);
+    expect(() => machine.fs.rmdir('sys/fs/parker/p')).toThrow(/leads out of/);
+    // The partition is still there, and so is everything outside.
+    expect(fs.readFileSync(path.join(root, 'sys/fs/parker/p/online'), 'utf8')).toBe('0\n');
+    expect(fs.readdirSync(path.join(outside, 'parker/partitions/p'))).toEqual(['keep.txt']);
+  });
+
+  it('end a console reader only when it is the process they recorded', async () => {
+    const records = new PartitionRecords(path.join(scratch, `records${n++}`), (name) => path.join(scratch, 'no-parker', name));
+    const child = spawn('sleep', ['30'], { detached: true, stdio: 'ignore' });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+    const pid = child.pid!;
+    const record = (fields: Record<string, unknown>) => {
+      fs.mkdirSync(records.of('db'), { recursive: true });
+      fs.writeFileSync(path.join(records.of('db'), 'console.json'), JSON.stringify({ source: '/dev/ttyS9', kind: 'device', offset: 0, ...fields }));
+    };
+    try {
+      // A pid with another start time (a reused pid), or none recorded: left alone. (Records
+      // naming pid 1 or -1 are refused by the same check, pid > 1; not tried here: a parker
+      // without it would signal every process of the machine running the tests.)
+      for (const fields of [{ pid, started: '1' }, { pid }, { pid, started: null }]) {
+        record(fields);
+        stopConsole(records, 'db');
+        await new Promise((r) => setTimeout(r, 100));
+        expect(child.exitCode, JSON.stringify(fields)).toBeNull();
+        expect(child.signalCode).toBeNull();
+      }
+      // The reader it started: ended.
+      record({ pid, started: processStartTime(pid) });
+      stopConsole(records, 'db');
+      expect(await exited).toBe('SIGTERM');
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+  });
+});
