@@ -46,6 +46,23 @@ describe('parker completion bash', () => {
     expect(complete(script, ['parker', 'console', names[0]!.slice(0, 2)])).toContain(names[0]);
   });
 
+  it('lists only names that are plain words: a partition named "$(...)" on a machine never reaches the shell', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'parker-completion-root-'));
+    try {
+      for (const name of ['good', '$(touch PWNED)', 'a;b', 'x\ny']) {
+        const dir = path.join(root, 'sys/fs/parker', name);
+        fs.mkdirSync(dir, { recursive: true });
+        for (const [file, value] of [['id', '1'], ['online', '0'], ['cpus', '2-3']]) fs.writeFileSync(path.join(dir, file!), `${value}\n`);
+      }
+      fs.mkdirSync(path.join(root, 'proc'));
+      const r = await runCli('completion', '--kernels', '--root', root, '--state-dir', path.join(root, 'state'));
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toBe('good\n');
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   it('zsh and fish scripts name every command; an unknown shell is a usage error', async () => {
     const zsh = (await runCli('completion', 'zsh')).stdout;
     const fish = (await runCli('completion', 'fish')).stdout;

@@ -9,6 +9,7 @@ import type { CommandContext } from './command-context.js';
 import { COMMAND_SPECS, GLOBAL_FLAGS, type CommandSpec } from './command-specs.js';
 import { commandFromSpec } from './command-from-spec.js';
 import { loadConfig, type ParkerConfig } from './config-file.js';
+import { terminalSafe } from './terminal-safe.js';
 
 type CommandFactory = (ctx: CommandContext) => Command;
 
@@ -158,8 +159,8 @@ async function askOnTerminal(question: string): Promise<boolean> {
 export async function main(argv: string[], ctx?: Partial<CommandContext>): Promise<number> {
   let exitCode: number = EXIT.ok;
   const context: CommandContext = {
-    out: (t) => process.stdout.write(t),
-    err: (t) => process.stderr.write(t),
+    out: (t) => process.stdout.write(terminalSafe(t)),
+    err: (t) => process.stderr.write(terminalSafe(t)),
     version: packageVersion(),
     now: () => new Date(),
     setExitCode: (code) => (exitCode = code),
