@@ -241,3 +241,37 @@ describe('a state directory that cannot be one', () => {
     }
   });
 });
+
+describe('files a user names for parker to write', () => {
+  it('replace a link rather than write through it, refuse a FIFO or a directory at once, and keep out of the state directory', async () => {
+    const dir = simDir();
+    const out = path.join(scratch, `outputs${n++}`);
+    fs.mkdirSync(out);
+    const target = victim('not a plan');
+    fs.symlinkSync(target, path.join(out, 'plan.json'));
+    fs.symlinkSync(target, path.join(out, 'snap.tar.gz'));
+    mkfifo(path.join(out, 'fifo.json'));
+    fs.mkdirSync(path.join(out, 'adir'));
+
+    expect((await runCli('plan', DEFAULT_LAYOUT, '--out', path.join(out, 'plan.json'), '--state-dir', dir)).code).toBe(0);
+    expect((await runCli('gather', '-f', path.join(out, 'snap.tar.gz'), '--machine', 'sim', '--state-dir', dir)).code).toBe(0);
+    expect(fs.readFileSync(target, 'utf8')).toBe('not a plan');
+    expect(fs.lstatSync(path.join(out, 'plan.json')).isFile()).toBe(true);
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'plan.json'), 'utf8')).schema).toBe('parker.saved-plan/v1');
+    expect(fs.lstatSync(path.join(out, 'snap.tar.gz')).isFile()).toBe(true);
+
+    for (const args of [
+      ['plan', DEFAULT_LAYOUT, '--out', path.join(out, 'fifo.json'), '--state-dir', dir],
+      ['plan', DEFAULT_LAYOUT, '--out', path.join(out, 'adir'), '--state-dir', dir],
+      ['gather', '-f', path.join(out, 'fifo.json'), '--machine', 'sim', '--state-dir', dir],
+      ['sim', 'image', '-f', path.join(out, 'adir')],
+    ]) {
+      expectClearError(await runCli(...args), 'E_IO');
+    }
+    const inside = await runCli('plan', DEFAULT_LAYOUT, '--out', path.join(dir, 'journal.jsonl'), '--state-dir', dir);
+    expect(inside.code).toBe(2);
+    expect(inside.stderr).toContain('is inside the state directory');
+    // Nothing is left beside them.
+    expect(fs.readdirSync(out).sort()).toEqual(['adir', 'fifo.json', 'plan.json', 'snap.tar.gz']);
+  });
+});

@@ -1,7 +1,5 @@
-import { errnoWords } from '../units/errno-words.js';
-import * as fs from 'node:fs';
 import type { Command } from 'commander';
-import { ParkerError } from '../units/parker-error.js';
+import { writeUserFile } from '../machines/own-files.js';
 import { plural } from '../units/plural.js';
 import type { MachineFlags } from './machine-flags.js';
 import { openMachine } from '../service/open-machine.js';
@@ -16,11 +14,7 @@ export function gatherCommand(ctx: CommandContext): Command {
     const flags = opts.machine ?? opts.root ?? opts.synthetic ?? opts.from ? opts : { ...opts, machine: 'host' };
     const machine = openMachine(flags);
     const snapshot = gatherMachine(machine, { parkerVersion: ctx.version, now: ctx.now() });
-    try {
-      fs.writeFileSync(opts.outputFile, snapshot.bytes);
-    } catch (e) {
-      throw new ParkerError('E_IO', `cannot write ${opts.outputFile}: ${errnoWords(e)}`, 'choose a writable path for -f');
-    }
+    writeUserFile(opts.outputFile, snapshot.bytes, '-f');
     const t = snapshot.topology;
     note(ctx, 
       `gathered ${machine.description}: ${plural(snapshot.meta.files, 'file')}, ${plural(t.cpus.possible.length, 'CPU')}, ${plural(t.nodes.length, 'NUMA node')}, ` +

@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import * as path from 'node:path';
+import { ParkerError } from '../units/parker-error.js';
 import type { Machine } from '../machines/machine.js';
 import type { MachineFlags } from './machine-flags.js';
 import { openMachine } from '../service/open-machine.js';
@@ -36,8 +38,13 @@ export function renderPlanReport(machine: Machine, planned: PlannedLayout): stri
 
 export function planCommand(ctx: CommandContext): Command {
   return commandFromSpec(specNamed('plan')).action((file: string, opts: MachineFlags & { output: string; out?: string; detailedExitcode?: boolean; compare?: boolean }) => {
+    const stateDir = stateDirOf(opts);
+    // parker's own files are not a place for a plan: it would overwrite the journal or the layout applied.
+    if (opts.out !== undefined && (path.resolve(opts.out) + path.sep).startsWith(stateDir + path.sep)) {
+      throw new ParkerError('E_USAGE', `--out ${opts.out} is inside the state directory ${stateDir}`, 'save the plan elsewhere');
+    }
     const machine = openMachine(opts);
-    const planned = planLayout(file, machine, interfaceFor(machine.fs), stateDirOf(opts), { compare: opts.compare === true });
+    const planned = planLayout(file, machine, interfaceFor(machine.fs), stateDir, { compare: opts.compare === true });
     printData(opts.output, planReport(machine, planned), () => renderPlanReport(machine, planned), ctx.out);
     if (!planned.plan) {
       ctx.setExitCode(EXIT.invalid);

@@ -1,10 +1,8 @@
-import { errnoWords } from '../units/errno-words.js';
-import * as fs from 'node:fs';
 import { Command } from 'commander';
 import { pc } from './colors.js';
 import { lookupValue, parseCmdline } from '../plan/cmdline-params.js';
-import { ParkerError } from '../units/parker-error.js';
 import { makeTestBzImage } from '../machines/sim/bzimage.js';
+import { writeUserFile } from '../machines/own-files.js';
 import { createSim, injectSim, resetSim, simReport, simSourceOf, type SimReport } from '../service/sim.js';
 import { printData } from './output-format.js';
 import { stateDirOf } from '../service/state-dir.js';
@@ -61,11 +59,7 @@ export function simCommand(ctx: CommandContext): Command {
     )
     .addCommand(
       sub('image').action((opts: { outputFile: string; kernelVersion: string }) => {
-        try {
-          fs.writeFileSync(opts.outputFile, makeTestBzImage({ version: opts.kernelVersion }));
-        } catch (e) {
-          throw new ParkerError('E_IO', `cannot write ${opts.outputFile}: ${errnoWords(e)}`, 'choose a writable path for -f');
-        }
+        writeUserFile(opts.outputFile, makeTestBzImage({ version: opts.kernelVersion }), '-f');
         note(ctx, `wrote ${opts.outputFile}\n`);
       }),
     );

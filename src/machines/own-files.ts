@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
 import { notRegularWords } from './bounded-read.js';
+import * as path from 'node:path';
 import { ParkerError } from '../units/parker-error.js';
+import { errnoWords } from '../units/errno-words.js';
 
 // The files parker writes in its state directory (the journal, the simulator's op log,
 // applied.json and their temporary files) are opened so that a symbolic link, a FIFO or a
@@ -43,6 +45,38 @@ export function openOwnFile(file: string, flags: number, mode = 0o644): number {
 export function createFreshFile(file: string, mode = 0o644): number {
   fs.rmSync(file, { force: true });
   return openOwnFile(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, mode);
+}
+
+/**
+ * Writes a file a user named (plan --out, gather -f): whole or not at all, through a temporary
+ * file beside it renamed over it. A link there is replaced, never written through (a link
+ * planted in /tmp would otherwise have root write where it points), and a FIFO, a device or a
+ * directory there is refused with E_IO rather than waited on or written into. `flag` names the
+ * option in messages.
+ */
+export function writeUserFile(file: string, data: string | Uint8Array, flag: string): void {
+  let kind: string | null = null;
+  try {
+    const stat = fs.lstatSync(file);
+    kind = stat.isSymbolicLink() ? null : notRegularWords(stat);
+  } catch {
+    kind = null; // none there yet
+  }
+  if (kind) throw new ParkerError('E_IO', `cannot write ${file}: it is ${kind}`, `name a file for ${flag}`);
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.parker-${process.pid}.tmp`);
+  try {
+    const fd = createFreshFile(tmp, 0o644);
+    try {
+      fs.writeFileSync(fd, data);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    if (e instanceof ParkerError) throw e;
+    throw new ParkerError('E_IO', `cannot write ${file}: ${errnoWords(e)}`, `choose a writable path for ${flag}`);
+  }
 }
 
 /** Writes `text` to `file` through a fresh temporary file renamed over it, fsync'd when `durable`. */

@@ -1,9 +1,9 @@
 import * as path from 'node:path';
-import { errnoWords } from '../units/errno-words.js';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { ParkerError } from '../units/parker-error.js';
 import { READ_LIMITS, readBoundedFile } from '../machines/bounded-read.js';
+import { writeUserFile } from '../machines/own-files.js';
 import type { Machine } from '../machines/machine.js';
 import type { Plan } from '../plan/plan-types.js';
 import type { ResolvedLayout } from '../plan/resolved-layout.js';
@@ -55,11 +55,7 @@ export function savedPlanOf(machine: Machine, planned: PlannedLayout, now: Date)
 
 export function savePlan(target: string, machine: Machine, planned: PlannedLayout, now: Date): SavedPlan {
   const saved = savedPlanOf(machine, planned, now);
-  try {
-    fs.writeFileSync(target, JSON.stringify(saved, null, 2) + '\n');
-  } catch (e) {
-    throw new ParkerError('E_IO', `cannot write ${target}: ${errnoWords(e)}`, 'choose a writable path for --out');
-  }
+  writeUserFile(target, JSON.stringify(saved, null, 2) + '\n', '--out');
   return saved;
 }
 
