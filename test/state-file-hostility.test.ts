@@ -275,3 +275,21 @@ describe('files a user names for parker to write', () => {
     expect(fs.readdirSync(out).sort()).toEqual(['adir', 'fifo.json', 'plan.json', 'snap.tar.gz']);
   });
 });
+
+describe('making a simulated machine anew', () => {
+  it('removes nothing that is not parker\'s: sim/ holding someone\'s file is refused, and nothing changes', async () => {
+    const dir = simDir();
+    expect((await runCli('apply', DEFAULT_LAYOUT, '--state-dir', dir, '--yes')).code).toBe(0);
+    fs.writeFileSync(path.join(dir, 'sim', 'precious.txt'), 'mine');
+    const before = fs.readFileSync(path.join(dir, 'applied.json'), 'utf8');
+    const r = await runCli('sim', 'create', '--state-dir', dir);
+    expectClearError(r, 'E_SIM_STATE');
+    expect(r.stderr).toContain('precious.txt');
+    expect(fs.readFileSync(path.join(dir, 'sim', 'precious.txt'), 'utf8')).toBe('mine');
+    expect(fs.readFileSync(path.join(dir, 'applied.json'), 'utf8')).toBe(before);
+    // Its own files, even damaged ones, it replaces.
+    fs.rmSync(path.join(dir, 'sim', 'precious.txt'));
+    fs.writeFileSync(path.join(dir, 'sim', 'machine.json'), '{ damaged');
+    expect((await runCli('sim', 'create', '--state-dir', dir)).code).toBe(0);
+  });
+});

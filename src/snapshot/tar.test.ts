@@ -42,6 +42,33 @@ describe('tar', () => {
     fs.rmSync(dir, { recursive: true });
   });
 
+  it('writes and reads what ustar cannot hold (a 255-byte name, a long link target) as GNU tar does', () => {
+    const name = 'p'.repeat(250);
+    const target = `../../../devices/${'pci0000:00/0000:00:01.0/'.repeat(6)}nvme`;
+    const long: TarEntry[] = [
+      { type: 'dir', path: `sys/fs/parker/${name}` },
+      { type: 'file', path: `sys/fs/parker/${name}/online`, data: enc.encode('1\n') },
+      { type: 'link', path: `sys/fs/parker/${name}/dev`, target },
+      { type: 'file', path: 'sys/after', data: enc.encode('x') },
+    ];
+    const bytes = writeTar(long);
+    expect(readTar(bytes)).toEqual(long);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parker-tar-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'a.tar'), bytes);
+      execFileSync('tar', ['-xf', 'a.tar'], { cwd: dir });
+      expect(fs.readFileSync(path.join(dir, 'sys/fs/parker', name, 'online'), 'utf8')).toBe('1\n');
+      expect(fs.readlinkSync(path.join(dir, 'sys/fs/parker', name, 'dev'))).toBe(target);
+      expect(fs.readFileSync(path.join(dir, 'sys/after'), 'utf8')).toBe('x');
+      // And what GNU tar writes for them.
+      execFileSync('tar', ['--format=gnu', '-cf', 'gnu.tar', 'sys'], { cwd: dir });
+      const read = readTar(fs.readFileSync(path.join(dir, 'gnu.tar')));
+      expect(read.find((e) => e.path === `sys/fs/parker/${name}/dev`)).toEqual({ type: 'link', path: `sys/fs/parker/${name}/dev`, target });
+    } finally {
+      fs.rmSync(dir, { recursive: true });
+    }
+  });
+
   it('refuses a corrupt header', () => {
     const bytes = writeTar(entries);
     bytes[10] = bytes[10]! ^ 0xff;

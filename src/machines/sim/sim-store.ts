@@ -93,6 +93,9 @@ function entryProblem(value: unknown): string | null {
  * A store may be pending: the machine exists only in memory until its first change, so that
  * reading a machine that was never made (`parker status`) creates nothing.
  */
+/** What parker keeps in sim/: a name beside them there is someone else's. */
+const OWN_FILES = new Set(['machine.json', 'hardware.json', 'ops.log', 'files', 'source.tar.gz']);
+
 export class SimStore {
   readonly dir: string;
   private fd: number | null = null;
@@ -192,10 +195,30 @@ export class SimStore {
 
   create(meta: SimMeta): void {
     this.materialize = null;
+    this.refuseForeignFiles();
     fs.rmSync(this.dir, { recursive: true, force: true });
     fs.mkdirSync(this.filesDir, { recursive: true });
     fs.writeFileSync(path.join(this.dir, 'ops.log'), '');
     fs.writeFileSync(path.join(this.dir, 'machine.json'), JSON.stringify(meta, null, 2) + '\n');
+  }
+
+  /**
+   * A machine is made anew by removing sim/ whole: only when it holds nothing but what parker
+   * writes there (a damaged machine's files included), never someone's own files.
+   */
+  private refuseForeignFiles(): void {
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.dir);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+      if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') names = ['(a file, not a directory)'];
+      else throw e;
+    }
+    const foreign = names.filter((name) => !OWN_FILES.has(name) && !/\.tmp$/.test(name));
+    if (foreign.length > 0) {
+      throw new ParkerError('E_SIM_STATE', `${this.dir} holds files parker did not write there: ${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ', ...' : ''}`, `nothing was changed; move them, or make the machine in another place with --state-dir`);
+    }
   }
 
   remove(): void {
