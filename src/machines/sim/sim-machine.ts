@@ -301,7 +301,7 @@ function readArchive(file: string): Uint8Array {
     return readBoundedFile(file, READ_LIMITS.snapshot, 'snapshot');
   } catch (e) {
     if (e instanceof ParkerError) throw e;
-    throw new ParkerError('E_MACHINE', `--from ${file}: ${errnoWords(e)}`, 'pass a file written by `parker gather -o FILE`');
+    throw new ParkerError('E_MACHINE', `--from ${file}: ${errnoWords(e)}`, 'pass a file written by `parker gather -f FILE`');
   }
 }
 
