@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from './run-cli.js';
 import { createSim } from '../src/service/sim.js';
@@ -219,6 +219,7 @@ describe('a state directory that cannot be one', () => {
       [path.join(base, 'afile', 'sub'), 'afile is not a directory'],
       [path.join(base, 'sysln'), 'is inside /proc, /sys or /dev'],
       [path.join(base, 'sysln', 'parker'), 'is inside /proc, /sys or /dev'],
+      ['/dev/parker-state', 'is inside /proc, /sys or /dev'],
     ];
     for (const [dir, words] of cases) {
       for (const args of [['sim', 'create'], ['apply', DEFAULT_LAYOUT, '--yes'], ['status']]) {
@@ -232,25 +233,35 @@ describe('a state directory that cannot be one', () => {
     expect(fs.existsSync(path.join(base, 'nowhere'))).toBe(false);
   });
 
+  it('may be on /dev/shm, a tmpfs like any other', async () => {
+    const dir = fs.mkdtempSync('/dev/shm/parker-state-');
+    try {
+      const r = await runCli('sim', 'create', '--state-dir', dir);
+      expect(r.code, r.stderr).toBe(0);
+      expect(fs.readdirSync(dir)).toContain('sim');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('console --follow refuses a --poll that is not a positive whole number, instead of spinning', async () => {
     const dir = simDir();
-    for (const poll of ['abc', '0', '-5', '1.5']) {
+    for (const poll of ['abc', '0', '-5', '1.5', '99999999999']) {
       const r = await runCli('console', 'db', '--follow', '--poll', poll, '--state-dir', dir);
       expect(r.code).toBe(2);
-      expect(r.stderr).toContain(`--poll "${poll}" is not a positive whole number`);
+      expect(r.stderr).toContain(`--poll "${poll}" is not a positive whole number up to 2147483647`);
     }
   });
 });
 
 describe('files a user names for parker to write', () => {
-  it('replace a link rather than write through it, refuse a FIFO or a directory at once, and keep out of the state directory', async () => {
+  it('replace a link to a file rather than write through it, write to a stream, refuse a directory, and keep out of the state directory', async () => {
     const dir = simDir();
     const out = path.join(scratch, `outputs${n++}`);
     fs.mkdirSync(out);
     const target = victim('not a plan');
     fs.symlinkSync(target, path.join(out, 'plan.json'));
     fs.symlinkSync(target, path.join(out, 'snap.tar.gz'));
-    mkfifo(path.join(out, 'fifo.json'));
     fs.mkdirSync(path.join(out, 'adir'));
 
     expect((await runCli('plan', DEFAULT_LAYOUT, '--out', path.join(out, 'plan.json'), '--state-dir', dir)).code).toBe(0);
@@ -260,19 +271,32 @@ describe('files a user names for parker to write', () => {
     expect(JSON.parse(fs.readFileSync(path.join(out, 'plan.json'), 'utf8')).schema).toBe('parker.saved-plan/v1');
     expect(fs.lstatSync(path.join(out, 'snap.tar.gz')).isFile()).toBe(true);
 
+    // A FIFO (as a shell's >(...) or /dev/stdout is) is written to, as a redirection would.
+    const fifo = path.join(out, 'fifo.json');
+    mkfifo(fifo);
+    const reader = spawn('cat', [fifo], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let read = '';
+    reader.stdout.on('data', (d: Buffer) => (read += d.toString()));
+    const done = new Promise((resolve) => reader.once('close', resolve));
+    expect((await runCli('plan', DEFAULT_LAYOUT, '--out', fifo, '--state-dir', dir)).code).toBe(0);
+    await done;
+    expect(JSON.parse(read).schema).toBe('parker.saved-plan/v1');
+
     for (const args of [
-      ['plan', DEFAULT_LAYOUT, '--out', path.join(out, 'fifo.json'), '--state-dir', dir],
       ['plan', DEFAULT_LAYOUT, '--out', path.join(out, 'adir'), '--state-dir', dir],
-      ['gather', '-f', path.join(out, 'fifo.json'), '--machine', 'sim', '--state-dir', dir],
       ['sim', 'image', '-f', path.join(out, 'adir')],
     ]) {
       expectClearError(await runCli(...args), 'E_IO');
     }
-    const inside = await runCli('plan', DEFAULT_LAYOUT, '--out', path.join(dir, 'journal.jsonl'), '--state-dir', dir);
-    expect(inside.code).toBe(2);
-    expect(inside.stderr).toContain('is inside the state directory');
+    // Inside the state directory, by its name or through a link to it.
+    fs.symlinkSync(dir, path.join(out, 'state-link'));
+    for (const inside of [path.join(dir, 'journal.jsonl'), path.join(out, 'state-link', 'applied.json')]) {
+      const r = await runCli('plan', DEFAULT_LAYOUT, '--out', inside, '--state-dir', dir);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('is inside the state directory');
+    }
     // Nothing is left beside them.
-    expect(fs.readdirSync(out).sort()).toEqual(['adir', 'fifo.json', 'plan.json', 'snap.tar.gz']);
+    expect(fs.readdirSync(out).sort()).toEqual(['adir', 'fifo.json', 'plan.json', 'snap.tar.gz', 'state-link']);
   });
 });
 

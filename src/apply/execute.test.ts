@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { KernelError } from '../machines/kernel-error.js';
+import { ParkerError } from '../units/parker-error.js';
 import type { KernelFs, Machine, RunResult } from '../machines/machine.js';
 import type { Step } from '../plan/step.js';
 import type { Intent } from '../plan/intent.js';
@@ -159,6 +160,22 @@ describe('executePlan', () => {
     const result = await executePlan(machine, parkerInterface, [start], new Journal(dir), { command: 'start db' });
     expect(result.failure?.error).toBe('sys/fs/parker/db/online still reads 0 after 1 s (waiting for 1)');
     expect(result.failure?.consoleTail).toEqual(console.slice(8));
+  });
+
+  test('a console that cannot be read (too large) does not stop the rollback of a failed step', async () => {
+    const fake = fakeMachine({ 'sys/fs/parker/db/online': '0\n' });
+    const machine: Machine = {
+      ...fake.machine,
+      console: () => {
+        throw new ParkerError('E_TOO_BIG', "db's console holds more than 64 MiB since its start", 'tail it');
+      },
+    };
+    const start = step(1, { kind: 'wait-online', partition: 'db', timeoutMs: 1000 }, null);
+    const journal = new Journal(dir);
+    const result = await executePlan(machine, parkerInterface, [start], journal, { command: 'start db' });
+    expect(result.outcome).toBe('rolled-back');
+    expect(result.failure?.consoleTail).toEqual([]);
+    expect(journal.records().at(-1)).toMatchObject({ type: 'end', outcome: 'rolled-back' });
   });
 
   test("each kernel's run of steps is announced once, before its first step begins", async () => {

@@ -95,6 +95,15 @@ function kernelRun(steps: readonly Step[], from: number): number[] {
   return ids;
 }
 
+/** A failed kernel's last console lines, for the report: none when they cannot be read (that must not stop the rollback). */
+function lastConsoleLines(machine: Machine, kernel: string): string[] {
+  try {
+    return machine.console?.(kernel).slice(-12) ?? [];
+  } catch {
+    return [];
+  }
+}
+
 /**
  * Runs a plan's steps in order: each kernel's steps announced in the journal (fsync'd) before
  * the first of them runs, and each step's start and end recorded. On the first failure the completed steps are undone in reverse and the
@@ -138,7 +147,7 @@ async function runTransaction(machine: Machine, iface: KernelInterface, steps: S
       const error = message(e);
       journal.append({ type: 'failed', txn, step: step.id, error });
       options.onEvent?.({ type: 'step-failed', step, index, total: steps.length, ms, error });
-      const consoleTail = step.kernel !== 'boot' && machine.console ? machine.console(step.kernel).slice(-12) : [];
+      const consoleTail = step.kernel !== 'boot' ? lastConsoleLines(machine, step.kernel) : [];
       const undoErrors = await undoSteps(machine, iface, journal, txn, completed, options.onEvent, wall);
       journal.append({ type: 'end', txn, outcome: 'rolled-back' });
       const notUndone = completed.filter(irreversible).map((s) => s.summary);

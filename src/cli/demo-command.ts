@@ -5,6 +5,7 @@ import { pc } from './colors.js';
 import { commandFromSpec } from './command-from-spec.js';
 import { specNamed } from './command-specs.js';
 import type { CommandContext } from './command-context.js';
+import { hostRunsParker } from '../machines/host/host-machine.js';
 
 /** examples/default.yaml of this installation, wherever parker runs from. */
 export function defaultExample(): string {
@@ -43,7 +44,9 @@ export function demoCommand(ctx: CommandContext, run: Runner): Command {
           `  node bin/parker.js plan ${layout}   placement, command lines and steps\n` +
           `  node bin/parker.js validate examples/wrong.yaml   hazards H01-H25 caught before anything runs\n` +
           `  node bin/parker.js sim inject web reboot     H10: one kernel's reboot resets the whole machine\n` +
-          `  node bin/parker.js destroy --all             give everything back to the boot kernel\n`,
+          `  node bin/parker.js destroy --all             give everything back to the boot kernel\n` +
+          // On a Parker boot kernel the host is every command's default machine.
+          (hostRunsParker() ? `(this computer runs Parker: add --machine sim to each, or they act on it)\n` : ''),
       );
     });
 }

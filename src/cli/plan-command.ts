@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ParkerError } from '../units/parker-error.js';
 import type { Machine } from '../machines/machine.js';
@@ -36,11 +37,26 @@ export function renderPlanReport(machine: Machine, planned: PlannedLayout): stri
   return parts.join('\n\n') + '\n';
 }
 
+/** Whether `file` is in `dir`, as the filesystem sees it (links followed as far as they exist). */
+function isInside(file: string, dir: string): boolean {
+  const real = (p: string): string => {
+    try {
+      return fs.realpathSync(p);
+    } catch {
+      const up = path.dirname(p);
+      return up === p ? p : path.join(real(up), path.basename(p));
+    }
+  };
+  const where = real(path.resolve(file));
+  const root = real(dir);
+  return where === root || where.startsWith(root + path.sep);
+}
+
 export function planCommand(ctx: CommandContext): Command {
   return commandFromSpec(specNamed('plan')).action((file: string, opts: MachineFlags & { output: string; out?: string; detailedExitcode?: boolean; compare?: boolean }) => {
     const stateDir = stateDirOf(opts);
     // parker's own files are not a place for a plan: it would overwrite the journal or the layout applied.
-    if (opts.out !== undefined && (path.resolve(opts.out) + path.sep).startsWith(stateDir + path.sep)) {
+    if (opts.out !== undefined && isInside(opts.out, stateDir)) {
       throw new ParkerError('E_USAGE', `--out ${opts.out} is inside the state directory ${stateDir}`, 'save the plan elsewhere');
     }
     const machine = openMachine(opts);

@@ -12,9 +12,15 @@ describe('terminalSafe', () => {
   });
 
   it('shows every other control character: OSC titles, cursor moves, bells, backspaces, C1 CSI', () => {
-    expect(terminalSafe('a\u001b]0;pwned\u0007b')).toBe('a\\x1b]0;pwned\\x07b');
-    expect(terminalSafe('x\u001b[Ay\u001b[1;1H\u001b[2J')).toBe('x\\x1b[Ay\\x1b[1;1H\\x1b[2J');
-    expect(terminalSafe('ok\bK\u009b31m\u0000')).toBe('ok\\x08K\\x9b31m\\x00');
+    expect(terminalSafe('a\u001b]0;pwned\u0007b')).toBe('a\\u001b]0;pwned\\u0007b');
+    expect(terminalSafe('x\u001b[Ay\u001b[1;1H\u001b[2J')).toBe('x\\u001b[Ay\\u001b[1;1H\\u001b[2J');
+    expect(terminalSafe('ok\bK\u009b31m\u0000')).toBe('ok\\u0008K\\u009b31m\\u0000');
+  });
+
+  it('keeps JSON valid: what it escapes in a JSON string is the same character, escaped', () => {
+    const json = JSON.stringify({ name: 'a\u007fb\u0085c\u009bd' });
+    expect(JSON.parse(terminalSafe(json))).toEqual({ name: 'a\u007fb\u0085c\u009bd' });
+    expect(terminalSafe(json)).not.toMatch(/[\u007f-\u009f]/);
   });
 });
 
@@ -34,7 +40,7 @@ describe('what parker prints', () => {
         expect(printed, args.join(' ')).toContain('esc');
         expect(printed).not.toContain('\u001b]');
         expect(printed).not.toContain('\u0007');
-        expect(printed).toContain('\\x1b]0;pwned');
+        expect(printed).toContain('\\u001b]0;pwned');
       }
     } finally {
       fs.rmSync(root, { recursive: true, force: true });

@@ -48,24 +48,37 @@ export function createFreshFile(file: string, mode = 0o644): number {
 }
 
 /**
- * Writes a file a user named (plan --out, gather -f): whole or not at all, through a temporary
- * file beside it renamed over it. A link there is replaced, never written through (a link
- * planted in /tmp would otherwise have root write where it points), and a FIFO, a device or a
- * directory there is refused with E_IO rather than waited on or written into. `flag` names the
- * option in messages.
+ * Writes a file a user named (plan --out, gather -f), `flag` naming the option in messages.
+ * A stream (a FIFO, a terminal, /dev/stdout, a shell's >(...)) is written to, as a shell's
+ * redirection would. Anything else is written whole or not at all, through a temporary file
+ * beside it renamed over it: a link to a file is replaced, never written through (a link planted
+ * in /tmp would otherwise have root write where it points). A directory, a socket or a block
+ * device there is refused with E_IO.
  */
 export function writeUserFile(file: string, data: string | Uint8Array, flag: string): void {
-  let kind: string | null = null;
+  const fail = (why: string) => new ParkerError('E_IO', `cannot write ${file}: ${why}`, `choose a writable path for ${flag}`);
+  let mode = 0o644;
+  let through = false;
   try {
-    const stat = fs.lstatSync(file);
-    kind = stat.isSymbolicLink() ? null : notRegularWords(stat);
-  } catch {
-    kind = null; // none there yet
+    const target = fs.statSync(file);
+    through = target.isFIFO() || target.isCharacterDevice();
+    if (!through && !target.isFile()) throw fail(`it is ${notRegularWords(target)}`);
+    if (target.isFile() && !fs.lstatSync(file).isSymbolicLink()) mode = target.mode & 0o777;
+  } catch (e) {
+    if (e instanceof ParkerError) throw e;
+    // None there yet (or a link to nothing): made anew.
   }
-  if (kind) throw new ParkerError('E_IO', `cannot write ${file}: it is ${kind}`, `name a file for ${flag}`);
+  if (through) {
+    try {
+      fs.writeFileSync(file, data);
+    } catch (e) {
+      throw fail(errnoWords(e));
+    }
+    return;
+  }
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.parker-${process.pid}.tmp`);
   try {
-    const fd = createFreshFile(tmp, 0o644);
+    const fd = createFreshFile(tmp, mode);
     try {
       fs.writeFileSync(fd, data);
     } finally {
@@ -73,9 +86,12 @@ export function writeUserFile(file: string, data: string | Uint8Array, flag: str
     }
     fs.renameSync(tmp, file);
   } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    if (e instanceof ParkerError) throw e;
-    throw new ParkerError('E_IO', `cannot write ${file}: ${errnoWords(e)}`, `choose a writable path for ${flag}`);
+    try {
+      fs.rmSync(tmp, { force: true });
+    } catch {
+      // Not ours to remove (something else took the name).
+    }
+    throw e instanceof ParkerError ? fail(e.message) : fail(errnoWords(e));
   }
 }
 

@@ -30,7 +30,8 @@ export function stateDirOf(flags: MachineChoice): string {
   if (flags.stateDir === '') throw new ParkerError('E_USAGE', '--state-dir is empty', fix);
   const chosen = flags.stateDir ?? (process.env.PARKER_STATE_DIR || undefined) ?? (choosesHost(flags) ? HOST_STATE_DIR : defaultStateDir());
   const dir = path.resolve(chosen);
-  const kernels = /^\/(proc|sys|dev)(\/|$)/;
+  // (/dev/shm is a tmpfs like any other.)
+  const kernels = /^\/(proc|sys)(\/|$)|^\/dev(\/(?!shm(\/|$))|$)/;
   if (kernels.test(dir)) throw new ParkerError('E_USAGE', `state directory ${dir} is inside /proc, /sys or /dev`, fix);
   // Where it really is, as far as it exists: a link may lead into /sys, or to nothing.
   let existing = dir;

@@ -129,7 +129,11 @@ export const ERROR_CODES = {
     meaning: 'kexec-tools could not be run (missing, not executable, killed) or failed for a reason it did not name; its output is quoted',
     fix: 'install kexec-tools (`kexec` on the PATH) and run parker as root',
   },
-  E_SIM_STATE: { exit: EXIT.machine, meaning: "the simulator's state directory is unreadable", fix: '`parker sim reset`' },
+  E_SIM_STATE: {
+    exit: EXIT.machine,
+    meaning: "the simulator's state directory cannot be used: unreadable, its snapshot copy lost, or holding files parker did not write (which sim create will not remove)",
+    fix: 'as the message says: `parker sim reset`, `parker sim create --from FILE`, or move the other files away',
+  },
   E_TOPOLOGY: { exit: EXIT.machine, meaning: 'hwloc export met objects that cannot nest', fix: 'report it with the snapshot' },
   E_NO_CONSOLE: { exit: EXIT.machine, meaning: 'the machine cannot show consoles (a real host: use its serial port)' },
   E_KERNEL: {

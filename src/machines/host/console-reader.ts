@@ -87,13 +87,29 @@ export function consoleLines(records: PartitionRecords, name: string): string[] 
   return lines;
 }
 
+/**
+ * Whether `pid` is the console reader parker started: the start time recorded with it, or (a
+ * record written before start times were) a process still running parker's reader, which is
+ * `sh ... parker-console SOURCE` until it execs `cat SOURCE`.
+ */
+function isOurReader(pid: number, record: ConsoleRecord): boolean {
+  if (typeof record.started === 'string') return processStartTime(pid) === record.started;
+  if (record.started !== undefined) return false;
+  try {
+    const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    return argv.includes('parker-console') || (argv[0] === 'cat' && argv[1] === record.source);
+  } catch {
+    return false;
+  }
+}
+
 /** Ends the console reader parker started for `name`, if any. */
 export function stopConsole(records: PartitionRecords, name: string): void {
   const record = readRecord(records, name);
   // Only the reader parker started, still running: a pid from a record is a number on disk,
   // and -1 (or a reused pid) would signal processes that are not ours.
   const pid = record?.pid;
-  if (typeof pid === 'number' && Number.isSafeInteger(pid) && pid > 1 && typeof record?.started === 'string' && processStartTime(pid) === record.started) {
+  if (typeof pid === 'number' && Number.isSafeInteger(pid) && pid > 1 && isOurReader(pid, record!)) {
     try {
       // The reader leads its own process group (detached): end the shell's cat with it.
       process.kill(-pid, 'SIGTERM');

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -37,6 +37,49 @@ describe("a host's partition records", () => {
     // The partition is still there, and so is everything outside.
     expect(fs.readFileSync(path.join(root, 'sys/fs/parker/p/online'), 'utf8')).toBe('0\n');
     expect(fs.readdirSync(path.join(outside, 'parker/partitions/p'))).toEqual(['keep.txt']);
+  });
+
+  it("are refused when one partition's own directory links out of the root", () => {
+    const root = path.join(scratch, `root${n++}`);
+    const dir = path.join(root, 'sys/fs/parker/p');
+    fs.mkdirSync(dir, { recursive: true });
+    for (const [file, value] of [['id', '1'], ['cpus', '2-3'], ['memory', '1073741824@0x100000000'], ['online', '0']] as const) fs.writeFileSync(path.join(dir, file), `${value}\n`);
+    const outside = path.join(scratch, `outside${n++}`);
+    fs.mkdirSync(outside);
+    fs.writeFileSync(path.join(outside, 'keep.txt'), "not parker's");
+    fs.mkdirSync(path.join(root, 'run/parker/partitions'), { recursive: true });
+    fs.symlinkSync(outside, path.join(root, 'run/parker/partitions/p'));
+    const machine = hostMachine(root, true);
+    expect(() => machine.fs.write('sys/fs/parker/p/online', '1')).toThrow(/leads out of/);
+    expect(() => machine.fs.rmdir('sys/fs/parker/p')).toThrow(/leads out of/);
+    expect(fs.readFileSync(path.join(dir, 'online'), 'utf8')).toBe('0\n');
+    expect(fs.readdirSync(outside)).toEqual(['keep.txt']);
+  });
+
+  it('end a reader recorded before start times were only when it still runs the reader (cat SOURCE)', async () => {
+    const records = new PartitionRecords(path.join(scratch, `records${n++}`), (name) => path.join(scratch, 'no-parker', name));
+    const fifo = path.join(scratch, `console-fifo${n++}`);
+    execFileSync('mkfifo', [fifo]);
+    // cat blocks opening a FIFO nobody writes: a reader that stays up, as on a quiet serial port.
+    const child = spawn('cat', [fifo], { detached: true, stdio: 'ignore' });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+    const record = (fields: Record<string, unknown>) => {
+      fs.mkdirSync(records.of('db'), { recursive: true });
+      fs.writeFileSync(path.join(records.of('db'), 'console.json'), JSON.stringify({ kind: 'device', offset: 0, pid: child.pid, ...fields }));
+    };
+    try {
+      await new Promise((r) => setTimeout(r, 100));
+      record({ source: '/dev/ttyS9' }); // another source: not this reader
+      stopConsole(records, 'db');
+      await new Promise((r) => setTimeout(r, 100));
+      expect(child.exitCode).toBeNull();
+      expect(child.signalCode).toBeNull();
+      record({ source: fifo });
+      stopConsole(records, 'db');
+      expect(await exited).toBe('SIGTERM');
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
   });
 
   it('end a console reader only when it is the process they recorded', async () => {

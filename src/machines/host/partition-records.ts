@@ -63,7 +63,18 @@ export class PartitionRecords {
 
   /** The directory of one partition's records. */
   of(name: string): string {
-    return path.join(this.checkedDir(), partitionName(name));
+    const dir = path.join(this.checkedDir(), partitionName(name));
+    // A partition's own directory linked out of the root is refused as its parent would be.
+    if (this.within !== null && fs.existsSync(dir)) this.confined(dir);
+    return dir;
+  }
+
+  private confined(existing: string): void {
+    const real = fs.realpathSync(existing);
+    const root = fs.realpathSync(this.within!);
+    if (real !== root && !real.startsWith(root + path.sep)) {
+      throw new ParkerError('E_STATE_CORRUPT', `${existing} leads out of ${this.within} (to ${real})`, 'parker keeps its records of partitions inside the machine root: remove the link');
+    }
   }
 
   /**
@@ -75,11 +86,7 @@ export class PartitionRecords {
     if (this.within === null) return wanted;
     let existing = wanted;
     while (!fs.existsSync(existing) && path.dirname(existing) !== existing) existing = path.dirname(existing);
-    const real = fs.realpathSync(existing);
-    const root = fs.realpathSync(this.within);
-    if (real !== root && !real.startsWith(root + path.sep)) {
-      throw new ParkerError('E_STATE_CORRUPT', `${existing}, on the way to ${wanted}, leads out of ${this.within} (to ${real})`, 'parker keeps its records of partitions inside the machine root: remove the link');
-    }
+    this.confined(existing);
     return wanted;
   }
 

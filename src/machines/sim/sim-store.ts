@@ -215,7 +215,8 @@ export class SimStore {
       if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') names = ['(a file, not a directory)'];
       else throw e;
     }
-    const foreign = names.filter((name) => !OWN_FILES.has(name) && !/\.tmp$/.test(name));
+    // (hardware.json.PID.tmp: what a killed writer of the record left.)
+    const foreign = names.filter((name) => !OWN_FILES.has(name) && !/^hardware\.json\.\d+\.tmp$/.test(name));
     if (foreign.length > 0) {
       throw new ParkerError('E_SIM_STATE', `${this.dir} holds files parker did not write there: ${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ', ...' : ''}`, `nothing was changed; move them, or make the machine in another place with --state-dir`);
     }
