@@ -77,14 +77,14 @@ describe('config files', () => {
 
 describe('untrusted text in messages', () => {
   it('control characters are escaped, never sent to the terminal', () => {
-    expect(escapeControl('a\u001b[31mb\u0007c\nd')).toBe('a\\x1b[31mb\\x07c\nd');
+    expect(escapeControl('a\u001b[31mb\u0007c\nd')).toBe('a\\u001b[31mb\\u0007c\nd');
   });
 
   it('a layout file name with an escape sequence comes back escaped', async () => {
     const r = await runCli('validate', path.join(scratch, 'evil\u001b]0;pwned\u0007.yaml'));
     expect(r.code).toBe(3);
     expect(r.stderr).not.toContain('\u001b');
-    expect(r.stderr).toContain('\\x1b]0;pwned\\x07');
+    expect(r.stderr).toContain('\\u001b]0;pwned\\u0007');
   });
 });
 

@@ -358,12 +358,12 @@ describe('7. trust boundaries', () => {
     expect(r.code).toBe(2);
     // eslint-disable-next-line no-control-regex
     expect(r.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f]/);
-    expect(r.stderr).toContain('\\x1b[2J\\x07');
+    expect(r.stderr).toContain('\\u001b[2J\\u0007');
     const layout = path.join(scratch, 'escape.yaml');
     fs.writeFileSync(layout, ['apiVersion: parker/v1alpha1', 'kind: Layout', 'metadata: { name: e }', 'kernels:', '  - { name: a, cpus: { count: 2 }, memory: 1G, image: "/boot/\\e[2Jevil" }', ''].join('\n'));
     const v = await runCli('validate', layout, '--state-dir', freshDir());
     expect(v.code).toBe(1);
-    expect(v.stdout + v.stderr).toContain('/boot/\\x1b[2Jevil');
+    expect(v.stdout + v.stderr).toContain('/boot/\\u001b[2Jevil');
     expect(v.stdout + v.stderr).not.toContain('\u001b');
   });
 });

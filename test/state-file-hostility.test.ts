@@ -290,13 +290,17 @@ describe('files a user names for parker to write', () => {
     }
     // Inside the state directory, by its name or through a link to it.
     fs.symlinkSync(dir, path.join(out, 'state-link'));
-    for (const inside of [path.join(dir, 'journal.jsonl'), path.join(out, 'state-link', 'applied.json')]) {
+    fs.symlinkSync(path.join(dir, 'sim'), path.join(out, 'sim-link'));
+    const stateFiles = fs.readdirSync(dir).sort();
+    // (The last one by its text is in out/, but open(2) follows sim-link before the `..`.)
+    for (const inside of [path.join(dir, 'journal.jsonl'), path.join(out, 'state-link', 'applied.json'), `${out}/sim-link/../journal.jsonl`]) {
       const r = await runCli('plan', DEFAULT_LAYOUT, '--out', inside, '--state-dir', dir);
       expect(r.code).toBe(2);
       expect(r.stderr).toContain('is inside the state directory');
     }
+    expect(fs.readdirSync(dir).sort()).toEqual(stateFiles);
     // Nothing is left beside them.
-    expect(fs.readdirSync(out).sort()).toEqual(['adir', 'fifo.json', 'plan.json', 'snap.tar.gz', 'state-link']);
+    expect(fs.readdirSync(out).sort()).toEqual(['adir', 'fifo.json', 'plan.json', 'sim-link', 'snap.tar.gz', 'state-link']);
   });
 });
 

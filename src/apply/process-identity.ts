@@ -33,6 +33,14 @@ export function processStartTime(pid: number): string | null {
   return fields[19] ?? null;
 }
 
+/** The session `pid` belongs to (its sixth field in /proc/PID/stat), or null when it is gone. */
+export function processSession(pid: number): number | null {
+  const stat = readProc(`/proc/${pid}/stat`);
+  if (stat === null) return null;
+  const session = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[3]);
+  return Number.isInteger(session) ? session : null;
+}
+
 let bootIdCache: string | null | undefined;
 export function bootId(): string | null {
   if (bootIdCache === undefined) bootIdCache = readProc('/proc/sys/kernel/random/boot_id')?.trim() || null;

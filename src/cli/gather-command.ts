@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { writeUserFile } from '../machines/own-files.js';
+import { writeUserFile } from '../machines/user-file.js';
 import { plural } from '../units/plural.js';
 import type { MachineFlags } from './machine-flags.js';
 import { openMachine } from '../service/open-machine.js';

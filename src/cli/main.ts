@@ -130,7 +130,7 @@ function applyConfig(action: Command, config: ParkerConfig): void {
 /** Control characters of untrusted text (file names, kernel output) shown as escapes, never sent to the terminal. */
 export function escapeControl(text: string): string {
   // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** Prints a user error without a stack trace: code, what went wrong, what to do next. */

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { physicalPath } from '../machines/user-file.js';
 import { ParkerError } from '../units/parker-error.js';
 import type { Machine } from '../machines/machine.js';
 import type { MachineFlags } from './machine-flags.js';
@@ -37,17 +38,18 @@ export function renderPlanReport(machine: Machine, planned: PlannedLayout): stri
   return parts.join('\n\n') + '\n';
 }
 
-/** Whether `file` is in `dir`, as the filesystem sees it (links followed as far as they exist). */
+/** Whether `file` is in `dir`, as the filesystem finds them (links followed as far as they exist). */
 function isInside(file: string, dir: string): boolean {
   const real = (p: string): string => {
     try {
-      return fs.realpathSync(p);
+      return fs.realpathSync.native(p);
     } catch {
       const up = path.dirname(p);
       return up === p ? p : path.join(real(up), path.basename(p));
     }
   };
-  const where = real(path.resolve(file));
+  // The file's own name is not followed: a link there is replaced, not written through.
+  const where = physicalPath(file);
   const root = real(dir);
   return where === root || where.startsWith(root + path.sep);
 }

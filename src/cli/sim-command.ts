@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { pc } from './colors.js';
 import { lookupValue, parseCmdline } from '../plan/cmdline-params.js';
 import { makeTestBzImage } from '../machines/sim/bzimage.js';
-import { writeUserFile } from '../machines/own-files.js';
+import { writeUserFile } from '../machines/user-file.js';
 import { createSim, injectSim, resetSim, simReport, simSourceOf, type SimReport } from '../service/sim.js';
 import { printData } from './output-format.js';
 import { stateDirOf } from '../service/state-dir.js';

@@ -1,8 +1,6 @@
 import * as fs from 'node:fs';
 import { notRegularWords } from './bounded-read.js';
-import * as path from 'node:path';
 import { ParkerError } from '../units/parker-error.js';
-import { errnoWords } from '../units/errno-words.js';
 
 // The files parker writes in its state directory (the journal, the simulator's op log,
 // applied.json and their temporary files) are opened so that a symbolic link, a FIFO or a
@@ -45,54 +43,6 @@ export function openOwnFile(file: string, flags: number, mode = 0o644): number {
 export function createFreshFile(file: string, mode = 0o644): number {
   fs.rmSync(file, { force: true });
   return openOwnFile(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, mode);
-}
-
-/**
- * Writes a file a user named (plan --out, gather -f), `flag` naming the option in messages.
- * A stream (a FIFO, a terminal, /dev/stdout, a shell's >(...)) is written to, as a shell's
- * redirection would. Anything else is written whole or not at all, through a temporary file
- * beside it renamed over it: a link to a file is replaced, never written through (a link planted
- * in /tmp would otherwise have root write where it points). A directory, a socket or a block
- * device there is refused with E_IO.
- */
-export function writeUserFile(file: string, data: string | Uint8Array, flag: string): void {
-  const fail = (why: string) => new ParkerError('E_IO', `cannot write ${file}: ${why}`, `choose a writable path for ${flag}`);
-  let mode = 0o644;
-  let through = false;
-  try {
-    const target = fs.statSync(file);
-    through = target.isFIFO() || target.isCharacterDevice();
-    if (!through && !target.isFile()) throw fail(`it is ${notRegularWords(target)}`);
-    if (target.isFile() && !fs.lstatSync(file).isSymbolicLink()) mode = target.mode & 0o777;
-  } catch (e) {
-    if (e instanceof ParkerError) throw e;
-    // None there yet (or a link to nothing): made anew.
-  }
-  if (through) {
-    try {
-      fs.writeFileSync(file, data);
-    } catch (e) {
-      throw fail(errnoWords(e));
-    }
-    return;
-  }
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.parker-${process.pid}.tmp`);
-  try {
-    const fd = createFreshFile(tmp, mode);
-    try {
-      fs.writeFileSync(fd, data);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    try {
-      fs.rmSync(tmp, { force: true });
-    } catch {
-      // Not ours to remove (something else took the name).
-    }
-    throw e instanceof ParkerError ? fail(e.message) : fail(errnoWords(e));
-  }
 }
 
 /** Writes `text` to `file` through a fresh temporary file renamed over it, fsync'd when `durable`. */

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { ParkerError } from '../units/parker-error.js';
 import { READ_LIMITS, readBoundedFile } from '../machines/bounded-read.js';
-import { writeUserFile } from '../machines/own-files.js';
+import { writeUserFile } from '../machines/user-file.js';
 import type { Machine } from '../machines/machine.js';
 import type { Plan } from '../plan/plan-types.js';
 import type { ResolvedLayout } from '../plan/resolved-layout.js';

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { inKernelFilesystem } from '../units/kernel-paths.js';
 import { ParkerError } from '../units/parker-error.js';
 import { defaultStateDir } from '../machines/sim/sim-store.js';
 import { hostRunsParker } from '../machines/host/host-machine.js';
@@ -30,9 +31,7 @@ export function stateDirOf(flags: MachineChoice): string {
   if (flags.stateDir === '') throw new ParkerError('E_USAGE', '--state-dir is empty', fix);
   const chosen = flags.stateDir ?? (process.env.PARKER_STATE_DIR || undefined) ?? (choosesHost(flags) ? HOST_STATE_DIR : defaultStateDir());
   const dir = path.resolve(chosen);
-  // (/dev/shm is a tmpfs like any other.)
-  const kernels = /^\/(proc|sys)(\/|$)|^\/dev(\/(?!shm(\/|$))|$)/;
-  if (kernels.test(dir)) throw new ParkerError('E_USAGE', `state directory ${dir} is inside /proc, /sys or /dev`, fix);
+  if (inKernelFilesystem(dir)) throw new ParkerError('E_USAGE', `state directory ${dir} is inside /proc, /sys or /dev`, fix);
   // Where it really is, as far as it exists: a link may lead into /sys, or to nothing.
   let existing = dir;
   while (!fs.existsSync(existing)) {
@@ -46,7 +45,7 @@ export function stateDirOf(flags: MachineChoice): string {
     existing = path.dirname(existing);
   }
   const real = fs.realpathSync(existing);
-  if (kernels.test(real)) throw new ParkerError('E_USAGE', `state directory ${dir} is inside /proc, /sys or /dev (${existing} is ${real})`, fix);
+  if (inKernelFilesystem(real)) throw new ParkerError('E_USAGE', `state directory ${dir} is inside /proc, /sys or /dev (${existing} is ${real})`, fix);
   if (!fs.statSync(real).isDirectory()) {
     throw new ParkerError('E_USAGE', existing === dir ? `state directory ${dir} is not a directory` : `state directory ${dir}: ${existing} is not a directory`, fix);
   }

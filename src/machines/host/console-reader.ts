@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import type { PartitionRecords } from './partition-records.js';
 import { readRegularTail } from '../bounded-read.js';
 import { ParkerError } from '../../units/parker-error.js';
-import { processStartTime } from '../../apply/process-identity.js';
+import { createFreshFile, replaceOwnFile } from '../own-files.js';
+import { processSession, processStartTime } from '../../apply/process-identity.js';
 
 /** The speed of the serial console parker gives every application kernel (`console=ttySn,115200`). */
 const CONSOLE_BAUD = 115200;
@@ -48,6 +49,9 @@ function readRecord(records: PartitionRecords, name: string): ConsoleRecord | nu
   }
 }
 
+/** The reader's shell script: stty, then cat in its place. */
+const READER_SCRIPT = 'stty -F "$1" "$3" raw -echo 2>/dev/null; exec cat "$1" >> "$2"';
+
 /** Begins reading `name`'s console from `source` (before its start), replacing an earlier reader. */
 export function watchConsole(records: PartitionRecords, name: string, source: string): void {
   stopConsole(records, name);
@@ -61,15 +65,16 @@ export function watchConsole(records: PartitionRecords, name: string, source: st
   let record: ConsoleRecord;
   if (stat?.isCharacterDevice()) {
     const log = logFile(records, name);
-    fs.writeFileSync(log, '');
+    // Made anew (whatever was there, a link included, removed first): the reader appends to it.
+    fs.closeSync(createFreshFile(log));
     // raw -echo: what the kernel prints must not be echoed back to it as input.
-    const child = spawn('sh', ['-c', 'stty -F "$1" "$3" raw -echo 2>/dev/null; exec cat "$1" >> "$2"', 'parker-console', source, log, String(CONSOLE_BAUD)], { detached: true, stdio: 'ignore' });
+    const child = spawn('sh', ['-c', READER_SCRIPT, 'parker-console', source, log, String(CONSOLE_BAUD)], { detached: true, stdio: 'ignore' });
     child.unref();
     record = { source, kind: 'device', offset: 0, pid: child.pid ?? null, started: child.pid ? processStartTime(child.pid) : null };
   } else {
     record = { source, kind: 'file', offset: stat?.isFile() ? stat.size : 0, pid: null };
   }
-  fs.writeFileSync(recordFile(records, name), `${JSON.stringify(record)}\n`);
+  replaceOwnFile(recordFile(records, name), `${recordFile(records, name)}.tmp`, `${JSON.stringify(record)}\n`);
 }
 
 /** What `name`'s kernel printed since its start, one entry per line; empty when nobody reads its console. */
@@ -89,15 +94,19 @@ export function consoleLines(records: PartitionRecords, name: string): string[] 
 
 /**
  * Whether `pid` is the console reader parker started: the start time recorded with it, or (a
- * record written before start times were) a process still running parker's reader, which is
- * `sh ... parker-console SOURCE` until it execs `cat SOURCE`.
+ * record written before start times were) a process that leads its own session, as the
+ * detached reader does, running exactly the reader for this source (`sh -c SCRIPT
+ * parker-console SOURCE ...` until it execs `cat SOURCE`). Someone's own `cat` of the same port
+ * in a shell is not the leader of its session.
  */
 function isOurReader(pid: number, record: ConsoleRecord): boolean {
   if (typeof record.started === 'string') return processStartTime(pid) === record.started;
-  if (record.started !== undefined) return false;
+  if (record.started !== undefined || processSession(pid) !== pid) return false;
   try {
     const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-    return argv.includes('parker-console') || (argv[0] === 'cat' && argv[1] === record.source);
+    if (argv.at(-1) === '') argv.pop();
+    const shell = argv.length === 7 && argv[0] === 'sh' && argv[1] === '-c' && argv[2] === READER_SCRIPT && argv[3] === 'parker-console' && argv[4] === record.source;
+    return shell || (argv.length === 2 && argv[0] === 'cat' && argv[1] === record.source);
   } catch {
     return false;
   }

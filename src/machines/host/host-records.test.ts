@@ -56,6 +56,26 @@ describe("a host's partition records", () => {
     expect(fs.readdirSync(outside)).toEqual(['keep.txt']);
   });
 
+  it('write their own files anew, never through a link planted among them, and call a link to nothing by its name', () => {
+    const root = path.join(scratch, `root${n++}`);
+    const dir = path.join(root, 'sys/fs/parker/p');
+    fs.mkdirSync(dir, { recursive: true });
+    for (const [file, value] of [['id', '1'], ['cpus', '2-3'], ['memory', '1073741824@0x100000000'], ['online', '0']] as const) fs.writeFileSync(path.join(dir, file), `${value}\n`);
+    const records = path.join(root, 'run/parker/partitions');
+    fs.mkdirSync(path.join(records, 'p'), { recursive: true });
+    const victim = path.join(scratch, `victim${n++}`);
+    fs.writeFileSync(victim, 'precious');
+    fs.symlinkSync(victim, path.join(records, 'p/start.json.tmp'));
+    const machine = hostMachine(root, true);
+    machine.fs.write('sys/fs/parker/p/online', '1');
+    expect(fs.readFileSync(victim, 'utf8')).toBe('precious');
+    expect(JSON.parse(fs.readFileSync(path.join(records, 'p/start.json'), 'utf8'))).toMatchObject({ ino: fs.statSync(dir).ino });
+    // A partition's record directory that is a link to nothing: refused in words, not an internal error.
+    fs.rmSync(path.join(records, 'p'), { recursive: true });
+    fs.symlinkSync(path.join(root, 'nowhere'), path.join(records, 'p'));
+    expect(() => machine.fs.write('sys/fs/parker/p/online', '1')).toThrow(/is a link to nothing/);
+  });
+
   it('end a reader recorded before start times were only when it still runs the reader (cat SOURCE)', async () => {
     const records = new PartitionRecords(path.join(scratch, `records${n++}`), (name) => path.join(scratch, 'no-parker', name));
     const fifo = path.join(scratch, `console-fifo${n++}`);
@@ -74,6 +94,19 @@ describe("a host's partition records", () => {
       await new Promise((r) => setTimeout(r, 100));
       expect(child.exitCode).toBeNull();
       expect(child.signalCode).toBeNull();
+      // The same command, but someone's own: a shell's job leads its process group, not its session. Left alone.
+      const someones = spawn('perl', ['-e', 'setpgrp(0, 0); exec "cat", $ARGV[0]', fifo], { stdio: 'ignore' });
+      try {
+        await new Promise((r) => setTimeout(r, 100));
+        fs.mkdirSync(records.of('web'), { recursive: true });
+        fs.writeFileSync(path.join(records.of('web'), 'console.json'), JSON.stringify({ kind: 'device', offset: 0, pid: someones.pid, source: fifo }));
+        stopConsole(records, 'web');
+        await new Promise((r) => setTimeout(r, 100));
+        expect(someones.exitCode).toBeNull();
+        expect(someones.signalCode).toBeNull();
+      } finally {
+        someones.kill('SIGKILL');
+      }
       record({ source: fifo });
       stopConsole(records, 'db');
       expect(await exited).toBe('SIGTERM');

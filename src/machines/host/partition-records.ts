@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readRegularTail } from '../bounded-read.js';
+import { replaceOwnFile } from '../own-files.js';
 import { partitionName } from '../../units/partition-name.js';
 import { ParkerError } from '../../units/parker-error.js';
 
@@ -43,6 +44,16 @@ function alive(pid: number): boolean {
   }
 }
 
+/** Whether there is anything at `file`, a link to nothing included. */
+function lexists(file: string): boolean {
+  try {
+    fs.lstatSync(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** A record's text (a few lines); null when it is missing, is no regular file or is not small. */
 function readText(file: string): string | null {
   const read = readRegularTail(file, 0, 64 * 1024);
@@ -65,12 +76,17 @@ export class PartitionRecords {
   of(name: string): string {
     const dir = path.join(this.checkedDir(), partitionName(name));
     // A partition's own directory linked out of the root is refused as its parent would be.
-    if (this.within !== null && fs.existsSync(dir)) this.confined(dir);
+    if (this.within !== null && lexists(dir)) this.confined(dir);
     return dir;
   }
 
   private confined(existing: string): void {
-    const real = fs.realpathSync(existing);
+    let real: string;
+    try {
+      real = fs.realpathSync(existing);
+    } catch {
+      throw new ParkerError('E_STATE_CORRUPT', `${existing} is a link to nothing`, 'parker keeps its records of partitions inside the machine root: remove the link');
+    }
     const root = fs.realpathSync(this.within!);
     if (real !== root && !real.startsWith(root + path.sep)) {
       throw new ParkerError('E_STATE_CORRUPT', `${existing} leads out of ${this.within} (to ${real})`, 'parker keeps its records of partitions inside the machine root: remove the link');
@@ -85,7 +101,7 @@ export class PartitionRecords {
     const wanted = path.resolve(this.dir);
     if (this.within === null) return wanted;
     let existing = wanted;
-    while (!fs.existsSync(existing) && path.dirname(existing) !== existing) existing = path.dirname(existing);
+    while (!lexists(existing) && path.dirname(existing) !== existing) existing = path.dirname(existing);
     this.confined(existing);
     return wanted;
   }
@@ -107,8 +123,7 @@ export class PartitionRecords {
 
   private writeStart(name: string, record: StartRecord): void {
     const file = path.join(this.of(name), 'start.json');
-    fs.writeFileSync(`${file}.tmp`, `${JSON.stringify(record)}\n`);
-    fs.renameSync(`${file}.tmp`, file);
+    replaceOwnFile(file, `${file}.tmp`, `${JSON.stringify(record)}\n`);
   }
 
   private inode(name: string): number | null {
