@@ -41,6 +41,17 @@ export function processSession(pid: number): number | null {
   return Number.isInteger(session) ? session : null;
 }
 
+/**
+ * When `pid` started, in epoch milliseconds, or null: its start time in clock ticks after the
+ * boot (USER_HZ, 100 on Linux) added to the boot's time (btime in /proc/stat). Good to ten
+ * milliseconds and a clock set since the boot.
+ */
+export function processStartedAt(pid: number): number | null {
+  const ticks = Number(processStartTime(pid));
+  const btime = Number(/^btime (\d+)$/m.exec(readProc('/proc/stat') ?? '')?.[1]);
+  return Number.isFinite(ticks) && btime > 0 ? btime * 1000 + ticks * 10 : null;
+}
+
 let bootIdCache: string | null | undefined;
 export function bootId(): string | null {
   if (bootIdCache === undefined) bootIdCache = readProc('/proc/sys/kernel/random/boot_id')?.trim() || null;

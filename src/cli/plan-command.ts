@@ -49,7 +49,7 @@ function isInside(file: string, dir: string): boolean {
     }
   };
   // The file's own name is not followed: a link there is replaced, not written through.
-  const where = physicalPath(file);
+  const where = physicalPath(file, '--out');
   const root = real(dir);
   return where === root || where.startsWith(root + path.sep);
 }

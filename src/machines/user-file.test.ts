@@ -35,8 +35,19 @@ describe('physicalPath', () => {
     fs.symlinkSync('/nowhere', path.join(dir, 'out/last'));
     const real = fs.realpathSync(dir);
     // (path.join would take the `..` away by its text.)
-    expect(physicalPath(`${dir}/out/link/../journal.jsonl`)).toBe(path.join(real, 'state/journal.jsonl'));
-    expect(physicalPath(path.join(dir, 'out/last'))).toBe(path.join(real, 'out/last'));
+    expect(physicalPath(`${dir}/out/link/../journal.jsonl`, '--out')).toBe(path.join(real, 'state/journal.jsonl'));
+    expect(physicalPath(path.join(dir, 'out/last'), '--out')).toBe(path.join(real, 'out/last'));
+  });
+});
+
+describe('physicalPath, through a directory that does not exist', () => {
+  it('is E_IO, never a guess by the text (which would take link/nope/.. for the directory holding link)', () => {
+    const dir = fresh();
+    fs.mkdirSync(path.join(dir, 'state'));
+    fs.symlinkSync(path.join(dir, 'state'), path.join(dir, 'statelink'));
+    expect(ioError(() => physicalPath(`${dir}/statelink/nope/../journal.jsonl`, '--out'))).toContain('no such file or directory');
+    expect(ioError(() => writeUserFile(`${dir}/statelink/nope/../journal.jsonl`, 'x', '--out'))).toContain('no such file or directory');
+    expect(fs.readdirSync(path.join(dir, 'state'))).toEqual([]);
   });
 });
 
@@ -62,6 +73,32 @@ describe('writeUserFile', () => {
     expect(after.ino).not.toBe(before.ino); // replaced whole, not written in place
     expect(after.mode & 0o777).toBe(0o664);
     expect([after.uid, after.gid]).toEqual([before.uid, before.gid]);
+  });
+
+  it("does not keep the owner of a file someone else left in a shared directory such as /tmp", () => {
+    const shared = fresh();
+    fs.chmodSync(shared, 0o1777);
+    const file = path.join(shared, 'plan.json');
+    fs.writeFileSync(file, 'planted');
+    fs.chmodSync(file, 0o666);
+    const root = process.getuid?.() === 0;
+    // As root: a file of another user's, which must not stay theirs. Otherwise: the caller's own, which may.
+    if (root) fs.chownSync(file, 65534, 65534);
+    writeUserFile(file, 'root output', '--out');
+    const after = fs.statSync(file);
+    expect(fs.readFileSync(file, 'utf8')).toBe('root output');
+    if (root) {
+      expect(after.uid).toBe(0);
+      expect(after.mode & 0o022).toBe(0);
+    } else {
+      expect(after.mode & 0o777).toBe(0o666);
+    }
+  });
+
+  it('refuses a name that ends in a slash, as a shell does, making nothing', () => {
+    const dir = fresh();
+    expect(ioError(() => writeUserFile(path.join(dir, 'newdir') + '/', 'x', '-f'))).toContain('names a directory');
+    expect(fs.readdirSync(dir)).toEqual([]);
   });
 
   it('writes standard output where it goes, a file included, and leaves its name alone', () => {

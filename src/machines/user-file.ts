@@ -12,17 +12,19 @@ import { inKernelFilesystem } from '../units/kernel-paths.js';
 // written through), and only a stream (a FIFO, a terminal, /dev/null, standard output) is
 // written to in place, as a shell's redirection would.
 
-/** Where `file` is as the kernel finds it: its directory's links (and a `..` after them) followed, its own name kept. */
-export function physicalPath(file: string): string {
+/**
+ * Where `file` is as the kernel finds it: its directory's links (and a `..` after them) followed,
+ * its own name kept. A directory that cannot be resolved (it does not exist) is E_IO: a name is
+ * never guessed by its text, which would take `link/nope/..` for the directory holding `link`.
+ */
+export function physicalPath(file: string, flag: string): string {
   // path.dirname keeps "link/..", which realpath(3) resolves after the link, as open(2) does.
   const dir = path.dirname(file);
-  let real: string;
   try {
-    real = fs.realpathSync.native(dir);
-  } catch {
-    real = path.resolve(dir);
+    return path.join(fs.realpathSync.native(dir), path.basename(file));
+  } catch (e) {
+    throw new ParkerError('E_IO', `cannot write ${file}: ${dir}: ${errnoWords(e)}`, `choose a writable path for ${flag}`);
   }
-  return path.join(real, path.basename(file));
 }
 
 /** The descriptor a name for standard output or standard error stands for (/dev/stdout, /dev/fd/2, /proc/self/fd/1), else null. */
@@ -57,47 +59,66 @@ function writeAll(fd: number, bytes: Uint8Array): void {
   }
 }
 
+/** O_PATH (Linux): a descriptor that names a file without opening it, so that a device is looked at before anything opens it. */
+const O_PATH = 0o10000000;
+
 /**
  * Writes a file a user named, `flag` naming the option in messages; every failure is E_IO and
- * leaves nothing behind. Standard output and standard error (by any of their names) are written
- * to; so is a FIFO (waiting for its reader, as a shell does) or a terminal. Anything else is
- * written whole or not at all, through a temporary file beside it renamed over it, keeping the
- * mode and owner of a file that was there. A directory, a socket, a block device or another
- * character device is refused, as is a new file in /proc, /sys or /dev.
+ * leaves nothing behind. Standard output and standard error (by any of their names) are
+ * written to through the process's own streams, after what was printed before; so is a FIFO
+ * (waiting for its reader, as a shell does) or a terminal. Anything else is written whole or not
+ * at all, through a temporary file beside it renamed over it. A directory, a socket, a block
+ * device or another character device is refused, as is a new file in /proc, /sys or /dev.
  */
 export function writeUserFile(file: string, data: string | Uint8Array, flag: string): void {
   const fail = (why: string) => new ParkerError('E_IO', `cannot write ${file}: ${why}`, `choose a writable path for ${flag}`);
   const bytes = typeof data === 'string' ? Buffer.from(data) : data;
   const std = standardStreamFd(file);
   if (std !== null) {
-    try {
-      writeAll(std, bytes);
-    } catch (e) {
-      throw fail(errnoWords(e));
-    }
+    // Behind what is queued there already; the bin lets the queue drain before it exits.
+    (std === 1 ? process.stdout : process.stderr).write(bytes);
     return;
   }
-  let target: fs.Stats | null = null;
+  if (file.endsWith('/')) throw fail('it names a directory');
+  // Looked at through O_PATH, then (a stream) opened through that descriptor: the file opened
+  // is the one looked at, even if a link is swapped in meanwhile.
+  let named: number | null = null;
   try {
-    target = fs.statSync(file);
+    named = fs.openSync(file, O_PATH);
   } catch (e) {
     // None there yet, or a link to nothing: made anew. Anything else (a part of the path that
     // is a file, a loop of links, no permission) is said.
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw fail(errnoWords(e));
   }
-  if (target && (target.isFIFO() || (target.isCharacterDevice() && isStreamDevice(target.rdev)))) {
-    writeStream(file, target, bytes, fail);
-    return;
+  if (named !== null) {
+    try {
+      const target = fs.fstatSync(named);
+      if (target.isFIFO() || (target.isCharacterDevice() && isStreamDevice(target.rdev))) {
+        writeStream(named, target, bytes, fail);
+        return;
+      }
+      if (!target.isFile()) throw fail(`it is ${notRegularWords(target)}`);
+    } finally {
+      fs.closeSync(named);
+    }
   }
-  if (target && !target.isFile()) throw fail(`it is ${notRegularWords(target)}`);
-  const destination = physicalPath(file);
+  replaceUserFile(physicalPath(file, flag), bytes, fail);
+}
+
+/**
+ * Puts `bytes` at `destination` through a temporary file renamed over it. A file that was there
+ * keeps its mode and owner when it was its owner's to begin with: not one another user left in
+ * a shared directory such as /tmp, which would then hold root's output under that user's control.
+ */
+function replaceUserFile(destination: string, bytes: Uint8Array, fail: (why: string) => ParkerError): void {
   const dir = path.dirname(destination);
   if (inKernelFilesystem(dir)) throw fail(`parker makes no files in ${dir}`);
-  // A file there itself keeps its mode and owner; a link is replaced by a file of parker's.
   let kept: fs.Stats | null = null;
   try {
     const here = fs.lstatSync(destination);
-    if (here.isFile()) kept = here;
+    const shared = fs.statSync(dir);
+    const sharedDir = (shared.mode & 0o1002) === 0o1002; // sticky and writable by anyone
+    if (here.isFile() && (!sharedDir || here.uid === process.getuid?.() || here.uid === 0)) kept = here;
   } catch {
     kept = null;
   }
@@ -124,18 +145,19 @@ export function writeUserFile(file: string, data: string | Uint8Array, flag: str
   }
 }
 
-/** Writes to a FIFO or a terminal in place: the one that was checked, or nothing (it changed meanwhile). */
-function writeStream(file: string, checked: fs.Stats, bytes: Uint8Array, fail: (why: string) => ParkerError): void {
+/** Writes to the FIFO or terminal `named` (an O_PATH descriptor) holds, opened through it. */
+function writeStream(named: number, target: fs.Stats, bytes: Uint8Array, fail: (why: string) => ParkerError): void {
   let fd: number;
   try {
-    // No O_CREAT and no O_TRUNC: if a file took the stream's place meanwhile, it is not touched.
-    fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_NOCTTY);
+    // A terminal without waiting for a serial line's carrier; a FIFO waits for its reader.
+    const nonblocking = target.isCharacterDevice() ? fs.constants.O_NONBLOCK : 0;
+    fd = fs.openSync(`/proc/self/fd/${named}`, fs.constants.O_WRONLY | fs.constants.O_NOCTTY | nonblocking);
   } catch (e) {
     throw fail(errnoWords(e));
   }
   try {
     const opened = fs.fstatSync(fd);
-    if (opened.dev !== checked.dev || opened.ino !== checked.ino) throw fail('it changed while parker opened it');
+    if (opened.dev !== target.dev || opened.ino !== target.ino) throw fail('it changed while parker opened it');
     writeAll(fd, bytes);
   } catch (e) {
     throw e instanceof ParkerError ? e : fail(errnoWords(e));

@@ -5,7 +5,7 @@ import type { PartitionRecords } from './partition-records.js';
 import { readRegularTail } from '../bounded-read.js';
 import { ParkerError } from '../../units/parker-error.js';
 import { createFreshFile, replaceOwnFile } from '../own-files.js';
-import { processSession, processStartTime } from '../../apply/process-identity.js';
+import { processSession, processStartedAt, processStartTime } from '../../apply/process-identity.js';
 
 /** The speed of the serial console parker gives every application kernel (`console=ttySn,115200`). */
 const CONSOLE_BAUD = 115200;
@@ -95,13 +95,15 @@ export function consoleLines(records: PartitionRecords, name: string): string[] 
 /**
  * Whether `pid` is the console reader parker started: the start time recorded with it, or (a
  * record written before start times were) a process that leads its own session, as the
- * detached reader does, running exactly the reader for this source (`sh -c SCRIPT
- * parker-console SOURCE ...` until it execs `cat SOURCE`). Someone's own `cat` of the same port
- * in a shell is not the leader of its session.
+ * detached reader does, started just before the record was written, and running exactly the
+ * reader for this source (`sh -c SCRIPT parker-console SOURCE ...` until it execs
+ * `cat SOURCE`). Someone's own `cat` of the same port, in a shell or later on a reused pid, is not.
  */
-function isOurReader(pid: number, record: ConsoleRecord): boolean {
+function isOurReader(pid: number, record: ConsoleRecord, recordedAt: number): boolean {
   if (typeof record.started === 'string') return processStartTime(pid) === record.started;
   if (record.started !== undefined || processSession(pid) !== pid) return false;
+  const startedAt = processStartedAt(pid);
+  if (startedAt === null || startedAt > recordedAt + 1000 || startedAt < recordedAt - 10_000) return false;
   try {
     const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
     if (argv.at(-1) === '') argv.pop();
@@ -112,13 +114,22 @@ function isOurReader(pid: number, record: ConsoleRecord): boolean {
   }
 }
 
+/** When a partition's console record was written (epoch ms), or 0 when it cannot tell. */
+function recordedAt(records: PartitionRecords, name: string): number {
+  try {
+    return fs.statSync(recordFile(records, name)).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
 /** Ends the console reader parker started for `name`, if any. */
 export function stopConsole(records: PartitionRecords, name: string): void {
   const record = readRecord(records, name);
   // Only the reader parker started, still running: a pid from a record is a number on disk,
   // and -1 (or a reused pid) would signal processes that are not ours.
   const pid = record?.pid;
-  if (typeof pid === 'number' && Number.isSafeInteger(pid) && pid > 1 && isOurReader(pid, record!)) {
+  if (typeof pid === 'number' && Number.isSafeInteger(pid) && pid > 1 && isOurReader(pid, record!, recordedAt(records, name))) {
     try {
       // The reader leads its own process group (detached): end the shell's cat with it.
       process.kill(-pid, 'SIGTERM');

@@ -66,9 +66,12 @@ describe("a host's partition records", () => {
     const victim = path.join(scratch, `victim${n++}`);
     fs.writeFileSync(victim, 'precious');
     fs.symlinkSync(victim, path.join(records, 'p/start.json.tmp'));
+    fs.symlinkSync(victim, path.join(records, 'p/status.err'));
+    fs.symlinkSync(victim, path.join(records, 'p/status.tmp'));
     const machine = hostMachine(root, true);
     machine.fs.write('sys/fs/parker/p/online', '1');
     expect(fs.readFileSync(victim, 'utf8')).toBe('precious');
+    expect(fs.readFileSync(path.join(records, 'p/status'), 'utf8')).toBe('0\n');
     expect(JSON.parse(fs.readFileSync(path.join(records, 'p/start.json'), 'utf8'))).toMatchObject({ ino: fs.statSync(dir).ino });
     // A partition's record directory that is a link to nothing: refused in words, not an internal error.
     fs.rmSync(path.join(records, 'p'), { recursive: true });
@@ -107,6 +110,14 @@ describe("a host's partition records", () => {
       } finally {
         someones.kill('SIGKILL');
       }
+      // A record written long after the process started is not the record of its start.
+      record({ source: fifo });
+      const later = new Date(Date.now() + 3600_000);
+      fs.utimesSync(path.join(records.of('db'), 'console.json'), later, later);
+      stopConsole(records, 'db');
+      await new Promise((r) => setTimeout(r, 100));
+      expect(child.exitCode).toBeNull();
+      expect(child.signalCode).toBeNull();
       record({ source: fifo });
       stopConsole(records, 'db');
       expect(await exited).toBe('SIGTERM');

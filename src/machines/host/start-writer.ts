@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { KernelError, type Errno } from '../kernel-error.js';
 import { readRegularTail } from '../bounded-read.js';
+import { createFreshFile } from '../own-files.js';
 
 /** How long a refusal of the start write (EINVAL, EBUSY) takes to show before we call it started. */
 export const START_GRACE_MS = 2000;
@@ -38,10 +39,20 @@ export function writeStartFile(file: string, value: string, shownPath: string, s
   // The shell's redirection would create a missing file; a kernel file is never created by writing.
   if (!fs.existsSync(file)) throw new KernelError('ENOENT', 'write', shownPath);
   const status = statusFile;
-  const child = spawn('sh', ['-c', 'printf "%s\\n" "$1" 2>"$3.err" >"$2"; echo $? > "$3.tmp"; mv "$3.tmp" "$3"', 'parker-start', value, file, status], {
-    detached: true,
-    stdio: 'ignore',
-  });
+  // The writer's stderr and its exit status go to files made here, anew (a link left in their
+  // place is removed, not written through), handed to it open.
+  const errFd = createFreshFile(`${status}.err`);
+  const tmpFd = createFreshFile(`${status}.tmp`);
+  let child;
+  try {
+    child = spawn('sh', ['-c', 'printf "%s\\n" "$1" >"$2"; echo $? >&3; mv "$3.tmp" "$3"', 'parker-start', value, file, status], {
+      detached: true,
+      stdio: ['ignore', 'ignore', errFd, tmpFd],
+    });
+  } finally {
+    fs.closeSync(errFd);
+    fs.closeSync(tmpFd);
+  }
   child.unref();
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
