@@ -24,13 +24,19 @@ process.on('exit', (code) => {
   process.exitCode = 70;
 });
 
-// `parker discover -o json | head` closes the pipe early: that is not an error.
+// `parker discover -o json | head` closes the pipe early: that is not an error. Output that
+// cannot be written otherwise (a full disk, a closed descriptor) is E_IO's exit status, said in
+// one line, not a stack trace.
 process.stdout.on('error', (error) => {
-  if (error.code === 'EPIPE') {
-    returned = true;
-    process.exit(process.exitCode ?? 0);
-  }
-  throw error;
+  returned = true;
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  process.stderr.write(`error E_IO: cannot write standard output: ${error.code ?? error.message}\n`);
+  process.exit(3);
+});
+// Standard error that cannot be written leaves nowhere to say so: the exit status still does.
+process.stderr.on('error', () => {
+  returned = true;
+  process.exit(process.exitCode || 3);
 });
 
 main(process.argv).then((code) => {

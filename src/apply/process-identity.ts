@@ -47,7 +47,9 @@ export function processSession(pid: number): number | null {
  * milliseconds and a clock set since the boot.
  */
 export function processStartedAt(pid: number): number | null {
-  const ticks = Number(processStartTime(pid));
+  const text = processStartTime(pid);
+  if (text === null) return null;
+  const ticks = Number(text);
   const btime = Number(/^btime (\d+)$/m.exec(readProc('/proc/stat') ?? '')?.[1]);
   return Number.isFinite(ticks) && btime > 0 ? btime * 1000 + ticks * 10 : null;
 }

@@ -75,8 +75,19 @@ export function writeUserFile(file: string, data: string | Uint8Array, flag: str
   const bytes = typeof data === 'string' ? Buffer.from(data) : data;
   const std = standardStreamFd(file);
   if (std !== null) {
-    // Behind what is queued there already; the bin lets the queue drain before it exits.
-    (std === 1 ? process.stdout : process.stderr).write(bytes);
+    const stream = std === 1 ? process.stdout : process.stderr;
+    if (stream.writableLength > 0) {
+      // Behind what the process printed and is still queued there (a slow pipe); the bin lets
+      // the queue drain before it exits, and says so if it cannot.
+      stream.write(bytes);
+      return;
+    }
+    // Nothing queued: written now, so that a full disk or a closed descriptor is said here.
+    try {
+      writeAll(std, bytes);
+    } catch (e) {
+      throw fail(errnoWords(e));
+    }
     return;
   }
   if (file.endsWith('/')) throw fail('it names a directory');
@@ -94,7 +105,7 @@ export function writeUserFile(file: string, data: string | Uint8Array, flag: str
     try {
       const target = fs.fstatSync(named);
       if (target.isFIFO() || (target.isCharacterDevice() && isStreamDevice(target.rdev))) {
-        writeStream(named, target, bytes, fail);
+        writeStream(file, named, target, bytes, fail);
         return;
       }
       if (!target.isFile()) throw fail(`it is ${notRegularWords(target)}`);
@@ -117,7 +128,7 @@ function replaceUserFile(destination: string, bytes: Uint8Array, fail: (why: str
   try {
     const here = fs.lstatSync(destination);
     const shared = fs.statSync(dir);
-    const sharedDir = (shared.mode & 0o1002) === 0o1002; // sticky and writable by anyone
+    const sharedDir = (shared.mode & 0o1000) !== 0 && (shared.mode & 0o022) !== 0; // sticky and writable by others
     if (here.isFile() && (!sharedDir || here.uid === process.getuid?.() || here.uid === 0)) kept = here;
   } catch {
     kept = null;
@@ -145,15 +156,24 @@ function replaceUserFile(destination: string, bytes: Uint8Array, fail: (why: str
   }
 }
 
-/** Writes to the FIFO or terminal `named` (an O_PATH descriptor) holds, opened through it. */
-function writeStream(named: number, target: fs.Stats, bytes: Uint8Array, fail: (why: string) => ParkerError): void {
+/**
+ * Writes to the FIFO or terminal `named` (an O_PATH descriptor of `file`) holds, opened through
+ * it; where there is no /proc (a chroot, a rescue system), opened by its name again and checked
+ * to be the same.
+ */
+function writeStream(file: string, named: number, target: fs.Stats, bytes: Uint8Array, fail: (why: string) => ParkerError): void {
+  // A terminal without waiting for a serial line's carrier; a FIFO waits for its reader.
+  const flags = fs.constants.O_WRONLY | fs.constants.O_NOCTTY | (target.isCharacterDevice() ? fs.constants.O_NONBLOCK : 0);
   let fd: number;
   try {
-    // A terminal without waiting for a serial line's carrier; a FIFO waits for its reader.
-    const nonblocking = target.isCharacterDevice() ? fs.constants.O_NONBLOCK : 0;
-    fd = fs.openSync(`/proc/self/fd/${named}`, fs.constants.O_WRONLY | fs.constants.O_NOCTTY | nonblocking);
+    fd = fs.openSync(`/proc/self/fd/${named}`, flags);
   } catch (e) {
-    throw fail(errnoWords(e));
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw fail(errnoWords(e));
+    try {
+      fd = fs.openSync(file, flags);
+    } catch (again) {
+      throw fail(errnoWords(again));
+    }
   }
   try {
     const opened = fs.fstatSync(fd);

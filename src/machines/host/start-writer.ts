@@ -1,8 +1,11 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { KernelError, type Errno } from '../kernel-error.js';
 import { readRegularTail } from '../bounded-read.js';
 import { createFreshFile } from '../own-files.js';
+import { ParkerError } from '../../units/parker-error.js';
+import { errnoWords } from '../../units/errno-words.js';
 
 /** How long a refusal of the start write (EINVAL, EBUSY) takes to show before we call it started. */
 export const START_GRACE_MS = 2000;
@@ -41,18 +44,23 @@ export function writeStartFile(file: string, value: string, shownPath: string, s
   const status = statusFile;
   // The writer's stderr and its exit status go to files made here, anew (a link left in their
   // place is removed, not written through), handed to it open.
-  const errFd = createFreshFile(`${status}.err`);
-  const tmpFd = createFreshFile(`${status}.tmp`);
+  const opened: number[] = [];
   let child;
   try {
+    opened.push(createFreshFile(`${status}.err`));
+    opened.push(createFreshFile(`${status}.tmp`));
     child = spawn('sh', ['-c', 'printf "%s\\n" "$1" >"$2"; echo $? >&3; mv "$3.tmp" "$3"', 'parker-start', value, file, status], {
       detached: true,
-      stdio: ['ignore', 'ignore', errFd, tmpFd],
+      stdio: ['ignore', 'ignore', opened[0], opened[1]],
     });
+  } catch (e) {
+    throw e instanceof ParkerError ? e : new ParkerError('E_IO', `cannot record the start of ${shownPath} in ${path.dirname(status)}: ${errnoWords(e)}`, 'parker keeps a host\'s starts in /run/parker: check that it is a writable directory');
   } finally {
-    fs.closeSync(errFd);
-    fs.closeSync(tmpFd);
+    for (const fd of opened) fs.closeSync(fd);
   }
+  // A shell that cannot be run at all (none on the PATH) has no pid; its error event is that.
+  child.once('error', () => {});
+  if (child.pid === undefined) throw new ParkerError('E_IO', `cannot start the write of ${shownPath}: sh could not be run`, 'parker needs a POSIX shell (sh) on the PATH');
   child.unref();
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {

@@ -1,0 +1,50 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+// Output that cannot be written (a full disk: /dev/full) is E_IO's exit status and one line
+// that says so, never a stack trace and never a success; standard output named as a file
+// (`-f /dev/stdout`) goes where standard output goes.
+
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'parker-bin-output-'));
+afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
+
+/** Runs bin/parker.js with its standard output (or error) on `fd`. */
+function binTo(stream: 'stdout' | 'stderr', file: string, ...args: string[]) {
+  const fd = fs.openSync(file, 'w');
+  try {
+    const stdio: ['ignore', number | 'pipe', number | 'pipe'] = stream === 'stdout' ? ['ignore', fd, 'pipe'] : ['ignore', 'pipe', fd];
+    const env = { ...process.env, PARKER_STATE_DIR: path.join(scratch, 'state') };
+    return spawnSync(process.execPath, ['bin/parker.js', ...args], { stdio, env, encoding: 'utf8', timeout: 30_000 });
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+describe('output that cannot be written', () => {
+  it('is E_IO in one line: a saved file named /dev/stdout, and a command printing to a full disk', () => {
+    for (const args of [['sim', 'image', '-f', '/dev/stdout'], ['discover', '-o', 'json']]) {
+      const r = binTo('stdout', '/dev/full', ...args);
+      expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(3);
+      expect(r.stderr).toMatch(/error E_IO: cannot write (\/dev\/stdout|standard output)/);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+
+  it('is not success when standard error is what was named and cannot be written', () => {
+    const r = binTo('stderr', '/dev/full', 'sim', 'image', '-f', '/dev/stderr');
+    expect(r.status).toBe(3);
+    expect(r.stdout).toBe('');
+  });
+
+  it('goes where standard output goes when it is named as the file, a file included', () => {
+    const out = path.join(scratch, 'redirected');
+    expect(binTo('stdout', out, 'sim', 'image', '-f', '/dev/stdout').status).toBe(0);
+    const named = path.join(scratch, 'image');
+    expect(spawnSync(process.execPath, ['bin/parker.js', 'sim', 'image', '-f', named]).status).toBe(0);
+    expect(fs.readFileSync(out).equals(fs.readFileSync(named))).toBe(true);
+    expect(fs.lstatSync('/dev/stdout').isSymbolicLink()).toBe(true);
+  });
+});
