@@ -71,7 +71,7 @@ export const ERROR_CODES = {
   E_SPEC_READ: { exit: EXIT.machine, meaning: 'the layout or a kernel `.config` cannot be read', fix: 'fix the path' },
   E_SNAPSHOT: { exit: EXIT.machine, meaning: 'not a snapshot written by `parker gather`', fix: 'gather again' },
   E_GATHER: { exit: EXIT.machine, meaning: 'a link loop, or a link out of the machine root, while gathering', fix: 'gather again' },
-  E_IO: { exit: EXIT.machine, meaning: 'an output file cannot be written', fix: 'choose a writable path' },
+  E_IO: { exit: EXIT.machine, meaning: 'an output file, or standard output, cannot be written (no such directory, no space, a directory or device in its place)', fix: 'choose a writable path' },
   E_LOCKED: {
     exit: EXIT.machine,
     meaning: 'another parker holds the lock or runs the unfinished transaction; the message names its pid, host, command and start time',
