@@ -45,15 +45,18 @@ kernels:
     memory: 2G
     devices: [{ class: nvme }]
     image: /boot/vmlinuz-parker
+    stop: { command: [ssh, root@a, poweroff] }
   - name: b
     profile: latency
     cpus: { count: 4 }
     memory: 1G
     image: /boot/vmlinuz-parker
+    stop: { command: [ssh, root@b, poweroff] }
   - name: c
     cpus: { count: 6, placement: spread }
     memory: 1G
     image: /boot/vmlinuz-parker
+    stop: { command: [ssh, root@c, poweroff] }
 `;
 
 const MACHINES: { name: string; source: SimSource; layout: string }[] = [

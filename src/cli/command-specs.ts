@@ -249,10 +249,10 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
       },
       {
         name: 'inject',
-        summary: 'make a running kernel do something with machine-wide consequences: panic, reboot (H10), split-lock (H02), wbinvd (H03)',
+        summary: 'make a running kernel do something with machine-wide consequences: panic, reboot (H10), split-lock (H02), wbinvd (H03); or power itself off from inside (poweroff)',
         args: [
           { name: 'name', description: 'kernel name' },
-          { name: 'what', description: 'panic | reboot | split-lock | wbinvd' },
+          { name: 'what', description: 'panic | reboot | split-lock | wbinvd | poweroff' },
         ],
         flags: [SIM_STATE_DIR],
         exit: [[0, 'injected; its consequences are printed'], [2, 'usage or no such kernel']],

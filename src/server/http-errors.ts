@@ -12,6 +12,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   E_PLAN: 409,
   E_JOURNAL: 409,
   E_NOT_RUNNING: 409,
+  E_CANNOT_STOP: 409,
   E_BODY_TOO_LARGE: 413,
   E_INVALID: 422,
   E_BOOT_CHANGES: 422,

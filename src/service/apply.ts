@@ -9,6 +9,7 @@ import { planLayout, planReport, type PlanReport, type PlannedLayout } from './p
 import * as path from 'node:path';
 import type { AppliedLayout } from './applied-layout.js';
 import { interfaceFor } from './kernel-interfaces.js';
+import { requireStoppable } from './require-stoppable.js';
 import { loadApplied, saveApplied } from './applied-layout.js';
 import { readSavedPlan, requireCurrent, type SavedPlan } from './saved-plan.js';
 import { changeable, recoverOpenFirst, runSteps, withLockedMachine } from './transaction.js';
@@ -79,6 +80,7 @@ async function applySaved(ctx: ServiceContext, file: string, saved: SavedPlan, d
     if (new Journal(ctx.stateDir).unfinished()) throw new ParkerError('E_PLAN', `an unfinished transaction must be recovered before ${file} can apply, and that makes the plan stale`, 'run parker recover, then plan again');
     requireCurrent(saved, file, current);
     requireBootReady(current, saved.plan);
+    requireStoppable(saved.plan);
     const remember = () => saveApplied(ctx.stateDir, { format: 'parker.applied/v1', file: saved.file, source: saved.source ?? path.resolve(saved.file), machine: current.description, appliedAt: ctx.now().toISOString(), layout: saved.layout });
     if (saved.plan.steps.length === 0) {
       remember();
@@ -107,7 +109,10 @@ export async function applyLayout(ctx: ServiceContext, file: string, options: { 
     const first = ctx.open();
     const planned = planLayout(file, first, interfaceFor(first.fs), ctx.stateDir);
     ctx.onEvent?.({ type: 'layout-planned', machine: first, planned });
-    if (planned.plan) requireBootReady(first, planned.plan);
+    if (planned.plan) {
+      requireBootReady(first, planned.plan);
+      requireStoppable(planned.plan);
+    }
     return report(first, planned, planned.plan ? 'dry-run' : 'invalid', { unfinishedTransaction: Boolean(new Journal(ctx.stateDir).unfinished()) });
   }
   // The machine is read under the lock: one read before it may be changed by another parker meanwhile.
@@ -118,6 +123,7 @@ export async function applyLayout(ctx: ServiceContext, file: string, options: { 
     const plan = planned.plan;
     if (!plan) return report(machine, planned, 'invalid', { recovery });
     requireBootReady(machine, plan);
+    requireStoppable(plan);
     const layout = planned.input.prepared!.resolved!;
     // Applying what is already applied changes nothing, not even when it was applied.
     const before = loadApplied(ctx.stateDir, machine.description);

@@ -7,6 +7,7 @@ import type { ResolvedLayout } from '../plan/resolved-layout.js';
 import type { Machine } from '../machines/machine.js';
 import { interfaceFor } from './kernel-interfaces.js';
 import { requireChangeable } from './require-changeable.js';
+import { requireStoppable } from './require-stoppable.js';
 import { loadApplied } from './applied-layout.js';
 import { bootResources } from './boot-resources.js';
 import { changeable, recoverOpenFirst, recoverUnderLock, runSteps, withLockedMachine } from './transaction.js';
@@ -60,6 +61,7 @@ async function runLifecycle(
     const planned = planFor(machine);
     if ('outcome' in planned) return { ...base, outcome: planned.outcome, plan: null };
     if (planned.steps.length === 0) return { ...base, outcome: 'nothing-to-do', plan: planned };
+    requireStoppable(planned);
     ctx.onEvent?.({ type: 'steps-planned', machine, action, plan: planned });
     const target = await changeable(ctx, machine, action);
     if (!target) return { ...base, outcome: 'declined', plan: planned };

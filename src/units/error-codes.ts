@@ -117,6 +117,11 @@ export const ERROR_CODES = {
     meaning: 'a device cannot be handed over as it is: it has no driver in the boot kernel, is not enabled, or another partition holds it (Parker would refuse it, or oops)',
     fix: "bind its driver in the boot kernel so that its `enable` reads 1 (`echo ADDRESS > /sys/bus/pci/drivers_probe`), then apply again",
   },
+  E_CANNOT_STOP: {
+    exit: EXIT.machine,
+    meaning: 'a running kernel would have to stop (stop, destroy, or a layout that changes or removes it) and its layout gives no stop command, so parker cannot ask it to power off; nothing was changed',
+    fix: 'power the kernel off from inside and run the command again, or add stop: { command: [...] } to it in the layout',
+  },
   E_START: {
     exit: EXIT.machine,
     exitNote: '5 inside apply',

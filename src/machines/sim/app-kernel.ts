@@ -277,11 +277,15 @@ export function powerOff(k: SimKernel, p: SimPartition): void {
   k.event('info', `${p.name} powered off`, { kernel: p.name });
 }
 
-export type Injection = 'panic' | 'reboot' | 'split-lock' | 'wbinvd';
-export const INJECTIONS: readonly Injection[] = ['panic', 'reboot', 'split-lock', 'wbinvd'];
+export type Injection = 'panic' | 'reboot' | 'split-lock' | 'wbinvd' | 'poweroff';
+export const INJECTIONS: readonly Injection[] = ['panic', 'reboot', 'split-lock', 'wbinvd', 'poweroff'];
 
-/** `parker sim inject`: make a running kernel do something that has machine-wide consequences. */
+/**
+ * `parker sim inject`: make a running kernel do something that has machine-wide consequences,
+ * or power itself off from inside (`poweroff` on its console), as a kernel with no stop command must.
+ */
 export function inject(k: SimKernel, p: SimPartition, what: Injection): void {
+  if (what === 'poweroff') return powerOff(k, p);
   const params = cmdlineValues(p.cmdline ?? '');
   const stamp = uptimeStamp(k, p);
   if (what === 'panic') {

@@ -252,8 +252,10 @@ function assemble(meta: SimMeta, kernel: SimKernel, store: SimStore | null): Sim
       return localBootFile(file, options, what);
     },
     async run(name: string, argv: string[]): Promise<RunResult> {
-      // The simulator cannot run the command; it delivers what the command is for.
+      // The simulator cannot run the command; it delivers what the command is for. A kernel
+      // that panicked and halted answers nothing: the command fails as ssh to it would.
       const p = partition(name);
+      if (p.status === 'halted') return { code: 255, output: `simulated: ${argv.join(' ')}: no answer from ${name}, which panicked and halted (only a reset of the machine ends it)` };
       log({ op: 'poweroff', partition: name });
       powerOff(kernel, p);
       return { code: 0, output: `simulated: ${argv.join(' ')} reached ${name}` };

@@ -28,6 +28,7 @@ import { sharedLlcRule } from './shared-llc.js';
 import { smtSiblingsRule } from './smt-siblings.js';
 import { speculationMitigationsRule } from './speculation-mitigations.js';
 import { splitLockDetectRule } from './split-lock-detect.js';
+import { stopCommandRule } from './stop-command.js';
 import { tscClockRule } from './tsc-clock.js';
 import { wbinvdRule } from './wbinvd.js';
 
@@ -57,6 +58,7 @@ export const RULES: readonly Rule[] = [
   iommuGroupRule,
   bootDeviceRule,
   readyConsoleRule,
+  stopCommandRule,
   // Command lines, .config files and placement, in hazard order.
   smtSiblingsRule,
   splitLockDetectRule,

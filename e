@@ -1,0 +1,10 @@
+ok [1/9] db: mkdir sys/fs/parker/db (1.0 ms)
+ok [2/9] db: write sys/fs/parker/db/cpus = 32-47,160-175 (1.0 ms)
+ok [3/9] db: write sys/fs/parker/db/memory = 32G (0.0 ms)
+ok [4/9] db: write sys/fs/parker/db/bind = 0000:40:01.0 (0.0 ms)
+ok [5/9] db: write sys/fs/parker/db/bind = 0000:40:02.0 (0.0 ms)
+ok [6/9] db: kexec load /boot/vmlinuz-parker (initrd /boot/initrd-parker.img) for db (1.0 ms)
+ok [7/9] db: write sys/fs/parker/db/online = 1 (1.0 ms)
+ok [8/9] db: wait until sys/fs/parker/db/online = 1 (at most 90 s) (0.0 ms)
+ok [9/9] db: wait until the console of db shows /Run \S+ as init process/ (at most 120 s) (0.0 ms)
+done: 9 steps
