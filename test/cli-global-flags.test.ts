@@ -46,6 +46,21 @@ describe('--quiet and --verbose', () => {
   });
 });
 
+describe("a command's flags before its name", () => {
+  it('are the same as after it: parker --state-dir DIR -o json status, parker --state-dir DIR sim create', async () => {
+    const dir = path.join(scratch, 'flags-first');
+    expect((await runCli('--state-dir', dir, 'sim', 'create')).code).toBe(0);
+    expect(fs.existsSync(path.join(dir, 'sim', 'machine.json'))).toBe(true);
+    const r = await runCli('-q', '--state-dir', dir, '-o', 'json', 'status');
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).schema).toBe('parker.status/v1');
+    // One the command does not take is still refused, naming it.
+    const wrong = await runCli('--yes', 'status');
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain("unknown option '--yes'");
+  });
+});
+
 describe('config files', () => {
   it('give defaults that flags override', async () => {
     config('output: json\n');

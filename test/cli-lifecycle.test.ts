@@ -127,6 +127,12 @@ describe('the kernel lifecycle through the CLI, on the default simulated server'
   test('destroy --all: no partitions, every CPU online again', async () => {
     const r = await runCli('destroy', '--all');
     expect(r.code).toBe(0);
+    // Every step it runs is in the plan it shows, the boot kernel's last one too.
+    const steps = [...r.stdout.matchAll(/^ {8}(\d+)\. /gm)].map((m) => Number(m[1]));
+    const ran = [...r.stdout.matchAll(/^ok \[(\d+)\/(\d+)\]/gm)].map((m) => Number(m[1]));
+    expect(steps.length).toBeGreaterThan(0);
+    expect(steps).toEqual(ran);
+    expect(r.stdout).toContain('~ boot change: no partition is left');
     expect((await status()).partitions).toEqual([]);
     expect(bootCpusOnline()).toHaveLength(256);
     expect(withSim(orphans)).toEqual([]);

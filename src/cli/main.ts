@@ -10,6 +10,7 @@ import { COMMAND_SPECS, GLOBAL_FLAGS, type CommandSpec } from './command-specs.j
 import { commandFromSpec } from './command-from-spec.js';
 import { loadConfig, type ParkerConfig } from './config-file.js';
 import { terminalSafe } from './terminal-safe.js';
+import { flagsAfterCommand } from './flags-before-command.js';
 
 type CommandFactory = (ctx: CommandContext) => Command;
 
@@ -171,9 +172,11 @@ export async function main(argv: string[], ctx?: Partial<CommandContext>): Promi
   // Errors are reported whatever --quiet says.
   const report = context.err;
   try {
+    // A command's own flags may come before its name (`parker --state-dir DIR status`).
+    const args = flagsAfterCommand(argv.slice(2));
     // Only the command that runs is loaded (and built); help and mistakes get them all.
-    const named = commandToRun(argv.slice(2));
-    await (await buildProgram(context, named)).parseAsync(argv);
+    const named = commandToRun(args);
+    await (await buildProgram(context, named)).parseAsync([...argv.slice(0, 2), ...args]);
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {

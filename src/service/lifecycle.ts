@@ -110,7 +110,10 @@ export async function destroyPartitions(ctx: ServiceContext, which: { name: stri
     // What the interface does once no partition is left (Parker: unload the last kexec image).
     const remaining = iface.readPartitions(machine.fs).length - partitions.length;
     if (plan.steps.length > 0 && remaining === 0) {
-      for (const { intent, why } of iface.afterLastPartition(machine)) plan.steps.push({ id: plan.steps.length + 1, action: 'delete', kernel: 'boot', intent, why, undo: null, summary: iface.describe(intent) });
+      const after = iface.afterLastPartition(machine);
+      for (const { intent, why } of after) plan.steps.push({ id: plan.steps.length + 1, action: 'delete', kernel: 'boot', intent, why, undo: null, summary: iface.describe(intent) });
+      // Shown in the plan with the boot kernel's other changes, as every step is.
+      if (after.length > 0) plan.kernels.push({ kernel: 'boot', action: 'change', reasons: ['no partition is left'] });
     }
     return plan;
   });
