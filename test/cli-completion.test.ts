@@ -39,6 +39,22 @@ describe('parker completion bash', () => {
     expect(complete(script, ['parker', 'status', '--machine', ''])).toEqual(['host', 'sim']);
   });
 
+  it("completes each command's own flags and values: -o by what it offers, console's -f as --follow, sim's subcommands", () => {
+    expect(complete(script, ['parker', 'status', '-o', ''])).toEqual(['json', 'table', 'wide', 'yaml']);
+    expect(complete(script, ['parker', 'discover', '-o', ''])).toContain('hwloc');
+    expect(complete(script, ['parker', 'sim', 'create', '--st'])).toEqual(['--state-dir']);
+    expect(complete(script, ['parker', '--state-dir', '/tmp', 'st'])).toEqual(['start', 'status', 'stop']);
+  });
+
+  it('completes kernel names of the machine the command line names, flags before the command too', async () => {
+    const names = (await runCli('completion', '--kernels')).stdout.split('\n').filter(Boolean);
+    expect(complete(script, ['parker', 'console', '-f', ''])).toEqual(names);
+    const other = path.join(scratch, 'other-state');
+    expect((await runCli('apply', 'examples/profile-latency.yaml', '--state-dir', other)).code).toBe(0);
+    expect(complete(script, ['parker', '--state-dir', other, 'stop', ''])).toEqual(['trading']);
+    expect(complete(script, ['parker', 'stop', '--state-dir', other, ''])).toEqual(['trading']);
+  }, 60_000);
+
   it('completes kernel names from the applied layout', async () => {
     const names = (await runCli('completion', '--kernels')).stdout.split('\n').filter(Boolean);
     expect(names.length).toBeGreaterThan(1);

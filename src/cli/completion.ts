@@ -18,31 +18,64 @@ function flagWords(spec: CommandSpec): string[] {
 const takesKernel = (spec: CommandSpec) => (spec.args ?? []).some((a) => a.name === 'name');
 const takesFile = (spec: CommandSpec) => (spec.args ?? []).some((a) => a.name === 'layout');
 
+/** The flags that take a value, of a command (and of its subcommands, which have their own cases). */
+const valueFlags = (spec: CommandSpec) => flagsOf(spec).flatMap((f) => (/[<[]/.test(f.flags) ? f.flags.split(/[ ,]+/).filter((w) => w.startsWith('-')) : []));
+
+/** What completes a flag's value: its choices, directories or files. */
+function valueWords(spec: CommandSpec): string[] {
+  const lines: string[] = [];
+  for (const flag of flagsOf(spec).filter((f) => /[<[]/.test(f.flags))) {
+    const names = flag.flags.split(/[ ,]+/).filter((w) => w.startsWith('-')).join('|');
+    const choices = flag.choices ?? (names.includes('--machine') ? ['sim', 'host'] : null);
+    const reply = choices ? `compgen -W "${choices.join(' ')}" -- "$cur"` : /<dir>/.test(flag.flags) ? 'compgen -d -- "$cur"' : /<(file|archive|layout|path)>/.test(flag.flags) ? 'compgen -f -- "$cur"' : null;
+    lines.push(`        ${names}) ${reply ? `COMPREPLY=($(${reply}))` : 'COMPREPLY=()'}; return ;;`);
+  }
+  return lines;
+}
+
+/** The bash case of one command (or `sim create`): its value flags, its flags, what its arguments are. */
+function bashCase(label: string, spec: CommandSpec): string {
+  const lines = [`    ${label})`, '      case "$prev" in', ...valueWords(spec), '      esac', `      flags="${flagWords(spec).join(' ')}"`];
+  if (takesKernel(spec)) lines.push('      words=$(parker completion --kernels "${machine[@]}" 2>/dev/null)');
+  if (takesFile(spec)) lines.push('      files=1');
+  lines.push('      ;;');
+  return lines.join('\n');
+}
+
 function bash(): string {
   const names = COMMAND_SPECS.map((s) => s.name).join(' ');
-  const cases = COMMAND_SPECS.map((spec) => {
-    const subs = spec.subcommands?.map((s) => s.name).join(' ');
-    const lines = [`    ${spec.name})`, `      flags="${flagWords(spec).join(' ')}"`];
-    if (subs) lines.push(`      [ "$COMP_CWORD" -eq 2 ] && { COMPREPLY=($(compgen -W "${subs}" -- "$cur")); return; }`);
-    if (takesKernel(spec)) lines.push('      words=$(parker completion --kernels 2>/dev/null)');
-    if (takesFile(spec)) lines.push('      files=1');
-    lines.push('      ;;');
-    return lines.join('\n');
+  // Before the command's name only the flags every command shares may come (MACHINE_FLAGS, -o).
+  const early = [...new Set(COMMAND_SPECS.flatMap(valueFlags))].join('|');
+  const cases = COMMAND_SPECS.flatMap((spec) => {
+    const subs = spec.subcommands ?? [];
+    if (subs.length === 0) return [bashCase(spec.name, spec)];
+    return [`    ${spec.name})\n      COMPREPLY=($(compgen -W "${subs.map((s) => s.name).join(' ')}" -- "$cur")); return ;;`, ...subs.map((sub) => bashCase(`${spec.name}\\ ${sub.name}`, sub))];
   }).join('\n');
   return `# bash completion for parker: source it, or put it in /etc/bash_completion.d/parker
 _parker() {
-  local cur=\${COMP_WORDS[COMP_CWORD]} prev=\${COMP_WORDS[COMP_CWORD-1]} flags= words= files=
-  if [ "$COMP_CWORD" -eq 1 ]; then
-    COMPREPLY=($(compgen -W "${names}" -- "$cur"))
+  local cur=\${COMP_WORDS[COMP_CWORD]} prev=\${COMP_WORDS[COMP_CWORD-1]} flags= words= files= cmd= i w
+  local -a machine=()
+  # The command (and a subcommand): the first words that are no flag or flag value. The flags
+  # that choose the machine are passed on to \`parker completion --kernels\`.
+  for ((i = 1; i < COMP_CWORD; i++)); do
+    w=\${COMP_WORDS[i]}
+    case "$w" in
+      --machine|--root|--synthetic|--from|--state-dir) machine+=("$w" "\${COMP_WORDS[i+1]}"); ((i++)) ;;
+      ${early}) ((i++)) ;;
+      -*) ;;
+      *) if [ -z "$cmd" ]; then cmd=$w; elif [ "$cmd" = sim ]; then cmd="sim $w"; break; else break; fi ;;
+    esac
+  done
+  if [ -z "$cmd" ]; then
+    case "$prev" in
+      --machine) COMPREPLY=($(compgen -W "sim host" -- "$cur")); return ;;
+      --root|--state-dir) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+      --from) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    esac
+    if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "-q --quiet -v --verbose --help --version" -- "$cur")); else COMPREPLY=($(compgen -W "${names}" -- "$cur")); fi
     return
   fi
-  case "$prev" in
-    -o|--output) COMPREPLY=($(compgen -W "table json yaml hwloc" -- "$cur")); return ;;
-    --machine) COMPREPLY=($(compgen -W "sim host" -- "$cur")); return ;;
-    --root|--state-dir) COMPREPLY=($(compgen -d -- "$cur")); return ;;
-    --from|--out|-f|--output-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-  esac
-  case "\${COMP_WORDS[1]}" in
+  case "$cmd" in
 ${cases}
   esac
   if [[ $cur == -* ]]; then
