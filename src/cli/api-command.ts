@@ -170,8 +170,14 @@ export function apiCommand(ctx: CommandContext): Command {
     }
     if (parsed !== null) ctx.out(`${JSON.stringify(parsed, null, 2)}\n`);
     else if (answer.body !== '') ctx.out(answer.body.endsWith('\n') ? answer.body : `${answer.body}\n`);
+    const outcome = (parsed as { result?: { outcome?: unknown } } | null)?.result?.outcome;
     if (answer.status >= 200 && answer.status < 300) {
-      if ((parsed as { result?: { outcome?: unknown } } | null)?.result?.outcome === 'rolled-back') ctx.setExitCode(EXIT.rolledBack);
+      if (outcome === 'rolled-back') ctx.setExitCode(EXIT.rolledBack);
+      return;
+    }
+    // An apply of a layout with errors: its diagnostics are printed above, as `parker apply` prints them.
+    if (answer.status === 422 && outcome === 'invalid') {
+      ctx.setExitCode(EXIT.invalid);
       return;
     }
     const error = errorOf(parsed);

@@ -22,7 +22,7 @@ import { readConsole } from '../service/console.js';
 import { errorBody, httpStatusOf } from './http-errors.js';
 import { checkedBase, resolveConfigPaths } from './layout-base.js';
 import { sameToken } from './token.js';
-import { tokenFile } from '../service/daemon-files.js';
+import { readToken, tokenFile } from '../service/daemon-files.js';
 import type { EventHub, HubEvent } from './event-hub.js';
 import type { Metrics } from './metrics.js';
 import { statusJsonOf, statusOfRead, type StatusReader } from './status-reader.js';
@@ -68,6 +68,18 @@ export interface ApiDeps {
   log: (line: Record<string, unknown>) => void;
   /** The built dashboard (index.html and assets); null to serve none. */
   webDir?: string | null;
+  /**
+   * Listening on a loopback TCP address: requests must name a loopback host (Host header), so
+   * that a web page whose name an attacker rebinds to 127.0.0.1 cannot read the machine.
+   */
+  loopbackHostsOnly?: boolean;
+}
+
+/** Host header values of requests addressed to this computer's loopback: localhost, 127.0.0.1, [::1], with any port. */
+export function isLoopbackHost(host: string | undefined): boolean {
+  if (!host) return false;
+  const name = /^\[([^\]]+)\](?::\d+)?$/.exec(host)?.[1] ?? host.replace(/:\d+$/, '');
+  return /^(localhost|[a-z0-9-]+\.localhost|127(\.\d{1,3}){3}|::1)$/i.test(name);
 }
 
 const NAME = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a file name of letters, digits, ".", "_" and "-"');
@@ -201,6 +213,16 @@ export function createApi(deps: ApiDeps): Hono {
     deps.log({ level: status >= 500 ? 'error' : 'info', msg: 'request', method: c.req.method, path: c.req.path, status, ms: Math.round((performance.now() - t0) * 100) / 100, ...(c.get('txn' as never) ? { txn: c.get('txn' as never) } : {}) });
   });
 
+  if (deps.loopbackHostsOnly) {
+    app.use('*', async (c, next) => {
+      const host = c.req.header('host');
+      if (!isLoopbackHost(host)) {
+        return c.json(errorBody(new ParkerError('E_FORBIDDEN', `requests to this daemon must be addressed to its loopback address, not ${JSON.stringify(host ?? '')}`, 'use http://127.0.0.1:PORT/ or http://localhost:PORT/ (a name that resolves to 127.0.0.1 is not enough: that is how a web page would reach the daemon)')), 403);
+      }
+      await next();
+    });
+  }
+
   app.onError((error, c) => {
     // A client that went away before its body ended (node's "aborted"): its doing, not a fault of the daemon's.
     const aborted = (error as NodeJS.ErrnoException)?.code === 'ECONNRESET' || (error as Error)?.message === 'aborted';
@@ -224,7 +246,10 @@ export function createApi(deps: ApiDeps): Hono {
     const header = c.req.header('authorization');
     const m = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
     if (!m) throw new ParkerError('E_UNAUTHORIZED', `${c.req.method} ${c.req.path} changes state and needs a bearer token`, `send Authorization: Bearer TOKEN (the token is in ${tokenFile(stateDir)})`);
-    if (!sameToken(m[1]!, deps.token)) throw new ParkerError('E_FORBIDDEN', 'the bearer token is not this daemon\'s', `read it again from ${tokenFile(stateDir)}`);
+    // The file as it is now: a token made anew (the file removed, then serve --show-token) takes
+    // effect without a restart. Without the file, the one the daemon started with.
+    const current = readToken(stateDir) ?? deps.token;
+    if (!sameToken(m[1]!, current)) throw new ParkerError('E_FORBIDDEN', 'the bearer token is not this daemon\'s', `read it again from ${tokenFile(stateDir)}`);
   };
   const authorised = async (c: Context, next: () => Promise<void>) => {
     requireToken(c);
@@ -419,6 +444,8 @@ export function createApi(deps: ApiDeps): Hono {
     if (c.req.query('wait') === '1' || c.req.query('wait') === 'true') {
       const ended = await done;
       if (ended.error) return c.json({ ...ended, schema: 'parker.transaction/v1' }, httpStatusOf(ended.error.code) as 500);
+      // A layout with errors changed nothing and ran nothing: the request's fault, with its diagnostics.
+      if ((ended.result as { outcome?: string } | null)?.outcome === 'invalid') return c.json(ended, 422);
       return c.json(ended, 200);
     }
     return c.json({ ...view, events: `/api/v1/events?types=step,transaction`, poll: `/api/v1/transactions/${view.id}` }, 202);

@@ -6,7 +6,7 @@ import { getRequestListener } from '@hono/node-server';
 import { errnoWords } from '../units/errno-words.js';
 import { ParkerError } from '../units/parker-error.js';
 import type { MachineChoice } from '../service/machine-choice.js';
-import { createApi } from './api.js';
+import { createApi, isLoopbackHost } from './api.js';
 import { EventHub } from './event-hub.js';
 import { describeAddress, type ListenAddress } from './listen-address.js';
 import { Metrics } from './metrics.js';
@@ -86,14 +86,14 @@ async function prepareSocket(file: string): Promise<void> {
  * listener): the reader thread answers status, and a write ends only after a read that began
  * after its last step. The reader is not started.
  */
-export function wireDaemon(options: Omit<DaemonOptions, 'listen'>) {
+export function wireDaemon(options: Omit<DaemonOptions, 'listen'> & { listen?: ListenAddress }) {
   const log = options.log ?? stderrLog;
   const token = ensureToken(options.stateDir);
   const hub = new EventHub();
   const metrics = new Metrics();
   const reader = new StatusReader({ machine: options.machine, stateDir: options.stateDir, hub, pollMs: options.pollMs ?? 1000, log });
   const transactions = new Transactions({ machine: options.machine, stateDir: options.stateDir, hub, metrics, beforeEnd: () => reader.fresh(), ...(options.blockMsPerStep ? { blockMsPerStep: options.blockMsPerStep } : {}) });
-  const app = createApi({ machine: options.machine, stateDir: options.stateDir, token, hub, metrics, transactions, reader, version: options.version, log, ...(options.maxBody ? { maxBody: options.maxBody } : {}), ...(options.webDir !== undefined ? { webDir: options.webDir } : {}) });
+  const app = createApi({ machine: options.machine, stateDir: options.stateDir, token, hub, metrics, transactions, reader, version: options.version, log, ...(options.maxBody ? { maxBody: options.maxBody } : {}), ...(options.webDir !== undefined ? { webDir: options.webDir } : {}), loopbackHostsOnly: options.listen?.kind === 'tcp' && isLoopbackHost(options.listen.host.includes(':') ? `[${options.listen.host}]` : options.listen.host) });
   return { log, token, hub, metrics, reader, transactions, app };
 }
 

@@ -86,15 +86,13 @@ export class Metrics {
     family('parker_kernel_online', 'gauge', '1 when the kernel runs.');
     for (const p of status?.partitions ?? []) out.push(`parker_kernel_online{kernel="${esc(p.name)}"} ${p.online ? 1 : 0}`);
 
+    // Each family's samples together, after its HELP and TYPE: strict parsers read nothing else.
+    const pools = (cma ?? []).filter((area) => area.totalPages !== null);
+    const poolLabels = (area: CmaArea) => `pool="${esc(area.name)}",node="${/(\d+)$/.exec(area.name)?.[1] ?? ''}"`;
     family('parker_cma_pool_bytes', 'gauge', 'Size of each CMA pool partitions take memory from, by NUMA node.');
+    for (const area of pools) out.push(`parker_cma_pool_bytes{${poolLabels(area)}} ${area.totalPages! * 4096}`);
     family('parker_cma_pool_used_bytes', 'gauge', 'Bytes of each CMA pool in use.');
-    for (const area of cma ?? []) {
-      if (area.totalPages === null) continue;
-      const node = /(\d+)$/.exec(area.name)?.[1] ?? '';
-      const labels = `pool="${esc(area.name)}",node="${node}"`;
-      out.push(`parker_cma_pool_bytes{${labels}} ${area.totalPages * 4096}`);
-      if (area.availablePages !== null) out.push(`parker_cma_pool_used_bytes{${labels}} ${(area.totalPages - area.availablePages) * 4096}`);
-    }
+    for (const area of pools) if (area.availablePages !== null) out.push(`parker_cma_pool_used_bytes{${poolLabels(area)}} ${(area.totalPages! - area.availablePages) * 4096}`);
 
     family('parker_transaction_duration_seconds', 'histogram', 'Wall-clock duration of the daemon\'s writes (apply, start, stop, destroy, recover).');
     for (const [op, h] of [...this.txn].sort()) out.push(...h.lines('parker_transaction_duration_seconds', `op="${esc(op)}"`));

@@ -118,9 +118,10 @@ export class Transactions {
   }
 }
 
-/** The code a finished write failed with, when its result says it rolled back. */
+/** The code a finished write failed with, when its result says it rolled back or its layout had errors. */
 function failureCodeOf(result: unknown): string | null {
   const r = result as { outcome?: string; result?: { failure?: { error?: string } } } | null;
+  if (r?.outcome === 'invalid') return 'E_INVALID';
   if (r?.outcome !== 'rolled-back') return null;
   return /^(E_[A-Z_]+)/.exec(r.result?.failure?.error ?? '')?.[1] ?? 'E_APPLY';
 }

@@ -126,6 +126,14 @@ describe('parker api, with a daemon on its default socket', () => {
     expect(JSON.parse(destroyed.stdout).result.outcome).toBe('applied');
   }, 60_000);
 
+  it('exits 1 for an apply whose layout has errors, printing its diagnostics, as parker apply does', async () => {
+    const r = await api(stateDir, 'apply?wait=1', '--layout', path.join(ROOT, 'examples/wrong.yaml'));
+    expect(r.code, r.stderr).toBe(1);
+    const txn = JSON.parse(r.stdout) as Json;
+    expect(txn).toMatchObject({ schema: 'parker.transaction/v1', state: 'done', result: { outcome: 'invalid' } });
+    expect(txn.result.diagnostics.length).toBeGreaterThan(0);
+  }, 60_000);
+
   it('exits with the code of the error the daemon answers', async () => {
     const missing = await api(stateDir, 'status/nosuch');
     expect(missing.code).toBe(2);

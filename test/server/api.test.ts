@@ -168,6 +168,31 @@ describe('the API: refusals', () => {
   });
 });
 
+describe('the API token, made anew while the daemon runs', () => {
+  const { app, json, auth, stateDir } = apiOnSim();
+
+  it('takes effect at once: the new token is accepted, the old one refused', async () => {
+    const file = path.join(stateDir, 'api-token');
+    fs.rmSync(file);
+    fs.writeFileSync(file, 'a-new-token\n', { mode: 0o600 });
+    expect((await app.request('/api/v1/recover', json({}, auth))).status).toBe(403);
+    expect((await app.request('/api/v1/recover?wait=1', json({}, { authorization: 'Bearer a-new-token' }))).status).toBe(200);
+  });
+});
+
+describe('the API: an apply of a layout with errors', () => {
+  const { app, auth, json } = apiOnSim();
+
+  it('answers 422 with the transaction and its diagnostics for an apply whose layout has errors, and counts it as failed', async () => {
+    const res = await app.request('/api/v1/apply?wait=1', json({ layout: fs.readFileSync('examples/wrong.yaml', 'utf8'), name: 'wrong.yaml' }, auth));
+    expect(res.status).toBe(422);
+    const txn = await res.json() as Json;
+    expect(txn).toMatchObject({ schema: 'parker.transaction/v1', state: 'done', result: { outcome: 'invalid' } });
+    const metrics = await (await app.request('/metrics')).text();
+    expect(metrics).toMatch(/parker_failures_total\{[^}]*code="E_INVALID"[^}]*\} 1/);
+  });
+});
+
 describe('the API: writes through the service layer', () => {
   const { app, auth, json, stateDir, logs } = apiOnSim();
 
@@ -269,6 +294,14 @@ describe('the API: writes through the service layer', () => {
     expect(value('parker_transaction_duration_seconds_count{op="apply"}')).toBe(4);
     expect(value('parker_failures_total{code="E_NOT_FOUND"}')).toBe(1);
     expect(value('parker_failures_total{code="E_PLAN"}')).toBe(2);
+    // Each family is one group: its HELP and TYPE, then its samples only (a histogram's
+    // _bucket, _sum and _count among them), never another family's between them.
+    let family = '';
+    for (const line of text.split('\n').filter(Boolean)) {
+      const type = /^# TYPE (\S+) /.exec(line);
+      if (type) family = type[1]!;
+      else if (!line.startsWith('#')) expect(line.replace(/[{ ].*$/, '').replace(/_(bucket|sum|count)$/, ''), line).toBe(family);
+    }
   });
 });
 

@@ -79,3 +79,27 @@ describe('posted layouts that are only read', () => {
     expect(fs.readdirSync(path.join(stateDir, 'scratch'))).toEqual([]);
   });
 });
+
+describe('the Host a request names, on a loopback TCP address', () => {
+  const stateDir = path.join(scratch, 'state-hosts');
+  createSim(stateDir, { source: { kind: 'default' }, now: new Date('2026-12-07T12:00:00Z') });
+  const wire = (listen?: { kind: 'tcp'; host: string; port: number }) => wireDaemon({ machine: { machine: 'sim', stateDir }, stateDir, version: '0.0.0-test', webDir: null, log: () => {}, ...(listen ? { listen } : {}) }).app;
+  const get = (app: ReturnType<typeof wire>, host: string) => app.request('/api/v1/', { headers: { host } });
+
+  it('must be the loopback (DNS rebinding: a page whose name resolves to 127.0.0.1 reads nothing)', async () => {
+    for (const listen of [{ kind: 'tcp' as const, host: '127.0.0.1', port: 8080 }, { kind: 'tcp' as const, host: '::1', port: 8080 }]) {
+      const app = wire(listen);
+      for (const host of ['127.0.0.1:8080', 'localhost:8080', 'localhost', '[::1]:8080', 'dash.localhost:8080']) expect((await get(app, host)).status, host).toBe(200);
+      for (const host of ['evil.example', 'evil.example:8080', '127.0.0.1.evil.example', 'localhost.evil.example:8080']) {
+        const res = await get(app, host);
+        expect(res.status, host).toBe(403);
+        expect(((await res.json()) as { error: { code: string } }).error.code).toBe('E_FORBIDDEN');
+      }
+    }
+  });
+
+  it('is not checked on a unix socket or an address given with --force (its users name it as they reach it)', async () => {
+    expect((await get(wire(), 'evil.example')).status).toBe(200);
+    expect((await get(wire({ kind: 'tcp', host: '10.0.0.5', port: 8080 }), 'parker.lab:8080')).status).toBe(200);
+  });
+});
