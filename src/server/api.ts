@@ -107,7 +107,7 @@ function fail(code: 'E_REQUEST' | 'E_NOT_FOUND', message: string, hint: string):
 }
 
 /** The request body: JSON (checked against `schema`), or a layout sent as YAML text. */
-async function bodyOf<T>(c: Context, schema: z.ZodType<T>): Promise<T> {
+async function bodyOf<T>(c: Context, schema: z.ZodType<T>, shape?: string): Promise<T> {
   const type = c.req.header('content-type') ?? '';
   const text = await c.req.text();
   let data: unknown;
@@ -121,11 +121,24 @@ async function bodyOf<T>(c: Context, schema: z.ZodType<T>): Promise<T> {
     }
   }
   const parsed = schema.safeParse(data);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    fail('E_REQUEST', `the body does not match the route's schema: ${issue.path.length ? `${issue.path.join('.')}: ` : ''}${issue.message}`, 'see docs/server.md for the body of each route');
-  }
+  if (!parsed.success) fail('E_REQUEST', `the body does not match the route's schema: ${issueWords(parsed.error.issues[0]!, shape)}`, 'see docs/server.md for the body of each route');
   return parsed.data;
+}
+
+type Issue = z.ZodError['issues'][number];
+
+/**
+ * One problem of a body, naming its field. A body that fits none of a route's forms is told by
+ * the form it came closest to (the one with fewest problems), or by the forms (`shape`) when
+ * none is closer.
+ */
+function issueWords(issue: Issue, shape?: string): string {
+  if (issue.code === 'invalid_union') {
+    const branches = [...(issue.errors as Issue[][])].sort((a, b) => a.length - b.length);
+    if (branches.length > 1 && branches[0]!.length > 0 && branches[0]!.length < branches[1]!.length) return issueWords(branches[0]![0]!, shape);
+    if (shape) return `it must be ${shape}`;
+  }
+  return `${issue.path.length ? `${issue.path.join('.')}: ` : ''}${issue.message}`;
 }
 
 /** Writes a posted layout to a file of its own (the service reads files); diagnostics then name `name`. */
@@ -452,7 +465,7 @@ export function createApi(deps: ApiDeps): Hono {
   };
 
   api.post('/apply', authorised, async (c) => {
-    const body = await bodyOf(c, APPLY_BODY);
+    const body = await bodyOf(c, APPLY_BODY, '{"layout": "YAML text", ...} or {"plan": {a saved plan}}');
     pruneUploads(stateDir);
     // A saved plan made here names its layout's upload, which the applied layout will name:
     // one removed since (uploads older than a day) cannot be applied any more.
@@ -473,12 +486,24 @@ export function createApi(deps: ApiDeps): Hono {
     return accept(c, { op: c.req.param('action') as 'start' | 'stop', name });
   });
   api.post('/destroy', authorised, async (c) => {
-    const body = await bodyOf(c, DESTROY_BODY);
+    const body = await bodyOf(c, DESTROY_BODY, '{"name": "KERNEL"} or {"all": true}');
     return accept(c, 'all' in body ? { op: 'destroy', all: true } : { op: 'destroy', name: body.name });
   });
   api.post('/recover', authorised, async (c) => accept(c, { op: 'recover' }));
 
-  api.all('*', (c) => c.json(errorBody(new ParkerError('E_NOT_FOUND', `no route ${c.req.method} /api/v1${c.req.path.replace(/^\/api\/v1/, '')}`, 'GET /api/v1/ lists the routes')), 404));
+  // A path the API has, asked with another method: 405 with the methods it takes (Allow).
+  const routes = api.routes
+    .filter((r) => r.method !== 'ALL' && r.path !== '/*' && r.path !== '*')
+    .map((r) => ({ method: r.method, pattern: new RegExp(`^${r.path.replace(/:\w+\{([^}]+)\}/g, '($1)').replace(/:\w+/g, '[^/]+').replace(/\/$/, '')}/?$`) }));
+  api.all('*', (c) => {
+    const where = c.req.path.replace(/^\/api\/v1/, '') || '/';
+    const allowed = [...new Set(routes.filter((r) => r.pattern.test(where)).map((r) => r.method))];
+    if (allowed.length > 0) {
+      if (allowed.includes('GET')) allowed.push('HEAD');
+      return c.json(errorBody(new ParkerError('E_METHOD', `${c.req.method} is not a method of /api/v1${where}`, `use ${allowed.join(' or ')}`)), 405, { allow: allowed.join(', ') });
+    }
+    return c.json(errorBody(new ParkerError('E_NOT_FOUND', `no route ${c.req.method} /api/v1${where}`, 'GET /api/v1/ lists the routes')), 404);
+  });
 
   app.route('/api/v1', api);
 
@@ -495,6 +520,8 @@ export function createApi(deps: ApiDeps): Hono {
     return c.body(metrics.render(status, cma), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
   });
 
+  // Another version of the API, or a path under it: JSON, not the dashboard's page.
+  app.all('/api/*', (c) => c.json(errorBody(new ParkerError('E_NOT_FOUND', `no route ${c.req.method} ${c.req.path}`, 'this daemon serves /api/v1/; GET /api/v1/ lists the routes')), 404));
   // The dashboard: the built web/ files; index.html for every other page.
   app.get('*', (c) => {
     const dir = deps.webDir === undefined ? defaultWebDir() : deps.webDir;

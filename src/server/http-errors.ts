@@ -7,6 +7,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   E_UNAUTHORIZED: 401,
   E_FORBIDDEN: 403,
   E_NOT_FOUND: 404,
+  E_METHOD: 405,
   E_NO_LAYOUT: 409,
   E_LOCKED: 409,
   E_PLAN: 409,

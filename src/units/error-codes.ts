@@ -152,6 +152,7 @@ export const ERROR_CODES = {
     meaning: "an API request came with a bearer token that is not the daemon's, or (on a loopback TCP address) names a Host that is not loopback (HTTP 403)",
     fix: 'read the token again from STATE_DIR/api-token (removing it and running `parker serve --show-token` makes a new one, which the daemon takes at once); address the daemon as 127.0.0.1 or localhost',
   },
+  E_METHOD: { exit: EXIT.usage, meaning: 'an API path was asked with a method it does not take (HTTP 405); the Allow header and the message name the ones it does', fix: 'use the method docs/server.md gives for the route' },
   E_REQUEST: { exit: EXIT.usage, meaning: 'an API request body is malformed or does not match its schema (HTTP 400); the message names the field', fix: 'send the body docs/server.md describes for the route' },
   E_BODY_TOO_LARGE: { exit: EXIT.usage, meaning: 'an API request body is larger than the daemon accepts (HTTP 413); the message names the limit', fix: 'send a smaller layout, or raise `parker serve --max-body`' },
   E_LISTEN: { exit: EXIT.usage, meaning: '`parker serve` cannot listen where asked: an address that is not loopback (without `--force`), a malformed `--listen`, or a socket path in use', fix: 'listen on the unix socket, 127.0.0.1:PORT or [::1]:PORT; stop the other daemon' },

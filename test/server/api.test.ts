@@ -115,6 +115,20 @@ describe('the API: refusals', () => {
     }
   });
 
+  it('answers 405 with Allow to a method a path does not take, and 404 in JSON to a path no version of the API has', async () => {
+    for (const [method, route, allow] of [['DELETE', '/api/v1/status', 'GET, HEAD'], ['GET', '/api/v1/apply', 'POST'], ['PUT', '/api/v1/kernels/db/start', 'POST'], ['POST', '/api/v1/status/db', 'GET, HEAD']] as const) {
+      const res = await app.request(route, { method });
+      expect(res.status, `${method} ${route}`).toBe(405);
+      expect(res.headers.get('allow')).toBe(allow);
+      expect((await res.json() as Json).error.code).toBe('E_METHOD');
+    }
+    for (const route of ['/api/v1/nosuch', '/api/v2/status', '/api/']) {
+      const res = await app.request(route);
+      expect(res.status, route).toBe(404);
+      expect((await res.json() as Json).error.code).toBe('E_NOT_FOUND');
+    }
+  });
+
   it('answers 413 to a body over the limit', async () => {
     const res = await app.request('/api/v1/validate', json({ layout: 'x'.repeat(10_000) }));
     expect(res.status).toBe(413);
@@ -134,8 +148,16 @@ describe('the API: refusals', () => {
       expect(res.status, String(request.body)).toBe(400);
       expect((await res.json() as Json).error.code).toBe('E_REQUEST');
     }
-    const destroy = await app.request('/api/v1/destroy', json({ all: false }, auth));
-    expect(destroy.status).toBe(400);
+    // Each names the field, or the forms the route takes when the body is near none of them.
+    const said = async (route: string, body: unknown) => {
+      const res = await app.request(route, json(body, auth));
+      expect(res.status).toBe(400);
+      return (await res.json() as Json).error.message as string;
+    };
+    expect(await said('/api/v1/destroy', { all: false })).toMatch(/: all: .*true/);
+    expect(await said('/api/v1/destroy', {})).toContain('it must be {"name": "KERNEL"} or {"all": true}');
+    expect(await said('/api/v1/destroy', { name: 'db', all: true })).toContain('it must be {"name": "KERNEL"} or {"all": true}');
+    expect(await said('/api/v1/apply', { layout: 'kind: Layout', dryRun: 'yes' })).toMatch(/: dryRun: .*boolean/);
     const relative = await app.request('/api/v1/apply', json({ layout: 'kind: Layout', base: 'here' }, auth));
     expect(relative.status).toBe(400);
     expect((await relative.json() as Json).error.code).toBe('E_REQUEST');
