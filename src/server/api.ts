@@ -23,7 +23,7 @@ import { errorBody, httpStatusOf } from './http-errors.js';
 import { checkedBase, resolveConfigPaths } from './layout-base.js';
 import { sameToken } from './token.js';
 import { readToken, tokenFile } from '../service/daemon-files.js';
-import type { EventHub, HubEvent } from './event-hub.js';
+import { HUB_EVENT_TYPES, type EventHub, type HubEvent } from './event-hub.js';
 import type { Metrics } from './metrics.js';
 import { statusJsonOf, statusOfRead, type StatusReader } from './status-reader.js';
 import type { Transactions } from './transactions.js';
@@ -123,6 +123,14 @@ async function bodyOf<T>(c: Context, schema: z.ZodType<T>, shape?: string): Prom
   const parsed = schema.safeParse(data);
   if (!parsed.success) fail('E_REQUEST', `the body does not match the route's schema: ${issueWords(parsed.error.issues[0]!, shape)}`, 'see docs/server.md for the body of each route');
   return parsed.data;
+}
+
+/** A query parameter that must be a whole number of at least `min` (1 by default); undefined when absent, else E_REQUEST. */
+function countQuery(c: Context, name: string, min = 1): number | undefined {
+  const text = c.req.query(name);
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text) || Number(text) < min || !Number.isSafeInteger(Number(text))) fail('E_REQUEST', `${name}: ${JSON.stringify(text)} is not a whole number${min > 0 ? ` of at least ${min}` : ''}`, `e.g. ${name}=${min > 0 ? 20 : 0}`);
+  return Number(text);
 }
 
 type Issue = z.ZodError['issues'][number];
@@ -307,7 +315,7 @@ export function createApi(deps: ApiDeps): Hono {
     return c.body(`${json.slice(0, -1)},"daemon":${JSON.stringify(daemon)}}`, 200, { 'content-type': 'application/json' });
   });
   api.get('/status/:name', (c) => {
-    const tail = Math.min(Math.max(Number(c.req.query('tail') ?? 20) || 20, 1), 1000);
+    const tail = Math.min(countQuery(c, 'tail') ?? 20, 1000);
     return c.json(withMachine((m) => kernelStatusOf(m, stateDir, c.req.param('name'), tail)));
   });
 
@@ -371,9 +379,9 @@ export function createApi(deps: ApiDeps): Hono {
 
   api.get('/console/:name', (c) => {
     const name = c.req.param('name');
+    const tail = countQuery(c, 'tail') ?? 0;
     const read = readConsole(open(), name);
     if (!read.exists && read.lines.length === 0) fail('E_NOT_FOUND', `no partition named ${name}`, 'see GET /api/v1/status');
-    const tail = Number(c.req.query('tail') ?? 0) || 0;
     return c.json({ schema: 'parker.console/v1', name, online: read.online, exists: read.exists, lines: tail > 0 ? read.lines.slice(-tail) : read.lines });
   });
 
@@ -388,11 +396,16 @@ export function createApi(deps: ApiDeps): Hono {
 
   // Events: a Server-Sent Events stream (Last-Event-ID resumes), or JSON with ?format=json.
   api.get('/events', (c) => {
-    const header = c.req.header('last-event-id') ?? c.req.query('after');
-    const after = header !== undefined && /^\d+$/.test(header) ? Number(header) : null;
+    // A Last-Event-ID a browser keeps is taken as it comes (a stray one is ignored); the query's are checked.
+    const header = c.req.header('last-event-id');
+    const after = header !== undefined && /^\d+$/.test(header) ? Number(header) : (countQuery(c, 'after', 0) ?? null);
     const types = c.req.query('types')?.split(',').filter(Boolean) ?? null;
+    const unknown = types?.filter((t) => !(HUB_EVENT_TYPES as readonly string[]).includes(t)) ?? [];
+    if (unknown.length) fail('E_REQUEST', `types: ${unknown.map((t) => JSON.stringify(t)).join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not an event type`, `use some of: ${HUB_EVENT_TYPES.join(',')}`);
+    const format = c.req.query('format');
+    if (format !== undefined && format !== 'json') fail('E_REQUEST', `format: ${JSON.stringify(format)} is not a format of /events`, 'leave it out for Server-Sent Events, or format=json');
     const wanted = (e: HubEvent) => !types || types.includes(e.type);
-    if (c.req.query('format') === 'json') return c.json({ schema: 'parker.events/v1', last: hub.lastId(), oldest: hub.oldest(), events: hub.since(after ?? 0).filter(wanted) });
+    if (format === 'json') return c.json({ schema: 'parker.events/v1', last: hub.lastId(), oldest: hub.oldest(), events: hub.since(after ?? 0).filter(wanted) });
     return streamSSE(c, async (stream) => {
       const queue: HubEvent[] = [];
       let wake: (() => void) | null = null;
@@ -414,11 +427,11 @@ export function createApi(deps: ApiDeps): Hono {
         unsubscribe();
         wake?.();
       });
+      await stream.writeSSE({ event: 'hello', data: JSON.stringify({ last: hub.lastId(), machine: deps.machine }), retry: 2000 });
       if (after !== null) {
-        if (after + 1 < hub.oldest()) await stream.writeSSE({ event: 'gap', data: JSON.stringify({ after, oldest: hub.oldest() }) });
+        if (hub.missed(after)) await stream.writeSSE({ event: 'gap', data: JSON.stringify({ after, oldest: hub.oldest(), ...(after > 0 && after < hub.first ? { restarted: true } : {}) }) });
         queue.unshift(...hub.since(after).filter((e) => !queue.includes(e)));
       }
-      await stream.writeSSE({ event: 'hello', data: JSON.stringify({ last: hub.lastId(), machine: deps.machine }), retry: 2000 });
       try {
         while (!stream.aborted) {
           while (queue.length) {
@@ -456,7 +469,8 @@ export function createApi(deps: ApiDeps): Hono {
     c.set('txn' as never, view.id as never);
     if (c.req.query('wait') === '1' || c.req.query('wait') === 'true') {
       const ended = await done;
-      if (ended.error) return c.json({ ...ended, schema: 'parker.transaction/v1' }, httpStatusOf(ended.error.code) as 500);
+      // The transaction, its error carrying its HTTP status as every parker.error/v1 does.
+      if (ended.error) return c.json({ ...ended, schema: 'parker.transaction/v1', error: { ...ended.error, status: httpStatusOf(ended.error.code) } }, httpStatusOf(ended.error.code) as 500);
       // A layout with errors changed nothing and ran nothing: the request's fault, with its diagnostics.
       if ((ended.result as { outcome?: string } | null)?.outcome === 'invalid') return c.json(ended, 422);
       return c.json(ended, 200);
@@ -483,6 +497,19 @@ export function createApi(deps: ApiDeps): Hono {
   api.post('/kernels/:name/:action{start|stop}', authorised, async (c) => {
     const name = c.req.param('name')!;
     if (!KERNEL.test(name)) fail('E_REQUEST', `${JSON.stringify(name)} is not a kernel name`, 'see GET /api/v1/status');
+    // A kernel the machine and its applied layout do not know is refused before any transaction
+    // (by the daemon's last read, which is fresh after every write); when that read failed, the write decides.
+    // While another write runs, that write may make the kernel: the refusal then is E_LOCKED's.
+    let known: string[] | null = null;
+    try {
+      if (!transactions.current()) {
+        const status = statusOfRead(await deps.reader.current());
+        known = [...new Set([...status.partitions.map((p) => p.name), ...status.missing])];
+      }
+    } catch {
+      known = null;
+    }
+    if (known && !known.includes(name)) fail('E_NOT_FOUND', `no kernel named ${name} on the machine or in its applied layout`, known.length ? `one of: ${known.join(', ')}` : 'apply a layout first: POST /api/v1/apply');
     return accept(c, { op: c.req.param('action') as 'start' | 'stop', name });
   });
   api.post('/destroy', authorised, async (c) => {

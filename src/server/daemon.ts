@@ -89,7 +89,7 @@ async function prepareSocket(file: string): Promise<void> {
 export function wireDaemon(options: Omit<DaemonOptions, 'listen'> & { listen?: ListenAddress }) {
   const log = options.log ?? stderrLog;
   const token = ensureToken(options.stateDir);
-  const hub = new EventHub();
+  const hub = new EventHub(5000, Date.now() * 1000);
   const metrics = new Metrics();
   const reader = new StatusReader({ machine: options.machine, stateDir: options.stateDir, hub, pollMs: options.pollMs ?? 1000, log });
   const transactions = new Transactions({ machine: options.machine, stateDir: options.stateDir, hub, metrics, beforeEnd: () => reader.fresh(), ...(options.blockMsPerStep ? { blockMsPerStep: options.blockMsPerStep } : {}) });

@@ -15,12 +15,31 @@ export interface HubEvent {
   data: Record<string, unknown>;
 }
 
+export const HUB_EVENT_TYPES: readonly HubEventType[] = ['step', 'transaction', 'partition', 'console', 'machine'];
+
 export class EventHub {
   private readonly ring: HubEvent[] = [];
-  private next = 1;
+  private next: number;
   private readonly listeners = new Set<(event: HubEvent) => void>();
 
-  constructor(private readonly capacity = 5000) {}
+  /**
+   * @param first the first event's id. The daemon starts from the time it starts, in
+   *   microseconds, so that ids keep growing across its restarts: a client that resumes with an
+   *   id of the daemon's previous run is told of a gap, never sent nothing.
+   */
+  constructor(
+    private readonly capacity = 5000,
+    readonly first = 1,
+  ) {
+    this.next = first;
+  }
+
+  /** Whether a client that saw the events up to `after` missed some: dropped from the ring, or of an earlier run. */
+  missed(after: number): boolean {
+    // 0 asks for everything from the start, which is all there when nothing was dropped.
+    if (after === 0) return this.oldest() > this.first;
+    return after + 1 < this.oldest();
+  }
 
   publish(type: HubEventType, data: Record<string, unknown>): HubEvent {
     const event: HubEvent = { id: this.next++, type, at: new Date().toISOString(), data };

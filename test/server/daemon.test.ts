@@ -163,6 +163,17 @@ describe('the daemon on loopback TCP: events', () => {
     expect(resumedIds[0]).toBe(middle + 1);
   }, 40_000);
 
+  it('numbers events on from its start time: an id of an earlier run gets hello, then a gap marked restarted, then everything', async () => {
+    const all = (await (await fetch(`${base}/api/v1/events?format=json&after=0`)).json() as Json);
+    expect(all.oldest).toBeGreaterThan(1_700_000_000_000_000); // microseconds since 1970
+    const earlier = all.oldest - 1_000_000;
+    const got = await readSse(`${base}/api/v1/events`, { 'last-event-id': String(earlier) }, (events) => events.some((e) => e.id === String(all.last)));
+    expect(got[0]!.event).toBe('hello');
+    expect(got[1]!.event).toBe('gap');
+    expect(JSON.parse(got[1]!.data)).toMatchObject({ after: earlier, oldest: all.oldest, restarted: true });
+    expect(Number(got.find((e) => e.id)!.id)).toBe(all.oldest);
+  }, 20_000);
+
   it('streams a hazard\'s consequence as a machine event with its id, as it happens', async () => {
     // Another process (parker sim inject) makes db take a split lock: H02 is about the whole machine.
     let opened!: () => void;
