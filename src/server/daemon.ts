@@ -102,12 +102,14 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   fs.mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
   const { log, token, hub, reader, transactions, app } = wireDaemon(options);
   const requestTimeout = options.requestTimeoutMs ?? 60_000;
-  // Node looks for requests over their time this often (30 s unless told).
-  const server = http.createServer({ connectionsCheckingInterval: Math.min(30_000, Math.max(100, requestTimeout / 2)) }, getRequestListener(app.fetch));
+  const headersTimeout = Math.min(10_000, requestTimeout);
+  // Node looks for requests over their time this often (30 s unless told): half the headers'
+  // time, so that a request is cut off close to its limit rather than up to 30 s later.
+  const server = http.createServer({ connectionsCheckingInterval: Math.max(100, headersTimeout / 2) }, getRequestListener(app.fetch));
   // A request (its headers and its body, at most --max-body) must arrive within these; an event
   // stream is unaffected (its request is whole once its headers are), and a client that sends
   // half a body and waits does not hold a connection for ever.
-  server.headersTimeout = Math.min(10_000, requestTimeout);
+  server.headersTimeout = headersTimeout;
   server.requestTimeout = requestTimeout;
   // Dashboards, scripts and event streams of one machine: far fewer than this.
   server.maxConnections = 512;

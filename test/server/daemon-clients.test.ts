@@ -53,6 +53,13 @@ describe('the daemon and clients that misbehave', () => {
     expect(ms).toBeLessThan(10_000);
   });
 
+  it('closes a request whose headers do not come in time (408) close to that time, not up to 30 s later', async () => {
+    const { answer, ms } = await halfRequest('GET /api/v1/status HTTP/1.1\r\nHost: x\r\nX-Slow: ', null);
+    expect(answer).toContain('408');
+    // Headers are given 1 s here (requestTimeoutMs 1000), checked every half of it.
+    expect(ms).toBeLessThan(3_000);
+  });
+
   it('counts a client gone in the middle of its body as the client\'s doing, not an internal error', async () => {
     const before = logs.length;
     await halfRequest('POST /api/v1/validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 50\r\n\r\n{"layout":', 200);
