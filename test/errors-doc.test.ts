@@ -47,7 +47,7 @@ describe('the error-code table', () => {
   });
 
   it('gives each code the exit status it has always had', () => {
-    const usage = ['E_USAGE', 'E_PARSE', 'E_SYNTHETIC', 'E_MACHINE', 'E_NOT_FOUND', 'E_NO_LAYOUT', 'E_NOT_RUNNING', 'E_CONFIRM', 'E_CONFIG', 'E_UNAUTHORIZED', 'E_FORBIDDEN', 'E_REQUEST', 'E_BODY_TOO_LARGE', 'E_LISTEN'];
+    const usage = ['E_USAGE', 'E_PARSE', 'E_SYNTHETIC', 'E_MACHINE', 'E_NOT_FOUND', 'E_NO_LAYOUT', 'E_NOT_RUNNING', 'E_CONFIRM', 'E_CONFIG', 'E_UNAUTHORIZED', 'E_FORBIDDEN', 'E_REQUEST', 'E_METHOD', 'E_BODY_TOO_LARGE', 'E_LISTEN'];
     const invalid = ['E_INVALID', 'E_BOOT_CHANGES'];
     for (const code of codes) {
       const expected = usage.includes(code) ? EXIT.usage : invalid.includes(code) ? EXIT.invalid : code === 'E_INTERNAL' ? EXIT.internal : EXIT.machine;
