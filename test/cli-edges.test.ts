@@ -47,6 +47,30 @@ describe('the CLI at its edges', () => {
     expect((await runCli('destroy', '--all', '--from', 'test/fixtures/qemu-q35-2node.tar.gz', '--state-dir', dir)).code).toBe(2);
   });
 
+  it('says what is wrong in the words the user typed: destroy NAME --all, discover -i', async () => {
+    const both = await runCli('destroy', 'db', '--all');
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain("give a partition's name (db) or --all, not both");
+    const input = await runCli('discover', '-i', '/nonexistent/machine.xml');
+    expect(input.code).toBe(2);
+    expect(input.stderr).toContain('error E_MACHINE: -i /nonexistent/machine.xml: no such file or directory');
+  });
+
+  it('status of a machine with no /sys/fs/parker says why it shows no partitions', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'parker-no-parkerfs-'));
+    try {
+      fs.mkdirSync(path.join(root, 'sys'));
+      fs.mkdirSync(path.join(root, 'proc'));
+      const r = await runCli('status', '--root', root, '--state-dir', path.join(root, 'state'));
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain('has no /sys/fs/parker');
+      const sim = await runCli('status');
+      expect(sim.stdout).not.toContain('has no /sys/fs/parker');
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   it('usage mistakes in subcommands exit 2 with a code and a fix', async () => {
     const r = await runCli('sim', 'inject', 'db');
     expect(r.code).toBe(2);

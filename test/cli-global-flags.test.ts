@@ -30,6 +30,12 @@ describe('--quiet and --verbose', () => {
     expect(again.stdout + again.stderr).toBe('');
   });
 
+  it('--quiet apply --dry-run still prints its plan: the plan is all a dry run prints', async () => {
+    const r = await runCli('apply', 'examples/default.yaml', '--dry-run', '-q');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('3 to create');
+  });
+
   it('--quiet keeps data and errors', async () => {
     expect(JSON.parse((await runCli('status', '-q', '-o', 'json')).stdout).schema).toBe('parker.status/v1');
     const r = await runCli('status', 'nope', '-q');

@@ -17,7 +17,7 @@ type ApplyFlags = MachineFlags & { output: string; dryRun?: boolean; yes?: boole
 export function applyCommand(ctx: CommandContext): Command {
   return commandFromSpec(specNamed('apply')).action(async (file: string | undefined, opts: ApplyFlags) => {
     if (!file === !opts.applied) throw new ParkerError('E_USAGE', file ? 'give a layout file or --applied, not both' : 'missing layout: give a layout file, or --applied for the one last applied', 'parker apply LAYOUT.yaml, or parker apply --applied');
-    const onEvent = eventPrinter(ctx, opts.output, (e) => (e.type === 'layout-planned' ? renderPlanReport(e.machine, e.planned) : `Machine: ${e.machine.description}\n\n${renderSteps(e.plan)}\n`));
+    const onEvent = eventPrinter(ctx, opts.output, (e) => (e.type === 'layout-planned' ? renderPlanReport(e.machine, e.planned) : `Machine: ${e.machine.description}\n\n${renderSteps(e.plan)}\n`), opts.dryRun ?? false);
     const service = await serviceContextOf(ctx, opts, onEvent);
     const report = file ? await applyLayout(service, file, { dryRun: opts.dryRun ?? false }) : await reapplyLayout(service, { dryRun: opts.dryRun ?? false });
     if (report.unfinishedTransaction) note(ctx, 'note: an unfinished apply will be rolled back first (parker recover); the plan above does not account for it\n');

@@ -73,7 +73,7 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
     flags: [{ flags: '-i, --input <file>', description: 'the machine an hwloc XML file (`lstopo --of xml`) or an archive describes: the same as --from FILE' }],
     machineFlags: true,
     output: [...DATA, 'hwloc'],
-    exit: [[0, 'described'], [2, 'usage'], [3, 'the machine or snapshot cannot be read']],
+    exit: [[0, 'described'], [2, 'usage, or --root, --from or -i names nothing that can be opened'], [3, 'the machine or snapshot cannot be read (damaged, refused)']],
     notes: 'The JSON shape is documented in docs/topology-json.md (schema "parker.topology/v1"); -o hwloc writes hwloc v2 XML that `lstopo -i FILE` reads. Files discovery cannot read as a kernel writes them are reported as unknown, each named in a warning on stderr (and under "warnings" in the JSON).',
   },
   {

@@ -27,13 +27,24 @@ function keepYoungGenerationSmall(): () => void {
   return () => v8.setFlagsFromString(`--semi-space-growth-factor=${given ?? 2}`);
 }
 
+/** The machine to describe; a file given as -i is named -i in what goes wrong with it. */
+function openInput(flags: MachineFlags, input: string | undefined) {
+  if (input === undefined) return openMachine(flags);
+  try {
+    return openMachine({ ...flags, from: input });
+  } catch (e) {
+    if (e instanceof ParkerError && e.message.startsWith('--from ')) throw new ParkerError(e.code, `-i ${e.message.slice('--from '.length)}`, e.hint);
+    throw e;
+  }
+}
+
 export function discoverCommand(ctx: CommandContext): Command {
   return commandFromSpec(specNamed('discover')).action((opts: MachineFlags & { output: string; input?: string }) => {
     const restore = keepYoungGenerationSmall();
     try {
       const { input, ...flags } = opts;
       if (input !== undefined && flags.from !== undefined) throw new ParkerError('E_USAGE', '-i and --from both name the input', 'keep one of them');
-      const topology = discover(openMachine(input === undefined ? flags : { ...flags, from: input }));
+      const topology = discover(openInput(flags, input));
       for (const warning of topology.warnings ?? []) ctx.err(`warning: ${warning.message}`);
       if (opts.output === 'hwloc') ctx.out(toHwlocXml(topology));
       else printData(opts.output, topology, (wide) => renderTopology(topology, wide), ctx.out);

@@ -36,7 +36,7 @@ export function stopCommand(ctx: CommandContext): Command {
 
 export function destroyCommand(ctx: CommandContext): Command {
   return commandFromSpec(specNamed('destroy')).action(async (name: string | undefined, opts: Flags) => {
-    if (!name === !opts.all) throw new ParkerError('E_USAGE', 'name one partition or give --all', 'parker destroy NAME, or parker destroy --all');
+    if (!name === !opts.all) throw new ParkerError('E_USAGE', name ? `give a partition's name (${name}) or --all, not both` : 'name one partition or give --all', 'parker destroy NAME, or parker destroy --all');
     render(ctx, opts, await destroyPartitions(await contextOf(ctx, opts), name ? { name } : { all: true }), name);
   });
 }

@@ -88,6 +88,8 @@ export function statusCommand(ctx: CommandContext): Command {
       return;
     }
     const data = statusOf(machine, stateDirOf(opts));
-    printData(opts.output, data, () => renderStatus(data), ctx.out);
+    // A machine whose kernel has no Parker shows no partitions for that reason: say it.
+    const noParker = !machine.fs.exists('sys/fs/parker');
+    printData(opts.output, data, () => renderStatus(data) + (noParker ? pc.yellow(`${machine.description} has no /sys/fs/parker (no Parker kernel, or its control filesystem is not mounted): it can have no partitions\n`) : ''), ctx.out);
   });
 }

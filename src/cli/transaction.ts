@@ -25,9 +25,10 @@ export function progressStream(ctx: CommandContext, output: string): (text: stri
 
 /**
  * Prints service events: step progress, and a recovery when one ran first. `plans` prints a
- * plan announced before it is confirmed (tables only).
+ * plan announced before it is confirmed (tables only; under --quiet too when `planIsTheData`,
+ * as for a dry run, whose plan is all it prints).
  */
-export function eventPrinter(ctx: CommandContext, output: string, plans?: (e: Extract<ServiceEvent, { type: 'layout-planned' | 'steps-planned' }>) => string): (e: ServiceEvent) => void {
+export function eventPrinter(ctx: CommandContext, output: string, plans?: (e: Extract<ServiceEvent, { type: 'layout-planned' | 'steps-planned' }>) => string, planIsTheData = false): (e: ServiceEvent) => void {
   const write = progressStream(ctx, output);
   let simulated = false;
   const progress = progressPrinter(write, ctx.isTTY && forPeople(output), ctx.verbose ?? false, () => simulated);
@@ -35,7 +36,7 @@ export function eventPrinter(ctx: CommandContext, output: string, plans?: (e: Ex
     if (e.type === 'layout-planned' || e.type === 'steps-planned') simulated = e.machine.simulatedClock === true;
     if (e.type === 'recovered') write(describeRecovery(e.result) + '\n');
     else if (e.type === 'layout-planned' || e.type === 'steps-planned') {
-      if (plans && forPeople(output) && !ctx.quiet) ctx.out(plans(e));
+      if (plans && forPeople(output) && (!ctx.quiet || planIsTheData)) ctx.out(plans(e));
     } else progress(e);
   };
 }
