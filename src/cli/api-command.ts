@@ -6,7 +6,7 @@ import { READ_LIMITS, readBoundedFile, readBoundedStream } from '../machines/bou
 import { isErrorCode, type ErrorCode } from '../units/error-codes.js';
 import { ParkerError } from '../units/parker-error.js';
 import { stateDirOf } from '../service/state-dir.js';
-import { defaultSocketPath, readToken } from '../service/daemon-files.js';
+import { defaultSocketPath, readDaemonAddress, readToken } from '../service/daemon-files.js';
 import type { MachineFlags } from './machine-flags.js';
 import { commandFromSpec } from './command-from-spec.js';
 import { specNamed } from './command-specs.js';
@@ -156,7 +156,9 @@ export function apiCommand(ctx: CommandContext): Command {
     const body = opts.layout !== undefined ? layoutBody(opts.layout) : opts.data !== undefined ? readData(opts.data) : undefined;
     method ??= body !== undefined ? 'POST' : 'GET';
     const stateDir = stateDirOf(opts);
-    const address = opts.server !== undefined ? parseServer(opts.server) : { kind: 'unix' as const, path: defaultSocketPath(stateDir) };
+    // --server, else where the daemon of this state directory said it listens, else its default socket.
+    const said = opts.server === undefined ? readDaemonAddress(stateDir) : null;
+    const address = opts.server !== undefined ? parseServer(opts.server) : said !== null ? parseServer(said) : { kind: 'unix' as const, path: defaultSocketPath(stateDir) };
     // Reads need no token: it is sent with writes only.
     const token = method === 'GET' || method === 'HEAD' ? null : tokenOf(stateDir);
     const answer = await requestDaemon(address, method, routeOf(route), { ...(body !== undefined ? { body } : {}), token, onChunk: ctx.out });

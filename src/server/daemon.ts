@@ -12,7 +12,8 @@ import { describeAddress, type ListenAddress } from './listen-address.js';
 import { Metrics } from './metrics.js';
 import { StatusReader } from './status-reader.js';
 import { ensureToken } from './token.js';
-import { tokenFile } from '../service/daemon-files.js';
+import { addressFile, readDaemonAddress, tokenFile } from '../service/daemon-files.js';
+import { replaceOwnFile } from '../machines/own-files.js';
 import { Transactions } from './transactions.js';
 
 export interface DaemonOptions {
@@ -144,6 +145,13 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   }
 
   reader.start();
+  // For `parker api` to find this daemon wherever it listens; removed when it stops.
+  const said = addressFile(options.stateDir);
+  try {
+    replaceOwnFile(said, `${said}.tmp`, `${address}\n`);
+  } catch (e) {
+    log({ level: 'warn', msg: 'cannot write the daemon address file', file: said, error: String((e as Error)?.message ?? e) });
+  }
   log({ level: 'info', msg: 'listening', address, stateDir: options.stateDir, token: tokenFile(options.stateDir) });
 
   return {
@@ -160,6 +168,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         for (const s of sockets) s.destroy();
       });
       if (listen.kind === 'unix') fs.rmSync(listen.path, { force: true });
+      // Only its own: another daemon for this state directory may have written it since.
+      if (readDaemonAddress(options.stateDir) === address) fs.rmSync(said, { force: true });
       // A write stopped halfway would leave the machine half changed, its journal waiting for
       // `parker recover`: the running one ends in its worker first (no new one can start now).
       const running = transactions.current();

@@ -12,6 +12,21 @@ export function defaultSocketPath(stateDir: string): string {
   return stateDir === HOST_STATE_DIR ? path.join(HOST_LOCK_DIR, 'parker.sock') : path.join(stateDir, 'parker.sock');
 }
 
+/** Where a running daemon says it listens (`unix:PATH` or `http://HOST:PORT`), for `parker api` to find one started with --listen. */
+export function addressFile(stateDir: string): string {
+  return path.join(stateDir, 'daemon-address');
+}
+
+/** The address a running daemon wrote; null when there is none (or it cannot be read: then the default socket is tried). */
+export function readDaemonAddress(stateDir: string): string | null {
+  try {
+    const text = readBoundedFile(addressFile(stateDir), 4096, 'daemon address file').toString('utf8').trim();
+    return text === '' ? null : text;
+  } catch {
+    return null;
+  }
+}
+
 /** The bearer token anything that changes state must send; it lives beside the journal. */
 export function tokenFile(stateDir: string): string {
   return path.join(stateDir, 'api-token');

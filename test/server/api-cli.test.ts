@@ -209,3 +209,22 @@ describe('stopping parker serve while a write runs', () => {
     expect(parsed).toMatchObject({ unfinishedTransaction: null, applyRunning: null });
   }, 60_000);
 });
+
+describe('parker api, with a daemon started with --listen on a TCP port', () => {
+  it('finds it without --server, through the address the daemon wrote, which goes when it stops', async () => {
+    const stateDir = simStateDir();
+    const { child, address } = await serve(stateDir, '--listen', '127.0.0.1:0');
+    try {
+      expect(fs.readFileSync(path.join(stateDir, 'daemon-address'), 'utf8')).toBe(`${address}\n`);
+      const r = await api(stateDir, 'status');
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout).schema).toBe('parker.status/v1');
+    } finally {
+      await stop(child);
+    }
+    expect(fs.existsSync(path.join(stateDir, 'daemon-address'))).toBe(false);
+    const gone = await api(stateDir, 'status');
+    expect(gone.code).toBe(3);
+    expect(gone.stderr).toContain('E_DAEMON');
+  }, 60_000);
+});
