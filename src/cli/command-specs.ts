@@ -182,7 +182,7 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
     name: 'serve',
     summary: 'run the daemon: the HTTP API (/api/v1/), Server-Sent Events, Prometheus metrics (/metrics) and the dashboard (/), on a unix socket or a loopback address',
     flags: [
-      { flags: '--listen <address>', description: 'unix:PATH, 127.0.0.1:PORT or [::1]:PORT (default: the socket parker.sock, mode 0600, in the state directory; /run/parker/parker.sock on a host)' },
+      { flags: '--listen <address>', description: 'unix:PATH, 127.0.0.1:PORT (or localhost:PORT) or [::1]:PORT (default: the socket parker.sock, mode 0600, in the state directory; /run/parker/parker.sock on a host)' },
       { flags: '--force', description: 'listen on an address that is not loopback (anyone who reaches it can read the machine)' },
       { flags: '--max-body <bytes>', description: 'largest request body accepted', default: '1048576' },
       { flags: '--show-token', description: 'print the bearer token writes need (made on first use) and where it is kept, then exit' },
@@ -204,7 +204,7 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
     flags: [
       { flags: '-d, --data <json>', description: 'send this JSON body (POST unless a method is given); @FILE reads it from FILE (a regular file), @- from standard input' },
       { flags: '--layout <file>', description: 'send this layout YAML file as {"layout", "name", "base"}, base being its directory, against which its relative config: paths resolve (POST unless a method is given)' },
-      { flags: '--server <address>', description: 'where the daemon listens: unix:PATH or http://127.0.0.1:PORT (default: the socket parker.sock in the state directory; /run/parker/parker.sock on a host)' },
+      { flags: '--server <address>', description: 'where the daemon listens: unix:PATH or http://127.0.0.1:PORT (default: where the daemon of the state directory said it listens, else the socket parker.sock in it; /run/parker/parker.sock on a host)' },
     ],
     machineFlags: true,
     exit: [

@@ -9,7 +9,7 @@ export type ListenAddress = { kind: 'unix'; path: string } | { kind: 'tcp'; host
 const LOOPBACK = new Set(['127.0.0.1', '::1']);
 
 /**
- * Parses `--listen`: "unix:PATH" or an absolute path, "127.0.0.1:PORT", "[::1]:PORT". Any other
+ * Parses `--listen`: "unix:PATH" or an absolute path, "127.0.0.1:PORT" (or "localhost:PORT"), "[::1]:PORT". Any other
  * host is refused unless `force` (the API then answers whoever reaches it).
  */
 export function parseListen(text: string | undefined, stateDir: string, force = false): ListenAddress {
@@ -18,7 +18,8 @@ export function parseListen(text: string | undefined, stateDir: string, force = 
   if (text.startsWith('/')) return { kind: 'unix', path: text };
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(text);
   if (!m) throw new ParkerError('E_LISTEN', `--listen ${JSON.stringify(text)} is not HOST:PORT, [IPV6]:PORT or unix:PATH`, 'use 127.0.0.1:PORT, [::1]:PORT or unix:PATH');
-  const host = (m[1] ?? m[2])!;
+  // localhost is the IPv4 loopback here: one address, not whatever a resolver answers.
+  const host = (m[1] ?? m[2])! === 'localhost' ? '127.0.0.1' : (m[1] ?? m[2])!;
   const port = Number(m[3]);
   if (port > 65535) throw new ParkerError('E_LISTEN', `--listen ${text}: port ${port} is out of range`, 'a port from 0 to 65535');
   if (!LOOPBACK.has(host) && !force) {

@@ -477,4 +477,10 @@ kernels:
     expect(bad.spec).toBeNull();
     expect(bad.diagnostics.map((d) => d.message).join('\n')).toMatch(/must be a regular expression/);
   });
+  test('says a layout nests too deeply, rather than what the parser ran out of', () => {
+    const result = loadSpec('kernels: ' + '['.repeat(20_000) + ']'.repeat(20_000), 'deep.yaml');
+    expect(result.spec).toBeNull();
+    expect(result.diagnostics.map((d) => [d.rule, d.message])).toContainEqual(['yaml-syntax', 'the YAML nests too deeply to be read (thousands of levels of brackets or indentation)']);
+    expect(result.diagnostics.map((d) => d.message).join(' ')).not.toContain('call stack');
+  });
 });

@@ -150,11 +150,13 @@ function unresolvedAlias(doc: Document): Alias | undefined {
 }
 
 function yamlDiagnostic(error: YAMLError, severity: 'error' | 'warning', lineCounter: LineCounter): LocatedDiagnostic {
+  // The parser ran out of stack: said as what it means for the file.
+  const tooDeep = /Maximum call stack size exceeded/.test(error.message);
   return {
     severity,
     rule: 'yaml-syntax',
-    message: error.message,
-    fix: YAML_FIXES[error.code] ?? 'correct the YAML syntax at this position',
+    message: tooDeep ? 'the YAML nests too deeply to be read (thousands of levels of brackets or indentation)' : error.message,
+    fix: tooDeep ? 'a layout nests a few levels deep: remove the extra levels' : (YAML_FIXES[error.code] ?? 'correct the YAML syntax at this position'),
     at: positionOf(lineCounter, error.pos[0]),
   };
 }

@@ -74,6 +74,7 @@ describe('listen addresses', () => {
   it('takes loopback addresses and refuses any other unless forced', () => {
     expect(parseListen('127.0.0.1:8080', '/tmp')).toEqual({ kind: 'tcp', host: '127.0.0.1', port: 8080 });
     expect(parseListen('[::1]:8080', '/tmp')).toEqual({ kind: 'tcp', host: '::1', port: 8080 });
+    expect(parseListen('localhost:8080', '/tmp')).toEqual({ kind: 'tcp', host: '127.0.0.1', port: 8080 });
     for (const address of ['0.0.0.0:8080', '192.168.1.5:80', '[::]:80', 'example.com:80']) {
       expect(() => parseListen(address, '/tmp'), address).toThrow(expect.objectContaining({ code: 'E_LISTEN' }));
     }
