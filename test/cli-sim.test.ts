@@ -29,6 +29,20 @@ describe('parker sim', () => {
     expect(s.pools.map((p) => p.name)).toEqual(['parker0', 'parker1']);
   });
 
+  it('says when making the machine anew ends partitions that ran on it (create and reset alike)', async () => {
+    const dir = path.join(tmp, 'anew');
+    expect((await runCli('apply', 'examples/default.yaml', '--state-dir', dir)).code).toBe(0);
+    for (const args of [['sim', 'reset'], ['sim', 'create']]) {
+      const r = await runCli(...args, '--state-dir', dir);
+      expect(r.code).toBe(0);
+      expect(r.stderr, args.join(' ')).toMatch(/the machine was made anew: its partitions (db|web|batch), .* and its applied layout are gone/);
+      expect((await show(dir)).partitions).toEqual([]);
+      expect((await runCli('apply', 'examples/default.yaml', '--state-dir', dir)).code).toBe(0);
+    }
+    // Nothing ran on it: nothing to say.
+    expect((await runCli('sim', 'create', '--state-dir', path.join(tmp, 'anew-empty'))).stderr).toBe('');
+  });
+
   it('says why Parker is off: no parker_cma=, or one no node could hold (with the kernel\'s words)', async () => {
     const none = await runCli('sim', 'create', '--synthetic', 'pack:1 numa:2 core:2 mem:4G', '--cmdline', 'ro', '--state-dir', path.join(tmp, 'none'));
     expect(none.stdout).toContain('no parker_cma= on the boot command line: Parker is disabled');

@@ -38,18 +38,33 @@ function noPools(d: SimReport): string {
   return pc.yellow(`parker_cma=${asked} reserved no pool: Parker is disabled`) + (log ? `\n${log}` : '');
 }
 
+/** The partitions of the machine in `dir` now, or none when there is no machine (or it cannot be read). */
+function partitionsBefore(dir: string): string[] {
+  try {
+    return simReport(dir).partitions.map((p) => p.name);
+  } catch {
+    return [];
+  }
+}
+
 export function simCommand(ctx: CommandContext): Command {
   const spec = specNamed('sim');
   const sub = (name: string) => commandFromSpec(subSpecNamed(spec, name));
   const show = (opts: SimFlags, data: SimReport) => printData(opts.output, data, () => renderShow(data), ctx.out);
+  // Making the machine anew ends what ran on it: say so, as a reboot would be noticed.
+  const replacing = (dir: string, make: () => SimReport, opts: SimFlags) => {
+    const before = partitionsBefore(dir);
+    show(opts, make());
+    if (before.length) note(ctx, pc.yellow(`the machine was made anew: its partitions ${before.join(', ')} and its applied layout are gone\n`));
+  };
   return new Command(spec.name)
     .description(spec.summary)
     .addCommand(
       sub('create').action((opts: SimFlags) =>
-        show(opts, createSim(simStateDir(opts), { source: simSourceOf(opts), now: ctx.now(), ...(opts.cmdline ? { cmdline: opts.cmdline } : {}) })),
+        replacing(simStateDir(opts), () => createSim(simStateDir(opts), { source: simSourceOf(opts), now: ctx.now(), ...(opts.cmdline ? { cmdline: opts.cmdline } : {}) }), opts),
       ),
     )
-    .addCommand(sub('reset').action((opts: SimFlags) => show(opts, resetSim(simStateDir(opts), ctx.now()))))
+    .addCommand(sub('reset').action((opts: SimFlags) => replacing(simStateDir(opts), () => resetSim(simStateDir(opts), ctx.now()), opts)))
     .addCommand(sub('show').action((opts: SimFlags) => show(opts, simReport(simStateDir(opts)))))
     .addCommand(
       sub('inject').action((name: string, what: string, opts: SimFlags) => {
