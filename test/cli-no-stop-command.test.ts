@@ -54,6 +54,31 @@ describe('a kernel with no stop command', () => {
     expect(await states()).toEqual({ k2: 'online' });
   });
 
+  test("a layout that changes a running kernel and drops its stop command stops it with the one it was started with", async () => {
+    const changed = layout(K2_WITH_STOP.replace('stop: { command: [ssh, root@k2, poweroff] }\n', '').replace('memory: 4G', 'memory: 6G'));
+    const r = await runCli('apply', changed);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('run ssh root@k2 poweroff');
+    expect(await states()).toEqual({ k2: 'online' });
+    // Put it back as it was, for the next test.
+    expect((await runCli('apply', layout(K2_WITH_STOP))).code).toBe(0);
+  });
+
+  test('a rollback that would have to stop a kernel with no stop command fails at once and leaves it running, said', async () => {
+    expect((await runCli('destroy', '--all')).code).toBe(0);
+    const never = `  - name: k3\n    cpus: { count: 4 }\n    memory: 4G\n    image: /boot/vmlinuz-parker\n    order: 2\n    ready: { pattern: NEVER-PRINTED, timeout: 1s }\n    stop: { command: [ssh, root@k3, poweroff] }\n`;
+    const started = Date.now();
+    const r = await runCli('apply', layout(K1.replace('    image:', '    order: 1\n    image:') + never));
+    expect(r.code).toBe(5);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(r.stdout + r.stderr).toContain('could not undo');
+    expect(r.stdout + r.stderr).toContain('k1 runs, and no stop command is known for it: parker cannot ask it to power off, so it is left running');
+    expect(await states()).toMatchObject({ k1: 'online' });
+    expect((await runCli('sim', 'inject', 'k1', 'poweroff')).code).toBe(0);
+    expect((await runCli('destroy', '--all')).code).toBe(0);
+    expect((await runCli('apply', layout(K2_WITH_STOP))).code).toBe(0);
+  }, 60_000);
+
   test('a kernel that panicked and halted does not answer its stop command: stop fails, the kernel stays halted', async () => {
     expect((await runCli('sim', 'inject', 'k2', 'panic')).code).toBe(0);
     const r = await runCli('stop', 'k2');

@@ -119,7 +119,10 @@ export function diffLayout(lifecycle: PartitionLifecycle, layout: ResolvedLayout
     if (reasons.length > 0) {
       replaced.add(kernel.name);
       kernels.push({ kernel: kernel.name, action: 'replace', reasons });
-      list.add('change', kernel.name, lifecycle.remove(have, stopRequestOf(layout.spec.kernels[kernel.index])));
+      // The running kernel is stopped as it was started: with the applied layout's stop command
+      // when it has one, else with this layout's.
+      const running = known.find((k) => k.name === kernel.name);
+      list.add('change', kernel.name, lifecycle.remove(have, stopRequestOf(running?.stop ? running : layout.spec.kernels[kernel.index])));
     }
   }
   for (const kernel of inStartOrder) {

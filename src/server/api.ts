@@ -25,7 +25,7 @@ import { sameToken } from './token.js';
 import { readToken, tokenFile } from '../service/daemon-files.js';
 import { HUB_EVENT_TYPES, type EventHub, type HubEvent } from './event-hub.js';
 import type { Metrics } from './metrics.js';
-import { statusJsonOf, statusOfRead, type StatusReader } from './status-reader.js';
+import { statusJsonOf, statusOfRead, type MachineRead, type StatusReader } from './status-reader.js';
 import type { Transactions } from './transactions.js';
 import type { WriteOp } from './write-ops.js';
 
@@ -503,8 +503,13 @@ export function createApi(deps: ApiDeps): Hono {
     let known: string[] | null = null;
     try {
       if (!transactions.current()) {
-        const status = statusOfRead(await deps.reader.current());
-        known = [...new Set([...status.partitions.map((p) => p.name), ...status.missing])];
+        const names = (read: MachineRead) => {
+          const status = statusOfRead(read);
+          return [...new Set([...status.partitions.map((p) => p.name), ...status.missing])];
+        };
+        known = names(await deps.reader.current());
+        // The last read may predate a change made by another parker: look again before refusing.
+        if (!known.includes(name)) known = names(await deps.reader.fresh());
       }
     } catch {
       known = null;

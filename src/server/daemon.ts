@@ -12,7 +12,7 @@ import { describeAddress, type ListenAddress } from './listen-address.js';
 import { Metrics } from './metrics.js';
 import { StatusReader } from './status-reader.js';
 import { ensureToken } from './token.js';
-import { addressFile, readDaemonAddress, tokenFile } from '../service/daemon-files.js';
+import { addressFile, daemonAddressText, readDaemonAddress, tokenFile } from '../service/daemon-files.js';
 import { replaceOwnFile } from '../machines/own-files.js';
 import { Transactions } from './transactions.js';
 
@@ -148,7 +148,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   // For `parker api` to find this daemon wherever it listens; removed when it stops.
   const said = addressFile(options.stateDir);
   try {
-    replaceOwnFile(said, `${said}.tmp`, `${address}\n`);
+    replaceOwnFile(said, `${said}.tmp`, daemonAddressText(address));
   } catch (e) {
     log({ level: 'warn', msg: 'cannot write the daemon address file', file: said, error: String((e as Error)?.message ?? e) });
   }

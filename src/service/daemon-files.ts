@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { errnoWords } from '../units/errno-words.js';
 import { ParkerError } from '../units/parker-error.js';
 import { readBoundedFile } from '../machines/bounded-read.js';
+import { processStartTime } from '../apply/process-identity.js';
 import { HOST_LOCK_DIR, HOST_STATE_DIR } from './state-dir.js';
 
 // Where the daemon's files are for a state directory: what `parker serve` makes and `parker api`
@@ -17,11 +18,23 @@ export function addressFile(stateDir: string): string {
   return path.join(stateDir, 'daemon-address');
 }
 
-/** The address a running daemon wrote; null when there is none (or it cannot be read: then the default socket is tried). */
+/** What a daemon writes there: where it listens, and which process it is. */
+export function daemonAddressText(address: string): string {
+  return `${JSON.stringify({ address, pid: process.pid, started: processStartTime(process.pid) })}\n`;
+}
+
+/**
+ * The address the daemon of this state directory wrote, while that very process runs (its pid
+ * and start time): a daemon killed without removing the file leaves an address anyone may
+ * listen on next, and `parker api` sends its token there. Null otherwise (then the default
+ * socket is tried).
+ */
 export function readDaemonAddress(stateDir: string): string | null {
   try {
-    const text = readBoundedFile(addressFile(stateDir), 4096, 'daemon address file').toString('utf8').trim();
-    return text === '' ? null : text;
+    const said = JSON.parse(readBoundedFile(addressFile(stateDir), 4096, 'daemon address file').toString('utf8')) as { address?: unknown; pid?: unknown; started?: unknown };
+    if (typeof said.address !== 'string' || typeof said.pid !== 'number' || !Number.isSafeInteger(said.pid) || said.pid <= 1) return null;
+    if (typeof said.started !== 'string' || processStartTime(said.pid) !== said.started) return null;
+    return said.address;
   } catch {
     return null;
   }

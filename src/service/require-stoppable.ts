@@ -14,7 +14,7 @@ export function requireStoppable(plan: Plan): void {
   const them = names.length === 1 ? 'it' : 'them';
   throw new ParkerError(
     'E_CANNOT_STOP',
-    `${list} ${names.length === 1 ? 'runs' : 'run'}, and no stop command is known for ${them} (the applied layout gives none): parker cannot ask ${them} to power off`,
-    `power ${list} off from inside (poweroff on ${names.length === 1 ? 'its' : 'their'} console or over ssh) and run this again, or give ${them} stop: { command: [...] } in the layout and apply it`,
+    `${list} ${names.length === 1 ? 'runs' : 'run'}, and no stop command is known for ${them} (neither the applied layout nor this one gives one): parker cannot ask ${them} to power off`,
+    `power ${list} off from inside (poweroff on ${names.length === 1 ? 'its' : 'their'} console or over ssh) and run this again, or give ${them} stop: { command: [...] } in the layout and apply it; a kernel that panicked and halted ends only with a reset of the machine`,
   );
 }

@@ -1,3 +1,4 @@
+import * as http from 'node:http';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -215,7 +216,7 @@ describe('parker api, with a daemon started with --listen on a TCP port', () => 
     const stateDir = simStateDir();
     const { child, address } = await serve(stateDir, '--listen', '127.0.0.1:0');
     try {
-      expect(fs.readFileSync(path.join(stateDir, 'daemon-address'), 'utf8')).toBe(`${address}\n`);
+      expect(JSON.parse(fs.readFileSync(path.join(stateDir, 'daemon-address'), 'utf8'))).toMatchObject({ address, pid: child.pid });
       const r = await api(stateDir, 'status');
       expect(r.code, r.stderr).toBe(0);
       expect(JSON.parse(r.stdout).schema).toBe('parker.status/v1');
@@ -227,4 +228,26 @@ describe('parker api, with a daemon started with --listen on a TCP port', () => 
     expect(gone.code).toBe(3);
     expect(gone.stderr).toContain('E_DAEMON');
   }, 60_000);
+
+  it('does not follow an address left by a daemon that is gone: the token goes to no one else', async () => {
+    const stateDir = simStateDir();
+    // What a daemon killed with SIGKILL leaves: its address, a pid that runs something else now.
+    const other = http.createServer((req, res) => {
+      heard.push(req.headers.authorization ?? '');
+      res.end('{}');
+    });
+    const heard: string[] = [];
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (other.address() as { port: number }).port;
+      fs.writeFileSync(path.join(stateDir, 'daemon-address'), JSON.stringify({ address: `http://127.0.0.1:${port}`, pid: process.pid, started: 'not its start time' }));
+      fs.writeFileSync(path.join(stateDir, 'api-token'), 'secret-token\n', { mode: 0o600 });
+      const r = await api(stateDir, 'recover', '--data', '{}');
+      expect(r.code).toBe(3);
+      expect(r.stderr).toContain(`no daemon listens on unix:${path.join(stateDir, 'parker.sock')}`);
+      expect(heard).toEqual([]);
+    } finally {
+      other.close();
+    }
+  });
 });

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { runCli } from '../run-cli.js';
 import { describe, expect, it } from 'vitest';
 import { ApplyLock } from '../../src/apply/lock.js';
 import { openMachine } from '../../src/service/open-machine.js';
@@ -198,6 +199,18 @@ describe('the API: refusals', () => {
       lock.release();
     }
   });
+});
+
+describe('the API, after another parker changed the machine', () => {
+  const { app, auth, json, stateDir } = apiOnSim({ pollMs: 60_000 });
+
+  it('knows a kernel made since its last read: it looks again before answering 404', async () => {
+    expect((await (await app.request('/api/v1/status')).json() as Json).partitions).toEqual([]);
+    expect((await runCli('apply', 'examples/default.yaml', '--state-dir', stateDir)).code).toBe(0);
+    const stop = await app.request('/api/v1/kernels/db/stop?wait=1', json({}, auth));
+    expect(stop.status).toBe(200);
+    expect((await stop.json() as Json).result.outcome).toBe('applied');
+  }, 60_000);
 });
 
 describe('the API token, made anew while the daemon runs', () => {

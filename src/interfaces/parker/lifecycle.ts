@@ -72,6 +72,8 @@ export const parkerLifecycle: PartitionLifecycle = {
     return { intent: { kind: 'probe-boot-device', device }, why: `the boot kernel keeps ${device}: bind its driver`, undo: null };
   },
   describe(intent) {
+    // Nothing is waited for: perform refuses at once a kernel that still runs (E_CANNOT_STOP).
+    if (intent.kind === 'stop' && intent.command === null) return `check that ${intent.partition} has powered off (no stop command is known for it)`;
     const text = lowerParker(intent).map(describeKernelOp).join(', then ');
     return intent.kind === 'load-image' ? `${text} for ${intent.partition}` : text;
   },

@@ -25,6 +25,15 @@ function resolveLoad(machine: Machine, partition: string, op: Extract<KernelOp, 
   return { kind: 'kexec-load', load: { ...op.load, cmdline, window: { start: have.memory.start, end: have.memory.end } } };
 }
 
+/** Whether a partition's kernel runs: `online` reads 1 (a partition that is gone does not). */
+function readPartitionOnline(machine: Machine, partition: string): boolean {
+  try {
+    return machine.fs.read(partitionFile(partition, 'online')).trim() === '1';
+  } catch {
+    return false;
+  }
+}
+
 /** What must hold before an intent's writes (safety.ts): each guards a write that takes the machine down. */
 function checkBefore(machine: Machine, intent: Intent): void {
   switch (intent.kind) {
@@ -36,7 +45,13 @@ function checkBefore(machine: Machine, intent: Intent): void {
     case 'wait-online':
       return checkStartWrite(machine, intent.partition);
     case 'stop':
-      return checkNotStarting(machine, intent.partition, 'stop');
+      checkNotStarting(machine, intent.partition, 'stop');
+      // Without a stop command nothing can make it power off: waiting would only end in a
+      // timeout minutes later (a rollback undoing its start). Refused at once while it runs.
+      if (intent.command === null && readPartitionOnline(machine, intent.partition)) {
+        throw new ParkerError('E_CANNOT_STOP', `${intent.partition} runs, and no stop command is known for it: parker cannot ask it to power off, so it is left running`, `power ${intent.partition} off from inside, then parker destroy ${intent.partition}; give it stop: { command: [...] } in the layout`);
+      }
+      return;
     case 'remove-partition':
       return checkNotStarting(machine, intent.partition, 'remove');
     case 'take-back-device':

@@ -268,6 +268,8 @@ function assemble(meta: SimMeta, kernel: SimKernel, store: SimStore | null): Sim
     inject(name: string, what: Injection) {
       const p = partition(name);
       if (!p.online) throw new ParkerError('E_NOT_RUNNING', `${name} is not running`, `start it first: parker start ${name}`);
+      // A halted kernel runs nothing: it neither powers off nor does anything else any more.
+      if (p.status === 'halted') throw new ParkerError('E_NOT_RUNNING', `${name} panicked and halted: it runs nothing`, 'only a reset of the machine ends it: parker sim inject ANOTHER reboot, or parker sim reset');
       log({ op: 'inject', partition: name, what });
       inject(kernel, p, what);
     },
