@@ -53,6 +53,11 @@ describe('parker completion bash', () => {
     expect((await runCli('apply', 'examples/profile-latency.yaml', '--state-dir', other)).code).toBe(0);
     expect(complete(script, ['parker', '--state-dir', other, 'stop', ''])).toEqual(['trading']);
     expect(complete(script, ['parker', 'stop', '--state-dir', other, ''])).toEqual(['trading']);
+    expect(complete(script, ['parker', `--state-dir=${other}`, 'stop', ''])).toEqual(['trading']);
+    expect(complete(script, ['parker', 'sim', 'inject', '--state-dir', other, ''])).toEqual(['trading']);
+    // The argument after the kernel: what sim inject takes; nothing more for stop.
+    expect(complete(script, ['parker', 'sim', 'inject', 'trading', ''])).toEqual(['panic', 'poweroff', 'reboot', 'split-lock', 'wbinvd']);
+    expect(complete(script, ['parker', 'stop', names[0]!, ''])).toEqual([]);
   }, 60_000);
 
   it('completes kernel names from the applied layout', async () => {

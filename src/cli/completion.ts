@@ -34,9 +34,19 @@ function valueWords(spec: CommandSpec): string[] {
 }
 
 /** The bash case of one command (or `sim create`): its value flags, its flags, what its arguments are. */
+/** What completes each of a command's arguments, by position: kernel names, the words an argument is one of ("a | b | c"), or nothing. */
+function argumentWords(spec: CommandSpec): string[] {
+  return (spec.args ?? []).map((arg) => {
+    if (arg.name === 'name') return 'words=$(parker completion --kernels "${machine[@]}" 2>/dev/null)';
+    if (/^[\w-]+( \| [\w-]+)+$/.test(arg.description)) return `words="${arg.description.split(' | ').join(' ')}"`;
+    return '';
+  });
+}
+
 function bashCase(label: string, spec: CommandSpec): string {
   const lines = [`    ${label})`, '      case "$prev" in', ...valueWords(spec), '      esac', `      flags="${flagWords(spec).join(' ')}"`];
-  if (takesKernel(spec)) lines.push('      words=$(parker completion --kernels "${machine[@]}" 2>/dev/null)');
+  const words = argumentWords(spec);
+  if (words.some(Boolean)) lines.push(`      case $args in ${words.map((w, i) => (w ? `${i}) ${w} ;;` : '')).filter(Boolean).join(' ')} esac`);
   if (takesFile(spec)) lines.push('      files=1');
   lines.push('      ;;');
   return lines.join('\n');
@@ -53,17 +63,19 @@ function bash(): string {
   }).join('\n');
   return `# bash completion for parker: source it, or put it in /etc/bash_completion.d/parker
 _parker() {
-  local cur=\${COMP_WORDS[COMP_CWORD]} prev=\${COMP_WORDS[COMP_CWORD-1]} flags= words= files= cmd= i w
+  local cur=\${COMP_WORDS[COMP_CWORD]} prev=\${COMP_WORDS[COMP_CWORD-1]} flags= words= files= cmd= args=0 i w
   local -a machine=()
-  # The command (and a subcommand): the first words that are no flag or flag value. The flags
-  # that choose the machine are passed on to \`parker completion --kernels\`.
+  # The command (and a subcommand), the first words that are no flag or flag value, and how
+  # many arguments follow it. The flags that choose the machine, wherever they are, are passed
+  # on to \`parker completion --kernels\`.
   for ((i = 1; i < COMP_CWORD; i++)); do
     w=\${COMP_WORDS[i]}
     case "$w" in
       --machine|--root|--synthetic|--from|--state-dir) machine+=("$w" "\${COMP_WORDS[i+1]}"); ((i++)) ;;
-      ${early}) ((i++)) ;;
+      --machine=*|--root=*|--synthetic=*|--from=*|--state-dir=*) machine+=("$w") ;;
+      ${early}) [ "$cmd" = console ] && [ "$w" = -f ] || ((i++)) ;;
       -*) ;;
-      *) if [ -z "$cmd" ]; then cmd=$w; elif [ "$cmd" = sim ]; then cmd="sim $w"; break; else break; fi ;;
+      *) if [ -z "$cmd" ]; then cmd=$w; elif [ "$cmd" = sim ]; then cmd="sim $w"; else ((args++)); fi ;;
     esac
   done
   if [ -z "$cmd" ]; then

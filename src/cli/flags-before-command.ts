@@ -11,42 +11,50 @@ function flagNames(spec: CommandSpec): Map<string, boolean> {
   return names;
 }
 
+const GLOBAL = new Set(GLOBAL_FLAGS.flatMap((f) => f.flags.split(/[ ,]+/).filter((w) => w.startsWith('-'))));
+const nameOf = (word: string) => (word.includes('=') ? word.slice(0, word.indexOf('=')) : word);
+
+/**
+ * The command line read as `spec`'s (a command, or `sim SUB`): its flags before the command's
+ * name moved after the name (and the subcommand's), the global ones first; null when the words
+ * before the name are not all flags of that command (a flag's value read by that command's own
+ * arity: `-f` is a file to gather and sim image, --follow to console).
+ */
+function readAs(args: readonly string[], path: readonly string[], spec: CommandSpec): string[] | null {
+  const flags = flagNames(spec);
+  const globals: string[] = [];
+  const before: string[] = [];
+  let at = 0;
+  while (at < args.length && args[at]!.startsWith('-') && args[at] !== '--') {
+    const word = args[at]!;
+    if (GLOBAL.has(word)) {
+      globals.push(word);
+      at += 1;
+      continue;
+    }
+    const takesValue = flags.get(nameOf(word));
+    if (takesValue === undefined) return null;
+    const length = takesValue && !word.includes('=') ? 2 : 1;
+    before.push(...args.slice(at, at + length));
+    at += length;
+  }
+  if (before.length === 0 || !path.every((name, i) => args[at + i] === name)) return null;
+  return [...globals, ...path, ...before, ...args.slice(at + path.length)];
+}
+
 /**
  * A command line with the command's own flags, given before its name, moved after it:
  * `parker --state-dir DIR status` as `parker status --state-dir DIR`, as kubectl takes
  * `kubectl -n NS get pods`. For a command with subcommands (`sim create`) they go after the
  * subcommand. Only when every flag before the name is one that command takes; anything else
- * (the global -q and -v, an unknown flag, no command) is left as it was, for commander to read
- * or to refuse.
+ * (an unknown flag, one the command does not take, no command, help) is left as it was, for
+ * commander to read or to refuse.
  */
 export function flagsAfterCommand(args: readonly string[]): string[] {
-  const before: string[][] = [];
-  const globals: string[] = [];
-  const global = new Set(GLOBAL_FLAGS.flatMap((f) => f.flags.split(/[ ,]+/).filter((w) => w.startsWith('-'))));
-  let at = 0;
-  // Every flag any command takes, to know which of them take a value.
-  const known = new Map<string, boolean>();
-  for (const spec of COMMAND_SPECS) for (const s of [spec, ...(spec.subcommands ?? [])]) for (const [name, value] of flagNames(s)) known.set(name, value);
-  while (at < args.length && args[at]!.startsWith('-') && args[at] !== '--') {
-    const word = args[at]!;
-    const name = word.includes('=') ? word.slice(0, word.indexOf('=')) : word;
-    if (global.has(word)) {
-      globals.push(word);
-      at += 1;
-      continue;
-    }
-    const takesValue = known.get(name);
-    if (takesValue === undefined) return [...args];
-    const length = takesValue && !word.includes('=') ? 2 : 1;
-    before.push(args.slice(at, at + length));
-    at += length;
+  for (const spec of COMMAND_SPECS) {
+    const readings = spec.subcommands?.length ? spec.subcommands.map((sub) => readAs(args, [spec.name, sub.name], sub)) : [readAs(args, [spec.name], spec)];
+    const found = readings.find((r) => r !== null);
+    if (found) return found;
   }
-  const spec = COMMAND_SPECS.find((s) => s.name === args[at]);
-  if (before.length === 0 || !spec) return [...args];
-  const sub = spec.subcommands?.find((s) => s.name === args[at + 1]);
-  const target = sub ?? spec;
-  const accepted = flagNames(target);
-  if (!before.every(([word]) => accepted.has(word!.includes('=') ? word!.slice(0, word!.indexOf('=')) : word!))) return [...args];
-  const head = sub ? args.slice(at, at + 2) : [args[at]!];
-  return [...globals, ...head, ...before.flat(), ...args.slice(at + head.length)];
+  return [...args];
 }
