@@ -103,6 +103,7 @@ complete -F _parker parker
 }
 
 function zsh(): string {
+  const early = [...new Set(COMMAND_SPECS.flatMap(valueFlags))].join('|');
   const commands = COMMAND_SPECS.map((s) => `    '${s.name}:${s.summary.replaceAll("'", "'\\''").replaceAll(':', '\\:')}'`).join('\n');
   const cases = COMMAND_SPECS.map((spec) => {
     const action = takesKernel(spec) ? "compadd -- $(parker completion --kernels 2>/dev/null)" : takesFile(spec) ? '_files' : spec.subcommands ? `compadd -- ${spec.subcommands.map((s) => s.name).join(' ')}` : ':';
@@ -115,11 +116,20 @@ _parker() {
   commands=(
 ${commands}
   )
-  if (( CURRENT == 2 )); then
+  # The command: the first word that is no flag or flag value (flags may come before it).
+  local cmd= i
+  for ((i = 2; i < CURRENT; i++)); do
+    case $words[i] in
+      ${early}) ((i++)) ;;
+      -*) ;;
+      *) cmd=$words[i]; break ;;
+    esac
+  done
+  if [[ -z $cmd ]]; then
     _describe 'command' commands
     return
   fi
-  case $words[2] in
+  case $cmd in
 ${cases}
   esac
 }
