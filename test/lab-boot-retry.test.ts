@@ -86,6 +86,13 @@ describe('run_qemu_watched (lab/qemu-watch.sh)', () => {
     expect(fs.readFileSync(console, 'utf8')).toContain('completion polled');
   });
 
+  it('counts a console silent before init as a stall: a kernel can hang without a word', () => {
+    const { run, console } = watchStandIn({ STALLS: '1', STALL_TEXT: '[    2.907693] sched_clock: Marking stable (2869952402, 35789402)->(3136777216, -231035412)', QEMU_WATCH_SILENCE: '3' });
+    expect(run.status).toBe(86);
+    expect(run.seconds).toBeLessThan(20);
+    expect(fs.readFileSync(console, 'utf8')).toContain('Marking stable');
+  });
+
   it('leaves a guest that reports a stall and then starts init within the grace period', () => {
     const { run, state, console } = watchStandIn({ STALLS: '1', RECOVERS_AFTER: '1', QEMU_WATCH_GRACE: '5' });
     expect(run.status).toBe(0);
