@@ -40,11 +40,13 @@ describe('output that cannot be written', () => {
   });
 
   it('goes where standard output goes when it is named as the file, a file included', () => {
-    const out = path.join(scratch, 'redirected');
-    expect(binTo('stdout', out, 'sim', 'image', '-f', '/dev/stdout').status).toBe(0);
     const named = path.join(scratch, 'image');
     expect(spawnSync(process.execPath, ['bin/parker.js', 'sim', 'image', '-f', named]).status).toBe(0);
-    expect(fs.readFileSync(out).equals(fs.readFileSync(named))).toBe(true);
+    for (const name of ['/dev/stdout', '/proc/self/fd/1']) {
+      const out = path.join(scratch, 'redirected');
+      expect(binTo('stdout', out, 'sim', 'image', '-f', name).status, name).toBe(0);
+      expect(fs.readFileSync(out).equals(fs.readFileSync(named)), name).toBe(true);
+    }
     expect(fs.lstatSync('/dev/stdout').isSymbolicLink()).toBe(true);
   });
 });

@@ -24,20 +24,21 @@ function readProc(file: string): string | null {
   }
 }
 
+/** The fields of /proc/PID/stat after "pid (comm)" (state first), or null when it is gone. */
+function statFields(pid: number): string[] | null {
+  const stat = readProc(`/proc/${pid}/stat`);
+  // "pid (comm) state ppid ...": comm may hold spaces and parentheses; fields follow the last ")".
+  return stat === null ? null : stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
 /** The start time of a process on this host, or null when it is gone or /proc cannot tell. */
 export function processStartTime(pid: number): string | null {
-  const stat = readProc(`/proc/${pid}/stat`);
-  if (stat === null) return null;
-  // "pid (comm) state ppid ...": comm may hold spaces and parentheses; fields follow the last ")".
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return fields[19] ?? null;
+  return statFields(pid)?.[19] ?? null;
 }
 
 /** The session `pid` belongs to (its sixth field in /proc/PID/stat), or null when it is gone. */
 export function processSession(pid: number): number | null {
-  const stat = readProc(`/proc/${pid}/stat`);
-  if (stat === null) return null;
-  const session = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[3]);
+  const session = Number(statFields(pid)?.[3]);
   return Number.isInteger(session) ? session : null;
 }
 

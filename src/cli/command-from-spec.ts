@@ -15,6 +15,16 @@ function outputFlag(formats: readonly string[]): FlagSpec {
   return { flags: '-o, --output <format>', description: 'output format', choices: formats, default: formats[0]! };
 }
 
+/** The names a flag answers to: "-o, --output <format>" -> ["-o", "--output"]. */
+export function flagNamesOf(flag: FlagSpec): string[] {
+  return flag.flags.split(/[ ,]+/).filter((w) => w.startsWith('-'));
+}
+
+/** Whether a flag takes a value ("<value>" or "[value]"). */
+export function takesValue(flag: FlagSpec): boolean {
+  return /[<[]/.test(flag.flags);
+}
+
 /** Every flag a command takes, in the order help and docs show them. */
 export function flagsOf(spec: CommandSpec): FlagSpec[] {
   return [...(spec.output ? [outputFlag(spec.output)] : []), ...(spec.flags ?? []), ...(spec.machineFlags ? MACHINE_FLAGS : [])];

@@ -1,5 +1,5 @@
 import { COMMAND_SPECS, type CommandSpec } from './command-specs.js';
-import { flagsOf } from './command-from-spec.js';
+import { flagNamesOf, flagsOf, takesValue } from './command-from-spec.js';
 
 /**
  * Shell completion scripts, generated from the command specs: commands, subcommands, each
@@ -12,20 +12,20 @@ export type Shell = (typeof SHELLS)[number];
 
 /** Every long and short flag of a command ("-o --output --machine ..."). */
 function flagWords(spec: CommandSpec): string[] {
-  return flagsOf(spec).filter((f) => !f.hidden).flatMap((f) => f.flags.split(/[ ,]+/).filter((w) => w.startsWith('-')));
+  return flagsOf(spec).filter((f) => !f.hidden).flatMap(flagNamesOf);
 }
 
 const takesKernel = (spec: CommandSpec) => (spec.args ?? []).some((a) => a.name === 'name');
 const takesFile = (spec: CommandSpec) => (spec.args ?? []).some((a) => a.name === 'layout');
 
-/** The flags that take a value, of a command (and of its subcommands, which have their own cases). */
-const valueFlags = (spec: CommandSpec) => flagsOf(spec).flatMap((f) => (/[<[]/.test(f.flags) ? f.flags.split(/[ ,]+/).filter((w) => w.startsWith('-')) : []));
+/** Every flag of any command that takes a value, as a shell pattern ("-o|--output|..."): what the scripts skip with its value while they look for the command. */
+const VALUE_FLAGS = [...new Set(COMMAND_SPECS.flatMap((spec) => flagsOf(spec).filter(takesValue).flatMap(flagNamesOf)))].join('|');
 
 /** What completes a flag's value: its choices, directories or files. */
 function valueWords(spec: CommandSpec): string[] {
   const lines: string[] = [];
-  for (const flag of flagsOf(spec).filter((f) => /[<[]/.test(f.flags))) {
-    const names = flag.flags.split(/[ ,]+/).filter((w) => w.startsWith('-')).join('|');
+  for (const flag of flagsOf(spec).filter(takesValue)) {
+    const names = flagNamesOf(flag).join('|');
     const choices = flag.choices ?? (names.includes('--machine') ? ['sim', 'host'] : null);
     const reply = choices ? `compgen -W "${choices.join(' ')}" -- "$cur"` : /<dir>/.test(flag.flags) ? 'compgen -d -- "$cur"' : /<(file|archive|layout|path)>/.test(flag.flags) ? 'compgen -f -- "$cur"' : null;
     lines.push(`        ${names}) ${reply ? `COMPREPLY=($(${reply}))` : 'COMPREPLY=()'}; return ;;`);
@@ -33,7 +33,6 @@ function valueWords(spec: CommandSpec): string[] {
   return lines;
 }
 
-/** The bash case of one command (or `sim create`): its value flags, its flags, what its arguments are. */
 /** What completes each of a command's arguments, by position: kernel names, the words an argument is one of ("a | b | c"), or nothing. */
 function argumentWords(spec: CommandSpec): string[] {
   return (spec.args ?? []).map((arg) => {
@@ -43,6 +42,7 @@ function argumentWords(spec: CommandSpec): string[] {
   });
 }
 
+/** The bash case of one command (or `sim create`): its value flags, its flags, what its arguments are. */
 function bashCase(label: string, spec: CommandSpec): string {
   const lines = [`    ${label})`, '      case "$prev" in', ...valueWords(spec), '      esac', `      flags="${flagWords(spec).join(' ')}"`];
   const words = argumentWords(spec);
@@ -54,8 +54,6 @@ function bashCase(label: string, spec: CommandSpec): string {
 
 function bash(): string {
   const names = COMMAND_SPECS.map((s) => s.name).join(' ');
-  // Before the command's name only the flags every command shares may come (MACHINE_FLAGS, -o).
-  const early = [...new Set(COMMAND_SPECS.flatMap(valueFlags))].join('|');
   const cases = COMMAND_SPECS.flatMap((spec) => {
     const subs = spec.subcommands ?? [];
     if (subs.length === 0) return [bashCase(spec.name, spec)];
@@ -73,7 +71,7 @@ _parker() {
     case "$w" in
       --machine|--root|--synthetic|--from|--state-dir) machine+=("$w" "\${COMP_WORDS[i+1]}"); ((i++)) ;;
       --machine=*|--root=*|--synthetic=*|--from=*|--state-dir=*) machine+=("$w") ;;
-      ${early}) [ "$cmd" = console ] && [ "$w" = -f ] || ((i++)) ;;
+      ${VALUE_FLAGS}) [ "$cmd" = console ] && [ "$w" = -f ] || ((i++)) ;;
       -*) ;;
       *) if [ -z "$cmd" ]; then cmd=$w; elif [ "$cmd" = sim ]; then cmd="sim $w"; else ((args++)); fi ;;
     esac
@@ -103,7 +101,6 @@ complete -F _parker parker
 }
 
 function zsh(): string {
-  const early = [...new Set(COMMAND_SPECS.flatMap(valueFlags))].join('|');
   const commands = COMMAND_SPECS.map((s) => `    '${s.name}:${s.summary.replaceAll("'", "'\\''").replaceAll(':', '\\:')}'`).join('\n');
   const cases = COMMAND_SPECS.map((spec) => {
     const action = takesKernel(spec) ? "compadd -- $(parker completion --kernels 2>/dev/null)" : takesFile(spec) ? '_files' : spec.subcommands ? `compadd -- ${spec.subcommands.map((s) => s.name).join(' ')}` : ':';
@@ -120,7 +117,7 @@ ${commands}
   local cmd= i
   for ((i = 2; i < CURRENT; i++)); do
     case $words[i] in
-      ${early}) ((i++)) ;;
+      ${VALUE_FLAGS}) ((i++)) ;;
       -*) ;;
       *) cmd=$words[i]; break ;;
     esac

@@ -1,17 +1,12 @@
 import { COMMAND_SPECS, GLOBAL_FLAGS, type CommandSpec } from './command-specs.js';
-import { flagsOf } from './command-from-spec.js';
+import { flagNamesOf, flagsOf, takesValue } from './command-from-spec.js';
 
 /** The names a command's flags answer to ("-o", "--output"), and whether each takes a value. */
 function flagNames(spec: CommandSpec): Map<string, boolean> {
-  const names = new Map<string, boolean>();
-  for (const flag of flagsOf(spec)) {
-    const takesValue = /[<[]/.test(flag.flags);
-    for (const name of flag.flags.split(/[ ,]+/).filter((w) => w.startsWith('-'))) names.set(name, takesValue);
-  }
-  return names;
+  return new Map(flagsOf(spec).flatMap((flag) => flagNamesOf(flag).map((name) => [name, takesValue(flag)] as const)));
 }
 
-const GLOBAL = new Set(GLOBAL_FLAGS.flatMap((f) => f.flags.split(/[ ,]+/).filter((w) => w.startsWith('-'))));
+const GLOBAL = new Set(GLOBAL_FLAGS.flatMap(flagNamesOf));
 const nameOf = (word: string) => (word.includes('=') ? word.slice(0, word.indexOf('=')) : word);
 
 /**
@@ -51,6 +46,8 @@ function readAs(args: readonly string[], path: readonly string[], spec: CommandS
  * commander to read or to refuse.
  */
 export function flagsAfterCommand(args: readonly string[]): string[] {
+  // The everyday command line starts with the command: nothing to move.
+  if (!args[0]?.startsWith('-')) return [...args];
   for (const spec of COMMAND_SPECS) {
     const readings = spec.subcommands?.length ? spec.subcommands.map((sub) => readAs(args, [spec.name, sub.name], sub)) : [readAs(args, [spec.name], spec)];
     const found = readings.find((r) => r !== null);

@@ -10,6 +10,7 @@ import { COMMAND_SPECS, GLOBAL_FLAGS, type CommandSpec } from './command-specs.j
 import { commandFromSpec } from './command-from-spec.js';
 import { loadConfig, type ParkerConfig } from './config-file.js';
 import { terminalSafe } from './terminal-safe.js';
+import { withoutControls } from '../units/framed-lines.js';
 import { flagsAfterCommand } from './flags-before-command.js';
 
 type CommandFactory = (ctx: CommandContext) => Command;
@@ -130,8 +131,7 @@ function applyConfig(action: Command, config: ParkerConfig): void {
 
 /** Control characters of untrusted text (file names, kernel output) shown as escapes, never sent to the terminal. */
 export function escapeControl(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return withoutControls(text);
 }
 
 /** Prints a user error without a stack trace: code, what went wrong, what to do next. */

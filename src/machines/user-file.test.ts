@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -99,22 +98,6 @@ describe('writeUserFile', () => {
     const dir = fresh();
     expect(ioError(() => writeUserFile(path.join(dir, 'newdir') + '/', 'x', '-f'))).toContain('names a directory');
     expect(fs.readdirSync(dir)).toEqual([]);
-  });
-
-  it('writes standard output where it goes, a file included, and leaves its name alone', () => {
-    const out = path.join(fresh(), 'redirected');
-    const fd = fs.openSync(out, 'w');
-    const bin = new URL('../../bin/parker.js', import.meta.url).pathname;
-    try {
-      const r = spawnSync(process.execPath, [bin, 'sim', 'image', '-f', '/proc/self/fd/1'], { stdio: ['ignore', fd, 'pipe'] });
-      expect(r.status, r.stderr.toString()).toBe(0);
-    } finally {
-      fs.closeSync(fd);
-    }
-    const file = path.join(path.dirname(out), 'image');
-    expect(spawnSync(process.execPath, [bin, 'sim', 'image', '-f', file]).status).toBe(0);
-    expect(fs.readFileSync(out).equals(fs.readFileSync(file))).toBe(true);
-    expect(fs.lstatSync('/dev/stdout').isSymbolicLink()).toBe(true);
   });
 
   it('writes through a link to /dev/null, and refuses one to another device without opening it', () => {

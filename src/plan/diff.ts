@@ -11,7 +11,10 @@ import type { Step, StepAction, StepDraft } from './step.js';
 
 export type { Observed } from './observed.js';
 
-/** How long to wait for a kernel with no stop command to power off by other means. */
+/**
+ * The timeout a stop with no command carries in its intent. Nothing waits on it: such a stop only
+ * checks that the kernel has powered off, and is refused at once while it runs (perform.ts).
+ */
 const UNKNOWN_STOP_TIMEOUT_MS = 300_000;
 
 const sameSet = (a: readonly (number | string)[], b: readonly (number | string)[]) =>

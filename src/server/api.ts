@@ -76,7 +76,7 @@ export interface ApiDeps {
 }
 
 /** Host header values of requests addressed to this computer's loopback: localhost, 127.0.0.1, [::1], with any port. */
-export function isLoopbackHost(host: string | undefined): boolean {
+function isLoopbackHost(host: string | undefined): boolean {
   if (!host) return false;
   const name = /^\[([^\]]+)\](?::\d+)?$/.exec(host)?.[1] ?? host.replace(/:\d+$/, '');
   return /^(localhost|[a-z0-9-]+\.localhost|127(\.\d{1,3}){3}|::1)$/i.test(name);

@@ -6,9 +6,9 @@ import { getRequestListener } from '@hono/node-server';
 import { errnoWords } from '../units/errno-words.js';
 import { ParkerError } from '../units/parker-error.js';
 import type { MachineChoice } from '../service/machine-choice.js';
-import { createApi, isLoopbackHost } from './api.js';
+import { createApi } from './api.js';
 import { EventHub } from './event-hub.js';
-import { describeAddress, type ListenAddress } from './listen-address.js';
+import { describeAddress, LOOPBACK, type ListenAddress } from './listen-address.js';
 import { Metrics } from './metrics.js';
 import { StatusReader } from './status-reader.js';
 import { ensureToken } from './token.js';
@@ -94,19 +94,26 @@ export function wireDaemon(options: Omit<DaemonOptions, 'listen'> & { listen?: L
   const metrics = new Metrics();
   const reader = new StatusReader({ machine: options.machine, stateDir: options.stateDir, hub, pollMs: options.pollMs ?? 1000, log });
   const transactions = new Transactions({ machine: options.machine, stateDir: options.stateDir, hub, metrics, beforeEnd: () => reader.fresh(), ...(options.blockMsPerStep ? { blockMsPerStep: options.blockMsPerStep } : {}) });
-  const app = createApi({ machine: options.machine, stateDir: options.stateDir, token, hub, metrics, transactions, reader, version: options.version, log, ...(options.maxBody ? { maxBody: options.maxBody } : {}), ...(options.webDir !== undefined ? { webDir: options.webDir } : {}), loopbackHostsOnly: options.listen?.kind === 'tcp' && isLoopbackHost(options.listen.host.includes(':') ? `[${options.listen.host}]` : options.listen.host) });
+  const app = createApi({ machine: options.machine, stateDir: options.stateDir, token, hub, metrics, transactions, reader, version: options.version, log, ...(options.maxBody ? { maxBody: options.maxBody } : {}), ...(options.webDir !== undefined ? { webDir: options.webDir } : {}), loopbackHostsOnly: options.listen?.kind === 'tcp' && LOOPBACK.has(options.listen.host) });
   return { log, token, hub, metrics, reader, transactions, app };
 }
+
+/** How long a request's headers may take: 10 s, or less when the whole request must be quicker. */
+export const headersTimeoutMs = (requestTimeoutMs: number) => Math.min(10_000, requestTimeoutMs);
+
+/**
+ * How often node looks for requests over their time (30 s unless told): half the headers'
+ * time, so that a request is cut off close to its limit rather than up to 30 s later.
+ */
+export const checkingIntervalMs = (requestTimeoutMs: number) => Math.max(100, headersTimeoutMs(requestTimeoutMs) / 2);
 
 /** Starts the daemon: the API, the dashboard and /metrics on one listener. */
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   fs.mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
   const { log, token, hub, reader, transactions, app } = wireDaemon(options);
   const requestTimeout = options.requestTimeoutMs ?? 60_000;
-  const headersTimeout = Math.min(10_000, requestTimeout);
-  // Node looks for requests over their time this often (30 s unless told): half the headers'
-  // time, so that a request is cut off close to its limit rather than up to 30 s later.
-  const server = http.createServer({ connectionsCheckingInterval: Math.max(100, headersTimeout / 2) }, getRequestListener(app.fetch));
+  const headersTimeout = headersTimeoutMs(requestTimeout);
+  const server = http.createServer({ connectionsCheckingInterval: checkingIntervalMs(requestTimeout) }, getRequestListener(app.fetch));
   // A request (its headers and its body, at most --max-body) must arrive within these; an event
   // stream is unaffected (its request is whole once its headers are), and a client that sends
   // half a body and waits does not hold a connection for ever.

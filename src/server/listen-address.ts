@@ -6,7 +6,8 @@ import { defaultSocketPath } from '../service/daemon-files.js';
 export type ListenAddress = { kind: 'unix'; path: string } | { kind: 'tcp'; host: string; port: number };
 
 
-const LOOPBACK = new Set(['127.0.0.1', '::1']);
+/** The loopback addresses --listen takes without --force. */
+export const LOOPBACK: ReadonlySet<string> = new Set(['127.0.0.1', '::1']);
 
 /**
  * Parses `--listen`: "unix:PATH" or an absolute path, "127.0.0.1:PORT" (or "localhost:PORT"), "[::1]:PORT". Any other

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { errnoWords } from '../units/errno-words.js';
 import { ParkerError } from '../units/parker-error.js';
 import { readBoundedFile } from '../machines/bounded-read.js';
-import { processStartTime } from '../apply/process-identity.js';
+import { asIdentity, liveness, selfIdentity } from '../apply/process-identity.js';
 import { HOST_LOCK_DIR, HOST_STATE_DIR } from './state-dir.js';
 
 // Where the daemon's files are for a state directory: what `parker serve` makes and `parker api`
@@ -20,7 +20,7 @@ export function addressFile(stateDir: string): string {
 
 /** What a daemon writes there: where it listens, and which process it is. */
 export function daemonAddressText(address: string): string {
-  return `${JSON.stringify({ address, pid: process.pid, started: processStartTime(process.pid) })}\n`;
+  return `${JSON.stringify({ address, owner: selfIdentity() })}\n`;
 }
 
 /**
@@ -31,9 +31,10 @@ export function daemonAddressText(address: string): string {
  */
 export function readDaemonAddress(stateDir: string): string | null {
   try {
-    const said = JSON.parse(readBoundedFile(addressFile(stateDir), 4096, 'daemon address file').toString('utf8')) as { address?: unknown; pid?: unknown; started?: unknown };
-    if (typeof said.address !== 'string' || typeof said.pid !== 'number' || !Number.isSafeInteger(said.pid) || said.pid <= 1) return null;
-    if (typeof said.started !== 'string' || processStartTime(said.pid) !== said.started) return null;
+    const said = JSON.parse(readBoundedFile(addressFile(stateDir), 4096, 'daemon address file').toString('utf8')) as { address?: unknown; owner?: unknown };
+    const owner = asIdentity(said.owner);
+    // Its start time is required: a pid alone may be another process by now.
+    if (typeof said.address !== 'string' || !owner?.startTime || liveness(owner) !== 'alive') return null;
     return said.address;
   } catch {
     return null;

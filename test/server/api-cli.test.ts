@@ -216,7 +216,7 @@ describe('parker api, with a daemon started with --listen on a TCP port', () => 
     const stateDir = simStateDir();
     const { child, address } = await serve(stateDir, '--listen', '127.0.0.1:0');
     try {
-      expect(JSON.parse(fs.readFileSync(path.join(stateDir, 'daemon-address'), 'utf8'))).toMatchObject({ address, pid: child.pid });
+      expect(JSON.parse(fs.readFileSync(path.join(stateDir, 'daemon-address'), 'utf8'))).toMatchObject({ address, owner: { pid: child.pid } });
       const r = await api(stateDir, 'status');
       expect(r.code, r.stderr).toBe(0);
       expect(JSON.parse(r.stdout).schema).toBe('parker.status/v1');
@@ -240,7 +240,7 @@ describe('parker api, with a daemon started with --listen on a TCP port', () => 
     await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
     try {
       const port = (other.address() as { port: number }).port;
-      fs.writeFileSync(path.join(stateDir, 'daemon-address'), JSON.stringify({ address: `http://127.0.0.1:${port}`, pid: process.pid, started: 'not its start time' }));
+      fs.writeFileSync(path.join(stateDir, 'daemon-address'), JSON.stringify({ address: `http://127.0.0.1:${port}`, owner: { pid: process.pid, hostname: os.hostname(), startTime: 'not its start time' } }));
       fs.writeFileSync(path.join(stateDir, 'api-token'), 'secret-token\n', { mode: 0o600 });
       const r = await api(stateDir, 'recover', '--data', '{}');
       expect(r.code).toBe(3);

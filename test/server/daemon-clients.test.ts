@@ -4,7 +4,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDaemon, parseListen, type Daemon } from '../../src/server/daemon.js';
+import { checkingIntervalMs, headersTimeoutMs, startDaemon, parseListen, type Daemon } from '../../src/server/daemon.js';
 import { createSim } from '../../src/service/sim.js';
 
 // Clients that misbehave: one that sends half a body and waits, one that goes away in the
@@ -58,6 +58,8 @@ describe('the daemon and clients that misbehave', () => {
     expect(answer).toContain('408');
     // Headers are given 1 s here (requestTimeoutMs 1000), checked every half of it.
     expect(ms).toBeLessThan(3_000);
+    // With the default 60 s for a request: headers within 10 s, looked for every 5 s (node's own 30 s let one wait 40).
+    expect([headersTimeoutMs(60_000), checkingIntervalMs(60_000)]).toEqual([10_000, 5_000]);
   });
 
   it('counts a client gone in the middle of its body as the client\'s doing, not an internal error', async () => {

@@ -6,7 +6,7 @@ import type { Intent } from '../../plan/intent.js';
 import { CONTROL_STRUCTURE_PLACEHOLDER, MEMMAP_PLACEHOLDER } from './cmdline.js';
 import { lowerParker } from './lower.js';
 import { partitionFile } from './paths.js';
-import { readPartition } from './read-partitions.js';
+import { readOptional, readPartition } from './read-partitions.js';
 import { checkHandOver, checkNotStarting, checkStart, checkStartWrite } from './safety.js';
 
 /**
@@ -25,15 +25,6 @@ function resolveLoad(machine: Machine, partition: string, op: Extract<KernelOp, 
   return { kind: 'kexec-load', load: { ...op.load, cmdline, window: { start: have.memory.start, end: have.memory.end } } };
 }
 
-/** Whether a partition's kernel runs: `online` reads 1 (a partition that is gone does not). */
-function readPartitionOnline(machine: Machine, partition: string): boolean {
-  try {
-    return machine.fs.read(partitionFile(partition, 'online')).trim() === '1';
-  } catch {
-    return false;
-  }
-}
-
 /** What must hold before an intent's writes (safety.ts): each guards a write that takes the machine down. */
 function checkBefore(machine: Machine, intent: Intent): void {
   switch (intent.kind) {
@@ -48,7 +39,7 @@ function checkBefore(machine: Machine, intent: Intent): void {
       checkNotStarting(machine, intent.partition, 'stop');
       // Without a stop command nothing can make it power off: waiting would only end in a
       // timeout minutes later (a rollback undoing its start). Refused at once while it runs.
-      if (intent.command === null && readPartitionOnline(machine, intent.partition)) {
+      if (intent.command === null && readOptional(machine.fs, partitionFile(intent.partition, 'online')) === '1') {
         throw new ParkerError('E_CANNOT_STOP', `${intent.partition} runs, and no stop command is known for it: parker cannot ask it to power off, so it is left running`, `power ${intent.partition} off from inside, then parker destroy ${intent.partition}; give it stop: { command: [...] } in the layout`);
       }
       return;
