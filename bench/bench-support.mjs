@@ -90,6 +90,24 @@ function cpuModel() {
 }
 
 /** Where and when the figures were taken; the load average says how busy the shared machine was. */
+/**
+ * Variables node itself reads as it starts, before any of parker's code, that change what every
+ * node process costs: with NODE_EXTRA_CA_CERTS set, node 20 builds its whole certificate store
+ * at start (nodejs/node#40524: about 40 ms here, `node -e 0` included); NODE_OPTIONS can hold any
+ * flag (some make V8 refuse the CLI's code cache). Stock Debian sets neither.
+ */
+export const NODE_START_VARIABLES = ['NODE_EXTRA_CA_CERTS', 'NODE_OPTIONS'];
+
+/** This process's environment without NODE_START_VARIABLES: what a stock server's shell gives node. */
+export function stockEnvironment(env = process.env) {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !NODE_START_VARIABLES.includes(name)));
+}
+
+/** NODE_START_VARIABLES set in this process's environment (names only: their values are this machine's). */
+export function nodeStartVariablesSet(env = process.env) {
+  return NODE_START_VARIABLES.filter((name) => env[name]);
+}
+
 export function machineInfo() {
   return {
     date: new Date().toISOString(),
@@ -99,6 +117,7 @@ export function machineInfo() {
     kernel: `${os.type()} ${os.release()}`,
     node: process.version,
     loadAverage: os.loadavg().map((l) => l.toFixed(2)).join(' '),
+    nodeStartVariables: nodeStartVariablesSet(),
   };
 }
 
@@ -109,6 +128,9 @@ export function machineLines(info, extra = {}) {
     Memory: info.memory,
     Kernel: info.kernel,
     Node: info.node,
+    "Node's start-up variables in the environment": info.nodeStartVariables.length
+      ? `${info.nodeStartVariables.join(', ')} set (every node process pays for them, \`node -e 0\` included)`
+      : 'none (NODE_EXTRA_CA_CERTS, NODE_OPTIONS unset)',
     ...extra,
     'Load average at start': `${info.loadAverage} (the machine is shared: other work runs beside the benchmark)`,
   };

@@ -38,6 +38,8 @@ import {
   hasFlag,
   machineInfo,
   machineLines,
+  NODE_START_VARIABLES,
+  stockEnvironment,
   median,
   ms,
   profileTables,
@@ -139,13 +141,22 @@ const INTERACTIVE = [
 ];
 // Twice the rounds: these processes are short, and a neighbour's burst moves a median of 7.
 const interactiveRounds = 2 * runs;
-const interactiveRuns = new Map(INTERACTIVE.map((c) => [c.key, []]));
-for (const c of INTERACTIVE) wholeProcess(c.argv, { scratch });
+// Each in a stock environment (this one without node's start-up variables: a server's shell
+// sets none), and, when this machine sets some, also as given, in the same rounds.
+const ENVIRONMENTS = [{ key: 'stock', env: stockEnvironment() }, ...(info.nodeStartVariables.length ? [{ key: 'given', env: process.env }] : [])];
+const runKey = (environment, command) => `${environment}:${command}`;
+const interactiveRuns = new Map(ENVIRONMENTS.flatMap((e) => INTERACTIVE.map((c) => [runKey(e.key, c.key), []])));
+for (const e of ENVIRONMENTS) for (const c of INTERACTIVE) wholeProcess(c.argv, { scratch, env: e.env });
 for (let i = 0; i < interactiveRounds; i++) {
-  const order = INTERACTIVE.map((_, j) => INTERACTIVE[(i + j) % INTERACTIVE.length]);
-  for (const c of order) interactiveRuns.get(c.key).push(wholeProcess(c.argv, { scratch }));
+  for (const e of i % 2 ? [...ENVIRONMENTS].reverse() : ENVIRONMENTS) {
+    const order = INTERACTIVE.map((_, j) => INTERACTIVE[(i + j) % INTERACTIVE.length]);
+    for (const c of order) interactiveRuns.get(runKey(e.key, c.key)).push(wholeProcess(c.argv, { scratch, env: e.env }));
+  }
 }
-console.log(`interactive: ${INTERACTIVE.map((c) => `${c.key} ${ms(summary(interactiveRuns.get(c.key).map((r) => r.wallMs)).median)}`).join(', ')}`);
+const interactiveWall = (environment, command) => summary(interactiveRuns.get(runKey(environment, command)).map((r) => r.wallMs));
+for (const e of ENVIRONMENTS) console.log(`interactive (${e.key} environment): ${INTERACTIVE.map((c) => `${c.key} ${ms(interactiveWall(e.key, c.key).median)}`).join(', ')}`);
+const verdict = (wall) => (wall.median <= INTERACTIVE_TARGET_MS ? 'met' : 'missed');
+const givenVariables = info.nodeStartVariables.join(' and ');
 
 // Where the whole process spends its time: inclusive time of the CLI's stages in V8 CPU
 // profiles of whole runs (the profiler adds a little to each).
@@ -161,7 +172,7 @@ const unsampled = summary(profiled.map((p) => p.wallMs - p.sampledMs));
 // The same for the interactive commands that miss or nearly miss their target.
 const INTERACTIVE_PROFILED = INTERACTIVE.filter((c) => c.key === 'status' || c.key === 'validate');
 const interactiveProfiles = new Map(INTERACTIVE_PROFILED.map((c) => [c.key, []]));
-for (let i = 0; i < 5; i++) for (const c of INTERACTIVE_PROFILED) interactiveProfiles.get(c.key).push(profileProcess(c.argv.slice(1), STAGES, { scratch, okCodes: [0] }));
+for (let i = 0; i < 5; i++) for (const c of INTERACTIVE_PROFILED) interactiveProfiles.get(c.key).push(profileProcess(c.argv.slice(1), STAGES, { scratch, env: ENVIRONMENTS[0].env, okCodes: [0] }));
 fs.rmSync(scratch, { recursive: true, force: true });
 fs.rmSync(simState, { recursive: true, force: true });
 
@@ -199,7 +210,7 @@ const body = [
   '',
   `- Synthetic machine \`${BENCH_MACHINE_WITH_CMDLINE}\`: ${topology.cpu.length} CPUs, ${topology.nodes.length} NUMA nodes, ${topology.caches.filter((c) => c.level === 3).length} L3 caches, parker_cma= giving each node a 16G pool.`,
   `- Layout: ${BENCH_KERNELS} kernels of \`cpus: { count: ${BENCH_CPUS_PER_KERNEL} }\` (packed, whole cores) and 1G each, a YAML file; the boot kernel keeps the ${placement.boot.cpus.length} CPUs left. Result: ${plan.steps.length} steps, ${prepared.diagnostics.length} findings (0 errors; warnings: ${[...byRule].map(([r, n]) => `${r} ${n}`).join(', ') || 'none'}), boot-kernel changes: ${plan.bootChanges.map((p) => `${p.key}=${p.value}`).join(' ') || 'none'}.`,
-  `- Whole process: \`node bin/parker.js plan FILE --synthetic "<machine>"\` as a user runs it, cold (a new process each time: start node, load the modules, build the machine's sysfs tree in memory and discover it, read and check the layout, place, validate, plan, print ${(planBytes / 1024).toFixed(0)} KiB of plan to a file). One warm-up of each command, then ${runs} rounds of the three commands in rotating order. Wall time from spawn to exit; CPU time and peak memory from GNU time${hasGnuTime ? '' : ' (not installed here: n/a)'}.`,
+  `- Whole process: \`node bin/parker.js plan FILE --synthetic "<machine>"\` as a user runs it, cold (a new process each time: start node, load the modules, build the machine's sysfs tree in memory and discover it, read and check the layout, place, validate, plan, print ${(planBytes / 1024).toFixed(0)} KiB of plan to a file). One warm-up of each command, then ${runs} rounds of the three commands in rotating order, in this machine's environment as given${info.nodeStartVariables.length ? ` (with ${info.nodeStartVariables.join(' and ')}: see below)` : ''}. Wall time from spawn to exit; CPU time and peak memory from GNU time${hasGnuTime ? '' : ' (not installed here: n/a)'}.`,
   '',
   '## The whole process',
   '',
@@ -237,17 +248,29 @@ const body = [
   '',
   '## Interactive commands on the default server',
   '',
-  `Each a whole process on the built-in simulated server with examples/default.yaml applied, ${interactiveRounds} rounds in rotating order after one warm-up each. Target: ${INTERACTIVE_TARGET_MS} ms or less (median wall).`,
+  `Each a whole process on the built-in simulated server with examples/default.yaml applied, ${interactiveRounds} rounds in rotating order after one warm-up each. Target: ${INTERACTIVE_TARGET_MS} ms or less (median wall), in a stock environment: this one without ${NODE_START_VARIABLES.join(' and ')}, which node reads at its own start and stock Debian does not set.${
+    givenVariables
+      ? ` This machine's environment sets ${givenVariables}: the last columns are the same commands with it, in the same rounds (with NODE_EXTRA_CA_CERTS, node 20 builds its whole certificate store before running any code, nodejs/node#40524).`
+      : ''
+  }`,
   '',
   table(
-    ['command', 'median wall', 'min', 'max', 'median CPU (user + sys)', 'target'],
+    ['command', 'median wall', 'min', 'max', 'median CPU (user + sys)', 'target', ...(givenVariables ? [`median wall with ${givenVariables}`, 'target'] : [])],
     [
       ...INTERACTIVE.map((c) => {
-        const w = summary(interactiveRuns.get(c.key).map((r) => r.wallMs));
-        const cpu = summary(interactiveRuns.get(c.key).map((r) => r.cpuMs));
-        return [c.label, ms(w.median), ms(w.min), ms(w.max), ms(cpu.median), c.noTarget ? '' : w.median <= INTERACTIVE_TARGET_MS ? 'met' : 'missed'];
+        const w = interactiveWall('stock', c.key);
+        const cpu = summary(interactiveRuns.get(runKey('stock', c.key)).map((r) => r.cpuMs));
+        const given = givenVariables ? [ms(interactiveWall('given', c.key).median), c.noTarget ? '' : verdict(interactiveWall('given', c.key))] : [];
+        return [c.label, ms(w.median), ms(w.min), ms(w.max), ms(cpu.median), c.noTarget ? '' : verdict(w), ...given];
       }),
     ],
+  ),
+  '',
+  "What parker adds to starting node (median wall minus `node -e 0`'s median in the same environment):",
+  '',
+  table(
+    ['command', 'stock environment', ...(givenVariables ? [`with ${givenVariables}`] : [])],
+    INTERACTIVE.filter((c) => !c.noTarget).map((c) => [c.label, ...ENVIRONMENTS.map((e) => ms(interactiveWall(e.key, c.key).median - interactiveWall(e.key, 'floor').median))]),
   ),
   '',
   `Where they spend their time (5 profiled runs each, \`node --cpu-prof\`; inclusive times of the samples, medians; stages overlap):`,
@@ -316,6 +339,7 @@ if (hasFlag('--profile')) {
   }
 }
 
+console.log(`interactive target (${INTERACTIVE_TARGET_MS} ms): ${ENVIRONMENTS.map((e) => `${e.key} environment: ${INTERACTIVE.filter((c) => !c.noTarget).map((c) => `${c.key} ${verdict(interactiveWall(e.key, c.key))}`).join(', ')}`).join('; ')}`);
 console.log(`\nwhole parker plan: median ${ms(wholePlan.median)} (node -e 0 ${ms(summary(processRuns.get('floor').map((r) => r.wallMs)).median)}, --compare ${ms(summary(processRuns.get('compare').map((r) => r.wallMs)).median)}): target ${verdictWhole}; in-process warm ${ms(total.median)}, cold ${ms(cold.total)}`);
 if (!hasFlag('--no-write')) {
   writeResults(path.join(HERE, 'RESULTS.md'), 'bench/plan results', body.join('\n'));

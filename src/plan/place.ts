@@ -33,7 +33,9 @@ export const EVERY_ORDER_UP_TO = 4;
  * with (a CPU named twice, CPU 0 given away) are left to the validation rules.
  */
 export function place(spec: LayoutSpec, topology: Topology, options: PlaceOptions = {}): PlaceResult {
-  const first = placeInOrder(spec, topology, options, placementOrder(spec));
+  // What the topology says once, for every order tried: neither is changed by placing.
+  const indexes: TopologyIndexes = { index: new CpuIndex(topology), scorer: new PlacementScorer(topology) };
+  const first = placeInOrder(spec, topology, indexes, options, placementOrder(spec));
   const kernels = spec.kernels.length;
   if ((options.strategy ?? 'topology') !== 'topology' || kernels < 2 || kernels > EVERY_ORDER_UP_TO) return first;
   // Kernel by kernel, an early kernel can take what a later one needed more (the only free LLC,
@@ -43,7 +45,7 @@ export function place(spec: LayoutSpec, topology: Topology, options: PlaceOption
   const errors = (r: PlaceResult) => r.diagnostics.filter((d) => d.severity === 'error').length;
   for (const order of permutations(first.order)) {
     if (order.every((k, i) => k === first.order[i])) continue;
-    const tried = placeInOrder(spec, topology, options, order);
+    const tried = placeInOrder(spec, topology, indexes, options, order);
     if (errors(tried) < errors(best) || (errors(tried) === 0 && errors(best) === 0 && tried.placement.score < best.placement.score)) best = tried;
   }
   return best;
@@ -60,12 +62,15 @@ function* permutations(items: readonly number[]): Generator<number[]> {
   }
 }
 
-function placeInOrder(spec: LayoutSpec, topology: Topology, options: PlaceOptions, order: readonly number[]): PlaceResult {
+interface TopologyIndexes {
+  index: CpuIndex;
+  scorer: PlacementScorer;
+}
+
+function placeInOrder(spec: LayoutSpec, topology: Topology, { index, scorer }: TopologyIndexes, options: PlaceOptions, order: readonly number[]): PlaceResult {
   const strategy = options.strategy ?? 'topology';
   const diagnostics: Diagnostic[] = [];
-  const index = new CpuIndex(topology);
   const free = new FreeCpus(index);
-  const scorer = new PlacementScorer(topology);
 
   // 1. Lists written by the user, kept in their order.
   const kernelCpus: number[][] = spec.kernels.map((kernel, i) =>

@@ -28,20 +28,23 @@ const hex4 = (id: number) => id.toString(16).padStart(4, '0');
 /**
  * The first line at or after `from` that starts with `hex` followed by blanks and a name (a
  * vendor line when `prefix` is '', a device line when it is a tab), before `end`: indexOf
- * finds it much faster than reading every line.
+ * finds it much faster than reading every line. It searches a slice of the text (V8 makes one
+ * without copying), so that an id the range lacks costs a search of the range, not of the rest
+ * of the file.
  */
 function findLine(section: string, prefix: string, hex: string, from: number, end: number): { at: number; lineEnd: number; name: string } | null {
+  const range = section.slice(from, end);
   for (const h of hex === hex.toUpperCase() ? [hex] : [hex, hex.toUpperCase()]) {
     // Line starts that may hold it: the very start of the text, then each newline followed by it.
     const starts = function* () {
-      if (from === 0 && section.startsWith(`${prefix}${h}`)) yield 0;
-      for (let i = section.indexOf(`\n${prefix}${h}`, from); i >= 0 && i < end; i = section.indexOf(`\n${prefix}${h}`, i + 1)) yield i + 1;
+      if (from === 0 && range.startsWith(`${prefix}${h}`)) yield 0;
+      for (let i = range.indexOf(`\n${prefix}${h}`); i >= 0; i = range.indexOf(`\n${prefix}${h}`, i + 1)) yield i + 1;
     };
     for (const at of starts()) {
-      let lineEnd = section.indexOf('\n', at);
-      if (lineEnd < 0) lineEnd = section.length;
-      const m = /^\t?[0-9a-fA-F]{4}[ \t]+(.+?)[ \t\r]*$/.exec(section.slice(at, lineEnd));
-      if (m) return { at, lineEnd, name: m[1]! };
+      let lineEnd = range.indexOf('\n', at);
+      if (lineEnd < 0) lineEnd = range.length;
+      const m = /^\t?[0-9a-fA-F]{4}[ \t]+(.+?)[ \t\r]*$/.exec(range.slice(at, lineEnd));
+      if (m) return { at: from + at, lineEnd: from + lineEnd, name: m[1]! };
     }
   }
   return null;
