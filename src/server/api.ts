@@ -387,7 +387,12 @@ export function createApi(deps: ApiDeps): Hono {
 
   api.get('/journal', (c) => c.json({ schema: 'parker.journal-view/v1', file: new Journal(stateDir).file, transactions: new Journal(stateDir).transactions() }));
 
-  api.get('/transactions', (c) => c.json({ schema: 'parker.transactions/v1', transactions: transactions.list() }));
+  // Newest first; ?limit=N keeps the newest N of those the daemon keeps.
+  api.get('/transactions', (c) => {
+    const limit = countQuery(c, 'limit');
+    const all = transactions.list();
+    return c.json({ schema: 'parker.transactions/v1', transactions: limit === undefined ? all : all.slice(0, limit) });
+  });
   api.get('/transactions/:id', (c) => {
     const view = transactions.get(c.req.param('id'));
     if (!view) fail('E_NOT_FOUND', `no transaction ${c.req.param('id')} in this daemon`, 'GET /api/v1/transactions lists them');
@@ -551,6 +556,7 @@ export function createApi(deps: ApiDeps): Hono {
     }
     return c.body(metrics.render(status, cma), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
   });
+  app.all('/metrics', (c) => c.json(errorBody(new ParkerError('E_METHOD', `${c.req.method} is not a method of /metrics`, 'use GET or HEAD')), 405, { allow: 'GET, HEAD' }));
 
   // Another version of the API, or a path under it: JSON, not the dashboard's page.
   app.all('/api/*', (c) => c.json(errorBody(new ParkerError('E_NOT_FOUND', `no route ${c.req.method} ${c.req.path}`, 'this daemon serves /api/v1/; GET /api/v1/ lists the routes')), 404));

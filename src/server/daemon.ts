@@ -30,7 +30,14 @@ export interface DaemonOptions {
   blockMsPerStep?: number;
   /** How long a request (headers and body) may take to arrive; tests make it short. */
   requestTimeoutMs?: number;
+  /** Connections held at once (default MAX_CONNECTIONS); tests make it small. */
+  maxConnections?: number;
 }
+
+/** Dashboards, scripts and event streams of one machine: far fewer than this. */
+export const MAX_CONNECTIONS = 512;
+/** A daemon refusing connections says so at most this often (a flood would flood the log). */
+const DROP_LOG_INTERVAL_MS = 10_000;
 
 export interface Daemon {
   /** unix:PATH or http://HOST:PORT, with the port chosen when 0 was asked for. */
@@ -110,7 +117,7 @@ export const checkingIntervalMs = (requestTimeoutMs: number) => Math.max(100, he
 /** Starts the daemon: the API, the dashboard and /metrics on one listener. */
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   fs.mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
-  const { log, token, hub, reader, transactions, app } = wireDaemon(options);
+  const { log, token, hub, metrics, reader, transactions, app } = wireDaemon(options);
   const requestTimeout = options.requestTimeoutMs ?? 60_000;
   const headersTimeout = headersTimeoutMs(requestTimeout);
   const server = http.createServer({ connectionsCheckingInterval: checkingIntervalMs(requestTimeout) }, getRequestListener(app.fetch));
@@ -119,8 +126,18 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   // half a body and waits does not hold a connection for ever.
   server.headersTimeout = headersTimeout;
   server.requestTimeout = requestTimeout;
-  // Dashboards, scripts and event streams of one machine: far fewer than this.
-  server.maxConnections = 512;
+  // Beyond it node closes a new connection at once, unanswered: counted, and said in the log.
+  server.maxConnections = options.maxConnections ?? MAX_CONNECTIONS;
+  let dropped = 0;
+  let droppedSaidAt = -Infinity;
+  server.on('drop', () => {
+    metrics.connectionDropped();
+    dropped++;
+    if (Date.now() - droppedSaidAt < DROP_LOG_INTERVAL_MS) return;
+    log({ level: 'warn', msg: 'refusing connections: the daemon holds as many as it takes', maxConnections: server.maxConnections, dropped });
+    droppedSaidAt = Date.now();
+    dropped = 0;
+  });
   const sockets = new Set<net.Socket>();
   server.on('connection', (s) => {
     sockets.add(s);

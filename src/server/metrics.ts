@@ -38,6 +38,7 @@ export class Metrics {
   private readonly boot = new Histogram(BOOT_BUCKETS);
   private readonly failures = new Map<string, number>();
   private readonly requests = new Map<string, number>();
+  private droppedConnections = 0;
   /** Each kernel's last boot this daemon saw, in seconds: the dashboard's cards show it. */
   private readonly lastBoot = new Map<string, number>();
 
@@ -60,6 +61,11 @@ export class Metrics {
   requestServed(status: number): void {
     const key = String(status);
     this.requests.set(key, (this.requests.get(key) ?? 0) + 1);
+  }
+
+  /** A connection refused because the daemon held as many as it takes. */
+  connectionDropped(): void {
+    this.droppedConnections++;
   }
 
   /** The exposition text (format 0.0.4). `status` and `cma` are null when the machine could not be read. */
@@ -104,6 +110,8 @@ export class Metrics {
 
     family('parker_http_requests_total', 'counter', 'API requests answered, by status.');
     for (const [code, n] of [...this.requests].sort()) out.push(`parker_http_requests_total{status="${code}"} ${n}`);
+    family('parker_http_connections_dropped_total', 'counter', 'Connections closed unanswered because the daemon already held as many as it takes.');
+    out.push(`parker_http_connections_dropped_total ${this.droppedConnections}`);
     return out.join('\n') + '\n';
   }
 }

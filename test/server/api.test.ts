@@ -123,6 +123,13 @@ describe('the API: refusals', () => {
       expect(res.headers.get('allow')).toBe(allow);
       expect((await res.json() as Json).error.code).toBe('E_METHOD');
     }
+    for (const method of ['POST', 'DELETE']) {
+      const res = await app.request('/metrics', { method });
+      expect(res.status, `${method} /metrics`).toBe(405);
+      expect(res.headers.get('allow')).toBe('GET, HEAD');
+      expect((await res.json() as Json).error.code).toBe('E_METHOD');
+    }
+    expect((await app.request('/metrics', { method: 'HEAD' })).status).toBe(200);
     for (const route of ['/api/v1/nosuch', '/api/v2/status', '/api/']) {
       const res = await app.request(route);
       expect(res.status, route).toBe(404);
@@ -280,6 +287,22 @@ describe('the API: writes through the service layer', () => {
     expect(lines.length).toBe(13);
     expect(lines[0]).toMatchObject({ method: 'POST', path: '/api/v1/apply', status: 200 });
   }, 60_000);
+
+  it('lists the transactions newest first, and only the newest N with ?limit=N', async () => {
+    const all = (await (await app.request('/api/v1/transactions')).json() as Json).transactions as { id: string; action: string }[];
+    expect(all.length).toBeGreaterThan(3);
+    expect(all.at(-1)!.action).toMatch(/^apply/);
+    for (const limit of [1, 3]) {
+      const some = await (await app.request(`/api/v1/transactions?limit=${limit}`)).json() as Json;
+      expect(some.transactions.map((t: { id: string }) => t.id)).toEqual(all.slice(0, limit).map((t) => t.id));
+    }
+    expect((await (await app.request('/api/v1/transactions?limit=1000')).json() as Json).transactions.length).toBe(all.length);
+    for (const bad of ['0', 'abc', '-1']) {
+      const res = await app.request(`/api/v1/transactions?limit=${bad}`);
+      expect(res.status, bad).toBe(400);
+      expect((await res.json() as Json).error).toMatchObject({ code: 'E_REQUEST', message: expect.stringMatching(/^limit: /) });
+    }
+  });
 
   it('refuses a kernel neither the machine nor its applied layout knows, at once and with or without wait, starting no transaction', async () => {
     const before = (await (await app.request('/api/v1/transactions')).json() as Json).transactions.length;

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkingIntervalMs, headersTimeoutMs, startDaemon, parseListen, type Daemon } from '../../src/server/daemon.js';
 import { createSim } from '../../src/service/sim.js';
+import { overSocket } from './helpers.js';
 
 // Clients that misbehave: one that sends half a body and waits, one that goes away in the
 // middle of its body, one that stops reading its event stream. None may hold the daemon.
@@ -89,3 +90,53 @@ describe('the daemon and clients that misbehave', () => {
     await closed;
   });
 });
+
+describe('the daemon holding as many connections as it takes', () => {
+  const logs: Record<string, unknown>[] = [];
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'parker-connections-'));
+  let daemon: Daemon;
+  let socket: string;
+  beforeAll(async () => {
+    const stateDir = path.join(scratch, 'state');
+    createSim(stateDir, { source: { kind: 'default' }, now: new Date('2026-12-07T12:00:00Z') });
+    daemon = await startDaemon({ machine: { machine: 'sim', stateDir }, stateDir, listen: parseListen(undefined, stateDir), version: 'test', log: (l) => logs.push(l), webDir: null, pollMs: 60_000, maxConnections: 2 });
+    socket = path.join(stateDir, 'parker.sock');
+  });
+  afterAll(async () => {
+    await daemon?.close();
+    fs.rmSync(scratch, { recursive: true, force: true });
+  });
+
+  const connect = () =>
+    new Promise<net.Socket>((resolve, reject) => {
+      const c = net.connect(socket, () => resolve(c));
+      c.on('error', reject);
+    });
+
+  it('closes one more connection unanswered, says so in its log once, and counts it in /metrics', async () => {
+    const held = [await connect(), await connect()];
+    // Node closes the third at once; the client sees the end without an answer.
+    const refused = await Promise.all(
+      [0, 1].map(
+        () =>
+          new Promise<string>((resolve) => {
+            let answer = '';
+            const c = net.connect(socket, () => c.write('GET /api/v1/ HTTP/1.1\r\nHost: x\r\n\r\n'));
+            c.on('data', (d) => (answer += d.toString()));
+            c.on('close', () => resolve(answer));
+            c.on('error', () => {});
+            setTimeout(() => c.destroy(), 5_000);
+          }),
+      ),
+    );
+    expect(refused).toEqual(['', '']);
+    const said = logs.filter((l) => l.msg === 'refusing connections: the daemon holds as many as it takes');
+    expect(said).toEqual([expect.objectContaining({ level: 'warn', maxConnections: 2, dropped: 1 })]);
+    for (const c of held) c.destroy();
+    await new Promise((r) => setTimeout(r, 100));
+    const metrics = await overSocket(socket, '/metrics');
+    expect(metrics.status).toBe(200);
+    expect(metrics.body).toMatch(/^parker_http_connections_dropped_total 2$/m);
+  });
+});
+
