@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -27,6 +27,8 @@ describe('parker completion bash', () => {
     fs.writeFileSync(path.join(scratch, 'bin', 'parker'), `#!/bin/sh\nexec node ${path.resolve('bin/parker.js')} "$@"\n`, { mode: 0o755 });
     expect((await runCli('sim', 'create')).code).toBe(0);
     expect((await runCli('apply', 'examples/default.yaml')).code).toBe(0);
+    // A second machine, with other kernels: completion must name those of the machine the line names.
+    expect((await runCli('apply', 'examples/profile-latency.yaml', '--state-dir', path.join(scratch, 'other-state'))).code).toBe(0);
     const r = await runCli('completion', 'bash');
     expect(r.code).toBe(0);
     script = r.stdout;
@@ -50,7 +52,6 @@ describe('parker completion bash', () => {
     const names = (await runCli('completion', '--kernels')).stdout.split('\n').filter(Boolean);
     expect(complete(script, ['parker', 'console', '-f', ''])).toEqual(names);
     const other = path.join(scratch, 'other-state');
-    expect((await runCli('apply', 'examples/profile-latency.yaml', '--state-dir', other)).code).toBe(0);
     expect(complete(script, ['parker', '--state-dir', other, 'stop', ''])).toEqual(['trading']);
     expect(complete(script, ['parker', 'stop', '--state-dir', other, ''])).toEqual(['trading']);
     expect(complete(script, ['parker', `--state-dir=${other}`, 'stop', ''])).toEqual(['trading']);
@@ -83,6 +84,65 @@ describe('parker completion bash', () => {
       fs.rmSync(root, { recursive: true, force: true });
     }
   });
+
+  it('fish: the same completions, run by a real fish', async () => {
+    const fish = spawnSync('fish', ['--version'], { encoding: 'utf8' });
+    if (fish.error) throw new Error('fish is not installed: the fish completion check runs the real fish (apt-get install fish; .ci/run does)');
+    const file = path.join(scratch, 'parker.fish');
+    fs.writeFileSync(file, (await runCli('completion', 'fish')).stdout);
+    const completeFish = (line: string) =>
+      execFileSync('fish', ['--no-config', '-c', `source ${file}; complete -C ${JSON.stringify(line)}`], { env: { ...process.env, PATH: `${path.join(scratch, 'bin')}:${process.env.PATH}` }, encoding: 'utf8' })
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split('\t')[0]!)
+        .sort();
+    const other = path.join(scratch, 'other-state');
+    expect(completeFish('parker st')).toEqual(['start', 'status', 'stop']);
+    expect(completeFish(`parker --state-dir ${other} st`)).toEqual(['start', 'status', 'stop']);
+    expect(completeFish('parker sim ')).toEqual(['create', 'image', 'inject', 'reset', 'show']);
+    expect(completeFish('parker sim create --st')).toEqual(['--state-dir']);
+    expect(completeFish('parker status -o ')).toEqual(['json', 'table', 'wide', 'yaml']);
+    expect(completeFish('parker discover -o ')).toContain('hwloc');
+    expect(completeFish('parker --machine ')).toEqual(['host', 'sim']);
+    // Kernel names of the machine the command line names, its flags before or after the command.
+    const names = (await runCli('completion', '--kernels')).stdout.split('\n').filter(Boolean);
+    expect(completeFish('parker stop ')).toEqual([...names].sort());
+    expect(completeFish(`parker --state-dir ${other} stop `)).toEqual(['trading']);
+    expect(completeFish(`parker stop --state-dir=${other} `)).toEqual(['trading']);
+    expect(completeFish(`parker sim inject --state-dir ${other} `)).toEqual(['trading']);
+  }, 60_000);
+
+  it('zsh: the same completions, run by a real zsh (its completion builtins stood in for by functions that print their words)', async () => {
+    const zsh = spawnSync('zsh', ['--version'], { encoding: 'utf8' });
+    if (zsh.error) throw new Error('zsh is not installed: the zsh completion check runs the real zsh (apt-get install zsh; .ci/run does)');
+    const file = path.join(scratch, '_parker');
+    // The script ends by calling _parker, as zsh's autoloading wants: here the test calls it.
+    fs.writeFileSync(file, (await runCli('completion', 'zsh')).stdout.replace(/\n_parker "\$@"\n$/, '\n'));
+    const stand_ins = [
+      'compadd() { local i=${@[(i)--]}; print -l -- "${@[i+1,-1]}"; }',
+      '_describe() { local n; for n in ${(P)2}; do print -- ${n%%:*}; done; }',
+      '_files() { print -- "(files $*)"; }',
+    ].join('\n');
+    /** What zsh would offer for a command line whose last word is being completed. */
+    const completeZsh = (...line: string[]) => {
+      const words = line.map((w) => `'${w}'`).join(' ');
+      const out = execFileSync('zsh', ['-f', '-c', `${stand_ins}\nsource ${file}\nwords=(${words}); CURRENT=${line.length}; PREFIX='${line.at(-1)}'; _parker`], { env: { ...process.env, PATH: `${path.join(scratch, 'bin')}:${process.env.PATH}` }, encoding: 'utf8' });
+      return out.split('\n').filter((w) => w !== '' && w.startsWith(line.at(-1)!)).sort();
+    };
+    const other = path.join(scratch, 'other-state');
+    expect(completeZsh('parker', 'st')).toEqual(['start', 'status', 'stop']);
+    expect(completeZsh('parker', '--state-dir', other, 'st')).toEqual(['start', 'status', 'stop']);
+    expect(completeZsh('parker', 'sim', '')).toEqual(['create', 'image', 'inject', 'reset', 'show']);
+    expect(completeZsh('parker', 'sim', 'create', '--st')).toEqual(['--state-dir']);
+    expect(completeZsh('parker', 'status', '-o', '')).toEqual(['json', 'table', 'wide', 'yaml']);
+    expect(completeZsh('parker', 'validate', '')).toEqual(['(files )']);
+    expect(completeZsh('parker', '--state-dir', other, 'stop', '')).toEqual(['trading']);
+    expect(completeZsh('parker', 'stop', `--state-dir=${other}`, '')).toEqual(['trading']);
+    expect(completeZsh('parker', 'sim', 'inject', '--state-dir', other, '')).toEqual(['trading']);
+    expect(completeZsh('parker', 'sim', 'inject', 'trading', '')).toEqual(['panic', 'poweroff', 'reboot', 'split-lock', 'wbinvd']);
+    expect(completeZsh('parker', 'stop', 'trading', '')).toEqual([]);
+    expect(completeZsh('parker', 'console', '-f', '--state-dir', other, '')).toEqual(['trading']);
+  }, 60_000);
 
   it('zsh and fish scripts name every command; an unknown shell is a usage error', async () => {
     const zsh = (await runCli('completion', 'zsh')).stdout;

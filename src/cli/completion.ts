@@ -1,4 +1,4 @@
-import { COMMAND_SPECS, type CommandSpec } from './command-specs.js';
+import { COMMAND_SPECS, GLOBAL_FLAGS, MACHINE_FLAGS, type CommandSpec, type FlagSpec } from './command-specs.js';
 import { flagNamesOf, flagsOf, takesValue } from './command-from-spec.js';
 
 /**
@@ -100,30 +100,63 @@ complete -F _parker parker
 `;
 }
 
+/** The zsh case of one command (or `sim create`): its value flags, its flags, what its arguments are. */
+function zshCase(label: string, spec: CommandSpec): string {
+  const lines = [`    ${label})`, '      case $prev in'];
+  for (const flag of flagsOf(spec).filter(takesValue)) {
+    const names = flagNamesOf(flag).join('|');
+    const choices = flag.choices ?? (names.includes('--machine') ? ['sim', 'host'] : null);
+    const reply = choices ? `compadd -- ${choices.join(' ')}` : /<dir>/.test(flag.flags) ? '_files -/' : /<(file|archive|layout|path)>/.test(flag.flags) ? '_files' : ':';
+    lines.push(`        ${names}) ${reply}; return ;;`);
+  }
+  lines.push('      esac', `      if [[ $PREFIX == -* ]]; then compadd -- ${flagWords(spec).join(' ')}; return; fi`);
+  const words = (spec.args ?? []).map((arg) => {
+    if (arg.name === 'name') return 'compadd -- $(parker completion --kernels "${machine[@]}" 2>/dev/null)';
+    if (arg.name === 'layout') return '_files';
+    if (/^[\w-]+( \| [\w-]+)+$/.test(arg.description)) return `compadd -- ${arg.description.split(' | ').join(' ')}`;
+    return '';
+  });
+  if (words.some(Boolean)) lines.push(`      case $args in ${words.map((w, i) => (w ? `${i}) ${w} ;;` : '')).filter(Boolean).join(' ')} esac`);
+  lines.push('      ;;');
+  return lines.join('\n');
+}
+
 function zsh(): string {
   const commands = COMMAND_SPECS.map((s) => `    '${s.name}:${s.summary.replaceAll("'", "'\\''").replaceAll(':', '\\:')}'`).join('\n');
-  const cases = COMMAND_SPECS.map((spec) => {
-    const action = takesKernel(spec) ? "compadd -- $(parker completion --kernels 2>/dev/null)" : takesFile(spec) ? '_files' : spec.subcommands ? `compadd -- ${spec.subcommands.map((s) => s.name).join(' ')}` : ':';
-    return `    ${spec.name}) if [[ $PREFIX == -* ]]; then compadd -- ${flagWords(spec).join(' ')}; else ${action}; fi ;;`;
+  const cases = COMMAND_SPECS.flatMap((spec) => {
+    const subs = spec.subcommands ?? [];
+    if (subs.length === 0) return [zshCase(spec.name, spec)];
+    return [`    ${spec.name}) compadd -- ${subs.map((s) => s.name).join(' ')} ;;`, ...subs.map((sub) => zshCase(`'${spec.name} ${sub.name}'`, sub))];
   }).join('\n');
+  const before = [...GLOBAL_FLAGS, ...MACHINE_FLAGS].flatMap(flagNamesOf).concat(['-h', '--help', '-V', '--version']);
   return `#compdef parker
 # zsh completion for parker: put it on $fpath as _parker
 _parker() {
-  local -a commands
+  local -a commands machine
   commands=(
 ${commands}
   )
-  # The command: the first word that is no flag or flag value (flags may come before it).
-  local cmd= i
+  # The command (and a subcommand), the first words that are no flag or flag value, and how
+  # many arguments follow it. The flags that choose the machine, wherever they are, are passed
+  # on to \`parker completion --kernels\`.
+  local cmd= args=0 i prev=$words[CURRENT-1]
   for ((i = 2; i < CURRENT; i++)); do
     case $words[i] in
-      ${VALUE_FLAGS}) ((i++)) ;;
+      --machine|--root|--synthetic|--from|--state-dir) machine+=($words[i] $words[i+1]); ((i++)) ;;
+      --machine=*|--root=*|--synthetic=*|--from=*|--state-dir=*) machine+=($words[i]) ;;
+      ${VALUE_FLAGS}) [[ $cmd == console && $words[i] == -f ]] || ((i++)) ;;
       -*) ;;
-      *) cmd=$words[i]; break ;;
+      *) if [[ -z $cmd ]]; then cmd=$words[i]; elif [[ $cmd == sim ]]; then cmd="sim $words[i]"; else ((args++)); fi ;;
     esac
   done
   if [[ -z $cmd ]]; then
-    _describe 'command' commands
+    case $prev in
+      --machine) compadd -- sim host; return ;;
+      --root|--state-dir) _files -/; return ;;
+      --from) _files; return ;;
+      --synthetic) return ;;
+    esac
+    if [[ $PREFIX == -* ]]; then compadd -- ${before.join(' ')}; else _describe 'command' commands; fi
     return
   fi
   case $cmd in
@@ -134,20 +167,80 @@ _parker "$@"
 `;
 }
 
-function fish(): string {
-  const lines = ['# fish completion for parker: put it in ~/.config/fish/completions/parker.fish', 'complete -c parker -f'];
-  for (const spec of COMMAND_SPECS) {
-    lines.push(`complete -c parker -n __fish_use_subcommand -a ${spec.name} -d '${spec.summary.replaceAll("'", "\\'").slice(0, 80)}'`);
-    for (const flag of flagsOf(spec).filter((f) => !f.hidden)) {
+/** A description as fish shows it beside a word: its first clause, cut at a word when long, quoted for fish. */
+function fishText(text: string, max = 60): string {
+  // The first clause ends at a colon or semicolon outside parentheses.
+  const first = text.split(/[:;] (?![^(]*\))/)[0]!.trim();
+  const short = first.length <= max ? first : `${first.slice(0, first.lastIndexOf(' ', max))}…`;
+  return `'${short.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
+}
+
+/** The fish lines for a command's flags under `condition`: long and short names, choices, directories or files. */
+function fishFlags(condition: string, flags: readonly FlagSpec[]): string[] {
+  return flags
+    .filter((f) => !f.hidden)
+    .flatMap((flag) => {
       const long = flag.flags.match(/--([\w-]+)/)?.[1];
       const short = flag.flags.match(/(?:^|[ ,])-(\w)\b/)?.[1];
-      if (!long) continue;
-      const choices = flag.choices ? ` -x -a '${flag.choices.join(' ')}'` : flag.flags.includes('<') ? ' -r' : '';
-      lines.push(`complete -c parker -n '__fish_seen_subcommand_from ${spec.name}' -l ${long}${short ? ` -s ${short}` : ''}${choices} -d '${flag.description.replaceAll("'", "\\'").slice(0, 60)}'`);
+      if (!long) return [];
+      const choices = flag.choices ?? (long === 'machine' ? ['sim', 'host'] : null);
+      const value = choices
+        ? ` -x -a '${choices.join(' ')}'`
+        : /<dir>/.test(flag.flags)
+          ? " -x -a '(__fish_complete_directories (commandline -ct))'"
+          : /<(file|archive|layout|path)>/.test(flag.flags)
+            ? ' -r -F'
+            : takesValue(flag)
+              ? ' -x'
+              : '';
+      return [`complete -c parker -n '${condition}' -l ${long}${short ? ` -s ${short}` : ''}${value} -d ${fishText(flag.description)}`];
+    });
+}
+
+function fish(): string {
+  const names = COMMAND_SPECS.map((s) => s.name).join(' ');
+  const noCommand = '__parker_no_command';
+  const kernels = "(parker completion --kernels (__parker_machine_flags) 2>/dev/null)";
+  const lines = [
+    '# fish completion for parker: put it in ~/.config/fish/completions/parker.fish',
+    'complete -c parker -f',
+    '# The flags on the command line that choose the machine, wherever they are: passed on to',
+    '# `parker completion --kernels`, so that kernel names are those of that machine.',
+    'function __parker_machine_flags',
+    '    set -l words (commandline -opc)',
+    '    set -e words[1]',
+    '    while set -q words[1]',
+    '        switch $words[1]',
+    '            case --machine --root --synthetic --from --state-dir',
+    '                set -q words[2]; and printf "%s\\n" $words[1] $words[2]',
+    '                set -e words[1]',
+    "            case '--machine=*' '--root=*' '--synthetic=*' '--from=*' '--state-dir=*'",
+    '                printf "%s\\n" $words[1]',
+    '        end',
+    '        set -e words[1]',
+    '    end',
+    'end',
+    `function __parker_no_command; not __fish_seen_subcommand_from ${names}; end`,
+    '# Before the command: the commands, and the flags any command takes there.',
+    ...COMMAND_SPECS.map((spec) => `complete -c parker -n '${noCommand}' -a ${spec.name} -d ${fishText(spec.summary)}`),
+    ...fishFlags(noCommand, [...GLOBAL_FLAGS, ...MACHINE_FLAGS, { flags: '-h, --help', description: 'show help' }, { flags: '-V, --version', description: 'print the version' }]),
+  ];
+  for (const spec of COMMAND_SPECS) {
+    const seen = `__fish_seen_subcommand_from ${spec.name}`;
+    const subs = spec.subcommands ?? [];
+    if (subs.length > 0) {
+      const noSub = `${seen}; and not __fish_seen_subcommand_from ${subs.map((s) => s.name).join(' ')}`;
+      for (const sub of subs) {
+        lines.push(`complete -c parker -n '${noSub}' -a ${sub.name} -d ${fishText(sub.summary)}`);
+        const inSub = `${seen}; and __fish_seen_subcommand_from ${sub.name}`;
+        lines.push(...fishFlags(inSub, flagsOf(sub)));
+        if (takesKernel(sub)) lines.push(`complete -c parker -n '${inSub}' -a '${kernels}'`);
+      }
+      continue;
     }
-    for (const sub of spec.subcommands ?? []) lines.push(`complete -c parker -n '__fish_seen_subcommand_from ${spec.name}' -a ${sub.name} -d '${sub.summary.replaceAll("'", "\\'").slice(0, 60)}'`);
-    if (takesKernel(spec)) lines.push(`complete -c parker -n '__fish_seen_subcommand_from ${spec.name}' -a '(parker completion --kernels 2>/dev/null)'`);
-    if (takesFile(spec)) lines.push(`complete -c parker -n '__fish_seen_subcommand_from ${spec.name}' -F`);
+    lines.push(...fishFlags(seen, flagsOf(spec)));
+    if (takesKernel(spec)) lines.push(`complete -c parker -n '${seen}' -a '${kernels}'`);
+    if (takesFile(spec)) lines.push(`complete -c parker -n '${seen}' -F`);
   }
   return lines.join('\n') + '\n';
 }
