@@ -296,7 +296,22 @@ describe('files a user names for parker to write', () => {
     for (const inside of [path.join(dir, 'journal.jsonl'), path.join(out, 'state-link', 'applied.json'), `${out}/sim-link/../journal.jsonl`]) {
       const r = await runCli('plan', DEFAULT_LAYOUT, '--out', inside, '--state-dir', dir);
       expect(r.code).toBe(2);
-      expect(r.stderr).toContain('is inside the state directory');
+      expect(r.stderr).toContain(`--out ${inside} is inside the state directory`);
+    }
+    // The same for the other files a user names: a snapshot, a test kernel image.
+    for (const inside of [path.join(dir, 'journal.jsonl'), path.join(out, 'sim-link', 'machine.json')]) {
+      const gather = await runCli('gather', '--machine', 'sim', '--state-dir', dir, '-f', inside);
+      expect(gather.code, gather.stderr).toBe(2);
+      expect(gather.stderr).toContain(`-f ${inside} is inside the state directory`);
+      const previous = process.env.PARKER_STATE_DIR;
+      process.env.PARKER_STATE_DIR = dir;
+      try {
+        const image = await runCli('sim', 'image', '-f', inside);
+        expect(image.code, image.stderr).toBe(2);
+        expect(image.stderr).toContain('is inside the state directory');
+      } finally {
+        process.env.PARKER_STATE_DIR = previous;
+      }
     }
     expect(fs.readdirSync(dir).sort()).toEqual(stateFiles);
     // Nothing is left beside them.

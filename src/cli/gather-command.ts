@@ -6,12 +6,15 @@ import { openMachine } from '../service/open-machine.js';
 import { gatherMachine } from '../service/gather.js';
 import { commandFromSpec } from './command-from-spec.js';
 import { specNamed } from './command-specs.js';
+import { stateDirOf } from '../service/state-dir.js';
+import { refuseInsideStateDir } from './outside-state-dir.js';
 import { note, type CommandContext } from './command-context.js';
 
 export function gatherCommand(ctx: CommandContext): Command {
   return commandFromSpec(specNamed('gather')).action((opts: MachineFlags & { outputFile: string }) => {
     // gather describes a real machine unless told otherwise: that is what it is for.
     const flags = opts.machine ?? opts.root ?? opts.synthetic ?? opts.from ? opts : { ...opts, machine: 'host' };
+    refuseInsideStateDir(opts.outputFile, '-f', stateDirOf(flags));
     const machine = openMachine(flags);
     const snapshot = gatherMachine(machine, { parkerVersion: ctx.version, now: ctx.now() });
     writeUserFile(opts.outputFile, snapshot.bytes, '-f');
