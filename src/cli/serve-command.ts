@@ -31,13 +31,16 @@ export function serveCommand(ctx: CommandContext): Command {
       pollMs: positiveInteger('--poll', opts.poll),
       ...(opts.blockPerStep ? { blockMsPerStep: positiveInteger('--block-per-step', opts.blockPerStep) } : {}),
     });
-    note(ctx, `parker serve: listening on ${daemon.address}; writes need the bearer token in ${daemon.tokenFile}\n`);
+    // Standard error carries the daemon's JSON log lines: a line for people only at a terminal,
+    // so that a log collector reads nothing else.
+    const human = (text: string) => process.stderr.isTTY && note(ctx, text);
+    human(`parker serve: listening on ${daemon.address}; writes need the bearer token in ${daemon.tokenFile}\n`);
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
     await daemon.close();
-    note(ctx, 'parker serve: stopped\n');
+    human('parker serve: stopped\n');
   });
 }

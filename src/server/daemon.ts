@@ -202,6 +202,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         await transactions.idle();
         log({ level: 'info', msg: 'the running write ended', txn: running.id, state: running.state });
       }
+      log({ level: 'info', msg: 'stopped', address });
     },
   };
 }

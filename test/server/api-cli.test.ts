@@ -51,6 +51,63 @@ async function stop(child: ChildProcess | undefined): Promise<void> {
 
 const api = (stateDir: string, ...args: string[]) => runCli('api', ...args, '--machine', 'sim', '--state-dir', stateDir);
 
+/** The processes whose parent is `pid`, from /proc (field 4 of stat, after the name in parentheses). */
+function childrenOf(pid: number): number[] {
+  return fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name)).filter((name) => {
+    try {
+      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+    } catch {
+      return false;
+    }
+  }).map(Number);
+}
+
+describe('parker serve as a service runs it', () => {
+  it('writes only JSON lines to a standard error that is no terminal, from listening to stopped', async () => {
+    const dir = simStateDir();
+    const { child } = await serve(dir);
+    let err = '';
+    child.stderr!.on('data', (chunk: string) => (err += chunk));
+    const said = new Promise<void>((resolve) => child.stderr!.once('end', () => resolve()));
+    await stop(child);
+    await said;
+    const lines = err.split('\n').filter(Boolean);
+    for (const line of lines) expect(() => JSON.parse(line), line).not.toThrow();
+    expect(lines.map((l) => JSON.parse(l).msg)).toContain('stopped');
+  });
+
+  it('also says it in words at a terminal (script(1) gives it one)', async () => {
+    const dir = simStateDir();
+    const child = spawn('script', ['-qfec', `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} serve --machine sim --state-dir ${JSON.stringify(dir)}`, '/dev/null'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.setEncoding('utf8');
+    const listening = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no listening line in 30 s: ${out}`)), 30_000);
+      child.stdout!.on('data', (chunk: string) => {
+        out += chunk;
+        if (out.includes('parker serve: listening on unix:')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    const ended = new Promise((resolve) => child.once('exit', resolve));
+    try {
+      await listening;
+      // SIGTERM to parker itself, the child of script.
+      const parker = childrenOf(child.pid!);
+      expect(parker).toHaveLength(1);
+      process.kill(parker[0]!, 'SIGTERM');
+      await Promise.race([ended, new Promise((r) => setTimeout(r, 10_000))]);
+      expect(out).toContain('parker serve: stopped');
+      expect(out).toContain('"msg":"stopped"');
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});
+
 describe('parker api, with no daemon', () => {
   it('says no daemon listens, with a stable code and the way to start one', async () => {
     const dir = simStateDir();
