@@ -98,7 +98,8 @@ export function parsePciIds(text: string, decodeName: (name: string) => string =
 /** The text of bytes that were read as Latin-1, a character per byte, decoded as UTF-8. */
 const utf8OfLatin1 = (name: string) => Buffer.from(name, 'latin1').toString('utf8');
 
-const NO_NAMES: PciIds = { vendorName: () => null, deviceName: () => null };
+/** Names for no device: for what needs none (placement and the rules go by class and address). */
+export const NO_PCI_NAMES: PciIds = { vendorName: () => null, deviceName: () => null };
 
 /**
  * The file's text, read as Latin-1 (a byte per character: decoding the whole 1.3 MB as UTF-8
@@ -131,7 +132,7 @@ export function loadPciIds(path: string = pciIdsPath()): PciIds {
   let ids = cache.get(path);
   if (ids === undefined) {
     const text = readRegularFile(path);
-    ids = text === null ? NO_NAMES : parsePciIds(text, utf8OfLatin1);
+    ids = text === null ? NO_PCI_NAMES : parsePciIds(text, utf8OfLatin1);
     cache.set(path, ids);
   }
   return ids;
