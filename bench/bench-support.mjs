@@ -89,7 +89,6 @@ function cpuModel() {
   }
 }
 
-/** Where and when the figures were taken; the load average says how busy the shared machine was. */
 /**
  * Variables node itself reads as it starts, before any of parker's code, that change what every
  * node process costs: with NODE_EXTRA_CA_CERTS set, node 20 builds its whole certificate store
@@ -108,6 +107,7 @@ export function nodeStartVariablesSet(env = process.env) {
   return NODE_START_VARIABLES.filter((name) => env[name]);
 }
 
+/** Where and when the figures were taken; the load average says how busy the shared machine was. */
 export function machineInfo() {
   return {
     date: new Date().toISOString(),

@@ -110,6 +110,12 @@ describe('parker completion bash', () => {
     expect(completeFish(`parker --state-dir ${other} stop `)).toEqual(['trading']);
     expect(completeFish(`parker stop --state-dir=${other} `)).toEqual(['trading']);
     expect(completeFish(`parker sim inject --state-dir ${other} `)).toEqual(['trading']);
+    // A flag's value is no command (sim), and each argument completes by its position.
+    expect(completeFish('parker --machine sim st')).toEqual(['start', 'status', 'stop']);
+    expect(completeFish(`parker --machine sim stop --state-dir ${other} `)).toEqual(['trading']);
+    expect(completeFish(`parker sim inject --state-dir ${other} trading `)).toEqual(['panic', 'poweroff', 'reboot', 'split-lock', 'wbinvd']);
+    expect(completeFish(`parker --state-dir ${other} stop trading `)).toEqual([]);
+    expect(completeFish(`parker console -f --state-dir ${other} `)).toEqual(['trading']);
   }, 60_000);
 
   it('zsh: the same completions, run by a real zsh (its completion builtins stood in for by functions that print their words)', async () => {

@@ -298,20 +298,26 @@ describe('files a user names for parker to write', () => {
       expect(r.code).toBe(2);
       expect(r.stderr).toContain(`--out ${inside} is inside the state directory`);
     }
-    // The same for the other files a user names: a snapshot, a test kernel image.
+    // The same for a snapshot. (A test kernel image may go there: the simulated machine's /boot
+    // is the state directory's sim/files/boot, docs/simulator.md.)
     for (const inside of [path.join(dir, 'journal.jsonl'), path.join(out, 'sim-link', 'machine.json')]) {
       const gather = await runCli('gather', '--machine', 'sim', '--state-dir', dir, '-f', inside);
       expect(gather.code, gather.stderr).toBe(2);
       expect(gather.stderr).toContain(`-f ${inside} is inside the state directory`);
-      const previous = process.env.PARKER_STATE_DIR;
-      process.env.PARKER_STATE_DIR = dir;
-      try {
-        const image = await runCli('sim', 'image', '-f', inside);
-        expect(image.code, image.stderr).toBe(2);
-        expect(image.stderr).toContain('is inside the state directory');
-      } finally {
-        process.env.PARKER_STATE_DIR = previous;
-      }
+    }
+    const image = path.join(dir, 'sim', 'files', 'boot', 'vmlinuz-custom');
+    expect((await runCli('sim', 'image', '-f', image, '--kernel-version', '6.9.0-custom')).code).toBe(0);
+    fs.rmSync(image);
+    // A state directory that cannot be one protects nothing, and does not stop a gather.
+    const previous = process.env.PARKER_STATE_DIR;
+    process.env.PARKER_STATE_DIR = path.join(out, 'plan.json', 'below-a-file');
+    try {
+      const synthetic = await runCli('gather', '--synthetic', 'pack:1 core:2 pu:2 mem:4G', '-f', path.join(out, 'synthetic.tar.gz'));
+      expect(synthetic.code, synthetic.stderr).toBe(0);
+      fs.rmSync(path.join(out, 'synthetic.tar.gz'));
+    } finally {
+      if (previous === undefined) delete process.env.PARKER_STATE_DIR;
+      else process.env.PARKER_STATE_DIR = previous;
     }
     expect(fs.readdirSync(dir).sort()).toEqual(stateFiles);
     // Nothing is left beside them.

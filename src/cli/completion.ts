@@ -15,7 +15,6 @@ function flagWords(spec: CommandSpec): string[] {
   return flagsOf(spec).filter((f) => !f.hidden).flatMap(flagNamesOf);
 }
 
-const takesKernel = (spec: CommandSpec) => (spec.args ?? []).some((a) => a.name === 'name');
 const takesFile = (spec: CommandSpec) => (spec.args ?? []).some((a) => a.name === 'layout');
 
 /** Every flag of any command that takes a value, as a shell pattern ("-o|--output|..."): what the scripts skip with its value while they look for the command. */
@@ -197,13 +196,57 @@ function fishFlags(condition: string, flags: readonly FlagSpec[]): string[] {
     });
 }
 
+/** What each of a command's arguments completes with in fish, by position ('' for nothing). */
+function fishArguments(spec: CommandSpec, kernels: string): string[] {
+  return (spec.args ?? []).map((arg) => {
+    if (arg.name === 'name') return `-a '${kernels}'`;
+    if (arg.name === 'layout') return '-F';
+    if (/^[\w-]+( \| [\w-]+)+$/.test(arg.description)) return `-a '${arg.description.split(' | ').join(' ')}'`;
+    return '';
+  });
+}
+
 function fish(): string {
-  const names = COMMAND_SPECS.map((s) => s.name).join(' ');
-  const noCommand = '__parker_no_command';
-  const kernels = "(parker completion --kernels (__parker_machine_flags) 2>/dev/null)";
+  const kernels = '(parker completion --kernels (__parker_machine_flags) 2>/dev/null)';
+  const valueFlags = VALUE_FLAGS.split('|').join(' ');
   const lines = [
     '# fish completion for parker: put it in ~/.config/fish/completions/parker.fish',
     'complete -c parker -f',
+    '# The command (and a subcommand), then how many arguments follow it: the words that are no',
+    '# flag or flag value, as the command line reads so far.',
+    'function __parker_command',
+    '    set -l words (commandline -opc)',
+    '    set -e words[1]',
+    '    set -l cmd',
+    '    set -l args 0',
+    '    while set -q words[1]',
+    '        set -l w $words[1]',
+    '        set -e words[1]',
+    '        switch $w',
+    '            case -f',
+    '                # console -f is --follow; everywhere else -f takes a file.',
+    '                test "$cmd" = console; or begin; set -q words[1]; and set -e words[1]; end',
+    `            case ${valueFlags}`,
+    '                set -q words[1]; and set -e words[1]',
+    "            case '-*'",
+    '            case \'*\'',
+    '                if test -z "$cmd"',
+    '                    set cmd $w',
+    '                else if test "$cmd" = sim',
+    '                    set cmd "sim $w"',
+    '                else',
+    '                    set args (math $args + 1)',
+    '                end',
+    '        end',
+    '    end',
+    '    printf "%s\\n" "$cmd" $args',
+    'end',
+    '# __parker_is CMD [N]: the command is CMD ("" before it), and N arguments follow it when N is given.',
+    'function __parker_is',
+    '    set -l at (__parker_command)',
+    '    test "$at[1]" = "$argv[1]"; or return 1',
+    '    not set -q argv[2]; or test "$at[2]" = "$argv[2]"',
+    'end',
     '# The flags on the command line that choose the machine, wherever they are: passed on to',
     '# `parker completion --kernels`, so that kernel names are those of that machine.',
     'function __parker_machine_flags',
@@ -217,30 +260,26 @@ function fish(): string {
     "            case '--machine=*' '--root=*' '--synthetic=*' '--from=*' '--state-dir=*'",
     '                printf "%s\\n" $words[1]',
     '        end',
-    '        set -e words[1]',
+    '        set -q words[1]; and set -e words[1]',
     '    end',
     'end',
-    `function __parker_no_command; not __fish_seen_subcommand_from ${names}; end`,
     '# Before the command: the commands, and the flags any command takes there.',
-    ...COMMAND_SPECS.map((spec) => `complete -c parker -n '${noCommand}' -a ${spec.name} -d ${fishText(spec.summary)}`),
-    ...fishFlags(noCommand, [...GLOBAL_FLAGS, ...MACHINE_FLAGS, { flags: '-h, --help', description: 'show help' }, { flags: '-V, --version', description: 'print the version' }]),
+    ...COMMAND_SPECS.map((spec) => `complete -c parker -n '__parker_is ""' -a ${spec.name} -d ${fishText(spec.summary)}`),
+    ...fishFlags('__parker_is ""', [...GLOBAL_FLAGS, ...MACHINE_FLAGS, { flags: '-h, --help', description: 'show help' }, { flags: '-V, --version', description: 'print the version' }]),
   ];
+  const commandLines = (label: string, spec: CommandSpec) => {
+    lines.push(...fishFlags(`__parker_is "${label}"`, flagsOf(spec)));
+    fishArguments(spec, kernels).forEach((words, i) => {
+      if (words) lines.push(`complete -c parker -n '__parker_is "${label}" ${i}' ${words}`);
+    });
+  };
   for (const spec of COMMAND_SPECS) {
-    const seen = `__fish_seen_subcommand_from ${spec.name}`;
     const subs = spec.subcommands ?? [];
-    if (subs.length > 0) {
-      const noSub = `${seen}; and not __fish_seen_subcommand_from ${subs.map((s) => s.name).join(' ')}`;
-      for (const sub of subs) {
-        lines.push(`complete -c parker -n '${noSub}' -a ${sub.name} -d ${fishText(sub.summary)}`);
-        const inSub = `${seen}; and __fish_seen_subcommand_from ${sub.name}`;
-        lines.push(...fishFlags(inSub, flagsOf(sub)));
-        if (takesKernel(sub)) lines.push(`complete -c parker -n '${inSub}' -a '${kernels}'`);
-      }
-      continue;
+    for (const sub of subs) {
+      lines.push(`complete -c parker -n '__parker_is ${spec.name}' -a ${sub.name} -d ${fishText(sub.summary)}`);
+      commandLines(`${spec.name} ${sub.name}`, sub);
     }
-    lines.push(...fishFlags(seen, flagsOf(spec)));
-    if (takesKernel(spec)) lines.push(`complete -c parker -n '${seen}' -a '${kernels}'`);
-    if (takesFile(spec)) lines.push(`complete -c parker -n '${seen}' -F`);
+    if (subs.length === 0) commandLines(spec.name, spec);
   }
   return lines.join('\n') + '\n';
 }

@@ -14,7 +14,15 @@ export function gatherCommand(ctx: CommandContext): Command {
   return commandFromSpec(specNamed('gather')).action((opts: MachineFlags & { outputFile: string }) => {
     // gather describes a real machine unless told otherwise: that is what it is for.
     const flags = opts.machine ?? opts.root ?? opts.synthetic ?? opts.from ? opts : { ...opts, machine: 'host' };
-    refuseInsideStateDir(opts.outputFile, '-f', stateDirOf(flags));
+    // Not into parker's own files. A state directory that cannot be one (a bad
+    // PARKER_STATE_DIR) holds none, and gather does not need it: it is not refused for that.
+    let stateDir: string | null = null;
+    try {
+      stateDir = stateDirOf(flags);
+    } catch {
+      stateDir = null;
+    }
+    if (stateDir !== null) refuseInsideStateDir(opts.outputFile, '-f', stateDir);
     const machine = openMachine(flags);
     const snapshot = gatherMachine(machine, { parkerVersion: ctx.version, now: ctx.now() });
     writeUserFile(opts.outputFile, snapshot.bytes, '-f');

@@ -21,6 +21,12 @@ export function serveCommand(ctx: CommandContext): Command {
       return;
     }
     const listen = parseListen(opts.listen, stateDir, opts.force ?? false);
+    // Listened for before the daemon starts: Ctrl-C at any time after this stops it cleanly.
+    const stopAsked = new Promise<void>((resolve) => {
+      const stop = () => resolve();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
     const machine = { ...(opts.machine !== undefined ? { machine: opts.machine } : {}), ...(opts.root !== undefined ? { root: opts.root } : {}), ...(opts.synthetic !== undefined ? { synthetic: opts.synthetic } : {}), ...(opts.from !== undefined ? { from: opts.from } : {}), stateDir };
     const daemon = await startDaemon({
       machine,
@@ -35,11 +41,7 @@ export function serveCommand(ctx: CommandContext): Command {
     // so that a log collector reads nothing else.
     const human = (text: string) => process.stderr.isTTY && note(ctx, text);
     human(`parker serve: listening on ${daemon.address}; writes need the bearer token in ${daemon.tokenFile}\n`);
-    await new Promise<void>((resolve) => {
-      const stop = () => resolve();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    });
+    await stopAsked;
     await daemon.close();
     human('parker serve: stopped\n');
   });

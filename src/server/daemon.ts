@@ -128,15 +128,25 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   server.requestTimeout = requestTimeout;
   // Beyond it node closes a new connection at once, unanswered: counted, and said in the log.
   server.maxConnections = options.maxConnections ?? MAX_CONNECTIONS;
+  // The first of a burst is said at once, the rest together when the interval is over (or
+  // when the daemon stops), so that a flood is told in full without flooding the log.
   let dropped = 0;
   let droppedSaidAt = -Infinity;
-  server.on('drop', () => {
-    metrics.connectionDropped();
-    dropped++;
-    if (Date.now() - droppedSaidAt < DROP_LOG_INTERVAL_MS) return;
+  let droppedTimer: NodeJS.Timeout | null = null;
+  const sayDropped = () => {
+    if (droppedTimer) clearTimeout(droppedTimer);
+    droppedTimer = null;
+    if (dropped === 0) return;
     log({ level: 'warn', msg: 'refusing connections: the daemon holds as many as it takes', maxConnections: server.maxConnections, dropped });
     droppedSaidAt = Date.now();
     dropped = 0;
+  };
+  server.on('drop', () => {
+    metrics.connectionDropped();
+    dropped++;
+    const wait = droppedSaidAt + DROP_LOG_INTERVAL_MS - Date.now();
+    if (wait <= 0) sayDropped();
+    else droppedTimer ??= setTimeout(sayDropped, wait).unref();
   });
   const sockets = new Set<net.Socket>();
   server.on('connection', (s) => {
@@ -186,6 +196,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     hub,
     transactions,
     async close() {
+      sayDropped();
       await reader.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -51,18 +51,6 @@ async function stop(child: ChildProcess | undefined): Promise<void> {
 
 const api = (stateDir: string, ...args: string[]) => runCli('api', ...args, '--machine', 'sim', '--state-dir', stateDir);
 
-/** The processes whose parent is `pid`, from /proc (field 4 of stat, after the name in parentheses). */
-function childrenOf(pid: number): number[] {
-  return fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name)).filter((name) => {
-    try {
-      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
-      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
-    } catch {
-      return false;
-    }
-  }).map(Number);
-}
-
 describe('parker serve as a service runs it', () => {
   it('writes only JSON lines to a standard error that is no terminal, from listening to stopped', async () => {
     const dir = simStateDir();
@@ -77,29 +65,27 @@ describe('parker serve as a service runs it', () => {
     expect(lines.map((l) => JSON.parse(l).msg)).toContain('stopped');
   });
 
-  it('also says it in words at a terminal (script(1) gives it one)', async () => {
+  it('also says it in words at a terminal (script(1) gives it one), and stops at Ctrl-C', async () => {
     const dir = simStateDir();
-    const child = spawn('script', ['-qfec', `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} serve --machine sim --state-dir ${JSON.stringify(dir)}`, '/dev/null'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('script', ['-qfec', `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} serve --machine sim --state-dir ${JSON.stringify(dir)}`, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     child.stdout!.setEncoding('utf8');
-    const listening = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no listening line in 30 s: ${out}`)), 30_000);
-      child.stdout!.on('data', (chunk: string) => {
-        out += chunk;
-        if (out.includes('parker serve: listening on unix:')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-    });
-    const ended = new Promise((resolve) => child.once('exit', resolve));
+    // 'close', not 'exit': what script wrote last may still be on its way through the pipe.
+    const ended = new Promise((resolve) => child.once('close', (code, signal) => resolve((out += `\n[script ended: ${code} ${signal}]`))));
     try {
-      await listening;
-      // SIGTERM to parker itself, the child of script.
-      const parker = childrenOf(child.pid!);
-      expect(parker).toHaveLength(1);
-      process.kill(parker[0]!, 'SIGTERM');
-      await Promise.race([ended, new Promise((r) => setTimeout(r, 10_000))]);
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no listening line in 30 s: ${out}`)), 30_000);
+        child.stdout!.on('data', (chunk: string) => {
+          out += chunk;
+          if (out.includes('parker serve: listening on unix:')) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+      // Ctrl-C typed at the terminal: the terminal sends SIGINT to parker.
+      child.stdin!.write('\x03');
+      await Promise.race([ended, new Promise((r) => setTimeout(r, 15_000))]);
       expect(out).toContain('parker serve: stopped');
       expect(out).toContain('"msg":"stopped"');
     } finally {
