@@ -16,7 +16,7 @@ function complete(script: string, words: string[]): string[] {
     `COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}`,
     '_parker; printf "%s\\n" "${COMPREPLY[@]}"',
   ].join('\n');
-  const out = execFileSync('bash', ['-c', program], { env: { ...process.env, PATH: `${bin}:${process.env.PATH}` }, encoding: 'utf8', cwd: process.cwd() });
+  const out = execFileSync('bash', ['-c', program], { env: { ...process.env, HOME: scratch, PATH: `${bin}:${process.env.PATH}` }, encoding: 'utf8', cwd: process.cwd() });
   return out.split('\n').filter(Boolean).sort();
 }
 
@@ -56,6 +56,11 @@ describe('parker completion bash', () => {
     expect(complete(script, ['parker', 'stop', '--state-dir', other, ''])).toEqual(['trading']);
     expect(complete(script, ['parker', `--state-dir=${other}`, 'stop', ''])).toEqual(['trading']);
     expect(complete(script, ['parker', 'sim', 'inject', '--state-dir', other, ''])).toEqual(['trading']);
+    // As bash splits them (= is a word of its own), and with ~ for the home directory (here the scratch directory).
+    expect(complete(script, ['parker', '--state-dir', '=', other, 'stop', ''])).toEqual(['trading']);
+    expect(complete(script, ['parker', '--state-dir', '~/other-state', 'stop', ''])).toEqual(['trading']);
+    expect(complete(script, ['parker', 'stop', '--state-dir', '=', '~/other-state', ''])).toEqual(['trading']);
+    expect(complete(script, ['parker', 'stop', '--state-dir=~/other-state', ''])).toEqual(['trading']);
     // The argument after the kernel: what sim inject takes; nothing more for stop.
     expect(complete(script, ['parker', 'sim', 'inject', 'trading', ''])).toEqual(['panic', 'poweroff', 'reboot', 'split-lock', 'wbinvd']);
     expect(complete(script, ['parker', 'stop', names[0]!, ''])).toEqual([]);
@@ -91,7 +96,7 @@ describe('parker completion bash', () => {
     const file = path.join(scratch, 'parker.fish');
     fs.writeFileSync(file, (await runCli('completion', 'fish')).stdout);
     const completeFish = (line: string) =>
-      execFileSync('fish', ['--no-config', '-c', `source ${file}; complete -C ${JSON.stringify(line)}`], { env: { ...process.env, PATH: `${path.join(scratch, 'bin')}:${process.env.PATH}` }, encoding: 'utf8' })
+      execFileSync('fish', ['--no-config', '-c', `source ${file}; complete -C ${JSON.stringify(line)}`], { env: { ...process.env, HOME: scratch, PATH: `${path.join(scratch, 'bin')}:${process.env.PATH}` }, encoding: 'utf8' })
         .split('\n')
         .filter(Boolean)
         .map((l) => l.split('\t')[0]!)
@@ -116,6 +121,8 @@ describe('parker completion bash', () => {
     expect(completeFish(`parker sim inject --state-dir ${other} trading `)).toEqual(['panic', 'poweroff', 'reboot', 'split-lock', 'wbinvd']);
     expect(completeFish(`parker --state-dir ${other} stop trading `)).toEqual([]);
     expect(completeFish(`parker console -f --state-dir ${other} `)).toEqual(['trading']);
+    expect(completeFish('parker --state-dir ~/other-state stop ')).toEqual(['trading']);
+    expect(completeFish('parker stop --state-dir=~/other-state ')).toEqual(['trading']);
   }, 60_000);
 
   it('zsh: the same completions, run by a real zsh (its completion builtins stood in for by functions that print their words)', async () => {
@@ -132,7 +139,7 @@ describe('parker completion bash', () => {
     /** What zsh would offer for a command line whose last word is being completed. */
     const completeZsh = (...line: string[]) => {
       const words = line.map((w) => `'${w}'`).join(' ');
-      const out = execFileSync('zsh', ['-f', '-c', `${stand_ins}\nsource ${file}\nwords=(${words}); CURRENT=${line.length}; PREFIX='${line.at(-1)}'; _parker`], { env: { ...process.env, PATH: `${path.join(scratch, 'bin')}:${process.env.PATH}` }, encoding: 'utf8' });
+      const out = execFileSync('zsh', ['-f', '-c', `${stand_ins}\nsource ${file}\nwords=(${words}); CURRENT=${line.length}; PREFIX='${line.at(-1)}'; _parker`], { env: { ...process.env, HOME: scratch, PATH: `${path.join(scratch, 'bin')}:${process.env.PATH}` }, encoding: 'utf8' });
       return out.split('\n').filter((w) => w !== '' && w.startsWith(line.at(-1)!)).sort();
     };
     const other = path.join(scratch, 'other-state');
@@ -148,6 +155,8 @@ describe('parker completion bash', () => {
     expect(completeZsh('parker', 'sim', 'inject', 'trading', '')).toEqual(['panic', 'poweroff', 'reboot', 'split-lock', 'wbinvd']);
     expect(completeZsh('parker', 'stop', 'trading', '')).toEqual([]);
     expect(completeZsh('parker', 'console', '-f', '--state-dir', other, '')).toEqual(['trading']);
+    expect(completeZsh('parker', '--state-dir', '~/other-state', 'stop', '')).toEqual(['trading']);
+    expect(completeZsh('parker', 'stop', '--state-dir=~/other-state', '')).toEqual(['trading']);
   }, 60_000);
 
   it('zsh and fish scripts name every command; an unknown shell is a usage error', async () => {

@@ -60,16 +60,18 @@ function bash(): string {
   }).join('\n');
   return `# bash completion for parker: source it, or put it in /etc/bash_completion.d/parker
 _parker() {
-  local cur=\${COMP_WORDS[COMP_CWORD]} prev=\${COMP_WORDS[COMP_CWORD-1]} flags= words= files= cmd= args=0 i w
+  local cur=\${COMP_WORDS[COMP_CWORD]} prev=\${COMP_WORDS[COMP_CWORD-1]} flags= words= files= cmd= args=0 i w v
   local -a machine=()
   # The command (and a subcommand), the first words that are no flag or flag value, and how
   # many arguments follow it. The flags that choose the machine, wherever they are, are passed
   # on to \`parker completion --kernels\`.
+  # Bash splits --flag=value into three words (= is in COMP_WORDBREAKS): the = is skipped.
   for ((i = 1; i < COMP_CWORD; i++)); do
     w=\${COMP_WORDS[i]}
+    [ "\${COMP_WORDS[i+1]}" = = ] && [[ $w == --* ]] && ((i++))
     case "$w" in
-      --machine|--root|--synthetic|--from|--state-dir) machine+=("$w" "\${COMP_WORDS[i+1]}"); ((i++)) ;;
-      --machine=*|--root=*|--synthetic=*|--from=*|--state-dir=*) machine+=("$w") ;;
+      --machine|--root|--synthetic|--from|--state-dir) v=\${COMP_WORDS[i+1]}; machine+=("$w" "\${v/#\\~/$HOME}"); ((i++)) ;;
+      --machine=*|--root=*|--synthetic=*|--from=*|--state-dir=*) v=\${w#*=}; machine+=("\${w%%=*}=\${v/#\\~/$HOME}") ;;
       ${VALUE_FLAGS}) [ "$cmd" = console ] && [ "$w" = -f ] || ((i++)) ;;
       -*) ;;
       *) if [ -z "$cmd" ]; then cmd=$w; elif [ "$cmd" = sim ]; then cmd="sim $w"; else ((args++)); fi ;;
@@ -141,8 +143,8 @@ ${commands}
   local cmd= args=0 i prev=$words[CURRENT-1]
   for ((i = 2; i < CURRENT; i++)); do
     case $words[i] in
-      --machine|--root|--synthetic|--from|--state-dir) machine+=($words[i] $words[i+1]); ((i++)) ;;
-      --machine=*|--root=*|--synthetic=*|--from=*|--state-dir=*) machine+=($words[i]) ;;
+      --machine|--root|--synthetic|--from|--state-dir) machine+=($words[i] \${words[i+1]/#\\~/$HOME}); ((i++)) ;;
+      --machine=*|--root=*|--synthetic=*|--from=*|--state-dir=*) machine+=(\${words[i]/=\\~/\\=$HOME}) ;;
       ${VALUE_FLAGS}) [[ $cmd == console && $words[i] == -f ]] || ((i++)) ;;
       -*) ;;
       *) if [[ -z $cmd ]]; then cmd=$words[i]; elif [[ $cmd == sim ]]; then cmd="sim $words[i]"; else ((args++)); fi ;;
@@ -255,10 +257,10 @@ function fish(): string {
     '    while set -q words[1]',
     '        switch $words[1]',
     '            case --machine --root --synthetic --from --state-dir',
-    '                set -q words[2]; and printf "%s\\n" $words[1] $words[2]',
+    '                set -q words[2]; and printf "%s\\n" $words[1] (string replace -r \'^~(?=/|$)\' $HOME -- $words[2])',
     '                set -e words[1]',
     "            case '--machine=*' '--root=*' '--synthetic=*' '--from=*' '--state-dir=*'",
-    '                printf "%s\\n" $words[1]',
+    '                string replace -r \'=~(?=/|$)\' "=$HOME" -- $words[1]',
     '        end',
     '        set -q words[1]; and set -e words[1]',
     '    end',
