@@ -56,6 +56,22 @@ describe('the CLI at its edges', () => {
     expect(input.stderr).toContain('error E_MACHINE: -i /nonexistent/machine.xml: no such file or directory');
   });
 
+  it('console of a kernel of the applied layout that has no partition says so, and how to get one', async () => {
+    const dir = path.join(tmp, 'console-destroyed');
+    expect((await runCli('apply', 'examples/default.yaml', '--state-dir', dir)).code).toBe(0);
+    expect((await runCli('destroy', 'web', '--state-dir', dir)).code).toBe(0);
+    const web = await runCli('console', 'web', '--state-dir', dir);
+    expect(web.code).toBe(2);
+    expect(web.stderr).toContain('error E_NOT_FOUND: web has no partition on simulated default server: it is a kernel of the applied layout, destroyed or not started since');
+    expect(web.stderr).toContain('fix: start it (parker start web)');
+    const nosuch = await runCli('console', 'nosuch', '--state-dir', dir);
+    expect(nosuch.code).toBe(2);
+    expect(nosuch.stderr).toContain('error E_NOT_FOUND: no partition named nosuch');
+    // A damaged applied layout changes nothing here: the same error, without the layout's word.
+    fs.writeFileSync(path.join(dir, 'applied.json'), '{ damaged');
+    expect((await runCli('console', 'web', '--state-dir', dir)).stderr).toContain('error E_NOT_FOUND: no partition named web');
+  });
+
   it('status of a machine with no /sys/fs/parker says why it shows no partitions', async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'parker-no-parkerfs-'));
     try {

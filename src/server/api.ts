@@ -18,7 +18,7 @@ import { appliedFiles, loadApplied } from '../service/applied-layout.js';
 import { planLayout, planReport } from '../service/plan.js';
 import { savedPlanOf } from '../service/saved-plan.js';
 import { interfaceFor } from '../service/kernel-interfaces.js';
-import { readConsole } from '../service/console.js';
+import { noPartition, readConsole } from '../service/console.js';
 import { errorBody, httpStatusOf } from './http-errors.js';
 import { checkedBase, resolveConfigPaths } from './layout-base.js';
 import { sameToken } from './token.js';
@@ -380,8 +380,9 @@ export function createApi(deps: ApiDeps): Hono {
   api.get('/console/:name', (c) => {
     const name = c.req.param('name');
     const tail = countQuery(c, 'tail') ?? 0;
-    const read = readConsole(open(), name);
-    if (!read.exists && read.lines.length === 0) fail('E_NOT_FOUND', `no partition named ${name}`, 'see GET /api/v1/status');
+    const machine = open();
+    const read = readConsole(machine, name);
+    if (!read.exists && read.lines.length === 0) throw noPartition(name, machine.description, stateDir, 'see GET /api/v1/status');
     return c.json({ schema: 'parker.console/v1', name, online: read.online, exists: read.exists, lines: tail > 0 ? read.lines.slice(-tail) : read.lines });
   });
 

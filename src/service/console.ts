@@ -2,6 +2,7 @@ import { ParkerError } from '../units/parker-error.js';
 import type { Machine } from '../machines/machine.js';
 import { interfaceFor } from './kernel-interfaces.js';
 import { partitionName } from '../units/partition-name.js';
+import { loadApplied } from './applied-layout.js';
 
 export interface ConsoleRead {
   lines: string[];
@@ -24,9 +25,10 @@ export function readConsole(machine: Machine, name: string): ConsoleRead {
  * stops. `open` is called for every look, so a machine whose state lives in files (the
  * simulator) is read afresh.
  */
-export async function* consoleLines(open: () => Machine, name: string, options: { follow?: boolean; pollMs?: number } = {}): AsyncGenerator<string> {
-  let state = readConsole(open(), name);
-  if (!state.exists) throw new ParkerError('E_NOT_FOUND', `no partition named ${name}`, 'see parker status');
+export async function* consoleLines(open: () => Machine, name: string, options: { follow?: boolean; pollMs?: number; stateDir?: string } = {}): AsyncGenerator<string> {
+  const machine = open();
+  let state = readConsole(machine, name);
+  if (!state.exists) throw noPartition(name, machine.description, options.stateDir, 'see parker status');
   let seen = 0;
   for (;;) {
     for (const line of state.lines.slice(seen)) yield line;
@@ -35,4 +37,21 @@ export async function* consoleLines(open: () => Machine, name: string, options: 
     await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 500));
     state = readConsole(open(), name);
   }
+}
+
+/**
+ * The error for a console with no partition behind it. A kernel of the applied layout is named
+ * as such (destroyed, or never started: `parker start` makes its partition again); a damaged
+ * applied layout is no reason for another error here.
+ */
+export function noPartition(name: string, machine: string, stateDir: string | undefined, see: string): ParkerError {
+  let inLayout = false;
+  try {
+    inLayout = stateDir !== undefined && (loadApplied(stateDir, machine)?.layout.spec.kernels.some((k) => k.name === name) ?? false);
+  } catch {
+    inLayout = false;
+  }
+  return inLayout
+    ? new ParkerError('E_NOT_FOUND', `${name} has no partition on ${machine}: it is a kernel of the applied layout, destroyed or not started since`, `start it (parker start ${name}), which makes its partition; ${see}`)
+    : new ParkerError('E_NOT_FOUND', `no partition named ${name}`, see);
 }

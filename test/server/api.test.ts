@@ -245,6 +245,21 @@ describe('the API: an apply of a layout with errors', () => {
   });
 });
 
+describe('the API: the console of a kernel with no partition', () => {
+  const { app, auth, json } = apiOnSim();
+
+  it('is 404, and says so of a kernel of the applied layout that was destroyed', async () => {
+    expect((await app.request('/api/v1/apply?wait=1', json({ layout: DEFAULT_LAYOUT, name: 'default.yaml' }, auth))).status).toBe(200);
+    expect((await (await app.request('/api/v1/destroy?wait=1', json({ name: 'web' }, auth))).json() as Json).result.outcome).toBe('applied');
+    const web = await app.request('/api/v1/console/web');
+    expect(web.status).toBe(404);
+    expect((await web.json() as Json).error).toMatchObject({ code: 'E_NOT_FOUND', message: expect.stringContaining('web has no partition on simulated default server: it is a kernel of the applied layout'), hint: expect.stringContaining('parker start web') });
+    const nosuch = await app.request('/api/v1/console/nosuch');
+    expect(nosuch.status).toBe(404);
+    expect((await nosuch.json() as Json).error.message).toBe('no partition named nosuch');
+  }, 60_000);
+});
+
 describe('the API: writes through the service layer', () => {
   const { app, auth, json, stateDir, logs } = apiOnSim();
 
