@@ -1,4 +1,4 @@
-import { COMMAND_SPECS, GLOBAL_FLAGS, MACHINE_FLAGS, type CommandSpec, type FlagSpec } from './command-specs.js';
+import { COMMAND_SPECS, GLOBAL_FLAGS, MACHINE_FLAGS, type ArgSpec, type CommandSpec, type FlagSpec } from './command-specs.js';
 import { flagNamesOf, flagsOf, takesValue } from './command-from-spec.js';
 
 /**
@@ -15,40 +15,64 @@ function flagWords(spec: CommandSpec): string[] {
   return flagsOf(spec).filter((f) => !f.hidden).flatMap(flagNamesOf);
 }
 
-const takesFile = (spec: CommandSpec) => (spec.args ?? []).some((a) => a.name === 'layout');
-
 /** Every flag of any command that takes a value, as a shell pattern ("-o|--output|..."): what the scripts skip with its value while they look for the command. */
 const VALUE_FLAGS = [...new Set(COMMAND_SPECS.flatMap((spec) => flagsOf(spec).filter(takesValue).flatMap(flagNamesOf)))].join('|');
 
+/** The flags that choose the machine ("--machine", "--root", ...): passed on to `parker completion --kernels`. */
+const MACHINE_FLAG_NAMES = MACHINE_FLAGS.flatMap(flagNamesOf);
+
+/** What may come before the command: the global flags, the machine flags, help and version. */
+const BEFORE_COMMAND: readonly FlagSpec[] = [...GLOBAL_FLAGS, ...MACHINE_FLAGS, { flags: '-h, --help', description: 'show help' }, { flags: '-V, --version', description: 'print the version' }];
+
+/** What completes a word: these words, the kernel names of the machine the line names, directories, files, or nothing. */
+type Completion = { words: readonly string[] } | 'kernels' | 'dirs' | 'files' | 'nothing';
+
 /** What completes a flag's value: its choices, directories or files. */
-function valueWords(spec: CommandSpec): string[] {
-  const lines: string[] = [];
-  for (const flag of flagsOf(spec).filter(takesValue)) {
-    const names = flagNamesOf(flag).join('|');
-    const choices = flag.choices ?? (names.includes('--machine') ? ['sim', 'host'] : null);
-    const reply = choices ? `compgen -W "${choices.join(' ')}" -- "$cur"` : /<dir>/.test(flag.flags) ? 'compgen -d -- "$cur"' : /<(file|archive|layout|path)>/.test(flag.flags) ? 'compgen -f -- "$cur"' : null;
-    lines.push(`        ${names}) ${reply ? `COMPREPLY=($(${reply}))` : 'COMPREPLY=()'}; return ;;`);
-  }
-  return lines;
+function flagValue(flag: FlagSpec): Completion {
+  const choices = flag.choices ?? (flagNamesOf(flag).includes('--machine') ? ['sim', 'host'] : null);
+  if (choices) return { words: choices };
+  if (/<dir>/.test(flag.flags)) return 'dirs';
+  if (/<(file|archive|layout|path)>/.test(flag.flags)) return 'files';
+  return 'nothing';
 }
 
-/** What completes each of a command's arguments, by position: kernel names, the words an argument is one of ("a | b | c"), or nothing. */
-function argumentWords(spec: CommandSpec): string[] {
-  return (spec.args ?? []).map((arg) => {
-    if (arg.name === 'name') return 'words=$(parker completion --kernels "${machine[@]}" 2>/dev/null)';
-    if (/^[\w-]+( \| [\w-]+)+$/.test(arg.description)) return `words="${arg.description.split(' | ').join(' ')}"`;
-    return '';
-  });
+/** What completes an argument: kernel names, a layout file, the words it is one of ("a | b | c"), or nothing. */
+function argumentValue(arg: ArgSpec): Completion {
+  if (arg.name === 'name') return 'kernels';
+  if (arg.name === 'layout') return 'files';
+  if (/^[\w-]+( \| [\w-]+)+$/.test(arg.description)) return { words: arg.description.split(' | ') };
+  return 'nothing';
+}
+
+/** Each of a command's arguments by position, as a shell's `case` on the count of arguments before it ('' when none completes). */
+function argumentCase(spec: CommandSpec, render: (c: Completion) => string): string {
+  const arms = (spec.args ?? []).map((arg, i) => [i, argumentValue(arg)] as const).filter(([, c]) => c !== 'nothing');
+  return arms.length ? `      case $args in ${arms.map(([i, c]) => `${i}) ${render(c)} ;;`).join(' ')} esac` : '';
+}
+
+/** The shell `case` arms that complete flag values after `prev`, each returning. */
+function valueArms(flags: readonly FlagSpec[], render: (c: Completion) => string, indent: string): string[] {
+  return flags.filter(takesValue).map((flag) => `${indent}${flagNamesOf(flag).join('|')}) ${render(flagValue(flag))}; return ;;`);
+}
+
+const BASH_KERNELS = '$(parker completion --kernels "${machine[@]}" 2>/dev/null)';
+
+/** A bash flag value, as COMPREPLY. */
+function bashValue(c: Completion): string {
+  if (c === 'nothing') return 'COMPREPLY=()';
+  const compgen = c === 'kernels' ? `-W "${BASH_KERNELS}"` : c === 'dirs' ? '-d' : c === 'files' ? '-f' : `-W "${c.words.join(' ')}"`;
+  return `COMPREPLY=($(compgen ${compgen} -- "$cur"))`;
+}
+
+/** A bash argument, as the variables the end of the script completes from. */
+function bashArgument(c: Completion): string {
+  return c === 'files' ? 'files=1' : c === 'kernels' ? `words=${BASH_KERNELS}` : typeof c === 'object' ? `words="${c.words.join(' ')}"` : ':';
 }
 
 /** The bash case of one command (or `sim create`): its value flags, its flags, what its arguments are. */
 function bashCase(label: string, spec: CommandSpec): string {
-  const lines = [`    ${label})`, '      case "$prev" in', ...valueWords(spec), '      esac', `      flags="${flagWords(spec).join(' ')}"`];
-  const words = argumentWords(spec);
-  if (words.some(Boolean)) lines.push(`      case $args in ${words.map((w, i) => (w ? `${i}) ${w} ;;` : '')).filter(Boolean).join(' ')} esac`);
-  if (takesFile(spec)) lines.push('      files=1');
-  lines.push('      ;;');
-  return lines.join('\n');
+  const lines = [`    ${label})`, '      case "$prev" in', ...valueArms(flagsOf(spec), bashValue, '        '), '      esac', `      flags="${flagWords(spec).join(' ')}"`, argumentCase(spec, bashArgument), '      ;;'];
+  return lines.filter(Boolean).join('\n');
 }
 
 function bash(): string {
@@ -70,8 +94,8 @@ _parker() {
     w=\${COMP_WORDS[i]}
     [ "\${COMP_WORDS[i+1]}" = = ] && [[ $w == --* ]] && ((i++))
     case "$w" in
-      --machine|--root|--synthetic|--from|--state-dir) v=\${COMP_WORDS[i+1]}; machine+=("$w" "\${v/#\\~/$HOME}"); ((i++)) ;;
-      --machine=*|--root=*|--synthetic=*|--from=*|--state-dir=*) v=\${w#*=}; machine+=("\${w%%=*}=\${v/#\\~/$HOME}") ;;
+      ${MACHINE_FLAG_NAMES.join('|')}) v=\${COMP_WORDS[i+1]}; machine+=("$w" "\${v/#\\~/$HOME}"); ((i++)) ;;
+      ${MACHINE_FLAG_NAMES.map((n) => `${n}=*`).join('|')}) v=\${w#*=}; machine+=("\${w%%=*}=\${v/#\\~/$HOME}") ;;
       ${VALUE_FLAGS}) [ "$cmd" = console ] && [ "$w" = -f ] || ((i++)) ;;
       -*) ;;
       *) if [ -z "$cmd" ]; then cmd=$w; elif [ "$cmd" = sim ]; then cmd="sim $w"; else ((args++)); fi ;;
@@ -79,11 +103,9 @@ _parker() {
   done
   if [ -z "$cmd" ]; then
     case "$prev" in
-      --machine) COMPREPLY=($(compgen -W "sim host" -- "$cur")); return ;;
-      --root|--state-dir) COMPREPLY=($(compgen -d -- "$cur")); return ;;
-      --from) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+${valueArms(BEFORE_COMMAND, bashValue, '      ').join('\n')}
     esac
-    if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "-q --quiet -v --verbose --help --version" -- "$cur")); else COMPREPLY=($(compgen -W "${names}" -- "$cur")); fi
+    if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "${BEFORE_COMMAND.flatMap(flagNamesOf).join(' ')}" -- "$cur")); else COMPREPLY=($(compgen -W "${names}" -- "$cur")); fi
     return
   fi
   case "$cmd" in
@@ -101,25 +123,17 @@ complete -F _parker parker
 `;
 }
 
+/** A zsh flag value or argument. */
+function zshValue(c: Completion): string {
+  if (c === 'nothing') return ':';
+  if (c === 'kernels') return 'compadd -- $(parker completion --kernels "${machine[@]}" 2>/dev/null)';
+  return c === 'dirs' ? '_files -/' : c === 'files' ? '_files' : `compadd -- ${c.words.join(' ')}`;
+}
+
 /** The zsh case of one command (or `sim create`): its value flags, its flags, what its arguments are. */
 function zshCase(label: string, spec: CommandSpec): string {
-  const lines = [`    ${label})`, '      case $prev in'];
-  for (const flag of flagsOf(spec).filter(takesValue)) {
-    const names = flagNamesOf(flag).join('|');
-    const choices = flag.choices ?? (names.includes('--machine') ? ['sim', 'host'] : null);
-    const reply = choices ? `compadd -- ${choices.join(' ')}` : /<dir>/.test(flag.flags) ? '_files -/' : /<(file|archive|layout|path)>/.test(flag.flags) ? '_files' : ':';
-    lines.push(`        ${names}) ${reply}; return ;;`);
-  }
-  lines.push('      esac', `      if [[ $PREFIX == -* ]]; then compadd -- ${flagWords(spec).join(' ')}; return; fi`);
-  const words = (spec.args ?? []).map((arg) => {
-    if (arg.name === 'name') return 'compadd -- $(parker completion --kernels "${machine[@]}" 2>/dev/null)';
-    if (arg.name === 'layout') return '_files';
-    if (/^[\w-]+( \| [\w-]+)+$/.test(arg.description)) return `compadd -- ${arg.description.split(' | ').join(' ')}`;
-    return '';
-  });
-  if (words.some(Boolean)) lines.push(`      case $args in ${words.map((w, i) => (w ? `${i}) ${w} ;;` : '')).filter(Boolean).join(' ')} esac`);
-  lines.push('      ;;');
-  return lines.join('\n');
+  const lines = [`    ${label})`, '      case $prev in', ...valueArms(flagsOf(spec), zshValue, '        '), '      esac', `      if [[ $PREFIX == -* ]]; then compadd -- ${flagWords(spec).join(' ')}; return; fi`, argumentCase(spec, zshValue), '      ;;'];
+  return lines.filter(Boolean).join('\n');
 }
 
 function zsh(): string {
@@ -129,7 +143,6 @@ function zsh(): string {
     if (subs.length === 0) return [zshCase(spec.name, spec)];
     return [`    ${spec.name}) compadd -- ${subs.map((s) => s.name).join(' ')} ;;`, ...subs.map((sub) => zshCase(`'${spec.name} ${sub.name}'`, sub))];
   }).join('\n');
-  const before = [...GLOBAL_FLAGS, ...MACHINE_FLAGS].flatMap(flagNamesOf).concat(['-h', '--help', '-V', '--version']);
   return `#compdef parker
 # zsh completion for parker: put it on $fpath as _parker
 _parker() {
@@ -143,8 +156,8 @@ ${commands}
   local cmd= args=0 i prev=$words[CURRENT-1]
   for ((i = 2; i < CURRENT; i++)); do
     case $words[i] in
-      --machine|--root|--synthetic|--from|--state-dir) machine+=($words[i] \${words[i+1]/#\\~/$HOME}); ((i++)) ;;
-      --machine=*|--root=*|--synthetic=*|--from=*|--state-dir=*) machine+=(\${words[i]/=\\~/\\=$HOME}) ;;
+      ${MACHINE_FLAG_NAMES.join('|')}) machine+=($words[i] \${words[i+1]/#\\~/$HOME}); ((i++)) ;;
+      ${MACHINE_FLAG_NAMES.map((n) => `${n}=*`).join('|')}) machine+=(\${words[i]/=\\~/\\=$HOME}) ;;
       ${VALUE_FLAGS}) [[ $cmd == console && $words[i] == -f ]] || ((i++)) ;;
       -*) ;;
       *) if [[ -z $cmd ]]; then cmd=$words[i]; elif [[ $cmd == sim ]]; then cmd="sim $words[i]"; else ((args++)); fi ;;
@@ -152,12 +165,9 @@ ${commands}
   done
   if [[ -z $cmd ]]; then
     case $prev in
-      --machine) compadd -- sim host; return ;;
-      --root|--state-dir) _files -/; return ;;
-      --from) _files; return ;;
-      --synthetic) return ;;
+${valueArms(BEFORE_COMMAND, zshValue, '      ').join('\n')}
     esac
-    if [[ $PREFIX == -* ]]; then compadd -- ${before.join(' ')}; else _describe 'command' commands; fi
+    if [[ $PREFIX == -* ]]; then compadd -- ${BEFORE_COMMAND.flatMap(flagNamesOf).join(' ')}; else _describe 'command' commands; fi
     return
   fi
   case $cmd in
@@ -176,7 +186,17 @@ function fishText(text: string, max = 60): string {
   return `'${short.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
 }
 
-/** The fish lines for a command's flags under `condition`: long and short names, choices, directories or files. */
+const FISH_KERNELS = '(parker completion --kernels (__parker_machine_flags) 2>/dev/null)';
+
+/** A fish flag value (`-x` alone: a value nothing completes) or argument ('' when none). */
+function fishValue(c: Completion, flag: boolean): string {
+  if (c === 'nothing') return flag ? ' -x' : '';
+  if (c === 'files') return flag ? ' -r -F' : ' -F';
+  const words = c === 'kernels' ? FISH_KERNELS : c === 'dirs' ? '(__fish_complete_directories (commandline -ct))' : c.words.join(' ');
+  return `${flag ? ' -x' : ''} -a '${words}'`;
+}
+
+/** The fish lines for a command's flags under `condition`: long and short names, and what completes their values. */
 function fishFlags(condition: string, flags: readonly FlagSpec[]): string[] {
   return flags
     .filter((f) => !f.hidden)
@@ -184,32 +204,12 @@ function fishFlags(condition: string, flags: readonly FlagSpec[]): string[] {
       const long = flag.flags.match(/--([\w-]+)/)?.[1];
       const short = flag.flags.match(/(?:^|[ ,])-(\w)\b/)?.[1];
       if (!long) return [];
-      const choices = flag.choices ?? (long === 'machine' ? ['sim', 'host'] : null);
-      const value = choices
-        ? ` -x -a '${choices.join(' ')}'`
-        : /<dir>/.test(flag.flags)
-          ? " -x -a '(__fish_complete_directories (commandline -ct))'"
-          : /<(file|archive|layout|path)>/.test(flag.flags)
-            ? ' -r -F'
-            : takesValue(flag)
-              ? ' -x'
-              : '';
+      const value = takesValue(flag) ? fishValue(flagValue(flag), true) : '';
       return [`complete -c parker -n '${condition}' -l ${long}${short ? ` -s ${short}` : ''}${value} -d ${fishText(flag.description)}`];
     });
 }
 
-/** What each of a command's arguments completes with in fish, by position ('' for nothing). */
-function fishArguments(spec: CommandSpec, kernels: string): string[] {
-  return (spec.args ?? []).map((arg) => {
-    if (arg.name === 'name') return `-a '${kernels}'`;
-    if (arg.name === 'layout') return '-F';
-    if (/^[\w-]+( \| [\w-]+)+$/.test(arg.description)) return `-a '${arg.description.split(' | ').join(' ')}'`;
-    return '';
-  });
-}
-
 function fish(): string {
-  const kernels = '(parker completion --kernels (__parker_machine_flags) 2>/dev/null)';
   const valueFlags = VALUE_FLAGS.split('|').join(' ');
   const lines = [
     '# fish completion for parker: put it in ~/.config/fish/completions/parker.fish',
@@ -256,10 +256,10 @@ function fish(): string {
     '    set -e words[1]',
     '    while set -q words[1]',
     '        switch $words[1]',
-    '            case --machine --root --synthetic --from --state-dir',
+    `            case ${MACHINE_FLAG_NAMES.join(' ')}`,
     '                set -q words[2]; and printf "%s\\n" $words[1] (string replace -r \'^~(?=/|$)\' $HOME -- $words[2])',
     '                set -e words[1]',
-    "            case '--machine=*' '--root=*' '--synthetic=*' '--from=*' '--state-dir=*'",
+    `            case ${MACHINE_FLAG_NAMES.map((n) => `'${n}=*'`).join(' ')}`,
     '                string replace -r \'=~(?=/|$)\' "=$HOME" -- $words[1]',
     '        end',
     '        set -q words[1]; and set -e words[1]',
@@ -267,12 +267,13 @@ function fish(): string {
     'end',
     '# Before the command: the commands, and the flags any command takes there.',
     ...COMMAND_SPECS.map((spec) => `complete -c parker -n '__parker_is ""' -a ${spec.name} -d ${fishText(spec.summary)}`),
-    ...fishFlags('__parker_is ""', [...GLOBAL_FLAGS, ...MACHINE_FLAGS, { flags: '-h, --help', description: 'show help' }, { flags: '-V, --version', description: 'print the version' }]),
+    ...fishFlags('__parker_is ""', BEFORE_COMMAND),
   ];
   const commandLines = (label: string, spec: CommandSpec) => {
     lines.push(...fishFlags(`__parker_is "${label}"`, flagsOf(spec)));
-    fishArguments(spec, kernels).forEach((words, i) => {
-      if (words) lines.push(`complete -c parker -n '__parker_is "${label}" ${i}' ${words}`);
+    (spec.args ?? []).forEach((arg, i) => {
+      const words = fishValue(argumentValue(arg), false);
+      if (words) lines.push(`complete -c parker -n '__parker_is "${label}" ${i}'${words}`);
     });
   };
   for (const spec of COMMAND_SPECS) {
