@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { runCli } from './run-cli.js';
-import { escapeControl } from '../src/cli/main.js';
+import { withoutControls } from '../src/units/framed-lines.js';
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'parker-global-'));
 afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
@@ -98,7 +98,7 @@ describe('config files', () => {
 
 describe('untrusted text in messages', () => {
   it('control characters are escaped, never sent to the terminal', () => {
-    expect(escapeControl('a\u001b[31mb\u0007c\nd')).toBe('a\\u001b[31mb\\u0007c\nd');
+    expect(withoutControls('a\u001b[31mb\u0007c\nd')).toBe('a\\u001b[31mb\\u0007c\nd');
   });
 
   it('a layout file name with an escape sequence comes back escaped', async () => {

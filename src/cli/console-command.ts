@@ -10,7 +10,7 @@ import { positiveInteger } from './flag-values.js';
 
 export function consoleCommand(ctx: CommandContext): Command {
   return commandFromSpec(specNamed('console')).action(async (name: string, opts: MachineFlags & { follow?: boolean; poll: string }) => {
-    const stateDir = stateDirOf(opts);
+    const stateDir = () => stateDirOf(opts);
     for await (const line of consoleLines(() => openMachine(opts), name, { follow: opts.follow ?? false, pollMs: positiveInteger('--poll', opts.poll), stateDir })) ctx.out(line + '\n');
   });
 }

@@ -129,19 +129,14 @@ function applyConfig(action: Command, config: ParkerConfig): void {
   if (config['state-dir'] && has('stateDir') && source('stateDir') === undefined && !process.env.PARKER_STATE_DIR) action.setOptionValueWithSource('stateDir', config['state-dir'], 'config');
 }
 
-/** Control characters of untrusted text (file names, kernel output) shown as escapes, never sent to the terminal. */
-export function escapeControl(text: string): string {
-  return withoutControls(text);
-}
-
 /** Prints a user error without a stack trace: code, what went wrong, what to do next. */
 export function describeError(error: unknown, verbose = false): string {
   if (error instanceof ParkerError) {
-    const cause = verbose && error.cause ? `  ${pc.dim('cause:')} ${escapeControl(String((error.cause as Error)?.stack ?? error.cause))}\n` : '';
-    return `${pc.red('error')} ${error.code}: ${escapeControl(error.message)}\n${error.hint ? `  ${pc.dim('fix:')} ${escapeControl(error.hint)}\n` : ''}${cause}`;
+    const cause = verbose && error.cause ? `  ${pc.dim('cause:')} ${withoutControls(String((error.cause as Error)?.stack ?? error.cause))}\n` : '';
+    return `${pc.red('error')} ${error.code}: ${withoutControls(error.message)}\n${error.hint ? `  ${pc.dim('fix:')} ${withoutControls(error.hint)}\n` : ''}${cause}`;
   }
   if (error instanceof KernelError) {
-    return `${pc.red('error')} E_KERNEL: the machine refused: ${escapeControl(error.message)}\n`;
+    return `${pc.red('error')} E_KERNEL: the machine refused: ${withoutControls(error.message)}\n`;
   }
   return `${pc.red('internal error')} ${(error as Error)?.stack ?? String(error)}\n`;
 }

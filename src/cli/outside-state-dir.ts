@@ -20,8 +20,9 @@ function isInside(file: string, dir: string, flag: string): boolean {
 }
 
 /**
- * Refuses a file a user names for output (`plan --out`, `gather -f`, `sim image -f`) inside the
- * state directory: it would overwrite the journal, the applied layout or the simulated machine.
+ * Refuses a file a user names for output (`plan --out`, `gather -f`) inside the state directory:
+ * it would overwrite the journal, the applied layout or the simulated machine. (`sim image -f`
+ * may write there: the simulated machine's /boot is the state directory's sim/files/boot.)
  */
 export function refuseInsideStateDir(file: string, flag: string, stateDir: string): void {
   if (isInside(file, stateDir, flag)) {

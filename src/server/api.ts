@@ -106,6 +106,11 @@ function fail(code: 'E_REQUEST' | 'E_NOT_FOUND', message: string, hint: string):
   throw new ParkerError(code, message, hint);
 }
 
+/** 405 for a path asked with a method it does not take, naming the ones it does (Allow). */
+function methodNotAllowed(c: Context, where: string, allowed: readonly string[]) {
+  return c.json(errorBody(new ParkerError('E_METHOD', `${c.req.method} is not a method of ${where}`, `use ${allowed.join(' or ')}`)), 405, { allow: allowed.join(', ') });
+}
+
 /** The request body: JSON (checked against `schema`), or a layout sent as YAML text. */
 async function bodyOf<T>(c: Context, schema: z.ZodType<T>, shape?: string): Promise<T> {
   const type = c.req.header('content-type') ?? '';
@@ -382,7 +387,7 @@ export function createApi(deps: ApiDeps): Hono {
     const tail = countQuery(c, 'tail') ?? 0;
     const machine = open();
     const read = readConsole(machine, name);
-    if (!read.exists && read.lines.length === 0) throw noPartition(name, machine.description, stateDir, 'see GET /api/v1/status');
+    if (!read.exists && read.lines.length === 0) throw noPartition(name, machine.description, () => stateDir, 'see GET /api/v1/status');
     return c.json({ schema: 'parker.console/v1', name, online: read.online, exists: read.exists, lines: tail > 0 ? read.lines.slice(-tail) : read.lines });
   });
 
@@ -538,7 +543,7 @@ export function createApi(deps: ApiDeps): Hono {
     const allowed = [...new Set(routes.filter((r) => r.pattern.test(where)).map((r) => r.method))];
     if (allowed.length > 0) {
       if (allowed.includes('GET')) allowed.push('HEAD');
-      return c.json(errorBody(new ParkerError('E_METHOD', `${c.req.method} is not a method of /api/v1${where}`, `use ${allowed.join(' or ')}`)), 405, { allow: allowed.join(', ') });
+      return methodNotAllowed(c, `/api/v1${where}`, allowed);
     }
     return c.json(errorBody(new ParkerError('E_NOT_FOUND', `no route ${c.req.method} /api/v1${where}`, 'GET /api/v1/ lists the routes')), 404);
   });
@@ -557,7 +562,7 @@ export function createApi(deps: ApiDeps): Hono {
     }
     return c.body(metrics.render(status, cma), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
   });
-  app.all('/metrics', (c) => c.json(errorBody(new ParkerError('E_METHOD', `${c.req.method} is not a method of /metrics`, 'use GET or HEAD')), 405, { allow: 'GET, HEAD' }));
+  app.all('/metrics', (c) => methodNotAllowed(c, '/metrics', ['GET', 'HEAD']));
 
   // Another version of the API, or a path under it: JSON, not the dashboard's page.
   app.all('/api/*', (c) => c.json(errorBody(new ParkerError('E_NOT_FOUND', `no route ${c.req.method} ${c.req.path}`, 'this daemon serves /api/v1/; GET /api/v1/ lists the routes')), 404));

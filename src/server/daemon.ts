@@ -114,6 +114,34 @@ export const headersTimeoutMs = (requestTimeoutMs: number) => Math.min(10_000, r
  */
 export const checkingIntervalMs = (requestTimeoutMs: number) => Math.max(100, headersTimeoutMs(requestTimeoutMs) / 2);
 
+/**
+ * Counts refused connections and has `say` tell them: the first of a burst at once, the rest
+ * together when DROP_LOG_INTERVAL_MS is over (or at `flush`), so that a flood is told in full
+ * without flooding the log. `count` is what `say` tells.
+ */
+function dropReporter(say: () => void) {
+  let saidAt = -Infinity;
+  let timer: NodeJS.Timeout | null = null;
+  const reporter = {
+    count: 0,
+    flush() {
+      if (timer) clearTimeout(timer);
+      timer = null;
+      if (reporter.count === 0) return;
+      say();
+      saidAt = Date.now();
+      reporter.count = 0;
+    },
+    add() {
+      reporter.count++;
+      const wait = saidAt + DROP_LOG_INTERVAL_MS - Date.now();
+      if (wait <= 0) reporter.flush();
+      else timer ??= setTimeout(reporter.flush, wait).unref();
+    },
+  };
+  return reporter;
+}
+
 /** Starts the daemon: the API, the dashboard and /metrics on one listener. */
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   fs.mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
@@ -128,25 +156,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   server.requestTimeout = requestTimeout;
   // Beyond it node closes a new connection at once, unanswered: counted, and said in the log.
   server.maxConnections = options.maxConnections ?? MAX_CONNECTIONS;
-  // The first of a burst is said at once, the rest together when the interval is over (or
-  // when the daemon stops), so that a flood is told in full without flooding the log.
-  let dropped = 0;
-  let droppedSaidAt = -Infinity;
-  let droppedTimer: NodeJS.Timeout | null = null;
-  const sayDropped = () => {
-    if (droppedTimer) clearTimeout(droppedTimer);
-    droppedTimer = null;
-    if (dropped === 0) return;
-    log({ level: 'warn', msg: 'refusing connections: the daemon holds as many as it takes', maxConnections: server.maxConnections, dropped });
-    droppedSaidAt = Date.now();
-    dropped = 0;
-  };
+  const drops = dropReporter(() => log({ level: 'warn', msg: 'refusing connections: the daemon holds as many as it takes', maxConnections: server.maxConnections, dropped: drops.count }));
   server.on('drop', () => {
     metrics.connectionDropped();
-    dropped++;
-    const wait = droppedSaidAt + DROP_LOG_INTERVAL_MS - Date.now();
-    if (wait <= 0) sayDropped();
-    else droppedTimer ??= setTimeout(sayDropped, wait).unref();
+    drops.add();
   });
   const sockets = new Set<net.Socket>();
   server.on('connection', (s) => {
@@ -196,7 +209,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     hub,
     transactions,
     async close() {
-      sayDropped();
+      drops.flush();
       await reader.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

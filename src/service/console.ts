@@ -25,7 +25,7 @@ export function readConsole(machine: Machine, name: string): ConsoleRead {
  * stops. `open` is called for every look, so a machine whose state lives in files (the
  * simulator) is read afresh.
  */
-export async function* consoleLines(open: () => Machine, name: string, options: { follow?: boolean; pollMs?: number; stateDir?: string } = {}): AsyncGenerator<string> {
+export async function* consoleLines(open: () => Machine, name: string, options: { follow?: boolean; pollMs?: number; stateDir?: () => string } = {}): AsyncGenerator<string> {
   const machine = open();
   let state = readConsole(machine, name);
   if (!state.exists) throw noPartition(name, machine.description, options.stateDir, 'see parker status');
@@ -41,13 +41,14 @@ export async function* consoleLines(open: () => Machine, name: string, options: 
 
 /**
  * The error for a console with no partition behind it. A kernel of the applied layout is named
- * as such (destroyed, or never started: `parker start` makes its partition again); a damaged
- * applied layout is no reason for another error here.
+ * as such (destroyed, or never started: `parker start` makes its partition again); a state
+ * directory or applied layout that cannot be read is no reason for another error here.
+ * `stateDir` is asked only then: reading a console needs none.
  */
-export function noPartition(name: string, machine: string, stateDir: string | undefined, see: string): ParkerError {
+export function noPartition(name: string, machine: string, stateDir: (() => string) | undefined, see: string): ParkerError {
   let inLayout = false;
   try {
-    inLayout = stateDir !== undefined && (loadApplied(stateDir, machine)?.layout.spec.kernels.some((k) => k.name === name) ?? false);
+    inLayout = stateDir !== undefined && (loadApplied(stateDir(), machine)?.layout.spec.kernels.some((k) => k.name === name) ?? false);
   } catch {
     inLayout = false;
   }
