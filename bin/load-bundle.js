@@ -32,9 +32,9 @@ const FINGERPRINT_BYTES = 4;
  * its length kept, or a damaged cache, would otherwise run the wrong code.
  */
 const FINGERPRINT_SEED = crc32(`${process.versions.v8}\0${process.arch}\0${WRAPPER_HEAD}\0${WRAPPER_TAIL}\0`);
-function fingerprint(content, v8Data) {
+function fingerprint(source, v8Data) {
   const bytes = Buffer.alloc(FINGERPRINT_BYTES);
-  bytes.writeUInt32BE(crc32(v8Data, crc32(content, FINGERPRINT_SEED)));
+  bytes.writeUInt32BE(crc32(v8Data, crc32(source, FINGERPRINT_SEED)));
   return bytes;
 }
 
@@ -42,11 +42,11 @@ function fingerprint(content, v8Data) {
 const MAX_CACHE_BYTES = 64 * 1024 * 1024;
 
 /**
- * The V8 data of the cache stored for `file`, when it was made for this `content`. Anything
- * but a regular file of sane size is no cache: opened without blocking (a FIFO would wait for a
- * writer), checked before a byte is read.
+ * The V8 data of the cache stored for `file`, when it was made for this `source` (the chunk's
+ * bytes). Anything but a regular file of sane size is no cache: opened without blocking (a
+ * FIFO would wait for a writer), checked before a byte is read.
  */
-function storedCache(file, content) {
+function storedCache(file, source) {
   let fd;
   try {
     fd = fs.openSync(file + CACHE_SUFFIX, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
@@ -55,7 +55,7 @@ function storedCache(file, content) {
     const bytes = Buffer.allocUnsafe(stat.size);
     if (fs.readSync(fd, bytes, 0, stat.size, 0) !== stat.size) return undefined;
     const v8Data = bytes.subarray(FINGERPRINT_BYTES);
-    return bytes.subarray(0, FINGERPRINT_BYTES).equals(fingerprint(content, v8Data)) ? v8Data : undefined;
+    return bytes.subarray(0, FINGERPRINT_BYTES).equals(fingerprint(source, v8Data)) ? v8Data : undefined;
   } catch {
     return undefined;
   } finally {
@@ -75,30 +75,54 @@ function loadBundle(dir = BUNDLE_DIR, { record = false } = {}) {
   const bundle = fs.realpathSync(dir);
   const chunks = { cached: 0, refused: 0, uncached: 0 };
   const scripts = [];
-  const compile = Module.prototype._compile;
-  Module.prototype._compile = function compileWithCache(content, filename, ...rest) {
-    // Anything else as node would compile it (with whatever else node passes, such as the format).
-    if (path.dirname(filename) !== bundle || !filename.endsWith('.cjs')) return compile.call(this, content, filename, ...rest);
-    const cachedData = record ? undefined : storedCache(filename, content);
-    // Named by its place in the package, wherever it is: V8 keeps the name a cache was recorded
-    // under (a directory of the build) for the code made from it.
-    const name = `parker/dist/bundle/${path.basename(filename)}`;
-    const script = new vm.Script(WRAPPER_HEAD + content + WRAPPER_TAIL, { filename: name, lineOffset: -1, cachedData });
-    if (cachedData === undefined) chunks.uncached++;
-    else if (script.cachedDataRejected) chunks.refused++;
-    else chunks.cached++;
-    if (record) scripts.push({ script, file: filename + CACHE_SUFFIX, content });
-    const wrapper = script.runInThisContext();
-    return wrapper.call(this.exports, this.exports, Module.createRequire(filename), this, filename, path.dirname(filename));
+  // The bundle's own modules, by file name. A chunk names another only as "./NAME.cjs" (rolldown
+  // writes no other form): found here without node's resolver, which would stat the file, look
+  // for a package.json above it and read the package's "exports" for each one.
+  const modules = new Map();
+  // Anything else (node's built-in modules) as node would load it for a chunk.
+  let nodeRequire;
+  const requireFromChunk = (specifier) => {
+    if (specifier.startsWith('./') && specifier.endsWith('.cjs') && !specifier.includes('/', 2)) return loadChunk(path.join(bundle, specifier.slice(2)));
+    nodeRequire ??= Module.createRequire(path.join(bundle, 'main.cjs'));
+    return nodeRequire(specifier);
   };
-  const { main } = require(path.join(bundle, 'main.cjs'));
+  function loadChunk(filename) {
+    const known = modules.get(filename);
+    if (known) return known.exports;
+    const module = new Module(filename, null);
+    module.filename = filename;
+    // Known before it runs, as node does: two chunks that require each other get the part of
+    // the other that has run so far, not a second copy.
+    modules.set(filename, module);
+    try {
+      // The checksum is taken of the file's bytes: of its text, node would first encode it to
+      // UTF-8 again, which cost a millisecond or two of every command.
+      const source = fs.readFileSync(filename);
+      const cachedData = record ? undefined : storedCache(filename, source);
+      // Named by its place in the package, wherever it is: V8 keeps the name a cache was
+      // recorded under (a directory of the build) for the code made from it.
+      const name = `parker/dist/bundle/${path.basename(filename)}`;
+      const script = new vm.Script(WRAPPER_HEAD + source.toString('utf8') + WRAPPER_TAIL, { filename: name, lineOffset: -1, cachedData });
+      if (cachedData === undefined) chunks.uncached++;
+      else if (script.cachedDataRejected) chunks.refused++;
+      else chunks.cached++;
+      if (record) scripts.push({ script, file: filename + CACHE_SUFFIX, source });
+      script.runInThisContext().call(module.exports, module.exports, requireFromChunk, module, filename, bundle);
+    } catch (error) {
+      modules.delete(filename);
+      throw error;
+    }
+    module.loaded = true;
+    return module.exports;
+  }
+  const { main } = loadChunk(path.join(bundle, 'main.cjs'));
   /** Writes the caches; with `onlyMissing`, only for the chunks that have none. Returns how many it wrote. */
   const saveCodeCache = ({ onlyMissing = false } = {}) => {
     let written = 0;
-    for (const { script, file, content } of scripts) {
+    for (const { script, file, source } of scripts) {
       if (onlyMissing && fs.existsSync(file)) continue;
       const v8Data = script.createCachedData();
-      fs.writeFileSync(file, Buffer.concat([fingerprint(content, v8Data), v8Data]));
+      fs.writeFileSync(file, Buffer.concat([fingerprint(source, v8Data), v8Data]));
       written++;
     }
     return written;

@@ -14,6 +14,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { builtinNamespaces, commanderChildProcess } from './bundle-plugins.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const out = path.join(repo, 'dist', 'bundle');
@@ -37,6 +38,7 @@ for (const name of fs.readdirSync(path.join(repo, 'dist'))) {
 }
 fs.rmSync(fresh, { recursive: true, force: true });
 await build({
+  plugins: [builtinNamespaces, commanderChildProcess],
   cwd: repo,
   input: {
     main: path.join(repo, 'dist/cli/main.js'),

@@ -21,7 +21,7 @@ function newestSource(dir: string): number {
  */
 export default function setup(): void {
   const bundle = 'dist/bundle/main.cjs';
-  const scripts = ['scripts/bundle-cli.mjs', 'scripts/record-code-cache.mjs', 'bin/load-bundle.js'];
+  const scripts = ['scripts/bundle-cli.mjs', 'scripts/bundle-plugins.mjs', 'scripts/record-code-cache.mjs', 'bin/load-bundle.js'];
   const newest = Math.max(newestSource('src'), ...scripts.map((file) => fs.statSync(file).mtimeMs));
   if (fs.existsSync(bundle) && fs.statSync(bundle).mtimeMs >= newest) return;
   execFileSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' });

@@ -68,6 +68,28 @@ describe('loading the bundle through the code cache', () => {
     expect(JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }))).toEqual({ refused: false, result: 'one!' });
   });
 
+  it('runs each chunk once, however many chunks require it, and hands a chunk in a cycle what has run of it so far, as node does', () => {
+    const dir = path.join(scratch, 'shared');
+    fs.mkdirSync(dir);
+    const chunk = (name: string, text: string) => fs.writeFileSync(path.join(dir, name), `'use strict';\n${text}\n`);
+    chunk('main.cjs', `const a = require('./a.cjs');\nconst b = require('./b.cjs');\nexports.main = () => [globalThis.runs, a.seen, b.seen, a.shared === b.shared, require('node:path').basename(__filename), __dirname === require('node:path').dirname(__filename)];`);
+    chunk('shared.cjs', `globalThis.runs = (globalThis.runs ?? 0) + 1;\nexports.value = 42;`);
+    // a requires b before it has set its own export; b requires a back and sees it unfinished.
+    chunk('a.cjs', `exports.shared = require('./shared.cjs');\nconst b = require('./b.cjs');\nexports.early = true;\nexports.seen = b.sawEarly;`);
+    chunk('b.cjs', `exports.shared = require('./shared.cjs');\nexports.sawEarly = require('./a.cjs').early === true;\nexports.seen = 'b';`);
+    for (const record of [true, false]) {
+      expect(load(dir, { record }).result).toEqual([1, false, 'b', true, 'main.cjs', true]);
+    }
+  });
+
+  it('runs a chunk that threw while loading again when it is required again, as node does', () => {
+    const dir = path.join(scratch, 'throws');
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, 'main.cjs'), `'use strict';\nlet first;\ntry { require('./flaky.cjs'); } catch (e) { first = e.message; }\nexports.main = () => [first, require('./flaky.cjs').ok];\n`);
+    fs.writeFileSync(path.join(dir, 'flaky.cjs'), `'use strict';\nif (!globalThis.tried) { globalThis.tried = true; throw new Error('not yet'); }\nexports.ok = true;\n`);
+    expect(load(dir).result).toEqual(['not yet', true]);
+  });
+
   it('names the chunks in stack traces by their place in the package, with their own line numbers, cached or not', () => {
     const dir = path.join(scratch, 'stack');
     fs.mkdirSync(dir);
@@ -119,6 +141,8 @@ describe('loading the bundle through the code cache', () => {
       expect(text.startsWith('"use strict";'), chunk).toBe(true);
       const code = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
       expect(code.match(/(?<![\w$.])import\s*\(/g) ?? [], chunk).toEqual([]);
+      // A chunk's require is the loader's own (bin/load-bundle.js): it has none of node's extras.
+      expect(code.match(/(?<![\w$.])require\.\w+/g) ?? [], chunk).toEqual([]);
     }
   });
 

@@ -1,5 +1,4 @@
 import * as fs from 'node:fs';
-import * as readline from 'node:readline/promises';
 import { Command, CommanderError } from 'commander';
 import { pc } from './colors.js';
 import { ParkerError } from '../units/parker-error.js';
@@ -143,6 +142,8 @@ export function describeError(error: unknown, verbose = false): string {
 
 async function askOnTerminal(question: string): Promise<boolean> {
   if (!process.stdin.isTTY) return false;
+  // Loaded only to ask: most commands never do.
+  const readline = await import('node:readline/promises');
   const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
   try {
     const answer = await rl.question(`${question} [y/N] `);

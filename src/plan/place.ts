@@ -44,6 +44,8 @@ export function place(spec: LayoutSpec, topology: Topology, options: PlaceOption
   let best = first;
   const errors = (r: PlaceResult) => r.diagnostics.filter((d) => d.severity === 'error').length;
   for (const order of permutations(first.order)) {
+    // Every cost is a count beyond the least possible: no order beats a layout placed whole at 0.
+    if (errors(best) === 0 && best.placement.score === 0) break;
     if (order.every((k, i) => k === first.order[i])) continue;
     const tried = placeInOrder(spec, topology, indexes, options, order);
     if (errors(tried) < errors(best) || (errors(tried) === 0 && errors(best) === 0 && tried.placement.score < best.placement.score)) best = tried;

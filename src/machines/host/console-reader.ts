@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import { childProcess } from '../../units/child-process.js';
 import * as path from 'node:path';
 import type { PartitionRecords } from './partition-records.js';
 import { readRegularTail } from '../bounded-read.js';
@@ -68,7 +68,7 @@ export function watchConsole(records: PartitionRecords, name: string, source: st
     // Made anew (whatever was there, a link included, removed first): the reader appends to it.
     fs.closeSync(createFreshFile(log));
     // raw -echo: what the kernel prints must not be echoed back to it as input.
-    const child = spawn('sh', ['-c', READER_SCRIPT, 'parker-console', source, log, String(CONSOLE_BAUD)], { detached: true, stdio: 'ignore' });
+    const child = childProcess().spawn('sh', ['-c', READER_SCRIPT, 'parker-console', source, log, String(CONSOLE_BAUD)], { detached: true, stdio: 'ignore' });
     child.unref();
     record = { source, kind: 'device', offset: 0, pid: child.pid ?? null, started: child.pid ? processStartTime(child.pid) : null };
   } else {

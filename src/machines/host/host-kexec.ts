@@ -1,10 +1,13 @@
-import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { ParkerError } from '../../units/parker-error.js';
+import { childProcess } from '../../units/child-process.js';
 import { KernelError, type Errno } from '../kernel-error.js';
 import type { Kexec, KexecLoad, KexecSegment, KernelFs, RunResult } from '../machine.js';
 
-const exec = promisify(execFile);
+/** execFile as a promise of its output; node:child_process is loaded at the first call. */
+function exec(file: string, args: readonly string[], options: { timeout: number; maxBuffer?: number }): Promise<{ stdout: string; stderr: string }> {
+  return promisify(childProcess().execFile)(file, args, { ...options, encoding: 'utf8' });
+}
 
 /**
  * kexec through kexec-tools, as a person would type it: always kexec_load into the window

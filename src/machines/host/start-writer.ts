@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import { childProcess } from '../../units/child-process.js';
 import * as path from 'node:path';
 import { KernelError, type Errno } from '../kernel-error.js';
 import { readRegularTail } from '../bounded-read.js';
@@ -49,7 +49,7 @@ export function writeStartFile(file: string, value: string, shownPath: string, s
   try {
     opened.push(createFreshFile(`${status}.err`));
     opened.push(createFreshFile(`${status}.tmp`));
-    child = spawn('sh', ['-c', 'printf "%s\\n" "$1" >"$2"; echo $? >&3; mv "$3.tmp" "$3"', 'parker-start', value, file, status], {
+    child = childProcess().spawn('sh', ['-c', 'printf "%s\\n" "$1" >"$2"; echo $? >&3; mv "$3.tmp" "$3"', 'parker-start', value, file, status], {
       detached: true,
       stdio: ['ignore', 'ignore', opened[0], opened[1]],
     });
