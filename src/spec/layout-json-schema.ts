@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { API_VERSION, layoutSchema } from './spec-schema.js';
 
 /** "urn:parker:schema:layout:v1alpha1": names the schema; editors find it by path or URL. */

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { Diagnostic } from './diagnostic.js';
 import { didYouMean } from './did-you-mean.js';
 import { layoutSchema } from './spec-schema.js';
@@ -110,8 +110,8 @@ function unionDiagnostics(
   at: (d: Omit<Diagnostic, 'severity' | 'path' | 'kernels'>) => Diagnostic,
 ): Diagnostic[] {
   const union = schemaAt(path, input)?.inner;
-  if ('errors' in issue && union instanceof z.ZodUnion && isRecord(value)) {
-    const index = closestObjectOption(union.options as readonly z.ZodType[], value);
+  if ('errors' in issue && union instanceof z.core.$ZodUnion && isRecord(value)) {
+    const index = closestObjectOption(union._zod.def.options, value);
     const optionIssues = index === undefined ? undefined : issue.errors[index];
     if (optionIssues && optionIssues.length > 0) return optionIssues.flatMap((inner) => issueDiagnostics(inner, path, input));
   }
@@ -120,7 +120,7 @@ function unionDiagnostics(
     at({
       rule: 'bad-value',
       message: `${pathText(path)} is ${describeValue(value)}, which is none of the accepted forms${forms ? `: ${forms.what}` : ''}`,
-      fix: forms?.fix ?? union?.description,
+      fix: forms?.fix ?? (union && descriptionOf(union)),
     }),
   ];
 }
@@ -183,13 +183,14 @@ function formatFix(path: Path, value: unknown): string | undefined {
 }
 
 /** The object form whose keys the value uses most, if it uses any. */
-function closestObjectOption(options: readonly z.ZodType[], value: Record<string, unknown>): number | undefined {
+function closestObjectOption(options: readonly Schema[], value: Record<string, unknown>): number | undefined {
   let best: number | undefined;
   let bestShared = 0;
   options.forEach((option, index) => {
     const inner = unwrap(option).inner;
-    if (!(inner instanceof z.ZodObject)) return;
-    const shared = Object.keys(value).filter((k) => k in inner.shape).length;
+    if (!(inner instanceof z.core.$ZodObject)) return;
+    const shape = inner._zod.def.shape;
+    const shared = Object.keys(value).filter((k) => k in shape).length;
     if (shared > bestShared) {
       best = index;
       bestShared = shared;
@@ -198,19 +199,27 @@ function closestObjectOption(options: readonly z.ZodType[], value: Record<string
   return best;
 }
 
+/** A schema of the layout, whichever zod API made it. */
+type Schema = z.core.$ZodType;
+
 interface SchemaAt {
   /** The schema without its default/optional wrappers. */
-  inner: z.ZodType;
+  inner: Schema;
   /** The first description found on the way in. */
   description: string | undefined;
 }
 
-function unwrap(schema: z.ZodType): SchemaAt {
+/** What `z.describe` said of this schema. */
+function descriptionOf(schema: Schema): string | undefined {
+  return z.globalRegistry.get(schema)?.description;
+}
+
+function unwrap(schema: Schema): SchemaAt {
   let inner = schema;
-  let description = schema.description;
-  while (inner instanceof z.ZodDefault || inner instanceof z.ZodOptional) {
-    inner = inner.unwrap() as z.ZodType;
-    description ??= inner.description;
+  let description = descriptionOf(schema);
+  while (inner instanceof z.core.$ZodDefault || inner instanceof z.core.$ZodOptional) {
+    inner = inner._zod.def.innerType;
+    description ??= descriptionOf(inner);
   }
   return { inner, description };
 }
@@ -221,9 +230,9 @@ function schemaAt(path: Path, input: unknown): SchemaAt | undefined {
   let value = input;
   for (const segment of path) {
     const inner = resolveUnion(current.inner, value);
-    let child: z.ZodType | undefined;
-    if (inner instanceof z.ZodObject && typeof segment === 'string') child = (inner.shape as Record<string, z.ZodType>)[segment];
-    else if (inner instanceof z.ZodArray && typeof segment === 'number') child = inner.element as z.ZodType;
+    let child: Schema | undefined;
+    if (inner instanceof z.core.$ZodObject && typeof segment === 'string') child = inner._zod.def.shape[segment];
+    else if (inner instanceof z.core.$ZodArray && typeof segment === 'number') child = inner._zod.def.element;
     if (!child) return undefined;
     current = unwrap(child);
     value = isRecord(value) || Array.isArray(value) ? (value as Record<string | number, unknown>)[segment] : undefined;
@@ -231,23 +240,23 @@ function schemaAt(path: Path, input: unknown): SchemaAt | undefined {
   return current;
 }
 
-function resolveUnion(schema: z.ZodType, value: unknown): z.ZodType {
-  if (!(schema instanceof z.ZodUnion)) return schema;
-  const options = schema.options as readonly z.ZodType[];
+function resolveUnion(schema: Schema, value: unknown): Schema {
+  if (!(schema instanceof z.core.$ZodUnion)) return schema;
+  const options = schema._zod.def.options;
   const index = isRecord(value) ? closestObjectOption(options, value) : undefined;
-  const objectOption = options.find((o) => unwrap(o).inner instanceof z.ZodObject);
+  const objectOption = options.find((o) => unwrap(o).inner instanceof z.core.$ZodObject);
   return unwrap(index === undefined ? (objectOption ?? options[0]!) : options[index]!).inner;
 }
 
 function objectKeysAt(path: Path, input: unknown): string[] {
   const schema = schemaAt(path, input);
   const inner = schema && resolveUnion(schema.inner, valueAt(input, path).value);
-  return inner instanceof z.ZodObject ? Object.keys(inner.shape) : [];
+  return inner instanceof z.core.$ZodObject ? Object.keys(inner._zod.def.shape) : [];
 }
 
 /** "`kind: Layout`" for a missing literal, so the fix can be pasted. */
-function exampleEntry(key: string, schema: z.ZodType): string | undefined {
-  if (schema instanceof z.ZodLiteral) return `\`${key}: ${String([...schema.values][0])}\``;
+function exampleEntry(key: string, schema: Schema): string | undefined {
+  if (schema instanceof z.core.$ZodLiteral) return `\`${key}: ${String(schema._zod.def.values[0])}\``;
   return undefined;
 }
 
