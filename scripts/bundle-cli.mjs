@@ -59,6 +59,9 @@ await build({
     strict: true,
     // A chunk compiled from the code cache cannot run import() (bin/load-bundle.js): require().
     dynamicImportInCjs: false,
+    // Licence notices only: the doc comments (a sixth of the text) are in src/ and dist/, and
+    // every command would read, decode and keep them.
+    comments: { legal: true, annotation: false, jsdoc: false },
   },
 });
 // In its own process, so that the commands it runs leave nothing behind in this one. A bundle

@@ -1,4 +1,5 @@
 import type { Topology } from '../topology/model.js';
+import { ascending } from '../units/ascending.js';
 
 /**
  * The placeable part of a topology, indexed for placement: cores grouped by last-level cache
@@ -9,7 +10,7 @@ import type { Topology } from '../topology/model.js';
 export interface CoreSlot {
   index: number;
   /** Sorted CPU ids of the core's threads. */
-  cpus: number[];
+  readonly cpus: readonly number[];
   node: number;
   group: number;
 }
@@ -52,11 +53,11 @@ export class CpuIndex {
       if (cpu.llc !== null) this.llcOf[cpu.id] = cpu.llc;
     }
 
-    const slots: { cpus: number[]; node: number; cache: number | null; key: number }[] = [];
+    const slots: { cpus: readonly number[]; node: number; cache: number | null; key: number }[] = [];
     // One key per (node, cache); CPUs without a cache share the key after the last cache.
     const noCache = topology.caches.length;
     for (const core of topology.cores) {
-      const cpus = core.cpus.length < 2 ? core.cpus : [...core.cpus].sort((a, b) => a - b);
+      const cpus = ascending(core.cpus);
       const first = cpus[0];
       if (first === undefined) continue;
       const node = core.node ?? this.nodeOfCpu(first);

@@ -2,6 +2,7 @@ import { ParkerError } from '../units/parker-error.js';
 import { comparePciAddresses, formatPciAddress, parsePciAddress } from '../units/pci-address.js';
 import type { PhysRange } from '../units/phys-range.js';
 import { parkerCmaParameter, parseParkerCma } from '../units/parker-cma.js';
+import { sortAscending } from '../units/ascending.js';
 import {
   checkSyntheticDescription,
   formatSyntheticDescription,
@@ -166,7 +167,7 @@ function layOutCpus(d: SyntheticDescription, counts: SyntheticLayout['counts']) 
       groups.package[p]!.push(id);
     }
   }
-  for (const list of Object.values(groups)) for (const ids of list) ids.sort((a, b) => a - b);
+  for (const list of Object.values(groups)) for (const ids of list) sortAscending(ids);
   return { cpus, groups };
 }
 
