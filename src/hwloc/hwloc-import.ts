@@ -16,7 +16,7 @@ import { allOf, ancestorOf, localNodeOf, parseHwlocXml, type HwlocNode } from '.
  */
 export function hwlocXmlMachine(text: string, name: string): Machine {
   const { tree, arch } = hwlocXmlTree(text, name);
-  return readOnlyMachine(new TreeFs(tree, true), 'archive', `hwloc XML ${name}`, arch ?? undefined);
+  return readOnlyMachine(new TreeFs(tree), 'archive', `hwloc XML ${name}`, arch ?? undefined);
 }
 
 /** Whether bytes look like XML rather than an archive. */

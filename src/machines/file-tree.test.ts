@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { FileTree, TreeFs } from './file-tree.js';
+
+type TreeEntryOf = NonNullable<ReturnType<FileTree['get']>>;
 import { KernelError } from './kernel-error.js';
 
 function pciTree(): FileTree {
@@ -97,25 +99,85 @@ describe('FileTree.get', () => {
   });
 });
 
-describe('TreeFs over a fixed tree', () => {
-  it('answers every read, listing and test as the plain view does, whatever came before', () => {
-    const tree = linkedTree();
-    const path = pathsOf(tree, 2);
-    const answer = (fs: TreeFs, p: string, op: 'read' | 'list' | 'exists' | 'isDirectory') => {
-      try {
-        return op === 'read' ? fs.read(p) : op === 'list' ? fs.list(p) : op === 'exists' ? fs.exists(p) : fs.isDirectory(p);
-      } catch (e) {
-        return `error ${(e as { code?: string }).code}`;
-      }
-    };
+describe('TreeFs, which keeps the last directory it looked up', () => {
+  type Read = 'read' | 'list' | 'exists' | 'isDirectory' | 'readlink';
+  type Change = 'remove' | 'detach' | 'attach' | 'file' | 'link';
+  /** What a read of the tree as it is now answers, walked from the root every time. */
+  const expected = (tree: FileTree, p: string, op: Read) => {
+    const entry = tree.get(p);
+    if (op === 'exists') return entry !== undefined;
+    if (op === 'isDirectory') return entry?.type === 'dir';
+    if (op === 'readlink') {
+      const last = tree.get(p, false);
+      return last?.type === 'link' ? last.target : null;
+    }
+    if (entry === undefined) return 'error ENOENT';
+    if (op === 'list') return entry.type === 'dir' ? [...entry.children.keys()].sort() : 'error ENOTDIR';
+    return entry.type === 'file' ? (typeof entry.data === 'string' ? entry.data : 'bytes') : 'error EISDIR';
+  };
+  const answer = (fs: TreeFs, p: string, op: Read) => {
+    try {
+      if (op === 'read') return fs.read(p);
+      if (op === 'list') return fs.list(p);
+      if (op === 'exists') return fs.exists(p);
+      if (op === 'isDirectory') return fs.isDirectory(p);
+      return fs.readlink(p);
+    } catch (e) {
+      return `error ${(e as KernelError).errno}`;
+    }
+  };
+  const change = (tree: FileTree, p: string, what: Change, stash: Map<string, TreeEntryOf>) => {
+    const slash = p.lastIndexOf('/');
+    const dir = slash < 0 ? '' : p.slice(0, slash);
+    const name = p.slice(slash + 1);
+    try {
+      if (what === 'remove') tree.remove(p);
+      else if (what === 'detach') {
+        const taken = tree.detach(dir, name);
+        if (taken) stash.set(p, taken);
+      } else if (what === 'attach') {
+        const [back, entry] = [...stash][0] ?? [];
+        if (back !== undefined && entry !== undefined) {
+          stash.delete(back);
+          const at = back.lastIndexOf('/');
+          tree.attach(at < 0 ? '' : back.slice(0, at), back.slice(at + 1), entry);
+        }
+      } else if (what === 'file') tree.file(p, 'new');
+      else tree.link(p, '../../bus');
+    } catch {
+      // A change the tree refuses (a path through a file) changes nothing.
+    }
+  };
+
+  it('answers every read as a walk from the root would, whatever was read or changed before', () => {
+    const step = (path: fc.Arbitrary<string>) =>
+      fc.oneof(
+        fc.tuple(fc.constant('read' as const), path, fc.constantFrom<Read>('read', 'list', 'exists', 'isDirectory', 'readlink')),
+        fc.tuple(fc.constant('change' as const), path, fc.constantFrom<Change>('remove', 'detach', 'attach', 'file', 'link')),
+      );
+    const base = linkedTree();
     fc.assert(
-      fc.property(fc.array(fc.tuple(path, fc.constantFrom('read', 'list', 'exists', 'isDirectory') as fc.Arbitrary<'read' | 'list' | 'exists' | 'isDirectory'>), { minLength: 1, maxLength: 12 }), (ops) => {
-        const plain = new TreeFs(tree);
-        const fixed = new TreeFs(tree, true);
-        for (const [p, op] of ops) expect(answer(fixed, p, op), `${op} ${p}`).toEqual(answer(plain, p, op));
+      fc.property(fc.array(step(pathsOf(base, 1)), { minLength: 1, maxLength: 16 }), (steps) => {
+        const tree = linkedTree();
+        const fs = new TreeFs(tree);
+        const stash = new Map<string, TreeEntryOf>();
+        for (const [kind, p, what] of steps) {
+          if (kind === 'change') change(tree, p, what as Change, stash);
+          else expect(answer(fs, p, what as Read), `${what} ${p}`).toEqual(expected(tree, p, what as Read));
+        }
       }),
-      { numRuns: 1000 },
+      { numRuns: 1500 },
     );
+  });
+
+  it('sees a directory go when it is detached and come back when it is attached, as a CPU taken offline and back does', () => {
+    const tree = new FileTree().file('sys/devices/system/cpu/cpu1/topology/core_id', '1\n').file('sys/devices/system/cpu/cpu1/online', '1\n');
+    const fs = new TreeFs(tree);
+    expect(fs.read('sys/devices/system/cpu/cpu1/topology/core_id')).toBe('1\n');
+    const stashed = tree.detach('sys/devices/system/cpu/cpu1', 'topology')!;
+    expect(fs.exists('sys/devices/system/cpu/cpu1/topology/core_id')).toBe(false);
+    tree.attach('sys/devices/system/cpu/cpu1', 'topology', stashed);
+    expect(fs.read('sys/devices/system/cpu/cpu1/topology/core_id')).toBe('1\n');
   });
 });
 

@@ -64,6 +64,14 @@ export class LazyFile {
 export class FileTree {
   readonly root: TreeEntry & { type: 'dir' } = { type: 'dir', children: new Map() };
 
+  /**
+   * Counts the changes made through these methods. A reader that keeps a directory it looked
+   * up (TreeFs) looks it up again after any change: the directory may have left the tree (a
+   * CPU taken offline takes its topology directory with it). Code that builds a tree by hand
+   * (src/synthetic/tree-files.ts) does so before anything reads it.
+   */
+  generation = 0;
+
   /** Adds or replaces a file, creating parent directories. */
   file(path: string, data: string | Uint8Array): this {
     const parts = splitPath(path);
@@ -100,10 +108,28 @@ export class FileTree {
     const name = parts.pop();
     if (name === undefined) return false;
     const parent = this.lookup(parts, true);
+    this.generation++;
     return parent?.type === 'dir' ? parent.children.delete(name) : false;
   }
 
+  /** Takes entry `name` out of directory `dir` and returns it, to be put back with attach. */
+  detach(dir: string, name: string): TreeEntry | undefined {
+    const parent = this.get(dir);
+    if (parent?.type !== 'dir') return undefined;
+    const entry = parent.children.get(name);
+    this.generation++;
+    parent.children.delete(name);
+    return entry;
+  }
+
+  /** Puts `entry` into directory `dir` (made when missing) as `name`. */
+  attach(dir: string, name: string, entry: TreeEntry): void {
+    this.dirOf(splitPath(dir)).children.set(name, entry);
+  }
+
+  /** The directory at `parts`, made with its parents when missing; every change goes through here or remove/detach. */
   private dirOf(parts: string[]): TreeEntry & { type: 'dir' } {
+    this.generation++;
     let node = this.root;
     for (const part of parts) {
       let next = node.children.get(part);
@@ -228,19 +254,15 @@ export class FileTree {
 const decoder = new TextDecoder();
 
 /**
- * A read-only KernelFs over a FileTree: writes are refused as on a read-only mount. Over a
- * tree nothing changes (`fixed`: synthetic machines, snapshots, hwloc imports) it keeps the
- * last directory it looked up: discovery reads a directory's files one after another, and
- * walking the whole path again for each was a tenth of planning a 4096-CPU machine. The
- * simulator changes its tree, so its view is not fixed.
+ * A read-only KernelFs over a FileTree: writes are refused as on a read-only mount. It keeps
+ * the last directory it looked up while the tree is unchanged (FileTree.generation): discovery
+ * reads a directory's files one after another, and walking the whole path again for each was a
+ * tenth of planning a 4096-CPU machine, and a third of reading the simulator's topology.
  */
 export class TreeFs implements KernelFs {
-  private lastDir: { path: string; entry: TreeEntry & { type: 'dir' } } | null = null;
+  private lastDir: { path: string; entry: TreeEntry & { type: 'dir' }; generation: number } | null = null;
 
-  constructor(
-    readonly tree: FileTree,
-    private readonly fixed = false,
-  ) {}
+  constructor(readonly tree: FileTree) {}
 
   protected entry(op: string, path: string): TreeEntry {
     const entry = this.lookup(path);
@@ -248,23 +270,29 @@ export class TreeFs implements KernelFs {
     return entry;
   }
 
-  /** tree.get(path), through the last directory when the tree is fixed. */
+  /** tree.get(path), through the last directory looked up. */
   private lookup(path: string): TreeEntry | undefined {
-    if (!this.fixed) return this.tree.get(path);
+    const at = this.inDirectory(path);
+    if (at === undefined) return this.tree.get(path);
+    const child = at.dir.children.get(at.name);
+    return child?.type === 'link' ? this.tree.get(path) : child;
+  }
+
+  /**
+   * The directory holding `path` and the name in it, when the last part is a plain name:
+   * a link or a dot as the last part, or a path of one part, takes the whole walk (undefined).
+   */
+  private inDirectory(path: string): { dir: TreeEntry & { type: 'dir' }; name: string } | undefined {
     const slash = path.lastIndexOf('/');
     const name = path.slice(slash + 1);
-    // A link or a dot as the last part takes the whole walk, as do paths of one part.
-    if (slash <= 0 || name === '' || name === '.' || name === '..') return this.tree.get(path);
+    if (slash <= 0 || name === '' || name === '.' || name === '..') return undefined;
     const dirPath = path.slice(0, slash);
-    let dir = this.lastDir !== null && this.lastDir.path === dirPath ? this.lastDir.entry : undefined;
-    if (dir === undefined) {
-      const found = this.tree.get(dirPath);
-      if (found?.type !== 'dir') return this.tree.get(path);
-      dir = found;
-      this.lastDir = { path: dirPath, entry: found };
-    }
-    const child = dir.children.get(name);
-    return child?.type === 'link' ? this.tree.get(path) : child;
+    const last = this.lastDir;
+    if (last !== null && last.path === dirPath && last.generation === this.tree.generation) return { dir: last.entry, name };
+    const found = this.tree.get(dirPath);
+    if (found?.type !== 'dir') return undefined;
+    this.lastDir = { path: dirPath, entry: found, generation: this.tree.generation };
+    return { dir: found, name };
   }
 
   read(path: string): string {
@@ -303,7 +331,8 @@ export class TreeFs implements KernelFs {
   }
 
   readlink(path: string): string | null {
-    const entry = this.tree.get(path, false);
+    const at = this.inDirectory(path);
+    const entry = at === undefined ? this.tree.get(path, false) : at.dir.children.get(at.name);
     return entry?.type === 'link' ? entry.target : null;
   }
 

@@ -176,7 +176,7 @@ export function openSnapshot(archive: Uint8Array, name: string): { machine: Mach
     throw new ParkerError('E_SNAPSHOT', `${name} holds no sys/ tree`, 'pass a .tar.gz written by `parker gather -f FILE`');
   }
   const from = meta ? ` (gathered from ${meta.hostname ?? meta.source} on ${meta.createdAt.slice(0, 10)})` : '';
-  const machine = withRecordedHardware(readOnlyMachine(new TreeFs(tree, true), 'archive', `snapshot ${name}${from}`, meta?.arch ?? undefined), meta);
+  const machine = withRecordedHardware(readOnlyMachine(new TreeFs(tree), 'archive', `snapshot ${name}${from}`, meta?.arch ?? undefined), meta);
   return { machine, meta };
 }
 

@@ -47,7 +47,7 @@ export function syntheticMachine(input: string | SyntheticDescription): Machine 
   const text = typeof input === 'string' ? input.trim() : formatSyntheticDescription(d);
   const layout = syntheticLayout(d);
   let hardware: HardwareStructure | undefined;
-  return { ...readOnlyMachine(new TreeFs(treeOfLayout(layout), true), 'synthetic', `synthetic "${text}"`, 'x86_64'), fixedHardware: () => (hardware ??= syntheticHardware(layout)) };
+  return { ...readOnlyMachine(new TreeFs(treeOfLayout(layout)), 'synthetic', `synthetic "${text}"`, 'x86_64'), fixedHardware: () => (hardware ??= syntheticHardware(layout)) };
 }
 
 

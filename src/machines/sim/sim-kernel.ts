@@ -145,17 +145,11 @@ export class SimKernel {
 
   /** The child entry `name` of a directory, detached from the tree (for stashing). */
   detach(dir: string, name: string): TreeEntry | undefined {
-    const parent = this.tree.get(dir);
-    if (parent?.type !== 'dir') return undefined;
-    const entry = parent.children.get(name);
-    parent.children.delete(name);
-    return entry;
+    return this.tree.detach(dir, name);
   }
 
   attach(dir: string, name: string, entry: TreeEntry): void {
-    this.tree.dir(dir);
-    const parent = this.tree.get(dir);
-    if (parent?.type === 'dir') parent.children.set(name, entry);
+    this.tree.attach(dir, name, entry);
   }
 
   link(path: string, target: string): void {

@@ -77,7 +77,7 @@ function replaceCmdline(tree: FileTree, cmdline: string): void {
   // Partitions of a gathered Parker host are not carried over: the simulated boot kernel has none.
   tree.remove('sys/fs/parker');
   const cma = tree.get('sys/kernel/mm/cma');
-  if (cma?.type === 'dir') for (const name of [...cma.children.keys()]) if (name.startsWith('parker')) cma.children.delete(name);
+  if (cma?.type === 'dir') for (const name of [...cma.children.keys()]) if (name.startsWith('parker')) tree.remove(`sys/kernel/mm/cma/${name}`);
 }
 
 /**
@@ -122,11 +122,11 @@ function baseTree(meta: SimMeta, store: SimStore | null, archive: Uint8Array | n
 
 /** The boot kernel of a machine built from `tree`; `recorded` is its hardware as discovered when the machine was made. */
 function buildKernel(meta: SimMeta, tree: FileTree, recorded: Topology | null = null): SimKernel {
-  const hardware = recorded ?? discover(readOnlyMachine(new TreeFs(tree, true), 'sim', describeSource(meta.source), 'x86_64'));
+  const hardware = recorded ?? discover(readOnlyMachine(new TreeFs(tree), 'sim', describeSource(meta.source), 'x86_64'));
   const kernel = new SimKernel(tree, hardware, meta.cmdline);
   // The pools are the ones this boot kernel reserves, never the ones a source tree showed.
   const cma = tree.get('sys/kernel/mm/cma');
-  if (cma?.type === 'dir') for (const name of [...cma.children.keys()]) if (name.startsWith('parker')) cma.children.delete(name);
+  if (cma?.type === 'dir') for (const name of [...cma.children.keys()]) if (name.startsWith('parker')) tree.remove(`sys/kernel/mm/cma/${name}`);
   const iomem = tree.get('proc/iomem');
   const iomemText = iomem?.type === 'file' ? (typeof iomem.data === 'string' ? iomem.data : new TextDecoder().decode(iomem.data)) : null;
   const reservation = reserveCmaPools(meta.cmdline, hardware, kernelImageRanges(iomemText));
