@@ -35,6 +35,23 @@ describe('saved plans', () => {
     expect(r.stderr).toContain(`parker apply ${planFile}`);
   });
 
+  test('--detailed-exitcode keeps 2 for changes: a usage mistake or a machine that cannot be read exits 1', async () => {
+    // Without the flag, these are usage errors (2).
+    expect((await runCli('plan', 'examples/default.yaml', '--no-such-flag')).code).toBe(2);
+    expect((await runCli('plan', 'examples/default.yaml', '--synthetic', 'pack:0')).code).toBe(2);
+    for (const args of [
+      ['plan', 'examples/default.yaml', '--detailed-exitcode', '--no-such-flag'],
+      ['plan', '--detailed-exitcode', 'examples/default.yaml', '--synthetic', 'pack:0'],
+      ['--detailed-exitcode', 'plan', 'examples/default.yaml', '--machine', 'sim', '--synthetic', 'pack:2 core:4'],
+    ]) {
+      const r = await runCli(...args);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr, args.join(' ')).toMatch(/error E_/);
+    }
+    // Another command's usage mistakes stay 2, whatever they name.
+    expect((await runCli('validate', 'examples/default.yaml', '--detailed-exitcode')).code).toBe(2);
+  });
+
   test('apply FILE runs exactly those steps; the next plan has none (exit 0 with --detailed-exitcode)', async () => {
     const saved = JSON.parse(fs.readFileSync(planFile, 'utf8'));
     const r = await runCli('apply', planFile, '-o', 'json');

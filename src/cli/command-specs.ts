@@ -98,12 +98,12 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
     args: [{ name: 'layout', description: 'layout YAML file' }],
     flags: [
       { flags: '--out <file>', description: 'also save the plan, with a fingerprint of the machine, for `parker apply FILE`' },
-      { flags: '--detailed-exitcode', description: 'exit 0 when there are no changes and 2 when there are (1 still means errors)' },
+      { flags: '--detailed-exitcode', description: 'exit 0 when there are no changes, 2 when there are, and 1 for any error, usage included' },
       { flags: '--compare', description: 'also place the layout the naive first-fit way (lowest free CPU numbers, devices anywhere) and show its score beside parker\'s' },
     ],
     machineFlags: true,
     output: DATA,
-    exit: [[0, 'a plan, or no changes'], [1, 'the layout has errors'], [2, 'usage; with --detailed-exitcode: there are changes'], [3, 'unreadable file, or --out cannot be written']],
+    exit: [[0, 'a plan, or no changes'], [1, 'the layout has errors; with --detailed-exitcode: any error that would exit 2'], [2, 'usage; with --detailed-exitcode: there are changes'], [3, 'unreadable file, or --out cannot be written']],
   },
   {
     name: 'apply',

@@ -167,18 +167,28 @@ export async function main(argv: string[], ctx?: Partial<CommandContext>): Promi
   };
   // Errors are reported whatever --quiet says.
   const report = context.err;
+  let args = argv.slice(2);
   try {
     // A command's own flags may come before its name (`parker --state-dir DIR status`).
-    const args = flagsAfterCommand(argv.slice(2));
+    args = flagsAfterCommand(args);
     // Only the command that runs is loaded (and built); help and mistakes get them all.
     const named = commandToRun(args);
     await (await buildProgram(context, named)).parseAsync([...argv.slice(0, 2), ...args]);
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
-      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      return error.exitCode === 0 ? EXIT.ok : errorExit(EXIT.usage, args);
     }
     report(describeError(error, context.verbose));
-    return exitCodeFor(error);
+    return errorExit(exitCodeFor(error), args);
   }
+}
+
+/**
+ * The exit status of a command that failed. `plan --detailed-exitcode` keeps 2 for "there are
+ * changes", as terraform does: a usage mistake there exits 1, or a script that applies on 2
+ * would apply after a mistyped flag.
+ */
+function errorExit(code: number, args: readonly string[]): number {
+  return code === EXIT.usage && args.includes('--detailed-exitcode') && commandToRun(args)[0] === 'plan' ? EXIT.invalid : code;
 }
