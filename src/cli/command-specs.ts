@@ -156,7 +156,7 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
     summary: "print an application kernel's console",
     args: [{ name: 'name', description: 'kernel name' }],
     flags: [
-      { flags: '-f, --follow', description: 'keep printing new lines until the kernel stops or Ctrl-C' },
+      { flags: '-f, --follow', description: 'keep printing new lines, each once it is whole, until the kernel stops or Ctrl-C' },
       { flags: '--poll <ms>', description: 'how often --follow looks for new lines', default: '500', hidden: true },
     ],
     machineFlags: true,

@@ -120,6 +120,34 @@ export function readRegularTail(file: string, from: number, maxBytes: number): {
   }
 }
 
+/**
+ * At most `maxBytes` of a regular file from the offset `from` chooses (given the file's size
+ * and inode), with where they start, the inode, and whether they reach its end; null when it
+ * is missing, unreadable or no regular file. Opened without blocking, as readRegularTail.
+ */
+export function readRegularRange(file: string, from: (size: number, ino: number) => number, maxBytes: number): { bytes: Buffer; from: number; ino: number; complete: boolean } | null {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    const stat = fs.fstatSync(fd);
+    if (!stat.isFile()) return null;
+    const start = from(stat.size, stat.ino);
+    const length = Math.max(0, Math.min(stat.size - start, maxBytes));
+    const bytes = Buffer.allocUnsafe(length);
+    let got = 0;
+    while (got < length) {
+      const n = fs.readSync(fd, bytes, got, length - got, start + got);
+      if (n === 0) break;
+      got += n;
+    }
+    return { bytes: bytes.subarray(0, got), from: start, ino: stat.ino, complete: start + got >= stat.size };
+  } catch {
+    return null;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
 function tooBig(file: string, what: string, maxBytes: number, size: number | null): ParkerError {
   return new ParkerError('E_TOO_BIG', `${what} ${file} is ${size === null ? 'larger than' : `${formatSizeHuman(size)}, over`} the limit of ${formatSizeHuman(maxBytes)}`, `name a ${what} within ${formatSizeHuman(maxBytes)}`);
 }

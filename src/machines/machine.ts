@@ -64,6 +64,15 @@ export interface Machine {
   readonly kexec?: Kexec;
   /** Lines an application kernel printed, where the machine can tell. */
   console?(partition: string): string[];
+  /**
+   * What the kernel printed after `cursor` (since its start when null), and where the next
+   * look goes on: for followers (console --follow, the daemon's events), which so read each byte
+   * once however long the console grows, where `console()` reads it all again. Whole lines only
+   * unless `flush` (the kernel has stopped): a line still being printed waits for its end. A
+   * console begun again (the kernel started anew, its log replaced) is read from its start.
+   * Present wherever `console` is.
+   */
+  consoleSince?(partition: string, cursor: ConsoleCursor | null, flush: boolean): { lines: string[]; cursor: ConsoleCursor };
   /** Architecture when known ("x86_64"); snapshots record it. */
   readonly arch?: string;
   /**
@@ -109,6 +118,11 @@ export interface Machine {
    */
   bootFile?(path: string, options: { maxBytes: number; read: boolean }): BootFile | null;
 }
+
+/** Where a follower of a console has read to; only the machine that gave it reads it. */
+export type ConsoleCursor =
+  | { readonly of: 'sim'; readonly partition: number; readonly line: number }
+  | { readonly of: 'host'; readonly file: string; readonly ino: number; readonly base: number; readonly at: number };
 
 export interface BootFile {
   size: number;

@@ -1,6 +1,13 @@
-import type { Machine } from '../machines/machine.js';
+import type { ConsoleCursor, Machine } from '../machines/machine.js';
 import { interfaceFor } from '../service/kernel-interfaces.js';
 import type { EventHub } from './event-hub.js';
+
+/**
+ * States in which a kernel prints nothing (more): a line it left unfinished is published as it
+ * is. "offline" is a partition not online whose machine tells no more: not started (its
+ * console is empty), or stopped.
+ */
+const ENDED = new Set(['stopped', 'halted', 'start-failed', 'offline']);
 
 /**
  * Publishes what changed on the machine since the last look: partitions that appeared, changed
@@ -10,6 +17,7 @@ import type { EventHub } from './event-hub.js';
 export class MachineWatch {
   private states = new Map<string, string>();
   private consoleSeen = new Map<string, number>();
+  private consoleCursors = new Map<string, ConsoleCursor>();
   private eventsSeen = -1;
 
   constructor(private readonly hub: EventHub) {}
@@ -24,21 +32,14 @@ export class MachineWatch {
       now.set(p.name, state);
       const before = this.states.get(p.name);
       if (before !== state) this.hub.publish('partition', { name: p.name, id: p.id, state, before: before ?? null, online: p.online, cpus: p.cpus.length });
-      let lines: string[] = [];
-      try {
-        lines = machine.console?.(p.name) ?? [];
-      } catch {
-        lines = [];
-      }
-      const seen = this.consoleSeen.get(p.name) ?? 0;
-      const fresh = lines.length < seen ? lines : lines.slice(seen);
+      const fresh = this.freshConsole(machine, p.name, ENDED.has(state));
       if (fresh.length) this.hub.publish('console', { name: p.name, lines: fresh });
-      this.consoleSeen.set(p.name, lines.length);
     }
     for (const [name, state] of this.states) {
       if (!now.has(name)) {
         this.hub.publish('partition', { name, state: 'gone', before: state, online: false });
         this.consoleSeen.delete(name);
+        this.consoleCursors.delete(name);
       }
     }
     this.states = now;
@@ -49,5 +50,22 @@ export class MachineWatch {
       for (const e of fresh) this.hub.publish('machine', { ...e });
     }
     this.eventsSeen = events.length;
+  }
+
+  /** The lines a partition's console gained since the last look: each byte read once where the machine can (consoleSince). */
+  private freshConsole(machine: Machine, name: string, ended: boolean): string[] {
+    try {
+      if (machine.consoleSince) {
+        const read = machine.consoleSince(name, this.consoleCursors.get(name) ?? null, ended);
+        this.consoleCursors.set(name, read.cursor);
+        return read.lines;
+      }
+      const lines = machine.console?.(name) ?? [];
+      const seen = this.consoleSeen.get(name) ?? 0;
+      this.consoleSeen.set(name, lines.length);
+      return lines.length < seen ? lines : lines.slice(seen);
+    } catch {
+      return [];
+    }
   }
 }

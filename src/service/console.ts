@@ -1,5 +1,5 @@
 import { ParkerError } from '../units/parker-error.js';
-import type { Machine } from '../machines/machine.js';
+import type { ConsoleCursor, Machine } from '../machines/machine.js';
 import { interfaceFor } from './kernel-interfaces.js';
 import { partitionName } from '../units/partition-name.js';
 import { loadApplied } from './applied-layout.js';
@@ -27,15 +27,37 @@ export function readConsole(machine: Machine, name: string): ConsoleRead {
  */
 export async function* consoleLines(open: () => Machine, name: string, options: { follow?: boolean; pollMs?: number; stateDir?: () => string } = {}): AsyncGenerator<string> {
   const machine = open();
-  let state = readConsole(machine, name);
+  if (options.follow && machine.consoleSince) return yield* followConsole(machine, open, name, options);
+  const state = readConsole(machine, name);
   if (!state.exists) throw noPartition(name, machine.description, options.stateDir, 'see parker status');
-  let seen = 0;
-  for (;;) {
-    for (const line of state.lines.slice(seen)) yield line;
-    seen = state.lines.length;
-    if (!options.follow || !state.exists || !state.online) return;
+  yield* state.lines;
+}
+
+/**
+ * Follows a console through consoleSince: each look reads only what came since the last, so a
+ * console that grows for hours costs no more to follow than one that just began. A line is
+ * shown once it is whole; what the kernel left unfinished is shown when it stops.
+ */
+async function* followConsole(machine: Machine, open: () => Machine, name: string, options: { pollMs?: number; stateDir?: () => string }): AsyncGenerator<string> {
+  let cursor: ConsoleCursor | null = null;
+  for (let look = machine; ; look = open()) {
+    if (!look.console) throw new ParkerError('E_NO_CONSOLE', `${look.description} cannot show consoles`, 'read the kernel console on its serial port');
+    partitionName(name);
+    const partition = interfaceFor(look.fs).readPartitions(look.fs).find((p) => p.name === name);
+    if (partition === undefined && cursor === null) {
+      look.close?.();
+      throw noPartition(name, look.description, options.stateDir, 'see parker status');
+    }
+    const running = partition?.online ?? false;
+    // Once it has stopped, everything it printed, in as many reads as that takes.
+    for (let read = look.consoleSince!(name, cursor, !running); ; read = look.consoleSince!(name, cursor, true)) {
+      cursor = read.cursor;
+      yield* read.lines;
+      if (running || read.lines.length === 0) break;
+    }
+    look.close?.();
+    if (!running) return;
     await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 500));
-    state = readConsole(open(), name);
   }
 }
 

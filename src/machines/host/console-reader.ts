@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import { childProcess } from '../../units/child-process.js';
 import * as path from 'node:path';
 import type { PartitionRecords } from './partition-records.js';
-import { readRegularTail } from '../bounded-read.js';
+import { readRegularRange, readRegularTail } from '../bounded-read.js';
+import type { ConsoleCursor } from '../machine.js';
 import { ParkerError } from '../../units/parker-error.js';
 import { createFreshFile, replaceOwnFile } from '../own-files.js';
 import { processSession, processStartedAt, processStartTime } from '../../apply/process-identity.js';
@@ -90,6 +91,34 @@ export function consoleLines(records: PartitionRecords, name: string): string[] 
   const lines = read.bytes.toString('utf8').split('\n').map((line) => line.replace(/\r/g, ''));
   if (lines.at(-1) === '') lines.pop();
   return lines;
+}
+
+/**
+ * What `name`'s kernel printed after `cursor` (since its start when null): whole lines, unless
+ * `flush`, and the cursor after them. At most MAX_CONSOLE_BYTES are read at a time: the rest
+ * comes at the next call. A console begun again (a new start's record, a log made anew) is read
+ * from its start; a log that shrank under the same name was truncated or rotated, and all of it
+ * is new.
+ */
+export function consoleSince(records: PartitionRecords, name: string, cursor: ConsoleCursor | null, flush: boolean): { lines: string[]; cursor: ConsoleCursor } {
+  const record = readRecord(records, name);
+  const file = record ? (record.kind === 'device' ? logFile(records, name) : record.source) : '';
+  const base = typeof record?.offset === 'number' ? record.offset : 0;
+  const read = record ? readRegularRange(file, (size, ino) => resumeAt(cursor, file, ino, base, size), MAX_CONSOLE_BYTES) : null;
+  if (read === null) return { lines: [], cursor: cursor?.of === 'host' && cursor.file === file && cursor.base === base ? cursor : { of: 'host', file, ino: -1, base, at: base } };
+  // Whole lines only: the kernel may be in the middle of one. A newline byte is never part of a
+  // longer UTF-8 sequence, so cutting after one never cuts a character.
+  const end = flush && read.complete ? read.bytes.length : read.bytes.lastIndexOf(0x0a) + 1;
+  const lines = end === 0 ? [] : read.bytes.subarray(0, end).toString('utf8').split('\n').map((line) => line.replace(/\r/g, ''));
+  if (lines.at(-1) === '') lines.pop();
+  return { lines, cursor: { of: 'host', file, ino: read.ino, base, at: read.from + end } };
+}
+
+/** Where to go on reading a log of `size` bytes, inode `ino`, whose console began at `base`. */
+function resumeAt(cursor: ConsoleCursor | null, file: string, ino: number, base: number, size: number): number {
+  const same = cursor?.of === 'host' && cursor.file === file && cursor.base === base && (cursor.ino === ino || cursor.ino === -1);
+  if (!same) return size >= base ? base : 0;
+  return size >= cursor.at ? cursor.at : 0;
 }
 
 /**

@@ -4,7 +4,7 @@ import { DirectoryFs } from '../directory-fs.js';
 import { localBootFile } from '../bounded-read.js';
 import { KernelError } from '../kernel-error.js';
 import type { KernelFs, Machine } from '../machine.js';
-import { consoleLines, stopConsole, watchConsole } from './console-reader.js';
+import { consoleLines, consoleSince, stopConsole, watchConsole } from './console-reader.js';
 import { hostKexec, runCommand } from './host-kexec.js';
 import { PartitionRecords } from './partition-records.js';
 import { writeStartFile } from './start-writer.js';
@@ -117,6 +117,7 @@ export function hostMachine(root = '/', writable = false, options: HostMachineOp
       watchConsole(records, name, source);
     },
     console: (name) => consoleLines(records, name),
+    consoleSince: (name, cursor, flush) => consoleSince(records, name, cursor, flush),
     // kexec-tools reads the image and initrd from this computer's own paths: known only when the root is this computer's.
     ...(fs.root === '/' ? { bootFile: (file: string, options: { maxBytes: number; read: boolean }) => localBootFile(file, options, options.read ? 'kernel image' : 'initrd') } : {}),
   };

@@ -1,0 +1,95 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { ConsoleCursor } from '../machine.js';
+import { consoleSince } from './console-reader.js';
+import { PartitionRecords } from './partition-records.js';
+
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'parker-console-follow-'));
+afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
+let n = 0;
+
+/** A partition `db` whose console is the log file `log`, begun at byte `offset`. */
+function recordsFor(log: string, offset: number): PartitionRecords {
+  const records = new PartitionRecords(path.join(scratch, `records${n++}`), (name) => path.join(scratch, 'no-such-parker', name));
+  recordConsole(records, log, offset);
+  return records;
+}
+
+function recordConsole(records: PartitionRecords, source: string, offset: number): void {
+  fs.mkdirSync(records.of('db'), { recursive: true });
+  fs.writeFileSync(path.join(records.of('db'), 'console.json'), JSON.stringify({ source, kind: 'file', offset, pid: null }) + '\n');
+}
+
+describe("following a host kernel's console (consoleSince)", () => {
+  it('gives each whole line once, from the start on, and an unfinished line only when it is whole or the kernel stopped', () => {
+    const log = path.join(scratch, `console${n++}.log`);
+    fs.writeFileSync(log, 'an earlier boot\none\ntw');
+    const records = recordsFor(log, 'an earlier boot\n'.length);
+    let read = consoleSince(records, 'db', null, false);
+    expect(read.lines).toEqual(['one']);
+    fs.appendFileSync(log, 'o\r\nthree\n');
+    read = consoleSince(records, 'db', read.cursor, false);
+    expect(read.lines).toEqual(['two', 'three']);
+    expect(consoleSince(records, 'db', read.cursor, false).lines).toEqual([]);
+    fs.appendFileSync(log, 'reboot: Power do');
+    const unfinished = consoleSince(records, 'db', read.cursor, false);
+    expect(unfinished.lines).toEqual([]);
+    // Stopped: nothing more will come, so the rest is shown as it is, and only once.
+    const flushed = consoleSince(records, 'db', unfinished.cursor, true);
+    expect(flushed.lines).toEqual(['reboot: Power do']);
+    expect(consoleSince(records, 'db', flushed.cursor, true).lines).toEqual([]);
+  });
+
+  it('reads a log truncated or made anew under the same name from its start, and a new start from its own offset', () => {
+    const log = path.join(scratch, `console${n++}.log`);
+    fs.writeFileSync(log, 'one\ntwo\n');
+    const records = recordsFor(log, 0);
+    const first = consoleSince(records, 'db', null, false);
+    expect(first.lines).toEqual(['one', 'two']);
+    // Truncated (logrotate copytruncate): all of it is new.
+    fs.writeFileSync(log, 'x\n');
+    const truncated = consoleSince(records, 'db', first.cursor, false);
+    expect(truncated.lines).toEqual(['x']);
+    // Replaced by a longer file (rotated, then a new log): another inode, read from its start.
+    fs.renameSync(log, `${log}.1`);
+    fs.writeFileSync(log, 'a\nb\nc\nd\n');
+    expect(consoleSince(records, 'db', truncated.cursor, false).lines).toEqual(['a', 'b', 'c', 'd']);
+    // A new start records where its console begins: only what came after that.
+    const before = consoleSince(records, 'db', null, false);
+    fs.appendFileSync(log, 'old boot, after its stop\n');
+    recordConsole(records, log, fs.statSync(log).size);
+    fs.appendFileSync(log, 'new boot\n');
+    expect(consoleSince(records, 'db', before.cursor, false).lines).toEqual(['new boot']);
+  });
+
+  it('shows nothing, and keeps its place, while the log is missing or not a regular file', () => {
+    const log = path.join(scratch, `console${n++}.log`);
+    const records = recordsFor(log, 0);
+    const missing = consoleSince(records, 'db', null, false);
+    expect(missing.lines).toEqual([]);
+    fs.writeFileSync(log, 'late\n');
+    expect(consoleSince(records, 'db', missing.cursor, false).lines).toEqual(['late']);
+    const dir = path.join(scratch, `console-dir${n++}`);
+    fs.mkdirSync(dir);
+    expect(consoleSince(recordsFor(dir, 0), 'db', null, true).lines).toEqual([]);
+  });
+
+  it('reads each byte of a growing console once, where console() reads it all again', () => {
+    const log = path.join(scratch, `console${n++}.log`);
+    fs.writeFileSync(log, '');
+    const records = recordsFor(log, 0);
+    let cursor: ConsoleCursor | null = null;
+    const seen: string[] = [];
+    for (let i = 0; i < 50; i++) {
+      fs.appendFileSync(log, `${'x'.repeat(1000)} ${i}\n`);
+      const read = consoleSince(records, 'db', cursor, false);
+      seen.push(...read.lines);
+      cursor = read.cursor;
+      // Where the next read begins: the end of the log, not its start.
+      expect(cursor).toMatchObject({ of: 'host', at: fs.statSync(log).size });
+    }
+    expect(seen.map((line) => line.split(' ')[1])).toEqual(Array.from({ length: 50 }, (_, i) => String(i)));
+  });
+});
