@@ -48,8 +48,9 @@ describe('saved plans', () => {
       expect(r.code, args.join(' ')).toBe(1);
       expect(r.stderr, args.join(' ')).toMatch(/error E_/);
     }
-    // Another command's usage mistakes stay 2, whatever they name.
-    expect((await runCli('validate', 'examples/default.yaml', '--detailed-exitcode')).code).toBe(2);
+    // A mistake before the command's name hides which command it is: still never 2.
+    expect((await runCli('--state-dir', '/tmp/x', '--no-such', 'plan', 'examples/default.yaml', '--detailed-exitcode')).code).toBe(1);
+    expect((await runCli('--no-such', 'plan', 'examples/default.yaml')).code).toBe(2);
   });
 
   test('apply FILE runs exactly those steps; the next plan has none (exit 0 with --detailed-exitcode)', async () => {

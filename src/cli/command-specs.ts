@@ -98,7 +98,7 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
     args: [{ name: 'layout', description: 'layout YAML file' }],
     flags: [
       { flags: '--out <file>', description: 'also save the plan, with a fingerprint of the machine, for `parker apply FILE`' },
-      { flags: '--detailed-exitcode', description: 'exit 0 when there are no changes, 2 when there are, and 1 for any error, usage included' },
+      { flags: '--detailed-exitcode', description: 'exit 0 when there are no changes, 2 when there are, and 1 for any error, usage included (a command line with this flag never exits 2 for an error)' },
       { flags: '--compare', description: 'also place the layout the naive first-fit way (lowest free CPU numbers, devices anywhere) and show its score beside parker\'s' },
     ],
     machineFlags: true,

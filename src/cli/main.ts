@@ -185,10 +185,11 @@ export async function main(argv: string[], ctx?: Partial<CommandContext>): Promi
 }
 
 /**
- * The exit status of a command that failed. `plan --detailed-exitcode` keeps 2 for "there are
- * changes", as terraform does: a usage mistake there exits 1, or a script that applies on 2
- * would apply after a mistyped flag.
+ * The exit status of a command that failed. A command line that asks for `--detailed-exitcode`
+ * (plan's) keeps 2 for "there are changes", as terraform does: an error that would exit 2 exits
+ * 1 there, or a script that applies on 2 would apply after a mistyped flag. Wherever the flag
+ * stands: a mistake before the command's name can hide which command it is.
  */
 function errorExit(code: number, args: readonly string[]): number {
-  return code === EXIT.usage && args.includes('--detailed-exitcode') && commandToRun(args)[0] === 'plan' ? EXIT.invalid : code;
+  return code === EXIT.usage && args.includes('--detailed-exitcode') ? EXIT.invalid : code;
 }

@@ -5,9 +5,10 @@ import type { EventHub } from './event-hub.js';
 /**
  * States in which a kernel prints nothing (more): a line it left unfinished is published as it
  * is. "offline" is a partition not online whose machine tells no more: not started (its
- * console is empty), or stopped.
+ * console is empty), or stopped. A failed start is not among them: the kernel may still be
+ * booting, and printing, after its start write gave up.
  */
-const ENDED = new Set(['stopped', 'halted', 'start-failed', 'offline']);
+const ENDED = new Set(['stopped', 'halted', 'offline']);
 
 /**
  * Publishes what changed on the machine since the last look: partitions that appeared, changed

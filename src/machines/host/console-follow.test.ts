@@ -42,6 +42,40 @@ describe("following a host kernel's console (consoleSince)", () => {
     expect(consoleSince(records, 'db', flushed.cursor, true).lines).toEqual([]);
   });
 
+  it('reads a rotated log from its first byte, though the console began further into the old one', () => {
+    const log = path.join(scratch, `console${n++}.log`);
+    fs.writeFileSync(log, 'thirty-two bytes of earlier boot\nthis boot 1\n');
+    const records = recordsFor(log, 'thirty-two bytes of earlier boot\n'.length);
+    const first = consoleSince(records, 'db', null, false);
+    expect(first.lines).toEqual(['this boot 1']);
+    fs.renameSync(log, `${log}.1`);
+    fs.writeFileSync(log, 'this boot 2, after rotation\nthis boot 3\n');
+    expect(consoleSince(records, 'db', first.cursor, false).lines).toEqual(['this boot 2, after rotation', 'this boot 3']);
+  });
+
+  it('reads a console begun again by a new start from its start, though its log kept its name and inode', () => {
+    const log = path.join(scratch, `console${n++}.log`);
+    fs.writeFileSync(log, 'old boot\n');
+    const records = recordsFor(log, 0);
+    const old = consoleSince(records, 'db', null, false);
+    // As a serial reader's new start leaves it: a new record (another reader), the log made
+    // anew; the file system may give the same inode back, which truncating in place shows.
+    fs.writeFileSync(path.join(records.of('db'), 'console.json'), JSON.stringify({ source: log, kind: 'file', offset: 0, pid: 4242 }) + '\n');
+    fs.writeFileSync(log, '[    0.000000] Linux version 6.12 (Parker application kernel)\n');
+    expect(consoleSince(records, 'db', old.cursor, false).lines).toEqual(['[    0.000000] Linux version 6.12 (Parker application kernel)']);
+  });
+
+  it('gives out a stretch longer than it reads at a time without a newline as lines of that length, rather than read it again for ever', () => {
+    const log = path.join(scratch, `console${n++}.log`);
+    fs.writeFileSync(log, `${'a'.repeat(20)}${'b'.repeat(20)}`);
+    const records = recordsFor(log, 0);
+    const first = consoleSince(records, 'db', null, false, 20);
+    expect(first.lines).toEqual(['a'.repeat(20)]);
+    const second = consoleSince(records, 'db', first.cursor, false, 20);
+    expect(second.lines).toEqual(['b'.repeat(20)]);
+    expect(consoleSince(records, 'db', second.cursor, true, 20).lines).toEqual([]);
+  });
+
   it('reads a log truncated or made anew under the same name from its start, and a new start from its own offset', () => {
     const log = path.join(scratch, `console${n++}.log`);
     fs.writeFileSync(log, 'one\ntwo\n');

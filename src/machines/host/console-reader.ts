@@ -34,9 +34,9 @@ const recordFile = (records: PartitionRecords, name: string) => path.join(record
 const logFile = (records: PartitionRecords, name: string) => path.join(records.of(name), 'console.log');
 
 /**
- * What a console may hold since its kernel's start. Beyond it the console is refused rather
- * than cut: followers (console --follow, the daemon's events) count its lines, and a window
- * that slides would lose or repeat some.
+ * What `console()` reads of a console since its kernel's start (`parker console`, status, a
+ * start waiting for its readiness line); beyond it that console is refused rather than cut.
+ * Followers (consoleSince) read this much at a time, however long the console grows.
  */
 const MAX_CONSOLE_BYTES = 64 << 20;
 
@@ -95,30 +95,37 @@ export function consoleLines(records: PartitionRecords, name: string): string[] 
 
 /**
  * What `name`'s kernel printed after `cursor` (since its start when null): whole lines, unless
- * `flush`, and the cursor after them. At most MAX_CONSOLE_BYTES are read at a time: the rest
- * comes at the next call. A console begun again (a new start's record, a log made anew) is read
- * from its start; a log that shrank under the same name was truncated or rotated, and all of it
- * is new.
+ * `flush`, and the cursor after them. At most `maxBytes` are read at a time: the rest comes at
+ * the next call (a stretch that long without a newline is given out as a line of its own, or it
+ * would be read again for ever). A console begun again (a new start records it anew, a serial
+ * reader makes its log anew) is read from its start; the same console's log truncated, or
+ * rotated (another file under the name), is new from its first byte.
  */
-export function consoleSince(records: PartitionRecords, name: string, cursor: ConsoleCursor | null, flush: boolean): { lines: string[]; cursor: ConsoleCursor } {
+export function consoleSince(records: PartitionRecords, name: string, cursor: ConsoleCursor | null, flush: boolean, maxBytes = MAX_CONSOLE_BYTES): { lines: string[]; cursor: ConsoleCursor } {
   const record = readRecord(records, name);
+  // The start a console belongs to: a new start writes a new record (a serial reader has
+  // another pid, a log file another offset), even where the log's name and inode come back.
+  const console = record ? JSON.stringify([record.source, record.kind, record.offset, record.pid, record.started ?? null]) : '';
   const file = record ? (record.kind === 'device' ? logFile(records, name) : record.source) : '';
   const base = typeof record?.offset === 'number' ? record.offset : 0;
-  const read = record ? readRegularRange(file, (size, ino) => resumeAt(cursor, file, ino, base, size), MAX_CONSOLE_BYTES) : null;
-  if (read === null) return { lines: [], cursor: cursor?.of === 'host' && cursor.file === file && cursor.base === base ? cursor : { of: 'host', file, ino: -1, base, at: base } };
+  const ours = cursor?.of === 'host' && cursor.console === console ? cursor : null;
+  const read = record ? readRegularRange(file, (size, ino) => resumeAt(ours, ino, base, size), maxBytes) : null;
+  if (read === null) return { lines: [], cursor: ours ?? { of: 'host', console, ino: -1, at: base } };
   // Whole lines only: the kernel may be in the middle of one. A newline byte is never part of a
   // longer UTF-8 sequence, so cutting after one never cuts a character.
-  const end = flush && read.complete ? read.bytes.length : read.bytes.lastIndexOf(0x0a) + 1;
+  const lastNewline = read.bytes.lastIndexOf(0x0a);
+  const end = (flush && read.complete) || (lastNewline < 0 && read.bytes.length >= maxBytes) ? read.bytes.length : lastNewline + 1;
   const lines = end === 0 ? [] : read.bytes.subarray(0, end).toString('utf8').split('\n').map((line) => line.replace(/\r/g, ''));
   if (lines.at(-1) === '') lines.pop();
-  return { lines, cursor: { of: 'host', file, ino: read.ino, base, at: read.from + end } };
+  return { lines, cursor: { of: 'host', console, ino: read.ino, at: read.from + end } };
 }
 
-/** Where to go on reading a log of `size` bytes, inode `ino`, whose console began at `base`. */
-function resumeAt(cursor: ConsoleCursor | null, file: string, ino: number, base: number, size: number): number {
-  const same = cursor?.of === 'host' && cursor.file === file && cursor.base === base && (cursor.ino === ino || cursor.ino === -1);
-  if (!same) return size >= base ? base : 0;
-  return size >= cursor.at ? cursor.at : 0;
+/** Where to go on reading a log of `size` bytes, inode `ino`, for a console that began at `base`. */
+function resumeAt(cursor: (ConsoleCursor & { of: 'host' }) | null, ino: number, base: number, size: number): number {
+  if (cursor === null || cursor.ino === -1) return size >= base ? base : 0;
+  // Another file under the log's name (rotated), or the same one shorter (truncated): all new.
+  if (cursor.ino !== ino || size < cursor.at) return 0;
+  return cursor.at;
 }
 
 /**

@@ -83,6 +83,7 @@ export function mkdirParker(k: SimKernel, path: string): void {
   const p: SimPartition = {
     name: where.name,
     id,
+    serial: ++k.partitionsMade,
     controlStructure: CONTROL_BASE + slot * PAGE,
     cpus: [],
     memory: null,

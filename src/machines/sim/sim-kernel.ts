@@ -69,6 +69,8 @@ export function onlineAndOfflineLists(possibleInOrder: readonly number[], online
  */
 export class SimKernel {
   readonly partitions = new Map<string, SimPartition>();
+  /** Partitions made since the machine was (SimPartition.serial). */
+  partitionsMade = 0;
   readonly pools = new Map<number, CmaPool>();
   /** Topology and cache directories of offline CPUs: the kernel removes them, we keep them to restore. */
   readonly offlineCpuDirs = new Map<number, { topology?: TreeEntry; cache?: TreeEntry }>();

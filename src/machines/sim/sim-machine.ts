@@ -224,9 +224,9 @@ function assemble(meta: SimMeta, kernel: SimKernel, store: SimStore | null): Sim
     consoleSince: (name, cursor) => {
       const p = kernel.partitions.get(name);
       const lines = p?.console ?? [];
-      // Partitions are single-use: another partition of the name is another console.
-      const from = cursor?.of === 'sim' && cursor.partition === p?.id && cursor.line <= lines.length ? cursor.line : 0;
-      return { lines: lines.slice(from), cursor: { of: 'sim', partition: p?.id ?? -1, line: lines.length } };
+      // Partitions are single-use: another partition of the name (made again, maybe with the same id) is another console.
+      const from = cursor?.of === 'sim' && cursor.partition === p?.serial && cursor.line <= lines.length ? cursor.line : 0;
+      return { lines: lines.slice(from), cursor: { of: 'sim', partition: p?.serial ?? -1, line: lines.length } };
     },
     hardware: () => kernel.hardware,
     fixedHardware: () => kernel.hardware,

@@ -13,6 +13,12 @@ export type PartitionStatus = 'created' | 'booting' | 'online' | 'hung' | 'halte
 export interface SimPartition {
   name: string;
   id: number;
+  /**
+   * Which partition of the machine's life this is: 1 for the first made, and so on. Ids are
+   * reused (the RFC's counter); this is not, so a follower of a console tells a partition made
+   * again under the same name and id from the one it was following.
+   */
+  serial: number;
   controlStructure: number;
   cpus: number[];
   memory: PhysRange | null;
