@@ -302,7 +302,8 @@ export function profileProcess(argv, patterns, { scratch, env = process.env, okC
 
 /** Stages every whole-process profile of a parker command names (inclusive times). */
 export const COMMON_STAGES = {
-  modules: / node:internal\/modules\//,
+  // node's module loader, and the bundle's own (bin/load-bundle.js requires the chunks itself).
+  modules: / node:internal\/modules\/|^loadChunk .*bin\/load-bundle\.js$/,
   open: /^openMachine /,
   discover: /^machineTopology /,
   load: /^loadSpec /,

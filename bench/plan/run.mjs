@@ -234,7 +234,7 @@ const body = [
     [
       ['profiled run, wall', ms(summary(profiled.map((p) => p.wallMs)).median), ms(summary(profiled.map((p) => p.wallMs)).min), ms(summary(profiled.map((p) => p.wallMs)).max)],
       ['in no sample: starting node, exiting, waiting for a CPU', ms(unsampled.median), ms(unsampled.min), ms(unsampled.max)],
-      ["loading the bundle's chunks (node's module loader, the code cache, their top-level code)", ...['median', 'min', 'max'].map((k) => ms(stage('modules')[k]))],
+      ["loading the bundle's chunks (the bundle's loader and node's, the code cache, their top-level code)", ...['median', 'min', 'max'].map((k) => ms(stage('modules')[k]))],
       ['`main` (the command)', ...['median', 'min', 'max'].map((k) => ms(stage('main')[k]))],
       ['  `openMachine`: build the synthetic sysfs tree', ...['median', 'min', 'max'].map((k) => ms(stage('open')[k]))],
       ['  `machineTopology`: discover it', ...['median', 'min', 'max'].map((k) => ms(stage('discover')[k]))],
@@ -280,7 +280,7 @@ const body = [
     [
       ['profiled run, wall', (p) => p.wallMs],
       ['in no sample: starting node, exiting, waiting for a CPU', (p) => p.wallMs - p.sampledMs],
-      ["loading the bundle's chunks (node's module loader, the code cache, their top-level code)", (p) => p.parts.modules],
+      ["loading the bundle's chunks (the bundle's loader and node's, the code cache, their top-level code)", (p) => p.parts.modules],
       ['`main` (the command)', (p) => p.parts.main],
       ['  `openMachine`: open the simulated server (its tree, its op log replayed)', (p) => p.parts.open],
       ['  `machineTopology`: its live topology', (p) => p.parts.discover],

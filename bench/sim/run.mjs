@@ -241,7 +241,7 @@ async function parent() {
       return [
         row(`state on ${label}: profiled run, wall`, list.map((p) => p.wallMs)),
         row('  in no sample: starting node, exiting, waiting for a CPU', list.map((p) => p.wallMs - p.sampledMs)),
-        row("  loading the bundle's chunks (node's module loader, the code cache, their top-level code)", part('modules')),
+        row("  loading the bundle's chunks (the bundle's loader and node's, the code cache, their top-level code)", part('modules')),
         row('  `openMachine`: load the simulator from its state directory', part('open')),
         row('  `machineTopology`: discover the simulated machine', part('discover')),
         row('  `loadSpec`: YAML, schema, spec checks', part('load')),
