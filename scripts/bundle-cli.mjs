@@ -62,6 +62,10 @@ await build({
     // Licence notices only: the doc comments (a sixth of the text) are in src/ and dist/, and
     // every command would read, decode and keep them.
     comments: { legal: true, annotation: false, jsdoc: false },
+    // ASCII, other characters escaped: V8 keeps a text with a single character beyond Latin-1
+    // at two bytes per character (validate's largest chunk had four), pages every command
+    // touches.
+    charset: 'ascii',
   },
 });
 // In its own process, so that the commands it runs leave nothing behind in this one. A bundle
