@@ -33,11 +33,28 @@ process.stdout.on('error', (error) => {
   process.stderr.write(`error E_IO: cannot write standard output: ${error.code ?? error.message}\n`);
   process.exit(3);
 });
+// Standard error is made when something first writes to it, as node would make it: most
+// commands never do, and making a pipe's stream loads node's network module (about 2 ms).
 // Standard error that cannot be written leaves nowhere to say so: the exit status still does.
-process.stderr.on('error', () => {
-  returned = true;
-  process.exit(process.exitCode || 3);
-});
+let stderrMade = false;
+const makeStderr = Object.getOwnPropertyDescriptor(process, 'stderr')?.get;
+if (makeStderr) {
+  Object.defineProperty(process, 'stderr', {
+    configurable: true,
+    enumerable: true,
+    get() {
+      const stream = makeStderr.call(process);
+      if (!stderrMade) {
+        stderrMade = true;
+        stream.on('error', () => {
+          returned = true;
+          process.exit(process.exitCode || 3);
+        });
+      }
+      return stream;
+    },
+  });
+}
 
 main(process.argv).then((code) => {
   returned = true;
@@ -46,6 +63,6 @@ main(process.argv).then((code) => {
   // of parker's is still running when main returns (a kernel's start writer and the console
   // reader are detached processes; `serve` returns once its running write has ended). Output
   // still queued for a pipe whose reader is slow is let finish.
-  if (process.stdout.writableLength === 0 && process.stderr.writableLength === 0) process.exit(code);
+  if (process.stdout.writableLength === 0 && (!stderrMade || process.stderr.writableLength === 0)) process.exit(code);
   process.exitCode = code;
 });

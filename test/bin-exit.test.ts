@@ -41,6 +41,33 @@ describe('bin/parker.js exiting', () => {
     expect(usage.stderr).toContain('--no-such-flag');
   });
 
+  it('makes standard error only when something is written to it, and still says errors there', () => {
+    // What node loaded, told from inside the process at its exit (--require is no V8 flag: the
+    // code cache is still taken).
+    const hook = path.join(scratch, 'modules-at-exit.cjs');
+    fs.writeFileSync(hook, "process.on('exit', () => require('fs').writeFileSync(process.env.MODULES_AT_EXIT, JSON.stringify(process.moduleLoadList)));\n");
+    const run = (args: string[], err: 'pipe' | 'ignore') => {
+      const out = path.join(scratch, `out-${args[0]}.txt`);
+      const modules = path.join(scratch, `modules-${args[0]}.json`);
+      const fd = fs.openSync(out, 'w');
+      const result = spawnSync(process.execPath, ['--require', hook, 'bin/parker.js', ...args], { stdio: ['ignore', fd, err], encoding: 'utf8', env: { ...process.env, MODULES_AT_EXIT: modules } });
+      fs.closeSync(fd);
+      return { status: result.status, stderr: result.stderr, loaded: JSON.parse(fs.readFileSync(modules, 'utf8')) as string[] };
+    };
+    const state = path.join(scratch, 'state-stderr');
+    // Output to a file, standard error a pipe nothing is written to: no stream for it, so no
+    // network module behind one.
+    const quiet = run(['validate', 'examples/default.yaml', '--state-dir', state], 'pipe');
+    expect(quiet.status).toBe(0);
+    expect(quiet.stderr).toBe('');
+    expect(quiet.loaded).not.toContain('NativeModule net');
+    // An error still reaches it, once, with its status.
+    const usage = run(['status', '--no-such-flag'], 'pipe');
+    expect(usage.status).toBe(EXIT.usage);
+    expect(usage.stderr).toMatch(/^error E_USAGE: unknown option '--no-such-flag'\n/);
+    expect(usage.loaded).toContain('NativeModule net');
+  });
+
   it('exits 70 with an internal error when the command ends without main() returning', () => {
     // The bin beside a bundle whose main never settles (and one whose main returns 3).
     const copy = path.join(scratch, 'fake');
