@@ -43,6 +43,7 @@ describe('saved plans', () => {
       ['plan', 'examples/default.yaml', '--detailed-exitcode', '--no-such-flag'],
       ['plan', '--detailed-exitcode', 'examples/default.yaml', '--synthetic', 'pack:0'],
       ['--detailed-exitcode', 'plan', 'examples/default.yaml', '--machine', 'sim', '--synthetic', 'pack:2 core:4'],
+      ['plan', 'examples/default.yaml', '--detailed-exitcode=1'],
     ]) {
       const r = await runCli(...args);
       expect(r.code, args.join(' ')).toBe(1);

@@ -191,5 +191,5 @@ export async function main(argv: string[], ctx?: Partial<CommandContext>): Promi
  * stands: a mistake before the command's name can hide which command it is.
  */
 function errorExit(code: number, args: readonly string[]): number {
-  return code === EXIT.usage && args.includes('--detailed-exitcode') ? EXIT.invalid : code;
+  return code === EXIT.usage && args.some((a) => /^--detailed-exitcode(=|$)/.test(a)) ? EXIT.invalid : code;
 }

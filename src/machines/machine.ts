@@ -121,7 +121,7 @@ export interface Machine {
 
 /** Where a follower of a console has read to; only the machine that gave it reads it. */
 export type ConsoleCursor =
-  | { readonly of: 'sim'; readonly partition: number; readonly line: number }
+  | { readonly of: 'sim'; readonly machine: string; readonly partition: number; readonly line: number }
   | { readonly of: 'host'; readonly console: string; readonly ino: number; readonly at: number };
 
 export interface BootFile {

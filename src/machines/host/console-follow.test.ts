@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ConsoleCursor } from '../machine.js';
 import { consoleSince } from './console-reader.js';
+import { hostMachine } from './host-machine.js';
 import { PartitionRecords } from './partition-records.js';
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'parker-console-follow-'));
@@ -53,16 +54,21 @@ describe("following a host kernel's console (consoleSince)", () => {
     expect(consoleSince(records, 'db', first.cursor, false).lines).toEqual(['this boot 2, after rotation', 'this boot 3']);
   });
 
-  it('reads a console begun again by a new start from its start, though its log kept its name and inode', () => {
+  it('reads a console begun again by a new start from its start, though its log kept its name, its offset and its inode', () => {
+    const root = path.join(scratch, `root${n++}`);
+    fs.mkdirSync(path.join(root, 'sys/fs/parker/db'), { recursive: true });
     const log = path.join(scratch, `console${n++}.log`);
-    fs.writeFileSync(log, 'old boot\n');
-    const records = recordsFor(log, 0);
-    const old = consoleSince(records, 'db', null, false);
-    // As a serial reader's new start leaves it: a new record (another reader), the log made
-    // anew; the file system may give the same inode back, which truncating in place shows.
-    fs.writeFileSync(path.join(records.of('db'), 'console.json'), JSON.stringify({ source: log, kind: 'file', offset: 0, pid: 4242 }) + '\n');
-    fs.writeFileSync(log, '[    0.000000] Linux version 6.12 (Parker application kernel)\n');
-    expect(consoleSince(records, 'db', old.cursor, false).lines).toEqual(['[    0.000000] Linux version 6.12 (Parker application kernel)']);
+    const machine = hostMachine(root, true);
+    // Empty at both starts (offset 0), emptied in place between them (the same inode).
+    fs.writeFileSync(log, '');
+    machine.watchConsole!('db', log);
+    fs.appendFileSync(log, 'old boot line 1\nold boot line 2\n');
+    const old = machine.consoleSince!('db', null, false);
+    expect(old.lines).toEqual(['old boot line 1', 'old boot line 2']);
+    fs.truncateSync(log, 0);
+    machine.watchConsole!('db', log);
+    fs.appendFileSync(log, 'new boot line 1\nnew boot line 2\nnew boot line 3\n');
+    expect(machine.consoleSince!('db', old.cursor, false).lines).toEqual(['new boot line 1', 'new boot line 2', 'new boot line 3']);
   });
 
   it('gives out a stretch longer than it reads at a time without a newline as lines of that length, rather than read it again for ever', () => {
@@ -74,6 +80,12 @@ describe("following a host kernel's console (consoleSince)", () => {
     const second = consoleSince(records, 'db', first.cursor, false, 20);
     expect(second.lines).toEqual(['b'.repeat(20)]);
     expect(consoleSince(records, 'db', second.cursor, true, 20).lines).toEqual([]);
+    // A cut never splits a character: the euro sign (three bytes) waits for the next read whole.
+    const wide = path.join(scratch, `console${n++}.log`);
+    fs.writeFileSync(wide, `${'x'.repeat(19)}€€`);
+    const cut = consoleSince(recordsFor(wide, 0), 'db', null, false, 20);
+    expect(cut.lines).toEqual(['x'.repeat(19)]);
+    expect(consoleSince(recordsFor(wide, 0), 'db', cut.cursor, true, 20).lines).toEqual(['€€']);
   });
 
   it('reads a log truncated or made anew under the same name from its start, and a new start from its own offset', () => {

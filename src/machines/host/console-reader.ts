@@ -28,6 +28,11 @@ export interface ConsoleRecord {
   pid: number | null;
   /** Its start time (/proc/PID/stat), so that only that process is ever signalled. */
   started?: string | null;
+  /**
+   * New at every start: followers tell one start's console from the next by it, where the
+   * source, its offset (0 for a log empty at both starts) and the log's inode may all repeat.
+   */
+  start?: string;
 }
 
 const recordFile = (records: PartitionRecords, name: string) => path.join(records.of(name), 'console.json');
@@ -53,6 +58,11 @@ function readRecord(records: PartitionRecords, name: string): ConsoleRecord | nu
 /** The reader's shell script: stty, then cat in its place. */
 const READER_SCRIPT = 'stty -F "$1" "$3" raw -echo 2>/dev/null; exec cat "$1" >> "$2"';
 
+/** A mark no other start shares: this process, and the monotonic clock's nanoseconds (no node:crypto, which takes milliseconds to load). */
+function startMark(): string {
+  return `${process.pid}-${process.hrtime.bigint()}`;
+}
+
 /** Begins reading `name`'s console from `source` (before its start), replacing an earlier reader. */
 export function watchConsole(records: PartitionRecords, name: string, source: string): void {
   stopConsole(records, name);
@@ -71,9 +81,9 @@ export function watchConsole(records: PartitionRecords, name: string, source: st
     // raw -echo: what the kernel prints must not be echoed back to it as input.
     const child = childProcess().spawn('sh', ['-c', READER_SCRIPT, 'parker-console', source, log, String(CONSOLE_BAUD)], { detached: true, stdio: 'ignore' });
     child.unref();
-    record = { source, kind: 'device', offset: 0, pid: child.pid ?? null, started: child.pid ? processStartTime(child.pid) : null };
+    record = { source, kind: 'device', offset: 0, pid: child.pid ?? null, started: child.pid ? processStartTime(child.pid) : null, start: startMark() };
   } else {
-    record = { source, kind: 'file', offset: stat?.isFile() ? stat.size : 0, pid: null };
+    record = { source, kind: 'file', offset: stat?.isFile() ? stat.size : 0, pid: null, start: startMark() };
   }
   replaceOwnFile(recordFile(records, name), `${recordFile(records, name)}.tmp`, `${JSON.stringify(record)}\n`);
 }
@@ -103,9 +113,9 @@ export function consoleLines(records: PartitionRecords, name: string): string[] 
  */
 export function consoleSince(records: PartitionRecords, name: string, cursor: ConsoleCursor | null, flush: boolean, maxBytes = MAX_CONSOLE_BYTES): { lines: string[]; cursor: ConsoleCursor } {
   const record = readRecord(records, name);
-  // The start a console belongs to: a new start writes a new record (a serial reader has
-  // another pid, a log file another offset), even where the log's name and inode come back.
-  const console = record ? JSON.stringify([record.source, record.kind, record.offset, record.pid, record.started ?? null]) : '';
+  // The start a console belongs to: a new start writes a new record (its own `start`), even
+  // where the log's name, offset and inode come back.
+  const console = record ? JSON.stringify([record.source, record.kind, record.offset, record.pid, record.started ?? null, record.start ?? null]) : '';
   const file = record ? (record.kind === 'device' ? logFile(records, name) : record.source) : '';
   const base = typeof record?.offset === 'number' ? record.offset : 0;
   const ours = cursor?.of === 'host' && cursor.console === console ? cursor : null;
@@ -114,10 +124,19 @@ export function consoleSince(records: PartitionRecords, name: string, cursor: Co
   // Whole lines only: the kernel may be in the middle of one. A newline byte is never part of a
   // longer UTF-8 sequence, so cutting after one never cuts a character.
   const lastNewline = read.bytes.lastIndexOf(0x0a);
-  const end = (flush && read.complete) || (lastNewline < 0 && read.bytes.length >= maxBytes) ? read.bytes.length : lastNewline + 1;
+  const end = flush && read.complete ? read.bytes.length : lastNewline < 0 && read.bytes.length >= maxBytes ? wholeCharacters(read.bytes) : lastNewline + 1;
   const lines = end === 0 ? [] : read.bytes.subarray(0, end).toString('utf8').split('\n').map((line) => line.replace(/\r/g, ''));
   if (lines.at(-1) === '') lines.pop();
   return { lines, cursor: { of: 'host', console, ino: read.ino, at: read.from + end } };
+}
+
+/** The length of `bytes` without a UTF-8 character cut at its end (a forced cut of a line too long for one read). */
+function wholeCharacters(bytes: Buffer): number {
+  let lead = bytes.length - 1;
+  while (lead > 0 && bytes.length - lead < 4 && (bytes[lead]! & 0xc0) === 0x80) lead--;
+  const first = bytes[lead] ?? 0;
+  const length = first >= 0xf0 ? 4 : first >= 0xe0 ? 3 : first >= 0xc0 ? 2 : 1;
+  return lead + length > bytes.length && lead > 0 ? lead : bytes.length;
 }
 
 /** Where to go on reading a log of `size` bytes, inode `ino`, for a console that began at `base`. */

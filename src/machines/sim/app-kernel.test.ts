@@ -162,9 +162,12 @@ describe('a kernel with what it needs', () => {
     const stopped = m.consoleSince!('db', first.cursor, true);
     expect(stopped.lines).toEqual([expect.stringMatching(/^\[ +[\d.]+\] reboot: Power down$/)]);
     m.fs.rmdir(`${P}/db`);
-    // The RFC numbers partitions with a counter that rmdir took back: the new db is id 1 again.
+    // The RFC numbers partitions with a counter that rmdir took back: the new db is id 1 again,
+    // and its boot prints as many lines as the first one's had when it was read.
     await start(m, 'db', '8-15', '2G');
     expect(m.fs.read(`${P}/db/id`).trim()).toBe('1');
+    expect(m.console!('db')).toHaveLength(first.lines.length);
+    expect(m.consoleSince!('db', first.cursor, false).lines).toEqual(m.console!('db'));
     expect(m.consoleSince!('db', stopped.cursor, false).lines).toEqual(m.console!('db'));
   });
 });

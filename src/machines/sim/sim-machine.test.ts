@@ -140,6 +140,26 @@ describe('the state directory', () => {
     last.close();
   });
 
+  it("gives a follower the whole console of a machine made again, though its first partition has the old one's name, id and serial", async () => {
+    const dir = stateDir();
+    const m = createSimMachine(dir, { source: { kind: 'default' }, now: NOW });
+    await startKernel(m, 'db', '8-15', '2G');
+    const followed = m.consoleSince!('db', null, false);
+    expect(followed.lines.length).toBeGreaterThan(5);
+    m.close();
+    // parker sim reset: the same machine made again, a moment later.
+    const again = createSimMachine(dir, { source: { kind: 'default' }, now: new Date(NOW.getTime() + 1000) });
+    await startKernel(again, 'db', '8-15', '2G');
+    expect(again.console!('db')).toHaveLength(followed.lines.length);
+    expect(again.consoleSince!('db', followed.cursor, false).lines).toEqual(again.console!('db'));
+    again.close();
+    // The same cursor, reopened in another process's way: nothing new.
+    const reopened = openSimMachine(dir);
+    const caughtUp = reopened.consoleSince!('db', null, false).cursor;
+    reopened.close();
+    expect(openSimMachine(dir).consoleSince!('db', caughtUp, false).lines).toEqual([]);
+  });
+
   it('keeps a crashed machine crashed until it is made again (`parker sim reset`)', async () => {
     const dir = stateDir();
     const m = createSimMachine(dir, { source: { kind: 'default' }, now: NOW });

@@ -224,9 +224,11 @@ function assemble(meta: SimMeta, kernel: SimKernel, store: SimStore | null): Sim
     consoleSince: (name, cursor) => {
       const p = kernel.partitions.get(name);
       const lines = p?.console ?? [];
-      // Partitions are single-use: another partition of the name (made again, maybe with the same id) is another console.
-      const from = cursor?.of === 'sim' && cursor.partition === p?.serial && cursor.line <= lines.length ? cursor.line : 0;
-      return { lines: lines.slice(from), cursor: { of: 'sim', partition: p?.serial ?? -1, line: lines.length } };
+      // Partitions are single-use: another partition of the name (made again, maybe with the
+      // same id) is another console, and so is any partition of a machine made again (sim reset).
+      const same = cursor?.of === 'sim' && cursor.machine === meta.createdAt && cursor.partition === p?.serial;
+      const from = same && cursor.line <= lines.length ? cursor.line : 0;
+      return { lines: lines.slice(from), cursor: { of: 'sim', machine: meta.createdAt, partition: p?.serial ?? -1, line: lines.length } };
     },
     hardware: () => kernel.hardware,
     fixedHardware: () => kernel.hardware,
