@@ -11,6 +11,7 @@ import { loadConfig, type ParkerConfig } from './config-file.js';
 import { terminalSafe } from './terminal-safe.js';
 import { withoutControls } from '../units/framed-lines.js';
 import { flagsAfterCommand } from './flags-before-command.js';
+import { readline } from '../units/late-builtins.js';
 
 type CommandFactory = (ctx: CommandContext) => Command;
 
@@ -142,9 +143,7 @@ export function describeError(error: unknown, verbose = false): string {
 
 async function askOnTerminal(question: string): Promise<boolean> {
   if (!process.stdin.isTTY) return false;
-  // Loaded only to ask: most commands never do.
-  const readline = await import('node:readline/promises');
-  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+  const rl = readline().createInterface({ input: process.stdin, output: process.stderr });
   try {
     const answer = await rl.question(`${question} [y/N] `);
     return /^y(es)?$/i.test(answer.trim());

@@ -98,26 +98,16 @@ export function readBoundedStream(fd: number, maxBytes: number, what: string): B
  * in its place answers null at once.
  */
 export function readRegularTail(file: string, from: number, maxBytes: number): { bytes: Buffer; cut: boolean } | null {
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-    const stat = fs.fstatSync(fd);
-    if (!stat.isFile()) return null;
-    const begin = stat.size >= from ? from : 0;
-    const start = Math.max(begin, stat.size - maxBytes);
-    const bytes = Buffer.allocUnsafe(stat.size - start);
-    let got = 0;
-    while (got < bytes.length) {
-      const n = fs.readSync(fd, bytes, got, bytes.length - got, start + got);
-      if (n === 0) break;
-      got += n;
-    }
-    return { bytes: bytes.subarray(0, got), cut: start > begin };
-  } catch {
-    return null;
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
-  }
+  let begin = 0;
+  const read = readRegularRange(
+    file,
+    (size) => {
+      begin = size >= from ? from : 0;
+      return Math.max(begin, size - maxBytes);
+    },
+    maxBytes,
+  );
+  return read && { bytes: read.bytes, cut: read.from > begin };
 }
 
 /**

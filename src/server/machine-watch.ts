@@ -17,7 +17,6 @@ const ENDED = new Set(['stopped', 'halted', 'offline']);
  */
 export class MachineWatch {
   private states = new Map<string, string>();
-  private consoleSeen = new Map<string, number>();
   private consoleCursors = new Map<string, ConsoleCursor>();
   private eventsSeen = -1;
 
@@ -39,7 +38,6 @@ export class MachineWatch {
     for (const [name, state] of this.states) {
       if (!now.has(name)) {
         this.hub.publish('partition', { name, state: 'gone', before: state, online: false });
-        this.consoleSeen.delete(name);
         this.consoleCursors.delete(name);
       }
     }
@@ -53,18 +51,13 @@ export class MachineWatch {
     this.eventsSeen = events.length;
   }
 
-  /** The lines a partition's console gained since the last look: each byte read once where the machine can (consoleSince). */
+  /** The lines a partition's console gained since the last look, each byte read once (consoleSince). */
   private freshConsole(machine: Machine, name: string, ended: boolean): string[] {
+    if (!machine.consoleSince) return [];
     try {
-      if (machine.consoleSince) {
-        const read = machine.consoleSince(name, this.consoleCursors.get(name) ?? null, ended);
-        this.consoleCursors.set(name, read.cursor);
-        return read.lines;
-      }
-      const lines = machine.console?.(name) ?? [];
-      const seen = this.consoleSeen.get(name) ?? 0;
-      this.consoleSeen.set(name, lines.length);
-      return lines.length < seen ? lines : lines.slice(seen);
+      const read = machine.consoleSince(name, this.consoleCursors.get(name) ?? null, ended);
+      this.consoleCursors.set(name, read.cursor);
+      return read.lines;
     } catch {
       return [];
     }

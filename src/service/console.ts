@@ -12,10 +12,8 @@ export interface ConsoleRead {
 
 /** A kernel's console as the machine shows it now, and whether its partition exists and runs. */
 export function readConsole(machine: Machine, name: string): ConsoleRead {
-  if (!machine.console) throw new ParkerError('E_NO_CONSOLE', `${machine.description} cannot show consoles`, 'read the kernel console on its serial port');
-  partitionName(name);
-  const partition = interfaceFor(machine.fs).readPartitions(machine.fs).find((p) => p.name === name);
-  const lines = machine.console(name);
+  const partition = consolePartition(machine, name);
+  const lines = machine.console!(name);
   machine.close?.();
   return { lines, exists: partition !== undefined, online: partition?.online ?? false };
 }
@@ -27,10 +25,17 @@ export function readConsole(machine: Machine, name: string): ConsoleRead {
  */
 export async function* consoleLines(open: () => Machine, name: string, options: { follow?: boolean; pollMs?: number; stateDir?: () => string } = {}): AsyncGenerator<string> {
   const machine = open();
-  if (options.follow && machine.consoleSince) return yield* followConsole(machine, open, name, options);
+  if (options.follow) return yield* followConsole(machine, open, name, options);
   const state = readConsole(machine, name);
   if (!state.exists) throw noPartition(name, machine.description, options.stateDir, 'see parker status');
   yield* state.lines;
+}
+
+/** The partition `name` on a machine that can show consoles (and follow them), if it has one. */
+function consolePartition(machine: Machine, name: string) {
+  if (!machine.console || !machine.consoleSince) throw new ParkerError('E_NO_CONSOLE', `${machine.description} cannot show consoles`, 'read the kernel console on its serial port');
+  partitionName(name);
+  return interfaceFor(machine.fs).readPartitions(machine.fs).find((p) => p.name === name);
 }
 
 /**
@@ -41,9 +46,7 @@ export async function* consoleLines(open: () => Machine, name: string, options: 
 async function* followConsole(machine: Machine, open: () => Machine, name: string, options: { pollMs?: number; stateDir?: () => string }): AsyncGenerator<string> {
   let cursor: ConsoleCursor | null = null;
   for (let look = machine; ; look = open()) {
-    if (!look.console) throw new ParkerError('E_NO_CONSOLE', `${look.description} cannot show consoles`, 'read the kernel console on its serial port');
-    partitionName(name);
-    const partition = interfaceFor(look.fs).readPartitions(look.fs).find((p) => p.name === name);
+    const partition = consolePartition(look, name);
     if (partition === undefined && cursor === null) {
       look.close?.();
       throw noPartition(name, look.description, options.stateDir, 'see parker status');

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { createRequire } from 'node:module';
+import { nodeCrypto } from '../units/late-builtins.js';
 import * as fs from 'node:fs';
 import { ParkerError } from '../units/parker-error.js';
 import { READ_LIMITS, readBoundedFile } from '../machines/bounded-read.js';
@@ -43,10 +43,7 @@ export function machineFingerprint(machine: Machine): string {
   } catch {
     online = '?';
   }
-  // Loaded here, not with the module: node:crypto takes milliseconds to load, and plan needs it
-  // only to save a plan (--out), apply only to apply a saved one.
-  const { createHash } = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
-  return createHash('sha256').update(JSON.stringify({ machine: machine.description, partitions, online })).digest('hex').slice(0, 16);
+  return nodeCrypto().createHash('sha256').update(JSON.stringify({ machine: machine.description, partitions, online })).digest('hex').slice(0, 16);
 }
 
 /** A plan as `plan --out` saves it: its layout, its steps and the machine's fingerprint. */

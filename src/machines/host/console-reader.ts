@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { childProcess } from '../../units/child-process.js';
+import { childProcess } from '../../units/late-builtins.js';
 import * as path from 'node:path';
 import type { PartitionRecords } from './partition-records.js';
 import { readRegularRange, readRegularTail } from '../bounded-read.js';
@@ -115,19 +115,19 @@ export function consoleSince(records: PartitionRecords, name: string, cursor: Co
   const record = readRecord(records, name);
   // The start a console belongs to: a new start writes a new record (its own `start`), even
   // where the log's name, offset and inode come back.
-  const console = record ? JSON.stringify([record.source, record.kind, record.offset, record.pid, record.started ?? null, record.start ?? null]) : '';
+  const identity = record ? JSON.stringify([record.source, record.kind, record.offset, record.pid, record.started ?? null, record.start ?? null]) : '';
   const file = record ? (record.kind === 'device' ? logFile(records, name) : record.source) : '';
   const base = typeof record?.offset === 'number' ? record.offset : 0;
-  const ours = cursor?.of === 'host' && cursor.console === console ? cursor : null;
+  const ours = cursor?.of === 'host' && cursor.console === identity ? cursor : null;
   const read = record ? readRegularRange(file, (size, ino) => resumeAt(ours, ino, base, size), maxBytes) : null;
-  if (read === null) return { lines: [], cursor: ours ?? { of: 'host', console, ino: -1, at: base } };
+  if (read === null) return { lines: [], cursor: ours ?? { of: 'host', console: identity, ino: -1, at: base } };
   // Whole lines only: the kernel may be in the middle of one. A newline byte is never part of a
   // longer UTF-8 sequence, so cutting after one never cuts a character.
   const lastNewline = read.bytes.lastIndexOf(0x0a);
   const end = flush && read.complete ? read.bytes.length : lastNewline < 0 && read.bytes.length >= maxBytes ? wholeCharacters(read.bytes) : lastNewline + 1;
   const lines = end === 0 ? [] : read.bytes.subarray(0, end).toString('utf8').split('\n').map((line) => line.replace(/\r/g, ''));
   if (lines.at(-1) === '') lines.pop();
-  return { lines, cursor: { of: 'host', console, ino: read.ino, at: read.from + end } };
+  return { lines, cursor: { of: 'host', console: identity, ino: read.ino, at: read.from + end } };
 }
 
 /** The length of `bytes` without a UTF-8 character cut at its end (a forced cut of a line too long for one read). */

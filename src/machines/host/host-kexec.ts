@@ -1,6 +1,6 @@
 import { promisify } from 'node:util';
 import { ParkerError } from '../../units/parker-error.js';
-import { childProcess } from '../../units/child-process.js';
+import { childProcess } from '../../units/late-builtins.js';
 import { KernelError, type Errno } from '../kernel-error.js';
 import type { Kexec, KexecLoad, KexecSegment, KernelFs, RunResult } from '../machine.js';
 

@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { childProcess } from '../../units/child-process.js';
+import { childProcess } from '../../units/late-builtins.js';
 import * as path from 'node:path';
 import { KernelError, type Errno } from '../kernel-error.js';
 import { readRegularTail } from '../bounded-read.js';

@@ -29,7 +29,7 @@ export function setCpuOnline(k: SimKernel, cpu: number, online: boolean, path: s
 export function offlineCpu(k: SimKernel, cpu: number): void {
   if (!k.online.has(cpu)) return;
   const dir = cpuDir(cpu);
-  k.offlineCpuDirs.set(cpu, { topology: k.detach(dir, 'topology'), cache: k.detach(dir, 'cache') });
+  k.offlineCpuDirs.set(cpu, { topology: k.tree.detach(dir, 'topology'), cache: k.tree.detach(dir, 'cache') });
   k.online.delete(cpu);
   k.put(`${dir}/online`, 0);
 }
@@ -38,8 +38,8 @@ export function onlineCpu(k: SimKernel, cpu: number): void {
   if (k.online.has(cpu)) return;
   const dir = cpuDir(cpu);
   const stash = k.offlineCpuDirs.get(cpu);
-  if (stash?.topology) k.attach(dir, 'topology', stash.topology);
-  if (stash?.cache) k.attach(dir, 'cache', stash.cache);
+  if (stash?.topology) k.tree.attach(dir, 'topology', stash.topology);
+  if (stash?.cache) k.tree.attach(dir, 'cache', stash.cache);
   k.offlineCpuDirs.delete(cpu);
   k.online.add(cpu);
   k.put(`${dir}/online`, 1);

@@ -168,7 +168,7 @@ export function mountParker(k: SimKernel, path: string): void {
   if (!k.parkerEnabled) k.fail('ENODEV', 'mount', path, 'unknown filesystem type parker: the boot kernel runs without parker_cma=');
   if (k.mounted) k.fail('EBUSY', 'mount', path, 'the Parker control filesystem is already mounted');
   k.tree.dir(PARKER_ROOT);
-  if (k.unmountedParker?.type === 'dir') for (const [name, entry] of k.unmountedParker.children) k.attach(PARKER_ROOT, name, entry);
+  if (k.unmountedParker?.type === 'dir') for (const [name, entry] of k.unmountedParker.children) k.tree.attach(PARKER_ROOT, name, entry);
   k.unmountedParker = undefined;
   k.mounted = true;
   setMountLine(k, true);
@@ -176,7 +176,7 @@ export function mountParker(k: SimKernel, path: string): void {
 
 export function umountParker(k: SimKernel, path: string): void {
   if (!k.mounted) k.fail('EINVAL', 'umount', path, 'not mounted');
-  k.unmountedParker = k.detach('sys/fs', 'parker');
+  k.unmountedParker = k.tree.detach('sys/fs', 'parker');
   k.tree.dir(PARKER_ROOT);
   k.mounted = false;
   setMountLine(k, false);

@@ -145,15 +145,6 @@ export class SimKernel {
     return this.tree.realpath(`sys/bus/pci/devices/${address}`) ?? null;
   }
 
-  /** The child entry `name` of a directory, detached from the tree (for stashing). */
-  detach(dir: string, name: string): TreeEntry | undefined {
-    return this.tree.detach(dir, name);
-  }
-
-  attach(dir: string, name: string, entry: TreeEntry): void {
-    this.tree.attach(dir, name, entry);
-  }
-
   link(path: string, target: string): void {
     this.tree.link(path, posix.relative(posix.dirname(path), target));
   }

@@ -72,12 +72,17 @@ function describeSource(source: SimSource): string {
   }
 }
 
+/** The Parker CMA areas a tree shows (sys/kernel/mm/cma/parker*): a boot kernel reserves its own. */
+function removeParkerCmaAreas(tree: FileTree): void {
+  const cma = tree.get('sys/kernel/mm/cma');
+  if (cma?.type === 'dir') for (const name of [...cma.children.keys()]) if (name.startsWith('parker')) tree.remove(`sys/kernel/mm/cma/${name}`);
+}
+
 function replaceCmdline(tree: FileTree, cmdline: string): void {
   tree.file('proc/cmdline', `${cmdline}\n`);
   // Partitions of a gathered Parker host are not carried over: the simulated boot kernel has none.
   tree.remove('sys/fs/parker');
-  const cma = tree.get('sys/kernel/mm/cma');
-  if (cma?.type === 'dir') for (const name of [...cma.children.keys()]) if (name.startsWith('parker')) tree.remove(`sys/kernel/mm/cma/${name}`);
+  removeParkerCmaAreas(tree);
 }
 
 /**
@@ -125,8 +130,7 @@ function buildKernel(meta: SimMeta, tree: FileTree, recorded: Topology | null = 
   const hardware = recorded ?? discover(readOnlyMachine(new TreeFs(tree), 'sim', describeSource(meta.source), 'x86_64'));
   const kernel = new SimKernel(tree, hardware, meta.cmdline);
   // The pools are the ones this boot kernel reserves, never the ones a source tree showed.
-  const cma = tree.get('sys/kernel/mm/cma');
-  if (cma?.type === 'dir') for (const name of [...cma.children.keys()]) if (name.startsWith('parker')) tree.remove(`sys/kernel/mm/cma/${name}`);
+  removeParkerCmaAreas(tree);
   const iomem = tree.get('proc/iomem');
   const iomemText = iomem?.type === 'file' ? (typeof iomem.data === 'string' ? iomem.data : new TextDecoder().decode(iomem.data)) : null;
   const reservation = reserveCmaPools(meta.cmdline, hardware, kernelImageRanges(iomemText));
