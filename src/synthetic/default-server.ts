@@ -2,7 +2,8 @@ import type { FileTree } from '../machines/file-tree.js';
 import type { Machine } from '../machines/machine.js';
 import { parseSyntheticDescription, type SyntheticDescription, type SyntheticPciDevice } from './description.js';
 import { SYNTHETIC_NIC, SYNTHETIC_NVME } from './layout.js';
-import { buildSyntheticTree, syntheticMachine } from './tree.js';
+import { syntheticMachine, syntheticTreeWithHardware } from './tree.js';
+import type { HardwareStructure } from '../topology/hardware-topology.js';
 
 /**
  * The built-in machine: two 64-core packages with two NUMA nodes each, 256 CPUs (thread
@@ -79,7 +80,13 @@ export function defaultServerDescription(options: { cmdline?: string } = {}): Sy
 }
 
 export function buildDefaultServerTree(options: { cmdline?: string } = {}): FileTree {
-  return addBootDevices(buildSyntheticTree(defaultServerDescription(options)));
+  return defaultServerTreeWithHardware(options).tree;
+}
+
+/** The default server's tree with its hardware's structure (syntheticTreeWithHardware). */
+export function defaultServerTreeWithHardware(options: { cmdline?: string } = {}): { tree: FileTree; hardware: () => HardwareStructure } {
+  const made = syntheticTreeWithHardware(defaultServerDescription(options));
+  return { tree: addBootDevices(made.tree), hardware: made.hardware };
 }
 
 /**

@@ -23,7 +23,16 @@ const PAGE_SIZE = 4096;
  * backend both read the described machine back.
  */
 export function buildSyntheticTree(d: SyntheticDescription): FileTree {
-  return treeOfLayout(syntheticLayout(d));
+  return syntheticTreeWithHardware(d).tree;
+}
+
+/**
+ * The tree of a description with its hardware's structure, known from the description without
+ * discovering the tree (syntheticHardware): the simulator records it when it makes a machine.
+ */
+export function syntheticTreeWithHardware(d: SyntheticDescription): { tree: FileTree; hardware: () => HardwareStructure } {
+  const layout = syntheticLayout(d);
+  return { tree: treeOfLayout(layout), hardware: () => syntheticHardware(layout) };
 }
 
 function treeOfLayout(layout: SyntheticLayout): FileTree {

@@ -7,6 +7,12 @@ import { frameRecord, unframeRecord } from '../../units/framed-lines.js';
 import type { Topology } from '../../topology/model.js';
 import { createSimMachine, memorySimMachine, openSimMachine } from './sim-machine.js';
 import type { SimSource } from './sim-state.js';
+import { FileTree, TreeFs } from '../file-tree.js';
+import { readOnlyMachine } from '../read-only-machine.js';
+import { discover } from '../../topology/discover.js';
+import { buildDefaultServerTree } from '../../synthetic/default-server.js';
+import { parseSyntheticDescription } from '../../synthetic/description.js';
+import { buildSyntheticTree } from '../../synthetic/tree.js';
 
 // sim/hardware.json: the machine's hardware as discovered when it was made, read back at every
 // open instead of discovering the machine again.
@@ -20,6 +26,13 @@ function made(source: SimSource = { kind: 'default' }): { stateDir: string; file
   const stateDir = path.join(root, `state-${dirs++}`);
   createSimMachine(stateDir, { source, now: NOW }).close();
   return { stateDir, file: path.join(stateDir, 'sim', 'hardware.json') };
+}
+
+/** The tree a described machine starts from, made apart from the simulator. */
+function sourceTree(source: SimSource): FileTree {
+  if (source.kind === 'default') return buildDefaultServerTree();
+  if (source.kind !== 'synthetic') throw new Error(`no tree for ${source.kind}`);
+  return buildSyntheticTree(parseSyntheticDescription(source.description));
 }
 
 function rewrite(file: string, change: (t: Topology) => void): void {
@@ -48,6 +61,9 @@ describe('the simulated machine hardware record', () => {
       expect(fs.statSync(file).mode & 0o777).toBe(0o600);
       const reopened = openSimMachine(stateDir);
       expect(reopened.kernel.hardware).toEqual(memorySimMachine(source).kernel.hardware);
+      // A new machine takes its structure from its description instead of reading every CPU's
+      // files: the record must be what reading them all finds.
+      expect(reopened.kernel.hardware).toEqual(discover(readOnlyMachine(new TreeFs(sourceTree(source)), 'sim', reopened.description, 'x86_64')));
       reopened.close();
     });
   }

@@ -7,10 +7,10 @@ import { FileTree, TreeFs } from '../file-tree.js';
 import type { Kexec, KexecLoad, Machine, MachineClock, RunResult } from '../machine.js';
 import { readOnlyMachine } from '../read-only-machine.js';
 import { DirectoryFs } from '../directory-fs.js';
-import { discover } from '../../topology/discover.js';
-import { buildDefaultServerTree, DEFAULT_SERVER_CMDLINE } from '../../synthetic/default-server.js';
+import { discover, discoverOverHardware } from '../../topology/discover.js';
+import { DEFAULT_SERVER_CMDLINE, defaultServerTreeWithHardware } from '../../synthetic/default-server.js';
 import { parseSyntheticDescription } from '../../synthetic/description.js';
-import { buildSyntheticTree } from '../../synthetic/tree.js';
+import { syntheticTreeWithHardware } from '../../synthetic/tree.js';
 import { gatherSnapshot, openSnapshot } from '../../snapshot/snapshot.js';
 import { SimKernel } from './sim-kernel.js';
 import { SimFs, applyOp } from './sim-fs.js';
@@ -22,7 +22,7 @@ import { bootDurationMs, inject, powerOff, type Injection } from './app-kernel.j
 import { makeTestBzImage } from './bzimage.js';
 import { addPciControlFiles } from './pci-binding.js';
 import { mountParker } from './parker-fs.js';
-import type { HardwareRecord } from '../../topology/hardware-topology.js';
+import type { HardwareRecord, HardwareStructure } from '../../topology/hardware-topology.js';
 import type { Topology } from '../../topology/model.js';
 
 /** The image and initrd every new simulated machine has in its own /boot. */
@@ -99,20 +99,21 @@ export function readSourceArchive(store: SimStore): Buffer {
 }
 
 /**
- * The hardware tree a machine starts from, before any change. `recorded`: the hardware record
- * the machine was made with, when it has one.
+ * The hardware tree a machine starts from, before any change, and, for a described machine, its
+ * hardware's structure known from the description. `recorded`: the hardware record the machine
+ * was made with, when it has one.
  */
-function baseTree(meta: SimMeta, store: SimStore | null, archive: Uint8Array | null, recorded: Topology | null = null): FileTree {
+function baseTree(meta: SimMeta, store: SimStore | null, archive: Uint8Array | null, recorded: Topology | null = null): { tree: FileTree; hardware?: () => HardwareStructure } {
   switch (meta.source.kind) {
     case 'default':
-      return buildDefaultServerTree({ cmdline: meta.cmdline });
+      return defaultServerTreeWithHardware({ cmdline: meta.cmdline });
     case 'synthetic': {
       const d = { ...parseSyntheticDescription(meta.source.description), cmdline: meta.cmdline };
       // A description that names no block size keeps the one the machine was made with:
       // synthetic machines had 128 MiB blocks by default before they followed Linux's choice,
       // and the record, the pools and the op log name those blocks.
       if (d.blockSize === null && recorded?.memory.blockSizeBytes) d.blockSize = recorded.memory.blockSizeBytes;
-      return buildSyntheticTree(d);
+      return syntheticTreeWithHardware(d);
     }
     case 'archive':
     case 'root': {
@@ -120,14 +121,21 @@ function baseTree(meta: SimMeta, store: SimStore | null, archive: Uint8Array | n
       if (!bytes) throw new ParkerError('E_SIM_STATE', 'the simulated machine lost its source snapshot', 'run `parker sim reset`');
       const tree = (openSnapshot(bytes, meta.source.path).machine.fs as TreeFs).tree;
       replaceCmdline(tree, meta.cmdline);
-      return tree;
+      return { tree };
     }
   }
 }
 
-/** The boot kernel of a machine built from `tree`; `recorded` is its hardware as discovered when the machine was made. */
-function buildKernel(meta: SimMeta, tree: FileTree, recorded: Topology | null = null): SimKernel {
-  const hardware = recorded ?? discover(readOnlyMachine(new TreeFs(tree), 'sim', describeSource(meta.source), 'x86_64'));
+/**
+ * The boot kernel of a machine built from `base`; `recorded` is its hardware as discovered when
+ * the machine was made. A new machine discovers its hardware, over the structure its
+ * description gives when it has one (the same answer as reading every CPU's files:
+ * sim-hardware-record.test.ts), as every command on a machine not yet written does.
+ */
+function buildKernel(meta: SimMeta, base: { tree: FileTree; hardware?: () => HardwareStructure }, recorded: Topology | null = null): SimKernel {
+  const { tree } = base;
+  const machine = recorded ? null : readOnlyMachine(new TreeFs(tree), 'sim', describeSource(meta.source), 'x86_64');
+  const hardware = recorded ?? ((base.hardware && discoverOverHardware(machine!, base.hardware())) || discover(machine!));
   const kernel = new SimKernel(tree, hardware, meta.cmdline);
   // The pools are the ones this boot kernel reserves, never the ones a source tree showed.
   removeParkerCmaAreas(tree);
