@@ -48,6 +48,16 @@ describe('parker completion bash', () => {
     expect(complete(script, ['parker', '--state-dir', '/tmp', 'st'])).toEqual(['start', 'status', 'stop']);
   });
 
+  it('completes a value right after --flag=, as bash splits it (the = a word of its own, the current one until the value has a character)', () => {
+    expect(complete(script, ['parker', 'status', '--output', '='])).toEqual(['json', 'table', 'wide', 'yaml']);
+    expect(complete(script, ['parker', 'status', '--output', '=', 'j'])).toEqual(['json']);
+    expect(complete(script, ['parker', 'discover', '--output', '=', 'h'])).toEqual(['hwloc']);
+    expect(complete(script, ['parker', '--machine', '='])).toEqual(['host', 'sim']);
+    expect(complete(script, ['parker', 'status', '--machine', '=', 'h'])).toEqual(['host']);
+    // Past the value, the next word completes as ever.
+    expect(complete(script, ['parker', 'status', '--output', '=', 'json', '--mach'])).toEqual(['--machine']);
+  });
+
   it('completes kernel names of the machine the command line names, flags before the command too', async () => {
     const names = (await runCli('completion', '--kernels')).stdout.split('\n').filter(Boolean);
     expect(complete(script, ['parker', 'console', '-f', ''])).toEqual(names);
@@ -123,6 +133,7 @@ describe('parker completion bash', () => {
     expect(completeFish(`parker console -f --state-dir ${other} `)).toEqual(['trading']);
     expect(completeFish('parker --state-dir ~/other-state stop ')).toEqual(['trading']);
     expect(completeFish('parker stop --state-dir=~/other-state ')).toEqual(['trading']);
+    expect(completeFish('parker status --output=')).toEqual(['--output=json', '--output=table', '--output=wide', '--output=yaml']);
   }, 60_000);
 
   it('zsh: the same completions, run by a real zsh (its completion builtins stood in for by functions that print their words)', async () => {
@@ -135,13 +146,16 @@ describe('parker completion bash', () => {
       'compadd() { local i=${@[(i)--]}; print -l -- "${@[i+1,-1]}"; }',
       '_describe() { local n; for n in ${(P)2}; do print -- ${n%%:*}; done; }',
       '_files() { print -- "(files $*)"; }',
+      // compset -P '*=' moves what the pattern matches from PREFIX to IPREFIX: here it is dropped.
+      "compset() { [[ $1 == -P && $2 == '*=' ]] && PREFIX=${PREFIX#*=}; }",
     ].join('\n');
     /** What zsh would offer for a command line whose last word is being completed. */
-    const completeZsh = (...line: string[]) => {
+    const zshWords = (...line: string[]) => {
       const words = line.map((w) => `'${w}'`).join(' ');
       const out = execFileSync('zsh', ['-f', '-c', `${stand_ins}\nsource ${file}\nwords=(${words}); CURRENT=${line.length}; PREFIX='${line.at(-1)}'; _parker`], { env: { ...process.env, HOME: scratch, PATH: `${path.join(scratch, 'bin')}:${process.env.PATH}` }, encoding: 'utf8' });
-      return out.split('\n').filter((w) => w !== '' && w.startsWith(line.at(-1)!)).sort();
+      return out.split('\n').filter((w) => w !== '');
     };
+    const completeZsh = (...line: string[]) => zshWords(...line).filter((w) => w.startsWith(line.at(-1)!)).sort();
     const other = path.join(scratch, 'other-state');
     expect(completeZsh('parker', 'st')).toEqual(['start', 'status', 'stop']);
     expect(completeZsh('parker', '--state-dir', other, 'st')).toEqual(['start', 'status', 'stop']);
@@ -157,6 +171,11 @@ describe('parker completion bash', () => {
     expect(completeZsh('parker', 'console', '-f', '--state-dir', other, '')).toEqual(['trading']);
     expect(completeZsh('parker', '--state-dir', '~/other-state', 'stop', '')).toEqual(['trading']);
     expect(completeZsh('parker', 'stop', '--state-dir=~/other-state', '')).toEqual(['trading']);
+    // A value right after --flag=: the flag and its = stay, the values are offered after them.
+    const afterEquals = (...line: string[]) => zshWords(...line).filter((w) => w.startsWith(line.at(-1)!.replace(/^[^=]*=/, ''))).sort();
+    expect(afterEquals('parker', 'status', '--output=')).toEqual(['json', 'table', 'wide', 'yaml']);
+    expect(afterEquals('parker', 'status', '--output=j')).toEqual(['json']);
+    expect(afterEquals('parker', '--machine=')).toEqual(['host', 'sim']);
   }, 60_000);
 
   it('zsh and fish scripts name every command; an unknown shell is a usage error', async () => {

@@ -86,6 +86,11 @@ function bash(): string {
 _parker() {
   local cur=\${COMP_WORDS[COMP_CWORD]} prev=\${COMP_WORDS[COMP_CWORD-1]} flags= words= files= cmd= args=0 i w v
   local -a machine=()
+  # A value right after --flag= is completed as after --flag: bash makes the = a word of its
+  # own, the current one until the value has a character.
+  if [ "$cur" = = ] && [[ $prev == --* ]]; then cur=
+  elif [ "$prev" = = ] && [[ \${COMP_WORDS[COMP_CWORD-2]} == --* ]]; then prev=\${COMP_WORDS[COMP_CWORD-2]}
+  fi
   # The command (and a subcommand), the first words that are no flag or flag value, and how
   # many arguments follow it. The flags that choose the machine, wherever they are, are passed
   # on to \`parker completion --kernels\`.
@@ -154,6 +159,8 @@ ${commands}
   # many arguments follow it. The flags that choose the machine, wherever they are, are passed
   # on to \`parker completion --kernels\`.
   local cmd= args=0 i prev=$words[CURRENT-1]
+  # A value right after --flag= is completed as after --flag, the flag and its = kept.
+  if [[ $PREFIX == --*=* ]]; then prev=\${PREFIX%%=*}; compset -P '*='; fi
   for ((i = 2; i < CURRENT; i++)); do
     case $words[i] in
       ${MACHINE_FLAG_NAMES.join('|')}) machine+=($words[i] \${words[i+1]/#\\~/$HOME}); ((i++)) ;;
