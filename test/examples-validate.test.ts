@@ -16,23 +16,23 @@ const found = (r: Report) => r.diagnostics.map((d) => `${d.severity} ${d.hazard 
 
 // What docs/spec.md and each example's header say they show, on the default simulated server.
 describe('the examples validate as documented', () => {
-  it('default.yaml: clean apart from the DMA note (every kernel on one node, its devices local)', async () => {
+  it('default.yaml: clean apart from the DMA and ttyS0 notes (every kernel on one node, its devices local)', async () => {
     const { code, report } = await validate('examples/default.yaml');
     expect(code).toBe(0);
-    expect(found(report)).toEqual(['info H13 iommu-passthrough @-']);
+    expect(found(report)).toEqual(['info H13 iommu-passthrough @-', 'info H17 firmware-ports @-']);
   });
 
-  it('tradeoff-spread.yaml: the H24 warning it was written to show, and the DMA note', async () => {
+  it('tradeoff-spread.yaml: the H24 warning it was written to show, and the DMA and ttyS0 notes', async () => {
     const { code, report } = await validate('examples/tradeoff-spread.yaml');
     expect(code).toBe(4);
-    expect(found(report)).toEqual(['info H13 iommu-passthrough @-', 'warning H24 memory-node @23']);
+    expect(found(report)).toEqual(['info H13 iommu-passthrough @-', 'info H17 firmware-ports @-', 'warning H24 memory-node @23']);
   });
 
   for (const profile of ['balanced', 'latency', 'throughput']) {
-    it(`profile-${profile}.yaml: clean apart from the DMA note`, async () => {
+    it(`profile-${profile}.yaml: clean apart from the DMA and ttyS0 notes`, async () => {
       const { code, report } = await validate(`examples/profile-${profile}.yaml`);
       expect(code).toBe(0);
-      expect(found(report)).toEqual(['info H13 iommu-passthrough @-']);
+      expect(found(report)).toEqual(['info H13 iommu-passthrough @-', 'info H17 firmware-ports @-']);
     });
   }
 
@@ -52,6 +52,7 @@ describe('the examples validate as documented', () => {
         'error H17 firmware-ports @28',
         'error H21 cpu-zero @15',
         'info H13 iommu-passthrough @-',
+        'info H17 firmware-ports @-',
         'info - stop-command @13',
         'info - stop-command @21',
         'info - stop-command @30',

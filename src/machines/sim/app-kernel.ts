@@ -255,7 +255,7 @@ export function startPartition(k: SimKernel, p: SimPartition, path: string): voi
     k.event('error', `${p.name}'s ${address} times out after 60 s: the boot kernel's IOMMU translates, so the device's DMA faults (boot with iommu=pt)`, { kernel: p.name, hazard: 'H13' });
   }
   if (!after.hangs && /(^|\s)console=ttyS0\b/.test(k.cmdline)) {
-    k.event('warning', `${p.name} probed the legacy serial ports and claimed ttyS0, the boot kernel's console`, { kernel: p.name });
+    k.event('warning', `${p.name} probed the legacy serial ports and claimed ttyS0, the boot kernel's console`, { kernel: p.name, hazard: 'H17' });
   }
   bootHazards(k, p, image.cmdline);
 }

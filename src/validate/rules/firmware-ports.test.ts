@@ -44,12 +44,35 @@ describe('H17 firmware-ports', () => {
     ]);
   });
 
-  it('stays quiet with generated consoles, a legacy earlycon on its own port, and noefi', () => {
+  it('stays quiet with generated consoles, a legacy earlycon on its own port, and noefi (the boot kernel on another port than ttyS0)', () => {
     const ctx = hazardContext(
       layoutSpec([kernelSpec('a', { cpus: '1,5', cmdline: 'earlycon=uart8250,io,0x2f8,115200' }), kernelSpec('b', { cpus: '2,6', cmdline: 'efi=runtime noefi' })]),
-      { bootCmdline: 'console=ttyS0,115200' },
+      { bootCmdline: 'console=ttyS4,115200' },
     );
     expect(ctx.cmdlines.map((c) => c.console)).toEqual(['ttyS2', 'ttyS3']);
     expect(runRule(firmwarePortsRule, ctx)).toEqual([]);
+  });
+
+  it("notes that application kernels claim ttyS0 when it is the boot kernel's console (measured), and only then", () => {
+    const two = layoutSpec([kernelSpec('a', { cpus: '1,5' }), kernelSpec('b', { cpus: '2,6' })]);
+    expect(runRule(firmwarePortsRule, hazardContext(two, { bootCmdline: 'console=ttyS0,115200' }))).toEqual([
+      {
+        severity: 'info',
+        rule: 'firmware-ports',
+        hazard: 'H17',
+        message: '"a" and "b" probe the legacy serial ports as they boot and claim ttyS0, the boot kernel\'s console, whatever their own (measured on the Parker kernel): each start touches its UART and may disturb its output',
+        fix: "nothing to change in the layout; to keep the boot kernel's console undisturbed, move it to a port the application kernels do not probe (a PCI serial port)",
+        kernels: ['boot', 'a', 'b'],
+      },
+    ]);
+    // The boot kernel's earlyprintk on ttyS0 drives it as well; one kernel is said in the singular.
+    const one = layoutSpec([kernelSpec('a', { cpus: '1,5' })]);
+    expect(runRule(firmwarePortsRule, hazardContext(one, { bootCmdline: 'earlyprintk=serial,ttyS0,115200 console=tty0' })).map((d) => d.message)).toEqual([
+      '"a" probes the legacy serial ports as it boots and claims ttyS0, the boot kernel\'s console, whatever its own (measured on the Parker kernel): each start touches its UART and may disturb its output',
+    ]);
+    // A kernel that drives ttyS0 itself is the error above, not this note; no ttyS0 on the boot kernel, no note.
+    const onTtyS0 = layoutSpec([kernelSpec('a', { cpus: '1,5', console: 'ttyS0' })]);
+    expect(runRule(firmwarePortsRule, hazardContext(onTtyS0, { bootCmdline: 'console=ttyS0,115200' })).map((d) => d.severity)).toEqual(['error']);
+    expect(runRule(firmwarePortsRule, hazardContext(two, { bootCmdline: 'console=tty0 quiet' }))).toEqual([]);
   });
 });

@@ -1,13 +1,17 @@
 import { hasParam, listOptions } from '../../plan/cmdline-params.js';
 import { serialPortsOf } from '../../plan/serial-ports.js';
+import { BOOT, listWords, quoted } from '../layout-lookup.js';
 import type { Finding, Rule } from '../rule.js';
 import { allLines, cmdlinePath, kernelLabel, type KernelLine } from '../kernel-lines.js';
 
 /**
  * H17: firmware services and legacy ports are global and not re-entrant. Two kernels driving
  * one serial port (console=, earlyprintk=, earlycon=) garble each other and fight over its
- * registers (error). EFI runtime services called from two kernels at once corrupt firmware
- * state, so application kernels run with `efi=noruntime` (or `noefi`) (error).
+ * registers (error). An application kernel also probes the legacy serial ports as it boots and
+ * claims ttyS0 whatever its own console (measured on the Parker kernel): when ttyS0 is the boot
+ * kernel's, each start touches its UART (info; the simulator reports it at each start). EFI
+ * runtime services called from two kernels at once corrupt firmware state, so application
+ * kernels run with `efi=noruntime` (or `noefi`) (error).
  */
 export const firmwarePortsRule: Rule = {
   id: 'firmware-ports',
@@ -40,6 +44,16 @@ export const firmwarePortsRule: Rule = {
           : `give ${kernelLabel(last)} a port of its own: console: ${suggestion}`,
         path: fromCmdline || last.index === null ? cmdlinePath(last) : spec?.console !== undefined ? ['kernels', last.index, 'console'] : ['kernels', last.index],
         kernels: sharing.map((l) => l.name),
+      });
+    }
+    const boot = lines.find((line) => line.index === null);
+    const probing = (users.get('ttyS0') ?? []).some((line) => line.index === null) ? lines.filter((line) => line.index !== null && !serialPortsOf(line.params).includes('ttyS0')) : [];
+    if (boot && probing.length > 0) {
+      out.push({
+        severity: 'info',
+        message: `${listWords(probing.map((line) => quoted(line.name)))} ${probing.length === 1 ? 'probes the legacy serial ports as it boots and claims' : 'probe the legacy serial ports as they boot and claim'} ttyS0, the boot kernel's console, whatever ${probing.length === 1 ? 'its' : 'their'} own (measured on the Parker kernel): each start touches its UART and may disturb its output`,
+        fix: "nothing to change in the layout; to keep the boot kernel's console undisturbed, move it to a port the application kernels do not probe (a PCI serial port)",
+        kernels: [BOOT, ...probing.map((line) => line.name)],
       });
     }
     for (const line of lines) {
