@@ -56,6 +56,12 @@ describe('parker completion bash', () => {
     expect(complete(script, ['parker', 'status', '--machine', '=', 'h'])).toEqual(['host']);
     // Past the value, the next word completes as ever.
     expect(complete(script, ['parker', 'status', '--output', '=', 'json', '--mach'])).toEqual(['--machine']);
+    // Only a flag that takes a value has one after its =: not --yes, not an unknown flag, and not
+    // -o (commander reads -o=json as "=json").
+    expect(complete(script, ['parker', 'stop', '--yes', '='])).toEqual([]);
+    expect(complete(script, ['parker', 'stop', '--yes', '=', 'w'])).toEqual([]);
+    expect(complete(script, ['parker', 'stop', '--nonesuch', '=', 'w'])).toEqual([]);
+    expect(complete(script, ['parker', 'status', '-o', '='])).toEqual([]);
   });
 
   it('completes kernel names of the machine the command line names, flags before the command too', async () => {
@@ -146,8 +152,9 @@ describe('parker completion bash', () => {
       'compadd() { local i=${@[(i)--]}; print -l -- "${@[i+1,-1]}"; }',
       '_describe() { local n; for n in ${(P)2}; do print -- ${n%%:*}; done; }',
       '_files() { print -- "(files $*)"; }',
-      // compset -P '*=' moves what the pattern matches from PREFIX to IPREFIX: here it is dropped.
-      "compset() { [[ $1 == -P && $2 == '*=' ]] && PREFIX=${PREFIX#*=}; }",
+      // compset -P 1 '*=' moves the shortest match (through the first =) from PREFIX to IPREFIX:
+      // here it is dropped. Any other form does nothing, so a test notices it.
+      "compset() { [[ $1 == -P && $2 == 1 && $3 == '*=' ]] && PREFIX=${PREFIX#*=}; }",
     ].join('\n');
     /** What zsh would offer for a command line whose last word is being completed. */
     const zshWords = (...line: string[]) => {
@@ -176,6 +183,10 @@ describe('parker completion bash', () => {
     expect(afterEquals('parker', 'status', '--output=')).toEqual(['json', 'table', 'wide', 'yaml']);
     expect(afterEquals('parker', 'status', '--output=j')).toEqual(['json']);
     expect(afterEquals('parker', '--machine=')).toEqual(['host', 'sim']);
+    // A value that holds an = itself is cut at the first one (compset -P 1).
+    expect(zshWords('parker', 'status', '--state-dir=/tmp/a=b/')).toEqual(['(files -/)']);
+    // No value after the = of a flag that takes none: nothing is offered (zsh matches the word against the flags).
+    expect(completeZsh('parker', 'stop', '--yes=')).toEqual([]);
   }, 60_000);
 
   it('zsh and fish scripts name every command; an unknown shell is a usage error', async () => {

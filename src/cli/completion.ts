@@ -16,7 +16,10 @@ function flagWords(spec: CommandSpec): string[] {
 }
 
 /** Every flag of any command that takes a value, as a shell pattern ("-o|--output|..."): what the scripts skip with its value while they look for the command. */
-const VALUE_FLAGS = [...new Set(COMMAND_SPECS.flatMap((spec) => flagsOf(spec).filter(takesValue).flatMap(flagNamesOf)))].join('|');
+const VALUE_FLAG_NAMES = [...new Set(COMMAND_SPECS.flatMap((spec) => flagsOf(spec).filter(takesValue).flatMap(flagNamesOf)))];
+const VALUE_FLAGS = VALUE_FLAG_NAMES.join('|');
+/** The long flags that take a value: the ones written --flag=value (commander reads -o=json as "=json"). */
+const LONG_VALUE_FLAGS = VALUE_FLAG_NAMES.filter((name) => name.startsWith('--')).join('|');
 
 /** The flags that choose the machine ("--machine", "--root", ...): passed on to `parker completion --kernels`. */
 const MACHINE_FLAG_NAMES = MACHINE_FLAGS.flatMap(flagNamesOf);
@@ -87,9 +90,11 @@ _parker() {
   local cur=\${COMP_WORDS[COMP_CWORD]} prev=\${COMP_WORDS[COMP_CWORD-1]} flags= words= files= cmd= args=0 i w v
   local -a machine=()
   # A value right after --flag= is completed as after --flag: bash makes the = a word of its
-  # own, the current one until the value has a character.
-  if [ "$cur" = = ] && [[ $prev == --* ]]; then cur=
-  elif [ "$prev" = = ] && [[ \${COMP_WORDS[COMP_CWORD-2]} == --* ]]; then prev=\${COMP_WORDS[COMP_CWORD-2]}
+  # own, the current one until the value has a character. A flag that takes no value has none.
+  if [ "$cur" = = ]; then
+    case "$prev" in ${LONG_VALUE_FLAGS}) cur= ;; esac
+  elif [ "$prev" = = ]; then
+    case "\${COMP_WORDS[COMP_CWORD-2]}" in ${LONG_VALUE_FLAGS}) prev=\${COMP_WORDS[COMP_CWORD-2]} ;; --*) return ;; esac
   fi
   # The command (and a subcommand), the first words that are no flag or flag value, and how
   # many arguments follow it. The flags that choose the machine, wherever they are, are passed
@@ -159,8 +164,9 @@ ${commands}
   # many arguments follow it. The flags that choose the machine, wherever they are, are passed
   # on to \`parker completion --kernels\`.
   local cmd= args=0 i prev=$words[CURRENT-1]
-  # A value right after --flag= is completed as after --flag, the flag and its = kept.
-  if [[ $PREFIX == --*=* ]]; then prev=\${PREFIX%%=*}; compset -P '*='; fi
+  # A value right after --flag= is completed as after --flag, the flag and its first = kept
+  # (the value may hold one too).
+  if [[ $PREFIX == (${LONG_VALUE_FLAGS})=* ]]; then prev=\${PREFIX%%=*}; compset -P 1 '*='; fi
   for ((i = 2; i < CURRENT; i++)); do
     case $words[i] in
       ${MACHINE_FLAG_NAMES.join('|')}) machine+=($words[i] \${words[i+1]/#\\~/$HOME}); ((i++)) ;;

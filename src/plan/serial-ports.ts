@@ -36,6 +36,11 @@ export function serialPortsOf(params: readonly CmdlineItem[]): string[] {
   return [...ports].sort((a, b) => (serialPortNumber(a) ?? 0) - (serialPortNumber(b) ?? 0));
 }
 
+/** The serial ports a command line's `console=` parameters name: where that kernel's console is. */
+export function consolePortsOf(params: readonly CmdlineItem[]): string[] {
+  return serialPortsOf(params.filter((p) => p.key === 'console'));
+}
+
 function portOfOption(option: string): string | null {
   if (/^ttyS\d+$/.test(option)) return option;
   if (/^0x[0-9a-fA-F]+$/.test(option)) return LEGACY_IO_PORTS[Number(option)] ?? null;

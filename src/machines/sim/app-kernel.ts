@@ -254,7 +254,8 @@ export function startPartition(k: SimKernel, p: SimPartition, path: string): voi
   for (const address of after.dmaFaults) {
     k.event('error', `${p.name}'s ${address} times out after 60 s: the boot kernel's IOMMU translates, so the device's DMA faults (boot with iommu=pt)`, { kernel: p.name, hazard: 'H13' });
   }
-  if (!after.hangs && /(^|\s)console=ttyS0\b/.test(k.cmdline)) {
+  // The boot kernel's console on ttyS0, by name or by its I/O port (validate's H17 note says the same).
+  if (!after.hangs && /(^|\s)console=(ttyS0\b|uart(8250)?,io,0x3f8\b)/.test(k.cmdline)) {
     k.event('warning', `${p.name} probed the legacy serial ports and claimed ttyS0, the boot kernel's console`, { kernel: p.name, hazard: 'H17' });
   }
   bootHazards(k, p, image.cmdline);

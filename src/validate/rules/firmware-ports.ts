@@ -1,5 +1,5 @@
 import { hasParam, listOptions } from '../../plan/cmdline-params.js';
-import { serialPortsOf } from '../../plan/serial-ports.js';
+import { consolePortsOf, serialPortsOf } from '../../plan/serial-ports.js';
 import { BOOT, listWords, quoted } from '../layout-lookup.js';
 import type { Finding, Rule } from '../rule.js';
 import { allLines, cmdlinePath, kernelLabel, type KernelLine } from '../kernel-lines.js';
@@ -47,8 +47,9 @@ export const firmwarePortsRule: Rule = {
       });
     }
     const boot = lines.find((line) => line.index === null);
-    const probing = (users.get('ttyS0') ?? []).some((line) => line.index === null) ? lines.filter((line) => line.index !== null && !serialPortsOf(line.params).includes('ttyS0')) : [];
-    if (boot && probing.length > 0) {
+    const bootConsoleOnTtyS0 = boot !== undefined && consolePortsOf(boot.params).includes('ttyS0');
+    const probing = bootConsoleOnTtyS0 ? lines.filter((line) => line.index !== null && !serialPortsOf(line.params).includes('ttyS0')) : [];
+    if (probing.length > 0) {
       out.push({
         severity: 'info',
         message: `${listWords(probing.map((line) => quoted(line.name)))} ${probing.length === 1 ? 'probes the legacy serial ports as it boots and claims' : 'probe the legacy serial ports as they boot and claim'} ttyS0, the boot kernel's console, whatever ${probing.length === 1 ? 'its' : 'their'} own (measured on the Parker kernel): each start touches its UART and may disturb its output`,
