@@ -75,6 +75,20 @@ export default tseslint.config(
   },
   ...layerRules,
   serveCommandRule,
+  // Output is the same in every locale, and no command sets up ICU (about 6 ms the first time a
+  // process calls localeCompare): strings are ordered by code units (src/units/compare-text.ts).
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/**/*.test.ts'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        { property: 'localeCompare', message: 'use compareText (src/units/compare-text.ts): the same order in every locale, and no ICU collator to set up.' },
+        ...['toLocaleString', 'toLocaleDateString', 'toLocaleTimeString', 'toLocaleUpperCase', 'toLocaleLowerCase'].map((property) => ({ property, message: "parker's output is the same in every locale: format it yourself." })),
+      ],
+      'no-restricted-globals': ['error', { name: 'Intl', message: "parker's output is the same in every locale, and Intl sets up ICU (milliseconds of every command)." }],
+    },
+  },
   // The bin is CommonJS (bin/package.json): node starts a CommonJS entry sooner than an ES module.
   {
     files: ['bin/**/*.js'],

@@ -1,3 +1,4 @@
+import { compareText } from '../units/compare-text.js';
 import { formatCpuList } from '../units/cpulist.js';
 import { comparePciAddresses, normalizePciAddress } from '../units/pci-address.js';
 import { formatSize } from '../units/size.js';
@@ -103,7 +104,7 @@ export function diffLayout(lifecycle: PartitionLifecycle, layout: ResolvedLayout
   const wanted = new Set(layout.placement.kernels.map((k) => k.name));
   bootSteps(list, lifecycle, kernels, layout, observed);
 
-  for (const have of [...observed.partitions].sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const have of [...observed.partitions].sort((a, b) => compareText(a.name, b.name))) {
     if (wanted.has(have.name)) continue;
     kernels.push({ kernel: have.name, action: 'delete', reasons: [deleteReason] });
     list.add('delete', have.name, lifecycle.remove(have, stopRequestOf(known.find((k) => k.name === have.name))));
@@ -112,7 +113,7 @@ export function diffLayout(lifecycle: PartitionLifecycle, layout: ResolvedLayout
   const inStartOrder = [...layout.placement.kernels].sort((a, b) => {
     const x = layout.spec.kernels[a.index]!;
     const y = layout.spec.kernels[b.index]!;
-    return x.order - y.order || a.name.localeCompare(b.name);
+    return x.order - y.order || compareText(a.name, b.name);
   });
   const replaced = new Set<string>();
   for (const kernel of inStartOrder) {

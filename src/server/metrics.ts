@@ -1,3 +1,4 @@
+import { compareText } from '../units/compare-text.js';
 import type { StatusReport } from '../service/status.js';
 import type { CmaArea } from '../topology/model.js';
 
@@ -55,7 +56,7 @@ export class Metrics {
 
   /** Kernel name -> seconds its last boot took, for the boots this daemon ran. */
   lastBoots(): Record<string, number> {
-    return Object.fromEntries([...this.lastBoot].sort(([a], [b]) => a.localeCompare(b)));
+    return Object.fromEntries([...this.lastBoot].sort(([a], [b]) => compareText(a, b)));
   }
 
   requestServed(status: number): void {

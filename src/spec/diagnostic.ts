@@ -1,3 +1,5 @@
+import { compareText } from '../units/compare-text.js';
+
 /**
  * A finding about a layout: from the schema check, a validation rule or a hazard. Pure data;
  * `path` points into the spec (["kernels", 1, "cpus"]) and the loader's source map turns it
@@ -31,6 +33,6 @@ const ORDER: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {
   const key = (d: Diagnostic) => (d.path ?? []).map((p) => (typeof p === 'number' ? String(p).padStart(6, '0') : p)).join('/');
   return [...diagnostics].sort(
-    (a, b) => ORDER[a.severity] - ORDER[b.severity] || key(a).localeCompare(key(b)) || a.rule.localeCompare(b.rule) || a.message.localeCompare(b.message),
+    (a, b) => ORDER[a.severity] - ORDER[b.severity] || compareText(key(a), key(b)) || compareText(a.rule, b.rule) || compareText(a.message, b.message),
   );
 }

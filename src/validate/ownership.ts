@@ -1,3 +1,4 @@
+import { compareText } from '../units/compare-text.js';
 import type { KernelPlacement } from '../plan/resolved-layout.js';
 import type { Topology } from '../topology/model.js';
 import { BOOT, cpuOwners } from './layout-lookup.js';
@@ -47,7 +48,7 @@ export function llcNeighbours(ctx: RuleContext, kernel: KernelPlacement): string
   for (const index of llcsOf(ctx, kernel)) {
     for (const owner of llcOwners(ctx, index)) if (owner !== kernel.name) others.add(owner);
   }
-  return [...others].sort((a, b) => (a === BOOT ? -1 : b === BOOT ? 1 : a.localeCompare(b)));
+  return [...others].sort((a, b) => (a === BOOT ? -1 : b === BOOT ? 1 : compareText(a, b)));
 }
 
 /** The kernels running on CPUs of a cache (topology.caches index), as cpuOwnerNames names them. */
