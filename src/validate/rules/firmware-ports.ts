@@ -48,7 +48,8 @@ export const firmwarePortsRule: Rule = {
     }
     const boot = lines.find((line) => line.index === null);
     const bootConsoleOnTtyS0 = boot !== undefined && consolePortsOf(boot.params).includes('ttyS0');
-    const probing = bootConsoleOnTtyS0 ? lines.filter((line) => line.index !== null && !serialPortsOf(line.params).includes('ttyS0')) : [];
+    const onTtyS0 = new Set(users.get('ttyS0'));
+    const probing = bootConsoleOnTtyS0 ? lines.filter((line) => line.index !== null && !onTtyS0.has(line)) : [];
     if (probing.length > 0) {
       out.push({
         severity: 'info',
