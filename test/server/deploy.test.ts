@@ -24,7 +24,9 @@ describe('deploy/', () => {
     // It runs only where there is something to bring back, on a Parker boot kernel.
     expect(apply).toMatch(/^ConditionPathExists=\/var\/lib\/parker\/applied.json$/m);
     // After udev's coldplug: a device it hands over must be bound to its driver (device-driver).
-    expect(apply).toMatch(/^After=.*\bsystemd-udev-settle\.service\b/m);
-    expect(apply).toMatch(/^Wants=systemd-udev-settle\.service$/m);
+    // It waits for udev's queue itself: systemd-udev-settle.service is deprecated (systemd warns).
+    expect(apply).toMatch(/^After=.*\bsystemd-udev-trigger\.service\b/m);
+    expect(apply).toMatch(/^ExecStartPre=-\/usr\/bin\/udevadm settle --timeout=\d+$/m);
+    expect(apply.split('\n').filter((line) => !line.startsWith('#')).join('\n')).not.toMatch(/udev-settle/);
   });
 });
