@@ -78,11 +78,12 @@ export default tseslint.config(
   // Output is the same in every locale, and no command sets up ICU (about 6 ms the first time a
   // process calls localeCompare): strings are ordered by code units (src/units/compare-text.ts).
   {
-    files: ['src/**/*.ts'],
+    files: ['src/**/*.ts', 'bin/**/*.js'],
     ignores: ['src/**/*.test.ts'],
     rules: {
       'no-restricted-properties': [
         'error',
+        { object: 'globalThis', property: 'Intl', message: "parker's output is the same in every locale, and Intl sets up ICU (milliseconds of every command)." },
         { property: 'localeCompare', message: 'use compareText (src/units/compare-text.ts): the same order in every locale, and no ICU collator to set up.' },
         ...['toLocaleString', 'toLocaleDateString', 'toLocaleTimeString', 'toLocaleUpperCase', 'toLocaleLowerCase'].map((property) => ({ property, message: "parker's output is the same in every locale: format it yourself." })),
       ],
