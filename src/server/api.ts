@@ -350,11 +350,13 @@ export function createApi(deps: ApiDeps): Hono {
       withMachine((m) => {
         const applied = loadApplied(stateDir, m.description);
         if (!applied) throw new ParkerError('E_NO_LAYOUT', `no layout is applied to ${m.description}`, 'apply one: POST /api/v1/apply');
-        const key = `${applied.file}\n${applied.appliedAt}`;
+        // Read where it was read when applied; a layout posted to this daemon (its copy in
+        // uploads/) is named by the name it was posted with.
+        const source = applied.source ?? applied.file;
+        const key = `${source}\n${applied.appliedAt}`;
         if (appliedReport?.key !== key) {
-          // A layout posted to this daemon is named by the name it was posted with.
-          const report = validateLayout(applied.file, m).report;
-          appliedReport = { key, report: applied.file.startsWith(uploads + path.sep) ? withoutDir(report, path.dirname(applied.file)) : report };
+          const report = validateLayout(source, m).report;
+          appliedReport = { key, report: source.startsWith(uploads + path.sep) ? withoutDir(report, path.dirname(source)) : report };
         }
         return appliedReport.report;
       }),
@@ -503,7 +505,9 @@ export function createApi(deps: ApiDeps): Hono {
     const unlessApplied = () => {
       if (!appliedFiles(stateDir).includes(upload.file)) fs.rmSync(upload.dir, { recursive: true, force: true });
     };
-    return accept(c, { op: 'apply', file: upload.file, ...(body.dryRun ? { dryRun: true } : {}) }, unlessApplied);
+    // The applied layout is named as the client named it; its copy here is what `apply --applied` reads.
+    const named = 'layout' in body ? { name: path.basename(upload.file) } : {};
+    return accept(c, { op: 'apply', file: upload.file, ...named, ...(body.dryRun ? { dryRun: true } : {}) }, unlessApplied);
   });
   api.post('/kernels/:name/:action{start|stop}', authorised, async (c) => {
     const name = c.req.param('name')!;

@@ -3,7 +3,8 @@ import type { ServiceEvent } from '../service/events.js';
 
 /** What a write request asks the worker to do: one service function, by name. */
 export type WriteOp =
-  | { op: 'apply'; file: string; dryRun?: boolean }
+  /** `name`: the layout file as the client named it (`file` is the daemon's copy of it). */
+  | { op: 'apply'; file: string; name?: string; dryRun?: boolean }
   | { op: 'start'; name: string }
   | { op: 'stop'; name: string }
   | { op: 'destroy'; name?: string; all?: boolean }
@@ -26,7 +27,8 @@ export type WorkerMessage = { kind: 'event'; event: PlainEvent } | { kind: 'resu
 export function describeWrite(write: WriteOp): string {
   switch (write.op) {
     case 'apply':
-      return `apply ${write.file}${write.dryRun ? ' --dry-run' : ''}`;
+      // As applyLayout names it in the lock and the journal: by the name the client gave.
+      return `apply ${write.name ?? write.file}${write.dryRun ? ' --dry-run' : ''}`;
     case 'start':
     case 'stop':
       return `${write.op} ${write.name}`;

@@ -37,7 +37,7 @@ async function run(): Promise<unknown> {
   const w = input.write;
   switch (w.op) {
     case 'apply':
-      return applyLayout(ctx, w.file, { dryRun: w.dryRun ?? false });
+      return applyLayout(ctx, w.file, { dryRun: w.dryRun ?? false, ...(w.name ? { name: w.name } : {}) });
     case 'start':
       return startKernel(ctx, w.name);
     case 'stop':

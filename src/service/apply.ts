@@ -102,7 +102,7 @@ async function applySaved(ctx: ServiceContext, file: string, saved: SavedPlan, d
  * The plan is announced (`layout-planned`) before it is confirmed. `file` may also be a plan
  * saved by `plan --out`.
  */
-export async function applyLayout(ctx: ServiceContext, file: string, options: { dryRun?: boolean } = {}): Promise<ApplyReport> {
+export async function applyLayout(ctx: ServiceContext, file: string, options: { dryRun?: boolean; name?: string } = {}): Promise<ApplyReport> {
   const saved = readSavedPlan(file);
   if (saved) return applySaved(ctx, file, saved, options.dryRun ?? false);
   if (options.dryRun) {
@@ -116,7 +116,10 @@ export async function applyLayout(ctx: ServiceContext, file: string, options: { 
     return report(first, planned, planned.plan ? 'dry-run' : 'invalid', { unfinishedTransaction: Boolean(new Journal(ctx.stateDir).unfinished()) });
   }
   // The machine is read under the lock: one read before it may be changed by another parker meanwhile.
-  return withLockedMachine(ctx, `apply ${file}`, 'apply', async (opened) => {
+  // `name`: how the layout is named in the transaction and the applied record when it is read
+  // from a copy (the daemon's of a posted layout); `source` is always where it was read.
+  const named = options.name ?? file;
+  return withLockedMachine(ctx, `apply ${named}`, 'apply', async (opened) => {
     const { machine, recovery } = await recoverOpenFirst(ctx, opened);
     const planned = planLayout(file, machine, interfaceFor(machine.fs), ctx.stateDir);
     ctx.onEvent?.({ type: 'layout-planned', machine, planned });
@@ -129,7 +132,7 @@ export async function applyLayout(ctx: ServiceContext, file: string, options: { 
     const before = loadApplied(ctx.stateDir, machine.description);
     // The same file (by where it is: `apply --applied` names it by its absolute path) and the same layout.
     const unchanged = before !== null && (before.source ?? path.resolve(before.file)) === path.resolve(file) && JSON.stringify(before.layout) === JSON.stringify(layout);
-    const remember = () => saveApplied(ctx.stateDir, { format: 'parker.applied/v1', file: unchanged ? before.file : file, source: path.resolve(file), machine: machine.description, appliedAt: unchanged ? before.appliedAt : ctx.now().toISOString(), layout });
+    const remember = () => saveApplied(ctx.stateDir, { format: 'parker.applied/v1', file: unchanged ? before.file : named, source: path.resolve(file), machine: machine.description, appliedAt: unchanged ? before.appliedAt : ctx.now().toISOString(), layout });
     if (plan.steps.length === 0) {
       // A machine that already matches has this layout applied: start, stop and status use it.
       remember();
@@ -137,7 +140,7 @@ export async function applyLayout(ctx: ServiceContext, file: string, options: { 
     }
     const target = await changeable(ctx, machine, `apply ${plural(plan.steps.length, 'step')}`);
     if (!target) return report(machine, planned, 'declined', { recovery });
-    const result = await runSteps(target, ctx.stateDir, `apply ${file}`, plan.steps, ctx.onEvent);
+    const result = await runSteps(target, ctx.stateDir, `apply ${named}`, plan.steps, ctx.onEvent);
     if (result.outcome === 'applied') remember();
     target.close?.();
     return report(target, planned, result.outcome, { recovery, result });

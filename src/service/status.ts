@@ -49,7 +49,7 @@ export function statusOf(machine: Machine, stateDir: string) {
     machine: machine.description,
     clockMs: machine.simulatedClock ? (machine.clock?.now() ?? null) : null,
     crashed,
-    layout: applied ? { file: applied.file, appliedAt: applied.appliedAt } : null,
+    layout: applied ? { file: applied.file, ...(applied.source !== undefined ? { source: applied.source } : {}), appliedAt: applied.appliedAt } : null,
     unfinishedTransaction: open ? { txn: open.txn, command: open.begin.command } : null,
     lock: lock ? { pid: lock.pid, hostname: lock.hostname, command: lock.command, since: lock.since } : null,
     /** An apply (or start, stop, destroy, recover) in progress: who runs it and since when. */

@@ -164,7 +164,9 @@ describe('parker api, with a daemon on its default socket', () => {
     expect(JSON.parse(applied.stdout)).toMatchObject({ schema: 'parker.transaction/v1', state: 'done', result: { outcome: 'applied' } });
     const status = JSON.parse((await api(stateDir, 'status')).stdout) as Json;
     expect(status.partitions.map((p: { name: string }) => p.name).sort()).toEqual(['batch', 'db', 'web']);
-    expect(status.layout.file).toMatch(/uploads\/.+\/default\.yaml$/);
+    // Named as the client named it; kept by the daemon where `apply --applied` reads it.
+    expect(status.layout.file).toBe('default.yaml');
+    expect(status.layout.source).toMatch(/uploads\/.+\/default\.yaml$/);
     const destroyed = await api(stateDir, 'POST', 'destroy?wait=1', '--data', '{"all": true}');
     expect(destroyed.code, destroyed.stderr).toBe(0);
     expect(JSON.parse(destroyed.stdout).result.outcome).toBe('applied');

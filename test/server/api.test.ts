@@ -269,8 +269,18 @@ describe('the API: writes through the service layer', () => {
     const txn = await applied.json() as Json;
     expect(txn).toMatchObject({ schema: 'parker.transaction/v1', state: 'done', result: { schema: 'parker.apply/v1', outcome: 'applied' } });
 
+    // The transaction, the journal and the applied layout name it as it was posted; the status
+    // also says where the daemon keeps it (what `apply --applied` reads at the next boot).
+    expect(txn.action).toBe('apply default.yaml');
     const status = await (await app.request('/api/v1/status')).json() as Json;
     expect(status.partitions.map((p: { name: string; state: string }) => `${p.name}:${p.state}`).sort()).toEqual(['batch:online', 'db:online', 'web:online']);
+    expect(status.layout.file).toBe('default.yaml');
+    expect(status.layout.source.startsWith(path.join(stateDir, 'uploads') + path.sep)).toBe(true);
+    expect(fs.readFileSync(status.layout.source, 'utf8')).toBe(DEFAULT_LAYOUT);
+    // What parker-apply.service runs at boot reads the kept copy: here nothing is left to do.
+    const reapplied = await runCli('apply', '--applied', '--state-dir', stateDir, '-o', 'json');
+    expect(reapplied.code, reapplied.stderr).toBe(0);
+    expect(JSON.parse(reapplied.stdout)).toMatchObject({ outcome: 'no-changes' });
     // The applied layout's diagnostics, under the name it was posted with.
     const appliedReport = await (await app.request('/api/v1/validate/applied')).json() as Json;
     expect(appliedReport).toMatchObject({ schema: 'parker.validate/v1', file: 'default.yaml', errors: 0 });
