@@ -164,6 +164,7 @@ export async function reapplyLayout(ctx: ServiceContext, options: { dryRun?: boo
     machine.close?.();
   }
   if (!applied) throw new ParkerError('E_NO_LAYOUT', `no layout has been applied to ${machine.description}`, 'apply one first: parker apply LAYOUT.yaml');
-  // Where the file was when it was applied: --applied may run from another directory (systemd runs it from /).
-  return applyLayout(ctx, applied.source ?? applied.file, options);
+  // Where the file was when it was applied: --applied may run from another directory (systemd runs
+  // it from /). Named as it was then: a layout posted to the daemon by its posted name, not its copy.
+  return applyLayout(ctx, applied.source ?? applied.file, { ...options, ...(applied.source !== undefined ? { name: applied.file } : {}) });
 }

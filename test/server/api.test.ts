@@ -281,6 +281,18 @@ describe('the API: writes through the service layer', () => {
     const reapplied = await runCli('apply', '--applied', '--state-dir', stateDir, '-o', 'json');
     expect(reapplied.code, reapplied.stderr).toBe(0);
     expect(JSON.parse(reapplied.stdout)).toMatchObject({ outcome: 'no-changes' });
+    // Applied again as it resolves now (here: a command line recorded otherwise, as after a
+    // change of the machine), it keeps its posted name, and the lock and the journal name it so.
+    const appliedFile = path.join(stateDir, 'applied.json');
+    const record = JSON.parse(fs.readFileSync(appliedFile, 'utf8'));
+    record.layout.cmdlines[0].text += ' changed';
+    fs.writeFileSync(appliedFile, JSON.stringify(record));
+    expect((await runCli('apply', '--applied', '--state-dir', stateDir)).code).toBe(0);
+    const after = JSON.parse((await runCli('status', '--state-dir', stateDir, '-o', 'json')).stdout) as Json;
+    expect(after.layout).toMatchObject({ file: 'default.yaml', source: status.layout.source });
+    const journal = fs.readFileSync(path.join(stateDir, 'journal.jsonl'), 'utf8');
+    expect(journal).toContain('"command":"apply default.yaml"');
+    expect(journal).not.toContain(`"command":"apply ${status.layout.source}"`);
     // The applied layout's diagnostics, under the name it was posted with.
     const appliedReport = await (await app.request('/api/v1/validate/applied')).json() as Json;
     expect(appliedReport).toMatchObject({ schema: 'parker.validate/v1', file: 'default.yaml', errors: 0 });

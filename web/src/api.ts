@@ -25,7 +25,8 @@ export interface Partition {
 }
 export interface Status {
   machine: string;
-  layout: { file: string; appliedAt: string } | null;
+  /** `file` as it was named; `source` where it was read (the daemon's copy of a posted layout). */
+  layout: { file: string; source?: string; appliedAt: string } | null;
   partitions: Partition[];
   missing: string[];
   events: { at: number; severity: string; hazard?: string; kernel?: string; message: string }[];
