@@ -18,6 +18,13 @@ function recordsFor(log: string, offset: number): PartitionRecords {
   return records;
 }
 
+/** A new console log holding `text`, and the records of a console that begins `offset` bytes into it. */
+function newConsole(text: string, offset = 0): { log: string; records: PartitionRecords } {
+  const log = path.join(scratch, `console${n++}.log`);
+  fs.writeFileSync(log, text);
+  return { log, records: recordsFor(log, offset) };
+}
+
 function recordConsole(records: PartitionRecords, source: string, offset: number): void {
   fs.mkdirSync(records.of('db'), { recursive: true });
   fs.writeFileSync(path.join(records.of('db'), 'console.json'), JSON.stringify({ source, kind: 'file', offset, pid: null }) + '\n');
@@ -25,9 +32,7 @@ function recordConsole(records: PartitionRecords, source: string, offset: number
 
 describe("following a host kernel's console (consoleSince)", () => {
   it('gives each whole line once, from the start on, and an unfinished line only when it is whole or the kernel stopped', () => {
-    const log = path.join(scratch, `console${n++}.log`);
-    fs.writeFileSync(log, 'an earlier boot\none\ntw');
-    const records = recordsFor(log, 'an earlier boot\n'.length);
+    const { log, records } = newConsole('an earlier boot\none\ntw', 'an earlier boot\n'.length);
     let read = consoleSince(records, 'db', null, false);
     expect(read.lines).toEqual(['one']);
     fs.appendFileSync(log, 'o\r\nthree\n');
@@ -44,9 +49,7 @@ describe("following a host kernel's console (consoleSince)", () => {
   });
 
   it('reads a rotated log from its first byte, though the console began further into the old one', () => {
-    const log = path.join(scratch, `console${n++}.log`);
-    fs.writeFileSync(log, 'thirty-two bytes of earlier boot\nthis boot 1\n');
-    const records = recordsFor(log, 'thirty-two bytes of earlier boot\n'.length);
+    const { log, records } = newConsole('thirty-two bytes of earlier boot\nthis boot 1\n', 'thirty-two bytes of earlier boot\n'.length);
     const first = consoleSince(records, 'db', null, false);
     expect(first.lines).toEqual(['this boot 1']);
     fs.renameSync(log, `${log}.1`);
@@ -72,9 +75,7 @@ describe("following a host kernel's console (consoleSince)", () => {
   });
 
   it('gives out a stretch longer than it reads at a time without a newline as lines of that length, rather than read it again for ever', () => {
-    const log = path.join(scratch, `console${n++}.log`);
-    fs.writeFileSync(log, `${'a'.repeat(20)}${'b'.repeat(20)}`);
-    const records = recordsFor(log, 0);
+    const { records } = newConsole(`${'a'.repeat(20)}${'b'.repeat(20)}`);
     const first = consoleSince(records, 'db', null, false, 20);
     expect(first.lines).toEqual(['a'.repeat(20)]);
     const second = consoleSince(records, 'db', first.cursor, false, 20);
@@ -89,9 +90,7 @@ describe("following a host kernel's console (consoleSince)", () => {
   });
 
   it('reads a log truncated or made anew under the same name from its start, and a new start from its own offset', () => {
-    const log = path.join(scratch, `console${n++}.log`);
-    fs.writeFileSync(log, 'one\ntwo\n');
-    const records = recordsFor(log, 0);
+    const { log, records } = newConsole('one\ntwo\n');
     const first = consoleSince(records, 'db', null, false);
     expect(first.lines).toEqual(['one', 'two']);
     // Truncated (logrotate copytruncate): all of it is new.
@@ -123,9 +122,7 @@ describe("following a host kernel's console (consoleSince)", () => {
   });
 
   it('reads each byte of a growing console once, where console() reads it all again', () => {
-    const log = path.join(scratch, `console${n++}.log`);
-    fs.writeFileSync(log, '');
-    const records = recordsFor(log, 0);
+    const { log, records } = newConsole('');
     let cursor: ConsoleCursor | null = null;
     const seen: string[] = [];
     for (let i = 0; i < 50; i++) {
