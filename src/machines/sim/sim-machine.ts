@@ -98,12 +98,15 @@ export function readSourceArchive(store: SimStore): Buffer {
   }
 }
 
+/** A source's tree, with its hardware's structure when its description gives it. */
+type BaseTree = { tree: FileTree; hardware?: () => HardwareStructure };
+
 /**
  * The hardware tree a machine starts from, before any change, and, for a described machine, its
  * hardware's structure known from the description. `recorded`: the hardware record the machine
  * was made with, when it has one.
  */
-function baseTree(meta: SimMeta, store: SimStore | null, archive: Uint8Array | null, recorded: Topology | null = null): { tree: FileTree; hardware?: () => HardwareStructure } {
+function baseTree(meta: SimMeta, store: SimStore | null, archive: Uint8Array | null, recorded: Topology | null = null): BaseTree {
   switch (meta.source.kind) {
     case 'default':
       return defaultServerTreeWithHardware({ cmdline: meta.cmdline });
@@ -127,15 +130,19 @@ function baseTree(meta: SimMeta, store: SimStore | null, archive: Uint8Array | n
 }
 
 /**
- * The boot kernel of a machine built from `base`; `recorded` is its hardware as discovered when
- * the machine was made. A new machine discovers its hardware, over the structure its
+ * A new machine's hardware, as discovery of its tree finds it: over the structure its
  * description gives when it has one (the same answer as reading every CPU's files:
  * sim-hardware-record.test.ts), as every command on a machine not yet written does.
  */
-function buildKernel(meta: SimMeta, base: { tree: FileTree; hardware?: () => HardwareStructure }, recorded: Topology | null = null): SimKernel {
+function discoverNewHardware(meta: SimMeta, base: BaseTree): Topology {
+  const machine = readOnlyMachine(new TreeFs(base.tree), 'sim', describeSource(meta.source), 'x86_64');
+  return (base.hardware && discoverOverHardware(machine, base.hardware())) || discover(machine);
+}
+
+/** The boot kernel of a machine built from `base`; `recorded` is its hardware as discovered when the machine was made. */
+function buildKernel(meta: SimMeta, base: BaseTree, recorded: Topology | null = null): SimKernel {
   const { tree } = base;
-  const machine = recorded ? null : readOnlyMachine(new TreeFs(tree), 'sim', describeSource(meta.source), 'x86_64');
-  const hardware = recorded ?? ((base.hardware && discoverOverHardware(machine!, base.hardware())) || discover(machine!));
+  const hardware = recorded ?? discoverNewHardware(meta, base);
   const kernel = new SimKernel(tree, hardware, meta.cmdline);
   // The pools are the ones this boot kernel reserves, never the ones a source tree showed.
   removeParkerCmaAreas(tree);
