@@ -129,7 +129,7 @@ export function machineLines(info, extra = {}) {
     Kernel: info.kernel,
     Node: info.node,
     "Node's start-up variables in the environment": info.nodeStartVariables.length
-      ? `${info.nodeStartVariables.join(', ')} set (every node process pays for them, \`node -e 0\` included)`
+      ? `${info.nodeStartVariables.join(', ')} set (every node process pays for them, \`node -e 0\` included${info.nodeStartVariables.includes('NODE_EXTRA_CA_CERTS') ? "; parker's bin, run as a program, starts node without NODE_EXTRA_CA_CERTS" : ''})`
       : 'none (NODE_EXTRA_CA_CERTS, NODE_OPTIONS unset)',
     ...extra,
     'Load average at start': `${info.loadAverage} (the machine is shared: other work runs beside the benchmark)`,
@@ -248,7 +248,7 @@ export function wholeProcess(argv, { scratch, env = process.env, okCodes = [0], 
   try {
     const [cmd, args] = hasGnuTime ? [GNU_TIME, ['-f', '%M %U %S', ...argv]] : [argv[0], argv.slice(1)];
     const t0 = process.hrtime.bigint();
-    const result = spawnSync(cmd, args, { env, stdio: ['ignore', fd, 'pipe'], maxBuffer: 64 * 2 ** 20 });
+    const result = spawnSync(cmd, args, { env: withThisNode(env), stdio: ['ignore', fd, 'pipe'], maxBuffer: 64 * 2 ** 20 });
     const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
     const stderr = result.stderr.toString();
     if (!okCodes.includes(result.status)) throw new Error(`${label} exited ${result.status}: ${stderr.slice(-2000)}`);
@@ -327,3 +327,16 @@ export function framePattern(functionName, marker, module) {
 
 export const REPO_ROOT = REPO;
 export const PARKER_BIN = path.join(REPO, 'bin', 'parker.js');
+
+/**
+ * `env` with this node first on PATH: the bin run as a program (as the installed `parker` is)
+ * starts the `node` its PATH finds (its first line, bin/parker.js), which is to be this one.
+ */
+export function withThisNode(env) {
+  return { ...env, PATH: [path.dirname(process.execPath), env.PATH].filter(Boolean).join(path.delimiter) };
+}
+
+/** What node is to run to profile `argv`: the script and its arguments, whether argv starts with node or is the bin run as a program. */
+export function scriptArgv(argv) {
+  return argv[0] === process.execPath ? argv.slice(1) : argv;
+}

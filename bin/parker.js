@@ -1,8 +1,28 @@
-#!/usr/bin/env node
+#!/bin/sh
+':' //; if [ -n "${NODE_EXTRA_CA_CERTS+set}" ]; then export PARKER_NODE_EXTRA_CA_CERTS="$$:$NODE_EXTRA_CA_CERTS"; unset NODE_EXTRA_CA_CERTS; else unset PARKER_NODE_EXTRA_CA_CERTS; fi; exec node "$0" "$@"
+// The line above is both shell and JavaScript. Run as a program (`parker ...`, the installed
+// bin), /bin/sh runs it and replaces itself with node, started without NODE_EXTRA_CA_CERTS:
+// node 20 reads that file and builds its whole certificate store before running any code
+// (nodejs/node#40524), about 40 ms of every command, and parker makes no TLS connection. The
+// value is carried in PARKER_NODE_EXTRA_CA_CERTS, after the shell's process id (which node
+// keeps: exec), and put back below before anything runs, so that the programs parker starts
+// (kexec, a kernel's stop command) get the variable they were given. (A shell in between keeps
+// only the variables whose names a shell can hold, as any shell wrapper does.) Run by node
+// (`node bin/parker.js`), the line is a string and a comment: nothing, and nothing is put back.
+// If parker ever makes TLS connections itself, this line must go.
 // Runs the compiled CLI, bundled (scripts/bundle-cli.mjs): no TypeScript loader, few files to
 // load, compiled through V8's code cache (load-bundle.js). CommonJS (bin/package.json): node
 // starts a CommonJS entry sooner than an ES module.
 'use strict';
+
+// Only what this process's own first line carried: a value left in the environment by anything
+// else (node started by hand) is not this process's to use.
+const carriedCaCerts = process.env.PARKER_NODE_EXTRA_CA_CERTS;
+const carriedBySelf = `${process.pid}:`;
+if (carriedCaCerts !== undefined && carriedCaCerts.startsWith(carriedBySelf)) {
+  process.env.NODE_EXTRA_CA_CERTS = carriedCaCerts.slice(carriedBySelf.length);
+  delete process.env.PARKER_NODE_EXTRA_CA_CERTS;
+}
 
 // `parker --version` alone is answered before the program loads: scripts call it to see
 // whether (and which) parker is installed, and it needs nothing else.

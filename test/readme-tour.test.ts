@@ -5,7 +5,8 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // The README's tour, run as written, line by line, in bash, on a fresh simulated machine in a
-// scratch directory (the tour writes files where it runs). `parker` is this checkout's dist/.
+// scratch directory (the tour writes files where it runs). `parker` is this checkout's bin, run
+// as the README's alias runs it.
 const repo = process.cwd();
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'parker-tour-'));
 afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
@@ -17,9 +18,15 @@ function tourLines(): string[] {
 }
 
 describe("the README's tour", () => {
-  const env = { ...process.env, PARKER_STATE_DIR: path.join(scratch, 'state'), XDG_CONFIG_HOME: path.join(scratch, 'config') };
+  // This node first on PATH: the bin's first line starts `node`.
+  const env = {
+    ...process.env,
+    PATH: [path.dirname(process.execPath), process.env['PATH']].filter(Boolean).join(path.delimiter),
+    PARKER_STATE_DIR: path.join(scratch, 'state'),
+    XDG_CONFIG_HOME: path.join(scratch, 'config'),
+  };
   const bash = (line: string) =>
-    spawnSync('bash', ['-c', `parker() { node ${JSON.stringify(path.join(repo, 'bin/parker.js'))} "$@"; }\n${line}`], { cwd: scratch, env, encoding: 'utf8', timeout: 60_000 });
+    spawnSync('bash', ['-c', `parker() { ${JSON.stringify(path.join(repo, 'bin/parker.js'))} "$@"; }\n${line}`], { cwd: scratch, env, encoding: 'utf8', timeout: 60_000 });
 
   beforeAll(() => {
     // `npm test` has built dist/; the tour's `--root ./copied-sysfs` needs a copied tree.

@@ -1,6 +1,6 @@
 // bench/plan: what `parker plan` costs a user on a 4096-CPU, 16-node synthetic machine with 255
 // partitions. Headline: the whole process, cold, as a user runs it
-//   node bin/parker.js plan layout.yaml --synthetic "<machine>"
+//   parker plan layout.yaml --synthetic "<machine>"
 // median of several runs, beside `node -e 0` (the floor: starting node) in the same run, and
 // with --compare (the first-fit comparison). Target: 500 ms or less for the whole process.
 // Underneath: where that process spends its time (V8 CPU profile of whole runs), and the
@@ -30,6 +30,7 @@ import {
   hasGnuTime,
   mib,
   profileProcess,
+  scriptArgv,
   wholeProcess,
   BENCH_CPUS_PER_KERNEL,
   BENCH_KERNELS,
@@ -107,8 +108,8 @@ const layoutFile = path.join(scratch, 'bench-255.yaml');
 fs.writeFileSync(layoutFile, yaml);
 const COMMANDS = [
   { key: 'floor', label: '`node -e 0` (the floor: starting node)', argv: [process.execPath, '-e', '0'] },
-  { key: 'plan', label: '**`parker plan`, whole process**', argv: [process.execPath, PARKER_BIN, 'plan', layoutFile, '--synthetic', BENCH_MACHINE_WITH_CMDLINE] },
-  { key: 'compare', label: '`parker plan --compare`, whole process', argv: [process.execPath, PARKER_BIN, 'plan', layoutFile, '--synthetic', BENCH_MACHINE_WITH_CMDLINE, '--compare'] },
+  { key: 'plan', label: '**`parker plan`, whole process**', argv: [PARKER_BIN, 'plan', layoutFile, '--synthetic', BENCH_MACHINE_WITH_CMDLINE] },
+  { key: 'compare', label: '`parker plan --compare`, whole process', argv: [PARKER_BIN, 'plan', layoutFile, '--synthetic', BENCH_MACHINE_WITH_CMDLINE, '--compare'] },
 ];
 const processRuns = new Map(COMMANDS.map((c) => [c.key, []]));
 for (const c of COMMANDS) wholeProcess(c.argv, { scratch }); // warm-up: the page cache holds node, dist/ and node_modules/
@@ -125,7 +126,7 @@ const planBytes = processRuns.get('plan')[0].stdoutBytes;
 const INTERACTIVE_TARGET_MS = 120;
 // parker refuses state directories under /dev, where the scratch directory is: the disk's temporary directory.
 const simState = fs.mkdtempSync(path.join(os.tmpdir(), 'parker-bench-interactive-'));
-wholeProcess([process.execPath, PARKER_BIN, 'apply', path.join(REPO, 'examples/default.yaml'), '--state-dir', simState], { scratch });
+wholeProcess([PARKER_BIN, 'apply', path.join(REPO, 'examples/default.yaml'), '--state-dir', simState], { scratch });
 // A user's first command finds no simulated machine yet: parker makes the default server in
 // memory for it and writes nothing until something changes it, so this directory stays absent.
 const firstParent = fs.mkdtempSync(path.join(os.tmpdir(), 'parker-bench-first-'));
@@ -139,11 +140,13 @@ const INTERACTIVE = [
   { key: 'floor', label: '`node -e 0`', argv: [process.execPath, '-e', '0'], noTarget: true },
   { key: 'entry', label: "loading the CLI's entry chunk through the code cache, nothing run (`loadBundle()`)", argv: [process.execPath, '-e', `require(${LOADER}).loadBundle();`], noTarget: true },
   { key: 'uncached', label: '`parker status` with no code cache (every chunk compiled from its text)', argv: [process.execPath, '-e', UNCACHED_STATUS], noTarget: true },
-  { key: 'version', label: '`parker --version`', argv: [process.execPath, PARKER_BIN, '--version'] },
-  { key: 'status', label: '`parker status`', argv: [process.execPath, PARKER_BIN, 'status', '--state-dir', simState] },
-  { key: 'console', label: '`parker console db`', argv: [process.execPath, PARKER_BIN, 'console', 'db', '--state-dir', simState] },
-  { key: 'validate', label: '`parker validate examples/default.yaml`', argv: [process.execPath, PARKER_BIN, 'validate', path.join(REPO, 'examples/default.yaml'), '--state-dir', simState] },
-  { key: 'first', label: '`parker validate examples/default.yaml` as the first command (no simulated machine made yet)', argv: [process.execPath, PARKER_BIN, 'validate', path.join(REPO, 'examples/default.yaml'), '--state-dir', newState] },
+  { key: 'version', label: '`parker --version`', argv: [PARKER_BIN, '--version'] },
+  { key: 'status', label: '`parker status`', argv: [PARKER_BIN, 'status', '--state-dir', simState] },
+  { key: 'console', label: '`parker console db`', argv: [PARKER_BIN, 'console', 'db', '--state-dir', simState] },
+  { key: 'validate', label: '`parker validate examples/default.yaml`', argv: [PARKER_BIN, 'validate', path.join(REPO, 'examples/default.yaml'), '--state-dir', simState] },
+  { key: 'first', label: '`parker validate examples/default.yaml` as the first command (no simulated machine made yet)', argv: [PARKER_BIN, 'validate', path.join(REPO, 'examples/default.yaml'), '--state-dir', newState] },
+  // The same validate with node started by hand: node then reads its start-up variables itself.
+  { key: 'byHand', label: '`node bin/parker.js validate examples/default.yaml` (node started by hand, not through the bin)', argv: [process.execPath, PARKER_BIN, 'validate', path.join(REPO, 'examples/default.yaml'), '--state-dir', simState], noTarget: true },
 ];
 // Twice the rounds: these processes are short, and a neighbour's burst moves a median of 7.
 const interactiveRounds = 2 * runs;
@@ -172,13 +175,13 @@ const STAGES = {
   render: /^printData /,
 };
 const profiled = [];
-for (let i = 0; i < Math.min(runs, 5); i++) profiled.push(profileProcess(COMMANDS[1].argv.slice(1), STAGES, { scratch }));
+for (let i = 0; i < Math.min(runs, 5); i++) profiled.push(profileProcess(scriptArgv(COMMANDS[1].argv), STAGES, { scratch, env: stockEnvironment() }));
 const stage = (key) => summary(profiled.map((p) => p.parts[key]));
 const unsampled = summary(profiled.map((p) => p.wallMs - p.sampledMs));
 // The same for the interactive commands that miss or nearly miss their target.
 const INTERACTIVE_PROFILED = INTERACTIVE.filter((c) => c.key === 'status' || c.key === 'validate' || c.key === 'first');
 const interactiveProfiles = new Map(INTERACTIVE_PROFILED.map((c) => [c.key, []]));
-for (let i = 0; i < 5; i++) for (const c of INTERACTIVE_PROFILED) interactiveProfiles.get(c.key).push(profileProcess(c.argv.slice(1), STAGES, { scratch, env: ENVIRONMENTS[0].env, okCodes: [0] }));
+for (let i = 0; i < 5; i++) for (const c of INTERACTIVE_PROFILED) interactiveProfiles.get(c.key).push(profileProcess(scriptArgv(c.argv), STAGES, { scratch, env: ENVIRONMENTS[0].env, okCodes: [0] }));
 fs.rmSync(scratch, { recursive: true, force: true });
 fs.rmSync(simState, { recursive: true, force: true });
 const firstWrote = fs.existsSync(newState);
@@ -219,7 +222,7 @@ const body = [
   '',
   `- Synthetic machine \`${BENCH_MACHINE_WITH_CMDLINE}\`: ${topology.cpu.length} CPUs, ${topology.nodes.length} NUMA nodes, ${topology.caches.filter((c) => c.level === 3).length} L3 caches, parker_cma= giving each node a 16G pool.`,
   `- Layout: ${BENCH_KERNELS} kernels of \`cpus: { count: ${BENCH_CPUS_PER_KERNEL} }\` (packed, whole cores) and 1G each, a YAML file; the boot kernel keeps the ${placement.boot.cpus.length} CPUs left. Result: ${plan.steps.length} steps, ${prepared.diagnostics.length} findings (0 errors; warnings: ${[...byRule].map(([r, n]) => `${r} ${n}`).join(', ') || 'none'}), boot-kernel changes: ${plan.bootChanges.map((p) => `${p.key}=${p.value}`).join(' ') || 'none'}.`,
-  `- Whole process: \`node bin/parker.js plan FILE --synthetic "<machine>"\` as a user runs it, cold (a new process each time: start node, load the modules, build the machine's sysfs tree in memory and discover it, read and check the layout, place, validate, plan, print ${(planBytes / 1024).toFixed(0)} KiB of plan to a file). One warm-up of each command, then ${runs} rounds of the three commands in rotating order, in this machine's environment as given${info.nodeStartVariables.length ? ` (with ${info.nodeStartVariables.join(' and ')}: see below)` : ''}. Wall time from spawn to exit; CPU time and peak memory from GNU time${hasGnuTime ? '' : ' (not installed here: n/a)'}.`,
+  `- Whole process: \`parker plan FILE --synthetic "<machine>"\` as a user runs it (bin/parker.js run as a program, as the installed \`parker\` is: its first line starts node), cold (a new process each time: start node, load the modules, build the machine's sysfs tree in memory and discover it, read and check the layout, place, validate, plan, print ${(planBytes / 1024).toFixed(0)} KiB of plan to a file). One warm-up of each command, then ${runs} rounds of the three commands in rotating order, in this machine's environment as given${info.nodeStartVariables.length ? ` (with ${info.nodeStartVariables.join(' and ')}: see below)` : ''}. Wall time from spawn to exit; CPU time and peak memory from GNU time${hasGnuTime ? '' : ' (not installed here: n/a)'}.`,
   '',
   '## The whole process',
   '',
@@ -236,7 +239,7 @@ const body = [
   '',
   `Target (whole \`parker plan\`, median ${TARGET_MS} ms or less): **${verdictWhole}** (${ms(wholePlan.median)}; \`node -e 0\` ${ms(summary(processRuns.get('floor').map((r) => r.wallMs)).median)} in the same rounds).`,
   '',
-  `### Where the process spends its time (${profiled.length} profiled runs, \`node --cpu-prof\`; inclusive times of the samples, medians; stages overlap: the garbage collector runs within them)`,
+  `### Where the process spends its time (${profiled.length} profiled runs, \`node --cpu-prof\`${givenVariables ? `, in the stock environment (node started by hand would read ${givenVariables})` : ''}; inclusive times of the samples, medians; stages overlap: the garbage collector runs within them)`,
   '',
   table(
     ['stage', 'median', 'min', 'max'],
@@ -257,9 +260,9 @@ const body = [
   '',
   '## Interactive commands on the default server',
   '',
-  `Each a whole process on the built-in simulated server with examples/default.yaml applied (the first command's: on none made yet), ${interactiveRounds} rounds in rotating order after one warm-up each. Target: ${INTERACTIVE_TARGET_MS} ms or less (median wall), in a stock environment: this one without ${NODE_START_VARIABLES.join(' and ')}, which node reads at its own start and stock Debian does not set.${
+  `Each a whole process on the built-in simulated server with examples/default.yaml applied (the first command's: on none made yet), ${interactiveRounds} rounds in rotating order after one warm-up each, run as a user runs \`parker\`: bin/parker.js as a program, whose first line starts node. Target: ${INTERACTIVE_TARGET_MS} ms or less (median wall), in a stock environment (this one without ${NODE_START_VARIABLES.join(' and ')}, which node reads at its own start and stock Debian does not set) and in this machine's.${
     givenVariables
-      ? ` This machine's environment sets ${givenVariables}: the last columns are the same commands with it, in the same rounds (with NODE_EXTRA_CA_CERTS, node 20 builds its whole certificate store before running any code, nodejs/node#40524).`
+      ? ` This machine's environment sets ${givenVariables}: the last columns are the same commands with it, in the same rounds. With NODE_EXTRA_CA_CERTS, node 20 builds its whole certificate store before running any code (nodejs/node#40524), \`node -e 0\` included; parker makes no TLS connection, and its bin starts node without the variable (and puts it back for the programs parker starts), so its commands do not pay for it. Started by hand (\`node bin/parker.js\`, the last row), node reads it.`
       : ''
   }`,
   '',
@@ -275,14 +278,14 @@ const body = [
     ],
   ),
   '',
-  "What parker adds to starting node (median wall minus `node -e 0`'s median in the same environment):",
+  "What parker adds to starting node (median wall minus `node -e 0`'s median, in the stock environment: there both start node alike):",
   '',
   table(
-    ['command', 'stock environment', ...(givenVariables ? [`with ${givenVariables}`] : [])],
-    INTERACTIVE.filter((c) => !c.noTarget).map((c) => [c.label, ...ENVIRONMENTS.map((e) => ms(interactiveWall(e.key, c.key).median - interactiveWall(e.key, 'floor').median))]),
+    ['command', 'stock environment'],
+    INTERACTIVE.filter((c) => !c.noTarget).map((c) => [c.label, ms(interactiveWall('stock', c.key).median - interactiveWall('stock', 'floor').median)]),
   ),
   '',
-  `Where they spend their time (5 profiled runs each, \`node --cpu-prof\`; inclusive times of the samples, medians; stages overlap):`,
+  `Where they spend their time (5 profiled runs each, \`node --cpu-prof\`, in the stock environment; inclusive times of the samples, medians; stages overlap):`,
   '',
   table(
     ['stage', ...INTERACTIVE_PROFILED.map((c) => c.label)],

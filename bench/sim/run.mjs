@@ -1,6 +1,6 @@
 // bench/sim: what `parker apply` costs a user on the simulated 4096-CPU, 16-node machine, from
 // empty to 255 running kernels. Headline: the whole process, cold, as a user runs it
-//   node bin/parker.js apply layout.yaml --machine sim --state-dir DIR
+//   parker apply layout.yaml --machine sim --state-dir DIR
 // (the simulator made beforehand with `parker sim create --synthetic "<machine>"`, untimed),
 // median of several runs, beside `node -e 0` in the same rounds, with the state directory on
 // disk and on tmpfs (the journal and the simulator's op log are written there). Target: 1.5 s
@@ -20,6 +20,7 @@ import {
   hasGnuTime,
   profileProcess,
   scratchDir,
+  stockEnvironment,
   wholeProcess,
   BENCH_CMDLINE,
   BENCH_KERNELS,
@@ -175,7 +176,7 @@ async function parent() {
   fs.writeFileSync(layoutFile, benchLayoutYaml());
   for (const l of locations) {
     l.template = fs.mkdtempSync(path.join(l.base, 'parker-bench-sim-template-'));
-    wholeProcess([process.execPath, PARKER_BIN, 'sim', 'create', '--synthetic', BENCH_MACHINE_WITH_CMDLINE, '--state-dir', l.template], { scratch: layoutDir });
+    wholeProcess([PARKER_BIN, 'sim', 'create', '--synthetic', BENCH_MACHINE_WITH_CMDLINE, '--state-dir', l.template], { scratch: layoutDir });
   }
   const fresh = (l) => {
     const dir = fs.mkdtempSync(path.join(l.base, 'parker-bench-sim-state-'));
@@ -186,7 +187,7 @@ async function parent() {
   const applyOnce = (l) => {
     const dir = fresh(l);
     try {
-      return wholeProcess([process.execPath, ...applyArgv(dir)], { scratch: layoutDir, label: 'parker apply' });
+      return wholeProcess(applyArgv(dir), { scratch: layoutDir, label: 'parker apply' });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -213,7 +214,7 @@ async function parent() {
       for (let i = 0; i < Math.min(runs, 3); i++) {
         const dir = fresh(l);
         try {
-          list.push(profileProcess(applyArgv(dir), STAGES, { scratch: layoutDir }));
+          list.push(profileProcess(applyArgv(dir), STAGES, { scratch: layoutDir, env: stockEnvironment() }));
         } finally {
           fs.rmSync(dir, { recursive: true, force: true });
         }
@@ -263,7 +264,7 @@ async function parent() {
       '',
       `- Simulated machine: \`parker sim create --synthetic '${BENCH_MACHINE_WITH_CMDLINE}'\` (4096 CPUs, 16 NUMA nodes, a 16G Parker CMA pool per node), made once per location, untimed; each measured apply starts from a fresh copy of that state directory.`,
       `- Layout: ${BENCH_KERNELS} kernels of 16 CPUs and 1G each (the bench/plan layout), a YAML file. The plan has ${first.steps} steps; all ${first.online} kernels are online at the end (checked in the in-process runs; the whole apply exits 0).`,
-      `- Whole process: \`node bin/parker.js apply FILE --machine sim --state-dir DIR\`, cold, as a user runs it (progress lines go to a file). One warm-up, then ${runs} rounds: \`node -e 0\`, then one apply per location (disk and tmpfs, alternating which goes first). Wall time from spawn to exit; CPU time and peak memory from GNU time${hasGnuTime ? '' : ' (not installed here: n/a)'}.`,
+      `- Whole process: \`parker apply FILE --machine sim --state-dir DIR\`, cold, as a user runs it (bin/parker.js run as a program, as the installed \`parker\` is: its first line starts node; progress lines go to a file). One warm-up, then ${runs} rounds: \`node -e 0\`, then one apply per location (disk and tmpfs, alternating which goes first). Wall time from spawn to exit; CPU time and peak memory from GNU time${hasGnuTime ? '' : ' (not installed here: n/a)'}.`,
       `- Simulated time that passed (boots of ${BENCH_KERNELS} kernels, polling): ${(first.simulatedMs / 1000).toFixed(1)} s on the machine's clock, none of it waited for.`,
       '',
       '## The whole process',
@@ -279,7 +280,7 @@ async function parent() {
       '',
       `Target (whole \`parker apply\`, median ${TARGET_MS / 1000} s or less): ${verdicts.join('; ')}.`,
       '',
-      `### Where the process spends its time (${Math.min(runs, 3)} profiled runs per location, \`node --cpu-prof\`; inclusive times of the samples, medians)`,
+      `### Where the process spends its time (${Math.min(runs, 3)} profiled runs per location, \`node --cpu-prof\`${info.nodeStartVariables.length ? ', in the stock environment (node started by hand would read ' + info.nodeStartVariables.join(' and ') + ')' : ''}; inclusive times of the samples, medians)`,
       '',
       table(['stage', 'median', 'min', 'max'], locations.flatMap((l) => stageRows(l.label))),
       '',

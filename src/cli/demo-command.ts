@@ -40,11 +40,11 @@ export function demoCommand(ctx: CommandContext, run: Runner): Command {
       ctx.out(console.out.split('\n').slice(0, 12).join('\n') + `\n${pc.dim('...')}\n`);
       ctx.out(
         `\n${pc.bold('Demo done')} in ${((Date.now() - started) / 1000).toFixed(1)} s. Try next:\n` +
-          `  node bin/parker.js discover                  the machine, as lstopo and numactl -H would show it\n` +
-          `  node bin/parker.js plan ${layout}   placement, command lines and steps\n` +
-          `  node bin/parker.js validate examples/wrong.yaml   hazards H01-H25 caught before anything runs\n` +
-          `  node bin/parker.js sim inject web reboot     H10: one kernel's reboot resets the whole machine\n` +
-          `  node bin/parker.js destroy --all             give everything back to the boot kernel\n` +
+          `  bin/parker.js discover                  the machine, as lstopo and numactl -H would show it\n` +
+          `  bin/parker.js plan ${layout}   placement, command lines and steps\n` +
+          `  bin/parker.js validate examples/wrong.yaml   hazards H01-H25 caught before anything runs\n` +
+          `  bin/parker.js sim inject web reboot     H10: one kernel's reboot resets the whole machine\n` +
+          `  bin/parker.js destroy --all             give everything back to the boot kernel\n` +
           // On a Parker boot kernel the host is every command's default machine.
           (hostRunsParker() ? `(this computer runs Parker: add --machine sim to each, or they act on it)\n` : ''),
       );
