@@ -47,16 +47,21 @@ process.on('exit', (code) => {
 // `parker discover -o json | head` closes the pipe early: that is not an error. Output that
 // cannot be written otherwise (a full disk, a closed descriptor) is E_IO's exit status, said in
 // one line, not a stack trace.
-process.stdout.on('error', (error) => {
+function stdoutFailed(error) {
   returned = true;
   if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   process.stderr.write(`error E_IO: cannot write standard output: ${error.code ?? error.message}\n`);
   process.exit(3);
-});
+}
+process.stdout.on('error', stdoutFailed);
 // Standard error is made when something first writes to it, as node would make it: most
 // commands never do, and making a pipe's stream loads node's network module (about 2 ms).
 // Standard error that cannot be written leaves nowhere to say so: the exit status still does.
 let stderrMade = false;
+function stderrFailed() {
+  returned = true;
+  process.exit(process.exitCode || 3);
+}
 const makeStderr = Object.getOwnPropertyDescriptor(process, 'stderr')?.get;
 if (makeStderr) {
   Object.defineProperty(process, 'stderr', {
@@ -66,10 +71,7 @@ if (makeStderr) {
       const stream = makeStderr.call(process);
       if (!stderrMade) {
         stderrMade = true;
-        stream.on('error', () => {
-          returned = true;
-          process.exit(process.exitCode || 3);
-        });
+        stream.on('error', stderrFailed);
       }
       return stream;
     },
@@ -78,6 +80,10 @@ if (makeStderr) {
 
 main(process.argv).then((code) => {
   returned = true;
+  // A write that failed as the command ended (a file or device written synchronously, such as
+  // a full disk) has marked its stream, but says so only on the next tick: after this.
+  if (process.stdout.errored) return stdoutFailed(process.stdout.errored);
+  if (stderrMade && process.stderr.errored) return stderrFailed();
   // Exit now rather than when the event loop has drained: node would first wait for V8's
   // background garbage collection to finish, about 10 ms of an interactive command. Nothing
   // of parker's is still running when main returns (a kernel's start writer and the console

@@ -25,7 +25,10 @@ function binTo(stream: 'stdout' | 'stderr', file: string, ...args: string[]) {
 
 describe('output that cannot be written', () => {
   it('is E_IO in one line: a saved file named /dev/stdout, and a command printing to a full disk', () => {
-    for (const args of [['sim', 'image', '-f', '/dev/stdout'], ['discover', '-o', 'json']]) {
+    // Text as well as JSON: a text command's last write fails as the command returns, and the
+    // stream says so only on the next tick (the exit status was 0 before the bin looked).
+    const text = [['status'], ['discover'], ['validate', 'examples/default.yaml'], ['plan', 'examples/default.yaml'], ['schema'], ['completion', 'bash']];
+    for (const args of [['sim', 'image', '-f', '/dev/stdout'], ['discover', '-o', 'json'], ...text]) {
       const r = binTo('stdout', '/dev/full', ...args);
       expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(3);
       expect(r.stderr).toMatch(/error E_IO: cannot write (\/dev\/stdout|standard output)/);

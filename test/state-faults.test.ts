@@ -283,6 +283,37 @@ describe('4. corrupt or malformed state files', () => {
   });
 });
 
+describe('a lock left by a parker that was killed', () => {
+  test('status says it is stale, in text and JSON, and the next apply takes it over; a dangling link in its place is refused with the fix', async () => {
+    const stateDir = freshDir();
+    createSim(stateDir, { source: { kind: 'default' }, now: new Date() });
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+    const lockFile = path.join(stateDir, 'lock');
+    fs.writeFileSync(lockFile, JSON.stringify({ format: 'parker.lock/v1', pid: dead, hostname: os.hostname(), command: 'apply examples/default.yaml', since: '2026-12-07T12:00:00.000Z' }) + '\n');
+    const json = JSON.parse((await runCli('status', '-o', 'json', '--state-dir', stateDir)).stdout) as { lock: { pid: number; stale: boolean }; applyRunning: unknown };
+    expect(json.lock).toMatchObject({ pid: dead, stale: true });
+    expect(json.applyRunning).toBeNull();
+    const text = await runCli('status', '--state-dir', stateDir);
+    expect(text.stdout).toContain(`lock left by pid ${dead} on ${os.hostname()} ("apply examples/default.yaml"), which has ended: the next change takes it over`);
+    expect((await runCli('apply', 'examples/default.yaml', '--state-dir', stateDir)).code).toBe(0);
+    expect(fs.existsSync(lockFile)).toBe(false);
+
+    // A held lock is not stale.
+    const held = new ApplyLock(stateDir);
+    held.acquire('apply held.yaml');
+    expect((JSON.parse((await runCli('status', '-o', 'json', '--state-dir', stateDir)).stdout) as { lock: { stale: boolean } }).lock.stale).toBe(false);
+    const running = (await runCli('status', '--state-dir', stateDir)).stdout;
+    expect(running).toContain(`running now: "apply held.yaml", pid ${process.pid}`);
+    expect(running).not.toContain('which has ended');
+    held.release();
+
+    fs.symlinkSync(path.join(stateDir, 'nowhere'), lockFile);
+    const r = await runCli('apply', 'examples/default.yaml', '--state-dir', stateDir);
+    expectClearError(r, 'E_STATE_CORRUPT');
+    expect(r.stderr).toContain('it is a symbolic link');
+  });
+});
+
 describe('5. unbounded reads', () => {
   const fifo = path.join(scratch, 'fifo');
   execFileSync('mkfifo', [fifo]);

@@ -87,6 +87,21 @@ describe('ApplyLock', () => {
     expect(error.message).toContain('a directory');
   });
 
+  test('a symbolic link in the lock\'s place, dangling or to a lock, is refused with E_STATE_CORRUPT and left as it is', () => {
+    const file = path.join(dir, 'lock');
+    const holderFile = path.join(dir, 'elsewhere');
+    fs.writeFileSync(holderFile, JSON.stringify({ pid: deadPid(), hostname: os.hostname(), command: 'apply crashed.yaml', since: '2026-01-01T00:00:00.000Z' }) + '\n');
+    for (const target of [path.join(dir, 'nowhere'), holderFile]) {
+      fs.symlinkSync(target, file);
+      const error = caught(() => new ApplyLock(dir).acquire('apply layout.yaml'));
+      expect(error.code).toBe('E_STATE_CORRUPT');
+      expect(error.message).toContain('a symbolic link');
+      expect(error.hint).toContain(`mv ${file} ${file}.damaged`);
+      expect(fs.readlinkSync(file)).toBe(target);
+      fs.rmSync(file);
+    }
+  });
+
   test('the E_LOCKED hint of a live holder never says to remove the lock by hand', () => {
     const first = new ApplyLock(dir);
     first.acquire('apply first.yaml');

@@ -49,10 +49,13 @@ export class ApplyLock {
   private readText(): string | null {
     let fd: number;
     try {
-      fd = fs.openSync(this.file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+      // Not followed: parker writes its lock as a file, and a link in its place (a dangling one
+      // reads as no lock while link() still finds the name taken) is something else's.
+      fd = fs.openSync(this.file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOFOLLOW);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return null;
+      if (code === 'ELOOP') throw this.damaged('it is a symbolic link');
       if (code === 'EISDIR') throw this.damaged('it is a directory');
       throw this.damaged(`it cannot be read (${code ?? (e as Error).message})`);
     }

@@ -20,7 +20,8 @@ export function renderStatus(data: StatusReport): string {
   lines.push(`${pc.bold('Layout')}   ${data.layout ? `${data.layout.file}, applied ${data.layout.appliedAt}` : 'none applied'}`);
   if (data.unfinishedTransaction) lines.push(pc.yellow(`unfinished transaction "${data.unfinishedTransaction.command}": run parker recover`));
   if (data.applyRunning) lines.push(pc.yellow(`running now: "${data.applyRunning.command}", pid ${data.applyRunning.pid} on ${data.applyRunning.hostname} since ${data.applyRunning.since}`));
-  else if (data.lock) lines.push(pc.yellow(`locked by pid ${data.lock.pid} on ${data.lock.hostname}: ${data.lock.command}`));
+  // A lock whose holder lives is the running line above; one left here is stale.
+  else if (data.lock) lines.push(pc.dim(`lock left by pid ${data.lock.pid} on ${data.lock.hostname} ("${data.lock.command}"), which has ended: the next change takes it over`));
   for (const problem of data.stateProblems) lines.push(pc.red(`${problem.code}: ${problem.message}`) + (problem.hint ? `\n  ${pc.dim('fix:')} ${problem.hint}` : ''));
   const t = makeTable(['kernel', 'id', 'state', 'cpus', 'memory', 'devices', 'profile', 'uptime']);
   for (const p of data.partitions) {

@@ -7,6 +7,7 @@ import { INJECTIONS, BOOT_MODEL, type Injection } from '../machines/sim/app-kern
 import type { MachineEvent } from '../machines/machine.js';
 import { parseSyntheticDescription } from '../synthetic/description.js';
 import { forgetApplied } from './applied-layout.js';
+import { withLockSync } from './transaction.js';
 
 /** The controls of the simulated machine (`parker sim`): what it is, create, reset, inject. */
 
@@ -50,13 +51,21 @@ export type SimReport = ReturnType<typeof simReport>;
 
 /** A new simulated machine in the state directory, replacing the old one (and its applied layout). */
 export function createSim(stateDir: string, options: { source: SimSource; now: Date; cmdline?: string }): SimReport {
-  createSimMachine(stateDir, options).close();
-  forgetApplied(stateDir);
-  return simReport(stateDir);
+  // Under the lock, as every change to the machine: an apply running meanwhile would go on
+  // against a machine made anew under it.
+  return withLockSync(stateDir, 'sim create', () => {
+    createSimMachine(stateDir, options).close();
+    forgetApplied(stateDir);
+    return simReport(stateDir);
+  });
 }
 
 /** The simulated machine as it was created: no partitions, every CPU online. */
 export function resetSim(stateDir: string, now: Date): SimReport {
+  return withLockSync(stateDir, 'sim reset', () => resetHeld(stateDir, now));
+}
+
+function resetHeld(stateDir: string, now: Date): SimReport {
   const store = new SimStore(stateDir);
   const meta = store.exists() ? store.readMeta() : null;
   const source = meta?.source ?? { kind: 'default' as const };
@@ -70,9 +79,11 @@ export function resetSim(stateDir: string, now: Date): SimReport {
 /** Makes a running simulated kernel do something with machine-wide consequences; the events that followed. */
 export function injectSim(stateDir: string, name: string, what: string): MachineEvent[] {
   if (!(INJECTIONS as readonly string[]).includes(what)) throw new ParkerError('E_USAGE', `unknown injection "${what}"`, `use one of: ${INJECTIONS.join(', ')}`);
-  const m = openSimMachine(stateDir);
-  const before = m.kernel.events.length;
-  m.inject(name, what as Injection);
-  m.close();
-  return m.kernel.events.slice(before);
+  return withLockSync(stateDir, `sim inject ${name} ${what}`, () => {
+    const m = openSimMachine(stateDir);
+    const before = m.kernel.events.length;
+    m.inject(name, what as Injection);
+    m.close();
+    return m.kernel.events.slice(before);
+  });
 }

@@ -51,7 +51,9 @@ export function statusOf(machine: Machine, stateDir: string) {
     crashed,
     layout: applied ? { file: applied.file, ...(applied.source !== undefined ? { source: applied.source } : {}), appliedAt: applied.appliedAt } : null,
     unfinishedTransaction: open ? { txn: open.txn, command: open.begin.command } : null,
-    lock: lock ? { pid: lock.pid, hostname: lock.hostname, command: lock.command, since: lock.since } : null,
+    // A lock whose holder has ended (killed, or its machine rebooted) is stale: the next command
+    // that changes the machine takes it over by itself.
+    lock: lock ? { pid: lock.pid, hostname: lock.hostname, command: lock.command, since: lock.since, stale: lockState === 'dead' } : null,
     /** An apply (or start, stop, destroy, recover) in progress: who runs it and since when. */
     applyRunning: running,
     stateProblems,

@@ -26,6 +26,17 @@ export async function withLock<T>(stateDir: string, command: string, work: () =>
   }
 }
 
+/** withLock for work that does not wait: the simulator's own controls (`sim create`, `reset`, `inject`). */
+export function withLockSync<T>(stateDir: string, command: string, work: () => T): T {
+  const lock = new ApplyLock(lockDirFor(stateDir));
+  lock.acquire(command);
+  try {
+    return work();
+  } finally {
+    lock.release();
+  }
+}
+
 /**
  * Runs `work` holding the lock, on the machine opened once the lock is held: a machine read
  * before the lock may be changed by another parker before this one plans against it. A machine
