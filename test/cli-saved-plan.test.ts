@@ -118,4 +118,38 @@ describe('saved plans', () => {
       expect(fs.existsSync(path.join(stateDir, 'applied.json'))).toBe(false);
     }
   });
+
+  test('a saved plan edited into another well-formed one (CPUs, a summary, its layout) is not what parker makes of its layout: refused, nothing changed', async () => {
+    expect((await runCli('sim', 'create')).code).toBe(0);
+    expect((await runCli('plan', 'examples/default.yaml', '--out', planFile)).code).toBe(0);
+    const saved = JSON.parse(fs.readFileSync(planFile, 'utf8'));
+    type Saved = typeof saved;
+    const cpuStep = (p: Saved) => p.plan.steps.find((st: { intent: { kind: string } }) => st.intent.kind === 'assign-cpus');
+    const edits: [string, (plan: Saved) => void, string][] = [
+      // CPU 0 and half a core more than the layout gives, the printed line left as it was.
+      ['CPUs added to a step', (p) => cpuStep(p).intent.cpus.unshift(0) && cpuStep(p).intent.cpus.push(176), 'its steps differ'],
+      ['a step that prints what it does not do', (p) => (cpuStep(p).summary = 'write sys/fs/parker/db/cpus = 0-47'), 'its steps differ'],
+      ['a kernel placed elsewhere', (p) => (p.layout.placement.kernels[0].memoryNode = 0), 'its placement, command lines or boot kernel changes differ'],
+      ['a command line edited', (p) => p.layout.cmdlines[0].params.push({ key: 'init', value: '/bin/sh', source: 'layout', reason: 'edited' }), 'its placement, command lines or boot kernel changes differ'],
+      ['a layout that breaks a rule', (p) => (p.layout.spec.kernels[0].cpus = '0-15'), 'does not pass validation'],
+    ];
+    for (const [what, edit, words] of edits) {
+      const copy = JSON.parse(JSON.stringify(saved));
+      edit(copy);
+      const file = path.join(scratch, 'forged.plan.json');
+      fs.writeFileSync(file, JSON.stringify(copy));
+      const before = observed();
+      for (const args of [['apply', file], ['apply', file, '--dry-run']]) {
+        const r = await runCli(...args);
+        expect(r.code, `${what}: ${r.stderr}`).toBe(3);
+        expect(r.stderr, what).toContain('error E_PLAN: ');
+        expect(r.stderr, what).toContain(words);
+        expect(r.stderr, what).toContain(`parker plan examples/default.yaml --out ${file}`);
+      }
+      expect(observed()).toEqual(before);
+      expect(fs.existsSync(path.join(stateDir, 'applied.json'))).toBe(false);
+    }
+    // The plan as saved still applies.
+    expect((await runCli('apply', planFile)).code).toBe(0);
+  });
 });

@@ -120,10 +120,10 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
       [0, 'applied, or no changes'],
       [1, 'the layout has errors, or the boot kernel needs changes first (parker_cma=)'],
       [2, 'usage, or --applied where no layout was applied (E_NO_LAYOUT)'],
-      [3, 'the machine refused, a file is unreadable, or a saved plan is stale (E_PLAN: nothing changed)'],
+      [3, 'the machine refused, a file is unreadable, or a saved plan is stale or edited (E_PLAN: nothing changed)'],
       [5, 'a step failed and everything was rolled back'],
     ],
-    notes: 'A saved plan applies exactly its steps, and only while the machine is as it was when the plan was made. On a real host nothing changes without --yes or a "y" typed after the plan is shown; without a terminal apply refuses (E_CONFIRM).',
+    notes: 'A saved plan applies exactly its steps, only while the machine is as it was when the plan was made, and only as parker made it: its layout is checked again, and its steps must be those parker makes of that layout (a plan edited by hand is refused, E_PLAN). On a real host nothing changes without --yes or a "y" typed after the plan is shown; without a terminal apply refuses (E_CONFIRM).',
   },
   {
     name: 'status',

@@ -11,7 +11,7 @@ import type { AppliedLayout } from './applied-layout.js';
 import { interfaceFor } from './kernel-interfaces.js';
 import { requireStoppable } from './require-stoppable.js';
 import { loadApplied, saveApplied } from './applied-layout.js';
-import { readSavedPlan, requireCurrent, type SavedPlan } from './saved-plan.js';
+import { readSavedPlan, requireCurrent, requireOwnPlan, type SavedPlan } from './saved-plan.js';
 import { changeable, recoverOpenFirst, runSteps, withLockedMachine } from './transaction.js';
 import type { ServiceContext } from './service-context.js';
 
@@ -71,6 +71,7 @@ async function applySaved(ctx: ServiceContext, file: string, saved: SavedPlan, d
   if (dryRun) {
     const first = ctx.open();
     requireCurrent(saved, file, first);
+    requireOwnPlan(saved, file, first, ctx.stateDir);
     ctx.onEvent?.({ type: 'steps-planned', machine: first, action: `apply ${file}`, plan: saved.plan });
     return base(first, 'dry-run');
   }
@@ -79,6 +80,7 @@ async function applySaved(ctx: ServiceContext, file: string, saved: SavedPlan, d
     // A recovery changes the machine, so a plan saved before it is stale: check first.
     if (new Journal(ctx.stateDir).unfinished()) throw new ParkerError('E_PLAN', `an unfinished transaction must be recovered before ${file} can apply, and that makes the plan stale`, 'run parker recover, then plan again');
     requireCurrent(saved, file, current);
+    requireOwnPlan(saved, file, current, ctx.stateDir);
     requireBootReady(current, saved.plan);
     requireStoppable(saved.plan);
     const remember = () => saveApplied(ctx.stateDir, { format: 'parker.applied/v1', file: saved.file, source: saved.source ?? path.resolve(saved.file), machine: current.description, appliedAt: ctx.now().toISOString(), layout: saved.layout });

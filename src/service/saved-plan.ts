@@ -9,7 +9,12 @@ import type { Plan } from '../plan/plan-types.js';
 import type { ResolvedLayout } from '../plan/resolved-layout.js';
 import { interfaceFor } from './kernel-interfaces.js';
 import type { PlannedLayout } from './plan.js';
-import { resolvedLayoutProblem } from './applied-layout.js';
+import { loadApplied, resolvedLayoutProblem } from './applied-layout.js';
+import { machineTopology } from './machine-topology.js';
+import { NO_PCI_NAMES } from '../topology/pci-ids.js';
+import { discoverBootDependencies } from '../topology/boot-dependencies.js';
+import { prepareLayout } from '../validate/prepare-layout.js';
+import { diffLayout } from '../plan/diff.js';
 import { stepsProblem, undoProblem } from '../apply/intent-check.js';
 import type { Step } from '../plan/step.js';
 
@@ -120,5 +125,29 @@ export function requireCurrent(saved: SavedPlan, file: string, machine: Machine)
       `${file} is stale: ${machine.description} changed since the plan was made at ${saved.createdAt} (fingerprint ${saved.fingerprint}, now ${now})`,
       `nothing was changed; make a new plan: parker plan ${saved.file} --out ${file}`,
     );
+  }
+}
+
+/**
+ * Refuses a saved plan that is not what parker plans from its own layout on this machine now
+ * (the machine is the one it was planned on: requireCurrent). A plan edited by hand or damaged
+ * would otherwise run as written, CPU 0 or half a core included, and what apply prints (each
+ * step's summary) need not be what it does. Its layout is placed and checked again (an error
+ * refuses it), and its steps made again: both must be the saved ones.
+ */
+export function requireOwnPlan(saved: SavedPlan, file: string, machine: Machine, stateDir: string): void {
+  const fix = `nothing was changed; make the plan again: parker plan ${saved.file} --out ${file}`;
+  const iface = interfaceFor(machine.fs);
+  const topology = machineTopology(machine, { pciIds: NO_PCI_NAMES });
+  const checked = prepareLayout({ spec: saved.layout.spec, topology, kernelInterface: iface, bootDependencies: discoverBootDependencies(machine.fs) });
+  const error = checked.diagnostics.find((d) => d.severity === 'error');
+  if (error) throw new ParkerError('E_PLAN', `${file} holds a layout that does not pass validation (edited or damaged): ${error.message}`, fix);
+  if (JSON.stringify(checked.resolved) !== JSON.stringify(saved.layout)) {
+    throw new ParkerError('E_PLAN', `${file} is not the plan of its own layout: its placement, command lines or boot kernel changes differ from what parker makes of it (edited or damaged)`, fix);
+  }
+  const earlier = loadApplied(stateDir, machine.description)?.layout.spec.kernels ?? [];
+  const again = diffLayout(iface, saved.layout, { topology, partitions: iface.readPartitions(machine.fs) }, earlier);
+  if (JSON.stringify(again) !== JSON.stringify(saved.plan)) {
+    throw new ParkerError('E_PLAN', `${file} is not the plan of its own layout: its steps differ from those parker makes of it (edited or damaged, or another layout was applied since)`, fix);
   }
 }

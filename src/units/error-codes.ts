@@ -79,7 +79,7 @@ export const ERROR_CODES = {
   },
   E_PLAN: {
     exit: EXIT.machine,
-    meaning: 'a saved plan (`plan --out FILE`) is damaged, was made for another machine, or the machine changed since it was made; nothing was changed',
+    meaning: 'a saved plan (`plan --out FILE`) is damaged or edited (its steps or its layout are not what parker makes of its layout), was made for another machine, or the machine changed since it was made; nothing was changed',
     fix: 'make the plan again: `parker plan LAYOUT --out FILE`',
   },
   E_STATE_CORRUPT: {
