@@ -40,7 +40,7 @@ describe('one apply at a time, through the CLI', () => {
   test('status shows who holds the lock; recover and destroy wait for it too', async () => {
     holdLock(process.pid, 'apply other.yaml');
     const status = JSON.parse((await runCli('status', '-o', 'json')).stdout);
-    expect(status.lock).toEqual({ pid: process.pid, hostname: os.hostname(), command: 'apply other.yaml', since: '2026-11-27T11:59:00.000Z' });
+    expect(status.lock).toEqual({ pid: process.pid, hostname: os.hostname(), command: 'apply other.yaml', since: '2026-11-27T11:59:00.000Z', stale: false });
     const recover = await runCli('recover');
     expect(recover.code).toBe(3);
     expect(recover.stderr).toContain(`pid ${process.pid} on ${os.hostname()}, running "apply other.yaml"`);

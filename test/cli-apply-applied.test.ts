@@ -6,7 +6,8 @@ import { runCli } from './run-cli.js';
 
 // `parker apply --applied` (what parker-apply.service runs at boot) on one simulated default
 // server, in order: nothing applied yet, apply, a machine reset (H10), every kernel back; the
-// file read and checked again each time, from wherever the command runs.
+// layout as it was applied (its text kept in applied.json), checked again each time, from
+// wherever the command runs.
 
 interface Partition {
   name: string;
@@ -19,6 +20,8 @@ interface Partition {
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'parker-applied-'));
 afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
 const layoutFile = path.join(scratch, 'layout.yaml');
+/** The kernels as first applied: where --applied brings them back each time. */
+let before: Partition[] = [];
 const DEFAULT = fs.readFileSync(path.join(import.meta.dirname, '../examples/default.yaml'), 'utf8');
 
 async function partitions(): Promise<Partition[]> {
@@ -27,7 +30,7 @@ async function partitions(): Promise<Partition[]> {
   return (JSON.parse(r.stdout) as { partitions: Partition[] }).partitions.sort((a, b) => a.name.localeCompare(b.name));
 }
 
-describe('apply --applied: the layout file last applied, read and checked again', () => {
+describe('apply --applied: the layout last applied, checked again', () => {
   test('wants a file or --applied, not both and not neither', async () => {
     expect(await runCli('sim', 'create')).toMatchObject({ code: 0 });
     const neither = await runCli('apply');
@@ -45,7 +48,6 @@ describe('apply --applied: the layout file last applied, read and checked again'
     expect(await partitions()).toEqual([]);
   });
 
-  let before: Partition[] = [];
   test('changes nothing while the machine matches the applied layout, from any directory', async () => {
     fs.writeFileSync(layoutFile, DEFAULT);
     // Applied by a relative name: --applied finds it by the absolute path it had (systemd runs it from /).
@@ -98,24 +100,53 @@ describe('apply --applied: the layout file last applied, read and checked again'
   });
 });
 
-describe('apply --applied: a layout that no longer holds changes nothing', () => {
-  test('a layout file that now has errors: exit 1, the diagnostics, nothing applied', async () => {
+describe('apply --applied: the layout as it was applied, checked again', () => {
+  const placed = (list: Partition[]) => list.map(({ name, state, cpus, memory, devices }) => ({ name, state, cpus, memory, devices }));
+
+  test('an edit of its file since, not applied, is not taken in, and a note says so', async () => {
     expect((await runCli('sim', 'inject', 'db', 'reboot')).code).toBe(0);
+    expect(await partitions()).toEqual([]);
     // Edited since it was applied: db now asks for more memory than node 1's pool holds.
     fs.writeFileSync(layoutFile, DEFAULT.replace(/^(\s+memory:) 32G$/m, '$1 480G'));
     expect(fs.readFileSync(layoutFile, 'utf8')).not.toBe(DEFAULT);
-    const r = await runCli('apply', '--applied', '--yes');
-    expect(r.code).toBe(1);
-    expect(r.stdout + r.stderr).toMatch(/error/);
-    expect(await partitions()).toEqual([]);
+    const r = await runCli('apply', '--applied', '--yes', '-o', 'json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ outcome: 'applied', fileSinceApplied: 'changed' });
+    expect(r.stderr).toContain(`note: ${layoutFile} changed since it was applied: --applied applies it as it was applied; to apply it as it is now: parker apply ${layoutFile}`);
+    expect(placed(await partitions())).toEqual(placed(before));
+    // Applied by its file, the edit is what it is: errors, nothing changed.
+    const edited = await runCli('apply', layoutFile, '--yes');
+    expect(edited.code).toBe(1);
+    expect(placed(await partitions())).toEqual(placed(before));
   });
 
-  test('a layout file that is gone: a clear error naming it, nothing applied', async () => {
+  test('a file gone since does not keep the kernels from coming back', async () => {
+    expect((await runCli('sim', 'inject', 'db', 'reboot')).code).toBe(0);
     fs.rmSync(layoutFile);
     const r = await runCli('apply', '--applied', '--yes');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`note: ${layoutFile} cannot be read now: --applied applies the layout as it was applied from it`);
+    expect(placed(await partitions())).toEqual(placed(before));
+    const again = JSON.parse((await runCli('apply', '--applied', '--yes', '-o', 'json')).stdout) as { outcome: string; fileSinceApplied: string };
+    expect(again).toMatchObject({ outcome: 'no-changes', fileSinceApplied: 'gone' });
+  });
+
+  test('a layout that no longer holds on the machine as it is now changes nothing: a kernel config file gone', async () => {
+    // The same layout with a .config for db, beside it: read again, relative to where the layout was.
+    const withConfig = path.join(scratch, 'with-config.yaml');
+    const config = path.join(scratch, 'db.config');
+    fs.writeFileSync(withConfig, DEFAULT.replace(/^(\s+)image: \/boot\/vmlinuz-parker$/m, '$1image: /boot/vmlinuz-parker\n$1config: db.config'));
+    fs.writeFileSync(config, 'CONFIG_SMP=y\n');
+    expect((await runCli('apply', withConfig, '--yes')).code).toBe(0);
+    expect((await runCli('sim', 'inject', 'db', 'reboot')).code).toBe(0);
+    fs.rmSync(config);
+    const r = await runCli('apply', '--applied', '--yes');
     expect(r.code).toBe(3);
-    expect(r.stderr).toContain(layoutFile);
+    expect(r.stderr).toContain(`error E_SPEC_READ: kernel db: cannot read its config ${config}`);
     expect(await partitions()).toEqual([]);
+    fs.writeFileSync(config, 'CONFIG_SMP=y\n');
+    expect((await runCli('apply', '--applied', '--yes')).code).toBe(0);
+    expect(placed(await partitions())).toEqual(placed(before));
   });
 });
 

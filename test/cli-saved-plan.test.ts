@@ -131,7 +131,9 @@ describe('saved plans', () => {
       ['a step that prints what it does not do', (p) => (cpuStep(p).summary = 'write sys/fs/parker/db/cpus = 0-47'), 'its steps differ'],
       ['a kernel placed elsewhere', (p) => (p.layout.placement.kernels[0].memoryNode = 0), 'its placement, command lines or boot kernel changes differ'],
       ['a command line edited', (p) => p.layout.cmdlines[0].params.push({ key: 'init', value: '/bin/sh', source: 'layout', reason: 'edited' }), 'its placement, command lines or boot kernel changes differ'],
-      ['a layout that breaks a rule', (p) => (p.layout.spec.kernels[0].cpus = '0-15'), 'does not pass validation'],
+      ['its layout text edited', (p) => (p.text = p.text.replace('memory: 32G', 'memory: 30G')), 'the layout text it holds says something else'],
+      // With no text (as plans saved before it was kept), the layout alone is checked.
+      ['a layout that breaks a rule', (p) => { p.layout.spec.kernels[0].cpus = '0-15'; delete p.text; }, 'does not pass validation'],
     ];
     for (const [what, edit, words] of edits) {
       const copy = JSON.parse(JSON.stringify(saved));

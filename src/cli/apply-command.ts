@@ -20,6 +20,9 @@ export function applyCommand(ctx: CommandContext): Command {
     const onEvent = eventPrinter(ctx, opts.output, (e) => (e.type === 'layout-planned' ? renderPlanReport(e.machine, e.planned) : `Machine: ${e.machine.description}\n\n${renderSteps(e.plan)}\n`), opts.dryRun ?? false);
     const service = await serviceContextOf(ctx, opts, onEvent);
     const report = file ? await applyLayout(service, file, { dryRun: opts.dryRun ?? false }) : await reapplyLayout(service, { dryRun: opts.dryRun ?? false });
+    // As systemd says of a unit file changed on disk: what runs is what was applied.
+    if (report.fileSinceApplied === 'changed') note(ctx, `note: ${report.file} changed since it was applied: --applied applies it as it was applied; to apply it as it is now: parker apply ${report.file}\n`);
+    if (report.fileSinceApplied === 'gone') note(ctx, `note: ${report.file} cannot be read now: --applied applies the layout as it was applied from it\n`);
     if (report.unfinishedTransaction) note(ctx, 'note: an unfinished apply will be rolled back first (parker recover); the plan above does not account for it\n');
     if (report.outcome === 'declined') note(ctx, 'nothing changed\n');
     if (!forPeople(opts.output)) printData(opts.output, report, () => '', ctx.out);

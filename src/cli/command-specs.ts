@@ -110,7 +110,7 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
     summary: 'make the machine match a layout: validate, plan, then run the steps as one transaction (journal, lock, rollback on failure, recovery of a crashed earlier run first)',
     args: [{ name: 'layout', description: 'layout YAML file, or a plan saved by `parker plan --out FILE`', optional: true }],
     flags: [
-      { flags: '--applied', description: 'instead of a file: the layout file last applied to this machine, read and checked again (after a machine reset every kernel comes back; parker-apply.service runs this at boot)' },
+      { flags: '--applied', description: 'instead of a file: the layout last applied to this machine, as it was applied (its text is kept with it: an edit of the file since is not taken in, and a file gone is no matter), checked and planned again against the machine as it is now (after a machine reset every kernel comes back; parker-apply.service runs this at boot)' },
       { flags: '--dry-run', description: 'show the plan and change nothing' },
       YES,
     ],

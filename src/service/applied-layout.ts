@@ -19,6 +19,8 @@ export interface AppliedLayout {
   machine: string;
   appliedAt: string;
   layout: ResolvedLayout;
+  /** The layout's text as it was applied, for `apply --applied` (absent from older records and saved plans). */
+  text?: string;
 }
 
 const fileOf = (stateDir: string) => path.join(stateDir, 'applied.json');
@@ -35,6 +37,7 @@ function appliedProblem(value: unknown): string | null {
   if (a.format !== 'parker.applied/v1') return 'its format is not parker.applied/v1';
   if (typeof a.file !== 'string' || typeof a.machine !== 'string' || typeof a.appliedAt !== 'string') return 'it lacks the file, machine or time it was applied';
   if (a.source !== undefined && typeof a.source !== 'string') return 'its source is not a path';
+  if (a.text !== undefined && typeof a.text !== 'string') return 'its layout text is not text';
   return resolvedLayoutProblem(a.layout);
 }
 
@@ -84,7 +87,8 @@ export function loadApplied(stateDir: string, machine: string): AppliedLayout | 
 /** applied.json as saveApplied wrote it, whatever machine it names; null when there is none; E_STATE_CORRUPT when damaged. */
 function readApplied(stateDir: string): AppliedLayout | null {
   const file = fileOf(stateDir);
-  const fix = `nothing was changed. Apply the layout again to write it anew (parker apply LAYOUT), or move it aside: mv ${file} ${file}.damaged`;
+  // apply reads it too (the stop commands of kernels it removes): it goes aside first.
+  const fix = `nothing was changed. Move it aside (mv ${file} ${file}.damaged), then apply the layout again (parker apply LAYOUT): it is written anew`;
   let text: string;
   try {
     text = readBoundedFile(file, READ_LIMITS.stateFile, 'applied layout').toString('utf8');

@@ -7,6 +7,7 @@ import type { Machine } from '../machines/machine.js';
 import type { Plan } from '../plan/plan-types.js';
 import { planLayout, planReport, type PlanReport, type PlannedLayout } from './plan.js';
 import * as path from 'node:path';
+import { readLayoutText } from '../spec/load-spec.js';
 import type { AppliedLayout } from './applied-layout.js';
 import { interfaceFor } from './kernel-interfaces.js';
 import { requireStoppable } from './require-stoppable.js';
@@ -29,6 +30,12 @@ export interface ApplyReport extends Omit<PlanReport, 'schema'> {
   result: ApplyResult | null;
   /** Dry run only: an unfinished transaction would be rolled back first; the plan ignores it. */
   unfinishedTransaction: boolean;
+  /**
+   * `apply --applied` only: the layout file as it is now beside the layout applied (whose text
+   * was applied again): `unchanged`, `changed` or `gone` (missing or unreadable); `read` when the
+   * record kept no text (older records), so the file was read as it is now. Null otherwise.
+   */
+  fileSinceApplied: 'unchanged' | 'changed' | 'gone' | 'read' | null;
 }
 
 /** Boot-kernel changes apply cannot work without (Parker: the CMA pools partitions take memory from). */
@@ -44,7 +51,7 @@ function requireBootReady(machine: Machine, plan: Plan): void {
 }
 
 function report(machine: Machine, planned: PlannedLayout, outcome: ApplyOutcome, extra: Partial<ApplyReport> = {}): ApplyReport {
-  return { ...planReport(machine, planned), schema: 'parker.apply/v1', outcome, recovery: null, result: null, unfinishedTransaction: false, ...extra };
+  return { ...planReport(machine, planned), schema: 'parker.apply/v1', outcome, recovery: null, result: null, unfinishedTransaction: false, fileSinceApplied: null, ...extra };
 }
 
 /**
@@ -66,6 +73,7 @@ async function applySaved(ctx: ServiceContext, file: string, saved: SavedPlan, d
     recovery: null,
     result: null,
     unfinishedTransaction: false,
+    fileSinceApplied: null,
     ...extra,
   });
   if (dryRun) {
@@ -83,7 +91,8 @@ async function applySaved(ctx: ServiceContext, file: string, saved: SavedPlan, d
     requireOwnPlan(saved, file, current, ctx.stateDir);
     requireBootReady(current, saved.plan);
     requireStoppable(saved.plan);
-    const remember = () => saveApplied(ctx.stateDir, { format: 'parker.applied/v1', file: saved.file, source: saved.source ?? path.resolve(saved.file), machine: current.description, appliedAt: ctx.now().toISOString(), layout: saved.layout });
+    const remember = () =>
+      saveApplied(ctx.stateDir, { format: 'parker.applied/v1', file: saved.file, source: saved.source ?? path.resolve(saved.file), machine: current.description, appliedAt: ctx.now().toISOString(), layout: saved.layout, ...(saved.text !== undefined ? { text: saved.text } : {}) });
     if (saved.plan.steps.length === 0) {
       remember();
       return base(current, 'no-changes');
@@ -104,12 +113,12 @@ async function applySaved(ctx: ServiceContext, file: string, saved: SavedPlan, d
  * The plan is announced (`layout-planned`) before it is confirmed. `file` may also be a plan
  * saved by `plan --out`.
  */
-export async function applyLayout(ctx: ServiceContext, file: string, options: { dryRun?: boolean; name?: string } = {}): Promise<ApplyReport> {
+export async function applyLayout(ctx: ServiceContext, file: string, options: { dryRun?: boolean; name?: string; text?: string } = {}): Promise<ApplyReport> {
   const saved = readSavedPlan(file);
   if (saved) return applySaved(ctx, file, saved, options.dryRun ?? false);
   if (options.dryRun) {
     const first = ctx.open();
-    const planned = planLayout(file, first, interfaceFor(first.fs), ctx.stateDir);
+    const planned = planLayout(file, first, interfaceFor(first.fs), ctx.stateDir, { text: options.text });
     ctx.onEvent?.({ type: 'layout-planned', machine: first, planned });
     if (planned.plan) {
       requireBootReady(first, planned.plan);
@@ -123,7 +132,7 @@ export async function applyLayout(ctx: ServiceContext, file: string, options: { 
   const named = options.name ?? file;
   return withLockedMachine(ctx, `apply ${named}`, 'apply', async (opened) => {
     const { machine, recovery } = await recoverOpenFirst(ctx, opened);
-    const planned = planLayout(file, machine, interfaceFor(machine.fs), ctx.stateDir);
+    const planned = planLayout(file, machine, interfaceFor(machine.fs), ctx.stateDir, { text: options.text });
     ctx.onEvent?.({ type: 'layout-planned', machine, planned });
     const plan = planned.plan;
     if (!plan) return report(machine, planned, 'invalid', { recovery });
@@ -134,7 +143,8 @@ export async function applyLayout(ctx: ServiceContext, file: string, options: { 
     const before = loadApplied(ctx.stateDir, machine.description);
     // The same file (by where it is: `apply --applied` names it by its absolute path) and the same layout.
     const unchanged = before !== null && (before.source ?? path.resolve(before.file)) === path.resolve(file) && JSON.stringify(before.layout) === JSON.stringify(layout);
-    const remember = () => saveApplied(ctx.stateDir, { format: 'parker.applied/v1', file: unchanged ? before.file : named, source: path.resolve(file), machine: machine.description, appliedAt: unchanged ? before.appliedAt : ctx.now().toISOString(), layout });
+    const remember = () =>
+      saveApplied(ctx.stateDir, { format: 'parker.applied/v1', file: unchanged ? before.file : named, source: path.resolve(file), machine: machine.description, appliedAt: unchanged ? before.appliedAt : ctx.now().toISOString(), layout, text: planned.input.text });
     if (plan.steps.length === 0) {
       // A machine that already matches has this layout applied: start, stop and status use it.
       remember();
@@ -150,10 +160,12 @@ export async function applyLayout(ctx: ServiceContext, file: string, options: { 
 }
 
 /**
- * Applies again the layout file last applied to this machine (`apply --applied`, which
- * parker-apply.service runs at boot): read, validated and planned afresh like any apply, so a
- * machine that changed since (a CPU gone, a device moved, a new /boot, another boot command
- * line) is judged as it is now. After a machine reset (H10) no partition survives and every
+ * Applies again the layout last applied to this machine (`apply --applied`, which
+ * parker-apply.service runs at boot), as it was applied: its text is kept in applied.json, so
+ * an edit of its file since, not applied, is not taken in, and a file gone does not keep the
+ * kernels from coming back (records written before the text was kept read the file). Validated
+ * and planned afresh like any apply, so a machine that changed since (a CPU gone, a device
+ * moved, a new /boot, another boot command line) is judged as it is now. After a machine reset (H10) no partition survives and every
  * kernel comes back; kernels still running as placed are left alone. No layout applied to this
  * machine: E_NO_LAYOUT.
  */
@@ -168,5 +180,18 @@ export async function reapplyLayout(ctx: ServiceContext, options: { dryRun?: boo
   if (!applied) throw new ParkerError('E_NO_LAYOUT', `no layout has been applied to ${machine.description}`, 'apply one first: parker apply LAYOUT.yaml');
   // Where the file was when it was applied: --applied may run from another directory (systemd runs
   // it from /). Named as it was then: a layout posted to the daemon by its posted name, not its copy.
-  return applyLayout(ctx, applied.source ?? applied.file, { ...options, ...(applied.source !== undefined ? { name: applied.file } : {}) });
+  const file = applied.source ?? applied.file;
+  const since = applied.text === undefined ? 'read' : fileSince(file, applied.text);
+  // Its kernels' config files are found beside where the file was.
+  const report = await applyLayout(ctx, file, { ...options, ...(applied.source !== undefined ? { name: applied.file } : {}), ...(applied.text !== undefined ? { text: applied.text } : {}) });
+  return { ...report, fileSinceApplied: since };
+}
+
+/** The layout file now, beside the text that was applied from it. */
+function fileSince(file: string, appliedText: string): 'unchanged' | 'changed' | 'gone' {
+  try {
+    return readLayoutText(file) === appliedText ? 'unchanged' : 'changed';
+  } catch {
+    return 'gone';
+  }
 }

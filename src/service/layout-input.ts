@@ -1,7 +1,7 @@
 import { errnoWords } from '../units/errno-words.js';
 import * as path from 'node:path';
 import { ParkerError } from '../units/parker-error.js';
-import { loadSpecFile, type LoadedSpec } from '../spec/load-spec.js';
+import { loadSpec, readLayoutText, type LoadedSpec } from '../spec/load-spec.js';
 import type { LayoutSpec } from '../spec/spec-schema.js';
 import type { Machine } from '../machines/machine.js';
 import type { Topology } from '../topology/model.js';
@@ -20,6 +20,8 @@ import { withoutControls } from '../units/framed-lines.js';
 /** What validate, plan and apply share: the spec, the machine's topology and the checked layout. */
 export interface LayoutInput {
   file: string;
+  /** The layout's text as it was read (what applied.json keeps for `apply --applied`). */
+  text: string;
   loaded: LoadedSpec;
   spec: LayoutSpec | null;
   topology: Topology;
@@ -115,18 +117,23 @@ export function bootFileDiagnostics(spec: LayoutSpec, prepared: PreparedLayout, 
   return out;
 }
 
-export function readLayout(file: string, machine: Machine, iface: KernelInterface): LayoutInput {
-  const loaded = loadSpecFile(file);
+/**
+ * Reads and checks the layout in `file` against the machine; with `text`, that text stands for
+ * the file's (the layout as it was applied), which still names it and places its kernels'
+ * config files.
+ */
+export function readLayout(file: string, machine: Machine, iface: KernelInterface, text: string = readLayoutText(file)): LayoutInput {
+  const loaded = loadSpec(text, file);
   // Placement and the rules go by device class and address, and nothing read from a layout
   // shows a device's name: pci.ids (1.3 MB) is left unread, about 4 ms of every validate and plan.
   const topology = machineTopology(machine, { pciIds: NO_PCI_NAMES });
-  if (!loaded.spec) return { file, loaded, spec: null, topology, prepared: null };
+  if (!loaded.spec) return { file, text, loaded, spec: null, topology, prepared: null };
   const spec = loaded.spec;
   const checked = prepareLayout({ spec, topology, kernelInterface: iface, configs: readConfigs(spec, file), bootDependencies: discoverBootDependencies(machine.fs) });
   const files = bootFileDiagnostics(spec, checked, machine);
   // Findings quote names and paths from the layout: never their control characters.
   const diagnostics = sortDiagnostics([...checked.diagnostics, ...files]).map((d) => ({ ...d, message: withoutControls(d.message), ...(d.fix ? { fix: withoutControls(d.fix) } : {}) }));
-  return { file, loaded, spec, topology, prepared: { ...checked, diagnostics } };
+  return { file, text, loaded, spec, topology, prepared: { ...checked, diagnostics } };
 }
 
 /** Every finding, the loader's first. */

@@ -18,11 +18,13 @@ export interface PlannedLayout {
 export interface PlanOptions {
   /** Also place the layout the first-fit way, for its score beside parker's (a second placement). */
   compare?: boolean;
+  /** The layout's text, standing for the file's (readLayout). */
+  text?: string;
 }
 
 /** Reads, checks and plans a layout against a machine; the plan is null when there are errors. */
 export function planLayout(file: string, machine: Machine, iface: KernelInterface, stateDir: string, options: PlanOptions = {}): PlannedLayout {
-  const input = readLayout(file, machine, iface);
+  const input = readLayout(file, machine, iface, options.text);
   const resolved = input.prepared?.resolved;
   if (!resolved || !input.spec || hasErrors(allDiagnostics(input))) return { input, plan: null, firstFit: null };
   // Kernels of the layout applied before keep their stop commands when this one removes them.

@@ -15,6 +15,7 @@ import { NO_PCI_NAMES } from '../topology/pci-ids.js';
 import { discoverBootDependencies } from '../topology/boot-dependencies.js';
 import { prepareLayout } from '../validate/prepare-layout.js';
 import { diffLayout } from '../plan/diff.js';
+import { loadSpec } from '../spec/load-spec.js';
 import { stepsProblem, undoProblem } from '../apply/intent-check.js';
 import type { Step } from '../plan/step.js';
 
@@ -34,6 +35,8 @@ export interface SavedPlan {
   createdAt: string;
   layout: ResolvedLayout;
   plan: Plan;
+  /** The layout's text, kept in applied.json once applied (`apply --applied`); absent from plans saved before. */
+  text?: string;
 }
 
 /**
@@ -55,7 +58,7 @@ export function machineFingerprint(machine: Machine): string {
 export function savedPlanOf(machine: Machine, planned: PlannedLayout, now: Date): SavedPlan {
   const layout = planned.input.prepared?.resolved;
   if (!planned.plan || !layout) throw new ParkerError('E_INVALID', `${planned.input.file} has errors: there is no plan to save`, 'fix the layout first (parker validate)');
-  return { schema: 'parker.saved-plan/v1', file: planned.input.file, source: path.resolve(planned.input.file), machine: machine.description, fingerprint: machineFingerprint(machine), createdAt: now.toISOString(), layout, plan: planned.plan };
+  return { schema: 'parker.saved-plan/v1', file: planned.input.file, source: path.resolve(planned.input.file), machine: machine.description, fingerprint: machineFingerprint(machine), createdAt: now.toISOString(), layout, plan: planned.plan, text: planned.input.text };
 }
 
 export function savePlan(target: string, machine: Machine, planned: PlannedLayout, now: Date): SavedPlan {
@@ -104,6 +107,7 @@ export function readSavedPlan(file: string): SavedPlan | null {
     throw new ParkerError('E_PLAN', `${file} is a damaged saved plan (a field is missing)`, fix);
   }
   if (saved.source !== undefined && typeof saved.source !== 'string') throw new ParkerError('E_PLAN', `${file} is a damaged saved plan: its source is not a path`, fix);
+  if (saved.text !== undefined && typeof saved.text !== 'string') throw new ParkerError('E_PLAN', `${file} is a damaged saved plan: its layout text is not text`, fix);
   // Checked as the journal checks what it runs, and as applied.json is checked (the layout
   // becomes applied.json): a plan edited by hand or damaged changes nothing.
   const layoutProblem = resolvedLayoutProblem(saved.layout);
@@ -137,6 +141,10 @@ export function requireCurrent(saved: SavedPlan, file: string, machine: Machine)
  */
 export function requireOwnPlan(saved: SavedPlan, file: string, machine: Machine, stateDir: string): void {
   const fix = `nothing was changed; make the plan again: parker plan ${saved.file} --out ${file}`;
+  // Its text becomes the applied layout's (`apply --applied` applies it): it must say the same.
+  if (saved.text !== undefined && JSON.stringify(loadSpec(saved.text, saved.file).spec) !== JSON.stringify(saved.layout.spec)) {
+    throw new ParkerError('E_PLAN', `${file} is not the plan of its own layout: the layout text it holds says something else (edited or damaged)`, fix);
+  }
   const iface = interfaceFor(machine.fs);
   const topology = machineTopology(machine, { pciIds: NO_PCI_NAMES });
   const checked = prepareLayout({ spec: saved.layout.spec, topology, kernelInterface: iface, bootDependencies: discoverBootDependencies(machine.fs) });

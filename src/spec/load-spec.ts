@@ -112,6 +112,11 @@ function withoutKeys(input: unknown, issues: readonly { path: PropertyKey[]; key
 
 /** The one side effect of loading: reading the file. */
 export function loadSpecFile(path: string): LoadedSpec {
+  return loadSpec(readLayoutText(path), path);
+}
+
+/** A layout file's text: a regular file of at most READ_LIMITS.layout, and text, not binary. */
+export function readLayoutText(path: string): string {
   let text: string;
   try {
     // A regular file of at most READ_LIMITS.layout: /dev/zero or a FIFO fails at once (E_TOO_BIG).
@@ -123,7 +128,7 @@ export function loadSpecFile(path: string): LoadedSpec {
   // Binary data is said to be binary, not parsed into pages of YAML errors quoting it.
   const nul = text.indexOf('\u0000');
   if (nul >= 0) throw new ParkerError('E_SPEC_READ', `the layout file "${path}" is binary, not YAML text (a NUL byte at offset ${nul})`, 'give the path of a layout YAML file, such as examples/default.yaml');
-  return loadSpec(text, path);
+  return text;
 }
 
 const YAML_FIXES: Partial<Record<YAMLError['code'], string>> = {
