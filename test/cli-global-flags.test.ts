@@ -28,6 +28,9 @@ describe('--quiet and --verbose', () => {
     const again = await runCli('-q', 'destroy', '--all');
     expect(again.code).toBe(0);
     expect(again.stdout + again.stderr).toBe('');
+    // Nothing left to destroy, or a kernel that is not running: said without -q, not with it.
+    expect((await runCli('destroy', '--all')).stdout).toBe('destroy --all: nothing to do\n');
+    expect(await runCli('destroy', '--all', '-q')).toMatchObject({ code: 0, stdout: '', stderr: '' });
   });
 
   it('--quiet apply --dry-run still prints its plan: the plan is all a dry run prints', async () => {

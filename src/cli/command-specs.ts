@@ -52,7 +52,7 @@ export const MACHINE_FLAGS: readonly FlagSpec[] = [
 
 /** Flags every command takes (given before or after the command's name). */
 export const GLOBAL_FLAGS: readonly FlagSpec[] = [
-  { flags: '-q, --quiet', description: 'print data and errors only: no progress, notes or success lines' },
+  { flags: '-q, --quiet', description: "print data and errors only: no progress, notes or success lines (validate's and plan's findings, info ones included, are their data)" },
   { flags: '-v, --verbose', description: 'also print the config files read, each step as it starts, and the cause of an error' },
 ];
 
@@ -98,7 +98,7 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
     args: [{ name: 'layout', description: 'layout YAML file' }],
     flags: [
       { flags: '--out <file>', description: 'also save the plan, with a fingerprint of the machine, for `parker apply FILE`' },
-      { flags: '--detailed-exitcode', description: 'exit 0 when there are no changes, 2 when there are, and 1 for any error, usage included (a command line with this flag never exits 2 for an error)' },
+      { flags: '--detailed-exitcode', description: 'exit 0 when there are no changes and 2 when there are; an error that would exit 2 (usage) exits 1 instead, so that 2 always means changes (other errors keep their status: 1 findings, 3 a file or the machine)' },
       { flags: '--compare', description: 'also place the layout the naive first-fit way (lowest free CPU numbers, devices anywhere) and show its score beside parker\'s' },
     ],
     machineFlags: true,

@@ -20,8 +20,9 @@ function contextOf(ctx: CommandContext, opts: Flags): Promise<ServiceContext> {
 
 function render(ctx: CommandContext, opts: Flags, report: LifecycleReport, name?: string): void {
   if (!forPeople(opts.output)) printData(opts.output, report, () => '', ctx.out);
-  else if (report.outcome === 'nothing-to-do') ctx.out(`${report.action}: nothing to do\n`);
-  else if (report.outcome === 'not-running') ctx.out(`${name} is not running\n`);
+  // Success lines, which --quiet leaves out (the exit status says it; JSON has the outcome).
+  else if (!ctx.quiet && report.outcome === 'nothing-to-do') ctx.out(`${report.action}: nothing to do\n`);
+  else if (!ctx.quiet && report.outcome === 'not-running') ctx.out(`${name} is not running\n`);
   if (report.outcome === 'declined') note(ctx, 'nothing changed\n');
   if (report.result) reportResult(ctx, report.result, opts.output);
 }

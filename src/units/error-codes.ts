@@ -68,7 +68,7 @@ export const ERROR_CODES = {
     meaning: 'the boot kernel needs a parameter on its command line first (`parker_cma=`) before partitions can get memory',
     fix: 'reboot the boot kernel with the parameter (`parker sim create --cmdline` on the simulator)',
   },
-  E_SPEC_READ: { exit: EXIT.machine, meaning: 'the layout or a kernel `.config` cannot be read', fix: 'fix the path' },
+  E_SPEC_READ: { exit: EXIT.machine, meaning: 'the layout or a kernel `.config` cannot be read (missing, unreadable, a directory, binary)', fix: 'fix the path' },
   E_SNAPSHOT: { exit: EXIT.machine, meaning: 'not a snapshot written by `parker gather`', fix: 'gather again' },
   E_GATHER: { exit: EXIT.machine, meaning: 'a link loop, or a link out of the machine root, while gathering', fix: 'gather again' },
   E_IO: { exit: EXIT.machine, meaning: 'an output file, or standard output, cannot be written (no such directory, no space, a directory or device in its place)', fix: 'choose a writable path' },
@@ -89,7 +89,7 @@ export const ERROR_CODES = {
   },
   E_TOO_BIG: {
     exit: EXIT.machine,
-    meaning: 'an input is too large or is not a regular file (a device, a FIFO, a directory): a layout, a kernel image, an initrd, a `.config` (or all of a layout\'s together), a snapshot or what it unpacks to, a request body read by `parker api`; the message names the file and the limit',
+    meaning: 'an input is too large or is not a regular file (a device, a FIFO): a layout, a kernel image, an initrd, a `.config` (or all of a layout\'s together), a snapshot or what it unpacks to, a request body read by `parker api`; the message names the file and the limit',
     fix: 'name a regular file within the limit',
   },
   E_JOURNAL: { exit: EXIT.machine, meaning: 'the journal has an unfinished transaction of another machine', fix: '`parker recover` with that machine' },
