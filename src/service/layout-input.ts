@@ -136,7 +136,12 @@ export function readLayout(file: string, machine: Machine, iface: KernelInterfac
   return { file, text, loaded, spec, topology, prepared: { ...checked, diagnostics } };
 }
 
-/** Every finding, the loader's first. */
+/**
+ * Every finding, the loader's first, each once: placement reads sizes and CPU lists again and
+ * finds again what the loader's own checks found (an octal size, one beyond 8 PiB).
+ */
 export function allDiagnostics(input: LayoutInput) {
-  return [...input.loaded.diagnostics, ...(input.prepared?.diagnostics ?? [])];
+  const key = (d: Diagnostic) => JSON.stringify([d.severity, d.rule, d.message, d.path ?? null]);
+  const loaderFound = new Set(input.loaded.diagnostics.map(key));
+  return [...input.loaded.diagnostics, ...(input.prepared?.diagnostics ?? []).filter((d) => !loaderFound.has(key(d)))];
 }

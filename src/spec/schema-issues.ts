@@ -67,7 +67,7 @@ function issueDiagnostics(issue: z.core.$ZodIssue, prefix: Path, input: unknown)
         at({
           rule: 'bad-value',
           message: `${where} must be ${expectedText(issue.expected)}, not ${describeValue(value)}`,
-          fix: key === 'memory' && typeof value === 'number' ? `add the unit: \`memory: ${value}G\`` : typeFix(issue.expected, key, value, schema?.description),
+          fix: typeof value === 'number' && (key === 'memory' || DURATION_KEYS.has(key)) ? unitFix(key, value) : typeFix(issue.expected, key, value, schema?.description, typeof path[path.length - 1] === 'number'),
         }),
       ];
     case 'invalid_value': {
@@ -149,9 +149,18 @@ function acceptedForms(path: Path): { what: string; fix: string } | undefined {
   return undefined;
 }
 
-/** How to write a value of the expected type, with what the key is for. */
-function typeFix(expected: string, key: string, value: unknown, description: string | undefined): string {
+/** Keys whose value is a duration ("90s"): a bare number needs its unit, not quotes. */
+const DURATION_KEYS = new Set(['bootTimeout', 'timeout']);
+
+/** A bare number where a size or a duration goes: the same number with its unit. */
+function unitFix(key: string, value: number): string {
+  return key === 'memory' ? `add the unit: \`memory: ${value}G\`` : `add the unit: \`${key}: ${value}s\` (or ms, m)`;
+}
+
+/** How to write a value of the expected type, with what the key is for; `inList`: an entry of a list under `key`. */
+function typeFix(expected: string, key: string, value: unknown, description: string | undefined, inList = false): string {
   const what = description ? ` (${description})` : '';
+  if (expected === 'string' && inList) return `quote the entry: \`"${String(value)}"\`, as in \`${key}: ["${String(value)}"]\`${what}`;
   switch (expected) {
     case 'array':
       return `write a list under \`${key}:\`, one entry per line starting with "- ", or [a, b]${what}`;

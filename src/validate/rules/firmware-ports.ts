@@ -31,7 +31,8 @@ export const firmwarePortsRule: Rule = {
       return `ttyS${free}`;
     };
     for (const [port, sharing] of users) {
-      if (sharing.length < 2) continue;
+      // Two kernels of one name are unique-names' error; their lines are not two kernels' ports.
+      if (new Set(sharing.map((l) => l.name)).size < 2) continue;
       const last = sharing[sharing.length - 1]!;
       const spec = last.index === null ? undefined : ctx.spec.kernels[last.index];
       const fromCmdline = last.params.some((p) => p.fromSpec && serialPortsOf([p]).includes(port));

@@ -1,6 +1,7 @@
 import { formatSize, formatSizeHuman } from '../../../units/size.js';
 import { kernelPath, quoted } from '../../../validate/layout-lookup.js';
 import type { Finding, Rule } from '../../../validate/rule.js';
+import { madePools } from '../../../validate/rules/memory-cma.js';
 
 /** The Parker control structure holds at most 512 APIC ids and 256 PCI ids. */
 export const MAX_PARTITION_CPUS = 512;
@@ -40,7 +41,7 @@ export const partitionLimitsRule: Rule = {
         out.push({
           ...base,
           message: `kernel ${quoted(kernel.name)} asks for ${formatSize(kernel.memoryBytes)}, more than the ${formatSizeHuman(capacity)} of NUMA node ${node.id} its memory comes from (one contiguous range on its first CPU's node)`,
-          fix: `memory: ${Math.floor(capacity / 2 ** 30)}G or less, and less than the CMA pool of node ${node.id}`,
+          fix: poolFix(node.id, capacity, madePools(ctx.topology)?.get(node.id) ?? null),
           path: kernelPath(kernel, 'memory'),
         });
       }
@@ -48,3 +49,9 @@ export const partitionLimitsRule: Rule = {
     return out;
   },
 };
+
+/** The most a kernel's memory can be on its node: the node's memory, and its CMA pool when the running kernel shows it. */
+function poolFix(node: number, capacity: number, pool: number | null): string {
+  if (pool === null) return `memory: ${Math.floor(capacity / 2 ** 30)}G or less, and less than the CMA pool of node ${node}`;
+  return `memory: ${Math.floor(Math.min(capacity, pool) / 2 ** 30)}G or less (the CMA pool of node ${node} holds ${formatSizeHuman(pool)}, shared by the kernels whose memory comes from it), or place the kernel on a node with more`;
+}
