@@ -32,4 +32,19 @@ describe('validate shows every problem at once', () => {
     expect(rules).not.toContain('shared-llc');
     expect(rules).not.toContain('memory-cma');
   });
+
+  it("the layout's own CPU lists and device addresses are judged against the machine even when a kernel cannot be placed", async () => {
+    // The default layout on a machine of 8 CPUs and no devices: db and web cannot be placed.
+    const r = await runCli('validate', 'examples/default.yaml', '--synthetic', 'pack:1 numa:1 l3:1 core:4 pu:2 mem:8G', '-o', 'json');
+    expect(r.code).toBe(1);
+    const found = (JSON.parse(r.stdout) as { diagnostics: { rule: string; message: string }[] }).diagnostics;
+    const said = (rule: string) => found.filter((d) => d.rule === rule).map((d) => d.message);
+    expect(said('cpu-capacity').length).toBeGreaterThan(0);
+    expect(said('cpu-exists')).toEqual([
+      'the boot kernel names CPUs 128-135, which the machine does not have (its CPUs are 0-7)',
+      'kernel "batch" names CPUs 96-127,224-255, which the machine does not have (its CPUs are 0-7)',
+    ]);
+    // Every address the layout names: the boot kernel's two, db's, web's and batch's two.
+    expect(said('device-exists')).toHaveLength(6);
+  });
 });

@@ -8,6 +8,8 @@ import type { Finding, Rule } from '../rule.js';
 export const cpuExistsRule: Rule = {
   id: 'cpu-exists',
   description: 'every CPU in an explicit CPU list is a possible CPU of the machine',
+  // The spec's own lists against the machine: judged when no kernel could be placed too.
+  needsPlacement: false,
   check(ctx) {
     const possible = possibleCpus(ctx.topology);
     const out: Finding[] = [];
