@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
@@ -38,15 +39,52 @@ export function demoCommand(ctx: CommandContext, run: Runner): Command {
       ctx.out(`\n${pc.bold(pc.cyan('$ parker console db'))}  ${pc.dim('# the first lines of its boot log')}\n`);
       const console = await run(['console', 'db', ...sim, ...state], true);
       ctx.out(console.out.split('\n').slice(0, 12).join('\n') + `\n${pc.dim('...')}\n`);
-      ctx.out(
-        `\n${pc.bold('Demo done')} in ${((Date.now() - started) / 1000).toFixed(1)} s. Try next:\n` +
-          `  bin/parker.js discover                  the machine, as lstopo and numactl -H would show it\n` +
-          `  bin/parker.js plan ${layout}   placement, command lines and steps\n` +
-          `  bin/parker.js validate examples/wrong.yaml   hazards H01-H25 caught before anything runs\n` +
-          `  bin/parker.js sim inject web reboot     H10: one kernel's reboot resets the whole machine\n` +
-          `  bin/parker.js destroy --all             give everything back to the boot kernel\n` +
-          // On a Parker boot kernel the host is every command's default machine.
-          (hostRunsParker() ? `(this computer runs Parker: add --machine sim to each, or they act on it)\n` : ''),
-      );
+      ctx.out(`\n${pc.bold('Demo done')} in ${((Date.now() - started) / 1000).toFixed(1)} s. Try next:\n` + tryNext(layout, opts.stateDir) + (hostRunsParker() ? `(this computer runs Parker: add --machine sim to each, or they act on it)\n` : ''));
     });
+}
+
+/** A word as a POSIX shell reads it back: quoted when it holds anything but plain characters. */
+export function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+/** A path as a user here would type it: relative below the current directory, absolute elsewhere. */
+function typedPath(file: string, cwd: string): string {
+  const relative = path.relative(cwd, file);
+  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : path.resolve(cwd, file);
+}
+
+/** Whether `parker` on the search path is this bin (an installed parker). */
+function parkerOnPath(bin: string): boolean {
+  const real = (file: string) => {
+    try {
+      return fs.realpathSync(file);
+    } catch {
+      return null;
+    }
+  };
+  const self = real(bin);
+  return self !== null && (process.env['PATH'] ?? '').split(path.delimiter).some((dir) => dir !== '' && real(path.join(dir, 'parker')) === self);
+}
+
+/**
+ * The commands to try after the demo, as they run from here: parker as it was started (the
+ * installed \`parker\` when that is this bin, else this bin by its path), the examples by their
+ * path from here, and the demo's state directory when it was given one (on the default one,
+ * another machine would answer).
+ */
+export function tryNext(layout: string, stateDir: string | undefined, bin = process.argv[1] ?? 'parker', cwd = process.cwd()): string {
+  const typedBin = typedPath(bin, cwd);
+  const parker = parkerOnPath(bin) ? 'parker' : shellWord(typedBin.includes('/') ? typedBin : `./${typedBin}`);
+  const wrong = typedPath(path.join(path.dirname(defaultExample()), 'wrong.yaml'), cwd);
+  const state = stateDir ? ` --state-dir ${shellWord(stateDir)}` : '';
+  const lines: [string, string][] = [
+    [`discover${state}`, 'the machine, as lstopo and numactl -H would show it'],
+    [`plan ${shellWord(typedPath(layout, cwd))}${state}`, 'placement, command lines and steps'],
+    [`validate ${shellWord(wrong)}${state}`, 'hazards H01-H25 caught before anything runs'],
+    [`sim inject web reboot${state}`, "H10: one kernel's reboot resets the whole machine"],
+    [`destroy --all${state}`, 'give everything back to the boot kernel'],
+  ];
+  const width = Math.max(...lines.map(([command]) => command.length)) + parker.length + 1;
+  return lines.map(([command, what]) => `  ${`${parker} ${command}`.padEnd(width)}   ${what}\n`).join('');
 }
