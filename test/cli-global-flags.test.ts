@@ -94,6 +94,8 @@ describe('config files', () => {
     expect(r.stderr).toContain(`E_CONFIG: config file ${file}: machine is "hots", not sim or host`);
     config('colour: always\n');
     expect((await runCli('status')).stderr).toContain('unknown setting "colour"');
+    config('machin: sim\n');
+    expect((await runCli('status')).stderr).toContain('unknown setting "machin"; did you mean "machine"?');
     process.env.PARKER_CONFIG = path.join(scratch, 'missing.yaml');
     expect((await runCli('status')).stderr).toContain('no such file or directory');
   });

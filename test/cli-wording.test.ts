@@ -1,3 +1,6 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
 import { runCli } from './run-cli.js';
@@ -16,6 +19,26 @@ describe('what commands say', () => {
     expect(JSON.parse(again.stdout).outcome).toBe('no-changes');
     const status = JSON.parse((await runCli('status', '-o', 'json')).stdout);
     expect(status.layout.appliedAt).toBe('2026-01-01T00:00:00.000Z');
+  });
+
+  it('an apply that runs steps (the same layout, its kernels destroyed) is applied now', async () => {
+    expect((await runCli('destroy', '--all')).code).toBe(0);
+    expect((await runAt('2026-07-01T00:00:00Z', 'apply', 'examples/default.yaml')).code).toBe(0);
+    expect(JSON.parse((await runCli('status', '-o', 'json')).stdout).layout.appliedAt).toBe('2026-07-01T00:00:00.000Z');
+  });
+
+  it('validate and plan of a saved plan say it is one, and how to apply it', async () => {
+    const saved = path.join(os.tmpdir(), `parker-wording-${process.pid}.plan.json`);
+    try {
+      expect((await runCli('plan', 'examples/default.yaml', '--out', saved)).code).toBe(0);
+      for (const command of ['validate', 'plan']) {
+        const r = await runCli(command, saved);
+        expect(r.code, command).toBe(2);
+        expect(r.stderr).toBe(`error E_USAGE: ${saved} is a plan saved by \`parker plan --out\`, not a layout\n  fix: apply it: parker apply ${saved}; validate and plan take the layout it was made from (examples/default.yaml)\n`);
+      }
+    } finally {
+      fs.rmSync(saved, { force: true });
+    }
   });
 
   it('apply --dry-run of an applied layout says nothing would change, and notes no unfinished transaction', async () => {

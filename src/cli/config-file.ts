@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { createRequire } from 'node:module';
 import { ParkerError } from '../units/parker-error.js';
 import { errnoWords } from '../units/errno-words.js';
+import { didYouMean } from '../spec/did-you-mean.js';
 
 /**
  * Defaults a user or an administrator keeps in a file rather than typing every time:
@@ -62,7 +63,10 @@ function readOne(file: string, required: boolean): ParkerConfig {
   if (typeof data !== 'object' || Array.isArray(data)) throw new ParkerError('E_CONFIG', `config file ${file} must hold a mapping of settings`, `keys: ${Object.keys(KEYS).join(', ')}`);
   const config: ParkerConfig = {};
   for (const [key, value] of Object.entries(data)) {
-    if (!(key in KEYS)) throw new ParkerError('E_CONFIG', `config file ${file}: unknown setting "${key}"`, `settings: ${Object.keys(KEYS).join(', ')}`);
+    if (!(key in KEYS)) {
+      const near = didYouMean(key, Object.keys(KEYS));
+      throw new ParkerError('E_CONFIG', `config file ${file}: unknown setting "${key}"${near ? `; did you mean "${near}"?` : ''}`, `settings: ${Object.keys(KEYS).join(', ')}`);
+    }
     const k = key as keyof typeof KEYS;
     if (!KEYS[k](value)) throw new ParkerError('E_CONFIG', `config file ${file}: ${key} is ${JSON.stringify(value)}, not ${MEANING[k]}`, 'fix the value');
     (config as Record<string, unknown>)[k] = value;

@@ -139,12 +139,13 @@ export async function applyLayout(ctx: ServiceContext, file: string, options: { 
     requireBootReady(machine, plan);
     requireStoppable(plan);
     const layout = planned.input.prepared!.resolved!;
-    // Applying what is already applied changes nothing, not even when it was applied.
+    // Applying what is already applied to a machine that matches it changes nothing, not even
+    // when it was applied; steps run (kernels brought back) make it applied now.
     const before = loadApplied(ctx.stateDir, machine.description);
     // The same file (by where it is: `apply --applied` names it by its absolute path) and the same layout.
     const unchanged = before !== null && (before.source ?? path.resolve(before.file)) === path.resolve(file) && JSON.stringify(before.layout) === JSON.stringify(layout);
     const remember = () =>
-      saveApplied(ctx.stateDir, { format: 'parker.applied/v1', file: unchanged ? before.file : named, source: path.resolve(file), machine: machine.description, appliedAt: unchanged ? before.appliedAt : ctx.now().toISOString(), layout, text: planned.input.text });
+      saveApplied(ctx.stateDir, { format: 'parker.applied/v1', file: unchanged ? before.file : named, source: path.resolve(file), machine: machine.description, appliedAt: unchanged && plan.steps.length === 0 ? before.appliedAt : ctx.now().toISOString(), layout, text: planned.input.text });
     if (plan.steps.length === 0) {
       // A machine that already matches has this layout applied: start, stop and status use it.
       remember();

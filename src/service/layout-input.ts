@@ -123,6 +123,7 @@ export function bootFileDiagnostics(spec: LayoutSpec, prepared: PreparedLayout, 
  * config files.
  */
 export function readLayout(file: string, machine: Machine, iface: KernelInterface, text: string = readLayoutText(file)): LayoutInput {
+  refuseSavedPlan(file, text);
   const loaded = loadSpec(text, file);
   // Placement and the rules go by device class and address, and nothing read from a layout
   // shows a device's name: pci.ids (1.3 MB) is left unread, about 4 ms of every validate and plan.
@@ -134,6 +135,23 @@ export function readLayout(file: string, machine: Machine, iface: KernelInterfac
   // Findings quote names and paths from the layout: never their control characters.
   const diagnostics = sortDiagnostics([...checked.diagnostics, ...files]).map((d) => ({ ...d, message: withoutControls(d.message), ...(d.fix ? { fix: withoutControls(d.fix) } : {}) }));
   return { file, text, loaded, spec, topology, prepared: { ...checked, diagnostics } };
+}
+
+/**
+ * A plan saved by `plan --out` given where a layout goes (validate, plan): said as such, not as
+ * a dozen findings of a layout that has no kernels.
+ */
+function refuseSavedPlan(file: string, text: string): void {
+  if (!text.trimStart().startsWith('{') || !text.includes('"parker.saved-plan/v1"')) return;
+  let saved: { schema?: unknown; file?: unknown } | null;
+  try {
+    saved = JSON.parse(text) as { schema?: unknown; file?: unknown } | null;
+  } catch {
+    return;
+  }
+  if (saved?.schema !== 'parker.saved-plan/v1') return;
+  const layout = typeof saved.file === 'string' ? ` (${withoutControls(saved.file)})` : '';
+  throw new ParkerError('E_USAGE', `${file} is a plan saved by \`parker plan --out\`, not a layout`, `apply it: parker apply ${file}; validate and plan take the layout it was made from${layout}`);
 }
 
 /**
