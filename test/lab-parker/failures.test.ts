@@ -30,12 +30,20 @@ describe('parker against the real Parker kernel: rollback and recovery leave no 
     // Validation sees it first: exit 1, nothing changed.
     expect(d.code, explain('driverless-device')).toBe(1);
     expect(`${d.stdout}${d.stderr}`).toMatch(/device-driver.*0000:00:06\.0.*bound to no driver/);
-    // A plan saved before the driver went: its bind step refuses before writing, and the apply rolls back.
-    expect(d.saved.code, explain('driverless-device')).toBe(5);
-    expect(`${d.saved.stdout}${d.saved.stderr}`).toMatch(/FAILED \[\d+\/\d+\] beta: write sys\/fs\/parker\/beta\/bind = 0000:00:06\.0 .*: 0000:00:06\.0 is enabled in the boot kernel but bound to no driver/);
-    expect(`${d.saved.stdout}${d.saved.stderr}`).toContain('the machine is as it was');
-    expect(d.oopses, explain('driverless-device')).toEqual([]);
+    // A plan saved before the driver went: its layout is checked again, and refused before any step.
+    expect(d.saved.code, explain('driverless-device')).toBe(3);
+    expect(d.saved.stderr).toMatch(/error E_PLAN: .*lab-beta-only\.plan\.json holds a layout that does not pass validation \(edited or damaged\): kernel "beta" takes 0000:00:06\.0, which is enabled in the boot kernel but bound to no driver/);
     expect(d.after.partitions).toEqual([]);
+    // Applied with its driver, destroyed, then started after the driver went (start does not
+    // validate): the bind step refuses before writing, and the start rolls back.
+    expect(d.reprobed).toEqual({ disable: 'ok', probe: 'ok' });
+    expect([d.applied, d.destroyed], explain('driverless-device')).toEqual([0, 0]);
+    expect(d.preparedStart).toEqual({ unbind: 'ok', enable: 'ok' });
+    expect(d.started.code, explain('driverless-device')).toBe(5);
+    expect(`${d.started.stdout}${d.started.stderr}`).toMatch(/FAILED \[\d+\/\d+\] beta: write sys\/fs\/parker\/beta\/bind = 0000:00:06\.0 .*: 0000:00:06\.0 is enabled in the boot kernel but bound to no driver/);
+    expect(`${d.started.stdout}${d.started.stderr}`).toContain('the machine is as it was');
+    expect(d.afterStart.partitions).toEqual([]);
+    expect(d.oopses, explain('driverless-device')).toEqual([]);
     expect(d.restored).toEqual({ disable: 'ok', probe: 'ok' });
     expect(expectNoOrphans(d.state)).toEqual([]);
   });

@@ -58,20 +58,30 @@ try {
 
   // ---- a device enabled in the boot kernel but bound to no driver: writing it to `bind`
   // oopses the Parker kernel (NULL pointer; the writer is killed, the partition's mutex stays
-  // held). parker must refuse before the write: validation says so (device-driver), and a plan
-  // saved while the device still had its driver is refused at its bind step and rolled back.
+  // held). parker must refuse before the write: validation says so (device-driver), a plan
+  // saved while the device still had its driver is checked again and refused before any step,
+  // and a kernel of the applied layout started after its device lost its driver (start does not
+  // validate) is refused at its bind step and rolled back.
   const dev = `/sys/bus/pci/devices/${NVME[1]}`;
+  const driverless = () => ({ unbind: write('/sys/bus/pci/drivers/nvme/unbind', NVME[1]), enable: write(`${dev}/enable`, '1') });
+  const driverBack = () => ({ disable: write(`${dev}/enable`, '0'), probe: write('/sys/bus/pci/drivers_probe', NVME[1]) });
   const onlyBeta = '/root/lab-beta-only.yaml';
   const savedPlan = '/root/lab-beta-only.plan.json';
   fs.writeFileSync(onlyBeta, labLayout('lab-beta-only', [{ ...beta, order: 1 }]));
   const planned = parker(['plan', onlyBeta, '--out', savedPlan], { timeoutMs: 180_000 });
-  const prepared = { planned: planned.code, unbind: write('/sys/bus/pci/drivers/nvme/unbind', NVME[1]), enable: write(`${dev}/enable`, '1') };
+  const prepared = { planned: planned.code, ...driverless() };
   const before = { state: machineState() };
   const refused = parker(['apply', onlyBeta, '--yes'], { timeoutMs: 180_000 });
   const savedRefused = parker(['apply', savedPlan, '--yes'], { timeoutMs: 180_000 });
   const after = machineState();
-  const restored = { disable: write(`${dev}/enable`, '0'), probe: write('/sys/bus/pci/drivers_probe', NVME[1]) };
-  result('driverless-device', { ...refused, saved: savedRefused, prepared, before, after, oopses: oopses(), restored, state: await settledState() });
+  const reprobed = driverBack();
+  const applied = parker(['apply', onlyBeta, '--yes']);
+  const destroyed = parker(['destroy', 'beta', '--yes']);
+  const preparedStart = driverless();
+  const started = parker(['start', 'beta', '--yes']);
+  const afterStart = machineState();
+  const restored = driverBack();
+  result('driverless-device', { ...refused, saved: savedRefused, prepared, before, after, reprobed, applied: applied.code, destroyed: destroyed.code, preparedStart, started, afterStart, oopses: oopses(), restored, state: await settledState() });
 
   // ---- rollback after a failure on the real kernel: beta comes online but its console never
   // shows the line its layout waits for (a kernel that hangs after its PCI init looks like
@@ -79,8 +89,11 @@ try {
   // everything: both kernels stopped through their stop commands, CPUs, memory, devices back.
   const bad = '/root/lab-never-ready.yaml';
   fs.writeFileSync(bad, labLayout('lab-never-ready', [alpha, { ...beta, readyPattern: 'a line no kernel prints', readyTimeout: '5s' }]));
+  // Boots counted from here: beta booted once above (the driverless device's start).
+  const bootsBefore = { ttyS1: lastBoot('ttyS1').boots, ttyS2: lastBoot('ttyS2').boots };
+  const bootsSince = (port) => ({ ...lastBoot(port), boots: lastBoot(port).boots - bootsBefore[port] });
   const rollback = parker(['apply', bad, '--yes']);
-  result('rollback', { ...rollback, state: await settledState(), alphaConsole: lastBoot('ttyS1'), betaConsole: lastBoot('ttyS2') });
+  result('rollback', { ...rollback, state: await settledState(), alphaConsole: bootsSince('ttyS1'), betaConsole: bootsSince('ttyS2') });
   result('rollback-status', parker(['status', '-o', 'json']));
 
   // ---- SIGKILL during apply, then recover.
@@ -97,7 +110,7 @@ try {
   result('kill', { ...how, atKill, output: child.output, state: machineState() });
   result('kill-status', parker(['status', '-o', 'json']));
   const recover = parker(['recover']);
-  result('recover', { ...recover, state: await settledState(), alphaConsole: lastBoot('ttyS1'), betaConsole: lastBoot('ttyS2') });
+  result('recover', { ...recover, state: await settledState(), alphaConsole: bootsSince('ttyS1'), betaConsole: bootsSince('ttyS2') });
   result('recover-status', parker(['status', '-o', 'json']));
   process.exit(0);
 } catch (e) {
