@@ -102,6 +102,18 @@ describe('ApplyLock', () => {
     }
   });
 
+  test('taking the lock removes what parkers killed while taking it left beside it, and nothing else', () => {
+    const dead = deadPid();
+    const leftovers = [`lock.${dead}.123456`, `lock.stale.${dead}.42`];
+    const kept = ['lock.1.99', 'lock.damaged', 'lock.stale', `lock.${dead}`, 'journal.jsonl'];
+    for (const name of [...leftovers, ...kept]) fs.writeFileSync(path.join(dir, name), '{}\n');
+    const lock = new ApplyLock(dir);
+    lock.acquire('apply layout.yaml');
+    // pid 1 lives: its file may be a lock being taken right now.
+    expect(fs.readdirSync(dir).sort()).toEqual(['lock', ...kept].sort());
+    lock.release();
+  });
+
   test('the E_LOCKED hint of a live holder never says to remove the lock by hand', () => {
     const first = new ApplyLock(dir);
     first.acquire('apply first.yaml');

@@ -4,7 +4,7 @@ import { ParkerError } from '../units/parker-error.js';
 import { printable } from '../units/framed-lines.js';
 import { errnoWords } from '../units/errno-words.js';
 import { notRegularWords } from '../machines/bounded-read.js';
-import { asIdentity, liveness, selfIdentity, type ProcessIdentity } from './process-identity.js';
+import { asIdentity, liveness, pidExists, selfIdentity, type ProcessIdentity } from './process-identity.js';
 
 export interface LockHolder extends ProcessIdentity {
   command: string;
@@ -116,6 +116,7 @@ export class ApplyLock {
         try {
           fs.linkSync(mine, this.file);
           this.held = text;
+          this.sweepLeftovers();
           return;
         } catch (e) {
           const code = (e as NodeJS.ErrnoException).code;
@@ -143,6 +144,27 @@ export class ApplyLock {
       throw new ParkerError('E_LOCKED', `could not take the lock ${this.file}: other parkers keep taking it`, 'try again');
     } finally {
       fs.rmSync(mine, { force: true });
+    }
+  }
+
+  /**
+   * Removes the files a parker killed while taking or taking over the lock left beside it
+   * (`lock.PID.N`, `lock.stale.PID.N`): those of processes that no longer exist. Held, so no
+   * parker is between those steps but this one.
+   */
+  private sweepLeftovers(): void {
+    const dir = path.dirname(this.file);
+    const base = path.basename(this.file);
+    let names: string[];
+    try {
+      names = fs.readdirSync(dir);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const m = new RegExp(`^${base}\\.(?:stale\\.)?(\\d+)\\.\\d+$`).exec(name);
+      if (!m || Number(m[1]) === process.pid || pidExists(Number(m[1]))) continue;
+      fs.rmSync(path.join(dir, name), { force: true });
     }
   }
 

@@ -68,7 +68,8 @@ export function selfIdentity(): ProcessIdentity {
   return { pid: process.pid, hostname: os.hostname(), ...(startTime ? { startTime } : {}), ...(boot ? { bootId: boot } : {}) };
 }
 
-function pidExists(pid: number): boolean {
+/** Whether a process of that id exists on this host (any user's). */
+export function pidExists(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
