@@ -80,6 +80,8 @@ if (makeStderr) {
 
 main(process.argv).then((code) => {
   returned = true;
+  // The command's status first: a closed pipe keeps it (EPIPE), a failed standard error falls back to it.
+  process.exitCode = code;
   // A write that failed as the command ended (a file or device written synchronously, such as
   // a full disk) has marked its stream, but says so only on the next tick: after this.
   if (process.stdout.errored) return stdoutFailed(process.stdout.errored);

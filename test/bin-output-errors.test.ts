@@ -36,6 +36,26 @@ describe('output that cannot be written', () => {
     }
   });
 
+  it("keeps the command's own exit status when its reader has gone (a closed pipe) or standard error cannot say the error", () => {
+    const statusFile = path.join(scratch, 'status');
+    const env = { ...process.env, PARKER_STATE_DIR: path.join(scratch, 'state'), PATH: [path.dirname(process.execPath), process.env['PATH']].join(path.delimiter) };
+    const statusOf = (command: string) => {
+      // The reader exits before parker writes: its output meets a closed pipe (EPIPE).
+      spawnSync('sh', ['-c', `(sleep 0.3; ${command}; echo $? > '${statusFile}') | true`], { env, timeout: 30_000 });
+      return Number(fs.readFileSync(statusFile, 'utf8'));
+    };
+    expect(statusOf('bin/parker.js validate examples/wrong.yaml -o json')).toBe(1);
+    expect(statusOf('bin/parker.js plan examples/default.yaml --detailed-exitcode -o json')).toBe(2);
+    expect(statusOf('bin/parker.js status -o json')).toBe(0);
+    // A usage error whose message cannot be written: still a usage error.
+    const fd = fs.openSync('/dev/full', 'w');
+    try {
+      expect(spawnSync(process.execPath, ['bin/parker.js', 'frobnicate'], { stdio: ['ignore', 'ignore', fd], env }).status).toBe(2);
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
+
   it('is not success when standard error is what was named and cannot be written', () => {
     const r = binTo('stderr', '/dev/full', 'sim', 'image', '-f', '/dev/stderr');
     expect(r.status).toBe(3);

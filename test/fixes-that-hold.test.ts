@@ -46,6 +46,13 @@ describe("a finding's fix, followed", () => {
     expect(await errors(edited('command: [ssh, root@db.lab, poweroff]', 'command: ["true"]'))).toEqual([]);
   });
 
+  it('a list entry that is a mapping gets no quoting advice that would turn it into text', async () => {
+    const [error] = await errors(edited('command: [ssh, root@db.lab, poweroff]', 'command: [ssh, { a: 1 }, poweroff]'));
+    expect(error!.rule).toBe('bad-value');
+    expect(error!.fix).not.toContain('[object Object]');
+    expect(error!.fix).not.toContain('quote the entry');
+  });
+
   it('a boot timeout without its unit: add the unit', async () => {
     const [error, ...rest] = await errors(edited('bootTimeout: 90s', 'bootTimeout: 5'));
     expect(rest).toEqual([]);
@@ -65,7 +72,7 @@ describe("a finding's fix, followed", () => {
   it('an octal size: drop the zero (no hex advice the layout would refuse), said once', async () => {
     const found = await errors(edited('memory: 32G', 'memory: 016G'));
     expect(found.map((d) => d.rule)).toEqual(['memory-size']);
-    expect(found[0]!.message).toBe('invalid size "016G": a leading zero means octal to the kernel: drop the zero');
+    expect(found[0]!.message).toBe('invalid size "016G": a leading zero means octal to the kernel: drop the leading zeros');
     expect(await errors(edited('memory: 32G', 'memory: 16G'))).toEqual([]);
     // A size beyond 8 PiB, once too.
     expect((await errors(edited('memory: 32G', 'memory: "99999999999999999999G"'))).map((d) => d.rule)).toEqual(['memory-size']);

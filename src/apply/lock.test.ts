@@ -102,16 +102,30 @@ describe('ApplyLock', () => {
     }
   });
 
-  test('taking the lock removes what parkers killed while taking it left beside it, and nothing else', () => {
+  test('taking the lock removes what parkers killed while taking it left beside it, and nothing else; a file it cannot remove does not keep it from holding the lock', () => {
     const dead = deadPid();
-    const leftovers = [`lock.${dead}.123456`, `lock.stale.${dead}.42`];
-    const kept = ['lock.1.99', 'lock.damaged', 'lock.stale', `lock.${dead}`, 'journal.jsonl'];
-    for (const name of [...leftovers, ...kept]) fs.writeFileSync(path.join(dir, name), '{}\n');
+    const identity = (pid: number, hostname = os.hostname()) => JSON.stringify({ format: 'parker.lock/v1', pid, hostname, command: 'apply x.yaml', since: '2026-12-07T00:00:00.000Z' }) + '\n';
+    fs.writeFileSync(path.join(dir, `lock.${dead}.123456`), identity(dead));
+    const kept: [string, string][] = [
+      // pid 1 lives: its file may be a lock being taken right now.
+      ['lock.1.99', identity(1)],
+      // A writer on another host sharing the directory is not judged from here.
+      [`lock.${dead}.7`, identity(dead, `not-${os.hostname()}`)],
+      // Not a parker's: another identity, or none.
+      [`lock.${dead}.8`, identity(dead + 1)],
+      [`lock.${dead}.9`, 'not json'],
+      ['lock.damaged', identity(dead)],
+      [`lock.stale.${dead}.42`, identity(dead)],
+      ['journal.jsonl', '{}\n'],
+    ];
+    for (const [name, text] of kept) fs.writeFileSync(path.join(dir, name), text);
+    fs.mkdirSync(path.join(dir, `lock.${dead}.10`));
     const lock = new ApplyLock(dir);
     lock.acquire('apply layout.yaml');
-    // pid 1 lives: its file may be a lock being taken right now.
-    expect(fs.readdirSync(dir).sort()).toEqual(['lock', ...kept].sort());
+    expect(fs.readdirSync(dir).sort()).toEqual(['lock', `lock.${dead}.10`, ...kept.map(([name]) => name)].sort());
+    expect(lock.holder()?.pid).toBe(process.pid);
     lock.release();
+    expect(fs.existsSync(path.join(dir, 'lock'))).toBe(false);
   });
 
   test('the E_LOCKED hint of a live holder never says to remove the lock by hand', () => {

@@ -4,7 +4,7 @@ import { ParkerError } from '../units/parker-error.js';
 import { printable } from '../units/framed-lines.js';
 import { errnoWords } from '../units/errno-words.js';
 import { notRegularWords } from '../machines/bounded-read.js';
-import { asIdentity, liveness, pidExists, selfIdentity, type ProcessIdentity } from './process-identity.js';
+import { asIdentity, liveness, selfIdentity, type ProcessIdentity } from './process-identity.js';
 
 export interface LockHolder extends ProcessIdentity {
   command: string;
@@ -29,6 +29,17 @@ function writeDurably(file: string, text: string): void {
  * dead (liveness()): a live holder, or one on another host, makes the second parker fail with
  * E_LOCKED naming it. A lock file that is not one parker writes is refused (E_STATE_CORRUPT).
  */
+/** The identity in a file a parker wrote to link as its lock: a small regular file of JSON, else null. */
+function readLeftover(file: string): ProcessIdentity | null {
+  const stat = fs.lstatSync(file);
+  if (!stat.isFile() || stat.size > LOCK_LIMIT) return null;
+  try {
+    return asIdentity(JSON.parse(fs.readFileSync(file, 'utf8')));
+  } catch {
+    return null;
+  }
+}
+
 export class ApplyLock {
   readonly file: string;
   private held: string | null = null;
@@ -111,13 +122,14 @@ export class ApplyLock {
     const mine = `${this.file}.${process.pid}.${Math.floor(Math.random() * 1e9)}`;
     const text = JSON.stringify(me) + '\n';
     writeDurably(mine, text);
+    let taken = false;
     try {
-      for (let attempt = 0; attempt < 3; attempt++) {
+      for (let attempt = 0; attempt < 3 && !taken; attempt++) {
         try {
           fs.linkSync(mine, this.file);
           this.held = text;
-          this.sweepLeftovers();
-          return;
+          taken = true;
+          break;
         } catch (e) {
           const code = (e as NodeJS.ErrnoException).code;
           if (code !== 'EEXIST') {
@@ -141,16 +153,18 @@ export class ApplyLock {
         }
         this.removeStale(current);
       }
-      throw new ParkerError('E_LOCKED', `could not take the lock ${this.file}: other parkers keep taking it`, 'try again');
+      if (!taken) throw new ParkerError('E_LOCKED', `could not take the lock ${this.file}: other parkers keep taking it`, 'try again');
     } finally {
       fs.rmSync(mine, { force: true });
     }
+    this.sweepLeftovers();
   }
 
   /**
-   * Removes the files a parker killed while taking or taking over the lock left beside it
-   * (`lock.PID.N`, `lock.stale.PID.N`): those of processes that no longer exist. Held, so no
-   * parker is between those steps but this one.
+   * Removes the files parkers killed while taking the lock left beside it (`lock.PID.N`, each
+   * holding its writer's identity): those whose writer is proved gone, as a lock's holder is
+   * (liveness: a writer on another host sharing the directory is never judged from here).
+   * Best effort: a file that cannot be read or removed stays, and the lock is held all the same.
    */
   private sweepLeftovers(): void {
     const dir = path.dirname(this.file);
@@ -162,9 +176,15 @@ export class ApplyLock {
       return;
     }
     for (const name of names) {
-      const m = new RegExp(`^${base}\\.(?:stale\\.)?(\\d+)\\.\\d+$`).exec(name);
-      if (!m || Number(m[1]) === process.pid || pidExists(Number(m[1]))) continue;
-      fs.rmSync(path.join(dir, name), { force: true });
+      const m = new RegExp(`^${base}\\.(\\d+)\\.\\d+$`).exec(name);
+      if (!m || Number(m[1]) === process.pid) continue;
+      const file = path.join(dir, name);
+      try {
+        const writer = readLeftover(file);
+        if (writer !== null && writer.pid === Number(m[1]) && liveness(writer) === 'dead') fs.rmSync(file);
+      } catch {
+        // Left as it is.
+      }
     }
   }
 

@@ -68,8 +68,7 @@ export function selfIdentity(): ProcessIdentity {
   return { pid: process.pid, hostname: os.hostname(), ...(startTime ? { startTime } : {}), ...(boot ? { bootId: boot } : {}) };
 }
 
-/** Whether a process of that id exists on this host (any user's). */
-export function pidExists(pid: number): boolean {
+function pidExists(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

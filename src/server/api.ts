@@ -350,12 +350,13 @@ export function createApi(deps: ApiDeps): Hono {
       withMachine((m) => {
         const applied = loadApplied(stateDir, m.description);
         if (!applied) throw new ParkerError('E_NO_LAYOUT', `no layout is applied to ${m.description}`, 'apply one: POST /api/v1/apply');
-        // Read where it was read when applied; a layout posted to this daemon (its copy in
-        // uploads/) is named by the name it was posted with.
+        // The layout as it was applied (its text kept with it, as `apply --applied` takes it),
+        // named where it was read; a layout posted to this daemon (its copy in uploads/) by the
+        // name it was posted with.
         const source = applied.source ?? applied.file;
-        const key = `${source}\n${applied.appliedAt}`;
+        const key = `${source}\n${applied.appliedAt}\n${applied.text ?? ''}`;
         if (appliedReport?.key !== key) {
-          const report = validateLayout(source, m).report;
+          const report = validateLayout(source, m, applied.text).report;
           appliedReport = { key, report: source.startsWith(uploads + path.sep) ? withoutDir(report, path.dirname(source)) : report };
         }
         return appliedReport.report;

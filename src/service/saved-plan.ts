@@ -149,13 +149,16 @@ export function requireOwnPlan(saved: SavedPlan, file: string, machine: Machine,
   const topology = machineTopology(machine, { pciIds: NO_PCI_NAMES });
   const checked = prepareLayout({ spec: saved.layout.spec, topology, kernelInterface: iface, bootDependencies: discoverBootDependencies(machine.fs) });
   const error = checked.diagnostics.find((d) => d.severity === 'error');
-  if (error) throw new ParkerError('E_PLAN', `${file} holds a layout that does not pass validation (edited or damaged): ${error.message}`, fix);
+  // What the fingerprint does not cover (a device's driver, the boot command line, the boot
+  // kernel's devices) may have changed on the machine; or the plan was edited.
+  const why = 'edited or damaged, or the machine changed since in what its fingerprint does not cover';
+  if (error) throw new ParkerError('E_PLAN', `${file} holds a layout that does not pass validation now (${why}): ${error.message}`, fix);
   if (JSON.stringify(checked.resolved) !== JSON.stringify(saved.layout)) {
-    throw new ParkerError('E_PLAN', `${file} is not the plan of its own layout: its placement, command lines or boot kernel changes differ from what parker makes of it (edited or damaged)`, fix);
+    throw new ParkerError('E_PLAN', `${file} is not the plan of its own layout: its placement, command lines or boot kernel changes differ from what parker makes of it now (${why})`, fix);
   }
   const earlier = loadApplied(stateDir, machine.description)?.layout.spec.kernels ?? [];
   const again = diffLayout(iface, saved.layout, { topology, partitions: iface.readPartitions(machine.fs) }, earlier);
   if (JSON.stringify(again) !== JSON.stringify(saved.plan)) {
-    throw new ParkerError('E_PLAN', `${file} is not the plan of its own layout: its steps differ from those parker makes of it (edited or damaged, or another layout was applied since)`, fix);
+    throw new ParkerError('E_PLAN', `${file} is not the plan of its own layout: its steps differ from those parker makes of it now (${why}, or another layout was applied since)`, fix);
   }
 }

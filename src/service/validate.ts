@@ -27,9 +27,12 @@ export interface ValidateReport {
   diagnostics: ReturnType<typeof diagnosticsData>;
 }
 
-/** Checks a layout against a machine: schema, resources, placement and hazards. Reads only. */
-export function validateLayout(file: string, machine: Machine): { report: ValidateReport; input: LayoutInput } {
-  const input = readLayout(file, machine, interfaceFor(machine.fs));
+/**
+ * Checks a layout against a machine: schema, resources, placement and hazards. Reads only.
+ * With `text`, that text stands for the file's (the applied layout's, as it was applied).
+ */
+export function validateLayout(file: string, machine: Machine, text?: string): { report: ValidateReport; input: LayoutInput } {
+  const input = readLayout(file, machine, interfaceFor(machine.fs), text);
   const diagnostics = allDiagnostics(input);
   return {
     input,

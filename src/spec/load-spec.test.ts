@@ -341,7 +341,7 @@ describe('checks that need no machine', () => {
 
   test('memory the kernel would read differently', () => {
     expect(lines(rules(GOOD.replace('memory: 16G', 'memory: 016G')))).toEqual([
-      'lab.yaml:11:5 error memory-size: invalid size "016G": a leading zero means octal to the kernel: drop the zero\n  fix: write whole GiB such as "16G"',
+      'lab.yaml:11:5 error memory-size: invalid size "016G": a leading zero means octal to the kernel: drop the leading zeros\n  fix: write whole GiB such as "16G"',
     ]);
     expect(lines(rules(GOOD.replace('memory: 16G', 'memory: 0G')))).toEqual(['lab.yaml:11:5 error memory-size: memory "0G" is zero\n  fix: give at least 1G']);
   });

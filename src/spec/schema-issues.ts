@@ -160,13 +160,15 @@ function unitFix(key: string, value: number): string {
 /** How to write a value of the expected type, with what the key is for; `inList`: an entry of a list under `key`. */
 function typeFix(expected: string, key: string, value: unknown, description: string | undefined, inList = false): string {
   const what = description ? ` (${description})` : '';
-  if (expected === 'string' && inList) return `quote the entry: \`"${String(value)}"\`, as in \`${key}: ["${String(value)}"]\`${what}`;
+  if (expected === 'string' && inList && (typeof value === 'boolean' || typeof value === 'number')) return `quote the entry: \`"${String(value)}"\`, as in \`${key}: ["${String(value)}"]\`${what}`;
   switch (expected) {
     case 'array':
       return `write a list under \`${key}:\`, one entry per line starting with "- ", or [a, b]${what}`;
     case 'object':
       return `write a mapping under \`${key}:\`: indented "key: value" lines, or { key: value }${what}`;
     case 'string':
+      // A list or mapping quoted would be its JavaScript text: say what goes there instead.
+      if (typeof value === 'object' && value !== null) return `write text here, not a ${Array.isArray(value) ? 'list' : 'mapping'}${inList ? ` (each entry of \`${key}\` is one string)` : ''}${what}`;
       return `quote it: \`${key}: "${String(value)}"\`${what}`;
     case 'number':
     case 'int':

@@ -11,7 +11,7 @@ export function parseSize(text: string): number {
   const m = /^\s*(0x[0-9a-fA-F]+|\d+)\s*(?:([kKmMgGtTpPeE])(?:i?[bB])?|[bB])?\s*$/.exec(text);
   if (!m) throw parseError('size', text, 'expected a number with an optional K, M, G, T suffix, such as "4G" or "512M"');
   // memparse reads a leading 0 as octal ("010" is 8 bytes to the kernel): refuse rather than disagree.
-  if (/^0\d/.test(m[1]!)) throw parseError('size', text, 'a leading zero means octal to the kernel: drop the zero');
+  if (/^0\d/.test(m[1]!)) throw parseError('size', text, 'a leading zero means octal to the kernel: drop the leading zeros');
   const bytes = BigInt(m[1]!) << SHIFT[(m[2] ?? '').toUpperCase()]!;
   if (bytes > BigInt(Number.MAX_SAFE_INTEGER)) throw parseError('size', text, 'larger than 8 PiB');
   return Number(bytes);

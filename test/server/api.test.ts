@@ -9,6 +9,7 @@ import { interfaceFor } from '../../src/service/kernel-interfaces.js';
 import { planLayout } from '../../src/service/plan.js';
 import { savePlan } from '../../src/service/saved-plan.js';
 import { apiOnSim, DEFAULT_LAYOUT, WRONG_LAYOUT, type Json } from './helpers.js';
+import { wireDaemon } from '../../src/server/daemon.js';
 
 // Every route of /api/v1 in-process (app.request: no socket) on the simulated default server.
 // Writes run in a worker thread from dist/ (npm test builds first).
@@ -73,6 +74,23 @@ describe('the API: reads', () => {
       expect(relative.status, route).toBe(400);
       expect(((await relative.json()) as Json).error.code).toBe('E_REQUEST');
     }
+  });
+
+  it("reports on the applied layout as it was applied, whatever its file has become since", async () => {
+    const { app: own, stateDir } = apiOnSim();
+    const file = path.join(stateDir, 'edited-later.yaml');
+    fs.writeFileSync(file, DEFAULT_LAYOUT);
+    expect((await runCli('apply', file, '--state-dir', stateDir)).code).toBe(0);
+    expect((await (await own.request('/api/v1/validate/applied')).json()) as Json).toMatchObject({ file, errors: 0 });
+    // A daemon started afresh (nothing remembered) on the same state directory.
+    const report = async () => {
+      const { app: fresh } = wireDaemon({ machine: { machine: 'sim', stateDir }, stateDir, version: '0.0.0-test', webDir: null, log: () => undefined });
+      return (await (await fresh.request('/api/v1/validate/applied')).json()) as Json;
+    };
+    fs.writeFileSync(file, WRONG_LAYOUT);
+    expect(await report()).toMatchObject({ file, errors: 0 });
+    fs.rmSync(file);
+    expect(await report()).toMatchObject({ file, errors: 0 });
   });
 
   it('has no applied layout to report on before one is applied', async () => {

@@ -41,6 +41,18 @@ describe('H25 partition-limits', () => {
     ]);
   });
 
+  test("names the node's CMA pool when the kernel shows it: its size, or another node when it holds less than 1 GiB", () => {
+    const spec = layoutSpec([kernelSpec('big', { cpus: '1', memory: '20G' })]);
+    const fixFor = (poolBytes: number) => {
+      const topology = smallTopology();
+      const pages = (bytes: number) => ({ totalPages: bytes / 4096, availablePages: null, allocPagesSuccess: null, allocPagesFail: null, releasePagesSuccess: null });
+      topology.cma = [{ name: 'parker0', ...pages(poolBytes) }, { name: 'parker1', ...pages(8 * GIB) }];
+      return runRule(partitionLimitsRule, ruleContext(spec, { topology, placement: explicitPlacement(spec, topology) })).map((d) => d.fix);
+    };
+    expect(fixFor(12 * GIB)).toEqual(['memory: 12G or less (the CMA pool of node 0 holds 12 GiB, shared by the kernels whose memory comes from it), or place the kernel on a node with more']);
+    expect(fixFor(64 * 2 ** 20)).toEqual(['place the kernel on another node: the CMA pool of node 0 holds 64 MiB, less than the 1 GiB a partition takes']);
+  });
+
   test('quiet at exactly the limits', () => {
     const spec = layoutSpec([kernelSpec('edge', { cpus: '1', memory: '16G' })]);
     const topology = smallTopology();

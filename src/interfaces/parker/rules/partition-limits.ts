@@ -53,5 +53,6 @@ export const partitionLimitsRule: Rule = {
 /** The most a kernel's memory can be on its node: the node's memory, and its CMA pool when the running kernel shows it. */
 function poolFix(node: number, capacity: number, pool: number | null): string {
   if (pool === null) return `memory: ${Math.floor(capacity / 2 ** 30)}G or less, and less than the CMA pool of node ${node}`;
+  if (pool < 2 ** 30) return `place the kernel on another node: the CMA pool of node ${node} holds ${formatSizeHuman(pool)}, less than the 1 GiB a partition takes`;
   return `memory: ${Math.floor(Math.min(capacity, pool) / 2 ** 30)}G or less (the CMA pool of node ${node} holds ${formatSizeHuman(pool)}, shared by the kernels whose memory comes from it), or place the kernel on a node with more`;
 }
