@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { diedBeforeUserspace } from './lab-parker/parker-vm.js';
+import { diedBeforeUserspace, qemuCrashed } from './lab-parker/parker-vm.js';
 
 // The Parker lab boots once more only when its boot kernel died before userspace, that is before
 // parker ran: never for a guest script that failed, hung or reported.
@@ -20,5 +20,19 @@ describe('diedBeforeUserspace', () => {
     expect(diedBeforeUserspace({ exitCode: 1, output: '', bootConsole: EARLY_OOPS })).toBeNull();
     // A boot that simply timed out without a panic is not retried either.
     expect(diedBeforeUserspace({ exitCode: null, output: '', bootConsole: '[    0.0] Linux version 6.12.118' })).toBeNull();
+  });
+});
+
+describe('qemuCrashed', () => {
+  const SEGV = '/work/main/lab/parker/../qemu-watch.sh: line 56:  8172 Segmentation fault      timeout --kill-after=10 "$limit" qemu-system-x86_64 "$@" < /dev/null';
+
+  it('names the signal that ended QEMU itself in a run whose script never reported its end', () => {
+    expect(qemuCrashed({ exitCode: null, qemuLog: `qemu-system-x86_64: warning: x\n${SEGV}\n` })).toBe('Segmentation fault');
+  });
+
+  it('is null for a script that exited, a QEMU that ended on its own, or one killed by the watch', () => {
+    expect(qemuCrashed({ exitCode: 1, qemuLog: SEGV })).toBeNull();
+    expect(qemuCrashed({ exitCode: null, qemuLog: '' })).toBeNull();
+    expect(qemuCrashed({ exitCode: null, qemuLog: 'qemu-system-x86_64: terminating on signal 15 from pid 123 (timeout)\n' })).toBeNull();
   });
 });

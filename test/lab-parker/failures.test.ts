@@ -32,7 +32,7 @@ describe('parker against the real Parker kernel: rollback and recovery leave no 
     expect(`${d.stdout}${d.stderr}`).toMatch(/device-driver.*0000:00:06\.0.*bound to no driver/);
     // A plan saved before the driver went: its layout is checked again, and refused before any step.
     expect(d.saved.code, explain('driverless-device')).toBe(3);
-    expect(d.saved.stderr).toMatch(/error E_PLAN: .*lab-beta-only\.plan\.json holds a layout that does not pass validation \(edited or damaged\): kernel "beta" takes 0000:00:06\.0, which is enabled in the boot kernel but bound to no driver/);
+    expect(d.saved.stderr).toMatch(/error E_PLAN: .*lab-beta-only\.plan\.json holds a layout that does not pass validation now \(edited or damaged, or the machine changed since in what its fingerprint does not cover\): kernel "beta" takes 0000:00:06\.0, which is enabled in the boot kernel but bound to no driver/);
     expect(d.after.partitions).toEqual([]);
     // Applied with its driver, destroyed, then started after the driver went (start does not
     // validate): the bind step refuses before writing, and the start rolls back.

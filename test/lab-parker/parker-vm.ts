@@ -46,6 +46,8 @@ export interface ParkerVmRun {
   /** LAB-RESULT lines by name (a later line of the same name wins). */
   results: Record<string, LabResult>;
   runnerOutput: string;
+  /** What the QEMU process itself said (qemu.log: its errors, and the shell's word on how it ended). */
+  qemuLog: string;
   hostSeconds: number | null;
 }
 
@@ -55,16 +57,27 @@ export interface ParkerVmRun {
  */
 export async function runParkerVm(name: string, script: string, options: { timeoutSeconds?: number; args?: string[] } = {}): Promise<ParkerVmRun> {
   const run = await bootParkerVm(name, script, options);
-  const why = diedBeforeUserspace(run);
-  if (why === null) return run;
   // The boot kernel died before its userspace started, so before parker ran: under QEMU's TCG
   // the patched kernel has been seen to oops in early boot (an int3 while it patches its own
-  // code). One boot again, said on stderr; a second such death fails the suite as any other.
-  process.stderr.write(`Parker lab run "${name}": the boot kernel died before userspace (${why}); booting it once more\n`);
-  const kept = `${run.dir}.died-before-userspace`;
+  // code). Or QEMU itself crashed (seen once: a segmentation fault of qemu-system-x86_64 under
+  // TCG, 44 s into a run), which says nothing of parker or the kernel. One boot again, said on
+  // stderr, the first run's logs kept; a second such death fails the suite as any other.
+  const died = diedBeforeUserspace(run);
+  const crashed = died === null ? qemuCrashed(run) : null;
+  if (died === null && crashed === null) return run;
+  const what = died !== null ? `the boot kernel died before userspace (${died})` : `QEMU itself crashed (${crashed})`;
+  process.stderr.write(`Parker lab run "${name}": ${what}; booting it once more\n`);
+  const kept = `${run.dir}.${died !== null ? 'died-before-userspace' : 'qemu-crashed'}`;
   fs.rmSync(kept, { recursive: true, force: true });
   fs.renameSync(run.dir, kept);
   return bootParkerVm(name, script, options);
+}
+
+/** How the QEMU process itself crashed (killed by a fault signal) in a run whose script never reported its end; null otherwise. */
+export function qemuCrashed(run: Pick<ParkerVmRun, 'exitCode' | 'qemuLog'>): string | null {
+  if (run.exitCode !== null) return null;
+  const crash = /\b(Segmentation fault|Aborted|Bus error|Illegal instruction)\b[^\n]*qemu-system/.exec(run.qemuLog);
+  return crash ? crash[1]! : null;
 }
 
 /** Why a run's boot kernel died before its userspace started (no script output, a panic before init); null otherwise. */
@@ -100,6 +113,7 @@ async function bootParkerVm(name: string, script: string, options: { timeoutSeco
     appConsoles: { ttyS1: readOrEmpty(path.join(dir, 'app-ttyS1.log')), ttyS2: readOrEmpty(path.join(dir, 'app-ttyS2.log')) },
     results,
     runnerOutput,
+    qemuLog: readOrEmpty(path.join(dir, 'qemu.log')),
   };
 }
 
