@@ -216,6 +216,8 @@ export function createApi(deps: ApiDeps): Hono {
   const app = new Hono({ strict: false });
   const { hub, metrics, transactions, stateDir } = deps;
   const uploads = path.join(stateDir, 'uploads');
+  /** Whether `file` is a path inside this daemon's uploads (what a plan saved here names). */
+  const inUploads = (file: unknown): boolean => typeof file === 'string' && path.isAbsolute(file) && path.resolve(file).startsWith(uploads + path.sep) && path.resolve(file) === file;
   const open = (): Machine => openMachine(deps.machine);
   const withMachine = <T>(read: (m: Machine) => T): T => {
     const m = open();
@@ -273,8 +275,10 @@ export function createApi(deps: ApiDeps): Hono {
     const m = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
     if (!m) throw new ParkerError('E_UNAUTHORIZED', `${c.req.method} ${c.req.path} changes state and needs a bearer token`, `send Authorization: Bearer TOKEN (the token is in ${tokenFile(stateDir)})`);
     // The file as it is now: a token made anew (the file removed, then serve --show-token) takes
-    // effect without a restart. Without the file, the one the daemon started with.
-    const current = readToken(stateDir) ?? deps.token;
+    // effect without a restart. Without the file (removed to revoke the token, or emptied) no
+    // token is in force: the one the daemon started with must not come back.
+    const current = readToken(stateDir);
+    if (current === null) throw new ParkerError('E_FORBIDDEN', `this daemon has no token in force: ${tokenFile(stateDir)} is gone or empty`, 'make one: parker serve --show-token (the running daemon takes it at its next write)');
     if (!sameToken(m[1]!, current)) throw new ParkerError('E_FORBIDDEN', 'the bearer token is not this daemon\'s', `read it again from ${tokenFile(stateDir)}`);
   };
   const authorised = async (c: Context, next: () => Promise<void>) => {
@@ -500,11 +504,28 @@ export function createApi(deps: ApiDeps): Hono {
     if ('plan' in body && typeof body.plan.file === 'string' && body.plan.file.startsWith(uploads + path.sep) && !fs.existsSync(body.plan.file)) {
       throw new ParkerError('E_PLAN', 'the layout this plan was made from is no longer kept (the daemon removes uploads older than a day)', 'plan again (POST /api/v1/plan with save), then apply that plan');
     }
+    // The paths a saved plan names become the applied layout's (status, `apply --applied`): only
+    // this daemon's own uploads are kept as they are. A plan made elsewhere (or edited to name
+    // /etc/passwd) is named by its layout file's name alone, with no path of the client's.
+    let kept: { file: string; dir: string } | null = null;
+    if ('plan' in body && !(inUploads(body.plan.file) && (body.plan.source === undefined || inUploads(body.plan.source)))) {
+      const given = typeof body.plan.file === 'string' ? path.basename(body.plan.file) : '';
+      const name = NAME.safeParse(given).success ? given : 'layout.yaml';
+      body.plan.file = name;
+      delete body.plan.source;
+      // Its layout's text, when the plan holds it, is kept as a posted layout is: where the
+      // applied layout says it was read (`apply --applied`, GET /validate/applied).
+      if (typeof body.plan.text === 'string') {
+        kept = writeUpload(uploads, name, body.plan.text);
+        body.plan.source = kept.file;
+      }
+    }
     const upload = 'layout' in body ? writeLayoutUpload(uploads, body) : writeUpload(uploads, 'plan.json', JSON.stringify(body.plan));
     // Kept only when the applied layout names it (apply --applied reads it at the next boot):
     // not after a dry run, a refusal (E_LOCKED) or a rollback.
     const unlessApplied = () => {
-      if (!appliedFiles(stateDir).includes(upload.file)) fs.rmSync(upload.dir, { recursive: true, force: true });
+      const applied = appliedFiles(stateDir);
+      for (const u of [upload, kept]) if (u && !applied.includes(u.file)) fs.rmSync(u.dir, { recursive: true, force: true });
     };
     // The applied layout is named as the client named it; its copy here is what `apply --applied` reads.
     const named = 'layout' in body ? { name: path.basename(upload.file) } : {};

@@ -248,6 +248,20 @@ describe('the API token, made anew while the daemon runs', () => {
     expect((await app.request('/api/v1/recover', json({}, auth))).status).toBe(403);
     expect((await app.request('/api/v1/recover?wait=1', json({}, { authorization: 'Bearer a-new-token' }))).status).toBe(200);
   });
+
+  it('with the file removed or emptied no token is in force: the one the daemon started with does not come back', async () => {
+    const file = path.join(stateDir, 'api-token');
+    for (const revoke of [() => fs.rmSync(file), () => fs.writeFileSync(file, '\n', { mode: 0o600 })]) {
+      revoke();
+      for (const token of [auth.authorization, 'Bearer a-new-token']) {
+        const res = await app.request('/api/v1/recover', json({}, { authorization: token }));
+        expect(res.status).toBe(403);
+        expect(((await res.json()) as Json).error).toMatchObject({ code: 'E_FORBIDDEN', message: expect.stringContaining('no token in force') });
+      }
+    }
+    fs.writeFileSync(file, 'a-third-token\n', { mode: 0o600 });
+    expect((await app.request('/api/v1/recover?wait=1', json({}, { authorization: 'Bearer a-third-token' }))).status).toBe(200);
+  });
 });
 
 describe('the API: an apply of a layout with errors', () => {
@@ -522,5 +536,22 @@ describe('the API: a plan to apply exactly (what the dashboard confirms is what 
     expect(stale.status).toBe(409);
     expect(((await stale.json()) as Json).error.code).toBe('E_PLAN');
     expect(((await (await app.request('/api/v1/status')).json()) as Json).partitions.length).toBe(3);
+  }, 60_000);
+
+  it('names a plan made elsewhere, or edited to name another path, by its layout file name alone, its text kept here', async () => {
+    expect((await app.request('/api/v1/destroy?wait=1', json({ all: true }, auth))).status).toBe(200);
+    const made = await plan(DEFAULT_LAYOUT);
+    const forged = { ...made.saved, file: '/etc/passwd', source: '/etc/passwd' };
+    const applied = await app.request('/api/v1/apply?wait=1', json({ plan: forged }, auth));
+    expect(applied.status).toBe(200);
+    const status = (await (await app.request('/api/v1/status')).json()) as Json;
+    expect(status.layout.file).toBe('passwd');
+    expect(status.layout.source.startsWith(path.join(stateDir, 'uploads') + path.sep)).toBe(true);
+    expect(fs.readFileSync(status.layout.source, 'utf8')).toBe(DEFAULT_LAYOUT);
+    // What `apply --applied` reads is that copy: as it was applied, nothing of /etc/passwd.
+    const again = await runCli('apply', '--applied', '--dry-run', '-o', 'json', '--state-dir', stateDir);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ outcome: 'dry-run', fileSinceApplied: 'unchanged' });
+    expect(again.stderr).not.toContain('/etc/passwd');
   }, 60_000);
 });
