@@ -92,8 +92,8 @@ const APPLY_BODY = z.union([
   z.strictObject({ layout: z.string().min(1, 'the layout is empty'), name: NAME.optional(), base: BASE.optional(), dryRun: z.boolean().optional() }),
   z.strictObject({ plan: z.looseObject({ schema: z.literal('parker.saved-plan/v1') }), dryRun: z.boolean().optional() }),
 ]);
-const DESTROY_BODY = z.union([z.strictObject({ name: z.string().min(1) }), z.strictObject({ all: z.literal(true) })]);
 const KERNEL = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const DESTROY_BODY = z.union([z.strictObject({ name: z.string().regex(KERNEL, 'a kernel name') }), z.strictObject({ all: z.literal(true) })]);
 /** Events kept for one event-stream client that is not reading (a tenth of a 255-kernel apply's). */
 const MAX_QUEUED_EVENTS = 1000;
 
@@ -531,32 +531,35 @@ export function createApi(deps: ApiDeps): Hono {
     const named = 'layout' in body ? { name: path.basename(upload.file) } : {};
     return accept(c, { op: 'apply', file: upload.file, ...named, ...(body.dryRun ? { dryRun: true } : {}) }, unlessApplied);
   });
+  /**
+   * The names `of` gives of the machine by the daemon's last read (read again when `name` is not
+   * among them: it may predate another parker's change); null when no read can tell (a write
+   * is running, which may make it; a read that failed), and the write decides. A name known to
+   * be unknown is refused before any transaction, without the lock.
+   */
+  const knownNames = async (name: string, of: (status: ReturnType<typeof statusOfRead>) => string[]): Promise<string[] | null> => {
+    try {
+      if (transactions.current()) return null;
+      const names = async (read: Promise<MachineRead>) => [...new Set(of(statusOfRead(await read)))];
+      const known = await names(deps.reader.current());
+      return known.includes(name) ? known : await names(deps.reader.fresh());
+    } catch {
+      return null;
+    }
+  };
   api.post('/kernels/:name/:action{start|stop}', authorised, async (c) => {
     const name = c.req.param('name')!;
     if (!KERNEL.test(name)) fail('E_REQUEST', `${JSON.stringify(name)} is not a kernel name`, 'see GET /api/v1/status');
-    // A kernel the machine and its applied layout do not know is refused before any transaction
-    // (by the daemon's last read, which is fresh after every write); when that read failed, the write decides.
-    // While another write runs, that write may make the kernel: the refusal then is E_LOCKED's.
-    let known: string[] | null = null;
-    try {
-      if (!transactions.current()) {
-        const names = (read: MachineRead) => {
-          const status = statusOfRead(read);
-          return [...new Set([...status.partitions.map((p) => p.name), ...status.missing])];
-        };
-        known = names(await deps.reader.current());
-        // The last read may predate a change made by another parker: look again before refusing.
-        if (!known.includes(name)) known = names(await deps.reader.fresh());
-      }
-    } catch {
-      known = null;
-    }
+    const known = await knownNames(name, (status) => [...status.partitions.map((p) => p.name), ...status.missing]);
     if (known && !known.includes(name)) fail('E_NOT_FOUND', `no kernel named ${name} on the machine or in its applied layout`, known.length ? `one of: ${known.join(', ')}` : 'apply a layout first: POST /api/v1/apply');
     return accept(c, { op: c.req.param('action') as 'start' | 'stop', name });
   });
   api.post('/destroy', authorised, async (c) => {
     const body = await bodyOf(c, DESTROY_BODY, '{"name": "KERNEL"} or {"all": true}');
-    return accept(c, 'all' in body ? { op: 'destroy', all: true } : { op: 'destroy', name: body.name });
+    if ('all' in body) return accept(c, { op: 'destroy', all: true });
+    const known = await knownNames(body.name, (status) => status.partitions.map((p) => p.name));
+    if (known && !known.includes(body.name)) fail('E_NOT_FOUND', `no partition named ${body.name} on the machine`, known.length ? `one of: ${known.join(', ')}` : 'there is none to destroy: see GET /api/v1/status');
+    return accept(c, { op: 'destroy', name: body.name });
   });
   api.post('/recover', authorised, async (c) => accept(c, { op: 'recover' }));
 

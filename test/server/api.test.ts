@@ -383,6 +383,17 @@ describe('the API: writes through the service layer', () => {
     expect((await (await app.request('/api/v1/transactions')).json() as Json).transactions.length).toBe(before);
   });
 
+  it('refuses to destroy a partition the machine does not have, at once, and a name that is none, starting no transaction', async () => {
+    const before = (await (await app.request('/api/v1/transactions')).json() as Json).transactions.length;
+    const unknown = await app.request('/api/v1/destroy', json({ name: 'nosuch' }, auth));
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json() as Json).toMatchObject({ error: { code: 'E_NOT_FOUND', message: 'no partition named nosuch on the machine' } });
+    const garbled = await app.request('/api/v1/destroy', json({ name: 'x\u001b[2J\nfake line' }, auth));
+    expect(garbled.status).toBe(400);
+    expect((await garbled.json() as Json).error.code).toBe('E_REQUEST');
+    expect((await (await app.request('/api/v1/transactions')).json() as Json).transactions.length).toBe(before);
+  });
+
   it('refuses a saved plan the machine no longer matches', async () => {
     // A plan saved by `parker plan --out` carries the machine's fingerprint: a made-up one is stale.
     const stale = await app.request('/api/v1/apply?wait=1', json({ plan: { schema: 'parker.saved-plan/v1', file: 'x.yaml', machine: 'simulated default server', fingerprint: '0', createdAt: '', layout: {}, plan: { steps: [] } } }, auth));
