@@ -21,6 +21,25 @@ function observed() {
   }
 }
 
+/**
+ * Writes `saved` edited by `edit` to `name`, then applies it, and with --dry-run: each exits 3,
+ * its standard error as `said` checks, and nothing changes (the machine, applied.json).
+ */
+async function expectEditRefused<T>(saved: T, edit: (plan: T) => void, name: string, said: (stderr: string, file: string) => void): Promise<void> {
+  const copy = JSON.parse(JSON.stringify(saved)) as T;
+  edit(copy);
+  const file = path.join(scratch, name);
+  fs.writeFileSync(file, JSON.stringify(copy));
+  const before = observed();
+  for (const args of [['apply', file], ['apply', file, '--dry-run']]) {
+    const r = await runCli(...args);
+    expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(3);
+    said(r.stderr, file);
+  }
+  expect(observed()).toEqual(before);
+  expect(fs.existsSync(path.join(stateDir, 'applied.json'))).toBe(false);
+}
+
 describe('saved plans', () => {
   const planFile = path.join(scratch, 'default.plan.json');
 
@@ -102,20 +121,11 @@ describe('saved plans', () => {
       ['a layout without command lines', (p) => delete p.layout.cmdlines, 'its layout has no command lines'],
     ];
     for (const [what, edit, words] of edits) {
-      const copy = JSON.parse(JSON.stringify(saved));
-      edit(copy);
-      const file = path.join(scratch, 'edited.plan.json');
-      fs.writeFileSync(file, JSON.stringify(copy));
-      const before = observed();
-      for (const args of [['apply', file], ['apply', file, '--dry-run']]) {
-        const r = await runCli(...args);
-        expect(r.code, `${what}: ${r.stderr}`).toBe(3);
-        expect(r.stderr).toContain('E_PLAN');
-        expect(r.stderr).toContain(`damaged saved plan: ${words}`);
-        expect(r.stderr).not.toContain('internal error');
-      }
-      expect(observed()).toEqual(before);
-      expect(fs.existsSync(path.join(stateDir, 'applied.json'))).toBe(false);
+      await expectEditRefused(saved, edit, 'edited.plan.json', (stderr) => {
+        expect(stderr, what).toContain('E_PLAN');
+        expect(stderr, what).toContain(`damaged saved plan: ${words}`);
+        expect(stderr, what).not.toContain('internal error');
+      });
     }
   });
 
@@ -136,20 +146,11 @@ describe('saved plans', () => {
       ['a layout that breaks a rule', (p) => { p.layout.spec.kernels[0].cpus = '0-15'; delete p.text; }, 'does not pass validation'],
     ];
     for (const [what, edit, words] of edits) {
-      const copy = JSON.parse(JSON.stringify(saved));
-      edit(copy);
-      const file = path.join(scratch, 'forged.plan.json');
-      fs.writeFileSync(file, JSON.stringify(copy));
-      const before = observed();
-      for (const args of [['apply', file], ['apply', file, '--dry-run']]) {
-        const r = await runCli(...args);
-        expect(r.code, `${what}: ${r.stderr}`).toBe(3);
-        expect(r.stderr, what).toContain('error E_PLAN: ');
-        expect(r.stderr, what).toContain(words);
-        expect(r.stderr, what).toContain(`parker plan examples/default.yaml --out ${file}`);
-      }
-      expect(observed()).toEqual(before);
-      expect(fs.existsSync(path.join(stateDir, 'applied.json'))).toBe(false);
+      await expectEditRefused(saved, edit, 'forged.plan.json', (stderr, file) => {
+        expect(stderr, what).toContain('error E_PLAN: ');
+        expect(stderr, what).toContain(words);
+        expect(stderr, what).toContain(`parker plan examples/default.yaml --out ${file}`);
+      });
     }
     // The plan as saved still applies.
     expect((await runCli('apply', planFile)).code).toBe(0);

@@ -39,11 +39,15 @@ beforeAll(async () => {
 });
 
 describe("a finding's fix, followed", () => {
-  it('a stop command entry that YAML read as a boolean: quote the entry', async () => {
-    const [error, ...rest] = await errors(edited('command: [ssh, root@db.lab, poweroff]', 'command: [true]'));
+  // [what, the line in the default layout, written wrong, the fix said, written as it says]
+  it.each([
+    ['a stop command entry that YAML read as a boolean: quote the entry', 'command: [ssh, root@db.lab, poweroff]', 'command: [true]', 'quote the entry: `"true"`, as in `command: ["true"]`', 'command: ["true"]'],
+    ['a boot timeout without its unit: add the unit', 'bootTimeout: 90s', 'bootTimeout: 5', 'add the unit: `bootTimeout: 5s` (or ms, m)', 'bootTimeout: 5s'],
+  ])('%s', async (_what, line, wrong, fix, fixed) => {
+    const [error, ...rest] = await errors(edited(line, wrong));
     expect(rest).toEqual([]);
-    expect(error!.fix).toBe('quote the entry: `"true"`, as in `command: ["true"]`');
-    expect(await errors(edited('command: [ssh, root@db.lab, poweroff]', 'command: ["true"]'))).toEqual([]);
+    expect(error!.fix).toBe(fix);
+    expect(await errors(edited(line, fixed))).toEqual([]);
   });
 
   it('a list entry that is a mapping gets no quoting advice that would turn it into text', async () => {
@@ -53,12 +57,6 @@ describe("a finding's fix, followed", () => {
     expect(error!.fix).not.toContain('quote the entry');
   });
 
-  it('a boot timeout without its unit: add the unit', async () => {
-    const [error, ...rest] = await errors(edited('bootTimeout: 90s', 'bootTimeout: 5'));
-    expect(rest).toEqual([]);
-    expect(error!.fix).toBe('add the unit: `bootTimeout: 5s` (or ms, m)');
-    expect(await errors(edited('bootTimeout: 90s', 'bootTimeout: 5s'))).toEqual([]);
-  });
 
   it('memory beyond its node: at most what its CMA pool holds, which then fits', async () => {
     const [error, ...rest] = await errors(edited('memory: 32G', 'memory: 1000G'));

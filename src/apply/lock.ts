@@ -175,8 +175,9 @@ export class ApplyLock {
     } catch {
       return;
     }
+    const leftover = new RegExp(`^${base}\\.(\\d+)\\.\\d+$`);
     for (const name of names) {
-      const m = new RegExp(`^${base}\\.(\\d+)\\.\\d+$`).exec(name);
+      const m = leftover.exec(name);
       if (!m || Number(m[1]) === process.pid) continue;
       const file = path.join(dir, name);
       try {

@@ -12,7 +12,7 @@ import type { AppliedLayout } from './applied-layout.js';
 import { interfaceFor } from './kernel-interfaces.js';
 import { requireStoppable } from './require-stoppable.js';
 import { loadApplied, saveApplied } from './applied-layout.js';
-import { readSavedPlan, requireCurrent, requireOwnPlan, type SavedPlan } from './saved-plan.js';
+import { readSavedPlan, requireApplicable, type SavedPlan } from './saved-plan.js';
 import { changeable, recoverOpenFirst, runSteps, withLockedMachine } from './transaction.js';
 import type { ServiceContext } from './service-context.js';
 
@@ -78,8 +78,7 @@ async function applySaved(ctx: ServiceContext, file: string, saved: SavedPlan, d
   });
   if (dryRun) {
     const first = ctx.open();
-    requireCurrent(saved, file, first);
-    requireOwnPlan(saved, file, first, ctx.stateDir);
+    requireApplicable(saved, file, first, ctx.stateDir);
     ctx.onEvent?.({ type: 'steps-planned', machine: first, action: `apply ${file}`, plan: saved.plan });
     return base(first, 'dry-run');
   }
@@ -87,8 +86,7 @@ async function applySaved(ctx: ServiceContext, file: string, saved: SavedPlan, d
   return withLockedMachine(ctx, `apply ${file}`, 'apply', async (current) => {
     // A recovery changes the machine, so a plan saved before it is stale: check first.
     if (new Journal(ctx.stateDir).unfinished()) throw new ParkerError('E_PLAN', `an unfinished transaction must be recovered before ${file} can apply, and that makes the plan stale`, 'run parker recover, then plan again');
-    requireCurrent(saved, file, current);
-    requireOwnPlan(saved, file, current, ctx.stateDir);
+    requireApplicable(saved, file, current, ctx.stateDir);
     requireBootReady(current, saved.plan);
     requireStoppable(saved.plan);
     const remember = () =>

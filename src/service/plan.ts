@@ -2,6 +2,8 @@ import { hasErrors } from '../spec/diagnostic.js';
 import { firstFitScore } from '../plan/compare-placements.js';
 import { diffLayout } from '../plan/diff.js';
 import type { Plan } from '../plan/plan-types.js';
+import type { ResolvedLayout } from '../plan/resolved-layout.js';
+import type { Topology } from '../topology/model.js';
 import type { Machine } from '../machines/machine.js';
 import type { KernelInterface } from '../interfaces/kernel-interface.js';
 import { allDiagnostics, readLayout, type LayoutInput } from './layout-input.js';
@@ -27,10 +29,15 @@ export function planLayout(file: string, machine: Machine, iface: KernelInterfac
   const input = readLayout(file, machine, iface, options.text);
   const resolved = input.prepared?.resolved;
   if (!resolved || !input.spec || hasErrors(allDiagnostics(input))) return { input, plan: null, firstFit: null };
+  const plan = stepsFor(resolved, machine, iface, input.topology, stateDir);
+  return { input, plan, firstFit: options.compare ? firstFitScore(input.spec, input.topology) : null };
+}
+
+/** The plan that makes the machine match a resolved layout (planLayout's, and a saved plan's check). */
+export function stepsFor(resolved: ResolvedLayout, machine: Machine, iface: KernelInterface, topology: Topology, stateDir: string): Plan {
   // Kernels of the layout applied before keep their stop commands when this one removes them.
   const earlier = loadApplied(stateDir, machine.description)?.layout.spec.kernels ?? [];
-  const plan = diffLayout(iface, resolved, { topology: input.topology, partitions: iface.readPartitions(machine.fs) }, earlier);
-  return { input, plan, firstFit: options.compare ? firstFitScore(input.spec, input.topology) : null };
+  return diffLayout(iface, resolved, { topology, partitions: iface.readPartitions(machine.fs) }, earlier);
 }
 
 /** A plan as data (`plan -o json`): findings, placement, command lines, boot changes, steps. */

@@ -8,13 +8,9 @@ import type { Machine } from '../machines/machine.js';
 import type { Plan } from '../plan/plan-types.js';
 import type { ResolvedLayout } from '../plan/resolved-layout.js';
 import { interfaceFor } from './kernel-interfaces.js';
-import type { PlannedLayout } from './plan.js';
-import { loadApplied, resolvedLayoutProblem } from './applied-layout.js';
-import { machineTopology } from './machine-topology.js';
-import { NO_PCI_NAMES } from '../topology/pci-ids.js';
-import { discoverBootDependencies } from '../topology/boot-dependencies.js';
-import { prepareLayout } from '../validate/prepare-layout.js';
-import { diffLayout } from '../plan/diff.js';
+import { resolvedLayoutProblem } from './applied-layout.js';
+import { checkSpec, layoutTopology } from './layout-input.js';
+import { stepsFor, type PlannedLayout } from './plan.js';
 import { loadSpec } from '../spec/load-spec.js';
 import { stepsProblem, undoProblem } from '../apply/intent-check.js';
 import type { Step } from '../plan/step.js';
@@ -117,8 +113,14 @@ export function readSavedPlan(file: string): SavedPlan | null {
   return saved as SavedPlan;
 }
 
+/** Refuses a saved plan that cannot apply to `machine` now: requireCurrent, then requireOwnPlan. */
+export function requireApplicable(saved: SavedPlan, file: string, machine: Machine, stateDir: string): void {
+  requireCurrent(saved, file, machine);
+  requireOwnPlan(saved, file, machine, stateDir);
+}
+
 /** Refuses a saved plan made for another machine, or against a machine that has changed since. */
-export function requireCurrent(saved: SavedPlan, file: string, machine: Machine): void {
+function requireCurrent(saved: SavedPlan, file: string, machine: Machine): void {
   if (saved.machine !== machine.description) {
     throw new ParkerError('E_PLAN', `${file} was planned for ${saved.machine}, not ${machine.description}`, 'apply it with the machine flags it was made with, or plan again');
   }
@@ -139,15 +141,15 @@ export function requireCurrent(saved: SavedPlan, file: string, machine: Machine)
  * step's summary) need not be what it does. Its layout is placed and checked again (an error
  * refuses it), and its steps made again: both must be the saved ones.
  */
-export function requireOwnPlan(saved: SavedPlan, file: string, machine: Machine, stateDir: string): void {
+function requireOwnPlan(saved: SavedPlan, file: string, machine: Machine, stateDir: string): void {
   const fix = `nothing was changed; make the plan again: parker plan ${saved.file} --out ${file}`;
   // Its text becomes the applied layout's (`apply --applied` applies it): it must say the same.
   if (saved.text !== undefined && JSON.stringify(loadSpec(saved.text, saved.file).spec) !== JSON.stringify(saved.layout.spec)) {
     throw new ParkerError('E_PLAN', `${file} is not the plan of its own layout: the layout text it holds says something else (edited or damaged)`, fix);
   }
   const iface = interfaceFor(machine.fs);
-  const topology = machineTopology(machine, { pciIds: NO_PCI_NAMES });
-  const checked = prepareLayout({ spec: saved.layout.spec, topology, kernelInterface: iface, bootDependencies: discoverBootDependencies(machine.fs) });
+  const topology = layoutTopology(machine);
+  const checked = checkSpec(saved.layout.spec, machine, iface, topology);
   const error = checked.diagnostics.find((d) => d.severity === 'error');
   // What the fingerprint does not cover (a device's driver, the boot command line, the boot
   // kernel's devices) may have changed on the machine; or the plan was edited.
@@ -156,8 +158,7 @@ export function requireOwnPlan(saved: SavedPlan, file: string, machine: Machine,
   if (JSON.stringify(checked.resolved) !== JSON.stringify(saved.layout)) {
     throw new ParkerError('E_PLAN', `${file} is not the plan of its own layout: its placement, command lines or boot kernel changes differ from what parker makes of it now (${why})`, fix);
   }
-  const earlier = loadApplied(stateDir, machine.description)?.layout.spec.kernels ?? [];
-  const again = diffLayout(iface, saved.layout, { topology, partitions: iface.readPartitions(machine.fs) }, earlier);
+  const again = stepsFor(saved.layout, machine, iface, topology, stateDir);
   if (JSON.stringify(again) !== JSON.stringify(saved.plan)) {
     throw new ParkerError('E_PLAN', `${file} is not the plan of its own layout: its steps differ from those parker makes of it now (${why}, or another layout was applied since)`, fix);
   }
